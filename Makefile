@@ -1,0 +1,82 @@
+# Switchboard: `make run` installs and opens the app; `make test` installs and runs every check.
+# Both work on a fresh Debian machine: system packages come from apt-get when run as root,
+# otherwise the missing ones are listed. The Python environment lives in .venv.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+KEYRING_PW := switchboard-test
+
+# Qt's xcb platform plugin, OpenGL, fonts: what a PySide6 window needs on Debian.
+RUN_DEBS := libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
+	libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1 \
+	libfontconfig1 libdbus-1-3 fonts-dejavu-core
+# Tests add a virtual screen, a real Secret Service, media tools and screenshots.
+TEST_DEBS := $(RUN_DEBS) xvfb xauth xdotool gnome-keyring dbus ffmpeg espeak-ng imagemagick
+
+.PHONY: run test system-run system-test lint typecheck contracts pytest keyring-test bench clean
+
+run: system-run $(VENV)/.run-installed
+	$(VENV)/bin/switchboard
+
+test: system-test $(VENV)/.test-installed lint typecheck contracts pytest keyring-test
+
+# --- installation ---------------------------------------------------------------------------
+
+define ensure_debs
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+		| grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian packages: $$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "Please install these Debian packages (as root): apt-get install $$missing"; \
+			$(2); \
+		fi; \
+	fi
+endef
+
+system-run:
+	$(call ensure_debs,$(RUN_DEBS),true)
+
+system-test:
+	$(call ensure_debs,$(TEST_DEBS),exit 1)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.run-installed
+
+# --- checks ---------------------------------------------------------------------------------
+
+lint: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check desktop tests
+
+typecheck: $(VENV)/.test-installed
+	$(VENV)/bin/mypy
+
+contracts: $(VENV)/.test-installed
+	$(VENV)/bin/lint-imports
+
+pytest: $(VENV)/.test-installed
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not keyring_real"
+
+# The real keyring: gnome-keyring unlocked inside a private D-Bus session.
+keyring-test: $(VENV)/.test-installed
+	dbus-run-session -- sh -c 'echo $(KEYRING_PW) | gnome-keyring-daemon --unlock \
+		--components=secrets >/dev/null 2>&1; $(PY) -m pytest -q -m keyring_real tests/integration'
+
+# Benchmarks (not part of `make test`): ratios measured side by side in one run.
+bench: $(VENV)/.test-installed
+	$(PY) -m tests.bench
+
+clean:
+	rm -rf $(VENV)

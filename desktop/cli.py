@@ -1,0 +1,330 @@
+"""``switchboard chat|providers|history …``: the same engine, history, settings and secrets.
+
+Every command exits 0 on success and non-zero with one line on stderr otherwise; ``--json``
+prints one machine-readable object (the routing trace included) and nothing else on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TextIO
+
+from desktop import __version__
+from desktop.engine import trace as t
+from desktop.engine.chat_types import COMPLETE, INTERRUPTED
+from desktop.engine.conversations import Turn
+from desktop.engine.errors import SwitchboardError
+from desktop.engine.trace import AttemptRecord
+from desktop.providers.table import HF_CREDENTIAL, PROVIDERS, provider_label
+from desktop.services import Services
+from desktop.store.settings import CustomEndpoint, SettingsError
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 3
+
+
+class CliError(Exception):
+    """A one-line error for stderr."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="switchboard",
+        description="Switchboard: chat with hosted AI models across providers, with failover. "
+        "Run without a command to open the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"switchboard {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    chat = sub.add_parser("chat", help="ask a model; the answer streams to stdout")
+    chat.add_argument("prompt", help="the message ('-' reads it from standard input)")
+    chat.add_argument("--model", required=True, help="a Hugging Face model id, e.g. owner/name")
+    chat.add_argument(
+        "--provider", default="auto",
+        help="auto, fastest, cheapest, hf-auto (let Hugging Face choose), a provider id, "
+        "or a custom server's name",
+    )
+    chat.add_argument("--system", help="a system prompt for a new conversation")
+    chat.add_argument("--conversation", type=int, help="continue this conversation id")
+    chat.add_argument("--json", action="store_true", help="print one JSON object at the end")
+
+    providers = sub.add_parser("providers", help="list, order and configure providers")
+    psub = providers.add_subparsers(dest="action", required=True)
+    plist = psub.add_parser("list", help="providers in preference order")
+    plist.add_argument("--json", action="store_true")
+    porder = psub.add_parser("order", help="set the preference order")
+    porder.add_argument("ids", nargs="+")
+    pkey = psub.add_parser(
+        "set-key", help="store a key from standard input in the keyring ('huggingface' = HF token)"
+    )
+    pkey.add_argument("id")
+    pdel = psub.add_parser("delete-key", help="remove a stored key from the keyring")
+    pdel.add_argument("id")
+    padd = psub.add_parser("add-custom", help="add an OpenAI-compatible server")
+    padd.add_argument("name")
+    padd.add_argument("--url", required=True, help="base URL, e.g. http://localhost:11434/v1")
+    padd.add_argument(
+        "--model", action="append", default=[], metavar="ALIAS=SERVED_NAME",
+        help="a model name you pick and the name the server expects (repeatable)",
+    )
+    padd.add_argument("--needs-key", action="store_true", help="the server wants a key")
+    prm = psub.add_parser("remove", help="remove a custom server")
+    prm.add_argument("name")
+    for name in ("enable", "disable"):
+        p = psub.add_parser(name, help=f"{name} a provider")
+        p.add_argument("id")
+
+    history = sub.add_parser("history", help="list, search and show saved conversations")
+    hsub = history.add_subparsers(dest="action", required=True)
+    hlist = hsub.add_parser("list")
+    hlist.add_argument("--json", action="store_true")
+    hsearch = hsub.add_parser("search")
+    hsearch.add_argument("text")
+    hsearch.add_argument("--json", action="store_true")
+    hshow = hsub.add_parser("show")
+    hshow.add_argument("id", type=int)
+    hshow.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        return asyncio.run(_run(args))
+    except (CliError, SwitchboardError, SettingsError) as exc:
+        print(f"switchboard: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("switchboard: stopped.", file=sys.stderr)
+        return 130
+
+
+async def _run(args: argparse.Namespace) -> int:
+    services = await Services.open()
+    try:
+        if args.command == "chat":
+            return await _chat(services, args)
+        if args.command == "providers":
+            return await _providers(services, args)
+        return _history(services, args)
+    finally:
+        await services.aclose()
+
+
+# --- chat ---------------------------------------------------------------------------------
+
+
+class _Printer:
+    """Streams text to stdout and routing news to stderr (stdout stays the answer only)."""
+
+    def __init__(self, out: TextIO, err: TextIO, quiet: bool) -> None:
+        self.out, self.err, self.quiet = out, err, quiet
+
+    def turn_started(self, turn: Turn) -> None:
+        pass
+
+    def attempt_changed(self, record: AttemptRecord) -> None:
+        if self.quiet or record.outcome in ("", t.OK, t.INTERRUPTED, t.CANCELLED):
+            return
+        print(f"[{record.short()} — trying the next provider]", file=self.err, flush=True)
+
+    def delta(self, text: str) -> None:
+        if not self.quiet:
+            self.out.write(text)
+            self.out.flush()
+
+
+async def _chat(services: Services, args: argparse.Namespace) -> int:
+    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    if not prompt.strip():
+        raise CliError("the prompt is empty.")
+    printer = _Printer(sys.stdout, sys.stderr, quiet=args.json)
+    services.settings.remember_model(args.model)
+    services.save_settings()
+    turn = await services.chat.send(
+        args.conversation, prompt, model=args.model, provider=args.provider,
+        listener=printer, system=args.system,
+    )
+    result = turn.result
+    assert result is not None
+    if args.json:
+        payload = result.to_dict() | {
+            "conversation_id": turn.conversation_id, "message_id": turn.assistant_message_id,
+        }
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        if result.text and not result.text.endswith("\n"):
+            print()
+        if result.status == COMPLETE:
+            ttft = f" · {result.ttft_ms / 1000:.1f} s" if result.ttft_ms is not None else ""
+            print(f"[via {provider_label(result.provider or '')}{ttft}]", file=sys.stderr)
+    if result.status == COMPLETE:
+        return 0
+    if result.error and not args.json:
+        print(f"switchboard: {result.error}", file=sys.stderr)
+    return EXIT_INTERRUPTED if result.status == INTERRUPTED else EXIT_FAILED
+
+
+# --- providers ----------------------------------------------------------------------------
+
+
+def _credential_user(ident: str) -> str:
+    return HF_CREDENTIAL if ident in ("hf", "huggingface", "hf-token") else ident
+
+
+async def _providers(services: Services, args: argparse.Namespace) -> int:
+    settings = services.settings
+    action = args.action
+    if action == "list":
+        rows = _provider_rows(services)
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False))
+        else:
+            hf = services.credentials.info(HF_CREDENTIAL)
+            print(f"Hugging Face token: {_source_text(hf.source) if hf.present else 'not set'}")
+            for i, row in enumerate(rows, 1):
+                state = "on " if row["enabled"] else "off"
+                print(f"{i:2}. [{state}] {row['id']:<16} {row['label']:<18} {row['reach']}")
+        return 0
+    if action == "order":
+        settings.set_order(list(args.ids))
+        services.save_settings()
+        print("Order saved: " + ", ".join(settings.ordered_providers()))
+        return 0
+    if action in ("enable", "disable"):
+        _check_known(services, args.id)
+        disabled = set(settings.disabled)
+        (disabled.discard if action == "enable" else disabled.add)(args.id)
+        settings.disabled = sorted(disabled)
+        services.save_settings()
+        return 0
+    if action == "set-key":
+        user = _credential_user(args.id)
+        if user != HF_CREDENTIAL:
+            _check_known(services, user)
+        secret = sys.stdin.readline().strip()
+        if not secret:
+            raise CliError("no key was given on standard input.")
+        await services.set_secret(user, secret)
+        print(f"Saved the key for {provider_label(user)} in the system keyring.")
+        return 0
+    if action == "delete-key":
+        await services.delete_secret(_credential_user(args.id))
+        return 0
+    if action == "add-custom":
+        models: dict[str, str] = {}
+        for item in args.model:
+            alias, sep, served = item.partition("=")
+            if not alias.strip():
+                raise CliError(f"--model {item!r} should look like ALIAS=SERVED_NAME.")
+            models[alias.strip()] = (served if sep else alias).strip() or alias.strip()
+        settings.add_custom(
+            CustomEndpoint(name=args.name, base_url=args.url, models=models,
+                           needs_key=args.needs_key)
+        )
+        services.save_settings()
+        print(f"Added {args.name}.")
+        return 0
+    if action == "remove":
+        if settings.custom(args.name) is None:
+            raise CliError(f"there is no custom server called {args.name!r}.")
+        settings.remove_custom(args.name)
+        services.save_settings()
+        await services.delete_secret(args.name)
+        print(f"Removed {args.name}.")
+        return 0
+    raise CliError(f"unknown providers action {action!r}.")
+
+
+def _check_known(services: Services, ident: str) -> None:
+    if ident not in PROVIDERS and services.settings.custom(ident) is None:
+        raise CliError(
+            f"there is no provider called {ident!r}; see 'switchboard providers list'."
+        )
+
+
+def _source_text(source: str | None) -> str:
+    if source and source.startswith("env:"):
+        return f"from ${source[4:]}"
+    return "in the system keyring"
+
+
+def _provider_rows(services: Services) -> list[dict[str, Any]]:
+    settings = services.settings
+    creds = services.credentials
+    has_hf = creds.info(HF_CREDENTIAL).present
+    rows = []
+    for ident in settings.ordered_providers():
+        spec = PROVIDERS.get(ident)
+        custom = settings.custom(ident)
+        info = creds.info(ident)
+        if custom is not None:
+            reach = "custom server " + custom.base_url
+        elif info.present:
+            reach = "own key (" + _source_text(info.source) + ")"
+        elif spec is not None and spec.routed and has_hf:
+            reach = "via Hugging Face token"
+        elif spec is not None and not spec.routed:
+            reach = "needs its own key (HF no longer routes it)"
+        else:
+            reach = "no key"
+        rows.append({
+            "id": ident,
+            "label": provider_label(ident),
+            "enabled": settings.is_enabled(ident),
+            "custom": custom is not None,
+            "key": info.present,
+            "reach": reach,
+            "tasks": sorted(s.value for s in spec.tasks) if spec else ["conversational"],
+        })
+    return rows
+
+
+# --- history ------------------------------------------------------------------------------
+
+
+def _when(ts: float) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
+
+
+def _history(services: Services, args: argparse.Namespace) -> int:
+    history = services.history
+    if args.action == "list":
+        convs = history.list_conversations()
+        if args.json:
+            print(json.dumps([vars(c) for c in convs], ensure_ascii=False, default=str))
+        else:
+            for c in convs:
+                print(f"{c.id:5}  {_when(c.updated_at)}  {c.title}")
+        return 0
+    if args.action == "search":
+        hits = history.search(args.text)
+        if args.json:
+            print(json.dumps([vars(h) for h in hits], ensure_ascii=False, default=str))
+        else:
+            for h in hits:
+                print(f"{h.conversation_id:5}  {h.title}: {h.snippet}")
+        return 0 if hits else EXIT_FAILED
+    conv = history.get_conversation(args.id)
+    if conv is None:
+        raise CliError(f"there is no conversation {args.id}.")
+    if args.json:
+        data = vars(conv) | {"messages": [vars(m) for m in conv.messages]}
+        print(json.dumps(data, ensure_ascii=False, default=str))
+        return 0
+    print(f"# {conv.title}")
+    for m in conv.messages:
+        who = m.role
+        if m.role == "assistant" and m.provider:
+            who += f" (via {provider_label(m.provider)}, {m.status})"
+        print(f"\n## {who}\n{m.content}")
+        if m.error:
+            print(f"[{m.error}]")
+    return 0

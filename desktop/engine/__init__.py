@@ -1,0 +1,1 @@
+"""Engine: asyncio only, no Qt. Routing, failover, traces, model catalogue."""

@@ -1,0 +1,167 @@
+"""Building the ordered candidate list of a chat request (routing.md §5.2).
+
+A candidate is (provider, provider's model id, credential, endpoint). The list comes from the
+Hub mapping filtered by task, status, enabled providers and the credentials we hold; a provider's
+own key goes direct, otherwise the HF token goes through the router. Custom OpenAI-compatible
+servers join when their model map names the model. The user's drag order sorts the list, and
+providers whose breaker is open move to the back (not out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from desktop.engine.catalog import MappingEntry
+from desktop.engine.credentials import Credentials
+from desktop.engine.health import HealthBook
+from desktop.engine.trace import CandidateNote
+from desktop.providers.table import HF_CREDENTIAL, PROVIDERS, Endpoints, Task, join_url
+from desktop.store.settings import CustomEndpoint, Settings
+
+POLICIES = ("auto", "fastest", "cheapest", "hf-auto")
+
+
+@dataclass
+class Candidate:
+    """Everything one attempt needs. ``secret`` never appears in ``repr`` or a trace."""
+
+    provider: str
+    via: str  # "router", "direct", "custom" or "hf-auto"
+    provider_model: str
+    url: str
+    credential: str  # keyring user of the secret used: "huggingface", a provider id, or ""
+    secret: str | None = field(default=None, repr=False)
+    auth_scheme: str = "Bearer"
+    billed_to: str | None = None
+    context_length: int | None = None
+
+    @property
+    def health_key(self) -> str:
+        return HealthBook.key(self.provider, self.credential or "none")
+
+    def headers(self) -> dict[str, str]:
+        headers = {"content-type": "application/json"}
+        if self.secret:
+            headers["authorization"] = f"{self.auth_scheme} {self.secret}"
+        return headers
+
+    def note(self, skipped: str | None = None) -> CandidateNote:
+        return CandidateNote(self.provider, self.via, self.provider_model, skipped)
+
+
+def custom_chat_url(base_url: str) -> str:
+    """Normalise a custom server's URL the way HF's client does for URL-as-model (§2.7)."""
+    base = base_url.rstrip("/")
+    if base.endswith("/chat/completions"):
+        return base
+    if base.endswith("/v1"):
+        return base + "/chat/completions"
+    return base + "/v1/chat/completions"
+
+
+def custom_candidate(
+    endpoint: CustomEndpoint, model: str, credentials: Credentials
+) -> Candidate:
+    key = credentials.provider_key(endpoint.name)
+    return Candidate(
+        provider=endpoint.name,
+        via="custom",
+        provider_model=endpoint.served_name(model),
+        url=custom_chat_url(endpoint.base_url),
+        credential=endpoint.name if key else "",
+        secret=key,
+        billed_to=endpoint.name,
+    )
+
+
+def hf_auto_candidate(model: str, endpoints: Endpoints, token: str) -> Candidate:
+    """HF's own server-side choice: ``/v1/chat/completions`` with the HF model id."""
+    return Candidate(
+        provider="hf-auto",
+        via="hf-auto",
+        provider_model=model,
+        url=join_url(endpoints.router, "/v1/chat/completions"),
+        credential=HF_CREDENTIAL,
+        secret=token,
+        billed_to="huggingface",
+    )
+
+
+def mapped_candidates(
+    entries: list[MappingEntry],
+    *,
+    task: Task,
+    settings: Settings,
+    credentials: Credentials,
+    endpoints: Endpoints,
+    only: str | None,
+) -> tuple[list[Candidate], list[CandidateNote]]:
+    """Candidates from the Hub mapping, with a note for every entry left out and why."""
+    hf_token = credentials.hf_token()
+    found: list[Candidate] = []
+    notes: list[CandidateNote] = []
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.task != task.value or entry.provider in seen:
+            continue
+        if only is not None and entry.provider != only:
+            continue
+        spec = PROVIDERS.get(entry.provider)
+
+        def skip(why: str, entry: MappingEntry = entry) -> None:
+            notes.append(CandidateNote(entry.provider, "", entry.provider_model, why))
+
+        if spec is None or task not in spec.tasks:
+            skip("not supported by Switchboard yet")
+            continue
+        if only is None and not settings.is_enabled(entry.provider):
+            skip("turned off on the Providers page")
+            continue
+        if entry.status == "error":
+            skip("Hugging Face's health check of this provider is failing")
+            continue
+        if entry.status == "staging":
+            skip("not public yet (staging)")
+            continue
+        seen.add(entry.provider)
+        key = credentials.provider_key(entry.provider)
+        direct_base = endpoints.direct.get(entry.provider)
+        route = spec.chat_route_for(entry.provider_model)
+        if key and direct_base:
+            found.append(Candidate(
+                provider=entry.provider, via="direct", provider_model=entry.provider_model,
+                url=join_url(direct_base, route), credential=entry.provider, secret=key,
+                auth_scheme=spec.auth_scheme, billed_to=entry.provider,
+            ))
+        elif hf_token and spec.routed:
+            found.append(Candidate(
+                provider=entry.provider, via="router", provider_model=entry.provider_model,
+                url=join_url(endpoints.routed_base(entry.provider), route),
+                credential=HF_CREDENTIAL, secret=hf_token, billed_to="huggingface",
+            ))
+        elif not spec.routed:
+            skip(f"Hugging Face no longer routes {spec.label}; it needs its own key")
+        else:
+            skip("no key for it and no Hugging Face token")
+    return found, notes
+
+
+def order_candidates(
+    candidates: list[Candidate],
+    settings: Settings,
+    health: HealthBook,
+    score: Callable[[Candidate], float] | None = None,
+) -> list[Candidate]:
+    """The user's order (or a policy's score, user order breaking ties), open breakers last."""
+    order = {pid: i for i, pid in enumerate(settings.ordered_providers())}
+    fallback = len(order)
+
+    def user_rank(c: Candidate) -> int:
+        return order.get(c.provider, fallback)
+
+    ranked = sorted(candidates, key=lambda c: (score(c) if score else 0.0, user_rank(c)))
+    usable = [c for c in ranked if health.allows(c.health_key)]
+    blocked = [c for c in ranked if not health.allows(c.health_key)]
+    blocked.sort(key=lambda c: health.open_until(c.health_key))
+    return usable + blocked

@@ -1,0 +1,191 @@
+"""Which providers serve a model: the Hub's ``inferenceProviderMapping``, cached on disk.
+
+Unlike the HF clients' process-lifetime ``lru_cache``, entries here expire (10 minutes) and are
+refreshed, but a stale entry is still used when the Hub cannot be reached, so routing works
+offline for every model the user has used before. The cache also feeds the model pickers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx2
+
+from desktop.engine.errors import CatalogueUnavailable, SwitchboardError
+from desktop.providers.table import Endpoints
+
+MAPPING_TTL_S = 600.0
+CACHE_FILE = "mappings.json"
+
+
+@dataclass(frozen=True)
+class MappingEntry:
+    """One provider's entry of a model's mapping, in the Hub's order."""
+
+    provider: str
+    provider_model: str
+    task: str
+    status: str
+
+
+def parse_mapping(data: Any) -> list[MappingEntry]:
+    """Accept both shapes the Hub returns: the dict of ``model_info`` and the list form."""
+    raw = data.get("inferenceProviderMapping") if isinstance(data, dict) else None
+    items: list[tuple[str, Any]] = []
+    if isinstance(raw, dict):
+        items = list(raw.items())
+    elif isinstance(raw, list):
+        items = [(str(e.get("provider", "")), e) for e in raw if isinstance(e, dict)]
+    entries = []
+    for provider, entry in items:
+        if not isinstance(entry, dict) or not provider or not entry.get("providerId"):
+            continue
+        entries.append(
+            MappingEntry(
+                provider=provider,
+                provider_model=str(entry["providerId"]),
+                task=str(entry.get("task", "")),
+                status=str(entry.get("status", "live")),
+            )
+        )
+    return entries
+
+
+class ModelCatalog:
+    """Model → provider mapping with a disk cache that survives restarts and outages."""
+
+    def __init__(
+        self,
+        client: httpx2.AsyncClient,
+        endpoints: Endpoints,
+        cache_dir: Path,
+        *,
+        executor: Executor | None = None,
+        ttl_s: float = MAPPING_TTL_S,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self._endpoints = endpoints
+        self._cache_path = cache_dir / CACHE_FILE
+        self._executor = executor
+        self._ttl = ttl_s
+        self._clock = clock
+        self._cache: dict[str, dict[str, Any]] = self._read_cache()
+        self._inflight: dict[str, asyncio.Future[list[MappingEntry]]] = {}
+
+    def _read_cache(self) -> dict[str, dict[str, Any]]:
+        try:
+            data = json.loads(self._cache_path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write_cache(self, snapshot: str) -> None:
+        self._cache_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self._cache_path.parent, prefix=".mappings-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(snapshot)
+            os.replace(tmp, self._cache_path)
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
+
+    def cached(self, model_id: str) -> list[MappingEntry] | None:
+        record = self._cache.get(model_id)
+        if not record:
+            return None
+        return [MappingEntry(**e) for e in record.get("entries", [])]
+
+    def cached_models(self, task: str) -> list[str]:
+        """Model ids seen in the cache with at least one entry for ``task`` (for pickers)."""
+        found = []
+        for model_id, record in self._cache.items():
+            if any(e.get("task") == task for e in record.get("entries", [])):
+                found.append((record.get("fetched_at", 0.0), model_id))
+        return [m for _, m in sorted(found, reverse=True)]
+
+    def invalidate(self, model_id: str) -> None:
+        """Mark a mapping stale (a provider said 404/410), so the next request refetches it."""
+        if model_id in self._cache:
+            self._cache[model_id]["fetched_at"] = 0.0
+
+    async def mapping(self, model_id: str, token: str | None = None) -> list[MappingEntry]:
+        """The model's mapping: fresh cache, else the Hub, else a stale cache, else an error."""
+        record = self._cache.get(model_id)
+        if record and self._clock() - float(record.get("fetched_at", 0.0)) < self._ttl:
+            return self.cached(model_id) or []
+        pending = self._inflight.get(model_id)
+        if pending is None:
+            pending = asyncio.ensure_future(self._fetch_and_store(model_id, token))
+            self._inflight[model_id] = pending
+            pending.add_done_callback(lambda _f: self._inflight.pop(model_id, None))
+        try:
+            return await asyncio.shield(pending)
+        except CatalogueUnavailable:
+            stale = self.cached(model_id)
+            if stale is not None:
+                return stale
+            raise
+
+    async def _fetch_and_store(self, model_id: str, token: str | None) -> list[MappingEntry]:
+        entries = await self._fetch(model_id, token)
+        self._cache[model_id] = {
+            "fetched_at": self._clock(),
+            "entries": [asdict(e) for e in entries],
+        }
+        snapshot = json.dumps(self._cache, indent=1)
+        await asyncio.get_running_loop().run_in_executor(
+            self._executor, self._write_cache, snapshot
+        )
+        return entries
+
+    async def _fetch(self, model_id: str, token: str | None) -> list[MappingEntry]:
+        url = f"{self._endpoints.hub}/api/models/{quote(model_id, safe='/')}"
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        try:
+            response = await self._client.get(
+                url,
+                params={"expand": "inferenceProviderMapping"},
+                headers=headers,
+                timeout=httpx2.Timeout(10.0),
+            )
+            if response.status_code in (401, 402, 403) and token:
+                # A bad or limited token must not hide a public model's mapping: ask again
+                # anonymously, as huggingface.js does; the provider call reports the token.
+                response = await self._client.get(
+                    url, params={"expand": "inferenceProviderMapping"},
+                    timeout=httpx2.Timeout(10.0),
+                )
+        except httpx2.HTTPError as exc:
+            raise CatalogueUnavailable(
+                "Could not ask Hugging Face which providers serve "
+                f"{model_id} ({type(exc).__name__}); check your connection and try again."
+            ) from exc
+        if response.status_code in (401, 404):
+            raise SwitchboardError(
+                f"Hugging Face has no public model called {model_id}; check the spelling "
+                "(it looks like owner/name).",
+                action="open_providers",
+            )
+        if response.status_code >= 400:
+            raise CatalogueUnavailable(
+                f"Hugging Face could not list the providers of {model_id} right now "
+                f"(HTTP {response.status_code}); try again in a moment."
+            )
+        try:
+            return parse_mapping(response.json())
+        except ValueError as exc:
+            raise CatalogueUnavailable(
+                "Hugging Face answered with something that is not a model description; "
+                "try again in a moment."
+            ) from exc

@@ -1,0 +1,121 @@
+"""Request and result types of a chat turn, shared by the engine, the UI and the command line."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop.engine.trace import Trace
+
+COMPLETE = "complete"
+INTERRUPTED = "interrupted"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An image stored in the media folder, already downscaled for sending."""
+
+    path: str
+    mime: str
+    name: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "mime": self.mime, "name": self.name}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Attachment:
+        return cls(str(data["path"]), str(data.get("mime", "image/png")), str(data.get("name", "")))
+
+    def data_url(self) -> str:
+        """Read the file (blocking: call it off the loop) and make a ``data:`` URL."""
+        raw = Path(self.path).read_bytes()
+        return f"data:{self.mime};base64,{base64.b64encode(raw).decode('ascii')}"
+
+
+@dataclass
+class ChatMessage:
+    role: str  # "system", "user" or "assistant"
+    content: str
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+@dataclass
+class ChatRequest:
+    """One logical chat request.
+
+    ``provider`` is a policy ("auto", "fastest", "cheapest", "hf-auto") or one provider id /
+    custom endpoint name; an explicit provider means only that provider.
+    """
+
+    model: str
+    messages: list[ChatMessage]
+    provider: str = "auto"
+    max_tokens: int | None = None
+    temperature: float | None = None
+    stream: bool = True
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    total_tokens: int | None = None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> Usage | None:
+        if not isinstance(data, dict):
+            return None
+
+        def num(key: str) -> int | None:
+            value = data.get(key)
+            return int(value) if isinstance(value, int | float) else None
+
+        return cls(num("prompt_tokens"), num("completion_tokens"), num("total_tokens"))
+
+    def to_dict(self) -> dict[str, int | None]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+
+@dataclass
+class ChatResult:
+    """What a chat turn produced. ``status`` is complete, interrupted or failed.
+
+    An interrupted result keeps the partial ``text``; a failed one has ``error`` (one sentence
+    for a person) and ``error_action`` (a button the UI may offer).
+    """
+
+    text: str
+    status: str
+    trace: Trace
+    provider: str | None = None
+    provider_model: str | None = None
+    via: str | None = None
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    ttft_ms: float | None = None
+    duration_ms: float | None = None
+    error: str | None = None
+    error_action: str | None = None
+    malformed_events: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "status": self.status,
+            "provider": self.provider,
+            "provider_model": self.provider_model,
+            "via": self.via,
+            "finish_reason": self.finish_reason,
+            "usage": self.usage.to_dict() if self.usage else None,
+            "ttft_ms": self.ttft_ms,
+            "duration_ms": self.duration_ms,
+            "error": self.error,
+            "trace": self.trace.to_dict(),
+        }

@@ -1,0 +1,235 @@
+"""Turn every way an attempt can fail into one outcome class, a sentence, and a Retry-After.
+
+Normalising first (HTTP status, body, in-band SSE error, exception) is what lets the router make
+one decision per class (routing.md §5.3) instead of special cases per provider.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from desktop.engine import trace as t
+from desktop.providers.table import provider_label
+
+MAX_MESSAGE_CHARS = 240
+
+_CONTEXT_RE = re.compile(
+    r"context[ _-]?length|maximum context|too many tokens|context window|"
+    r"prompt is too long|input is too long|tokens \+ `?max_new_tokens",
+    re.I,
+)
+_POLICY_RE = re.compile(r"content[ _-]?(policy|filter|management)|moderation|flagged|safety", re.I)
+_NOT_FOUND_RE = re.compile(
+    r"model .*(not (supported|found|exist)|does not exist)|unknown model|no such model", re.I
+)
+_CREDITS_RE = re.compile(r"credit|billing|quota|pay-as-you|payment|balance", re.I)
+
+
+@dataclass
+class Failure:
+    """A classified failure of one attempt."""
+
+    outcome: str
+    detail: str  # the provider's own words, cleaned and shortened
+    status_code: int | None = None
+    retry_after_s: float | None = None
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds to wait from ``retry-after-ms``, ``x-ms-retry-after-ms`` or ``Retry-After``.
+
+    ``Retry-After`` may be delta-seconds or an HTTP-date. Zero, negative or unparseable values
+    are ignored (None).
+    """
+    lower = {k.lower(): v for k, v in headers.items()}
+    for name in ("retry-after-ms", "x-ms-retry-after-ms"):
+        raw = lower.get(name)
+        if raw:
+            try:
+                value = float(raw) / 1000.0
+            except ValueError:
+                continue
+            if value > 0:
+                return value
+    raw = lower.get("retry-after")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            return None
+        if when is None:
+            return None
+        value = when.timestamp() - (time.time() if now is None else now)
+    return value if value > 0 else None
+
+
+def error_text(body: Any) -> str:
+    """The human part of an error body in any of the shapes providers use."""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict):
+            return str(err.get("message") or err.get("code") or json.dumps(err))
+        if isinstance(err, str):
+            return err
+        if isinstance(err, list) and err:
+            return "; ".join(error_text(e) for e in err)
+        detail = body.get("detail")
+        if isinstance(detail, str):
+            return detail
+        if isinstance(detail, list) and detail:
+            first = detail[0]
+            if isinstance(first, dict):
+                return str(first.get("msg") or first)
+            return str(first)
+        for key in ("message", "title"):
+            if isinstance(body.get(key), str):
+                return str(body[key])
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors:
+            return error_text(errors[0])
+    return ""
+
+
+def _error_code(body: Any) -> str:
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        err = body["error"]
+        return f"{err.get('code') or ''} {err.get('type') or ''}"
+    if isinstance(body, dict):
+        return str(body.get("error_type") or "")
+    return ""
+
+
+def clean(text: str, secrets: Iterable[str] = ()) -> str:
+    """Shorten, collapse whitespace and remove any secret that a server echoed back."""
+    for secret in secrets:
+        if secret and len(secret) >= 6:
+            text = text.replace(secret, "[redacted]")
+    text = " ".join(text.split())
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[: MAX_MESSAGE_CHARS - 1] + "…"
+    return text
+
+
+def classify_body(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Failure:
+    """Classify an HTTP error answer (status >= 400)."""
+    headers = headers or {}
+    detail = error_text(body) or (headers.get("x-error-message") or "")
+    code = _error_code(body)
+    probe = f"{detail} {code}"
+    retry_after = parse_retry_after(headers)
+    if status == 429:
+        return Failure(t.RATE_LIMITED, detail, status, retry_after)
+    if status == 402:
+        return Failure(t.BILLING, detail, status)
+    if status in (401, 403):
+        if status == 403 and _POLICY_RE.search(probe):
+            return Failure(t.CONTENT_POLICY, detail, status)
+        return Failure(t.AUTH, detail, status)
+    if status in (404, 410):
+        return Failure(t.NOT_FOUND, detail, status)
+    if status == 408 or status == 504:
+        return Failure(t.TIMEOUT if status == 408 else t.SERVER_ERROR, detail, status)
+    if status >= 500:
+        return Failure(t.SERVER_ERROR, detail, status, retry_after)
+    if _CONTEXT_RE.search(probe):
+        return Failure(t.CONTEXT_LENGTH, detail, status)
+    if _POLICY_RE.search(probe):
+        return Failure(t.CONTENT_POLICY, detail, status)
+    if status == 400 and _NOT_FOUND_RE.search(probe):
+        return Failure(t.NOT_FOUND, detail, status)
+    if status == 413:
+        return Failure(t.INVALID_REQUEST, detail or "request too large", status)
+    if _CREDITS_RE.search(probe) and status == 400:
+        return Failure(t.BILLING, detail, status)
+    return Failure(t.INVALID_REQUEST, detail, status)
+
+
+def classify_inband(error: Any) -> Failure:
+    """An ``error`` object inside an HTTP 200 stream, classified like the status it names."""
+    body = {"error": error}
+    detail = error_text(body)
+    code = _error_code(body)
+    probe = f"{detail} {code}"
+    if isinstance(error, dict):
+        status = error.get("status") or error.get("code")
+        if isinstance(status, int) and status >= 400:
+            return classify_body(status, body)
+    if re.search(r"overloaded|unavailable|internal", probe, re.I):
+        return Failure(t.SERVER_ERROR, detail)
+    if re.search(r"rate.?limit", probe, re.I):
+        return Failure(t.RATE_LIMITED, detail)
+    if _CONTEXT_RE.search(probe):
+        return Failure(t.CONTEXT_LENGTH, detail)
+    if _POLICY_RE.search(probe):
+        return Failure(t.CONTENT_POLICY, detail)
+    if re.search(r"validation", probe, re.I):
+        return Failure(t.INVALID_REQUEST, detail)
+    return Failure(t.SERVER_ERROR, detail)
+
+
+def sentence(failure: Failure, provider: str, *, via_hf: bool) -> str:
+    """One sentence a person can act on, naming the provider."""
+    who = provider_label(provider)
+    said = f" ({failure.detail})" if failure.detail else ""
+    code = f" ({failure.status_code})" if failure.status_code else ""
+    o = failure.outcome
+    if o == t.AUTH:
+        if via_hf:
+            return (
+                f"Hugging Face refused your token{code}; check it on the Providers page "
+                "(it needs the \"Make calls to Inference Providers\" permission)."
+            )
+        return f"{who} refused your key{code}; check the {who} key on the Providers page."
+    if o == t.BILLING:
+        if via_hf:
+            return (
+                "Your Hugging Face account has no inference credits left"
+                f"{said}; add credits on huggingface.co or use a provider's own key."
+            )
+        return f"Your {who} account has no credits left{said}; top it up or use another provider."
+    if o == t.RATE_LIMITED:
+        wait = f" for {failure.retry_after_s:.0f} s" if failure.retry_after_s else ""
+        return f"{who} is rate-limiting requests{wait}; try again later or use another provider."
+    if o == t.SERVER_ERROR:
+        return f"{who} had a server error{code}; try again or use another provider."
+    if o == t.NOT_FOUND:
+        return f"{who} does not serve this model right now{said}."
+    if o == t.TIMEOUT:
+        return f"{who} did not answer in time; try again or use another provider."
+    if o == t.CONNECT_ERROR:
+        return f"Could not reach {who}; check your internet connection."
+    if o == t.CONTEXT_LENGTH:
+        return (
+            f"The conversation is too long for this model at {who}; start a new chat or "
+            "pick a model with a larger context."
+        )
+    if o == t.CONTENT_POLICY:
+        return f"{who}'s content filter refused this request{said}."
+    if o == t.INVALID_REQUEST:
+        return f"{who} rejected the request{said}."
+    if o == t.BAD_RESPONSE:
+        return f"{who} sent an answer Switchboard could not read{said}."
+    return f"{who} failed{said}."
+
+
+# Most actionable first (routing.md §5.3): what the user can fix, then waits, then outages.
+_RANK = [
+    t.AUTH, t.BILLING, t.CONTENT_POLICY, t.CONTEXT_LENGTH, t.INVALID_REQUEST, t.RATE_LIMITED,
+    t.SERVER_ERROR, t.NOT_FOUND, t.BAD_RESPONSE, t.TIMEOUT, t.CONNECT_ERROR,
+]
+
+
+def rank(outcome: str) -> int:
+    return _RANK.index(outcome) if outcome in _RANK else len(_RANK)

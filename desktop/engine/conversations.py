@@ -1,0 +1,274 @@
+"""A chat turn with its persistence: what the window and the command line both run.
+
+The user message and an empty assistant message (status ``interrupted``) are written before
+the request starts; answer text is appended in batches of about 100 ms while it streams, and the
+message is finalised with status, provider, trace and usage at the end. So a crash or a kill
+mid-answer leaves exactly what was on screen, marked interrupted, and nothing is ever lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from PIL import Image, UnidentifiedImageError
+
+from desktop.engine import trace as t
+from desktop.engine.chat_types import (
+    FAILED,
+    INTERRUPTED,
+    Attachment,
+    ChatMessage,
+    ChatRequest,
+    ChatResult,
+)
+from desktop.engine.errors import SwitchboardError
+from desktop.engine.router import Engine
+from desktop.engine.trace import AttemptRecord, Trace
+from desktop.store.history import HistoryStore, StoredMessage
+from desktop.store.media import MediaStore
+
+FLUSH_INTERVAL_S = 0.1
+MAX_IMAGE_SIDE = 1568
+MAX_IMAGE_FILE_BYTES = 40 * 1024 * 1024
+TITLE_WORDS = 8
+
+
+class TurnListener(Protocol):
+    """What a front end hears while a turn runs."""
+
+    def turn_started(self, turn: Turn) -> None: ...
+    def attempt_changed(self, record: AttemptRecord) -> None: ...
+    def delta(self, text: str) -> None: ...
+
+
+@dataclass
+class Turn:
+    conversation_id: int
+    user_message_id: int | None
+    assistant_message_id: int
+    result: ChatResult | None = None
+
+
+def title_from(text: str) -> str:
+    words = text.split()
+    if not words:
+        return "New chat"
+    title = " ".join(words[:TITLE_WORDS])
+    return title + ("…" if len(words) > TITLE_WORDS else "")
+
+
+def history_to_messages(stored: Sequence[StoredMessage]) -> list[ChatMessage]:
+    """Rebuild the request's messages; failed answers and empty ones are not sent back."""
+    messages = []
+    for m in stored:
+        if m.role == "assistant" and (m.status == FAILED or not m.content):
+            continue
+        messages.append(
+            ChatMessage(m.role, m.content, [Attachment.from_dict(a) for a in m.attachments])
+        )
+    return messages
+
+
+class ChatService:
+    """Runs chat turns through the engine and keeps the history in step."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        history: HistoryStore,
+        media: MediaStore,
+        executor: Executor | None = None,
+    ) -> None:
+        self.engine = engine
+        self.history = history
+        self.media = media
+        self._executor = executor
+
+    async def send(
+        self,
+        conversation_id: int | None,
+        text: str,
+        *,
+        model: str,
+        provider: str = "auto",
+        attachments: Sequence[Attachment] = (),
+        listener: TurnListener | None = None,
+        system: str | None = None,
+    ) -> Turn:
+        """Store the user's message, then answer it (see :meth:`_answer`)."""
+        if conversation_id is None:
+            conversation_id = self.history.create_conversation(title_from(text), model, provider)
+            if system:
+                self.history.add_message(conversation_id, "system", system)
+        user_id = self.history.add_message(
+            conversation_id, "user", text, attachments=[a.to_dict() for a in attachments]
+        )
+        return await self._answer(conversation_id, user_id, model, provider, listener)
+
+    async def regenerate(
+        self,
+        conversation_id: int,
+        *,
+        model: str,
+        provider: str = "auto",
+        listener: TurnListener | None = None,
+    ) -> Turn:
+        """Drop the last answer (if the last message is one) and answer again."""
+        conversation = self.history.get_conversation(conversation_id)
+        if conversation is None or not conversation.messages:
+            raise SwitchboardError("This conversation no longer exists.")
+        last = conversation.messages[-1]
+        if last.role == "assistant":
+            self.history.delete_message_and_after(conversation_id, last.id)
+        return await self._answer(conversation_id, None, model, provider, listener)
+
+    async def edit_and_resend(
+        self,
+        conversation_id: int,
+        user_message_id: int,
+        new_text: str,
+        *,
+        model: str,
+        provider: str = "auto",
+        listener: TurnListener | None = None,
+    ) -> Turn:
+        """Replace a user message (and everything after it) with ``new_text``, then answer."""
+        conversation = self.history.get_conversation(conversation_id)
+        old = next((m for m in conversation.messages if m.id == user_message_id), None) if (
+            conversation
+        ) else None
+        if old is None:
+            raise SwitchboardError("That message no longer exists.")
+        self.history.delete_message_and_after(conversation_id, user_message_id)
+        return await self.send(
+            conversation_id, new_text, model=model, provider=provider,
+            attachments=[Attachment.from_dict(a) for a in old.attachments], listener=listener,
+        )
+
+    async def _answer(
+        self,
+        conversation_id: int,
+        user_id: int | None,
+        model: str,
+        provider: str,
+        listener: TurnListener | None,
+    ) -> Turn:
+        conversation = self.history.get_conversation(conversation_id)
+        messages = history_to_messages(conversation.messages if conversation else [])
+        self.history.set_conversation_model(conversation_id, model, provider)
+        assistant_id = self.history.add_message(
+            conversation_id, "assistant", "", model=model, status=INTERRUPTED
+        )
+        turn = Turn(conversation_id, user_id, assistant_id)
+        if listener:
+            listener.turn_started(turn)
+        loop = asyncio.get_running_loop()
+        pending: list[str] = []
+        last_flush = loop.time()
+
+        def flush() -> None:
+            nonlocal last_flush
+            if pending:
+                self.history.append_text(assistant_id, "".join(pending))
+                pending.clear()
+            last_flush = loop.time()
+
+        def on_delta(text: str) -> None:
+            pending.append(text)
+            if loop.time() - last_flush >= FLUSH_INTERVAL_S:
+                flush()
+            if listener:
+                listener.delta(text)
+
+        def on_attempt(record: AttemptRecord) -> None:
+            if listener:
+                listener.attempt_changed(record)
+
+        trace = Trace(model=model, policy=provider)
+        request = ChatRequest(model=model, messages=messages, provider=provider)
+        try:
+            result = await self.engine.chat(
+                request, on_delta=on_delta, on_attempt=on_attempt, trace=trace
+            )
+        except asyncio.CancelledError:
+            flush()
+            self.history.update_message(
+                assistant_id, status=INTERRUPTED, error="Stopped — the partial answer is kept.",
+                provider=_answering(trace), trace=trace.to_dict(),
+            )
+            raise
+        flush()
+        self.history.update_message(
+            assistant_id,
+            content=result.text,
+            status=result.status,
+            provider=result.provider,
+            provider_model=result.provider_model,
+            error=result.error,
+            trace=result.trace.to_dict(),
+            usage=result.usage.to_dict() if result.usage else None,
+            ttft_ms=result.ttft_ms,
+            duration_ms=result.duration_ms,
+        )
+        turn.result = result
+        return turn
+
+    # --- Images -------------------------------------------------------------------------
+
+    async def import_image(self, path: Path) -> Attachment:
+        """Downscale an image file for sending (Pillow, off the loop) and keep it in media."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._import_file, path)
+
+    async def import_image_bytes(self, data: bytes, name: str = "pasted image") -> Attachment:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._import_bytes, data, name)
+
+    def _import_file(self, path: Path) -> Attachment:
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise SwitchboardError(f"Could not open {path.name}: {exc.strerror}.") from exc
+        if size > MAX_IMAGE_FILE_BYTES:
+            raise SwitchboardError(f"{path.name} is larger than 40 MB; pick a smaller image.")
+        return self._import_bytes(path.read_bytes(), path.name)
+
+    def _import_bytes(self, data: bytes, name: str) -> Attachment:
+        try:
+            with Image.open(io.BytesIO(data)) as probe:
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as img:
+                img.load()
+                has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+                converted = img.convert("RGBA" if has_alpha else "RGB")
+        except Image.DecompressionBombError as exc:
+            raise SwitchboardError(
+                f"{name} has too many pixels to be a normal picture; pick another image."
+            ) from exc
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise SwitchboardError(
+                f"{name} is not an image Switchboard can read (PNG, JPEG, WebP, GIF…)."
+            ) from exc
+        converted.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+        out = io.BytesIO()
+        if has_alpha:
+            converted.save(out, "PNG", optimize=True)
+            mime, suffix = "image/png", ".png"
+        else:
+            converted.save(out, "JPEG", quality=90)
+            mime, suffix = "image/jpeg", ".jpg"
+        stored = self.media.put(out.getvalue(), suffix)
+        return Attachment(str(stored), mime, name)
+
+
+def _answering(trace: Trace) -> str | None:
+    for attempt in reversed(trace.attempts):
+        if attempt.outcome in (t.OK, t.CANCELLED, t.INTERRUPTED) and attempt.ttft_ms is not None:
+            return attempt.served_by or attempt.provider
+    return None

@@ -1,0 +1,189 @@
+"""Per provider and credential: a circuit breaker and latency statistics.
+
+States follow routing.md §5.6: closed → open → half-open → closed. A breaker opens on three
+consecutive failures, at once on 429 (for exactly Retry-After, or an exponential cooldown), and
+on auth/billing refusals until the credential changes. The cooldown never shortens an existing
+expiry. State is saved to a small JSON file so a restart does not hit a provider that was down
+a minute ago; breaker entries older than 10 minutes are dropped on load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from desktop.engine import trace as t
+
+CLOSED = "closed"
+OPEN = "open"
+HALF_OPEN = "half-open"
+
+FAILURES_TO_OPEN = 3
+BASE_COOLDOWN_S = 5.0
+MAX_COOLDOWN_S = 300.0
+CREDENTIAL_BLOCK_S = 24 * 3600.0
+BREAKER_TTL_S = 600.0
+EWMA_ALPHA = 0.3
+
+# Outcomes that say nothing about the provider's health.
+_NEUTRAL = {t.OK, t.CANCELLED, t.CONTENT_POLICY, t.CONTEXT_LENGTH, t.INVALID_REQUEST, ""}
+
+
+@dataclass
+class ProviderHealth:
+    """Health of one (provider, credential) pair."""
+
+    consecutive_failures: int = 0
+    opens: int = 0
+    open_until: float = 0.0
+    reason: str = ""
+    probing: bool = False
+    ttft_ewma_ms: float | None = None
+    successes: int = 0
+    failures: int = 0
+    updated_at: float = 0.0
+    recent: list[bool] = field(default_factory=list)
+
+    def state(self, now: float) -> str:
+        if self.open_until <= 0.0:
+            return CLOSED
+        return OPEN if now < self.open_until else HALF_OPEN
+
+    def success_rate(self) -> float | None:
+        return sum(self.recent) / len(self.recent) if self.recent else None
+
+
+class HealthBook:
+    """All breakers and statistics, keyed by ``provider|credential``."""
+
+    def __init__(self, path: Path | None, clock: Callable[[], float] = time.time) -> None:
+        self._path = path
+        self._clock = clock
+        self._items: dict[str, ProviderHealth] = {}
+        self._load()
+
+    @staticmethod
+    def key(provider: str, credential: str) -> str:
+        return f"{provider}|{credential}"
+
+    def get(self, key: str) -> ProviderHealth:
+        item = self._items.get(key)
+        if item is None:
+            item = self._items[key] = ProviderHealth()
+        return item
+
+    def state(self, key: str) -> str:
+        return self.get(key).state(self._clock())
+
+    def open_until(self, key: str) -> float:
+        return self.get(key).open_until
+
+    def allows(self, key: str) -> bool:
+        """Closed, or half-open with no probe in flight."""
+        item = self.get(key)
+        state = item.state(self._clock())
+        return state == CLOSED or (state == HALF_OPEN and not item.probing)
+
+    def begin(self, key: str) -> str:
+        """Note an attempt is starting; a half-open breaker lets exactly this one through."""
+        item = self.get(key)
+        state = item.state(self._clock())
+        if state == HALF_OPEN:
+            item.probing = True
+        return state
+
+    def record(
+        self, key: str, outcome: str, *, ttft_ms: float | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
+        item = self.get(key)
+        now = self._clock()
+        item.updated_at = now
+        item.probing = False
+        if outcome == t.OK:
+            item.consecutive_failures = 0
+            item.opens = 0
+            item.open_until = 0.0
+            item.reason = ""
+            item.successes += 1
+            item.recent = [*item.recent[-19:], True]
+            if ttft_ms is not None:
+                prev = item.ttft_ewma_ms
+                item.ttft_ewma_ms = (
+                    ttft_ms if prev is None else prev + EWMA_ALPHA * (ttft_ms - prev)
+                )
+            return
+        if outcome in _NEUTRAL:
+            return
+        item.failures += 1
+        item.consecutive_failures += 1
+        item.recent = [*item.recent[-19:], False]
+        if outcome in (t.AUTH, t.BILLING):
+            self._open(item, now, CREDENTIAL_BLOCK_S, outcome)
+        elif outcome == t.RATE_LIMITED:
+            cooldown = retry_after_s if retry_after_s else self._backoff(item)
+            self._open(item, now, cooldown, outcome)
+        elif item.consecutive_failures >= FAILURES_TO_OPEN or item.state(now) == HALF_OPEN:
+            self._open(item, now, self._backoff(item), outcome)
+
+    def _backoff(self, item: ProviderHealth) -> float:
+        return float(min(MAX_COOLDOWN_S, BASE_COOLDOWN_S * 2 ** item.opens))
+
+    def _open(self, item: ProviderHealth, now: float, cooldown: float, reason: str) -> None:
+        item.opens += 1
+        item.open_until = max(item.open_until, now + cooldown)
+        item.reason = reason
+
+    def forget_credential(self, credential: str) -> None:
+        """A key changed: its auth/billing blocks no longer apply."""
+        for key, item in self._items.items():
+            if key.endswith("|" + credential) and item.reason in (t.AUTH, t.BILLING):
+                item.open_until = 0.0
+                item.opens = 0
+                item.consecutive_failures = 0
+                item.reason = ""
+
+    def snapshot(self) -> dict[str, ProviderHealth]:
+        return dict(self._items)
+
+    # --- Persistence --------------------------------------------------------------------
+
+    def _load(self) -> None:
+        if self._path is None:
+            return
+        try:
+            data = json.loads(self._path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return
+        now = self._clock()
+        for key, raw in (data.get("items") or {}).items() if isinstance(data, dict) else ():
+            try:
+                item = ProviderHealth(**raw)
+            except TypeError:
+                continue
+            item.probing = False
+            if now - item.updated_at > BREAKER_TTL_S and item.reason not in (t.AUTH, t.BILLING):
+                item.open_until = 0.0
+                item.opens = 0
+                item.consecutive_failures = 0
+            self._items[key] = item
+
+    def save(self) -> None:
+        if self._path is None:
+            return
+        payload = json.dumps(
+            {"version": 1, "items": {k: asdict(v) for k, v in self._items.items()}}
+        )
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=".health-")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(payload)
+            os.replace(tmp, self._path)
+        except OSError:
+            pass  # health is a cache: losing it costs one slow request, not data

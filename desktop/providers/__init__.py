@@ -1,0 +1,1 @@
+"""Provider wire formats and the declarative provider table. No Qt."""

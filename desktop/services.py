@@ -1,0 +1,155 @@
+"""The composition of engine and stores that both the window and the command line use.
+
+No Qt here: ``app.py`` wraps this in a window, ``cli.py`` in commands. One shared HTTP client,
+one thread pool for blocking work (keyring, Pillow, big SQLite reads), one settings object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx2
+
+from desktop.engine.catalog import ModelCatalog
+from desktop.engine.conversations import ChatService
+from desktop.engine.credentials import Credentials
+from desktop.engine.health import HealthBook
+from desktop.engine.router import Engine
+from desktop.providers.table import HF_CREDENTIAL, Endpoints
+from desktop.store.history import HistoryStore
+from desktop.store.media import MediaStore
+from desktop.store.paths import AppPaths
+from desktop.store.secrets import SecretStore
+from desktop.store.settings import Settings, SettingsStore
+from desktop.store.state import StateStore
+
+T = TypeVar("T")
+
+
+def make_http_client() -> httpx2.AsyncClient:
+    """The one HTTP client: pooled, HTTP/1.1, no client-side total timeout.
+
+    Deadlines are the engine's job (connect, time to first token, idle, total); the socket
+    timeouts here are only a backstop for connect and pool waits.
+    """
+    return httpx2.AsyncClient(
+        timeout=httpx2.Timeout(connect=5.0, read=None, write=30.0, pool=10.0),
+        follow_redirects=False,
+        limits=httpx2.Limits(max_connections=64, max_keepalive_connections=16),
+        headers={"user-agent": "Switchboard/0.1"},
+    )
+
+
+@dataclass
+class Services:
+    """Everything a front end needs, opened together and closed together."""
+
+    paths: AppPaths
+    env: Mapping[str, str]
+    endpoints: Endpoints
+    settings_store: SettingsStore
+    settings: Settings
+    state: StateStore
+    history: HistoryStore
+    media: MediaStore
+    secrets: SecretStore
+    credentials: Credentials
+    catalog: ModelCatalog
+    health: HealthBook
+    engine: Engine
+    chat: ChatService
+    client: httpx2.AsyncClient
+    executor: ThreadPoolExecutor
+
+    @classmethod
+    async def open(
+        cls, paths: AppPaths | None = None, env: Mapping[str, str] | None = None
+    ) -> Services:
+        env = dict(os.environ if env is None else env)
+        paths = paths or AppPaths.default()
+        paths.ensure()
+        executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="switchboard")
+        endpoints = Endpoints.from_env(env)
+        settings_store = SettingsStore(paths.settings_file)
+        settings = settings_store.load()
+        client = make_http_client()
+        credentials = Credentials(env)
+        secrets = SecretStore()
+        history = HistoryStore(paths.history_db)
+        media = MediaStore(paths.media_dir)
+        catalog = ModelCatalog(client, endpoints, paths.catalogue_cache_dir, executor=executor)
+        health = HealthBook(paths.health_file)
+        services: Services
+
+        def current_settings() -> Settings:
+            return services.settings
+
+        engine = Engine(client, endpoints, credentials, catalog, health, current_settings)
+        chat = ChatService(engine, history, media, executor)
+        services = cls(
+            paths=paths,
+            env=env,
+            endpoints=endpoints,
+            settings_store=settings_store,
+            settings=settings,
+            state=StateStore(paths.state_file),
+            history=history,
+            media=media,
+            secrets=secrets,
+            credentials=credentials,
+            catalog=catalog,
+            health=health,
+            engine=engine,
+            chat=chat,
+            client=client,
+            executor=executor,
+        )
+        await services.refresh_credentials()
+        return services
+
+    async def aclose(self) -> None:
+        """Close the client, save health, close the database, stop the pool without waiting."""
+        try:
+            await self.client.aclose()
+        finally:
+            self.health.save()
+            self.history.close()
+            self.executor.shutdown(wait=False, cancel_futures=True)
+
+    async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking call (keyring, Pillow, a big query) in the pool, off the loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    # --- Settings -----------------------------------------------------------------------
+
+    def save_settings(self) -> None:
+        """Write the settings file atomically (a few hundred bytes: fine on the loop)."""
+        self.settings_store.save(self.settings)
+
+    # --- Secrets ------------------------------------------------------------------------
+
+    def credential_users(self) -> list[str]:
+        """Every keyring user name we may hold: HF, the providers and the custom endpoints."""
+        return [HF_CREDENTIAL, *[c.name for c in self.settings.custom_endpoints]]
+
+    async def refresh_credentials(self) -> None:
+        await self.credentials.refresh(self.secrets.get, self.credential_users(), self.executor)
+
+    async def set_secret(self, user: str, secret: str) -> None:
+        """Store a token or key in the keyring (off the loop) and use it from the next request.
+
+        Raises the store's error (one sentence, never the secret) when the keyring refuses.
+        """
+        secret = secret.strip()
+        await self.run_blocking(self.secrets.set, user, secret)
+        self.credentials.remember(user, secret)
+        self.health.forget_credential(user)
+
+    async def delete_secret(self, user: str) -> None:
+        await self.run_blocking(self.secrets.delete, user)
+        self.credentials.remember(user, None)

@@ -1,0 +1,1 @@
+"""Persistence: history (SQLite), settings, secrets (keyring). No Qt."""
