@@ -11,6 +11,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -299,7 +300,7 @@ def _history(services: Services, args: argparse.Namespace) -> int:
     if args.action == "list":
         convs = history.list_conversations()
         if args.json:
-            print(json.dumps([vars(c) for c in convs], ensure_ascii=False, default=str))
+            print(json.dumps([asdict(c) for c in convs], ensure_ascii=False, default=str))
         else:
             for c in convs:
                 print(f"{c.id:5}  {_when(c.updated_at)}  {c.title}")
@@ -307,7 +308,7 @@ def _history(services: Services, args: argparse.Namespace) -> int:
     if args.action == "search":
         hits = history.search(args.text)
         if args.json:
-            print(json.dumps([vars(h) for h in hits], ensure_ascii=False, default=str))
+            print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, default=str))
         else:
             for h in hits:
                 print(f"{h.conversation_id:5}  {h.title}: {h.snippet}")
@@ -316,7 +317,7 @@ def _history(services: Services, args: argparse.Namespace) -> int:
     if conv is None:
         raise CliError(f"there is no conversation {args.id}.")
     if args.json:
-        data = vars(conv) | {"messages": [vars(m) for m in conv.messages]}
+        data = asdict(conv)
         print(json.dumps(data, ensure_ascii=False, default=str))
         return 0
     print(f"# {conv.title}")
@@ -328,3 +329,7 @@ def _history(services: Services, args: argparse.Namespace) -> int:
         if m.error:
             print(f"[{m.error}]")
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -170,19 +170,21 @@ class ChatService:
             listener.turn_started(turn)
         loop = asyncio.get_running_loop()
         pending: list[str] = []
-        last_flush = loop.time()
+        scheduled: list[asyncio.TimerHandle] = []
 
         def flush() -> None:
-            nonlocal last_flush
+            while scheduled:
+                scheduled.pop().cancel()
             if pending:
                 self.history.append_text(assistant_id, "".join(pending))
                 pending.clear()
-            last_flush = loop.time()
 
         def on_delta(text: str) -> None:
+            # At most one write per interval, and never later than one interval after the
+            # text arrived, even if the stream then stalls.
             pending.append(text)
-            if loop.time() - last_flush >= FLUSH_INTERVAL_S:
-                flush()
+            if not scheduled:
+                scheduled.append(loop.call_later(FLUSH_INTERVAL_S, flush))
             if listener:
                 listener.delta(text)
 

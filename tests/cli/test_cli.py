@@ -1,0 +1,112 @@
+"""The command line: same engine, same history, same settings as the window."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.cli.conftest import ROOT, Run, as_json
+from tests.emulator import LLAMA_8B, Emulator
+
+
+def test_chat_streams_the_answer_and_saves_it(run: Run, emulator: Emulator):
+    proc = run("chat", "--model", LLAMA_8B, "What is a fox?")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "Hello from groq."
+    assert "via Groq" in proc.stderr
+    convs = as_json(run("history", "list", "--json"))
+    assert [c["title"] for c in convs] == ["What is a fox?"]
+    hits = as_json(run("history", "search", "fox", "--json"))
+    assert hits and hits[0]["conversation_id"] == convs[0]["id"]
+    shown = run("history", "show", str(convs[0]["id"]))
+    assert "Hello from groq." in shown.stdout and "via Groq" in shown.stdout
+
+
+def test_chat_json_carries_the_trace(run: Run, emulator: Emulator):
+    emulator.fault("groq", "status", status=503)
+    data = as_json(run("chat", "--model", LLAMA_8B, "--json", "Hi"))
+    assert data["status"] == "complete" and data["provider"] == "cerebras"
+    attempts = data["trace"]["attempts"]
+    assert [(a["provider"], a["outcome"], a["status_code"]) for a in attempts] == [
+        ("groq", "server_error", 503), ("cerebras", "ok", 200)
+    ]
+    assert data["usage"]["total_tokens"] > 0
+    assert "hf_" not in json.dumps(data)  # no secret in the output
+
+
+def test_failure_is_one_line_and_non_zero(run: Run, cli_env: dict[str, str]):
+    env = {k: v for k, v in cli_env.items() if k != "HF_TOKEN"}
+    proc = run("chat", "--model", LLAMA_8B, "Hi", env=env)
+    assert proc.returncode == 1
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "huggingface.co/settings/tokens" in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_provider_order_is_shared_with_the_window(run: Run, emulator: Emulator):
+    assert run("providers", "order", "together", "groq").returncode == 0
+    rows = as_json(run("providers", "list", "--json"))
+    assert [r["id"] for r in rows[:2]] == ["together", "groq"]
+    assert rows[0]["reach"] == "via Hugging Face token"
+    data = as_json(run("chat", "--model", LLAMA_8B, "--json", "Hi"))
+    assert data["provider"] == "together"
+    bad = run("providers", "order", "no-such-provider")
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+
+
+def test_custom_server_can_be_added_used_and_removed(run: Run, emulator: Emulator,
+                                                      cli_env: dict[str, str]):
+    url = emulator.direct_url("groq") + "/openai/v1"
+    added = run("providers", "add-custom", "lab", "--url", url,
+                "--model", "house-llama=llama-3.1-8b-instant")
+    assert added.returncode == 0, added.stderr
+    env = {k: v for k, v in cli_env.items() if k != "HF_TOKEN"}
+    proc = run("chat", "--model", "house-llama", "--provider", "lab", "--json", "Hi", env=env)
+    # The server wants a key nobody stored: the answer names the server and the fix.
+    assert proc.returncode == 1
+    data = json.loads(proc.stdout)
+    (attempt,) = data["trace"]["attempts"]
+    assert attempt["provider"] == "lab" and attempt["status_code"] == 401
+    assert "lab refused your key" in data["error"]
+    assert emulator.requests_for("groq")[-1].json["model"] == "llama-3.1-8b-instant"
+    assert run("providers", "remove", "lab").returncode == 0
+    rows = as_json(run("providers", "list", "--json"))
+    assert "lab" not in [r["id"] for r in rows]
+
+
+def test_killing_the_app_mid_answer_keeps_what_was_shown(cli_env: dict[str, str],
+                                                         emulator: Emulator, tmp_path: Path):
+    emulator.set_reply(" ".join(f"word{i}" for i in range(12)))
+    emulator.fault("groq", "stall", after=4)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "desktop.cli", "chat", "--model", LLAMA_8B, "Count for me"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env, cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        shown = ""
+        while "word3" not in shown:  # wait until the fourth word is on screen
+            char = proc.stdout.read(1)
+            assert char, proc.stderr.read() if proc.stderr else "no output"
+            shown += char
+        db = tmp_path / "data" / "switchboard" / "history.db"
+        # Wait (by polling the database, not the clock) for the batch writer to catch up.
+        while True:
+            with sqlite3.connect(db) as conn:
+                row = conn.execute(
+                    "SELECT content, status FROM messages WHERE role='assistant'"
+                ).fetchone()
+            if row and "word3" in row[0]:
+                break
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=10)
+    with sqlite3.connect(db) as conn:
+        content, status = conn.execute(
+            "SELECT content, status FROM messages WHERE role='assistant'"
+        ).fetchone()
+    assert status == "interrupted" and content.startswith("word0 word1 word2 word3")
