@@ -44,7 +44,12 @@ from desktop.engine.credentials import Credentials
 from desktop.engine.errors import NoCandidates, NoCredentials, SwitchboardError
 from desktop.engine.health import HealthBook
 from desktop.engine.trace import AttemptRecord, CandidateNote, Trace
-from desktop.providers.openai_chat import StreamParser, build_body, messages_to_wire, parse_completion
+from desktop.providers.openai_chat import (
+    StreamParser,
+    build_body,
+    messages_to_wire,
+    parse_completion,
+)
 from desktop.providers.table import PROVIDERS, Endpoints, Task, provider_label
 from desktop.store.settings import Settings
 
@@ -111,7 +116,9 @@ class Engine:
 
     # --- Candidates ---------------------------------------------------------------------
 
-    async def chat_candidates(self, model: str, policy: str) -> tuple[list[Candidate], list[CandidateNote]]:
+    async def chat_candidates(
+        self, model: str, policy: str
+    ) -> tuple[list[Candidate], list[CandidateNote]]:
         """Ordered candidates for a chat request, and notes on every provider left out."""
         settings = self._settings()
         creds = self.credentials
@@ -327,7 +334,7 @@ class Engine:
             message = "Could not reach any provider; check your internet connection."
         if len(failures) > 1:
             message += f" ({len(failures)} providers tried: {trace.summary()}.)"
-        action = {
+        action: str | None = {
             t.AUTH: "open_providers", t.BILLING: "open_providers", t.NOT_FOUND: "open_providers",
         }.get(failure.outcome, "retry")
         if failure.outcome in (t.CONTENT_POLICY, t.INVALID_REQUEST, t.CONTEXT_LENGTH):

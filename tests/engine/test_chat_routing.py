@@ -43,7 +43,7 @@ async def test_streams_through_the_router_with_the_hf_token(open_services, emula
     (req,) = emulator.requests_for("groq")
     assert req.routed and req.authorization == f"Bearer {HF_TOKEN}"
     assert req.json["model"] == "llama-3.1-8b-instant" and req.json["stream"] is True
-    assert list(req.json)[0] == "model"  # the router reads the body prefix
+    assert next(iter(req.json)) == "model"  # the router reads the body prefix
 
 
 async def test_own_key_goes_direct_to_the_provider(open_services, emulator: Emulator):
@@ -92,7 +92,9 @@ async def test_reset_before_headers_fails_over(open_services, emulator: Emulator
 
 async def test_refused_connection_fails_over(open_services, emulator: Emulator):
     services = await open_services(
-        extra_env={"GROQ_API_KEY": direct_key("groq"), "SWITCHBOARD_GROQ_URL": Emulator.closed_url()}
+        extra_env={
+            "GROQ_API_KEY": direct_key("groq"), "SWITCHBOARD_GROQ_URL": Emulator.closed_url()
+        }
     )
     result, _, _ = await ask(services)
     assert result.status == COMPLETE and result.provider == "cerebras"

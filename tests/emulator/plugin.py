@@ -1,0 +1,30 @@
+"""Pytest fixtures for the emulator, importable from a conftest.
+
+``pytest_plugins`` is only honoured in the root conftest, so from ``tests/conftest.py`` use::
+
+    from tests.emulator.plugin import emulator, emulator_env  # noqa: F401
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from .server import Emulator
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """A started emulator, stopped after the test."""
+    with Emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def emulator_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """The emulator with ``HF_ENDPOINT``, ``SWITCHBOARD_ROUTER_URL`` and every
+    ``SWITCHBOARD_<ID>_URL`` pointing at it for the duration of the test."""
+    for name, value in emulator.env().items():
+        monkeypatch.setenv(name, value)
+    return emulator
