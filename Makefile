@@ -71,7 +71,7 @@ pytest: $(VENV)/.test-installed
 
 # The real keyring: gnome-keyring unlocked inside a private D-Bus session.
 keyring-test: $(VENV)/.test-installed
-	dbus-run-session -- sh -c 'echo $(KEYRING_PW) | gnome-keyring-daemon --unlock \
+	SWITCHBOARD_PRIVATE_KEYRING=1 dbus-run-session -- sh -c 'echo $(KEYRING_PW) | gnome-keyring-daemon --unlock \
 		--components=secrets >/dev/null 2>&1; $(PY) -m pytest -q -m keyring_real tests/integration'
 
 # Benchmarks (not part of `make test`): ratios measured side by side in one run.

@@ -287,3 +287,13 @@ async def test_cancel_mid_stream_stops_promptly(open_services, emulator: Emulato
     assert attempts[-1].outcome == t.CANCELLED
     # A user's stop is not the provider's fault.
     assert services.health.state(services.health.key("groq", "huggingface")) == "closed"
+
+
+async def test_non_streaming_chat(open_services, emulator: Emulator):
+    services = await open_services()
+    request = ChatRequest(model=LLAMA_8B, messages=[ChatMessage("user", "Hi")], stream=False)
+    result = await services.engine.chat(request)
+    assert result.status == COMPLETE and result.text == "Hello from groq."
+    assert result.finish_reason == "stop" and result.usage and result.usage.total_tokens
+    (req,) = emulator.requests_for("groq")
+    assert req.json["stream"] is False and "stream_options" not in req.json
