@@ -38,6 +38,45 @@ class MappingEntry:
     status: str
 
 
+@dataclass(frozen=True)
+class ProviderStats:
+    """What the router's ``/v1/models`` publishes about one provider of one model (§2.5)."""
+
+    context_length: int | None = None
+    price_in: float | None = None  # USD per million input tokens
+    price_out: float | None = None
+    ttft_ms: float | None = None
+    throughput: float | None = None  # output tokens per second
+    status: str = "live"
+
+
+def parse_stats(data: Any) -> dict[str, ProviderStats]:
+    """Provider entries of one ``/v1/models/{id}`` answer (or a list item of ``/v1/models``)."""
+    if isinstance(data, dict) and isinstance(data.get("data"), list):
+        data = data["data"][0] if data["data"] else {}
+    providers = data.get("providers") if isinstance(data, dict) else None
+    stats: dict[str, ProviderStats] = {}
+    for entry in providers if isinstance(providers, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("provider"), str):
+            continue
+        raw_pricing = entry.get("pricing")
+        pricing: dict[str, Any] = raw_pricing if isinstance(raw_pricing, dict) else {}
+
+        def num(value: Any) -> float | None:
+            return float(value) if isinstance(value, int | float) else None
+
+        ctx = entry.get("context_length")
+        stats[entry["provider"]] = ProviderStats(
+            context_length=int(ctx) if isinstance(ctx, int | float) else None,
+            price_in=num(pricing.get("input")),
+            price_out=num(pricing.get("output")),
+            ttft_ms=num(entry.get("first_token_latency_ms")),
+            throughput=num(entry.get("throughput")),
+            status=str(entry.get("status", "live")),
+        )
+    return stats
+
+
 def parse_mapping(data: Any) -> list[MappingEntry]:
     """Accept both shapes the Hub returns: the dict of ``model_info`` and the list form."""
     raw = data.get("inferenceProviderMapping") if isinstance(data, dict) else None
@@ -114,6 +153,35 @@ class ModelCatalog:
                 found.append((record.get("fetched_at", 0.0), model_id))
         return [m for _, m in sorted(found, reverse=True)]
 
+    def cached_stats(self, model_id: str) -> dict[str, ProviderStats]:
+        record = self._cache.get(model_id) or {}
+        raw = record.get("stats") or {}
+        return {p: ProviderStats(**v) for p, v in raw.items() if isinstance(v, dict)}
+
+    async def provider_stats(self, model_id: str) -> dict[str, ProviderStats]:
+        """Published price, speed and context per provider; {} when unknown or unreachable.
+
+        Fetched without credentials (the list is public) and cached with the mapping, so
+        "fastest" and "cheapest" keep working offline with the last numbers seen.
+        """
+        record = self._cache.get(model_id)
+        if record and "stats" in record and (
+            self._clock() - float(record.get("stats_at", 0.0)) < self._ttl
+        ):
+            return self.cached_stats(model_id)
+        url = f"{self._endpoints.router}/v1/models/{quote(model_id, safe='/')}"
+        try:
+            response = await self._client.get(url, timeout=httpx2.Timeout(5.0))
+            stats = parse_stats(response.json()) if response.status_code == 200 else None
+        except (httpx2.HTTPError, ValueError):
+            stats = None
+        if stats is None:
+            return self.cached_stats(model_id)
+        record = self._cache.setdefault(model_id, {"fetched_at": 0.0, "entries": []})
+        record["stats"] = {p: asdict(v) for p, v in stats.items()}
+        record["stats_at"] = self._clock()
+        return stats
+
     def invalidate(self, model_id: str) -> None:
         """Mark a mapping stale (a provider said 404/410), so the next request refetches it."""
         if model_id in self._cache:
@@ -139,10 +207,9 @@ class ModelCatalog:
 
     async def _fetch_and_store(self, model_id: str, token: str | None) -> list[MappingEntry]:
         entries = await self._fetch(model_id, token)
-        self._cache[model_id] = {
-            "fetched_at": self._clock(),
-            "entries": [asdict(e) for e in entries],
-        }
+        record = self._cache.setdefault(model_id, {})
+        record["fetched_at"] = self._clock()
+        record["entries"] = [asdict(e) for e in entries]
         snapshot = json.dumps(self._cache, indent=1)
         await asyncio.get_running_loop().run_in_executor(
             self._executor, self._write_cache, snapshot

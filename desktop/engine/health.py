@@ -29,6 +29,12 @@ MAX_COOLDOWN_S = 300.0
 CREDENTIAL_BLOCK_S = 24 * 3600.0
 BREAKER_TTL_S = 600.0
 EWMA_ALPHA = 0.3
+SAMPLES = 20
+BUDGET_WINDOW_S = 60.0
+RETRY_BUDGET_RATIO = 0.1
+RETRY_BUDGET_MIN = 3
+HEDGE_WINDOW_S = 600.0
+HEDGE_BUDGET_RATIO = 0.05
 
 # Outcomes that say nothing about the provider's health.
 _NEUTRAL = {t.OK, t.CANCELLED, t.CONTENT_POLICY, t.CONTEXT_LENGTH, t.INVALID_REQUEST, ""}
@@ -48,6 +54,7 @@ class ProviderHealth:
     failures: int = 0
     updated_at: float = 0.0
     recent: list[bool] = field(default_factory=list)
+    ttft_samples: list[float] = field(default_factory=list)
 
     def state(self, now: float) -> str:
         if self.open_until <= 0.0:
@@ -65,6 +72,11 @@ class HealthBook:
         self._path = path
         self._clock = clock
         self._items: dict[str, ProviderHealth] = {}
+        # Rolling, in-memory only: attempts and same-candidate retries per provider, hedges.
+        self._attempts: dict[str, list[float]] = {}
+        self._retries: dict[str, list[float]] = {}
+        self._requests: list[float] = []
+        self._hedges: list[float] = []
         self._load()
 
     @staticmethod
@@ -97,6 +109,43 @@ class HealthBook:
             item.probing = True
         return state
 
+    def ttft_p95_ms(self, key: str) -> float | None:
+        samples = sorted(self.get(key).ttft_samples)
+        if not samples:
+            return None
+        return samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+
+    # --- Budgets (routing.md §5.5 and §5.8) ----------------------------------------------
+
+    def _window(self, stamps: list[float], span: float) -> list[float]:
+        cutoff = self._clock() - span
+        while stamps and stamps[0] < cutoff:
+            stamps.pop(0)
+        return stamps
+
+    def note_attempt(self, key: str) -> None:
+        now = self._clock()
+        self._attempts.setdefault(key, []).append(now)
+        self._requests.append(now)
+
+    def note_retry(self, key: str) -> None:
+        self._retries.setdefault(key, []).append(self._clock())
+
+    def retry_allowed(self, key: str) -> bool:
+        """Same-provider retries stay under 10 % of its attempts in a minute (at least 3)."""
+        attempts = len(self._window(self._attempts.setdefault(key, []), BUDGET_WINDOW_S))
+        retries = len(self._window(self._retries.setdefault(key, []), BUDGET_WINDOW_S))
+        return retries < max(RETRY_BUDGET_MIN, RETRY_BUDGET_RATIO * attempts)
+
+    def note_hedge(self) -> None:
+        self._hedges.append(self._clock())
+
+    def hedge_allowed(self) -> bool:
+        """Hedges stay at or under 5 % of recent attempts (one is allowed to start with)."""
+        requests = len(self._window(self._requests, HEDGE_WINDOW_S))
+        hedges = len(self._window(self._hedges, HEDGE_WINDOW_S))
+        return hedges + 1 <= max(1.0, HEDGE_BUDGET_RATIO * requests)
+
     def record(
         self, key: str, outcome: str, *, ttft_ms: float | None = None,
         retry_after_s: float | None = None,
@@ -113,6 +162,7 @@ class HealthBook:
             item.successes += 1
             item.recent = [*item.recent[-19:], True]
             if ttft_ms is not None:
+                item.ttft_samples = [*item.ttft_samples[-(SAMPLES - 1):], ttft_ms]
                 prev = item.ttft_ewma_ms
                 item.ttft_ewma_ms = (
                     ttft_ms if prev is None else prev + EWMA_ALPHA * (ttft_ms - prev)

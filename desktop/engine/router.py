@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,19 +28,20 @@ from desktop.engine.candidates import (
     mapped_candidates,
     order_candidates,
 )
-from desktop.engine.catalog import ModelCatalog
+from desktop.engine.catalog import ModelCatalog, ProviderStats
 from desktop.engine.chat_types import COMPLETE, FAILED, INTERRUPTED, ChatRequest, ChatResult, Usage
-from desktop.engine.classify import (
-    Failure,
-    classify_body,
-    classify_inband,
-    clean,
-    rank,
-    sentence,
-)
+from desktop.engine.classify import Failure, classify_body, classify_inband, clean
 from desktop.engine.credentials import Credentials
 from desktop.engine.errors import NoCandidates, NoCredentials, SwitchboardError
+from desktop.engine.failover import (
+    AttemptContext,
+    Deadlines,
+    Failover,
+    Plan,
+    failure_message,
+)
 from desktop.engine.health import HealthBook
+from desktop.engine.policies import score_for
 from desktop.engine.trace import AttemptRecord, CandidateNote, Trace
 from desktop.providers.openai_chat import (
     StreamParser,
@@ -61,19 +60,6 @@ AttemptCallback = Callable[[AttemptRecord], None]
 
 
 @dataclass
-class Deadlines:
-    """Engine-enforced deadlines, seconds (routing.md §5.12, chat column)."""
-
-    ttft_s: float = 15.0
-    ttft_min_s: float = 5.0
-    ttft_max_s: float = 30.0
-    idle_s: float = 30.0
-    total_s: float = 600.0
-    max_attempts: int = 4
-    pinned_retry_after_cap_s: float = 20.0
-
-
-@dataclass
 class _Outcome:
     """How one attempt ended: committed (text reached the caller) or a failure."""
 
@@ -86,6 +72,8 @@ class _Outcome:
     malformed: int = 0
     interrupted_reason: str = ""
 
+
+_NO_STATS = ProviderStats()
 
 NO_CREDENTIALS_TEXT = (
     "Switchboard has no Hugging Face token or provider key yet. Add a token from "
@@ -112,7 +100,17 @@ class Engine:
         self.catalog = catalog
         self.health = health
         self._settings = settings
-        self.deadlines = deadlines or Deadlines()
+        self.failover = Failover(health, deadlines or Deadlines(), on_not_found=catalog.invalidate)
+        self.latency_mode = False
+        """Hedge chat requests (start a second provider when the first is slow); opt-in."""
+
+    @property
+    def deadlines(self) -> Deadlines:
+        return self.failover.deadlines
+
+    @deadlines.setter
+    def deadlines(self, value: Deadlines) -> None:
+        self.failover.deadlines = value
 
     # --- Candidates ---------------------------------------------------------------------
 
@@ -166,7 +164,17 @@ class Engine:
                 endpoints=self.endpoints, only=only,
             )
             notes += notes2
-        ordered = order_candidates(found + customs, settings, self.health)
+        score = None
+        if policy in ("fastest", "cheapest") and found:
+            stats = await self.catalog.provider_stats(model)
+            for cand in found:
+                cand.context_length = (stats.get(cand.provider) or _NO_STATS).context_length
+            score = score_for(policy, stats, self.health)
+        elif found:
+            stats = self.catalog.cached_stats(model)
+            for cand in found:
+                cand.context_length = (stats.get(cand.provider) or _NO_STATS).context_length
+        ordered = order_candidates(found + customs, settings, self.health, score)
         if not ordered:
             raise NoCandidates(self._no_candidates_text(model, only, notes))
         return ordered, notes
@@ -198,17 +206,18 @@ class Engine:
         on_delta: DeltaCallback | None = None,
         on_attempt: AttemptCallback | None = None,
         trace: Trace | None = None,
+        hedge: bool | None = None,
     ) -> ChatResult:
         """Run one chat request to a result; cancelling the task cancels every attempt.
 
         Cancellation propagates as ``CancelledError``; the in-flight attempt is recorded as
         ``cancelled`` in ``trace`` (pass one in to keep it) and never counts against a provider.
+        ``hedge`` (latency mode) defaults to the engine's ``latency_mode``.
         """
         loop = asyncio.get_running_loop()
         started = loop.time()
         trace = trace or Trace(model=request.model, policy=request.provider)
         trace.request_id = trace.request_id or uuid.uuid4().hex[:16]
-        deadline_at = started + self.deadlines.total_s
         try:
             candidates, notes = await self.chat_candidates(request.model, request.provider)
         except SwitchboardError as exc:
@@ -221,127 +230,35 @@ class Engine:
             wire = await loop.run_in_executor(None, messages_to_wire, request.messages)
         else:
             wire = messages_to_wire(request.messages)
+        plan = Plan(
+            candidates=candidates,
+            model=request.model,
+            explicit=request.provider not in POLICIES,
+            first_deadline_s=self._ttft_deadline,
+            hedge=self.latency_mode if hedge is None else hedge,
+        )
 
-        explicit = request.provider not in POLICIES
-        failures: list[tuple[Failure, Candidate]] = []
-        blocked_credentials: set[str] = set()
-        hf_account_blocked = False
-        context_floor: int | None = None
-        retried: set[str] = set()
-        remaining = list(candidates)
-        attempts = 0
-        while remaining and attempts < self.deadlines.max_attempts:
-            cand = remaining.pop(0)
-            skip = None
-            if cand.credential and cand.credential in blocked_credentials:
-                skip = "its key was refused earlier in this request"
-            elif hf_account_blocked and cand.billed_to == "huggingface":
-                skip = "the Hugging Face account has no credits"
-            elif context_floor is not None and (cand.context_length or 0) <= context_floor:
-                skip = "its context window is not larger"
-            if skip:
-                trace.candidates.append(cand.note(skip))
-                continue
-            now = loop.time()
-            if now >= deadline_at:
-                break
-            is_last = not remaining
-            record = AttemptRecord(
-                provider=cand.provider, via=cand.via, provider_model=cand.provider_model,
-                started_at=time.time(),
-            )
-            record.breaker = self.health.begin(cand.health_key)
-            trace.attempts.append(record)
-            _notify(on_attempt, record)
-            try:
-                outcome = await self._attempt_chat(
-                    cand, request, wire, record, is_last=is_last, deadline_at=deadline_at,
-                    on_delta=on_delta,
-                )
-            except asyncio.CancelledError:
-                record.outcome = t.CANCELLED
-                record.duration_ms = (time.time() - record.started_at) * 1000
-                _notify(on_attempt, record)
-                raise
-            attempts += 1
-            self.health.record(
-                cand.health_key, record.outcome, ttft_ms=record.ttft_ms,
-                retry_after_s=record.retry_after_s,
-            )
-            _notify(on_attempt, record)
-            if outcome.committed:
-                trace.answered_by = record.served_by or cand.provider
-                trace.billed_to = cand.billed_to
-                status = outcome.status
-                return ChatResult(
-                    text="".join(outcome.text_parts), status=status, trace=trace,
-                    provider=trace.answered_by, provider_model=cand.provider_model,
-                    via=cand.via, finish_reason=outcome.finish_reason, usage=outcome.usage,
-                    ttft_ms=record.ttft_ms, duration_ms=(loop.time() - started) * 1000,
-                    error=outcome.interrupted_reason or None,
-                    error_action="retry" if status == INTERRUPTED else None,
-                    malformed_events=outcome.malformed,
-                )
-            failure = outcome.failure or Failure(t.BAD_RESPONSE, "")
-            failures.append((failure, cand))
-            kind = failure.outcome
-            if kind in (t.CONTENT_POLICY, t.INVALID_REQUEST):
-                break  # every provider would refuse it, or should not be asked (no shopping)
-            if kind == t.CONTEXT_LENGTH:
-                context_floor = cand.context_length or 0
-            elif kind == t.AUTH and cand.credential:
-                blocked_credentials.add(cand.credential)
-            elif kind == t.BILLING:
-                if cand.billed_to == "huggingface":
-                    hf_account_blocked = True
-                elif cand.credential:
-                    blocked_credentials.add(cand.credential)
-            elif kind == t.NOT_FOUND:
-                self.catalog.invalidate(request.model)
-            if not remaining and cand.health_key not in retried:
-                wait = self._same_candidate_wait(failure, explicit, deadline_at - loop.time())
-                if wait is not None:
-                    retried.add(cand.health_key)
-                    await asyncio.sleep(wait)
-                    remaining.insert(0, cand)
-        return self._failed(trace, failures, started)
+        async def attempt(ctx: AttemptContext) -> _Outcome:
+            return await self._attempt_chat(ctx, request, wire, on_delta)
 
-    def _same_candidate_wait(
-        self, failure: Failure, explicit: bool, time_left: float
-    ) -> float | None:
-        """One same-candidate retry when there is nowhere else to go (routing.md §5.3)."""
-        if failure.outcome == t.SERVER_ERROR:
-            return min(random.uniform(0.3, 1.0), max(0.0, time_left))
-        if failure.outcome == t.RATE_LIMITED and explicit and failure.retry_after_s:
-            cap = min(self.deadlines.pinned_retry_after_cap_s, time_left)
-            return failure.retry_after_s if failure.retry_after_s <= cap else None
-        return None
-
-    def _failed(
-        self, trace: Trace, failures: list[tuple[Failure, Candidate]], started: float
-    ) -> ChatResult:
-        duration = (asyncio.get_running_loop().time() - started) * 1000
-        if not failures:
+        routed = await self.failover.run(plan, attempt, trace=trace, on_attempt=on_attempt)
+        duration = (loop.time() - started) * 1000
+        outcome, cand, record = routed.outcome, routed.candidate, routed.record
+        if outcome is None or cand is None or record is None:
+            message, action = failure_message(trace, routed.failures)
             return ChatResult(
-                text="", status=FAILED, trace=trace, duration_ms=duration,
-                error="No provider could be tried for this request; check the Providers page.",
-                error_action="open_providers",
+                text="", status=FAILED, trace=trace, duration_ms=duration, error=message,
+                error_action=action,
             )
-        failure, cand = min(failures, key=lambda fc: rank(fc[0].outcome))
-        via_hf = cand.billed_to == "huggingface"
-        message = sentence(failure, cand.provider, via_hf=via_hf)
-        if all(f.outcome == t.CONNECT_ERROR for f, _ in failures) and len(failures) > 1:
-            message = "Could not reach any provider; check your internet connection."
-        if len(failures) > 1:
-            message += f" ({len(failures)} providers tried: {trace.summary()}.)"
-        action: str | None = {
-            t.AUTH: "open_providers", t.BILLING: "open_providers", t.NOT_FOUND: "open_providers",
-        }.get(failure.outcome, "retry")
-        if failure.outcome in (t.CONTENT_POLICY, t.INVALID_REQUEST, t.CONTEXT_LENGTH):
-            action = "other_provider" if failure.outcome == t.CONTENT_POLICY else None
+        trace.answered_by = record.served_by or cand.provider
+        trace.billed_to = cand.billed_to
         return ChatResult(
-            text="", status=FAILED, trace=trace, duration_ms=duration, error=message,
-            error_action=action,
+            text="".join(outcome.text_parts), status=outcome.status, trace=trace,
+            provider=trace.answered_by, provider_model=cand.provider_model, via=cand.via,
+            finish_reason=outcome.finish_reason, usage=outcome.usage, ttft_ms=record.ttft_ms,
+            duration_ms=duration, error=outcome.interrupted_reason or None,
+            error_action="retry" if outcome.status == INTERRUPTED else None,
+            malformed_events=outcome.malformed,
         )
 
     # --- One attempt --------------------------------------------------------------------
@@ -355,19 +272,14 @@ class Engine:
 
     async def _attempt_chat(
         self,
-        cand: Candidate,
+        ctx: AttemptContext,
         request: ChatRequest,
         wire: list[dict[str, Any]],
-        record: AttemptRecord,
-        *,
-        is_last: bool,
-        deadline_at: float,
         on_delta: DeltaCallback | None,
     ) -> _Outcome:
         loop = asyncio.get_running_loop()
         start = loop.time()
-        # The last candidate gets no time-to-first-token cut-off, only the total deadline.
-        first_at = deadline_at if is_last else min(deadline_at, start + self._ttft_deadline(cand))
+        cand, record = ctx.candidate, ctx.record
         body = build_body(request, cand.provider_model, wire)
         headers = cand.headers()
         if request.stream:
@@ -377,7 +289,7 @@ class Engine:
         secrets = [cand.secret or ""]
         out = _Outcome()
         try:
-            async with asyncio.timeout_at(first_at) as timer:
+            async with asyncio.timeout_at(ctx.first_deadline_at) as timer:
                 async with self.client.stream(
                     "POST", cand.url, content=json.dumps(body).encode(), headers=headers
                 ) as response:
@@ -387,9 +299,7 @@ class Engine:
                     if response.status_code >= 400:
                         await self._fail_from_response(response, out, secrets)
                     else:
-                        await self._read_answer(
-                            response, out, record, timer, start, deadline_at, on_delta, secrets
-                        )
+                        await self._read_answer(response, out, ctx, timer, start, on_delta, secrets)
         except TimeoutError:
             if out.committed:
                 out.status = INTERRUPTED
@@ -459,14 +369,14 @@ class Engine:
         self,
         response: httpx2.Response,
         out: _Outcome,
-        record: AttemptRecord,
+        ctx: AttemptContext,
         timer: asyncio.Timeout,
         start: float,
-        deadline_at: float,
         on_delta: DeltaCallback | None,
         secrets: list[str],
     ) -> None:
         loop = asyncio.get_running_loop()
+        record = ctx.record
         content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "text/event-stream":
             raw = await response.aread()
@@ -478,6 +388,8 @@ class Engine:
                 out.failure = Failure(t.BAD_RESPONSE, "the answer was not a chat completion")
                 return
             record.ttft_ms = (loop.time() - start) * 1000
+            if not ctx.commit():
+                return  # another (hedged) attempt already answered
             out.committed = True
             out.text_parts.append(completion.text)
             out.finish_reason = completion.finish_reason
@@ -519,12 +431,14 @@ class Engine:
                 break
             if chunk.text:
                 if not out.committed:
+                    if not ctx.commit():
+                        return  # another (hedged) attempt already answered
                     out.committed = True
                     record.ttft_ms = (loop.time() - start) * 1000
                 out.text_parts.append(chunk.text)
                 if on_delta:
                     on_delta(chunk.text)
-                timer.reschedule(min(deadline_at, loop.time() + self.deadlines.idle_s))
+                timer.reschedule(min(ctx.deadline_at, loop.time() + self.deadlines.idle_s))
         if out.committed:
             if done or out.finish_reason:
                 out.status = COMPLETE
@@ -534,7 +448,7 @@ class Engine:
                     f"{provider_label(record.provider)} ended the answer early without "
                     "saying it was finished; the partial answer is kept."
                 )
-        elif out.finish_reason or done:
+        elif (out.finish_reason or done) and ctx.commit():
             # A legitimately empty answer is still an answer.
             out.committed = True
             out.status = COMPLETE
