@@ -115,6 +115,7 @@ class Services:
     async def aclose(self) -> None:
         """Close the client, save health, close the database, stop the pool without waiting."""
         try:
+            await self.catalog.aclose()
             await self.client.aclose()
         finally:
             self.health.save()

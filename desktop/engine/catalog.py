@@ -121,6 +121,7 @@ class ModelCatalog:
         self._clock = clock
         self._cache: dict[str, dict[str, Any]] = self._read_cache()
         self._inflight: dict[str, asyncio.Future[list[MappingEntry]]] = {}
+        self._stats_tasks: dict[str, asyncio.Future[dict[str, ProviderStats]]] = {}
 
     def _read_cache(self) -> dict[str, dict[str, Any]]:
         try:
@@ -181,6 +182,22 @@ class ModelCatalog:
         record["stats"] = {p: asdict(v) for p, v in stats.items()}
         record["stats_at"] = self._clock()
         return stats
+
+    def refresh_stats_soon(self, model_id: str) -> None:
+        """Start a background refresh of stale stats; never awaited by a request."""
+        record = self._cache.get(model_id) or {}
+        fresh = self._clock() - float(record.get("stats_at", 0.0)) < self._ttl
+        if fresh or model_id in self._stats_tasks:
+            return
+        task = asyncio.ensure_future(self.provider_stats(model_id))
+        self._stats_tasks[model_id] = task
+        task.add_done_callback(lambda _t: self._stats_tasks.pop(model_id, None))
+
+    async def aclose(self) -> None:
+        for task in list(self._stats_tasks.values()):
+            task.cancel()
+        if self._stats_tasks:
+            await asyncio.wait(list(self._stats_tasks.values()), timeout=1.0)
 
     def invalidate(self, model_id: str) -> None:
         """Mark a mapping stale (a provider said 404/410), so the next request refetches it."""

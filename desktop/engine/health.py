@@ -70,7 +70,7 @@ class HealthBook:
 
     def __init__(self, path: Path | None, clock: Callable[[], float] = time.time) -> None:
         self._path = path
-        self._clock = clock
+        self.clock = clock
         self._items: dict[str, ProviderHealth] = {}
         # Rolling, in-memory only: attempts and same-candidate retries per provider, hedges.
         self._attempts: dict[str, list[float]] = {}
@@ -90,7 +90,7 @@ class HealthBook:
         return item
 
     def state(self, key: str) -> str:
-        return self.get(key).state(self._clock())
+        return self.get(key).state(self.clock())
 
     def open_until(self, key: str) -> float:
         return self.get(key).open_until
@@ -98,13 +98,13 @@ class HealthBook:
     def allows(self, key: str) -> bool:
         """Closed, or half-open with no probe in flight."""
         item = self.get(key)
-        state = item.state(self._clock())
+        state = item.state(self.clock())
         return state == CLOSED or (state == HALF_OPEN and not item.probing)
 
     def begin(self, key: str) -> str:
         """Note an attempt is starting; a half-open breaker lets exactly this one through."""
         item = self.get(key)
-        state = item.state(self._clock())
+        state = item.state(self.clock())
         if state == HALF_OPEN:
             item.probing = True
         return state
@@ -118,18 +118,18 @@ class HealthBook:
     # --- Budgets (routing.md §5.5 and §5.8) ----------------------------------------------
 
     def _window(self, stamps: list[float], span: float) -> list[float]:
-        cutoff = self._clock() - span
+        cutoff = self.clock() - span
         while stamps and stamps[0] < cutoff:
             stamps.pop(0)
         return stamps
 
     def note_attempt(self, key: str) -> None:
-        now = self._clock()
+        now = self.clock()
         self._attempts.setdefault(key, []).append(now)
         self._requests.append(now)
 
     def note_retry(self, key: str) -> None:
-        self._retries.setdefault(key, []).append(self._clock())
+        self._retries.setdefault(key, []).append(self.clock())
 
     def retry_allowed(self, key: str) -> bool:
         """Same-provider retries stay under 10 % of its attempts in a minute (at least 3)."""
@@ -138,7 +138,7 @@ class HealthBook:
         return retries < max(RETRY_BUDGET_MIN, RETRY_BUDGET_RATIO * attempts)
 
     def note_hedge(self) -> None:
-        self._hedges.append(self._clock())
+        self._hedges.append(self.clock())
 
     def hedge_allowed(self) -> bool:
         """Hedges stay at or under 5 % of recent attempts (one is allowed to start with)."""
@@ -151,7 +151,7 @@ class HealthBook:
         retry_after_s: float | None = None,
     ) -> None:
         item = self.get(key)
-        now = self._clock()
+        now = self.clock()
         item.updated_at = now
         item.probing = False
         if outcome == t.OK:
@@ -210,7 +210,7 @@ class HealthBook:
             data = json.loads(self._path.read_text("utf-8"))
         except (OSError, ValueError):
             return
-        now = self._clock()
+        now = self.clock()
         for key, raw in (data.get("items") or {}).items() if isinstance(data, dict) else ():
             try:
                 item = ProviderHealth(**raw)

@@ -171,7 +171,10 @@ class Engine:
                 cand.context_length = (stats.get(cand.provider) or _NO_STATS).context_length
             score = score_for(policy, stats, self.health)
         elif found:
+            # Context windows matter only after a context-length error; never make the user
+            # wait for them: use what is cached and refresh it in the background.
             stats = self.catalog.cached_stats(model)
+            self.catalog.refresh_stats_soon(model)
             for cand in found:
                 cand.context_length = (stats.get(cand.provider) or _NO_STATS).context_length
         ordered = order_candidates(found + customs, settings, self.health, score)

@@ -1,0 +1,1 @@
+"""The Chat tab: conversations, the message view, the composer."""

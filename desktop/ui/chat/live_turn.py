@@ -1,0 +1,143 @@
+"""The bridge between a running chat turn and the widget that shows it.
+
+Why a separate object: the engine may deliver a hundred deltas a second; the screen needs one
+update per frame at most (style.md §3.2). Deltas are buffered and flushed by a ~50 ms timer.
+The turn also outlives the widget when the user opens another conversation mid-answer: the
+text keeps accumulating here and is handed to a fresh widget when they come back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer
+
+from desktop.engine.chat_types import Attachment
+from desktop.engine.conversations import Turn
+from desktop.engine.trace import AttemptRecord
+from desktop.providers.table import provider_label
+from desktop.ui.chat.message_widget import MessageWidget
+
+FLUSH_MS = 50
+
+
+class LiveTurn(QObject):
+    """Implements the engine's ``TurnListener`` for one turn.
+
+    Attributes:
+        kind: "send", "regenerate" or "edit".
+        model: the model asked.
+        turn: ids of the stored messages, once the turn started.
+        text: every delta received so far (flushed or not).
+        user_text, attachments: the question as sent (shown when the turn starts).
+        replaces: the message id the turn replaces (with everything after it), if any.
+        origin: the conversation open when the turn began (None for a new chat).
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        model: str,
+        on_started: Callable[[LiveTurn], None],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.model = model
+        self.turn: Turn | None = None
+        self.text = ""
+        self.user_text = ""
+        self.attachments: list[Attachment] = []
+        self.replaces: int | None = None
+        self.origin: int | None = None
+        self._shown = 0
+        self._on_started = on_started
+        self._widget: MessageWidget | None = None
+        self._attempt: AttemptRecord | None = None
+        self._failures: list[AttemptRecord] = []
+        self._closed = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(FLUSH_MS)
+        self._timer.timeout.connect(self.flush)
+
+    # --- TurnListener ---------------------------------------------------------------------
+
+    def turn_started(self, turn: Turn) -> None:
+        if self._closed:
+            return
+        self.turn = turn
+        self._on_started(self)
+
+    def attempt_changed(self, record: AttemptRecord) -> None:
+        if self._closed:
+            return
+        if record.outcome == "":
+            self._attempt = record
+        elif record.outcome != "ok":
+            self._failures.append(record)
+            if record is self._attempt:
+                self._attempt = None
+        self._show_progress()
+
+    def delta(self, text: str) -> None:
+        if self._closed or not text:
+            return
+        self.text += text
+        if not self._timer.isActive():
+            self._timer.start()
+
+    # --- For the chat page ----------------------------------------------------------------
+
+    @property
+    def widget(self) -> MessageWidget | None:
+        return self._widget
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def attach(self, widget: MessageWidget) -> None:
+        """Show this turn in ``widget`` (new, or rebuilt after switching conversations)."""
+        self._widget = widget
+        widget.begin_stream(self.text)
+        self._shown = len(self.text)
+        self._show_progress()
+
+    def detach(self) -> None:
+        """The widget is going away; keep collecting text without showing it."""
+        self._widget = None
+
+    def flush(self) -> None:
+        """Push buffered text to the widget (one edit per timer tick)."""
+        self._timer.stop()
+        widget = self._widget
+        if widget is None or self._shown >= len(self.text):
+            return
+        chunk = self.text[self._shown :]
+        self._shown = len(self.text)
+        if not widget.data.provider and self._attempt is not None:
+            widget.set_live_provider(self._attempt.served_by or self._attempt.provider)
+        widget.append_stream(chunk)
+
+    def close(self) -> None:
+        """The turn is over (done, failed or stopped): flush and ignore any late callbacks."""
+        self.flush()
+        self._closed = True
+
+    # --- Internals ------------------------------------------------------------------------
+
+    def _show_progress(self) -> None:
+        widget = self._widget
+        if widget is None or self.text:
+            return
+        attempt = self._attempt
+        trying = (
+            f"trying {provider_label(attempt.provider)}…"
+            if attempt is not None
+            else ("trying the next provider…" if self._failures else "choosing a provider…")
+        )
+        if self._failures:
+            widget.set_progress(f"{self._failures[-1].short()} — {trying}")
+        else:
+            widget.set_progress(trying[0].upper() + trying[1:])

@@ -1,0 +1,215 @@
+"""What one message widget shows, and the words for badges, markers and trace details.
+
+Why a separate, Qt-free module: the same message comes from two places (a stored row when a
+conversation opens, a live ChatResult when a turn ends) and the wording rules ("via Groq ·
+0.4 s", "Stopped — partial answer kept", "Together 429 → Groq ✓") deserve plain unit tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop.engine import trace as t
+from desktop.engine.chat_types import COMPLETE, FAILED, INTERRUPTED, Attachment, ChatResult
+from desktop.engine.trace import AttemptRecord, Trace
+from desktop.providers.table import provider_label
+from desktop.store.history import StoredMessage
+
+STREAMING = "streaming"
+"""UI-only status of the answer that is arriving right now."""
+
+STOPPED_TEXT = "Stopped — partial answer kept"
+LOST_TEXT = "Connection lost — partial answer kept"
+CRASHED_TEXT = "Interrupted — partial answer kept"
+
+ACTION_LABELS = {
+    "add_token": "Add a token",
+    "open_providers": "Open Providers",
+    "retry": "Try again",
+    "other_provider": "Use another provider",
+}
+
+ROUTE_LABELS = {
+    "router": "HF router",
+    "direct": "own key",
+    "custom": "your server",
+    "hf-auto": "HF chooses",
+}
+
+
+@dataclass
+class MessageData:
+    """One message as the chat view shows it."""
+
+    id: int | None
+    role: str
+    text: str
+    attachments: list[Attachment] = field(default_factory=list)
+    model: str | None = None
+    provider: str | None = None
+    via: str | None = None
+    status: str = COMPLETE
+    error: str | None = None
+    error_action: str | None = None
+    trace: Trace | None = None
+    ttft_ms: float | None = None
+    duration_ms: float | None = None
+    usage: dict[str, Any] | None = None
+    stopped_by_user: bool = False
+
+    @classmethod
+    def from_stored(cls, message: StoredMessage) -> MessageData:
+        """Build from a history row (trace JSON decoded; a damaged trace is dropped)."""
+        trace: Trace | None = None
+        if message.trace:
+            try:
+                trace = Trace.from_dict(message.trace)
+            except (TypeError, ValueError, KeyError):
+                trace = None
+        data = cls(
+            id=message.id,
+            role=message.role,
+            text=message.content,
+            attachments=[Attachment.from_dict(a) for a in message.attachments],
+            model=message.model,
+            provider=message.provider,
+            status=message.status,
+            error=message.error,
+            trace=trace,
+            ttft_ms=message.ttft_ms,
+            duration_ms=message.duration_ms,
+            usage=message.usage,
+        )
+        data.via = _winning_via(trace)
+        data.stopped_by_user = _was_cancelled(trace)
+        if data.status == FAILED and data.role == "assistant":
+            data.error_action = "retry"
+        return data
+
+    def apply_result(self, result: ChatResult) -> None:
+        """Take over what a finished turn produced."""
+        self.text = result.text
+        self.status = result.status
+        self.provider = result.provider
+        self.via = result.via
+        self.error = result.error
+        self.error_action = result.error_action
+        self.trace = result.trace
+        self.ttft_ms = result.ttft_ms
+        self.duration_ms = result.duration_ms
+        self.usage = result.usage.to_dict() if result.usage else None
+        self.stopped_by_user = False
+
+
+def _winning_via(trace: Trace | None) -> str | None:
+    if trace is None:
+        return None
+    for attempt in reversed(trace.attempts):
+        if attempt.outcome in (t.OK, t.INTERRUPTED, t.CANCELLED) and attempt.ttft_ms is not None:
+            return attempt.via
+    return None
+
+
+def _was_cancelled(trace: Trace | None) -> bool:
+    return bool(trace and trace.attempts and trace.attempts[-1].outcome == t.CANCELLED)
+
+
+def seconds(ms: float | None) -> str:
+    """``420`` → ``"0.4 s"``; ``12500`` → ``"13 s"``."""
+    if ms is None:
+        return ""
+    s = ms / 1000
+    return f"{s:.1f} s" if s < 10 else f"{s:.0f} s"
+
+
+def badge_text(data: MessageData) -> str:
+    """``"via Groq · 0.4 s"`` (time to first token), or ``""`` when nobody answered."""
+    if data.role != "assistant" or not data.provider:
+        return ""
+    text = f"via {provider_label(data.provider)}"
+    if data.ttft_ms is not None:
+        text += f" · {seconds(data.ttft_ms)}"
+    return text
+
+
+def badge_tooltip(data: MessageData) -> str:
+    """The longer story behind the badge."""
+    if not data.provider:
+        return ""
+    who = provider_label(data.provider)
+    route = {
+        "router": "through the Hugging Face router (billed to your HF account)",
+        "direct": "directly, with your own key",
+        "custom": "on your own server",
+        "hf-auto": "chosen by Hugging Face",
+    }.get(data.via or "", "")
+    parts = [f"Answered by {who} {route}".strip() + "."]
+    if data.ttft_ms is not None:
+        parts.append(f"First words after {seconds(data.ttft_ms)}.")
+    if data.duration_ms is not None:
+        parts.append(f"Finished in {seconds(data.duration_ms)}.")
+    if data.usage and data.usage.get("total_tokens"):
+        parts.append(f"{data.usage['total_tokens']} tokens.")
+    return " ".join(parts)
+
+
+def failover_summary(data: MessageData) -> str:
+    """``"Together 429 → Groq ✓"`` when more than one provider was tried, else ``""``."""
+    trace = data.trace
+    if trace is None or data.status == FAILED:
+        return ""  # a failed turn's error sentence already tells the story
+    earlier = trace.attempts[:-1]
+    if not any(a.outcome not in (t.OK, t.CANCELLED, "") for a in earlier):
+        return ""
+    return trace.summary()
+
+
+def interruption_text(data: MessageData) -> str:
+    """The marker of an answer cut short, or ``""`` if it was not."""
+    if data.status != INTERRUPTED:
+        return ""
+    if data.stopped_by_user:
+        return STOPPED_TEXT
+    if data.trace is None or not data.trace.attempts:
+        return CRASHED_TEXT
+    return LOST_TEXT
+
+
+def attempt_rows(trace: Trace) -> list[list[str]]:
+    """One row per attempt for the details table (provider, route, status, outcome, …)."""
+    return [_attempt_row(a) for a in trace.attempts]
+
+
+ATTEMPT_HEADERS = [
+    "Provider",
+    "Route",
+    "HTTP",
+    "Outcome",
+    "Message",
+    "First token",
+    "Duration",
+    "Retry after",
+]
+
+
+def _attempt_row(a: AttemptRecord) -> list[str]:
+    who = provider_label(a.provider)
+    if a.served_by and a.served_by != a.provider:
+        who += f" (served by {provider_label(a.served_by)})"
+    outcome = "answered" if a.outcome == t.OK else (a.outcome.replace("_", " ") or "running")
+    return [
+        who,
+        ROUTE_LABELS.get(a.via, a.via),
+        str(a.status_code) if a.status_code is not None else "",
+        outcome,
+        a.message,
+        seconds(a.ttft_ms),
+        seconds(a.duration_ms),
+        f"{a.retry_after_s:g} s" if a.retry_after_s else "",
+    ]
+
+
+def skipped_notes(trace: Trace) -> list[str]:
+    """Candidates not tried, with the reason ("Nebius: needs its own key")."""
+    return [f"{provider_label(c.provider)}: {c.skipped}" for c in trace.candidates if c.skipped]

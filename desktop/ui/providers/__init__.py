@@ -1,0 +1,1 @@
+"""The Providers tab: tokens and keys, preference order, custom servers."""

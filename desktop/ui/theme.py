@@ -1,0 +1,123 @@
+"""Light and dark: follow the system colour scheme, derive every colour from the palette.
+
+Why: the app must look right in both schemes without hard-coded light colours. Fusion
+draws everything from the QPalette, so switching scheme is swapping the palette. Qt reports
+the system scheme through ``QStyleHints.colorScheme()``; when the platform theme does not also
+provide a matching palette (common outside GNOME/KDE), we build a dark one ourselves.
+``SWITCHBOARD_THEME=light|dark`` overrides the system choice (handy for screenshots).
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+from desktop.ui.chat.markdown import MarkdownTheme, code_background
+
+THEME_ENV = "SWITCHBOARD_THEME"
+
+
+def is_dark(palette: QPalette) -> bool:
+    """Whether ``palette`` is a dark one (dark window background)."""
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def mix(a: QColor, b: QColor, amount: float) -> QColor:
+    """``a`` moved ``amount`` (0..1) of the way towards ``b``."""
+    return QColor(
+        round(a.red() + (b.red() - a.red()) * amount),
+        round(a.green() + (b.green() - a.green()) * amount),
+        round(a.blue() + (b.blue() - a.blue()) * amount),
+    )
+
+
+def muted_text(palette: QPalette) -> QColor:
+    """Secondary text: the text colour pulled towards the background."""
+    return mix(
+        palette.color(QPalette.ColorRole.WindowText), palette.color(QPalette.ColorRole.Window), 0.4
+    )
+
+
+def bubble_colour(palette: QPalette) -> QColor:
+    """Background of the user's messages: a soft tint of the highlight colour."""
+    return mix(
+        palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Highlight), 0.12
+    )
+
+
+def markdown_theme(palette: QPalette) -> MarkdownTheme:
+    """Colours for rendered answers, taken from ``palette``."""
+    dark = is_dark(palette)
+    base = palette.color(QPalette.ColorRole.Base)
+    text = palette.color(QPalette.ColorRole.Text)
+    return MarkdownTheme(
+        dark=dark,
+        code_background=code_background(dark),
+        inline_code_background=mix(base, text, 0.1).name(),
+        border=mix(base, text, 0.3).name(),
+        muted=mix(text, base, 0.4).name(),
+    )
+
+
+def dark_palette() -> QPalette:
+    """A calm dark palette for Fusion when the platform gives none."""
+    p = QPalette()
+    role = QPalette.ColorRole
+    window, base, text = QColor("#2b2d30"), QColor("#1f2124"), QColor("#e6e6e6")
+    for r, colour in (
+        (role.Window, window),
+        (role.WindowText, text),
+        (role.Base, base),
+        (role.AlternateBase, QColor("#2f3236")),
+        (role.ToolTipBase, QColor("#3a3d41")),
+        (role.ToolTipText, text),
+        (role.PlaceholderText, QColor("#8a8d91")),
+        (role.Text, text),
+        (role.Button, QColor("#35383c")),
+        (role.ButtonText, text),
+        (role.BrightText, QColor("#ff6b6b")),
+        (role.Light, QColor("#4a4d52")),
+        (role.Midlight, QColor("#3e4145")),
+        (role.Mid, QColor("#26282b")),
+        (role.Dark, QColor("#1a1b1d")),
+        (role.Shadow, QColor("#000000")),
+        (role.Highlight, QColor("#3d7dd8")),
+        (role.HighlightedText, QColor("#ffffff")),
+        (role.Link, QColor("#7cb4ff")),
+        (role.LinkVisited, QColor("#b99cff")),
+    ):
+        p.setColor(r, colour)
+    disabled = QColor("#7a7d81")
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, r, disabled)
+    return p
+
+
+def wanted_scheme(app: QGuiApplication) -> Qt.ColorScheme:
+    """The scheme to use: the override variable, else the system's."""
+    override = os.environ.get(THEME_ENV, "").strip().lower()
+    if override == "dark":
+        return Qt.ColorScheme.Dark
+    if override == "light":
+        return Qt.ColorScheme.Light
+    return app.styleHints().colorScheme()
+
+
+def apply_scheme(app: QApplication) -> None:
+    """Make the palette match the wanted scheme (only replacing it when it does not)."""
+    scheme = wanted_scheme(app)
+    palette = app.palette()
+    if scheme == Qt.ColorScheme.Dark and not is_dark(palette):
+        app.setPalette(dark_palette())
+    elif scheme == Qt.ColorScheme.Light and is_dark(palette):
+        app.setPalette(app.style().standardPalette())
+
+
+def follow_system_scheme(app: QApplication) -> None:
+    """Use Fusion, match the current scheme now, and again whenever the system switches."""
+    app.setStyle("Fusion")
+    apply_scheme(app)
+    app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_scheme(app))
