@@ -29,12 +29,19 @@ class Candidate:
     provider: str
     via: str  # "router", "direct", "custom" or "hf-auto"
     provider_model: str
-    url: str
+    url: str  # the chat completions URL (chat only; other tasks build theirs from ``base``)
     credential: str  # keyring user of the secret used: "huggingface", a provider id, or ""
     secret: str | None = field(default=None, repr=False)
     auth_scheme: str = "Bearer"
     billed_to: str | None = None
     context_length: int | None = None
+    base: str = ""
+    """Where task routes are appended: ``{router}/{provider}``, the provider's own base URL,
+    or a custom server's ``…/v1``."""
+
+    def route(self, path: str) -> str:
+        """``base`` joined with a task route from reference/providers.md §2.2."""
+        return join_url(self.base, path)
 
     @property
     def health_key(self) -> str:
@@ -50,14 +57,19 @@ class Candidate:
         return CandidateNote(self.provider, self.via, self.provider_model, skipped)
 
 
-def custom_chat_url(base_url: str) -> str:
-    """Normalise a custom server's URL the way HF's client does for URL-as-model (§2.7)."""
+def custom_api_base(base_url: str) -> str:
+    """A custom server's OpenAI ``/v1`` root, from whatever URL form the user typed (§2.7)."""
     base = base_url.rstrip("/")
     if base.endswith("/chat/completions"):
-        return base
-    if base.endswith("/v1"):
-        return base + "/chat/completions"
-    return base + "/v1/chat/completions"
+        base = base[: -len("/chat/completions")]
+    if not base.endswith("/v1"):
+        base += "/v1"
+    return base
+
+
+def custom_chat_url(base_url: str) -> str:
+    """Normalise a custom server's URL the way HF's client does for URL-as-model (§2.7)."""
+    return custom_api_base(base_url) + "/chat/completions"
 
 
 def custom_candidate(
@@ -72,6 +84,7 @@ def custom_candidate(
         credential=endpoint.name if key else "",
         secret=key,
         billed_to=endpoint.name,
+        base=custom_api_base(endpoint.base_url),
     )
 
 
@@ -85,6 +98,7 @@ def hf_auto_candidate(model: str, endpoints: Endpoints, token: str) -> Candidate
         credential=HF_CREDENTIAL,
         secret=token,
         billed_to="huggingface",
+        base=endpoints.router,
     )
 
 
@@ -127,18 +141,21 @@ def mapped_candidates(
         seen.add(entry.provider)
         key = credentials.provider_key(entry.provider)
         direct_base = endpoints.direct.get(entry.provider)
-        route = spec.chat_route_for(entry.provider_model)
+        route = spec.chat_route_for(entry.provider_model) if task == Task.CHAT else ""
         if key and direct_base:
             found.append(Candidate(
                 provider=entry.provider, via="direct", provider_model=entry.provider_model,
-                url=join_url(direct_base, route), credential=entry.provider, secret=key,
-                auth_scheme=spec.auth_scheme, billed_to=entry.provider,
+                url=join_url(direct_base, route) if route else "", credential=entry.provider,
+                secret=key, auth_scheme=spec.auth_scheme, billed_to=entry.provider,
+                base=direct_base,
             ))
         elif hf_token and spec.routed:
+            routed_base = endpoints.routed_base(entry.provider)
             found.append(Candidate(
                 provider=entry.provider, via="router", provider_model=entry.provider_model,
-                url=join_url(endpoints.routed_base(entry.provider), route),
+                url=join_url(routed_base, route) if route else "",
                 credential=HF_CREDENTIAL, secret=hf_token, billed_to="huggingface",
+                base=routed_base,
             ))
         elif not spec.routed:
             skip(f"Hugging Face no longer routes {spec.label}; it needs its own key")

@@ -35,9 +35,12 @@ from desktop.engine.credentials import Credentials
 from desktop.engine.errors import NoCandidates, NoCredentials, SwitchboardError
 from desktop.engine.failover import (
     AttemptContext,
+    AttemptFn,
     Deadlines,
     Failover,
+    OutcomeT,
     Plan,
+    Routed,
     failure_message,
 )
 from desktop.engine.health import HealthBook
@@ -74,6 +77,14 @@ class _Outcome:
 
 
 _NO_STATS = ProviderStats()
+
+TASK_WORDS = {
+    Task.CHAT: "chat",
+    Task.TEXT_TO_IMAGE: "making images",
+    Task.TEXT_TO_VIDEO: "making videos",
+    Task.SPEECH_TO_TEXT: "transcription",
+    Task.EMBEDDINGS: "embeddings",
+}
 
 NO_CREDENTIALS_TEXT = (
     "Switchboard has no Hugging Face token or provider key yet. Add a token from "
@@ -118,13 +129,26 @@ class Engine:
         self, model: str, policy: str
     ) -> tuple[list[Candidate], list[CandidateNote]]:
         """Ordered candidates for a chat request, and notes on every provider left out."""
+        return await self.task_candidates(Task.CHAT, model, policy)
+
+    async def task_candidates(
+        self, task: Task, model: str, policy: str
+    ) -> tuple[list[Candidate], list[CandidateNote]]:
+        """Ordered candidates of any task; custom servers take part in chat and embeddings."""
         settings = self._settings()
         creds = self.credentials
+        custom_ok = task in (Task.CHAT, Task.EMBEDDINGS)
         custom = settings.custom(policy)
         if custom is not None:
+            if not custom_ok:
+                raise SwitchboardError(
+                    f"{custom.name} is an OpenAI-compatible server; it can chat and make "
+                    "embeddings, not this. Pick another provider.",
+                    action="open_providers",
+                )
             return [custom_candidate(custom, model, creds)], []
         hf_token = creds.hf_token()
-        if policy == "hf-auto":
+        if policy == "hf-auto" and task == Task.CHAT:
             if not hf_token:
                 raise NoCredentials(
                     "Letting Hugging Face choose needs a Hugging Face token; add one on the "
@@ -132,6 +156,8 @@ class Engine:
                 )
             return [hf_auto_candidate(model, self.endpoints, hf_token)], []
         only = None
+        if policy == "hf-auto":
+            policy = "auto"  # HF's server-side choice exists for chat only (routing.md §5.13)
         if policy not in POLICIES:
             if policy not in PROVIDERS:
                 raise SwitchboardError(
@@ -144,7 +170,7 @@ class Engine:
         customs = [
             custom_candidate(c, model, creds)
             for c in settings.custom_endpoints
-            if only is None and settings.is_enabled(c.name) and model in c.models
+            if custom_ok and only is None and settings.is_enabled(c.name) and model in c.models
         ]
         has_hub_credentials = bool(hf_token) or any(creds.provider_key(p) for p in PROVIDERS)
         if not has_hub_credentials and not customs:
@@ -160,7 +186,7 @@ class Engine:
                 entries = []
                 notes.append(CandidateNote("huggingface", "", model, str(exc)))
             found, notes2 = mapped_candidates(
-                entries, task=Task.CHAT, settings=settings, credentials=creds,
+                entries, task=task, settings=settings, credentials=creds,
                 endpoints=self.endpoints, only=only,
             )
             notes += notes2
@@ -179,11 +205,13 @@ class Engine:
                 cand.context_length = (stats.get(cand.provider) or _NO_STATS).context_length
         ordered = order_candidates(found + customs, settings, self.health, score)
         if not ordered:
-            raise NoCandidates(self._no_candidates_text(model, only, notes))
+            raise NoCandidates(self._no_candidates_text(model, only, notes, task))
         return ordered, notes
 
     @staticmethod
-    def _no_candidates_text(model: str, only: str | None, notes: list[CandidateNote]) -> str:
+    def _no_candidates_text(
+        model: str, only: str | None, notes: list[CandidateNote], task: Task
+    ) -> str:
         if only is not None:
             why = next((n.skipped for n in notes if n.provider == only and n.skipped), None)
             if why:
@@ -196,9 +224,45 @@ class Engine:
             reasons = "; ".join(f"{provider_label(n.provider)}: {n.skipped}" for n in notes[:4])
             return f"No enabled provider can serve {model} right now ({reasons})."
         return (
-            f"No provider you can use serves {model} for chat; pick another model or add a "
-            "key on the Providers page."
+            f"No provider you can use serves {model} for {TASK_WORDS.get(task, task.value)}; "
+            "pick another model or add a key on the Providers page."
         )
+
+    # --- Any task -----------------------------------------------------------------------
+
+    async def run_task(
+        self,
+        task: Task,
+        model: str,
+        policy: str,
+        attempt: AttemptFn[OutcomeT],
+        *,
+        trace: Trace,
+        first_deadline_s: float,
+        on_attempt: AttemptCallback | None = None,
+        interactive: bool = True,
+        hedge: bool = False,
+    ) -> Routed[OutcomeT]:
+        """Route one request of any task through the shared failover core.
+
+        The task module supplies ``attempt`` (one exchange with one candidate, calling
+        ``ctx.commit()`` once its result is validated). Raises :class:`SwitchboardError`
+        when no candidate exists; every other failure comes back in ``Routed.failures``
+        (turn it into a sentence with :func:`desktop.engine.failover.failure_message`).
+        """
+        trace.task = task.value
+        trace.request_id = trace.request_id or uuid.uuid4().hex[:16]
+        candidates, notes = await self.task_candidates(task, model, policy)
+        trace.candidates = [c.note() for c in candidates] + notes
+        plan = Plan(
+            candidates=candidates, model=model, explicit=policy not in POLICIES,
+            first_deadline_s=lambda _c: first_deadline_s, hedge=hedge, interactive=interactive,
+        )
+        routed = await self.failover.run(plan, attempt, trace=trace, on_attempt=on_attempt)
+        if routed.candidate is not None and routed.record is not None:
+            trace.answered_by = routed.record.served_by or routed.candidate.provider
+            trace.billed_to = routed.candidate.billed_to
+        return routed
 
     # --- Chat ---------------------------------------------------------------------------
 
