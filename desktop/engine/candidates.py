@@ -113,6 +113,7 @@ def mapped_candidates(
 ) -> tuple[list[Candidate], list[CandidateNote]]:
     """Candidates from the Hub mapping, with a note for every entry left out and why."""
     hf_token = credentials.hf_token()
+    disabled = set(settings.disabled)
     found: list[Candidate] = []
     notes: list[CandidateNote] = []
     seen: set[str] = set()
@@ -129,7 +130,7 @@ def mapped_candidates(
         if spec is None or task not in spec.tasks:
             skip("not supported by Switchboard yet")
             continue
-        if only is None and not settings.is_enabled(entry.provider):
+        if only is None and entry.provider in disabled:
             skip("turned off on the Providers page")
             continue
         if entry.status == "error":

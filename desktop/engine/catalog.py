@@ -144,7 +144,12 @@ class ModelCatalog:
         record = self._cache.get(model_id)
         if not record:
             return None
-        return [MappingEntry(**e) for e in record.get("entries", [])]
+        # Parsed once per fetched mapping: candidates are built on every request.
+        parsed = record.get("_parsed")
+        if parsed is None or parsed[0] is not record.get("entries"):
+            entries = [MappingEntry(**e) for e in record.get("entries", [])]
+            parsed = record["_parsed"] = (record.get("entries"), entries)
+        return list(parsed[1])
 
     def cached_models(self, task: str) -> list[str]:
         """Model ids seen in the cache with at least one entry for ``task`` (for pickers)."""
@@ -157,7 +162,13 @@ class ModelCatalog:
     def cached_stats(self, model_id: str) -> dict[str, ProviderStats]:
         record = self._cache.get(model_id) or {}
         raw = record.get("stats") or {}
-        return {p: ProviderStats(**v) for p, v in raw.items() if isinstance(v, dict)}
+        parsed = record.get("_stats_parsed")
+        if parsed is not None and parsed[0] is raw:
+            return parsed[1]  # type: ignore[no-any-return]
+        stats = {p: ProviderStats(**v) for p, v in raw.items() if isinstance(v, dict)}
+        if record:
+            record["_stats_parsed"] = (raw, stats)
+        return stats
 
     async def provider_stats(self, model_id: str) -> dict[str, ProviderStats]:
         """Published price, speed and context per provider; {} when unknown or unreachable.
@@ -227,7 +238,11 @@ class ModelCatalog:
         record = self._cache.setdefault(model_id, {})
         record["fetched_at"] = self._clock()
         record["entries"] = [asdict(e) for e in entries]
-        snapshot = json.dumps(self._cache, indent=1)
+        snapshot = json.dumps(
+            {k: {f: v for f, v in r.items() if not f.startswith("_")}
+             for k, r in self._cache.items()},
+            indent=1,
+        )
         await asyncio.get_running_loop().run_in_executor(
             self._executor, self._write_cache, snapshot
         )

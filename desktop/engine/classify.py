@@ -219,6 +219,8 @@ def sentence(failure: Failure, provider: str, *, via_hf: bool) -> str:
         return f"{who}'s content filter refused this request{said}."
     if o == t.INVALID_REQUEST:
         return f"{who} rejected the request{said}."
+    if o == t.REJECTED:
+        return f"{who} could not take this request{said}; another provider may."
     if o == t.BAD_RESPONSE:
         return f"{who} sent an answer Switchboard could not read{said}."
     return f"{who} failed{said}."
@@ -226,7 +228,8 @@ def sentence(failure: Failure, provider: str, *, via_hf: bool) -> str:
 
 # Most actionable first (routing.md §5.3): what the user can fix, then waits, then outages.
 _RANK = [
-    t.AUTH, t.BILLING, t.CONTENT_POLICY, t.CONTEXT_LENGTH, t.INVALID_REQUEST, t.RATE_LIMITED,
+    t.AUTH, t.BILLING, t.CONTENT_POLICY, t.CONTEXT_LENGTH, t.INVALID_REQUEST, t.REJECTED,
+    t.RATE_LIMITED,
     t.SERVER_ERROR, t.NOT_FOUND, t.BAD_RESPONSE, t.TIMEOUT, t.CONNECT_ERROR,
 ]
 

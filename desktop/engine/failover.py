@@ -93,6 +93,130 @@ class _Running(Generic[OutcomeT]):
     record: AttemptRecord
 
 
+class _Request(Generic[OutcomeT]):
+    """The state of one logical request while it is routed: what may still be tried."""
+
+    def __init__(
+        self, failover: Failover, plan: Plan, trace: Trace,
+        on_attempt: Callable[[AttemptRecord], None] | None,
+    ) -> None:
+        self.failover = failover
+        self.plan = plan
+        self.trace = trace
+        self.on_attempt = on_attempt
+        self.loop = asyncio.get_running_loop()
+        self.deadline_at = self.loop.time() + failover.deadlines.total_s
+        self.remaining = list(plan.candidates)
+        self.routed: Routed[OutcomeT] = Routed()
+        self.blocked_credentials: set[str] = set()
+        self.hf_account_blocked = False
+        self.context_floor: int | None = None
+        self.retried: set[str] = set()
+        self.started = 0
+
+    def notify(self, record: AttemptRecord) -> None:
+        if self.on_attempt is not None:
+            self.on_attempt(record)
+
+    def skip_reason(self, cand: Candidate) -> str | None:
+        if cand.credential and cand.credential in self.blocked_credentials:
+            return "its key was refused earlier in this request"
+        if self.hf_account_blocked and cand.billed_to == "huggingface":
+            return "the Hugging Face account has no credits"
+        if self.context_floor is not None and (cand.context_length or 0) <= self.context_floor:
+            return "its context window is not larger"
+        return None
+
+    def more_to_try(self) -> bool:
+        return any(self.skip_reason(c) is None for c in self.remaining)
+
+    def next_candidate(self) -> Candidate | None:
+        """The next candidate worth an attempt, or None when budget or list are spent."""
+        if self.started >= self.failover.deadlines.max_attempts:
+            return None
+        if self.loop.time() >= self.deadline_at:
+            return None
+        while self.remaining:
+            cand = self.remaining.pop(0)
+            why = self.skip_reason(cand)
+            if why is None:
+                return cand
+            self.trace.candidates.append(cand.note(why))
+        return None
+
+    def begin(self, cand: Candidate, commit: Callable[[], bool]) -> AttemptContext:
+        """Open the attempt's record; the last candidate gets no first-result cut-off."""
+        self.started += 1
+        health = self.failover.health
+        now = self.loop.time()
+        first_at = self.deadline_at if not self.more_to_try() else min(
+            self.deadline_at, now + self.plan.first_deadline_s(cand)
+        )
+        record = AttemptRecord(
+            provider=cand.provider, via=cand.via, provider_model=cand.provider_model,
+            started_at=time.time(),
+        )
+        record.breaker = health.begin(cand.health_key)
+        health.note_attempt(cand.health_key)
+        self.trace.attempts.append(record)
+        self.notify(record)
+        return AttemptContext(cand, record, first_at, self.deadline_at, commit)
+
+    def settle(self, cand: Candidate, record: AttemptRecord, outcome: OutcomeT) -> None:
+        """Feed the breaker; a cancelled hedge loser or a user stop is nobody's fault."""
+        if record.outcome == "" and outcome.failure is not None:
+            record.outcome = outcome.failure.outcome
+        self.failover.health.record(
+            cand.health_key, record.outcome, ttft_ms=record.ttft_ms,
+            retry_after_s=record.retry_after_s,
+        )
+        self.notify(record)
+
+    def cancelled(self, cand: Candidate, record: AttemptRecord, message: str = "") -> None:
+        record.outcome = t.CANCELLED
+        if message:
+            record.message = message
+        if record.duration_ms is None:
+            record.duration_ms = (time.time() - record.started_at) * 1000
+        # Neutral for the breaker, but it releases a half-open probe slot.
+        self.failover.health.record(cand.health_key, t.CANCELLED)
+        self.notify(record)
+
+    async def after_failure(self, cand: Candidate, outcome: OutcomeT, others_running: bool) -> None:
+        """Decide what the failure rules out, and wait for a same-candidate retry if due."""
+        failure = outcome.failure or Failure(t.BAD_RESPONSE, "")
+        self.routed.failures.append((failure, cand))
+        kind = failure.outcome
+        if kind in (t.CONTENT_POLICY, t.INVALID_REQUEST):
+            self.remaining.clear()  # every provider would refuse it; no shopping around
+            return
+        if kind == t.CONTEXT_LENGTH:
+            self.context_floor = cand.context_length or 0
+        elif kind == t.AUTH and cand.credential:
+            self.blocked_credentials.add(cand.credential)
+        elif kind == t.BILLING:
+            if cand.billed_to == "huggingface":
+                self.hf_account_blocked = True
+            elif cand.credential:
+                self.blocked_credentials.add(cand.credential)
+        elif kind == t.NOT_FOUND and self.failover.on_not_found is not None:
+            self.failover.on_not_found(self.plan.model)
+        if others_running or self.more_to_try() or cand.health_key in self.retried:
+            return
+        wait = self.failover.same_candidate_wait(
+            failure, self.plan.explicit, self.deadline_at - self.loop.time(), cand
+        )
+        if wait is not None:
+            self.retried.add(cand.health_key)
+            self.failover.health.note_retry(cand.health_key)
+            await asyncio.sleep(wait)
+            self.remaining.insert(0, cand)
+
+    def won(self, cand: Candidate, record: AttemptRecord, outcome: OutcomeT) -> Routed[OutcomeT]:
+        self.routed.outcome, self.routed.candidate, self.routed.record = outcome, cand, record
+        return self.routed
+
+
 class Failover:
     """Runs plans; one instance per engine (it owns the limiter and the hedge budget)."""
 
@@ -106,7 +230,7 @@ class Failover:
         self.health = health
         self.deadlines = deadlines
         self.limiter = limiter or ProviderLimiter()
-        self._on_not_found = on_not_found
+        self.on_not_found = on_not_found
 
     async def run(
         self,
@@ -116,59 +240,40 @@ class Failover:
         trace: Trace,
         on_attempt: Callable[[AttemptRecord], None] | None = None,
     ) -> Routed[OutcomeT]:
-        loop = asyncio.get_running_loop()
-        d = self.deadlines
-        deadline_at = loop.time() + d.total_s
-        routed: Routed[OutcomeT] = Routed()
-        remaining = list(plan.candidates)
+        req: _Request[OutcomeT] = _Request(self, plan, trace, on_attempt)
+        if plan.hedge:
+            return await self._run_hedged(req, attempt)
+        return await self._run_sequential(req, attempt)
+
+    async def _run_sequential(
+        self, req: _Request[OutcomeT], attempt: AttemptFn[OutcomeT]
+    ) -> Routed[OutcomeT]:
+        """One attempt at a time, in the caller's task (the common, cheapest path)."""
+        while (cand := req.next_candidate()) is not None:
+            ctx = req.begin(cand, _always_commit)
+            try:
+                async with self.limiter.slot(cand.provider, interactive=req.plan.interactive):
+                    outcome = await attempt(ctx)
+            except asyncio.CancelledError:
+                req.cancelled(cand, ctx.record)
+                raise
+            req.settle(cand, ctx.record, outcome)
+            if outcome.committed:
+                return req.won(cand, ctx.record, outcome)
+            await req.after_failure(cand, outcome, others_running=False)
+        return req.routed
+
+    async def _run_hedged(
+        self, req: _Request[OutcomeT], attempt: AttemptFn[OutcomeT]
+    ) -> Routed[OutcomeT]:
+        """Latency mode: a second candidate starts when the first misses its p95 TTFT."""
+        loop = req.loop
         running: list[_Running[OutcomeT]] = []
         winner: list[_Running[OutcomeT]] = []
         won = asyncio.Event()
-        blocked_credentials: set[str] = set()
-        hf_account_blocked = False
-        context_floor: int | None = None
-        retried: set[str] = set()
-        started_attempts = 0
         hedged = False
 
-        def notify(record: AttemptRecord) -> None:
-            if on_attempt is not None:
-                on_attempt(record)
-
-        def skip_reason(cand: Candidate) -> str | None:
-            if cand.credential and cand.credential in blocked_credentials:
-                return "its key was refused earlier in this request"
-            if hf_account_blocked and cand.billed_to == "huggingface":
-                return "the Hugging Face account has no credits"
-            if context_floor is not None and (cand.context_length or 0) <= context_floor:
-                return "its context window is not larger"
-            return None
-
-        def next_candidate() -> Candidate | None:
-            while remaining:
-                cand = remaining.pop(0)
-                why = skip_reason(cand)
-                if why is None:
-                    return cand
-                trace.candidates.append(cand.note(why))
-            return None
-
         def start(cand: Candidate) -> None:
-            nonlocal started_attempts
-            started_attempts += 1
-            is_last = not any(skip_reason(c) is None for c in remaining)
-            now = loop.time()
-            first_at = deadline_at if is_last else min(
-                deadline_at, now + plan.first_deadline_s(cand)
-            )
-            record = AttemptRecord(
-                provider=cand.provider, via=cand.via, provider_model=cand.provider_model,
-                started_at=time.time(),
-            )
-            record.breaker = self.health.begin(cand.health_key)
-            self.health.note_attempt(cand.health_key)
-            trace.attempts.append(record)
-            notify(record)
             holder: list[_Running[OutcomeT]] = []
 
             def commit() -> bool:
@@ -178,118 +283,65 @@ class Failover:
                 won.set()
                 return True
 
-            ctx = AttemptContext(cand, record, first_at, deadline_at, commit)
-            task = loop.create_task(self._limited(plan, ctx, attempt))
-            holder.append(_Running(task, cand, record))
+            ctx = req.begin(cand, commit)
+            task = loop.create_task(self._limited(req.plan, ctx, attempt))
+            holder.append(_Running(task, cand, ctx.record))
             running.append(holder[0])
-
-        def finish_record(run: _Running[OutcomeT], outcome_name: str) -> None:
-            rec = run.record
-            rec.outcome = outcome_name
-            if rec.duration_ms is None:
-                rec.duration_ms = (time.time() - rec.started_at) * 1000
-            # Neutral for the breaker, but it releases a half-open probe slot.
-            self.health.record(run.candidate.health_key, outcome_name)
 
         try:
             while True:
                 if not running:
-                    if started_attempts >= d.max_attempts or loop.time() >= deadline_at:
-                        break
-                    cand = next_candidate()
+                    cand = req.next_candidate()
                     if cand is None:
                         break
                     start(cand)
                 hedge_wait = None
-                if (
-                    plan.hedge and not hedged and len(running) == 1 and not winner
-                    and any(skip_reason(c) is None for c in remaining)
-                ):
+                if not hedged and len(running) == 1 and not winner and req.more_to_try():
                     hedge_wait = self._hedge_delay(running[0].candidate)
-                waiters: set[asyncio.Future[object]] = {r.task for r in running}  # type: ignore[misc]
-                won_waiter = loop.create_task(won.wait()) if not winner else None
-                if won_waiter is not None:
-                    waiters.add(won_waiter)  # type: ignore[arg-type]
+                won_waiter = loop.create_task(won.wait())
                 try:
                     done, _ = await asyncio.wait(
-                        waiters, timeout=hedge_wait, return_when=asyncio.FIRST_COMPLETED
+                        [won_waiter, *(r.task for r in running)],
+                        timeout=hedge_wait, return_when=asyncio.FIRST_COMPLETED,
                     )
                 finally:
-                    if won_waiter is not None and not won_waiter.done():
-                        won_waiter.cancel()
+                    won_waiter.cancel()
                 if not done and hedge_wait is not None:
-                    if self.health.hedge_allowed():
-                        cand = next_candidate()
-                        if cand is not None:
-                            hedged = True
-                            self.health.note_hedge()
-                            start(cand)
-                            running[-1].record.message = "hedge: started because the first was slow"
-                    else:
-                        hedged = True  # budget spent: behave like plain failover
+                    hedged = True
+                    if self.health.hedge_allowed() and (cand := req.next_candidate()):
+                        self.health.note_hedge()
+                        start(cand)
+                        running[-1].record.message = "hedge: started because the first was slow"
                     continue
                 if winner:
                     champion = winner[0]
-                    for other in list(running):
+                    for other in running:
                         if other is not champion and not other.task.done():
                             other.task.cancel()
-                            finish_record(other, t.CANCELLED)
-                            other.record.message = "lost the hedge; cancelled"
-                            notify(other.record)
+                            req.cancelled(
+                                other.candidate, other.record, "lost the hedge; cancelled"
+                            )
                     losers = [r.task for r in running if r is not champion]
                     if losers:
                         await asyncio.gather(*losers, return_exceptions=True)
                     running[:] = [champion]
                     outcome = await champion.task
-                    self._settle(champion, outcome)
-                    notify(champion.record)
-                    routed.outcome, routed.candidate, routed.record = (
-                        outcome, champion.candidate, champion.record,
-                    )
-                    return routed
+                    req.settle(champion.candidate, champion.record, outcome)
+                    return req.won(champion.candidate, champion.record, outcome)
                 for run in [r for r in running if r.task.done()]:
                     running.remove(run)
                     outcome = run.task.result()
-                    self._settle(run, outcome)
-                    notify(run.record)
-                    failure = outcome.failure or Failure(t.BAD_RESPONSE, "")
-                    cand = run.candidate
-                    routed.failures.append((failure, cand))
-                    kind = failure.outcome
-                    if kind in (t.CONTENT_POLICY, t.INVALID_REQUEST):
-                        remaining.clear()  # every provider would refuse it; no shopping
-                        continue
-                    if kind == t.CONTEXT_LENGTH:
-                        context_floor = cand.context_length or 0
-                    elif kind == t.AUTH and cand.credential:
-                        blocked_credentials.add(cand.credential)
-                    elif kind == t.BILLING:
-                        if cand.billed_to == "huggingface":
-                            hf_account_blocked = True
-                        elif cand.credential:
-                            blocked_credentials.add(cand.credential)
-                    elif kind == t.NOT_FOUND and self._on_not_found is not None:
-                        self._on_not_found(plan.model)
-                    alive = running or any(skip_reason(c) is None for c in remaining)
-                    if not alive and cand.health_key not in retried:
-                        wait = self._same_candidate_wait(
-                            failure, plan.explicit, deadline_at - loop.time(), cand
-                        )
-                        if wait is not None:
-                            retried.add(cand.health_key)
-                            self.health.note_retry(cand.health_key)
-                            await asyncio.sleep(wait)
-                            remaining.insert(0, cand)
+                    req.settle(run.candidate, run.record, outcome)
+                    await req.after_failure(run.candidate, outcome, others_running=bool(running))
         except asyncio.CancelledError:
             for run in running:
                 run.task.cancel()
             for run in running:
-                finish_record(run, t.CANCELLED)
-                notify(run.record)
+                req.cancelled(run.candidate, run.record)
             if running:
                 await asyncio.wait([r.task for r in running], timeout=1.0)
             raise
-        return routed
+        return req.routed
 
     async def _limited(
         self, plan: Plan, ctx: AttemptContext, attempt: AttemptFn[OutcomeT]
@@ -297,22 +349,12 @@ class Failover:
         async with self.limiter.slot(ctx.candidate.provider, interactive=plan.interactive):
             return await attempt(ctx)
 
-    def _settle(self, run: _Running[OutcomeT], outcome: OutcomeT) -> None:
-        """Feed the breaker; a cancelled hedge loser or a user stop is nobody's fault."""
-        rec = run.record
-        if rec.outcome == "" and outcome.failure is not None:
-            rec.outcome = outcome.failure.outcome
-        self.health.record(
-            run.candidate.health_key, rec.outcome, ttft_ms=rec.ttft_ms,
-            retry_after_s=rec.retry_after_s,
-        )
-
     def _hedge_delay(self, cand: Candidate) -> float:
         p95 = self.health.ttft_p95_ms(cand.health_key)
         base = self.deadlines.hedge_min_s if p95 is None else p95 / 1000.0
         return min(self.deadlines.hedge_max_s, max(self.deadlines.hedge_min_s, base))
 
-    def _same_candidate_wait(
+    def same_candidate_wait(
         self, failure: Failure, explicit: bool, time_left: float, cand: Candidate
     ) -> float | None:
         """One same-candidate retry when there is nowhere else to go (routing.md §5.3)."""
@@ -324,6 +366,10 @@ class Failover:
             cap = min(self.deadlines.pinned_retry_after_cap_s, time_left)
             return failure.retry_after_s if failure.retry_after_s <= cap else None
         return None
+
+
+def _always_commit() -> bool:
+    return True
 
 
 def failure_message(
@@ -344,5 +390,6 @@ def failure_message(
     action: str | None = {
         t.AUTH: "open_providers", t.BILLING: "open_providers", t.NOT_FOUND: "open_providers",
         t.CONTENT_POLICY: "other_provider", t.INVALID_REQUEST: None, t.CONTEXT_LENGTH: None,
+        t.REJECTED: "other_provider",
     }.get(failure.outcome, "retry")
     return message, action

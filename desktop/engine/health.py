@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,7 +38,9 @@ HEDGE_WINDOW_S = 600.0
 HEDGE_BUDGET_RATIO = 0.05
 
 # Outcomes that say nothing about the provider's health.
-_NEUTRAL = {t.OK, t.CANCELLED, t.CONTENT_POLICY, t.CONTEXT_LENGTH, t.INVALID_REQUEST, ""}
+_NEUTRAL = {
+    t.OK, t.CANCELLED, t.CONTENT_POLICY, t.CONTEXT_LENGTH, t.INVALID_REQUEST, t.REJECTED, "",
+}
 
 
 @dataclass
@@ -73,10 +76,10 @@ class HealthBook:
         self.clock = clock
         self._items: dict[str, ProviderHealth] = {}
         # Rolling, in-memory only: attempts and same-candidate retries per provider, hedges.
-        self._attempts: dict[str, list[float]] = {}
-        self._retries: dict[str, list[float]] = {}
-        self._requests: list[float] = []
-        self._hedges: list[float] = []
+        self._attempts: dict[str, deque[float]] = {}
+        self._retries: dict[str, deque[float]] = {}
+        self._requests: deque[float] = deque()
+        self._hedges: deque[float] = deque()
         self._load()
 
     @staticmethod
@@ -117,24 +120,25 @@ class HealthBook:
 
     # --- Budgets (routing.md §5.5 and §5.8) ----------------------------------------------
 
-    def _window(self, stamps: list[float], span: float) -> list[float]:
+    def _window(self, stamps: deque[float], span: float) -> deque[float]:
         cutoff = self.clock() - span
         while stamps and stamps[0] < cutoff:
-            stamps.pop(0)
+            stamps.popleft()
         return stamps
 
     def note_attempt(self, key: str) -> None:
         now = self.clock()
-        self._attempts.setdefault(key, []).append(now)
-        self._requests.append(now)
+        # Pruned as they grow, so a long session does not accumulate timestamps.
+        self._window(self._attempts.setdefault(key, deque()), BUDGET_WINDOW_S).append(now)
+        self._window(self._requests, HEDGE_WINDOW_S).append(now)
 
     def note_retry(self, key: str) -> None:
-        self._retries.setdefault(key, []).append(self.clock())
+        self._retries.setdefault(key, deque()).append(self.clock())
 
     def retry_allowed(self, key: str) -> bool:
         """Same-provider retries stay under 10 % of its attempts in a minute (at least 3)."""
-        attempts = len(self._window(self._attempts.setdefault(key, []), BUDGET_WINDOW_S))
-        retries = len(self._window(self._retries.setdefault(key, []), BUDGET_WINDOW_S))
+        attempts = len(self._window(self._attempts.setdefault(key, deque()), BUDGET_WINDOW_S))
+        retries = len(self._window(self._retries.setdefault(key, deque()), BUDGET_WINDOW_S))
         return retries < max(RETRY_BUDGET_MIN, RETRY_BUDGET_RATIO * attempts)
 
     def note_hedge(self) -> None:

@@ -67,6 +67,7 @@ class MediaFile:
     height: int | None = None
     seed: int | None = None
     duration_s: float | None = None
+    provider: str | None = None  # who made it (several images may come from several)
 
 
 @dataclass

@@ -505,7 +505,13 @@ class Engine:
                 out.text_parts.append(chunk.text)
                 if on_delta:
                     on_delta(chunk.text)
-                timer.reschedule(min(ctx.deadline_at, loop.time() + self.deadlines.idle_s))
+                # Push the idle deadline back only when half of it is used up: rescheduling
+                # the timer on every chunk costs more than parsing the chunk.
+                now = loop.time()
+                idle = self.deadlines.idle_s
+                when = timer.when()
+                if when is None or when - now < idle / 2:
+                    timer.reschedule(min(ctx.deadline_at, now + idle))
         if out.committed:
             if done or out.finish_reason:
                 out.status = COMPLETE

@@ -24,6 +24,9 @@ NOT_FOUND = "not_found"
 CONTEXT_LENGTH = "context_length"
 CONTENT_POLICY = "content_policy"
 INVALID_REQUEST = "invalid_request"
+REJECTED = "rejected"
+"""One provider refused the request as sent (its own schema, e.g. Replicate 422 or fal's
+"Unsupported data URL"); unlike ``invalid_request`` the next provider may well take it."""
 BAD_RESPONSE = "bad_response"
 INTERRUPTED = "interrupted"
 CANCELLED = "cancelled"
@@ -39,6 +42,7 @@ _SHORT = {
     CONTEXT_LENGTH: "prompt too long",
     CONTENT_POLICY: "refused by content filter",
     INVALID_REQUEST: "rejected the request",
+    REJECTED: "refused these settings",
     BAD_RESPONSE: "bad response",
     INTERRUPTED: "interrupted",
     CANCELLED: "stopped",

@@ -1,0 +1,112 @@
+"""The attempt skeleton of every non-streaming task (images, speech, embeddings).
+
+routing.md §5.4: for these tasks the commit point is a *validated result* — image bytes that
+decode, one vector per text of equal length, a transcript. So an attempt is: do the exchange
+(and any download or polling it needs), validate, and only then ``ctx.commit()``. Everything
+before that may fail over. This module does the common part once: the deadline (asyncio, not
+socket timeouts), turning :class:`AttemptFailed` and timeouts into the trace's outcome classes,
+and filling the :class:`~desktop.engine.trace.AttemptRecord`.
+
+A 400/422 from a media provider is classified ``rejected`` rather than ``invalid_request``:
+our parameters are translated per provider, so a refusal speaks about *that* provider's schema
+(fal's "Unsupported data URL", a Replicate model without ``negative_prompt``) and the next one
+may well take the same request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from desktop.engine import trace as t
+from desktop.engine.candidates import Candidate
+from desktop.engine.classify import Failure
+from desktop.engine.failover import AttemptContext
+from desktop.providers.exchange import AttemptFailed
+
+T = TypeVar("T")
+
+
+@dataclass
+class ResultOutcome(Generic[T]):
+    """How one attempt of a result task ended (the failover core reads the first two)."""
+
+    committed: bool = False
+    failure: Failure | None = None
+    value: T | None = None
+
+
+class AttemptScope:
+    """What the work function may do to its own attempt while it runs."""
+
+    def __init__(self, ctx: AttemptContext, timer: asyncio.Timeout) -> None:
+        self.ctx = ctx
+        self._timer = timer
+
+    def extend_to_total(self) -> None:
+        """A provider accepted a job: from now on only the request's total deadline applies
+        (an accepted job is polled, never abandoned at the first-result deadline)."""
+        self._timer.reschedule(self.ctx.deadline_at)
+
+    def note_response(self, request_id: str | None, served_by: str | None = None) -> None:
+        record = self.ctx.record
+        record.request_id = request_id or record.request_id
+        record.served_by = served_by or record.served_by
+
+
+WorkFn = Callable[[AttemptScope], Awaitable[T]]
+
+
+def task_headers(cand: Candidate, **extra: str) -> dict[str, str]:
+    """The candidate's headers (auth with its scheme, JSON content type) plus ``extra``; a
+    routed call also gets an ``x-amzn-trace-id`` the router echoes in its request id (§2.6)."""
+    headers = cand.headers()
+    if cand.via in ("router", "hf-auto"):
+        headers["x-amzn-trace-id"] = str(uuid.uuid4())
+    headers.update({k.replace("_", "-"): v for k, v in extra.items()})
+    return headers
+
+
+def _for_media(failure: Failure) -> Failure:
+    if failure.outcome == t.INVALID_REQUEST and failure.status_code in (400, 413, 422):
+        failure.outcome = t.REJECTED
+    return failure
+
+
+async def attempt_result(ctx: AttemptContext, work: WorkFn[T]) -> ResultOutcome[T]:
+    """Run ``work`` (exchange + validation) before the attempt's deadline, then commit.
+
+    ``work`` raises :class:`AttemptFailed` for any failure; ``CancelledError`` (the user, or
+    a hedge that lost) propagates after the record is closed.
+    """
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    record = ctx.record
+    out: ResultOutcome[T] = ResultOutcome()
+    try:
+        async with asyncio.timeout_at(ctx.first_deadline_at) as timer:
+            value = await work(AttemptScope(ctx, timer))
+    except TimeoutError:
+        out.failure = Failure(t.TIMEOUT, "no result before the deadline")
+    except AttemptFailed as exc:
+        out.failure = _for_media(exc.failure)
+        record.request_id = exc.request_id or record.request_id
+        record.served_by = exc.served_by or record.served_by
+    else:
+        if ctx.commit():
+            out.committed = True
+            out.value = value
+    finally:
+        record.duration_ms = (loop.time() - start) * 1000
+    if out.committed:
+        record.outcome = t.OK
+        record.status_code = record.status_code or 200
+    elif out.failure is not None:
+        record.outcome = out.failure.outcome
+        record.status_code = out.failure.status_code or record.status_code
+        record.retry_after_s = out.failure.retry_after_s
+        record.message = out.failure.detail
+    return out

@@ -1,0 +1,333 @@
+"""Text-to-image: one routed request per picture, validated by decoding, kept in the library.
+
+Every picture is its own logical request through :meth:`Engine.run_task` (so with four
+pictures, one slow provider delays one picture, not all, and each may fail over on its own);
+they run concurrently, bounded by the engine's per-provider limiter. The commit point is bytes
+that Pillow decodes (off the event loop): a corrupt or truncated file is a ``bad_response``
+and the next provider is tried.
+
+Seeds: when the request has none, one is drawn at random and recorded; picture ``i`` uses
+``seed + i``, so any picture can be made again exactly ("reuse settings").
+
+Wire formats per provider (providers.md §4.4): hf-inference raw bytes; fal-ai sync JSON with
+an image link; Replicate predictions (polled when not finished at once); together, nscale and
+nebius base64 in JSON. Links are fetched without any credential (``media_fetch``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from desktop.engine import trace as t
+from desktop.engine.attempts import AttemptScope, ResultOutcome, attempt_result, task_headers
+from desktop.engine.classify import Failure
+from desktop.engine.errors import SwitchboardError
+from desktop.engine.failover import AttemptContext, failure_message
+from desktop.engine.image_decode import DecodedImage, decode_image
+from desktop.engine.media_types import COMPLETE, FAILED, ImageRequest, MediaFile, MediaResult
+from desktop.engine.router import Engine
+from desktop.engine.trace import AttemptRecord, Trace
+from desktop.providers import fal, hf_inference, openai_images, replicate
+from desktop.providers.exchange import AttemptFailed, exchange
+from desktop.providers.media_fetch import IMAGE, MediaLimits, fetch_media
+from desktop.providers.mime import suffix_for
+from desktop.providers.table import Task
+from desktop.store.history import HistoryStore
+from desktop.store.media import MediaStore
+
+FIRST_RESULT_S = 60.0
+"""routing.md §5.12: a picture has a minute before the next provider is tried."""
+
+MAX_COUNT = 8
+MAX_SIDE = 4096
+SEED_RANGE = 2**31 - 1
+
+AttemptCallback = Callable[[AttemptRecord], None]
+
+
+@dataclass
+class _Made:
+    """One validated picture, before it is stored."""
+
+    data: bytes
+    info: DecodedImage
+
+
+@dataclass
+class _Shot:
+    """How one picture's routed request ended."""
+
+    seed: int
+    trace: Trace
+    made: _Made | None = None
+    provider: str | None = None
+    provider_model: str | None = None
+    error: str | None = None
+    action: str | None = None
+    stored: list[MediaFile] = field(default_factory=list)
+
+
+def hf_parameters(request: ImageRequest, seed: int) -> dict[str, Any]:
+    """The request in the HF client's parameter names (providers.md §4.4), None dropped later."""
+    return {
+        "negative_prompt": request.negative_prompt or None,
+        "width": request.width,
+        "height": request.height,
+        "num_inference_steps": request.steps,
+        "guidance_scale": request.guidance,
+        "seed": seed,
+    }
+
+
+def check_request(request: ImageRequest) -> str | None:
+    """A sentence when the request cannot be sent as it is, else None."""
+    if not request.prompt.strip():
+        return "Describe the picture first: the prompt is empty."
+    if not 1 <= request.count <= MAX_COUNT:
+        return f"Ask for between 1 and {MAX_COUNT} pictures at a time."
+    for side in (request.width, request.height):
+        if side is not None and not 64 <= side <= MAX_SIDE:
+            return f"Width and height must be between 64 and {MAX_SIDE} pixels."
+    return None
+
+
+def merge_traces(model: str, policy: str, traces: list[Trace]) -> Trace:
+    """One trace for several pictures: candidates of the first, every attempt in order."""
+    merged = Trace(model=model, policy=policy, task=Task.TEXT_TO_IMAGE.value)
+    if not traces:
+        return merged
+    first = traces[0]
+    merged.candidates = list(first.candidates)
+    merged.request_id = first.request_id
+    for trace in traces:
+        merged.attempts += trace.attempts
+        if merged.answered_by is None and trace.answered_by is not None:
+            merged.answered_by, merged.billed_to = trace.answered_by, trace.billed_to
+    return merged
+
+
+class ImageService:
+    """Makes pictures through the engine and keeps them in the media store and library.
+
+    Attributes:
+        first_deadline_s: how long one provider may take for a picture before failover.
+        poll: how Replicate predictions are polled when not finished at once.
+        limits: what a downloaded picture may be (size cap, type, time).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        history: HistoryStore,
+        media: MediaStore,
+        executor: Executor | None = None,
+    ) -> None:
+        self.engine = engine
+        self.history = history
+        self.media = media
+        self._executor = executor
+        self.first_deadline_s = FIRST_RESULT_S
+        self.poll = replicate.PollBackoff()
+        self.limits: MediaLimits = IMAGE
+
+    async def generate(
+        self, request: ImageRequest, *, on_attempt: AttemptCallback | None = None
+    ) -> MediaResult:
+        """Make ``request.count`` pictures; at least one made means ``complete``.
+
+        Never raises for a routing failure (the result says what happened); cancelling the
+        task cancels every picture in flight and saves nothing.
+        """
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        seed = request.seed if request.seed is not None else random.randrange(SEED_RANGE)
+        params = {
+            "prompt": request.prompt, "negative_prompt": request.negative_prompt,
+            "width": request.width, "height": request.height, "steps": request.steps,
+            "guidance": request.guidance, "seed": seed, "count": request.count,
+            "provider": request.provider,
+        }
+        problem = check_request(request)
+        if problem is not None:
+            trace = Trace(model=request.model, policy=request.provider,
+                          task=Task.TEXT_TO_IMAGE.value)
+            return MediaResult(task=Task.TEXT_TO_IMAGE.value, status=FAILED, trace=trace,
+                               error=problem, params=params, duration_ms=0.0)
+        shots = await asyncio.gather(*(
+            self._one(request, (seed + i) % SEED_RANGE, on_attempt)
+            for i in range(request.count)
+        ))
+        made = [s for s in shots if s.made is not None]
+        files = await loop.run_in_executor(self._executor, self._store, made)
+        trace = merge_traces(request.model, request.provider, [s.trace for s in shots])
+        result = MediaResult(
+            task=Task.TEXT_TO_IMAGE.value, status=COMPLETE if files else FAILED, trace=trace,
+            files=files, params=params, duration_ms=(loop.time() - started) * 1000,
+        )
+        if made:
+            result.provider, result.provider_model = made[0].provider, made[0].provider_model
+        failed = [s for s in shots if s.made is None]
+        if failed:
+            first = failed[0]
+            if made:
+                result.error = (f"{len(failed)} of {len(shots)} pictures could not be made: "
+                                f"{first.error}")
+            else:
+                result.error, result.error_action = first.error, first.action
+        result.record_id = self._save(request, result)
+        return result
+
+    # --- one picture ---------------------------------------------------------------------
+
+    async def _one(
+        self, request: ImageRequest, seed: int, on_attempt: AttemptCallback | None
+    ) -> _Shot:
+        trace = Trace(model=request.model, policy=request.provider)
+        shot = _Shot(seed=seed, trace=trace)
+        params = hf_parameters(request, seed)
+
+        async def attempt(ctx: AttemptContext) -> ResultOutcome[_Made]:
+            return await attempt_result(
+                ctx, lambda scope: self._make(scope, request.prompt, params)
+            )
+
+        try:
+            routed = await self.engine.run_task(
+                Task.TEXT_TO_IMAGE, request.model, request.provider, attempt, trace=trace,
+                first_deadline_s=self.first_deadline_s, on_attempt=on_attempt,
+            )
+        except SwitchboardError as exc:
+            shot.error, shot.action = str(exc), exc.action
+            return shot
+        outcome, cand = routed.outcome, routed.candidate
+        if outcome is None or outcome.value is None or cand is None:
+            shot.error, shot.action = failure_message(trace, routed.failures)
+            return shot
+        shot.made = outcome.value
+        shot.provider = trace.answered_by or cand.provider
+        shot.provider_model = cand.provider_model
+        return shot
+
+    async def _make(self, scope: AttemptScope, prompt: str, params: dict[str, Any]) -> _Made:
+        cand = scope.ctx.candidate
+        provider = cand.provider
+        if provider == "hf-inference":
+            data = await self._hf(scope, prompt, params)
+        elif provider == "fal-ai":
+            data = await self._fal(scope, prompt, params)
+        elif provider == "replicate":
+            data = await self._replicate(scope, prompt, params)
+        elif provider in openai_images.PROVIDERS:
+            data = await self._openai_style(scope, prompt, params)
+        else:
+            raise AttemptFailed(Failure(t.REJECTED, "it does not make pictures here"))
+        loop = asyncio.get_running_loop()
+        info = await loop.run_in_executor(self._executor, decode_image, data)
+        return _Made(data, info)
+
+    def _secrets(self, scope: AttemptScope) -> list[str]:
+        return [scope.ctx.candidate.secret or ""]
+
+    async def _hf(self, scope: AttemptScope, prompt: str, params: dict[str, Any]) -> bytes:
+        cand = scope.ctx.candidate
+        answer = await exchange(
+            self.engine.client, "POST", cand.route(hf_inference.model_route(cand.provider_model)),
+            headers=task_headers(cand, accept="image/png"),
+            json_body=hf_inference.t2i_body(prompt, params), secrets=self._secrets(scope),
+            max_bytes=self.limits.max_bytes,
+        )
+        scope.note_response(answer.request_id, answer.served_by)
+        return answer.content
+
+    async def _fal(self, scope: AttemptScope, prompt: str, params: dict[str, Any]) -> bytes:
+        cand = scope.ctx.candidate
+        answer = await exchange(
+            self.engine.client, "POST", cand.route(fal.route(cand.provider_model)),
+            headers=task_headers(cand, accept="image/png"), json_body=fal.t2i_body(prompt, params),
+            secrets=self._secrets(scope),
+        )
+        scope.note_response(answer.request_id, answer.served_by)
+        url, _ = fal.parse_t2i(answer.json())
+        fetched = await fetch_media(self.engine.client, url, self.limits)
+        return fetched.data
+
+    async def _openai_style(
+        self, scope: AttemptScope, prompt: str, params: dict[str, Any]
+    ) -> bytes:
+        cand = scope.ctx.candidate
+        body = openai_images.body(cand.provider, cand.provider_model, prompt, params)
+        answer = await exchange(
+            self.engine.client, "POST", cand.route(openai_images.ROUTE),
+            headers=task_headers(cand, accept="image/png"), json_body=body,
+            secrets=self._secrets(scope),
+        )
+        scope.note_response(answer.request_id, answer.served_by)
+        data, url = openai_images.parse(answer.json())
+        if data is not None:
+            return data
+        assert url is not None
+        return (await fetch_media(self.engine.client, url, self.limits)).data
+
+    async def _replicate(self, scope: AttemptScope, prompt: str, params: dict[str, Any]) -> bytes:
+        cand = scope.ctx.candidate
+        headers = task_headers(cand, accept="image/png")
+        secrets = self._secrets(scope)
+        client = self.engine.client
+        prediction = await replicate.submit(
+            client, cand.base, cand.provider_model, {"prompt": prompt, **params}, headers,
+            secrets=secrets,
+        )
+        scope.note_response(prediction.raw.get("_request_id"))
+        if not prediction.finished:
+            scope.extend_to_total()  # accepted: poll it, never submit it again
+            try:
+                prediction = await replicate.wait(
+                    client, prediction, base=cand.base, headers=headers, backoff=self.poll,
+                    secrets=secrets,
+                )
+            except (asyncio.CancelledError, AttemptFailed):
+                await replicate.cancel(client, prediction, base=cand.base, headers=headers)
+                raise
+        replicate.check_succeeded(prediction, secrets)
+        urls = replicate.output_urls(prediction.output)
+        if not urls:
+            raise AttemptFailed(Failure(t.BAD_RESPONSE, "the prediction had no image link"))
+        return (await fetch_media(client, urls[0], self.limits)).data
+
+    # --- keeping ---------------------------------------------------------------------------
+
+    def _store(self, shots: list[_Shot]) -> list[MediaFile]:
+        """Blocking (hashing, file writes): runs in the executor."""
+        files = []
+        for shot in shots:
+            assert shot.made is not None
+            info = shot.made.info
+            path = self.media.put(shot.made.data, suffix_for(info.mime))
+            files.append(MediaFile(
+                path=str(path), mime=info.mime, width=info.width, height=info.height,
+                seed=shot.seed, provider=shot.provider,
+            ))
+        return files
+
+    def _save(self, request: ImageRequest, result: MediaResult) -> int:
+        return self.history.add_generation(
+            task=Task.TEXT_TO_IMAGE.value,
+            prompt=request.prompt,
+            negative_prompt=request.negative_prompt,
+            model=request.model,
+            provider=result.provider,
+            provider_model=result.provider_model,
+            status=result.status,
+            params=result.params,
+            files=[asdict(f) for f in result.files],
+            trace=result.trace.to_dict(),
+            error=result.error,
+            duration_ms=result.duration_ms,
+            created_at=time.time(),
+        )
