@@ -45,7 +45,7 @@ class Candidate:
 
     @property
     def health_key(self) -> str:
-        return HealthBook.key(self.provider, self.credential or "none")
+        return f"{self.provider}|{self.credential or 'none'}"
 
     def headers(self) -> dict[str, str]:
         headers = {"content-type": "application/json"}
@@ -179,7 +179,9 @@ def order_candidates(
         return order.get(c.provider, fallback)
 
     ranked = sorted(candidates, key=lambda c: (score(c) if score else 0.0, user_rank(c)))
-    usable = [c for c in ranked if health.allows(c.health_key)]
-    blocked = [c for c in ranked if not health.allows(c.health_key)]
+    usable: list[Candidate] = []
+    blocked: list[Candidate] = []
+    for c in ranked:
+        (usable if health.allows(c.health_key) else blocked).append(c)
     blocked.sort(key=lambda c: health.open_until(c.health_key))
     return usable + blocked

@@ -159,6 +159,11 @@ class ModelCatalog:
                 found.append((record.get("fetched_at", 0.0), model_id))
         return [m for _, m in sorted(found, reverse=True)]
 
+    def fetched_at(self, model_id: str) -> float:
+        """When the model's mapping was last fetched (changes whenever it is refetched)."""
+        record = self._cache.get(model_id)
+        return float(record.get("fetched_at", -1.0)) if record else -1.0
+
     def cached_stats(self, model_id: str) -> dict[str, ProviderStats]:
         record = self._cache.get(model_id) or {}
         raw = record.get("stats") or {}
@@ -236,7 +241,7 @@ class ModelCatalog:
     async def _fetch_and_store(self, model_id: str, token: str | None) -> list[MappingEntry]:
         entries = await self._fetch(model_id, token)
         record = self._cache.setdefault(model_id, {})
-        record["fetched_at"] = self._clock()
+        record["fetched_at"] = max(self._clock(), float(record.get("fetched_at", 0.0)) + 1e-6)
         record["entries"] = [asdict(e) for e in entries]
         snapshot = json.dumps(
             {k: {f: v for f, v in r.items() if not f.startswith("_")}

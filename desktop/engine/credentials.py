@@ -31,6 +31,8 @@ class Credentials:
         self._env = dict(os.environ if env is None else env)
         self._keyring: dict[str, str] = {}
         self.keyring_error: str | None = None
+        self.version = 0
+        """Bumped on every change, so caches keyed on it notice new or removed keys."""
 
     def __repr__(self) -> str:
         return f"Credentials(present={sorted(self._names())})"
@@ -63,6 +65,7 @@ class Credentials:
         try:
             self._keyring = await asyncio.get_running_loop().run_in_executor(executor, read_all)
             self.keyring_error = None
+            self.version += 1
         except Exception as exc:  # keyring backends raise many types; keep the sentence
             self.keyring_error = str(exc) or "The system keyring could not be read."
 
@@ -72,6 +75,7 @@ class Credentials:
             self._keyring[user] = secret
         else:
             self._keyring.pop(user, None)
+        self.version += 1
 
     def _env_key(self, provider_id: str) -> tuple[str | None, str | None]:
         spec = PROVIDERS.get(provider_id)

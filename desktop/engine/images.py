@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from desktop.engine import trace as t
@@ -70,7 +69,6 @@ class _Shot:
     provider_model: str | None = None
     error: str | None = None
     action: str | None = None
-    stored: list[MediaFile] = field(default_factory=list)
 
 
 def hf_parameters(request: ImageRequest, seed: int) -> dict[str, Any]:
@@ -329,5 +327,4 @@ class ImageService:
             trace=result.trace.to_dict(),
             error=result.error,
             duration_ms=result.duration_ms,
-            created_at=time.time(),
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +113,9 @@ class Engine:
         self._settings = settings
         self.failover = Failover(health, deadlines or Deadlines(), on_not_found=catalog.invalidate)
         self.latency_mode = False
+        self._candidate_cache: dict[
+            tuple[object, ...], tuple[list[Candidate], list[CandidateNote]]
+        ] = {}
         """Hedge chat requests (start a second provider when the first is slow); opt-in."""
 
     @property
@@ -185,10 +188,21 @@ class Engine:
                     raise
                 entries = []
                 notes.append(CandidateNote("huggingface", "", model, str(exc)))
-            found, notes2 = mapped_candidates(
-                entries, task=task, settings=settings, credentials=creds,
-                endpoints=self.endpoints, only=only,
+            # The same model, settings and keys give the same candidates: build them once.
+            key = (
+                task, model, only, self.catalog.fetched_at(model), creds.version,
+                tuple(settings.disabled),
             )
+            cached = self._candidate_cache.get(key)
+            if cached is None:
+                cached = mapped_candidates(
+                    entries, task=task, settings=settings, credentials=creds,
+                    endpoints=self.endpoints, only=only,
+                )
+                if len(self._candidate_cache) > 256:
+                    self._candidate_cache.clear()
+                self._candidate_cache[key] = cached
+            found, notes2 = list(cached[0]), list(cached[1])
             notes += notes2
         score = None
         if policy in ("fastest", "cheapest") and found:
@@ -242,6 +256,7 @@ class Engine:
         on_attempt: AttemptCallback | None = None,
         interactive: bool = True,
         hedge: bool = False,
+        exclude: Mapping[str, str] | None = None,
     ) -> Routed[OutcomeT]:
         """Route one request of any task through the shared failover core.
 
@@ -249,10 +264,16 @@ class Engine:
         ``ctx.commit()`` once its result is validated). Raises :class:`SwitchboardError`
         when no candidate exists; every other failure comes back in ``Routed.failures``
         (turn it into a sentence with :func:`desktop.engine.failover.failure_message`).
+        ``exclude`` maps providers already used up by this logical request to the reason (an
+        async job that failed after it was accepted): they are noted in the trace, not tried.
         """
         trace.task = task.value
         trace.request_id = trace.request_id or uuid.uuid4().hex[:16]
         candidates, notes = await self.task_candidates(task, model, policy)
+        if exclude:
+            used = [c.note(exclude[c.provider]) for c in candidates if c.provider in exclude]
+            notes = used + notes
+            candidates = [c for c in candidates if c.provider not in exclude]
         trace.candidates = [c.note() for c in candidates] + notes
         plan = Plan(
             candidates=candidates, model=model, explicit=policy not in POLICIES,

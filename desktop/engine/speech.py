@@ -1,0 +1,269 @@
+"""Speech-to-text: a routed transcription with timestamps when the provider gives them.
+
+The audio file is read (and, for WAV, measured) off the event loop. Each provider gets it in
+its own form (providers.md §4.7): hf-inference the raw bytes with the file's MIME type, fal a
+data URL with a label fal can map (``audio/x-wav``, ``video/webm`` …), Replicate a data URL in
+``input.audio`` (and its ``output`` in one of several shapes, a ``txt_file`` link included).
+The commit point is a non-empty transcript (routing.md §5.4). The deadline is 30 s plus a
+per-megabyte allowance (§5.12: "30 s + audio length factor"), since a long recording takes
+longer to transcribe.
+
+The audio is kept in the media store with the transcript, so the library can play it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import wave
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from desktop.engine import trace as t
+from desktop.engine.attempts import AttemptScope, ResultOutcome, attempt_result, task_headers
+from desktop.engine.classify import Failure
+from desktop.engine.errors import SwitchboardError
+from desktop.engine.failover import AttemptContext, failure_message
+from desktop.engine.media_types import (
+    COMPLETE,
+    FAILED,
+    MediaFile,
+    MediaResult,
+    TranscribeRequest,
+    TranscriptChunk,
+)
+from desktop.engine.router import Engine
+from desktop.engine.trace import AttemptRecord, Trace
+from desktop.providers import fal, hf_inference, replicate
+from desktop.providers.exchange import AttemptFailed, bad_response, exchange
+from desktop.providers.media_fetch import TEXT, fetch_media
+from desktop.providers.mime import AUDIO_MIME_BY_SUFFIX, audio_mime_for
+from desktop.providers.speech_wire import chunks_from
+from desktop.providers.table import Task
+from desktop.store.history import HistoryStore
+from desktop.store.media import MediaStore
+
+FIRST_RESULT_S = 30.0
+SECONDS_PER_MB = 20.0
+"""Extra time per megabyte of audio (a megabyte of MP3 is about a minute of speech)."""
+
+MAX_AUDIO_BYTES = 100 * 1024 * 1024
+
+AttemptCallback = Callable[[AttemptRecord], None]
+
+READABLE = "WAV, MP3, FLAC, Ogg, M4A or WebM"
+
+
+@dataclass
+class Audio:
+    """The file to transcribe, read into memory."""
+
+    data: bytes
+    mime: str
+    name: str
+    suffix: str
+    duration_s: float | None
+
+
+@dataclass
+class _Heard:
+    text: str
+    chunks: list[TranscriptChunk]
+
+
+def wav_duration(data: bytes) -> float | None:
+    """Seconds of a WAV file from its header; None when it cannot be read."""
+    import io
+
+    with contextlib.suppress(wave.Error, EOFError, ValueError), wave.open(io.BytesIO(data)) as w:
+        rate = w.getframerate()
+        return w.getnframes() / rate if rate else None
+    return None
+
+
+def read_audio(path: Path, max_bytes: int = MAX_AUDIO_BYTES) -> Audio:
+    """Blocking: read and check an audio file (run it in an executor).
+
+    Raises:
+        SwitchboardError: not a readable audio file, missing, or too large.
+    """
+    mime = audio_mime_for(path)
+    if mime is None:
+        raise SwitchboardError(f"{path.name} is not an audio file Switchboard can send "
+                               f"({READABLE}).")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise SwitchboardError(
+                f"{path.name} is larger than {max_bytes >> 20} MB; cut it into shorter parts."
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SwitchboardError(f"Could not open {path.name}: {exc.strerror or exc}.") from exc
+    if not data:
+        raise SwitchboardError(f"{path.name} is empty.")
+    suffix = path.suffix.lower()
+    duration = wav_duration(data) if suffix == ".wav" else None
+    return Audio(data, mime, path.name, suffix, duration)
+
+
+def first_deadline_for(size_bytes: int, base_s: float = FIRST_RESULT_S) -> float:
+    return base_s + SECONDS_PER_MB * size_bytes / (1024 * 1024)
+
+
+class TranscribeService:
+    """Transcribes audio files through the engine and keeps the result in the library.
+
+    Attributes:
+        first_deadline_s: the base time one provider has (plus :data:`SECONDS_PER_MB`).
+        poll: how Replicate predictions are polled when not finished at once.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        history: HistoryStore,
+        media: MediaStore,
+        executor: Executor | None = None,
+    ) -> None:
+        self.engine = engine
+        self.history = history
+        self.media = media
+        self._executor = executor
+        self.first_deadline_s = FIRST_RESULT_S
+        self.poll = replicate.PollBackoff()
+
+    async def transcribe(
+        self, request: TranscribeRequest, *, on_attempt: AttemptCallback | None = None
+    ) -> MediaResult:
+        """Transcribe ``request.audio_path``; never raises for an unreadable file or a routing
+        failure (the result says what happened)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        path = Path(request.audio_path)
+        trace = Trace(model=request.model, policy=request.provider,
+                      task=Task.SPEECH_TO_TEXT.value)
+        params: dict[str, object] = {"file_name": path.name, "provider": request.provider}
+        result = MediaResult(task=Task.SPEECH_TO_TEXT.value, status=FAILED, trace=trace,
+                             params=params)
+        try:
+            audio = await loop.run_in_executor(self._executor, read_audio, path)
+        except SwitchboardError as exc:
+            result.error, result.error_action = str(exc), exc.action
+            result.duration_ms = (loop.time() - started) * 1000
+            return result
+        params["mime"] = audio.mime
+        params["duration_s"] = audio.duration_s
+
+        async def attempt(ctx: AttemptContext) -> ResultOutcome[_Heard]:
+            return await attempt_result(ctx, lambda scope: self._hear(scope, audio))
+
+        routed = None
+        try:
+            routed = await self.engine.run_task(
+                Task.SPEECH_TO_TEXT, request.model, request.provider, attempt, trace=trace,
+                first_deadline_s=first_deadline_for(len(audio.data), self.first_deadline_s),
+                on_attempt=on_attempt,
+            )
+        except SwitchboardError as exc:
+            result.error, result.error_action = str(exc), exc.action
+        if routed is not None:
+            outcome, cand = routed.outcome, routed.candidate
+            if outcome is None or outcome.value is None or cand is None:
+                result.error, result.error_action = failure_message(trace, routed.failures)
+            else:
+                result.status = COMPLETE
+                result.text = outcome.value.text
+                result.chunks = outcome.value.chunks
+                result.provider = trace.answered_by or cand.provider
+                result.provider_model = cand.provider_model
+        stored = await loop.run_in_executor(
+            self._executor, self.media.put, audio.data, audio.suffix or ".bin"
+        )
+        result.files = [MediaFile(path=str(stored), mime=audio.mime,
+                                  duration_s=audio.duration_s)]
+        params["chunks"] = [asdict(c) for c in result.chunks]
+        result.duration_ms = (loop.time() - started) * 1000
+        result.record_id = self.history.add_generation(
+            task=Task.SPEECH_TO_TEXT.value, prompt=path.name, model=request.model,
+            provider=result.provider, provider_model=result.provider_model,
+            status=result.status, params=result.params,
+            files=[asdict(f) for f in result.files], text=result.text,
+            trace=trace.to_dict(), error=result.error, duration_ms=result.duration_ms,
+        )
+        return result
+
+    # --- one attempt ----------------------------------------------------------------------
+
+    async def _hear(self, scope: AttemptScope, audio: Audio) -> _Heard:
+        provider = scope.ctx.candidate.provider
+        if provider == "hf-inference":
+            heard = await self._hf(scope, audio)
+        elif provider == "fal-ai":
+            heard = await self._fal(scope, audio)
+        elif provider == "replicate":
+            heard = await self._replicate(scope, audio)
+        else:
+            raise AttemptFailed(Failure(t.REJECTED, "it does not transcribe audio here"))
+        if not heard.text.strip():
+            raise bad_response("the transcript was empty")
+        return heard
+
+    async def _hf(self, scope: AttemptScope, audio: Audio) -> _Heard:
+        cand = scope.ctx.candidate
+        answer = await exchange(
+            self.engine.client, "POST", cand.route(hf_inference.model_route(cand.provider_model)),
+            headers=hf_inference.asr_headers(task_headers(cand), audio.mime),
+            content=audio.data, secrets=[cand.secret or ""],
+        )
+        scope.note_response(answer.request_id, answer.served_by)
+        text, chunks = fal.parse_asr(answer.json())  # same {"text", "chunks"} shape
+        return _Heard(text.strip(), chunks)
+
+    async def _fal(self, scope: AttemptScope, audio: Audio) -> _Heard:
+        cand = scope.ctx.candidate
+        answer = await exchange(
+            self.engine.client, "POST", cand.route(fal.route(cand.provider_model)),
+            headers=task_headers(cand), json_body=fal.asr_body(audio.data, audio.mime),
+            secrets=[cand.secret or ""],
+        )
+        scope.note_response(answer.request_id, answer.served_by)
+        text, chunks = fal.parse_asr(answer.json())
+        return _Heard(text.strip(), chunks)
+
+    async def _replicate(self, scope: AttemptScope, audio: Audio) -> _Heard:
+        cand = scope.ctx.candidate
+        client = self.engine.client
+        headers = task_headers(cand)
+        secrets = [cand.secret or ""]
+        data_url = f"data:{audio.mime};base64,{base64.b64encode(audio.data).decode('ascii')}"
+        prediction = await replicate.submit(
+            client, cand.base, cand.provider_model, {"audio": data_url}, headers, secrets=secrets
+        )
+        scope.note_response(prediction.raw.get("_request_id"))
+        if not prediction.finished:
+            scope.extend_to_total()
+            try:
+                prediction = await replicate.wait(
+                    client, prediction, base=cand.base, headers=headers, backoff=self.poll,
+                    secrets=secrets,
+                )
+            except (asyncio.CancelledError, AttemptFailed):
+                await replicate.cancel(client, prediction, base=cand.base, headers=headers)
+                raise
+        replicate.check_succeeded(prediction, secrets)
+        out = replicate.transcript_output(prediction.output)
+        text = out.text
+        if text is None and out.txt_file:
+            fetched = await fetch_media(client, out.txt_file, TEXT)
+            text = fetched.data.decode("utf-8", "replace")
+        if text is None:
+            raise bad_response("the prediction had no transcript")
+        return _Heard(text.strip(), chunks_from(out.segments))
+
+
+SUPPORTED_SUFFIXES = tuple(AUDIO_MIME_BY_SUFFIX)
+"""File name endings the Speech tab and ``switchboard transcribe`` accept."""
