@@ -76,6 +76,7 @@ keyring-test: $(VENV)/.test-installed
 
 # Benchmarks (not part of `make test`): ratios measured side by side in one run.
 bench: $(VENV)/.test-installed
+	$(PY) -m pip install -q -e '.[test,bench]'
 	$(PY) -m tests.bench
 
 clean:
