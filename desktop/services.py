@@ -18,10 +18,15 @@ import httpx2
 from desktop.engine.catalog import ModelCatalog
 from desktop.engine.conversations import ChatService
 from desktop.engine.credentials import Credentials
+from desktop.engine.embeddings import EmbedService
 from desktop.engine.health import HealthBook
+from desktop.engine.images import ImageService
 from desktop.engine.router import Engine
+from desktop.engine.speech import TranscribeService
+from desktop.engine.video import VideoService
 from desktop.providers.table import HF_CREDENTIAL, Endpoints
 from desktop.store.history import HistoryStore
+from desktop.store.jobs import JobStore
 from desktop.store.media import MediaStore
 from desktop.store.paths import AppPaths
 from desktop.store.secrets import SecretStore
@@ -65,6 +70,11 @@ class Services:
     chat: ChatService
     client: httpx2.AsyncClient
     executor: ThreadPoolExecutor
+    images: ImageService
+    speech: TranscribeService
+    embeddings: EmbedService
+    jobs: JobStore
+    video: VideoService
 
     @classmethod
     async def open(
@@ -81,6 +91,7 @@ class Services:
         credentials = Credentials(env)
         secrets = SecretStore()
         history = HistoryStore(paths.history_db)
+        jobs = JobStore(paths.jobs_db)
         media = MediaStore(paths.media_dir)
         catalog = ModelCatalog(client, endpoints, paths.catalogue_cache_dir, executor=executor)
         health = HealthBook(paths.health_file)
@@ -108,18 +119,29 @@ class Services:
             chat=chat,
             client=client,
             executor=executor,
+            images=ImageService(engine, history, media, executor),
+            speech=TranscribeService(engine, history, media, executor),
+            embeddings=EmbedService(engine, history, media, executor),
+            jobs=jobs,
+            video=VideoService(engine, jobs, history, media, executor),
         )
         await services.refresh_credentials()
         return services
 
     async def aclose(self) -> None:
-        """Close the client, save health, close the database, stop the pool without waiting."""
+        """Close the client, save health, close the database, stop the pool without waiting.
+
+        Video jobs still running at a provider are left running there (a quit is not a
+        cancel) and resume at the next start.
+        """
         try:
+            await self.video.aclose()
             await self.catalog.aclose()
             await self.client.aclose()
         finally:
             self.health.save()
             self.history.close()
+            self.jobs.close()
             self.executor.shutdown(wait=False, cancel_futures=True)
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:

@@ -384,7 +384,8 @@ async def test_direct_fal_wants_key_scheme(emu: Emulator, client: httpx2.AsyncCl
                                headers={"Authorization": f"Bearer {key}"})
     assert bearer.status_code == 401
     with_key = await client.post(url, json={"prompt": "x"}, headers={"Authorization": f"Key {key}"})
-    assert with_key.status_code == 404  # past auth; fal's image API is not emulated
+    assert with_key.status_code == 200  # past auth: fal's sync image API answers
+    assert with_key.json()["images"][0]["url"].startswith(emu.base_url + "/media/")
 
 
 @pytest.mark.parametrize("provider", [p.id for p in PROVIDERS.values()

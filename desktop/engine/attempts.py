@@ -18,14 +18,15 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from desktop.engine import trace as t
 from desktop.engine.candidates import Candidate
 from desktop.engine.classify import Failure
 from desktop.engine.failover import AttemptContext
-from desktop.providers.exchange import AttemptFailed
+from desktop.providers.exchange import Answer, AttemptFailed
 
 T = TypeVar("T")
 
@@ -68,6 +69,17 @@ def task_headers(cand: Candidate, **extra: str) -> dict[str, str]:
         headers["x-amzn-trace-id"] = str(uuid.uuid4())
     headers.update({k.replace("_", "-"): v for k, v in extra.items()})
     return headers
+
+
+BIG_JSON_BYTES = 256 * 1024
+"""Answers larger than this (base64 pictures, thousands of vectors) are parsed off the loop."""
+
+
+async def answer_json(answer: Answer, executor: Executor | None = None) -> Any:
+    """``answer.json()``, in ``executor`` when the body is big enough to hold the loop."""
+    if len(answer.content) < BIG_JSON_BYTES:
+        return answer.json()
+    return await asyncio.get_running_loop().run_in_executor(executor, answer.json)
 
 
 def _for_media(failure: Failure) -> Failure:

@@ -24,7 +24,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from desktop.engine import trace as t
-from desktop.engine.attempts import AttemptScope, ResultOutcome, attempt_result, task_headers
+from desktop.engine.attempts import (
+    AttemptScope,
+    ResultOutcome,
+    answer_json,
+    attempt_result,
+    task_headers,
+)
 from desktop.engine.classify import Failure
 from desktop.engine.errors import SwitchboardError
 from desktop.engine.failover import AttemptContext, failure_message
@@ -178,7 +184,8 @@ class ImageService:
                                 f"{first.error}")
             else:
                 result.error, result.error_action = first.error, first.action
-        result.record_id = self._save(request, result)
+        # A write of a few kilobytes of JSON, but the loop never waits on SQLite's lock.
+        result.record_id = await loop.run_in_executor(self._executor, self._save, request, result)
         return result
 
     # --- one picture ---------------------------------------------------------------------
@@ -266,7 +273,7 @@ class ImageService:
             secrets=self._secrets(scope),
         )
         scope.note_response(answer.request_id, answer.served_by)
-        data, url = openai_images.parse(answer.json())
+        data, url = openai_images.parse(await answer_json(answer, self._executor))
         if data is not None:
             return data
         assert url is not None

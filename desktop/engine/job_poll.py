@@ -26,7 +26,7 @@ from typing import Final
 import httpx2
 
 from desktop.engine import trace as t
-from desktop.engine.classify import Failure
+from desktop.engine.classify import Failure, clean
 from desktop.providers import job_wire as jw
 from desktop.providers.exchange import AttemptFailed
 from desktop.store import jobs as js
@@ -153,17 +153,21 @@ class JobPoller:
         """Poll ``record`` until it ends, the deadline passes or ``stop`` is set.
 
         ``look_now`` skips the first wait (a resumed job: the provider may have finished long
-        ago). A job the provider already reported finished (``succeeded`` with its media URL)
-        is not polled again.
+        ago). A job whose end is already known (finished with its media URL, or refused in the
+        acceptance itself) is not polled at all.
         """
         loop = asyncio.get_running_loop()
         ticket = ticket_of(record)
         delays = self.timing.delays(protocol.min_interval_s)
         odd = 0
         at_least = 0.0
+        if record.status in (js.SUCCEEDED, js.DOWNLOADING) and record.media_url:
+            return JobEnd(SUCCEEDED, record, media_url=record.media_url)
+        if record.status == js.FAILED:  # refused at once, in the acceptance itself
+            return JobEnd(FAILED, record, error=record.error)
+        if record.status == js.CANCELLED:
+            return JobEnd(CANCELLED, record)
         while True:
-            if record.status == js.SUCCEEDED and record.media_url:
-                return JobEnd(SUCCEEDED, record, media_url=record.media_url)
             wait = 0.0 if look_now else max(next(delays), at_least)
             look_now, at_least = False, 0.0
             left = deadline_at - loop.time()
@@ -187,6 +191,8 @@ class JobPoller:
                         continue
                 return JobEnd(FAILED, record, error=failure.detail, failure=failure, lost=True)
             odd = 0
+            if state.error:  # the provider's words go to the store and the library
+                state.error = clean(state.error, auth.secrets)
             record = self._apply(record, state, on_change)
             if state.status == jw.SUCCEEDED:
                 return JobEnd(SUCCEEDED, record, media_url=state.media_url)

@@ -105,6 +105,7 @@ class MediaResult:
     error_action: str | None = None
     duration_ms: float | None = None
     record_id: int | None = None  # the history row that keeps it
+    job_id: str | None = None  # an async job's id in the job store (video), for cancel/resume
     params: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

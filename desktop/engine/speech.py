@@ -16,11 +16,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
+import io
+import json
 import wave
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from desktop.engine import trace as t
 from desktop.engine.attempts import AttemptScope, ResultOutcome, attempt_result, task_headers
@@ -41,7 +45,7 @@ from desktop.providers import fal, hf_inference, replicate
 from desktop.providers.exchange import AttemptFailed, bad_response, exchange
 from desktop.providers.media_fetch import TEXT, fetch_media
 from desktop.providers.mime import AUDIO_MIME_BY_SUFFIX, audio_mime_for
-from desktop.providers.speech_wire import chunks_from
+from desktop.providers.speech_wire import chunks_from, transcript_from
 from desktop.providers.table import Task
 from desktop.store.history import HistoryStore
 from desktop.store.media import MediaStore
@@ -76,8 +80,6 @@ class _Heard:
 
 def wav_duration(data: bytes) -> float | None:
     """Seconds of a WAV file from its header; None when it cannot be read."""
-    import io
-
     with contextlib.suppress(wave.Error, EOFError, ValueError), wave.open(io.BytesIO(data)) as w:
         rate = w.getframerate()
         return w.getnframes() / rate if rate else None
@@ -187,13 +189,15 @@ class TranscribeService:
                                   duration_s=audio.duration_s)]
         params["chunks"] = [asdict(c) for c in result.chunks]
         result.duration_ms = (loop.time() - started) * 1000
-        result.record_id = self.history.add_generation(
-            task=Task.SPEECH_TO_TEXT.value, prompt=path.name, model=request.model,
+        save = functools.partial(
+            self.history.add_generation,
+            Task.SPEECH_TO_TEXT.value, prompt=path.name, model=request.model,
             provider=result.provider, provider_model=result.provider_model,
             status=result.status, params=result.params,
             files=[asdict(f) for f in result.files], text=result.text,
             trace=trace.to_dict(), error=result.error, duration_ms=result.duration_ms,
         )
+        result.record_id = await loop.run_in_executor(self._executor, save)
         return result
 
     # --- one attempt ----------------------------------------------------------------------
@@ -220,15 +224,22 @@ class TranscribeService:
             content=audio.data, secrets=[cand.secret or ""],
         )
         scope.note_response(answer.request_id, answer.served_by)
-        text, chunks = fal.parse_asr(answer.json())  # same {"text", "chunks"} shape
+        text, chunks = transcript_from(answer.json())
         return _Heard(text.strip(), chunks)
+
+    async def _encode(self, body: Callable[[], dict[str, Any]]) -> bytes:
+        """JSON with the audio inside (base64, megabytes): built off the event loop."""
+        def encode() -> bytes:
+            return json.dumps(body()).encode()
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, encode)
 
     async def _fal(self, scope: AttemptScope, audio: Audio) -> _Heard:
         cand = scope.ctx.candidate
+        body = await self._encode(lambda: fal.asr_body(audio.data, audio.mime))
         answer = await exchange(
             self.engine.client, "POST", cand.route(fal.route(cand.provider_model)),
-            headers=task_headers(cand), json_body=fal.asr_body(audio.data, audio.mime),
-            secrets=[cand.secret or ""],
+            headers=task_headers(cand), content=body, secrets=[cand.secret or ""],
         )
         scope.note_response(answer.request_id, answer.served_by)
         text, chunks = fal.parse_asr(answer.json())
@@ -239,9 +250,13 @@ class TranscribeService:
         client = self.engine.client
         headers = task_headers(cand)
         secrets = [cand.secret or ""]
-        data_url = f"data:{audio.mime};base64,{base64.b64encode(audio.data).decode('ascii')}"
+        def body() -> dict[str, Any]:
+            data_url = f"data:{audio.mime};base64,{base64.b64encode(audio.data).decode('ascii')}"
+            return replicate.request_body(cand.provider_model, {"audio": data_url})
+
         prediction = await replicate.submit(
-            client, cand.base, cand.provider_model, {"audio": data_url}, headers, secrets=secrets
+            client, cand.base, cand.provider_model, {}, headers, secrets=secrets,
+            encoded=await self._encode(body),
         )
         scope.note_response(prediction.raw.get("_request_id"))
         if not prediction.finished:

@@ -16,6 +16,9 @@ Why it is built this way (DESIGN §5):
   marks it ``complete``. A crash therefore leaves the partial text, marked ``interrupted``.
 * **FTS5 external-content tables kept in sync by triggers**, so every insert, append, edit
   and delete (including cascades) updates the index inside the same transaction.
+* **Generations** (pictures, videos, transcripts, embeddings; schema v2) are rows that point
+  at content-addressed files in the media folder (``files``, ``vectors_path``), never blobs;
+  their prompt and transcript are searchable like messages.
 """
 
 from __future__ import annotations
@@ -125,14 +128,59 @@ class SearchHit:
     """One search result.
 
     Attributes:
+        conversation_id: the conversation of the match; 0 for a generation hit.
         message_id: the matching message, or None when the conversation title matched.
         snippet: the matching text around the match, matches wrapped in the requested marks.
+        generation_id: the matching generation (picture, video, transcript, embeddings), or
+            None for a conversation hit.
     """
 
     conversation_id: int
     message_id: int | None
     title: str
     snippet: str
+    generation_id: int | None = None
+
+
+GENERATION_STATUSES: Final = frozenset(
+    {"running", "complete", "failed", "cancelled", "interrupted"}
+)
+"""``running``: an accepted job not finished yet (video); ``interrupted``: the app stopped
+before it finished and it cannot be resumed."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredGeneration:
+    """One generation row, JSON columns decoded.
+
+    Attributes:
+        task: the ``Task`` value (``text-to-image``, ``automatic-speech-recognition`` …).
+        params: the settings it was made with (for "reuse settings"), plus task extras such
+            as a transcript's ``chunks`` or the embedded ``texts``.
+        files: ``[{"path", "mime", "width", "height", "seed", "duration_s", …}]``, paths into
+            the media folder.
+        text: the transcript (speech-to-text), else None.
+        vectors_path: the embedding vectors as an ``.npy`` file in the media folder.
+        trace: the routing trace, or None.
+    """
+
+    id: int
+    task: str
+    created_at: float
+    updated_at: float
+    prompt: str
+    negative_prompt: str | None
+    model: str | None
+    provider: str | None
+    provider_model: str | None
+    status: str
+    params: dict[str, Any]
+    files: list[dict[str, Any]]
+    text: str | None
+    vectors_path: str | None
+    trace: dict[str, Any] | None
+    error: str | None
+    duration_ms: float | None
 
 
 def make_preview(text: str, limit: int = PREVIEW_CHARS) -> str:
@@ -233,7 +281,54 @@ def _migrate_0_to_1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: Final[tuple[Migration, ...]] = (_migrate_0_to_1,)
+_SCHEMA_V2: Final = (
+    """CREATE TABLE generations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        task TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        prompt TEXT NOT NULL DEFAULT '',
+        negative_prompt TEXT,
+        model TEXT,
+        provider TEXT,
+        provider_model TEXT,
+        status TEXT NOT NULL DEFAULT 'complete',
+        params TEXT NOT NULL DEFAULT '{}',
+        files TEXT NOT NULL DEFAULT '[]',
+        text TEXT,
+        vectors_path TEXT,
+        trace TEXT,
+        error TEXT,
+        duration_ms REAL
+    )""",
+    "CREATE INDEX generations_by_created ON generations(created_at)",
+    "CREATE INDEX generations_by_task ON generations(task, created_at)",
+    """CREATE VIRTUAL TABLE generations_fts USING fts5(
+        prompt, text, content='generations', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2'
+    )""",
+    """CREATE TRIGGER generations_fts_insert AFTER INSERT ON generations BEGIN
+        INSERT INTO generations_fts(rowid, prompt, text) VALUES (new.id, new.prompt, new.text);
+    END""",
+    """CREATE TRIGGER generations_fts_delete AFTER DELETE ON generations BEGIN
+        INSERT INTO generations_fts(generations_fts, rowid, prompt, text)
+            VALUES ('delete', old.id, old.prompt, old.text);
+    END""",
+    """CREATE TRIGGER generations_fts_update AFTER UPDATE OF prompt, text ON generations BEGIN
+        INSERT INTO generations_fts(generations_fts, rowid, prompt, text)
+            VALUES ('delete', old.id, old.prompt, old.text);
+        INSERT INTO generations_fts(rowid, prompt, text) VALUES (new.id, new.prompt, new.text);
+    END""",
+)
+
+
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    """The library of generations (pictures, videos, transcripts, embeddings)."""
+    for statement in _SCHEMA_V2:
+        conn.execute(statement)
+
+
+MIGRATIONS: Final[tuple[Migration, ...]] = (_migrate_0_to_1, _migrate_1_to_2)
 """``MIGRATIONS[n]`` upgrades a version-``n`` database to ``n + 1``; the schema version is
 ``len(MIGRATIONS)``. Never edit a released step; append a new one. A step that rebuilds a
 table must cope with ``foreign_keys=ON`` (it cannot be switched off inside a transaction)."""
@@ -244,6 +339,20 @@ _MESSAGE_COLUMNS: Final = (
     "id, conversation_id, role, content, attachments, model, provider, provider_model, "
     "status, error, trace, usage, ttft_ms, duration_ms, created_at"
 )
+
+
+_GENERATION_COLUMNS: Final = (
+    "id, task, created_at, updated_at, prompt, negative_prompt, model, provider, "
+    "provider_model, status, params, files, text, vectors_path, trace, error, duration_ms"
+)
+
+_GENERATION_FIELDS: Final = frozenset({
+    "task", "prompt", "negative_prompt", "model", "provider", "provider_model", "status",
+    "params", "files", "text", "vectors_path", "trace", "error", "duration_ms",
+})
+"""Columns :meth:`HistoryStore.update_generation` may change."""
+
+_GENERATION_JSON: Final = frozenset({"params", "files", "trace"})
 
 
 def _encode_json(value: Any) -> str | None:
@@ -294,6 +403,51 @@ def _row_to_message(row: sqlite3.Row) -> StoredMessage:
         duration_ms=row["duration_ms"],
         created_at=row["created_at"],
     )
+
+
+def _row_to_generation(row: sqlite3.Row) -> StoredGeneration:
+    return StoredGeneration(
+        id=row["id"],
+        task=row["task"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        prompt=row["prompt"],
+        negative_prompt=row["negative_prompt"],
+        model=row["model"],
+        provider=row["provider"],
+        provider_model=row["provider_model"],
+        status=row["status"],
+        params=_decode_dict(row["params"]) or {},
+        files=_decode_list(row["files"]),
+        text=row["text"],
+        vectors_path=row["vectors_path"],
+        trace=_decode_dict(row["trace"]),
+        error=row["error"],
+        duration_ms=row["duration_ms"],
+    )
+
+
+def _check_files(files: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
+    items = [dict(f) for f in files or ()]
+    for item in items:
+        if not isinstance(item.get("path"), str):
+            raise ValueError("Every generation file needs a 'path' string.")
+    return items
+
+
+def _generation_value(column: str, value: Any) -> Any:
+    """Validate and encode one generation column for SQLite."""
+    if column == "status" and value not in GENERATION_STATUSES:
+        raise ValueError(f"Unknown generation status {value!r}.")
+    if column == "files":
+        return json.dumps(_check_files(value), ensure_ascii=False)
+    if column == "params":
+        return json.dumps(dict(value or {}), ensure_ascii=False)
+    if column == "trace":
+        return _encode_json(None if value is None else dict(value))
+    if column in ("task", "prompt") and not isinstance(value, str):
+        raise ValueError(f"Generation {column} must be a string.")
+    return value
 
 
 class HistoryStore:
@@ -682,15 +836,157 @@ class HistoryStore:
             )
             return cur.rowcount
 
+    # --- Generations
+
+    def add_generation(
+        self,
+        task: str,
+        *,
+        prompt: str = "",
+        negative_prompt: str | None = None,
+        model: str | None = None,
+        provider: str | None = None,
+        provider_model: str | None = None,
+        status: str = "complete",
+        params: Mapping[str, Any] | None = None,
+        files: Sequence[Mapping[str, Any]] | None = None,
+        text: str | None = None,
+        vectors_path: str | None = None,
+        trace: Mapping[str, Any] | None = None,
+        error: str | None = None,
+        duration_ms: float | None = None,
+        created_at: float | None = None,
+    ) -> int:
+        """Keep a picture, video, transcript or embedding set in the library; returns its id.
+
+        A long job (video) is added as ``running`` when the provider accepts it and finished
+        with :meth:`update_generation`.
+
+        Raises:
+            ValueError: unknown status, or a file without a ``path``.
+        """
+        now = self._clock()
+        values = {
+            "task": task, "prompt": prompt, "negative_prompt": negative_prompt, "model": model,
+            "provider": provider, "provider_model": provider_model, "status": status,
+            "params": params, "files": files, "text": text, "vectors_path": vectors_path,
+            "trace": trace, "error": error, "duration_ms": duration_ms,
+        }
+        encoded = {column: _generation_value(column, value) for column, value in values.items()}
+        encoded["created_at"] = now if created_at is None else created_at
+        encoded["updated_at"] = now
+        columns = ", ".join(encoded)
+        marks = ", ".join("?" for _ in encoded)
+        with self._write() as conn:
+            cur = conn.execute(
+                f"INSERT INTO generations ({columns}) VALUES ({marks})", tuple(encoded.values())
+            )
+            return int(cur.lastrowid or 0)
+
+    def update_generation(self, generation_id: int, **fields: Any) -> bool:
+        """Change the given columns (same names as :meth:`add_generation`; ``None`` clears);
+        returns False if the generation is gone.
+
+        Raises:
+            ValueError: an unknown column name, status, or a file without a ``path``.
+        """
+        unknown = set(fields) - _GENERATION_FIELDS
+        if unknown:
+            raise ValueError(f"Generations have no column(s) {sorted(unknown)}.")
+        encoded = {column: _generation_value(column, value) for column, value in fields.items()}
+        encoded["updated_at"] = self._clock()
+        # Column names come from the fixed set above, never from the caller's text.
+        assignments = ", ".join(f"{column} = ?" for column in encoded)
+        with self._write() as conn:
+            cur = conn.execute(
+                f"UPDATE generations SET {assignments} WHERE id = ?",
+                (*encoded.values(), generation_id),
+            )
+            return cur.rowcount > 0
+
+    def get_generation(self, generation_id: int) -> StoredGeneration | None:
+        """One generation, or None."""
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT {_GENERATION_COLUMNS} FROM generations WHERE id = ?", (generation_id,)
+            ).fetchone()
+        return None if row is None else _row_to_generation(row)
+
+    def list_generations(
+        self, task: str | None = None, limit: int = 200, *, status: str | None = None
+    ) -> list[StoredGeneration]:
+        """Generations, newest first; of one task and/or status when given."""
+        where, args = [], []
+        if task is not None:
+            where.append("task = ?")
+            args.append(task)
+        if status is not None:
+            where.append("status = ?")
+            args.append(status)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_GENERATION_COLUMNS} FROM generations {clause} "
+                "ORDER BY created_at DESC, id DESC LIMIT ?",
+                (*args, limit),
+            ).fetchall()
+        return [_row_to_generation(r) for r in rows]
+
+    def delete_generation(self, generation_id: int) -> bool:
+        """Forget a generation; False if it did not exist.
+
+        Its media files stay: they are content-addressed and another row may share them.
+        """
+        with self._write() as conn:
+            cur = conn.execute("DELETE FROM generations WHERE id = ?", (generation_id,))
+            return cur.rowcount > 0
+
+    def search_generations(
+        self,
+        text: str,
+        limit: int = 50,
+        *,
+        task: str | None = None,
+        marks: tuple[str, str] = ("[", "]"),
+    ) -> list[SearchHit]:
+        """Full-text search over generations' prompts and transcripts, best match first."""
+        query = build_fts_query(text)
+        if query is None or limit <= 0:
+            return []
+        start, end = marks
+        task_clause = "AND g.task = ?" if task is not None else ""
+        args: tuple[Any, ...] = (start, end, query, *((task,) if task is not None else ()), limit)
+        with self._lock:
+            rows = self._conn.execute(
+                f"""SELECT g.id, g.prompt, g.task,
+                          snippet(generations_fts, -1, ?, ?, '…', 16) AS snippet
+                   FROM generations_fts JOIN generations g ON g.id = generations_fts.rowid
+                   WHERE generations_fts MATCH ? {task_clause}
+                   ORDER BY generations_fts.rank, g.id DESC
+                   LIMIT ?""",
+                args,
+            ).fetchall()
+        return [
+            SearchHit(0, None, make_preview(r["prompt"]) or r["task"], r["snippet"], r["id"])
+            for r in rows
+        ]
+
     # --- Search
 
     def search(
-        self, text: str, limit: int = 50, *, marks: tuple[str, str] = ("[", "]")
+        self,
+        text: str,
+        limit: int = 50,
+        *,
+        marks: tuple[str, str] = ("[", "]"),
+        include_generations: bool = True,
     ) -> list[SearchHit]:
-        """Full-text search over titles and message text; never raises on odd input.
+        """Full-text search over titles, message text and generations; never raises on odd
+        input.
 
         Title matches come first (newest conversation first), then message matches by
-        relevance. ``marks`` wrap each match in the snippet (the UI may pass its own).
+        relevance, then generations (``generation_id`` set, ``conversation_id`` 0) in the
+        places left. ``marks`` wrap each match in the snippet (the UI may pass its own).
         """
         query = build_fts_query(text)
         if query is None or limit <= 0:
@@ -721,4 +1017,6 @@ class HistoryStore:
         hits += [
             SearchHit(r["conversation_id"], r["id"], r["title"], r["snippet"]) for r in messages
         ]
+        if include_generations and len(hits) < limit:
+            hits += self.search_generations(text, limit - len(hits), marks=marks)
         return hits

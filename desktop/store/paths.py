@@ -48,6 +48,11 @@ class AppPaths:
         return self.data_dir / "history.db"
 
     @property
+    def jobs_db(self) -> Path:
+        """Accepted provider jobs (video…), so a restart resumes them instead of resubmitting."""
+        return self.data_dir / "jobs.db"
+
+    @property
     def settings_file(self) -> Path:
         """The versioned settings file (JSON)."""
         return self.config_dir / "settings.json"

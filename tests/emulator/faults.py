@@ -38,6 +38,15 @@ FAULT_PARAMS: dict[str, frozenset[str]] = {
     "status": frozenset({"status", "body", "headers", "retry_after", "retry_after_ms"}),
     "context_length": frozenset({"body", "headers"}),
     "content_policy": frozenset({"body", "headers"}),
+    # Media tasks (images.py, fal.py, replicate.py, embeddings.py, media.py):
+    "corrupt": frozenset(),  # the picture (inline or on the media host) is truncated
+    "wrong_type": frozenset({"content_type"}),  # the media host labels the file wrongly
+    "oversize": frozenset({"size", "chunked"}),  # the media host sends ``size`` bytes
+    "redirect": frozenset({"location"}),  # the media host answers 302 (to itself)
+    "bad_vectors": frozenset({"mode"}),  # embeddings: "count" (one short) or "ragged"
+    "job_pending": frozenset({"polls"}),  # Replicate: starting, ``polls`` GETs, then done
+    "job_failed": frozenset({"polls", "error"}),  # Replicate: ends "failed" with ``error``
+    "job_canceled": frozenset({"polls"}),  # Replicate: ends "canceled"
 }
 """Every fault kind and the keyword parameters it takes."""
 

@@ -25,11 +25,18 @@ from aiohttp import web
 
 from desktop.providers.table import PROVIDERS
 
+from .fal_queue import FalQueueRoutes
 from .faults import Fault
 from .hub import HubRoutes, seed
+from .jobs import JobBook, seed_video
+from .media import MediaRoutes
+from .media_models import seed_media
+from .novita import NovitaTaskRoutes
 from .record import RecordedRequest
 from .router import ChatRoutes
 from .state import HF_TOKEN, State, direct_key
+from .tasks import add_task_routes
+from .together_video import TogetherVideoRoutes
 from .wire import ABORTED, RECORD
 
 _START_TIMEOUT = 10.0
@@ -53,6 +60,8 @@ def classify(path: str) -> tuple[str | None, bool]:
         return segment or None, True
     if top == "direct":
         return segment or None, False
+    if top in ("media", "custom"):
+        return top, False
     return None, False
 
 
@@ -67,8 +76,12 @@ class Emulator:
 
     def __init__(self, *, seed_models: bool = True) -> None:
         self._state = State()
+        self.jobs = JobBook()
+        """Async jobs (fal queue, Novita, Together video): plans, release, poll faults."""
         if seed_models:
             seed(self._state)
+            seed_media(self._state)
+            seed_video(self._state)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
@@ -127,6 +140,11 @@ class Emulator:
         chat = ChatRoutes(self._state, stop)
         HubRoutes(self._state, stop).add_to(app)
         chat.add_to(app)
+        MediaRoutes(self._state, stop).add_to(app)
+        add_task_routes(app, self._state, stop)
+        FalQueueRoutes(self._state, self.jobs, stop).add_to(app)
+        NovitaTaskRoutes(self._state, self.jobs, stop).add_to(app)
+        TogetherVideoRoutes(self._state, self.jobs, stop).add_to(app)
         chat.add_fallbacks(app)
         runner = web.AppRunner(app, handler_cancellation=True, access_log=None,
                                shutdown_timeout=_SHUTDOWN_GRACE)

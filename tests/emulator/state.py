@@ -25,8 +25,9 @@ HF_TOKEN = "hf_test_valid_token_0123456789abcdef"
 DEFAULT_REPLY = "Hello from {provider}."
 """Reply template; ``{provider}`` and ``{model}`` are substituted per answer."""
 
-FAULT_TARGETS_EXTRA = ("auto", "hub", "models")
-"""Fault targets besides provider ids: the router's own chat route, the Hub, ``/v1/models``."""
+FAULT_TARGETS_EXTRA = ("auto", "hub", "models", "media", "custom")
+"""Fault targets besides provider ids: the router's own chat route, the Hub, ``/v1/models``,
+the static media host (``/media/…``) and the custom OpenAI-compatible server (``/custom/…``)."""
 
 
 def direct_key(provider_id: str) -> str:

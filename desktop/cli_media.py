@@ -1,0 +1,258 @@
+"""``switchboard image|transcribe|embed``: the media tabs on the command line.
+
+Same engine, history and media store as the window, so everything made here shows up in the
+Library. Conventions are those of :mod:`desktop.cli`: the result on stdout (file paths, the
+transcript, the similarity matrix), routing news on stderr, one line ``switchboard: …`` on
+failure, exit 0 on success and 1 otherwise; ``--json`` prints one object with the routing
+trace instead.
+
+``desktop/cli.py`` wires this in with :func:`add_parsers` and :func:`run`; ``python -m
+desktop.cli_media …`` runs these commands alone (the tests use that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from desktop.engine import trace as t
+from desktop.engine.errors import SwitchboardError
+from desktop.engine.media_types import (
+    COMPLETE,
+    EmbedRequest,
+    ImageRequest,
+    MediaResult,
+    TranscribeRequest,
+)
+from desktop.engine.trace import AttemptRecord
+from desktop.engine.transcripts import to_srt, to_txt, to_vtt
+from desktop.engine.vectors import cosine_matrix
+from desktop.providers.table import provider_label
+from desktop.services import Services
+
+EXIT_FAILED = 1
+COMMANDS = ("image", "transcribe", "embed")
+_PILLOW_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+
+
+class MediaCliError(SwitchboardError):
+    """A one-line error of these commands (bad arguments, an unwritable --out)."""
+
+
+def add_parsers(subparsers: Any) -> None:
+    """Add ``image``, ``transcribe`` and ``embed`` to the ``switchboard`` command."""
+    provider_help = "auto, fastest, cheapest, a provider id, or a custom server's name"
+
+    image = subparsers.add_parser("image", help="make pictures from a description")
+    image.add_argument("prompt", help="what the picture should show ('-' reads standard input)")
+    image.add_argument("--model", required=True, help="a Hugging Face model id, e.g. owner/name")
+    image.add_argument("--provider", default="auto", help=provider_help)
+    image.add_argument(
+        "--out", help="where to save: a file for one picture, a folder for several"
+    )
+    image.add_argument("--count", type=int, default=1, help="how many pictures (1-8)")
+    image.add_argument("--seed", type=int, help="repeat a picture exactly (random if omitted)")
+    image.add_argument("--width", type=int)
+    image.add_argument("--height", type=int)
+    image.add_argument("--steps", type=int, help="inference steps")
+    image.add_argument("--guidance", type=float, help="guidance scale")
+    image.add_argument("--negative", help="what the picture should not show")
+    image.add_argument("--json", action="store_true", help="print one JSON object at the end")
+
+    transcribe = subparsers.add_parser("transcribe", help="turn speech in an audio file into text")
+    transcribe.add_argument("audio", help="a WAV, MP3, FLAC, Ogg, M4A or WebM file")
+    transcribe.add_argument("--model", required=True)
+    transcribe.add_argument("--provider", default="auto", help=provider_help)
+    transcribe.add_argument(
+        "--format", choices=("txt", "srt", "vtt"), default="txt",
+        help="plain text, or subtitles with timestamps",
+    )
+    transcribe.add_argument("--json", action="store_true")
+
+    embed = subparsers.add_parser("embed", help="compute embeddings of texts")
+    embed.add_argument("texts", nargs="+", metavar="TEXT")
+    embed.add_argument("--model", required=True)
+    embed.add_argument("--provider", default="auto", help=provider_help)
+    embed.add_argument("--json", action="store_true")
+
+
+async def run(services: Services, args: argparse.Namespace) -> int:
+    """Run one of :data:`COMMANDS`; returns the exit code (errors are printed here)."""
+    try:
+        if args.command == "image":
+            return await _image(services, args)
+        if args.command == "transcribe":
+            return await _transcribe(services, args)
+        if args.command == "embed":
+            return await _embed(services, args)
+    except SwitchboardError as exc:
+        print(f"switchboard: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    raise MediaCliError(f"unknown command {args.command!r}.")
+
+
+# --- shared ---------------------------------------------------------------------------------
+
+
+def _attempt_notice(quiet: bool) -> Any:
+    def heard(record: AttemptRecord) -> None:
+        if quiet or record.outcome in ("", t.OK, t.CANCELLED):
+            return
+        print(f"[{record.short()} — trying the next provider]", file=sys.stderr, flush=True)
+
+    return heard
+
+
+def _finish(result: MediaResult, args: argparse.Namespace, extra: dict[str, Any]) -> int:
+    """The JSON object (with ``--json``) and the exit code; the error line otherwise."""
+    if args.json:
+        print(json.dumps(result.to_dict() | extra, ensure_ascii=False))
+    elif result.error:
+        print(f"switchboard: {result.error}", file=sys.stderr)
+    return 0 if result.status == COMPLETE else EXIT_FAILED
+
+
+def _via(result: MediaResult) -> str:
+    seconds = f" · {result.duration_ms / 1000:.1f} s" if result.duration_ms is not None else ""
+    return f"via {provider_label(result.provider or '')}{seconds}"
+
+
+# --- image ----------------------------------------------------------------------------------
+
+
+def _targets(out: str, count: int, files: Sequence[Any]) -> list[Path]:
+    """Where each picture goes: ``out`` itself for one picture (inside it if it is a
+    folder), ``out/image-<n>.<ext>`` for several."""
+    base = Path(out).expanduser()
+    if count == 1 and not base.is_dir():
+        return [base]
+    return [base / f"image-{i}{Path(f.path).suffix}" for i, f in enumerate(files, 1)]
+
+
+def _copy_as(source: Path, target: Path) -> None:
+    """Blocking: copy, converting when the target's suffix asks for another image format."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wanted = _PILLOW_FORMATS.get(target.suffix.lower())
+    have = _PILLOW_FORMATS.get(source.suffix.lower())
+    if wanted is None or wanted == have:
+        shutil.copyfile(source, target)
+        return
+    with Image.open(source) as img:
+        out = io.BytesIO()
+        (img.convert("RGB") if wanted == "JPEG" else img).save(out, wanted)
+    target.write_bytes(out.getvalue())
+
+
+async def _image(services: Services, args: argparse.Namespace) -> int:
+    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    request = ImageRequest(
+        model=args.model, prompt=prompt.strip(), negative_prompt=args.negative,
+        width=args.width, height=args.height, steps=args.steps, guidance=args.guidance,
+        seed=args.seed, count=args.count, provider=args.provider,
+    )
+    result = await services.images.generate(request, on_attempt=_attempt_notice(args.json))
+    saved: list[str] = []
+    if result.files and args.out:
+        targets = _targets(args.out, request.count, result.files)
+        try:
+            for source, target in zip(result.files, targets, strict=True):
+                await services.run_blocking(_copy_as, Path(source.path), target)
+                saved.append(str(target))
+        except OSError as exc:
+            raise MediaCliError(f"could not save to {args.out}: {exc.strerror or exc}.") from exc
+    if not args.json and result.files:
+        for path in saved or [f.path for f in result.files]:
+            print(path)
+        seeds = ", ".join(str(f.seed) for f in result.files)
+        print(f"[{_via(result)} · seed {seeds}]", file=sys.stderr)
+    return _finish(result, args, {"saved": saved})
+
+
+# --- transcribe -----------------------------------------------------------------------------
+
+
+async def _transcribe(services: Services, args: argparse.Namespace) -> int:
+    request = TranscribeRequest(model=args.model, audio_path=args.audio, provider=args.provider)
+    result = await services.speech.transcribe(request, on_attempt=_attempt_notice(args.json))
+    duration = result.files[0].duration_s if result.files else None
+    if result.status == COMPLETE:
+        text = result.text or ""
+        if args.format == "srt":
+            formatted = to_srt(result.chunks, text, duration)
+        elif args.format == "vtt":
+            formatted = to_vtt(result.chunks, text, duration)
+        else:
+            formatted = to_txt(text, result.chunks)
+        if not args.json:
+            sys.stdout.write(formatted)
+            print(f"[{_via(result)}]", file=sys.stderr)
+        return _finish(result, args, {"formatted": formatted, "format": args.format})
+    return _finish(result, args, {})
+
+
+# --- embed ----------------------------------------------------------------------------------
+
+
+def _matrix_text(texts: Sequence[str], matrix: Sequence[Sequence[float]]) -> str:
+    """The cosine similarity matrix as a small table: one row per text, its label last."""
+    width = len(str(len(texts)))
+    head = " " * (width + 2) + " ".join(f"{i:>6}" for i in range(1, len(texts) + 1))
+    rows = [head]
+    for i, (text, row) in enumerate(zip(texts, matrix, strict=True), 1):
+        label = text if len(text) <= 40 else text[:39] + "…"
+        rows.append(f"{i:>{width}}  " + " ".join(f"{v:6.3f}" for v in row) + f"  {label}")
+    return "\n".join(rows) + "\n"
+
+
+async def _embed(services: Services, args: argparse.Namespace) -> int:
+    request = EmbedRequest(model=args.model, texts=list(args.texts), provider=args.provider)
+    result = await services.embeddings.embed(request, on_attempt=_attempt_notice(args.json))
+    if result.status == COMPLETE and result.vectors and not args.json:
+        matrix = await services.run_blocking(cosine_matrix, result.vectors)
+        sys.stdout.write(_matrix_text(request.texts, matrix))
+        dims = len(result.vectors[0])
+        print(f"[{len(result.vectors)} vectors × {dims} dimensions {_via(result)}]",
+              file=sys.stderr)
+    return _finish(result, args, {})
+
+
+# --- alone ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="switchboard", description="Switchboard media tasks.")
+    add_parsers(parser.add_subparsers(dest="command", required=True))
+    return parser
+
+
+async def _main(args: argparse.Namespace) -> int:
+    services = await Services.open()
+    try:
+        return await run(services, args)
+    finally:
+        await services.aclose()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        return asyncio.run(_main(args))
+    except SwitchboardError as exc:
+        print(f"switchboard: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("switchboard: stopped.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

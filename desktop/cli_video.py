@@ -1,0 +1,204 @@
+"""``switchboard video``: make a video from the command line, same engine, jobs and library.
+
+``switchboard video --model M [--provider P] [--out PATH] [--json] "prompt"`` submits one
+video job, shows its progress on stderr (status, queue position, elapsed time) and prints the
+video's path on stdout; ``--json`` prints one object with the routing trace instead.
+``switchboard video --resume`` finishes jobs an earlier run left at a provider (the app was
+closed or the command killed mid-job): it polls them, never submits anything.
+
+Ctrl+C cancels the job at the provider. The lead wires :func:`add_parsers` and :func:`run`
+into :mod:`desktop.cli`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from desktop.engine import trace as t
+from desktop.engine.media_types import COMPLETE, JobProgress, MediaResult, VideoRequest
+from desktop.engine.trace import AttemptRecord
+from desktop.providers.table import provider_label
+from desktop.services import Services
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+_WORDS = {
+    "submitting": "submitting",
+    "queued": "in the queue",
+    "running": "making the video",
+    "downloading": "downloading",
+    "done": "done",
+    "failed": "failed",
+    "cancelled": "cancelled",
+}
+
+
+def add_parsers(subparsers: Any) -> None:
+    """Add the ``video`` command to the ``switchboard`` sub-command parsers."""
+    video = subparsers.add_parser(
+        "video", help="make a video from a prompt; progress on stderr, the file's path on stdout"
+    )
+    video.add_argument("prompt", nargs="?", help="what the video shows ('-' reads stdin)")
+    video.add_argument("--model", help="a Hugging Face model id, e.g. Wan-AI/Wan2.1-T2V-14B")
+    video.add_argument("--provider", default="auto",
+                       help="auto, fastest, cheapest or a provider id (fal-ai, replicate, …)")
+    video.add_argument("--out", help="copy the video to this file, or into this folder")
+    video.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    video.add_argument("--negative", help="what the video should not show")
+    video.add_argument("--frames", type=int, help="number of frames")
+    video.add_argument("--steps", type=int, help="inference steps")
+    video.add_argument("--guidance", type=float, help="guidance scale")
+    video.add_argument("--seed", type=int, help="a fixed seed (random when left out)")
+    video.add_argument(
+        "--resume", action="store_true",
+        help="finish videos started earlier that are still at a provider (submits nothing)",
+    )
+
+
+def elapsed_text(seconds: float) -> str:
+    """``42 s`` / ``3 min 05 s``."""
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    return f"{whole // 60} min {whole % 60:02d} s"
+
+
+def progress_line(progress: JobProgress) -> str:
+    """``fal · in the queue (position 3) · 12 s``."""
+    parts = []
+    if progress.provider:
+        parts.append(provider_label(progress.provider))
+    word = _WORDS.get(progress.status, progress.status)
+    if progress.queue_position is not None:
+        word += f" (position {progress.queue_position})"
+    parts.append(word)
+    parts.append(elapsed_text(progress.elapsed_s))
+    return " · ".join(parts)
+
+
+class _Reporter:
+    """Progress and failovers to stderr; one line per change (rewritten in place on a TTY)."""
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+        self.tty = err.isatty()
+        self._width = 0
+
+    def progress(self, progress: JobProgress) -> None:
+        line = f"[{progress_line(progress)}]"
+        if self.tty:
+            pad = max(0, self._width - len(line))
+            self.err.write("\r" + line + " " * pad)
+            self._width = len(line)
+            if progress.status in ("done", "failed", "cancelled"):
+                self.err.write("\n")
+                self._width = 0
+        else:
+            self.err.write(line + "\n")
+        self.err.flush()
+
+    def attempt(self, record: AttemptRecord) -> None:
+        if record.outcome in ("", t.OK, t.CANCELLED):
+            return
+        self.progress_break()
+        self.err.write(f"[{record.short()} — trying the next provider]\n")
+        self.err.flush()
+
+    def progress_break(self) -> None:
+        if self.tty and self._width:
+            self.err.write("\n")
+            self._width = 0
+
+
+def _usage(message: str) -> int:
+    print(f"switchboard: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+async def run(services: Services, args: argparse.Namespace) -> int:
+    """Run ``switchboard video``; returns the exit code."""
+    if args.resume:
+        return await _resume(services, args)
+    prompt = sys.stdin.read() if args.prompt == "-" else (args.prompt or "")
+    if not prompt.strip():
+        return _usage("give the video's prompt, e.g. switchboard video --model M \"a fox\".")
+    if not args.model:
+        return _usage("--model is required (a Hugging Face model id).")
+    reporter = _Reporter(sys.stderr)
+    request = VideoRequest(
+        model=args.model, prompt=prompt.strip(), negative_prompt=args.negative,
+        num_frames=args.frames, steps=args.steps, guidance=args.guidance, seed=args.seed,
+        provider=args.provider,
+    )
+    result = await services.video.generate(
+        request, on_progress=reporter.progress, on_attempt=reporter.attempt
+    )
+    out = await _copy_out(services, [result], args.out)
+    if args.json:
+        payload = result.to_dict() | {"out": out[0] if out else None}
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        _print_result(result, out[0] if out else None)
+    return 0 if result.status == COMPLETE else EXIT_FAILED
+
+
+async def _resume(services: Services, args: argparse.Namespace) -> int:
+    if args.prompt:
+        return _usage("--resume finishes earlier jobs; it takes no prompt.")
+    reporter = _Reporter(sys.stderr)
+    results = await services.video.resume_pending(on_progress=reporter.progress)
+    out = await _copy_out(services, results, args.out)
+    if args.json:
+        print(json.dumps({"results": [
+            r.to_dict() | {"out": path} for r, path in zip(results, out, strict=False)
+        ]}, ensure_ascii=False))
+    elif not results:
+        print("No unfinished video jobs.", file=sys.stderr)
+    for i, result in enumerate(results):
+        if not args.json:
+            _print_result(result, out[i] if i < len(out) else None)
+    return 0 if all(r.status == COMPLETE for r in results) else EXIT_FAILED
+
+
+def _print_result(result: MediaResult, out: str | None) -> None:
+    if result.status == COMPLETE and result.files:
+        print(out or result.files[0].path)
+        seconds = (result.duration_ms or 0.0) / 1000
+        who = provider_label(result.provider or "")
+        print(f"[via {who} · {elapsed_text(seconds)}]", file=sys.stderr)
+    elif result.error:
+        print(f"switchboard: {result.error}", file=sys.stderr)
+
+
+async def _copy_out(
+    services: Services, results: list[MediaResult], out: str | None
+) -> list[str | None]:
+    """Copy finished videos to ``out`` (a file, or a folder for several); returns the paths."""
+    done = [r for r in results if r.status == COMPLETE and r.files]
+    if out is None or not done:
+        return [None for _ in results]
+    target = Path(out)
+    is_dir = await services.run_blocking(target.is_dir)
+    folder = is_dir or len(done) > 1 or out.endswith(("/", "\\"))
+    paths: list[str | None] = []
+    for result in results:
+        if result not in done:
+            paths.append(None)
+            continue
+        source = Path(result.files[0].path)
+        dest = target / f"video-{result.job_id or source.stem[:12]}{source.suffix}" if folder \
+            else target
+        await services.run_blocking(_copy, source, dest)
+        paths.append(str(dest))
+    return paths
+
+
+def _copy(source: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, dest)

@@ -1,0 +1,176 @@
+"""Embeddings: one routed request for a list of texts, validated, kept as an ``.npy`` file.
+
+providers.md §4.3: hf-inference's ``/pipeline/feature-extraction`` or the OpenAI-compatible
+``/v1/embeddings`` (nebius, sambanova, together, custom servers). The commit point is one
+finite vector per text, all of one length (routing.md §5.4): a provider that answers with the
+wrong count or ragged vectors is a ``bad_response`` and the next one is tried. The deadline
+is 10 s (§5.12).
+
+The vectors go to the media store as float32 ``.npy`` (never a blob in the database), the
+texts to the library row, so the map and the neighbours can be shown again offline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import Executor
+from pathlib import Path
+
+from desktop.engine import trace as t
+from desktop.engine.attempts import (
+    AttemptScope,
+    ResultOutcome,
+    answer_json,
+    attempt_result,
+    task_headers,
+)
+from desktop.engine.classify import Failure
+from desktop.engine.errors import SwitchboardError
+from desktop.engine.failover import AttemptContext, failure_message
+from desktop.engine.media_types import COMPLETE, FAILED, EmbedRequest, MediaFile, MediaResult
+from desktop.engine.router import Engine
+from desktop.engine.trace import AttemptRecord, Trace
+from desktop.engine.vector_export import npy_bytes, read_npy
+from desktop.engine.vectors import check_vectors
+from desktop.providers import hf_inference, openai_embeddings
+from desktop.providers.exchange import AttemptFailed, bad_response, exchange
+from desktop.providers.table import Task
+from desktop.store.history import HistoryStore
+from desktop.store.media import MediaStore
+
+FIRST_RESULT_S = 10.0
+MAX_TEXTS = 2048
+MAX_TEXT_CHARS = 32_000
+
+AttemptCallback = Callable[[AttemptRecord], None]
+
+
+def check_texts(texts: list[str]) -> str | None:
+    """A sentence when the texts cannot be sent as they are, else None."""
+    if not texts:
+        return "Add at least one text to embed."
+    if len(texts) > MAX_TEXTS:
+        return f"Embed at most {MAX_TEXTS} texts at a time."
+    if any(not isinstance(x, str) or not x.strip() for x in texts):
+        return "Every text needs some words; remove the empty ones."
+    if any(len(x) > MAX_TEXT_CHARS for x in texts):
+        return f"A text is longer than {MAX_TEXT_CHARS} characters; shorten it."
+    return None
+
+
+def validate(vectors: list[list[float]], count: int) -> list[list[float]]:
+    """The commit check: ``count`` vectors of one length, or :class:`AttemptFailed`."""
+    try:
+        check_vectors(vectors, count)
+    except ValueError as exc:
+        raise bad_response(f"the embeddings do not fit the texts ({exc})") from exc
+    return vectors
+
+
+def load_vectors(path: str | Path) -> list[list[float]]:
+    """Blocking: the vectors of a library row (its ``vectors_path``)."""
+    return read_npy(Path(path).read_bytes())
+
+
+class EmbedService:
+    """Computes embeddings through the engine and keeps them in the library.
+
+    Attributes:
+        first_deadline_s: how long one provider may take before failover.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        history: HistoryStore,
+        media: MediaStore,
+        executor: Executor | None = None,
+    ) -> None:
+        self.engine = engine
+        self.history = history
+        self.media = media
+        self._executor = executor
+        self.first_deadline_s = FIRST_RESULT_S
+
+    async def embed(
+        self, request: EmbedRequest, *, on_attempt: AttemptCallback | None = None
+    ) -> MediaResult:
+        """One vector per text; never raises for bad input or a routing failure."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        texts = list(request.texts)
+        trace = Trace(model=request.model, policy=request.provider, task=Task.EMBEDDINGS.value)
+        params: dict[str, object] = {"texts": texts, "provider": request.provider}
+        result = MediaResult(task=Task.EMBEDDINGS.value, status=FAILED, trace=trace,
+                             params=params)
+        problem = check_texts(texts)
+        if problem is not None:
+            result.error, result.duration_ms = problem, 0.0
+            return result
+
+        async def attempt(ctx: AttemptContext) -> ResultOutcome[list[list[float]]]:
+            return await attempt_result(ctx, lambda scope: self._vectors(scope, texts))
+
+        routed = None
+        try:
+            routed = await self.engine.run_task(
+                Task.EMBEDDINGS, request.model, request.provider, attempt, trace=trace,
+                first_deadline_s=self.first_deadline_s, on_attempt=on_attempt,
+            )
+        except SwitchboardError as exc:
+            result.error, result.error_action = str(exc), exc.action
+        vectors_path = None
+        if routed is not None:
+            outcome, cand = routed.outcome, routed.candidate
+            if outcome is None or outcome.value is None or cand is None:
+                result.error, result.error_action = failure_message(trace, routed.failures)
+            else:
+                result.status = COMPLETE
+                result.vectors = outcome.value
+                result.provider = trace.answered_by or cand.provider
+                result.provider_model = cand.provider_model
+                params["dimensions"] = len(outcome.value[0])
+                stored = await loop.run_in_executor(self._executor, self._store, outcome.value)
+                vectors_path = str(stored)
+                result.files = [MediaFile(path=vectors_path, mime="application/x-npy")]
+        result.duration_ms = (loop.time() - started) * 1000
+        save = functools.partial(
+            self.history.add_generation,
+            Task.EMBEDDINGS.value, prompt="\n".join(texts), model=request.model,
+            provider=result.provider, provider_model=result.provider_model,
+            status=result.status, params=params, vectors_path=vectors_path,
+            trace=trace.to_dict(), error=result.error, duration_ms=result.duration_ms,
+        )
+        # The texts may be long: JSON and SQLite work happen off the loop.
+        result.record_id = await loop.run_in_executor(self._executor, save)
+        return result
+
+    def _store(self, vectors: list[list[float]]) -> Path:
+        return self.media.put(npy_bytes(vectors), ".npy")
+
+    async def _vectors(self, scope: AttemptScope, texts: list[str]) -> list[list[float]]:
+        cand = scope.ctx.candidate
+        if cand.provider == "hf-inference":
+            answer = await exchange(
+                self.engine.client, "POST",
+                cand.route(hf_inference.feature_extraction_route(cand.provider_model)),
+                headers=task_headers(cand), json_body=hf_inference.embeddings_body(texts),
+                secrets=[cand.secret or ""],
+            )
+            scope.note_response(answer.request_id, answer.served_by)
+            data = await answer_json(answer, self._executor)
+            vectors = hf_inference.parse_embeddings(data, len(texts))
+        elif cand.via == "custom" or cand.provider in ("nebius", "sambanova", "together"):
+            answer = await exchange(
+                self.engine.client, "POST", cand.route(openai_embeddings.route(cand.via)),
+                headers=task_headers(cand),
+                json_body=openai_embeddings.body(texts, cand.provider_model),
+                secrets=[cand.secret or ""],
+            )
+            scope.note_response(answer.request_id, answer.served_by)
+            vectors = openai_embeddings.parse(await answer_json(answer, self._executor))
+        else:
+            raise AttemptFailed(Failure(t.REJECTED, "it does not compute embeddings here"))
+        return validate(vectors, len(texts))

@@ -1,0 +1,278 @@
+"""How a video job ends: its progress reports, its sentences, the download, and the records.
+
+:mod:`desktop.engine.video` decides *what* happens to a job (submit, poll, cancel, resume);
+this module does the bookkeeping every ending shares, so each ending is written the same way
+in three places at once: the job store (so a restart knows the job is over), the library row
+(added as ``running`` when the provider accepted the job) and the caller's
+:class:`~desktop.engine.media_types.MediaResult`, with one sentence a person can act on.
+
+The download (:meth:`VideoKeeper.deliver`) goes through ``media_fetch`` (no credential ever
+reaches the media host, size and time caps), then checks that the bytes really are a video
+container before anything is stored: an error page served as ``video/mp4`` is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import httpx2
+
+from desktop.engine import trace as t
+from desktop.engine.classify import Failure, classify_inband
+from desktop.engine.health import HealthBook
+from desktop.engine.job_poll import JobAuth
+from desktop.engine.media_types import (
+    CANCELLED,
+    COMPLETE,
+    FAILED,
+    JobProgress,
+    MediaFile,
+    MediaResult,
+)
+from desktop.engine.trace import AttemptRecord, Trace
+from desktop.engine.video_file import mp4_duration, video_kind
+from desktop.providers.exchange import AttemptFailed
+from desktop.providers.media_fetch import VIDEO, MediaLimits, fetch_media
+from desktop.providers.table import Task, provider_label
+from desktop.store import jobs as js
+from desktop.store.history import HistoryStore
+from desktop.store.jobs import JobRecord, JobStore
+from desktop.store.media import MediaStore
+
+TASK = Task.TEXT_TO_VIDEO
+
+ProgressCallback = Callable[[JobProgress], None]
+
+_PROGRESS_STATUS = {
+    js.SUBMITTED: "queued", js.QUEUED: "queued", js.RUNNING: "running",
+    js.SUCCEEDED: "running", js.DOWNLOADING: "downloading", js.DONE: "done",
+    js.FAILED: "failed", js.CANCELLED: "cancelled",
+}
+
+
+@dataclass
+class CancelOutcome:
+    """What a cancel achieved.
+
+    ``at_provider``: True the provider agreed; False it refused (already finished) or could
+    not be reached; None it has no way to cancel a job (only our side stopped).
+    """
+
+    job_id: str
+    at_provider: bool | None
+    message: str
+
+
+def cancel_sentence(provider: str, agreed: bool | None) -> str:
+    who = provider_label(provider)
+    if agreed:
+        return f"Cancelled at {who}."
+    if agreed is None:
+        return (f"{who} has no way to cancel a job; Switchboard stopped waiting for it, but it "
+                "may still finish (and be billed) there.")
+    return (f"{who} did not confirm the cancel (the job may have just finished); Switchboard "
+            "stopped waiting for it.")
+
+
+def expired_sentence(record: JobRecord, deadline_s: float, agreed: bool | None) -> str:
+    """The deadline passed: say where the job was and that nothing was submitted again."""
+    who = provider_label(record.provider)
+    where = ("still waiting in the queue" if record.status in (js.QUEUED, js.SUBMITTED)
+             else "still working on it")
+    minutes = deadline_s / 60
+    span = f"{minutes:g} minutes" if minutes >= 1 else f"{deadline_s:g} s"
+    done = "cancelled it there" if agreed else "stopped waiting for it"
+    return (f"{who} did not finish the video within {span} (it was {where}); "
+            f"Switchboard {done} and did not submit it again.")
+
+
+class Progress:
+    """Reports a job's progress to the caller, once per change."""
+
+    def __init__(self, callback: ProgressCallback | None, started: float) -> None:
+        self._callback = callback
+        self._started = started
+        self._last: tuple[object, ...] | None = None
+        self.provider: str | None = None
+        self.job_id: str | None = None
+
+    def emit(self, status: str, queue_position: int | None = None) -> None:
+        key = (status, queue_position, self.provider, self.job_id)
+        if key == self._last or self._callback is None:
+            self._last = key
+            return
+        self._last = key
+        self._callback(JobProgress(
+            status=status, queue_position=queue_position,
+            elapsed_s=max(0.0, time.time() - self._started), provider=self.provider,
+            job_id=self.job_id,
+        ))
+
+    def record(self, record: JobRecord) -> None:
+        self.provider, self.job_id = record.provider, record.id
+        self.emit(_PROGRESS_STATUS.get(record.status, record.status), record.queue_position)
+
+
+@dataclass
+class JobRun:
+    """One job being followed, with what its result and library row need."""
+
+    record: JobRecord
+    auth: JobAuth
+    trace: Trace
+    params: dict[str, Any]
+    started: float
+    attempt: AttemptRecord | None = None
+    """The trace's attempt that submitted the job (its outcome changes if the job fails)."""
+    failure: Failure | None = None
+    """Set when the provider failed the job in a way another provider may not: failover."""
+
+
+def media_result(
+    status: str,
+    trace: Trace,
+    params: dict[str, Any],
+    started: float,
+    *,
+    error: str | None = None,
+    action: str | None = None,
+    files: list[MediaFile] | None = None,
+) -> MediaResult:
+    return MediaResult(
+        task=TASK.value, status=status, trace=trace, files=files or [], error=error,
+        error_action=action, params=params, duration_ms=max(0.0, time.time() - started) * 1000,
+    )
+
+
+def mark_attempt(run: JobRun, outcome: str, message: str) -> None:
+    """The accepted attempt turned out badly after all: say so in the trace."""
+    if run.attempt is not None:
+        run.attempt.outcome = outcome
+        run.attempt.message = message
+    run.trace.answered_by = None
+    run.trace.billed_to = None
+
+
+class VideoKeeper:
+    """Downloads, stores and records the end of video jobs (job store, library, result)."""
+
+    def __init__(
+        self,
+        client: Callable[[], httpx2.AsyncClient],
+        jobs: JobStore,
+        history: HistoryStore,
+        media: MediaStore,
+        health: HealthBook,
+        executor: Executor | None,
+    ) -> None:
+        self._client = client
+        self.jobs = jobs
+        self.history = history
+        self.media = media
+        self.health = health
+        self._executor = executor
+        self.limits: MediaLimits = VIDEO
+
+    def library_start(
+        self, record: JobRecord, trace: Trace, params: dict[str, Any], generation_id: int | None
+    ) -> int:
+        """The library row shows the job from its acceptance (``running``); one per request,
+        even when a failed job is followed by one on another provider."""
+        if generation_id is not None:
+            self.history.update_generation(
+                generation_id, status="running", provider=record.provider,
+                provider_model=record.provider_model, error=None, trace=trace.to_dict(),
+            )
+            return generation_id
+        return self.history.add_generation(
+            TASK.value, prompt=record.prompt, negative_prompt=params.get("negative_prompt"),
+            model=record.model, provider=record.provider, provider_model=record.provider_model,
+            status="running", params=params, trace=trace.to_dict(),
+        )
+
+    async def deliver(self, run: JobRun, url: str, progress: Progress) -> MediaResult:
+        """Download without credentials, check it is a video, store it, finish the records."""
+        run.record = self.jobs.update(run.record.id, status=js.DOWNLOADING) or run.record
+        progress.record(run.record)
+        who = provider_label(run.record.provider)
+        try:
+            fetched = await fetch_media(self._client(), url, self.limits)
+            kind = video_kind(fetched.data)
+            if kind is None:
+                raise AttemptFailed(Failure(t.BAD_RESPONSE, "the file is not a video"))
+        except AttemptFailed as exc:
+            message = (f"{who} finished the video, but it could not be downloaded "
+                       f"({exc.failure.detail}).")
+            return self.finish(run, progress, FAILED, js.FAILED, message, action="retry")
+        mime, suffix = kind
+        loop = asyncio.get_running_loop()
+        path, duration = await loop.run_in_executor(
+            self._executor, self._keep, fetched.data, suffix)
+        seed = run.params.get("seed")
+        file = MediaFile(path=path, mime=mime, seed=seed if isinstance(seed, int) else None,
+                         duration_s=duration, provider=run.record.provider)
+        return self.finish(run, progress, COMPLETE, js.DONE, None, files=[file])
+
+    def _keep(self, data: bytes, suffix: str) -> tuple[str, float | None]:
+        """Blocking (hashing, writing, parsing boxes): runs in the executor."""
+        path = self.media.put(data, suffix)
+        return str(path), mp4_duration(data) if suffix == ".mp4" else None
+
+    def job_failed(self, run: JobRun, error: str, progress: Progress) -> MediaResult:
+        """The provider failed the job. Unless its words read like a refusal every provider
+        would repeat (content policy, invalid input), ``run.failure`` allows a new job
+        elsewhere, and the provider's health hears about it."""
+        failure = classify_inband(error)
+        failure.detail = error
+        mark_attempt(run, failure.outcome, f"job failed: {error}")
+        if failure.outcome not in (t.CONTENT_POLICY, t.INVALID_REQUEST):
+            run.failure = failure
+            self.health.record(
+                HealthBook.key(run.record.provider, run.record.credential or "none"),
+                failure.outcome,
+            )
+        action = "other_provider" if failure.outcome == t.CONTENT_POLICY else "retry"
+        who = provider_label(run.record.provider)
+        return self.finish(run, progress, FAILED, js.FAILED,
+                           f"{who} could not make the video ({error}).", action=action)
+
+    def finish(
+        self,
+        run: JobRun,
+        progress: Progress,
+        status: str,
+        job_status: str,
+        error: str | None,
+        *,
+        action: str | None = None,
+        files: list[MediaFile] | None = None,
+    ) -> MediaResult:
+        """Record the end in the job store and the library, report it, build the result."""
+        files = files or []
+        record = run.record
+        changes: dict[str, Any] = {"status": job_status, "error": error,
+                                   "trace": run.trace.to_dict(), "queue_position": None}
+        if files:
+            changes["result_path"] = files[0].path
+        run.record = self.jobs.update(record.id, **changes) or record
+        result = media_result(status, run.trace, run.params, run.started, error=error,
+                              action=action, files=files)
+        result.provider, result.provider_model = record.provider, record.provider_model
+        result.job_id = record.id
+        result.record_id = record.generation_id
+        if record.generation_id is not None:
+            self.history.update_generation(
+                record.generation_id, status=status, provider=record.provider,
+                provider_model=record.provider_model, files=[asdict(f) for f in files],
+                trace=run.trace.to_dict(), error=error, duration_ms=result.duration_ms,
+            )
+        progress.record(run.record)
+        return result
+
+    def cancelled(self, run: JobRun, progress: Progress, message: str) -> MediaResult:
+        return self.finish(run, progress, CANCELLED, js.CANCELLED, message)

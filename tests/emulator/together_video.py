@@ -1,0 +1,110 @@
+"""Together's video jobs (providers.md §4.10.3): ``POST /v2/videos``, ``GET /v2/videos/{id}``.
+
+The body needs ``prompt`` and ``model`` and uses ``steps`` (``num_inference_steps`` is
+refused). Pending answers say ``queued`` or ``in_progress`` (or nothing, with the plan's
+``no_status``: pitfall #21); the end is ``completed`` with ``outputs.video_url`` or ``failed``
+with ``error.message``. There is no cancel call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from .faults import early
+from .jobs import VIDEO_TASK, JobBook, denied, media_url, poll_fault_response, serves
+from .state import State
+from .wire import RECORD, hf_headers, json_response
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+PROVIDER = "together"
+_STATUS = {"queued": "queued", "running": "in_progress", "succeeded": "completed",
+           "failed": "failed", "cancelled": "cancelled"}
+
+
+def _headers(request: web.Request, routed: bool) -> dict[str, str]:
+    if routed:
+        return {**hf_headers(request), "x-inference-provider": PROVIDER}
+    return {"x-request-id": f"together-{secrets.token_hex(8)}"}
+
+
+def _invalid(message: str, headers: dict[str, str]) -> web.Response:
+    return json_response(400, {"error": {"message": message, "type": "invalid_request_error",
+                                         "param": None, "code": None}}, headers)
+
+
+class TogetherVideoRoutes:
+    """``/v2/videos`` and ``/v2/videos/{id}`` on the router and direct."""
+
+    def __init__(self, state: State, book: JobBook, stop: asyncio.Event) -> None:
+        self.state = state
+        self.book = book
+        self.stop = stop
+
+    def add_to(self, app: web.Application) -> None:
+        for top, routed in (("router", True), ("direct", False)):
+            base = f"/{top}/together/v2/videos"
+            app.router.add_post(base, self._submit(routed))
+            app.router.add_get(base + "/{job_id}", self._job(routed))
+
+    def _submit(self, routed: bool) -> Handler:
+        async def submit(request: web.Request) -> web.StreamResponse:
+            headers = _headers(request, routed)
+            refusal = denied(self.state, request, PROVIDER, routed, headers)
+            if refusal is not None:
+                return refusal
+            body = request[RECORD].json
+            if not isinstance(body, dict) or not isinstance(body.get("prompt"), str):
+                return _invalid("prompt is required", headers)
+            model = body.get("model")
+            if not isinstance(model, str) or not model:
+                return _invalid("model is required", headers)
+            if "num_inference_steps" in body:
+                return _invalid("Unknown parameter num_inference_steps; use steps", headers)
+            if routed and not serves(self.state, PROVIDER, model, frozenset({VIDEO_TASK})):
+                return json_response(
+                    400, {"error": f"Model not supported by provider {PROVIDER}"}, headers)
+            fault = self.state.take_fault(PROVIDER)
+            faulty = await early(request, self.stop, fault, model, headers)
+            if faulty is not None:
+                return faulty
+            job = self.book.create(PROVIDER, model, routed=routed, body=body)
+            answer: dict[str, Any] = {"id": f"job-{job.id}"}
+            if not job.plan.no_status:
+                answer["status"] = "queued"
+            return json_response(200, answer, headers)
+
+        return submit
+
+    def _job(self, routed: bool) -> Handler:
+        async def job_route(request: web.Request) -> web.StreamResponse:
+            headers = _headers(request, routed)
+            refusal = denied(self.state, request, PROVIDER, routed, headers)
+            if refusal is not None:
+                return refusal
+            job_id = request.match_info["job_id"].removeprefix("job-")
+            if self.book.get(job_id) is None:
+                return json_response(404, {"error": {"message": "Job not found"}}, headers)
+            faulty = poll_fault_response(self.book, PROVIDER, headers)
+            if faulty is not None:
+                return faulty
+            job = self.book.poll(job_id)
+            assert job is not None
+            body: dict[str, Any] = {"id": f"job-{job.id}", "model": job.provider_model,
+                                    "object": "video"}
+            pending = job.phase in ("queued", "running")
+            if not (pending and job.plan.no_status):
+                body["status"] = _STATUS[job.phase]
+            if job.phase == "succeeded":
+                url = media_url(self.state, self.book, request)
+                body["outputs"] = {"video_url": url, "cost": 0.2}
+            if job.phase == "failed":
+                body["error"] = {"message": job.plan.error}
+            return json_response(200, body, headers)
+
+        return job_route
