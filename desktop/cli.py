@@ -15,7 +15,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, TextIO
 
-from desktop import __version__
+from desktop import __version__, cli_media, cli_video
 from desktop.engine import trace as t
 from desktop.engine.chat_types import COMPLETE, INTERRUPTED
 from desktop.engine.conversations import Turn
@@ -37,8 +37,9 @@ class CliError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="switchboard",
-        description="Switchboard: chat with hosted AI models across providers, with failover. "
-        "Run without a command to open the window.",
+        description="Switchboard: chat, make images and videos, transcribe speech and compute "
+        "embeddings with hosted AI models across providers, with failover. Run without a "
+        "command to open the window.",
     )
     parser.add_argument("--version", action="version", version=f"switchboard {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -81,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = psub.add_parser(name, help=f"{name} a provider")
         p.add_argument("id")
 
+    cli_media.add_parsers(sub)
+    cli_video.add_parsers(sub)
+
     history = sub.add_parser("history", help="list, search and show saved conversations")
     hsub = history.add_subparsers(dest="action", required=True)
     hlist = hsub.add_parser("list")
@@ -114,6 +118,10 @@ async def _run(args: argparse.Namespace) -> int:
             return await _chat(services, args)
         if args.command == "providers":
             return await _providers(services, args)
+        if args.command in ("image", "transcribe", "embed"):
+            return await cli_media.run(services, args)
+        if args.command == "video":
+            return await cli_video.run(services, args)
         return _history(services, args)
     finally:
         await services.aclose()

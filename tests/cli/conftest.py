@@ -53,7 +53,7 @@ def run(cli_env: dict[str, str]) -> Run:
     def runner(*args: str, stdin: str | None = None,
                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "desktop.cli", *args], input=stdin, capture_output=True,
+            [sys.executable, "-m", "desktop", *args], input=stdin, capture_output=True,
             text=True, env=env or cli_env, timeout=60, cwd=ROOT,
         )
     return runner

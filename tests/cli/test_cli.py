@@ -83,7 +83,7 @@ def test_killing_the_app_mid_answer_keeps_what_was_shown(cli_env: dict[str, str]
     emulator.set_reply(" ".join(f"word{i}" for i in range(12)))
     emulator.fault("groq", "stall", after=4)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "desktop.cli", "chat", "--model", LLAMA_8B, "Count for me"],
+        [sys.executable, "-m", "desktop", "chat", "--model", LLAMA_8B, "Count for me"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env, cwd=ROOT,
     )
     try:

@@ -36,7 +36,7 @@ def test_set_key_reaches_the_keyring_and_never_a_file(tmp_path: Path) -> None:
         }
 
         def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-            return subprocess.run([sys.executable, "-m", "desktop.cli", *args], input=stdin,
+            return subprocess.run([sys.executable, "-m", "desktop", *args], input=stdin,
                                   capture_output=True, text=True, env=env, cwd=ROOT,
                                   timeout=60)
 
