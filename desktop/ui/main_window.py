@@ -66,6 +66,8 @@ class MainWindow(QMainWindow):
         self._shortcut("Ctrl+Return", self._on_send)
         self._shortcut("Ctrl+Enter", self._on_send)
         self._shortcut("Esc", self._on_stop)
+        quit_keys = QKeySequence(QKeySequence.StandardKey.Quit).toString() or "Ctrl+Q"
+        self._shortcut(quit_keys, self.close)
         self.restore_state()
 
     # --- Public API -----------------------------------------------------------------------
@@ -120,13 +122,19 @@ class MainWindow(QMainWindow):
         if self._may_close:
             event.accept()
             return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (the app is already winding down): nothing left to cancel
+            self.save_state()
+            event.accept()
+            return
         event.ignore()
         if self._closing is None:
-            self._closing = asyncio.get_running_loop().create_task(self.shutdown())
+            self._closing = loop.create_task(self.shutdown())
 
     # --- Shortcuts ------------------------------------------------------------------------
 
-    def _shortcut(self, keys: str, slot: Callable[[], None]) -> QShortcut:
+    def _shortcut(self, keys: str, slot: Callable[[], object]) -> QShortcut:
         shortcut = QShortcut(QKeySequence(keys), self)
         shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
         shortcut.activated.connect(slot)

@@ -34,6 +34,9 @@ class TaskScope:
 
     def __init__(self, name: str = "") -> None:
         self.name = name
+        self._loop: asyncio.AbstractEventLoop | None = None
+        with contextlib.suppress(RuntimeError):  # created by plain code: bound at first spawn
+            self._loop = asyncio.get_running_loop()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._slots: dict[str, asyncio.Task[Any]] = {}
         self._closed = False
@@ -54,12 +57,23 @@ class TaskScope:
             raise RuntimeError(f"task scope {self.name!r} is closed")
         if slot is not None and (previous := self._slots.get(slot)) is not None:
             previous.cancel()
-        task = asyncio.get_running_loop().create_task(coro)
+        task = self._event_loop(coro).create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._on_task_done)
         if slot is not None:
             self._slots[slot] = task
         return task
+
+    def _event_loop(self, coro: Coroutine[Any, Any, Any]) -> asyncio.AbstractEventLoop:
+        """The running loop, remembered; a scope keeps using it when called from plain code
+        between loop runs (tests drive the loop step by step)."""
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            if self._loop is None or self._loop.is_closed():
+                coro.close()
+                raise
+        return self._loop
 
     def running(self, slot: str) -> asyncio.Task[Any] | None:
         """The unfinished task in ``slot``, if any."""

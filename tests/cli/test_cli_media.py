@@ -22,7 +22,7 @@ from tests.emulator.media_models import BGE_SMALL, FLUX_SCHNELL, WHISPER
 
 def media_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "desktop.cli_media", *args], capture_output=True, text=True,
+        [sys.executable, "-m", "desktop", *args], capture_output=True, text=True,
         env=env, timeout=60, cwd=ROOT,
     )
 

@@ -48,13 +48,12 @@ class AttachmentChip(QFrame):
         self.remove_button: QToolButton | None = None
         if removable:
             button = QToolButton(self)
-            button.setText("✕")
+            button.setText("✕ Remove")
             button.setAutoRaise(True)
             button.setToolTip(f"Remove {name}")
             button.setAccessibleName(f"Remove {name}")
             button.clicked.connect(self.remove_clicked)
-            button.move(THUMB_SIZE - 18, 0)
-            button.raise_()
+            layout.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
             self.remove_button = button
 
     def set_image(self, image: QImage | None) -> None:
@@ -104,7 +103,9 @@ class AttachmentStrip(QWidget):
     def remove(self, key: str) -> None:
         chip = self._chips.pop(key, None)
         if chip is not None:
-            chip.setParent(None)
+            # Hidden, then deleted by Qt once control returns to the loop: the click that
+            # removes a chip comes from the chip's own button.
+            chip.hide()
             chip.deleteLater()
         self.setVisible(bool(self._chips))
 

@@ -8,6 +8,7 @@ thread pool and only the finished rows reach the GUI thread. Typing in the searc
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -74,8 +75,18 @@ def when(timestamp: float | None, now: float | None = None) -> str:
     return time.strftime("%d %b %Y", then).lstrip("0")
 
 
+_MARKUP = re.compile(r"\*\*|__|`+|^\s*(?:#+|>|[-*+]\s)\s*")
+
+
+def plain_preview(text: str) -> str:
+    """The stored preview without the most visible markdown marks (``**``, backticks, ``#``)."""
+    return " ".join(_MARKUP.sub("", text).split())
+
+
 def rows_from_summaries(summaries: list[ConversationSummary]) -> list[ConversationRow]:
-    return [ConversationRow(s.id, s.title, s.preview, s.updated_at) for s in summaries]
+    return [
+        ConversationRow(s.id, s.title, plain_preview(s.preview), s.updated_at) for s in summaries
+    ]
 
 
 def rows_from_hits(hits: list[SearchHit]) -> list[ConversationRow]:
@@ -83,8 +94,8 @@ def rows_from_hits(hits: list[SearchHit]) -> list[ConversationRow]:
     rows: list[ConversationRow] = []
     seen: set[int] = set()
     for hit in hits:
-        if hit.conversation_id in seen:
-            continue
+        if hit.generation_id is not None or hit.conversation_id in seen:
+            continue  # pictures, transcripts … belong to the Library, not the chat list
         seen.add(hit.conversation_id)
         detail = " ".join(hit.snippet.split()) if hit.message_id is not None else "Title matches"
         rows.append(ConversationRow(hit.conversation_id, hit.title, detail, None, hit.message_id))

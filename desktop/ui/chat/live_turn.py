@@ -8,6 +8,7 @@ text keeps accumulating here and is handed to a fresh widget when they come back
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
@@ -60,6 +61,11 @@ class LiveTurn(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(FLUSH_MS)
         self._timer.timeout.connect(self.flush)
+        # While nothing has arrived, the wait is shown honestly: a clock ticks every second.
+        self._started = time.monotonic()
+        self._clock = QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._show_progress)
 
     # --- TurnListener ---------------------------------------------------------------------
 
@@ -67,6 +73,8 @@ class LiveTurn(QObject):
         if self._closed:
             return
         self.turn = turn
+        self._started = time.monotonic()
+        self._clock.start()
         self._on_started(self)
 
     def attempt_changed(self, record: AttemptRecord) -> None:
@@ -123,13 +131,17 @@ class LiveTurn(QObject):
     def close(self) -> None:
         """The turn is over (done, failed or stopped): flush and ignore any late callbacks."""
         self.flush()
+        self._clock.stop()
         self._closed = True
 
     # --- Internals ------------------------------------------------------------------------
 
     def _show_progress(self) -> None:
         widget = self._widget
-        if widget is None or self.text:
+        if self.text:
+            self._clock.stop()  # the answer is arriving: its text is the progress now
+            return
+        if widget is None:
             return
         attempt = self._attempt
         trying = (
@@ -137,7 +149,9 @@ class LiveTurn(QObject):
             if attempt is not None
             else ("trying the next provider…" if self._failures else "choosing a provider…")
         )
+        waited = int(time.monotonic() - self._started)
+        clock = f" {waited} s" if waited >= 1 else ""
         if self._failures:
-            widget.set_progress(f"{self._failures[-1].short()} — {trying}")
+            widget.set_progress(f"{self._failures[-1].short()} — {trying}{clock}")
         else:
-            widget.set_progress(trying[0].upper() + trying[1:])
+            widget.set_progress(trying[0].upper() + trying[1:] + clock)

@@ -143,8 +143,8 @@ def _render_fence(
     label = html.escape(language) if language else "&nbsp;"
     highlighted = highlight_code(code.rstrip("\n"), language, theme.dark)
     return (
-        f'<table width="100%" cellspacing="0" cellpadding="6" '
-        f'style="background-color:{theme.code_background}; margin-bottom:8px;">'
+        f'<table width="100%" cellspacing="0" cellpadding="6" border="0" '
+        f'bgcolor="{theme.code_background}" style="margin-bottom:8px;">'
         f'<tr><td><span style="color:{theme.muted}; font-size:small;">{label}</span></td>'
         f'<td align="right"><a href="{COPY_SCHEME}:{number}" style="font-size:small;">'
         "Copy code</a></td></tr>"

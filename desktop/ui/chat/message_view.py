@@ -26,6 +26,12 @@ COLUMN_WIDTH = 860
 BOTTOM_SLACK = 24
 
 
+def _dispose(widget: QWidget) -> None:
+    """Hide now, delete when control is back in the loop (never under a running slot)."""
+    widget.hide()
+    widget.deleteLater()
+
+
 class MessageView(QScrollArea):
     """Shows a conversation as one :class:`MessageWidget` per message.
 
@@ -79,8 +85,7 @@ class MessageView(QScrollArea):
     def clear(self) -> None:
         """Remove every message."""
         for widget in self._widgets:
-            widget.setParent(None)
-            widget.deleteLater()
+            _dispose(widget)
         self._widgets.clear()
         self._hidden.clear()
         self._earlier.hide()
@@ -114,8 +119,7 @@ class MessageView(QScrollArea):
         for index, widget in enumerate(self._widgets):
             if widget.message_id == message_id:
                 for gone in self._widgets[index:]:
-                    gone.setParent(None)
-                    gone.deleteLater()
+                    _dispose(gone)
                 del self._widgets[index:]
                 break
         self.refresh_actions()

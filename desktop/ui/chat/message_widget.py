@@ -39,6 +39,7 @@ from desktop.ui.chat.message_data import (
 from desktop.ui.chat.text_view import MessageText
 from desktop.ui.theme import bubble_colour, mix
 from desktop.ui.widgets.labels import MutedLabel
+from desktop.ui.widgets.message_bar import ERROR, INFO, MessageBar
 
 
 def _tool(text: str, tooltip: str, parent: QWidget) -> QToolButton:
@@ -46,7 +47,6 @@ def _tool(text: str, tooltip: str, parent: QWidget) -> QToolButton:
     button.setText(text)
     button.setToolTip(tooltip)
     button.setAutoRaise(True)
-    button.setCursor(Qt.CursorShape.PointingHandCursor)
     return button
 
 
@@ -86,9 +86,13 @@ class MessageWidget(QFrame):
         self.badge = MutedLabel("", self)
         self.badge.setObjectName("badge")
         header.addWidget(self.badge)
-        header.addStretch(1)
+        self.failover = MutedLabel("", self)
+        self.failover.setObjectName("failover")
+        self.failover.setToolTip("Providers tried before the one that answered")
+        header.addWidget(self.failover)
         self.progress = MutedLabel("", self)
         header.addWidget(self.progress)
+        header.addStretch(1)
         layout.addLayout(header)
 
         self.images = AttachmentStrip(self)
@@ -101,36 +105,15 @@ class MessageWidget(QFrame):
         self.editor: QPlainTextEdit | None = None
         self._editor_row: QWidget | None = None
 
-        self.status_row = QWidget(self)
-        status_layout = QHBoxLayout(self.status_row)
-        status_layout.setContentsMargins(0, 2, 0, 2)
-        self.status_label = QLabel(self.status_row)
-        self.status_label.setWordWrap(True)
-        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        status_layout.addWidget(self.status_label, 1)
-        self.status_button = QPushButton(self.status_row)
-        self.status_button.clicked.connect(self._on_status_button_clicked)
-        status_layout.addWidget(self.status_button)
+        self.status_bar = MessageBar(self, closable=False)
         self._status_action: str | None = None
-        layout.addWidget(self.status_row)
+        layout.addWidget(self.status_bar)
 
-        trace_row = QHBoxLayout()
-        trace_row.setSpacing(6)
-        self.failover = MutedLabel("", self)
-        self.failover.setObjectName("failover")
-        trace_row.addWidget(self.failover)
-        self.details_button = _tool("Details", "Show every provider that was tried", self)
-        self.details_button.setCheckable(True)
-        self.details_button.toggled.connect(self._on_details_toggled)
-        trace_row.addWidget(self.details_button)
-        trace_row.addStretch(1)
-        layout.addLayout(trace_row)
         self.details = QLabel(self)
         self.details.setTextFormat(Qt.TextFormat.RichText)
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.hide()
-        layout.addWidget(self.details)
 
         actions = QHBoxLayout()
         actions.setSpacing(2)
@@ -140,11 +123,17 @@ class MessageWidget(QFrame):
         self.regenerate_button = _tool("Regenerate", "Answer the last question again", self)
         self.regenerate_button.clicked.connect(self.regenerate_requested)
         actions.addWidget(self.regenerate_button)
-        self.edit_button = _tool("Edit & resend", "Change this message and ask again", self)
+        self.edit_button = _tool("Edit && resend", "Change this message and ask again", self)
         self.edit_button.clicked.connect(self._on_edit_clicked)
         actions.addWidget(self.edit_button)
+        self.details_button = _tool("Details", "Show every provider that was tried", self)
+        self.details_button.setCheckable(True)
+        self.details_button.toggled.connect(self._on_details_toggled)
+        actions.addWidget(self.details_button)
         actions.addStretch(1)
         layout.addLayout(actions)
+        # The routing table sits under the actions, opened by "Details".
+        layout.addWidget(self.details)
 
         self.refresh()
 
@@ -244,21 +233,24 @@ class MessageWidget(QFrame):
     def _show_status(self) -> None:
         data = self.data
         marker = interruption_text(data)
-        self._status_action = None
         if marker:
             detail = "" if data.stopped_by_user or not data.error else f" ({data.error})"
-            self.status_label.setText(marker + detail)
             self._status_action = "retry"
-            self.status_button.setText("Retry")
+            self.status_bar.show_message(
+                marker + detail, kind=INFO, action_label="Retry", action=self._on_status_action
+            )
         elif data.status == FAILED:
-            self.status_label.setText(data.error or "This answer failed.")
             self._status_action = data.error_action
-            self.status_button.setText(ACTION_LABELS.get(data.error_action or "", ""))
+            label = ACTION_LABELS.get(data.error_action or "")
+            self.status_bar.show_message(
+                data.error or "This answer failed.",
+                kind=ERROR,
+                action_label=label,
+                action=self._on_status_action if label else None,
+            )
         else:
-            self.status_row.hide()
-            return
-        self.status_button.setVisible(self._status_action in ACTION_LABELS)
-        self.status_row.show()
+            self._status_action = None
+            self.status_bar.clear()
 
     def _show_trace(self) -> None:
         summary = failover_summary(self.data)
@@ -305,9 +297,9 @@ class MessageWidget(QFrame):
         self.regenerate_button.setEnabled(not self._busy)
         self.edit_button.setVisible(data.role == "user" and data.id is not None)
         self.edit_button.setEnabled(not self._busy and self.editor is None)
-        self.status_button.setEnabled(not self._busy)
+        self.status_bar.action_button.setEnabled(not self._busy)
 
-    def _on_status_button_clicked(self) -> None:
+    def _on_status_action(self) -> None:
         if self._status_action:
             self.action_requested.emit(self._status_action)
 
@@ -363,8 +355,8 @@ class MessageWidget(QFrame):
 
     def _close_editor(self) -> None:
         if self._editor_row is not None:
-            self._editor_row.setParent(None)
-            self._editor_row.deleteLater()
+            self._editor_row.hide()
+            self._editor_row.deleteLater()  # may be inside its own button's click
         self.editor = None
         self._editor_row = None
         self.body.setVisible(bool(self.data.text))

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QImageWriter, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -41,7 +41,7 @@ from desktop.ui.chat.message_widget import MessageWidget
 from desktop.ui.chat.pickers import ModelPicker, ProviderPicker
 from desktop.ui.chat.welcome import EmptyChat
 from desktop.ui.tasks import TaskScope, run_dialog
-from desktop.ui.widgets.labels import MutedLabel, heading
+from desktop.ui.widgets.labels import ElidedLabel, MutedLabel, heading_font
 from desktop.ui.widgets.message_bar import MessageBar
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,9 @@ def encode_png(image: QImage) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, b"PNG")
+    writer = QImageWriter(buffer, QByteArray(b"png"))
+    if not writer.write(image):
+        raise SwitchboardError("The pasted image could not be read; try saving it as a file.")
     buffer.close()
     return bytes(data.data())
 
@@ -93,9 +95,8 @@ class ChatPage(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(16, 10, 16, 6)
         bar.setSpacing(8)
-        self.title = heading("New chat", right)
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.title.setMinimumWidth(80)
+        self.title = ElidedLabel("New chat", right)
+        self.title.setFont(heading_font(self.title.font()))
         bar.addWidget(self.title, 1)
         bar.addWidget(MutedLabel("Model", right))
         self.model_picker = ModelPicker(right)
@@ -111,6 +112,10 @@ class ChatPage(QWidget):
         bar_holder.addWidget(self.message_bar)
         column.addLayout(bar_holder)
         self.stack = QStackedWidget(right)
+        # The conversation sits on the document colour, like a page; the frame around it
+        # (sidebar, composer) keeps the window colour.
+        self.stack.setBackgroundRole(QPalette.ColorRole.Base)
+        self.stack.setAutoFillBackground(True)
         self.empty = EmptyChat(self.stack)
         self.empty.add_token_requested.connect(lambda: self.providers_requested.emit("token"))
         self.empty.add_server_requested.connect(lambda: self.providers_requested.emit("server"))
@@ -175,7 +180,7 @@ class ChatPage(QWidget):
             log.exception("Could not read the cached model list")
             cached = []
         typed = self.model_picker.current_model()
-        self.model_picker.set_models([default, *settings.recent_models, *sorted(cached)])
+        self.model_picker.set_models([default, *settings.recent_models, *cached])
         self.model_picker.set_current_model(typed or default)
 
     def refresh_providers(self) -> None:
@@ -195,7 +200,7 @@ class ChatPage(QWidget):
         self._conversation_id = None
         self.view.clear()
         self.sidebar.set_current(None)
-        self.title.setText("New chat")
+        self.title.set_full_text("New chat")
         self.message_bar.clear()
         self._show_current_page()
         self.composer.focus_prompt()
@@ -367,7 +372,7 @@ class ChatPage(QWidget):
             self._conversation_id = turn.conversation_id
             self.view.clear()
             self.sidebar.set_current(turn.conversation_id)
-            self.title.setText(" ".join(live.user_text.split()[:8]) or "New chat")
+            self.title.set_full_text(" ".join(live.user_text.split()[:8]) or "New chat")
             live.origin = turn.conversation_id
         if live.replaces is not None:
             self.view.truncate_from(live.replaces)
@@ -451,7 +456,7 @@ class ChatPage(QWidget):
             live.detach()
         self._conversation_id = conversation_id
         self.sidebar.set_current(conversation_id)
-        self.title.setText(conversation.title)
+        self.title.set_full_text(conversation.title)
         self.message_bar.clear()
         messages = [MessageData.from_stored(m) for m in conversation.messages if m.role != "system"]
         streaming_id = None
@@ -532,8 +537,8 @@ class ChatPage(QWidget):
             self._queue_attachment(attachment)
 
     async def _import_pasted(self, image: QImage) -> None:
-        data = await self.services.run_blocking(encode_png, image)
         try:
+            data = await self.services.run_blocking(encode_png, image)
             attachment = await self.services.chat.import_image_bytes(data, "pasted image")
         except SwitchboardError as exc:
             self.message_bar.show_message(str(exc))

@@ -47,7 +47,7 @@ class EmptyChat(QFrame):
         self.title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         column.addWidget(self.title)
         self.first_launch = wrapped(QLabel(FIRST_LAUNCH_TEXT, self))
-        self.first_launch.setMaximumWidth(560)
+        self.first_launch.setFixedWidth(520)
         self.first_launch.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         column.addWidget(self.first_launch)
         buttons = QHBoxLayout()

@@ -158,6 +158,7 @@ class CustomEndpointDialog(QDialog):
             self._validate(endpoint)
         except SettingsError as exc:
             self.error.show_message(str(exc))
+            self.adjustSize()
             return
         self.result_endpoint = endpoint
         super().accept()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtGui import QFont, QPalette, QResizeEvent
+from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
 from desktop.ui.theme import muted_text
 
@@ -35,14 +35,49 @@ class MutedLabel(QLabel):
             self.setPalette(palette)
 
 
-def heading(text: str, parent: QWidget | None = None, *, scale: float = 1.15) -> QLabel:
-    """A bold section heading slightly larger than body text."""
-    label = QLabel(text, parent)
-    font = QFont(label.font())
+class ElidedLabel(QLabel):
+    """One line that ends in "…" when it does not fit; the whole text is in the tooltip."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(60)
+        self.set_full_text(text)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        elided = self.fontMetrics().elidedText(
+            self._full, Qt.TextElideMode.ElideRight, self.width()
+        )
+        if elided != self.text():
+            self.setText(elided)
+
+
+def heading_font(base: QFont, scale: float = 1.15) -> QFont:
+    """``base`` made bold and slightly larger, for headings."""
+    font = QFont(base)
     font.setBold(True)
     if font.pointSizeF() > 0:
         font.setPointSizeF(font.pointSizeF() * scale)
-    label.setFont(font)
+    return font
+
+
+def heading(text: str, parent: QWidget | None = None, *, scale: float = 1.15) -> QLabel:
+    """A bold section heading slightly larger than body text."""
+    label = QLabel(text, parent)
+    label.setFont(heading_font(label.font(), scale))
     return label
 
 

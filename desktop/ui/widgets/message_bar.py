@@ -24,6 +24,9 @@ _TINTS = {ERROR: QColor("#d64545"), INFO: QColor("#3d7dd8")}
 class MessageBar(QFrame):
     """Shows one message at a time; hidden when there is none.
 
+    A closable bar hides itself when its button is used; a fixed one (``closable=False``,
+    e.g. the marker of a failed answer) stays.
+
     Attributes:
         text_label: the sentence shown (public for tests).
     """
@@ -31,6 +34,7 @@ class MessageBar(QFrame):
     def __init__(self, parent: QWidget | None = None, *, closable: bool = True) -> None:
         super().__init__(parent)
         self._kind = INFO
+        self._closable = closable
         self._action: Callable[[], None] | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 8, 8)
@@ -79,7 +83,8 @@ class MessageBar(QFrame):
 
     def _on_action_clicked(self) -> None:
         action = self._action
-        self.clear()
+        if self._closable:  # a fixed bar (inside a message) keeps saying what happened
+            self.clear()
         if action is not None:
             action()
 
