@@ -100,7 +100,9 @@ class Services:
         def current_settings() -> Settings:
             return services.settings
 
-        engine = Engine(client, endpoints, credentials, catalog, health, current_settings)
+        engine = Engine(
+            client, endpoints, credentials, catalog, health, current_settings, executor=executor
+        )
         chat = ChatService(engine, history, media, executor)
         services = cls(
             paths=paths,

@@ -14,6 +14,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,8 +105,11 @@ class Engine:
         health: HealthBook,
         settings: Callable[[], Settings],
         deadlines: Deadlines | None = None,
+        executor: Executor | None = None,
     ) -> None:
         self.client = client
+        self.executor = executor
+        """The app's own pool for blocking work (reading attachments); never qasync's default."""
         self.endpoints = endpoints
         self.credentials = credentials
         self.catalog = catalog
@@ -315,7 +319,7 @@ class Engine:
             )
         trace.candidates = [c.note() for c in candidates] + notes
         if any(m.attachments for m in request.messages):
-            wire = await loop.run_in_executor(None, messages_to_wire, request.messages)
+            wire = await loop.run_in_executor(self.executor, messages_to_wire, request.messages)
         else:
             wire = messages_to_wire(request.messages)
         plan = Plan(

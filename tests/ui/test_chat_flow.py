@@ -1,0 +1,253 @@
+"""The chat tab against the loopback emulator: real HTTP, real engine, real history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import qasync
+
+from desktop.engine.chat_types import COMPLETE, FAILED, INTERRUPTED
+from desktop.ui.chat.message_data import STOPPED_TEXT, STREAMING
+from desktop.ui.chat.page import ChatPage
+from desktop.ui.main_window import MainWindow
+from tests.emulator import HF_TOKEN, LLAMA_8B, Emulator
+from tests.ui.conftest import act, until
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(emulator: Emulator, make_window: Callable[..., MainWindow]) -> MainWindow:
+    emulator.set_reply("Hello from {provider}. This answer has **several** words in it.")
+    return make_window(emulator.env() | {"HF_TOKEN": HF_TOKEN})
+
+
+def send(chat: ChatPage, text: str) -> None:
+    chat.model_picker.set_current_model(LLAMA_8B)
+    chat.composer.set_text(text)
+    chat.send()
+
+
+def answers(chat: ChatPage) -> list[str]:
+    return [w.data.text for w in chat.view.widgets() if w.data.role == "assistant"]
+
+
+def test_send_streams_the_answer_and_shows_who_answered(
+    loop: qasync.QEventLoop, window: MainWindow
+) -> None:
+    chat = window.chat
+    send(chat, "Say hello")
+    assert chat.busy
+    assert chat.composer.send_button.text() == "Stop"
+    until(loop, lambda: not chat.busy)
+
+    widgets = chat.view.widgets()
+    assert [w.data.role for w in widgets] == ["user", "assistant"]
+    assert widgets[0].data.text == "Say hello"
+    answer = widgets[1]
+    assert answer.data.status == COMPLETE
+    assert answer.data.text == "Hello from groq. This answer has **several** words in it."
+    assert "several" in answer.body.toPlainText()
+    assert "**" not in answer.body.toPlainText()  # rendered, not raw markdown
+    assert answer.badge.text().startswith("via Groq · ")
+    assert not answer.failover.isVisibleTo(answer)
+    assert chat.composer.send_button.text() == "Send"
+    assert chat.conversation_id is not None
+    until(loop, lambda: chat.sidebar.model.rowCount() == 1)
+    stored = window.services.history.get_conversation(chat.conversation_id)
+    assert stored is not None and stored.messages[-1].status == COMPLETE
+
+
+def test_first_delta_appears_before_the_stream_ends(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    emulator.fault("groq", "slow_stream", interval=0.1, times=1)
+    chat = window.chat
+    send(chat, "Slowly please")
+    until(loop, lambda: bool(chat.view.widgets()) and "Hello" in answers(chat)[-1])
+    live = chat.view.widgets()[-1]
+    assert live.data.status == STREAMING
+    assert chat.busy
+    until(loop, lambda: not chat.busy)
+    assert live.data.status == COMPLETE
+
+
+def test_stop_keeps_the_partial_answer_and_marks_it(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    emulator.fault("groq", "slow_stream", interval=0.2, times=1)
+    chat = window.chat
+    send(chat, "Take your time")
+    until(loop, lambda: bool(chat.view.widgets()) and len(answers(chat)[-1]) >= 10)
+    chat.stop()
+
+    # Stop takes effect at once: no waiting for the task to wind down.
+    assert not chat.busy
+    assert chat.composer.send_button.text() == "Send"
+    answer = chat.view.widgets()[-1]
+    partial = answer.data.text
+    assert partial and partial != "Hello from groq. This answer has **several** words in it."
+    assert answer.data.status == INTERRUPTED
+    assert answer.status_bar.text_label.text() == STOPPED_TEXT
+    assert answer.status_bar.action_button.text() == "Retry"
+    assert answer.status_bar.isVisibleTo(answer)
+
+    # The history keeps the same partial text, marked interrupted.
+    conversation_id = chat.conversation_id
+    assert conversation_id is not None
+
+    def stored_interrupted() -> bool:
+        conv = window.services.history.get_conversation(conversation_id)
+        return bool(conv) and conv.messages[-1].error is not None  # type: ignore[union-attr]
+
+    until(loop, stored_interrupted)
+    conv = window.services.history.get_conversation(conversation_id)
+    assert conv is not None
+    assert conv.messages[-1].status == INTERRUPTED
+    assert conv.messages[-1].content.startswith(partial[:10])
+
+    # Reopening the conversation shows the same marker.
+    chat.new_chat()
+    chat.open_conversation(conversation_id)
+    until(loop, lambda: chat.conversation_id == conversation_id and len(chat.view.widgets()) == 2)
+    reopened = chat.view.widgets()[-1]
+    assert reopened.status_bar.text_label.text() == STOPPED_TEXT
+
+
+def test_escape_shortcut_stops(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    emulator.fault("groq", "slow_stream", interval=0.2, times=1)
+    chat = window.chat
+    send(chat, "Go slowly")
+    until(loop, lambda: bool(chat.view.widgets()) and bool(answers(chat)[-1]))
+    chat.composer.prompt.setFocus()
+    act(loop, lambda: QTest.keyClick(chat.composer.prompt, Qt.Key.Key_Escape))
+    assert not chat.busy
+    assert chat.view.widgets()[-1].data.status == INTERRUPTED
+
+
+def test_regenerate_replaces_the_last_answer(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    chat = window.chat
+    send(chat, "Hi")
+    until(loop, lambda: not chat.busy)
+    first = chat.view.widgets()[-1]
+    assert first.regenerate_button.isVisibleTo(first)
+    emulator.set_reply("A second, different answer from {provider}.")
+    first.regenerate_button.click()
+    until(
+        loop, lambda: not chat.busy and answers(chat) == ["A second, different answer from groq."]
+    )
+    widgets = chat.view.widgets()
+    assert [w.data.role for w in widgets] == ["user", "assistant"]
+    conv = window.services.history.get_conversation(chat.conversation_id or -1)
+    assert conv is not None
+    assert [m.content for m in conv.messages][-1] == "A second, different answer from groq."
+    assert len(conv.messages) == 2
+
+
+def test_failover_badge_names_the_failed_provider(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    emulator.fault("groq", "status", status=429, times=1, retry_after=30)
+    chat = window.chat
+    send(chat, "Who answers?")
+    until(loop, lambda: not chat.busy)
+    answer = chat.view.widgets()[-1]
+    assert answer.data.status == COMPLETE
+    assert answer.badge.text().startswith("via Cerebras")
+    assert answer.failover.isVisibleTo(answer)
+    assert answer.failover.text().startswith("Groq 429")
+    assert answer.failover.text().endswith("Cerebras ✓")
+    answer.details_button.click()
+    details = answer.details.text()
+    assert "Groq" in details and "Cerebras" in details and "429" in details
+    assert answer.details.isVisibleTo(answer)
+
+
+def test_failure_shows_one_sentence_and_a_fix(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    emulator.reject_token(HF_TOKEN, status=401)
+    chat = window.chat
+    send(chat, "Anyone?")
+    until(loop, lambda: not chat.busy)
+    answer = chat.view.widgets()[-1]
+    assert answer.data.status == FAILED
+    bar = answer.status_bar
+    assert bar.isVisibleTo(answer)
+    assert bar.text_label.text()
+    assert "\n" not in bar.text_label.text()
+    assert HF_TOKEN not in bar.text_label.text()
+    assert bar.action_button.isVisibleTo(bar)
+    if answer.data.error_action in ("add_token", "open_providers"):
+        bar.action_button.click()
+        assert window.tabs.currentWidget() is window.providers
+
+
+def test_edit_and_resend_drops_what_followed(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    chat = window.chat
+    send(chat, "First question")
+    until(loop, lambda: not chat.busy)
+    send(chat, "Second question")
+    until(loop, lambda: not chat.busy and len(chat.view.widgets()) == 4)
+    first_user = chat.view.widgets()[0]
+    first_user.edit_button.click()
+    assert first_user.editor is not None
+    first_user.editor.setPlainText("Edited question")
+    emulator.set_reply("Answer to the edit.")
+    first_user._submit_edit()
+    until(loop, lambda: not chat.busy and answers(chat) == ["Answer to the edit."])
+    widgets = chat.view.widgets()
+    assert [w.data.text for w in widgets] == ["Edited question", "Answer to the edit."]
+    conv = window.services.history.get_conversation(chat.conversation_id or -1)
+    assert conv is not None
+    assert [m.content for m in conv.messages] == ["Edited question", "Answer to the edit."]
+
+
+def test_conversations_appear_and_can_be_searched(
+    loop: qasync.QEventLoop, window: MainWindow
+) -> None:
+    chat = window.chat
+    send(chat, "Tell me about zebras")
+    until(loop, lambda: not chat.busy)
+    chat.new_chat()
+    send(chat, "Tell me about otters")
+    until(loop, lambda: not chat.busy)
+    until(loop, lambda: chat.sidebar.model.rowCount() == 2)
+    chat.sidebar.search.setText("zebras")
+    until(loop, lambda: chat.sidebar.model.rowCount() == 1)
+    index = chat.sidebar.model.index(0, 0)
+    assert "zebras" in index.data().lower()
+    chat.sidebar.view.clicked.emit(index)
+    until(loop, lambda: chat.view.widgets() and chat.view.widgets()[0].data.text.endswith("zebras"))
+    chat.sidebar.search.clear()
+    until(loop, lambda: chat.sidebar.model.rowCount() == 2)
+
+
+def test_the_view_follows_the_answer_only_when_at_the_bottom(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    emulator.set_reply("\n\n".join(f"Paragraph {n}." for n in range(40)))
+    chat = window.chat
+    bar = chat.view.verticalScrollBar()
+    send(chat, "A long one")
+    until(loop, lambda: not chat.busy)
+    assert bar.maximum() > 0
+    assert bar.value() == bar.maximum()  # was at the bottom: followed to the end
+
+    emulator.fault("groq", "slow_stream", interval=0.02, times=1)
+    send(chat, "Another long one")
+    until(loop, lambda: bool(answers(chat)[-1]) and chat.busy)
+    bar.setValue(0)  # the reader scrolls up to read the first answer
+    until(loop, lambda: not chat.busy)
+    assert bar.value() == 0
+    assert bar.maximum() > 0

@@ -1,0 +1,120 @@
+"""The main window: its tabs, remembered layout, shortcuts, and an orderly close."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+import qasync
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from desktop import app
+from desktop.services import Services
+from desktop.ui.main_window import MainWindow
+from tests.ui.conftest import act, run, until
+
+pytestmark = pytest.mark.gui
+
+
+def test_exactly_the_working_tabs(make_window: Callable[..., MainWindow]) -> None:
+    window = make_window({})
+    assert window.windowTitle() == "Switchboard"
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Chat", "Providers"]
+
+
+def test_layout_and_last_tab_survive_a_restart(
+    loop: qasync.QEventLoop, open_services: Callable[..., Services]
+) -> None:
+    services = open_services({})
+
+    async def first() -> None:
+        window = MainWindow(services)
+        window.resize(760, 520)  # fits the 800×600 offscreen screen
+        window.show()
+        window.show_providers()
+        await window.shutdown()
+
+    run(loop, first())
+    assert services.state.get_str("window.tab") == "providers"
+    assert services.state.get_bytes("window.geometry")
+
+    async def second() -> MainWindow:
+        window = MainWindow(services)
+        window.show()
+        return window
+
+    again = run(loop, second())
+    assert again.tabs.currentWidget() is again.providers
+    assert (again.width(), again.height()) == (760, 520)
+    run(loop, again.shutdown())
+
+
+def test_closing_cancels_running_work_then_reports(
+    loop: qasync.QEventLoop, open_services: Callable[..., Services]
+) -> None:
+    services = open_services({})
+    closed: list[int] = []
+    cancelled = asyncio.Event()
+    done = asyncio.Event()
+
+    def on_closed() -> None:
+        closed.append(1)
+        done.set()
+
+    async def scenario() -> None:
+        window = MainWindow(services, on_closed=on_closed)
+        window.show()
+
+        async def long_work() -> None:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+
+        window.chat.scope.spawn(long_work(), slot="turn")
+        await asyncio.sleep(0)
+        assert not window.close()  # the first close only starts the shutdown
+        await done.wait()
+        assert cancelled.is_set()
+        assert not window.isVisible()
+
+    run(loop, scenario())
+    assert closed == [1]
+
+
+def test_shortcuts(loop: qasync.QEventLoop, make_window: Callable[..., MainWindow]) -> None:
+    window = make_window({"HF_TOKEN": "hf_x"})
+    window.show_providers()
+    act(loop, lambda: QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier))
+    assert window.tabs.currentWidget() is window.chat
+    act(loop, lambda: QTest.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier))
+    assert QApplication.focusWidget() is window.chat.sidebar.search or (
+        window.chat.sidebar.search.hasFocus() or not window.isActiveWindow()
+    )
+
+
+def test_the_app_coroutine_opens_and_closes_cleanly(
+    loop: qasync.QEventLoop, qapp: QApplication
+) -> None:
+    async def scenario() -> int:
+        task = asyncio.get_running_loop().create_task(app.run_window(qapp))
+
+        def window() -> MainWindow | None:
+            for widget in qapp.topLevelWidgets():
+                if isinstance(widget, MainWindow) and widget.isVisible():
+                    return widget
+            return None
+
+        while window() is None:  # noqa: ASYNC110 (a window appearing signals nothing here)
+            await asyncio.sleep(0.01)
+        shown = window()
+        assert shown is not None
+        shown.close()
+        return await task
+
+    assert run(loop, scenario()) == 0
+    until(loop, lambda: True)
