@@ -69,10 +69,15 @@ contracts: $(VENV)/.test-installed
 pytest: $(VENV)/.test-installed
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not keyring_real"
 
-# The real keyring: gnome-keyring unlocked inside a private D-Bus session.
+# The real keyring: gnome-keyring unlocked inside a private D-Bus session, with its keyrings
+# and control socket in a fresh temporary folder, so a keyring left on the machine (with
+# another password) can neither lock the test out nor be touched by it.
 keyring-test: $(VENV)/.test-installed
-	SWITCHBOARD_PRIVATE_KEYRING=1 dbus-run-session -- sh -c 'echo $(KEYRING_PW) | gnome-keyring-daemon --unlock \
-		--components=secrets >/dev/null 2>&1; $(PY) -m pytest -q -m keyring_real tests/integration'
+	@tmp=$$(mktemp -d); mkdir -m 700 $$tmp/run; \
+	XDG_DATA_HOME=$$tmp/data XDG_RUNTIME_DIR=$$tmp/run SWITCHBOARD_PRIVATE_KEYRING=1 \
+	dbus-run-session -- sh -c 'echo $(KEYRING_PW) | gnome-keyring-daemon --unlock \
+		--components=secrets >/dev/null 2>&1; $(PY) -m pytest -q -m keyring_real tests/integration'; \
+	rc=$$?; rm -rf $$tmp; exit $$rc
 
 # Benchmarks (not part of `make test`): ratios measured side by side in one run.
 bench: $(VENV)/.test-installed
