@@ -327,7 +327,7 @@ class Engine:
             model=request.model,
             explicit=request.provider not in POLICIES,
             first_deadline_s=self._ttft_deadline,
-            hedge=self.latency_mode if hedge is None else hedge,
+            hedge=(self.latency_mode or self._settings().latency_mode) if hedge is None else hedge,
         )
 
         async def attempt(ctx: AttemptContext) -> _Outcome:

@@ -76,6 +76,8 @@ class Settings:
         default_models: task (``Task`` value) → model id preselected in that tab.
         chat_policy: ``auto``, ``fastest``, ``cheapest`` or one provider id.
         recent_models: most recently used model ids, newest first.
+        latency_mode: hedge chat requests: when the first provider is slow to start, ask the
+            next one too and keep whichever answers first (may cost one extra prompt).
     """
 
     version: int = SETTINGS_VERSION
@@ -85,6 +87,7 @@ class Settings:
     default_models: dict[str, str] = field(default_factory=_default_models)
     chat_policy: str = "auto"
     recent_models: list[str] = field(default_factory=list)
+    latency_mode: bool = False
 
     # --- Queries
 
@@ -297,7 +300,15 @@ def settings_from_dict(data: Mapping[str, Any]) -> Settings:
         default_models=_str_dict(data, "default_models", defaults.default_models),
         chat_policy=policy,
         recent_models=_str_list(data, "recent_models", defaults.recent_models),
+        latency_mode=_bool(data, "latency_mode", defaults.latency_mode),
     )
+
+
+def _bool(data: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise SettingsError(f"'{key}' must be true or false.")
+    return value
 
 
 def settings_to_dict(settings: Settings) -> dict[str, Any]:

@@ -251,3 +251,27 @@ def test_switching_a_provider_off_removes_it_from_the_chat_picker(
     model.setData(index, Qt.CheckState.Unchecked, Qt.ItemDataRole.CheckStateRole)
     offered = [picker.itemData(i) for i in range(picker.count())]
     assert "groq" not in offered
+
+
+def test_health_of_a_resting_provider_is_shown(make_window: Callable[..., MainWindow]) -> None:
+    from desktop.engine import trace as t
+    from desktop.ui.widgets.two_line_delegate import NOTE_ROLE
+
+    window = make_window({"HF_TOKEN": SECRET})
+    page = window.providers
+    health = window.services.health
+    health.record(health.key("groq", HF_CREDENTIAL), t.RATE_LIMITED, retry_after_s=30)
+    page.select_provider("groq")
+    page.refresh_health()
+    assert page.details.health.text().startswith("Health: Resting for 30 s (rate-limited)")
+    row = page.model.row_of("groq")
+    assert "resting 30 s" in page.model.index(row, 0).data(NOTE_ROLE)
+
+
+def test_latency_mode_switch_is_saved(make_window: Callable[..., MainWindow]) -> None:
+    window = make_window({"HF_TOKEN": SECRET})
+    assert not window.services.settings.latency_mode
+    window.providers.latency.setChecked(True)
+    assert window.services.settings.latency_mode
+    reloaded = window.services.settings_store.load()
+    assert reloaded.latency_mode

@@ -24,6 +24,8 @@ from PySide6.QtCore import (
 )
 
 from desktop.engine.credentials import Credentials
+from desktop.engine.health import HealthBook
+from desktop.engine.health_summary import provider_health
 from desktop.providers.table import provider_label
 from desktop.store.settings import Settings
 from desktop.ui.providers.descriptions import description
@@ -50,8 +52,10 @@ class ProviderOrderModel(QAbstractListModel):
         credentials: Credentials,
         save: Callable[[], None],
         parent: QObject | None = None,
+        health: HealthBook | None = None,
     ) -> None:
         super().__init__(parent)
+        self._health = health
         self._settings = settings
         self._credentials = credentials
         self._save = save
@@ -101,7 +105,9 @@ class ProviderOrderModel(QAbstractListModel):
                 parts.insert(1, "switched off")
             return " · ".join(parts)
         if role == NOTE_ROLE:
-            return key_status(pid, self._settings, self._credentials)
+            status = key_status(pid, self._settings, self._credentials)
+            health = provider_health(self._health, pid).short() if self._health else ""
+            return f"{status} · {health}" if health else status
         if role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Checked if enabled else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QFrame,
     QHBoxLayout,
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.engine.health_summary import provider_health
 from desktop.providers.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.services import Services
 from desktop.store.settings import CustomEndpoint, SettingsError
@@ -73,6 +76,9 @@ class ProviderDetails(QFrame):
         layout.addWidget(self.about)
         self.how = wrapped(MutedLabel("", self))
         layout.addWidget(self.how)
+        self.health = wrapped(QLabel("", self))
+        self.health.setAccessibleName("Provider health")
+        layout.addWidget(self.health)
         layout.addSpacing(6)
         self.key_title = QLabel("", self)
         layout.addWidget(self.key_title)
@@ -106,6 +112,7 @@ class ProviderDetails(QFrame):
             self.ident.setText(f"{provider_id} · {tasks(provider_id)}")
             self.about.setText(description(provider_id))
         self.how.setText(reach(provider_id))
+        self.show_health(services)
         own_key_possible = (custom is not None and custom.needs_key) or (
             spec is not None and spec.direct_base is not None
         )
@@ -118,6 +125,13 @@ class ProviderDetails(QFrame):
                 self.key_row.set_user(provider_id, f"{label} key")
             self.key_row.show_info(services.credentials.info(provider_id))
         self.server_buttons.setVisible(custom is not None)
+
+
+    def show_health(self, services: Services) -> None:
+        """Breaker state, cooldown left, typical time to first token, recent success rate."""
+        if self.provider_id:
+            view = provider_health(services.health, self.provider_id)
+            self.health.setText("Health: " + view.sentence())
 
 
 class ProvidersPage(QWidget):
@@ -168,7 +182,8 @@ class ProvidersPage(QWidget):
         row.setSpacing(16)
         left = QVBoxLayout()
         self.model = ProviderOrderModel(
-            services.settings, services.credentials, services.save_settings, self
+            services.settings, services.credentials, services.save_settings, self,
+            health=services.health,
         )
         self.model.changed.connect(self.settings_changed)
         self.list = QListView(content)
@@ -199,6 +214,17 @@ class ProvidersPage(QWidget):
         self.add_button.clicked.connect(self.add_custom_endpoint)
         buttons.addWidget(self.add_button)
         left.addLayout(buttons)
+        self.latency = QCheckBox(
+            "Latency mode: when a provider is slow to start answering, ask the next one too "
+            "and keep the first answer", content
+        )
+        self.latency.setToolTip(
+            "At most 5 % of chats; the slower request is cancelled at once, but it may cost "
+            "up to one extra prompt."
+        )
+        self.latency.setChecked(services.settings.latency_mode)
+        self.latency.toggled.connect(self._on_latency_toggled)
+        left.addWidget(self.latency)
         row.addLayout(left, 3)
         self.details = ProviderDetails(content)
         self.details.key_row.save_requested.connect(self._on_save_requested)
@@ -214,6 +240,10 @@ class ProvidersPage(QWidget):
 
         self.refresh_credentials()
         self.list.setCurrentIndex(self.model.index(0, 0))
+        # Cooldowns count down and answers change the numbers: refresh while visible.
+        self._health_timer = QTimer(self)
+        self._health_timer.setInterval(1000)
+        self._health_timer.timeout.connect(self.refresh_health)
 
     # --- Public API -----------------------------------------------------------------------
 
@@ -226,6 +256,24 @@ class ProvidersPage(QWidget):
             self.details.show_provider(self.services, self.details.provider_id)
         if show_keyring_error and credentials.keyring_error:
             self.banner.show_message(credentials.keyring_error)
+
+    def refresh_health(self) -> None:
+        self.model.refresh_status()
+        self.details.show_health(self.services)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh_health()
+        self._health_timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._health_timer.stop()
+        super().hideEvent(event)
+
+    def _on_latency_toggled(self, on: bool) -> None:
+        self.services.settings.latency_mode = on
+        self.services.save_settings()
+        self.settings_changed.emit()
 
     def focus_token(self) -> None:
         """Put the cursor in the HF token field (from "Add a token")."""

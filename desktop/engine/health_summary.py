@@ -1,0 +1,93 @@
+"""Health of a provider in plain words, for the Providers page and the command line.
+
+A provider may be reached with several credentials (HF token, own key); the summary shows the
+one that matters most: a resting (open) breaker first, then the most recently used one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from desktop.engine import trace as t
+from desktop.engine.health import CLOSED, HALF_OPEN, OPEN, HealthBook, ProviderHealth
+
+_REASONS = {
+    t.RATE_LIMITED: "rate-limited",
+    t.AUTH: "key refused",
+    t.BILLING: "no credits",
+    t.TIMEOUT: "too slow",
+    t.CONNECT_ERROR: "unreachable",
+    t.SERVER_ERROR: "server errors",
+    t.NOT_FOUND: "model missing",
+    t.BAD_RESPONSE: "bad answers",
+}
+
+
+@dataclass(frozen=True)
+class HealthView:
+    """What the page shows for one provider."""
+
+    state: str  # closed, open, half-open, or "unknown" (never used)
+    resting_s: float  # seconds until an open breaker lets a request through again
+    reason: str  # why it is resting, in words
+    ttft_s: float | None  # typical time to first token, seconds
+    success_rate: float | None  # of the last 20 attempts
+    attempts: int
+
+    def short(self) -> str:
+        """A few words for a list row: "resting 24 s (rate-limited)", "0.4 s · 100 %"."""
+        if self.state == OPEN:
+            return f"resting {_duration(self.resting_s)} ({self.reason})"
+        if self.state == HALF_OPEN:
+            return "trying again on the next request"
+        if self.attempts == 0:
+            return ""
+        parts = []
+        if self.ttft_s is not None:
+            parts.append(f"{self.ttft_s:.1f} s to first word")
+        if self.success_rate is not None:
+            parts.append(f"{self.success_rate:.0%} answered")
+        return " · ".join(parts)
+
+    def sentence(self) -> str:
+        """One line for the details panel."""
+        if self.state == OPEN:
+            return (
+                f"Resting for {_duration(self.resting_s)} ({self.reason}); Auto tries the "
+                "others first until then."
+            )
+        if self.state == HALF_OPEN:
+            return "Recovering: the next request that needs it will test it."
+        if self.attempts == 0:
+            return "Not used yet in this session or recently."
+        return "Healthy · " + self.short() + " (recent)."
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 90:
+        return f"{math.ceil(seconds)} s"
+    if seconds < 5400:
+        return f"{math.ceil(seconds / 60)} min"
+    return f"{math.ceil(seconds / 3600)} h"
+
+
+def provider_health(book: HealthBook, provider_id: str) -> HealthView:
+    now = book.clock()
+    items: list[ProviderHealth] = [
+        item for key, item in book.snapshot().items() if key.split("|", 1)[0] == provider_id
+    ]
+    if not items:
+        return HealthView("unknown", 0.0, "", None, None, 0)
+    rank = {OPEN: 0, HALF_OPEN: 1, CLOSED: 2}
+    item = min(items, key=lambda i: (rank[i.state(now)], -i.updated_at))
+    state = item.state(now)
+    return HealthView(
+        state=state,
+        resting_s=max(0.0, item.open_until - now) if state == OPEN else 0.0,
+        reason=_REASONS.get(item.reason, item.reason or "failures"),
+        ttft_s=item.ttft_ewma_ms / 1000.0 if item.ttft_ewma_ms is not None else None,
+        success_rate=item.success_rate(),
+        attempts=item.successes + item.failures,
+    )
