@@ -20,6 +20,7 @@ from desktop.engine import trace as t
 from desktop.engine.chat_types import COMPLETE, INTERRUPTED
 from desktop.engine.conversations import Turn
 from desktop.engine.errors import SwitchboardError
+from desktop.engine.health_summary import provider_health
 from desktop.engine.trace import AttemptRecord
 from desktop.providers.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.services import Services
@@ -200,7 +201,10 @@ async def _providers(services: Services, args: argparse.Namespace) -> int:
             print(f"Hugging Face token: {_source_text(hf.source) if hf.present else 'not set'}")
             for i, row in enumerate(rows, 1):
                 state = "on " if row["enabled"] else "off"
-                print(f"{i:2}. [{state}] {row['id']:<16} {row['label']:<18} {row['reach']}")
+                health = f"  [{row['health']}]" if row["health"] else ""
+                print(
+                    f"{i:2}. [{state}] {row['id']:<16} {row['label']:<18} {row['reach']}{health}"
+                )
         return 0
     if action == "order":
         settings.set_order(list(args.ids))
@@ -292,6 +296,7 @@ def _provider_rows(services: Services) -> list[dict[str, Any]]:
             "key": info.present,
             "reach": reach,
             "tasks": sorted(s.value for s in spec.tasks) if spec else ["conversational"],
+            "health": provider_health(services.health, ident).short(),
         })
     return rows
 
