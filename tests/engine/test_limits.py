@@ -10,16 +10,18 @@ from desktop.engine.limits import ProviderLimiter
 async def test_batch_work_cannot_starve_an_interactive_request() -> None:
     limiter = ProviderLimiter(limit=2)
     release = asyncio.Event()
+    two_running = asyncio.Event()
     order: list[str] = []
 
     async def job(name: str, interactive: bool) -> None:
         async with limiter.slot("together", interactive=interactive):
             order.append(name)
+            if len(order) == 2:
+                two_running.set()
             await release.wait()
 
     batch = [asyncio.create_task(job(f"batch{i}", False)) for i in range(5)]
-    while limiter.in_flight("together") < 2:
-        await asyncio.sleep(0)
+    await two_running.wait()
     chat = asyncio.create_task(job("chat", True))
     for _ in range(5):
         await asyncio.sleep(0)
@@ -33,14 +35,15 @@ async def test_batch_work_cannot_starve_an_interactive_request() -> None:
 async def test_a_cancelled_waiter_gives_its_place_back() -> None:
     limiter = ProviderLimiter(limit=1)
     hold = asyncio.Event()
+    entered = asyncio.Event()
 
     async def holder() -> None:
         async with limiter.slot("groq"):
+            entered.set()
             await hold.wait()
 
     first = asyncio.create_task(holder())
-    while limiter.in_flight("groq") < 1:
-        await asyncio.sleep(0)
+    await entered.wait()
     waiting = asyncio.create_task(holder())
     await asyncio.sleep(0)
     waiting.cancel()
