@@ -11,8 +11,10 @@ KEYRING_PW := switchboard-test
 RUN_DEBS := libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
 	libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1 \
 	libfontconfig1 libdbus-1-3 fonts-dejavu-core
-# Tests add a virtual screen, a real Secret Service, media tools and screenshots.
-TEST_DEBS := $(RUN_DEBS) xvfb xauth xdotool gnome-keyring dbus ffmpeg espeak-ng imagemagick
+# Tests add a virtual screen, a real Secret Service, media tools and screenshots, and a
+# PulseAudio server whose null sink and virtual source stand in for a microphone.
+TEST_DEBS := $(RUN_DEBS) xvfb xauth xdotool gnome-keyring dbus ffmpeg espeak-ng imagemagick \
+	pulseaudio pulseaudio-utils
 
 .PHONY: run test system-run system-test lint typecheck contracts pytest keyring-test bench clean
 

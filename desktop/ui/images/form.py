@@ -1,0 +1,265 @@
+"""The picture settings: prompt, what to leave out, size, quality, seed and how many.
+
+Why presets first (DESIGN §1a): people who have never heard of "guidance scale" pick
+"Square" or "Widescreen", "Fast draft" or "Best quality"; the numbers stay visible and
+editable, each with a short explanation on hover, and "Model default" means "leave it to the
+provider". The form turns itself into an :class:`ImageRequest` and back from a stored
+generation's ``params`` ("Reuse settings").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from desktop.engine.images import MAX_SIDE
+from desktop.engine.media_types import ImageRequest
+from desktop.ui.widgets.labels import MutedLabel
+from desktop.ui.widgets.param_fields import (
+    GUIDANCE_TIP,
+    SEED_TIP,
+    STEPS_TIP,
+    SeedField,
+    guidance_box,
+    steps_box,
+)
+from desktop.ui.widgets.prompt_box import PromptBox
+
+MAX_PICTURES = 4
+
+
+@dataclass(frozen=True)
+class SizePreset:
+    name: str
+    width: int
+    height: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} — {self.width} × {self.height}"
+
+
+SIZE_PRESETS: tuple[SizePreset, ...] = (
+    SizePreset("Square", 1024, 1024),
+    SizePreset("Portrait", 832, 1216),
+    SizePreset("Widescreen", 1344, 768),
+)
+"""Sizes that FLUX and SDXL-family models are trained around (multiples of 64)."""
+
+CUSTOM = "Custom size"
+
+FAST_DRAFT = "Fast draft"
+BEST_QUALITY = "Best quality"
+
+_DISTILLED_HINTS = ("schnell", "turbo", "lightning", "lcm", "hyper")
+
+NEGATIVE_TIP = "Things the picture should not contain, e.g. “text, blur, extra fingers”."
+
+
+def quality_preset(model: str, preset: str) -> tuple[int | None, float | None]:
+    """(steps, guidance) for "Fast draft" / "Best quality" on ``model``.
+
+    Distilled models (FLUX schnell, SDXL Turbo …) are made for very few steps and ignore
+    guidance; providers reject large step counts for them, so their presets stay small.
+    """
+    lowered = model.lower()
+    if any(hint in lowered for hint in _DISTILLED_HINTS):
+        return (2, None) if preset == FAST_DRAFT else (8, None)
+    flux = "flux" in lowered
+    if preset == FAST_DRAFT:
+        return 12, None
+    return 40, 3.5 if flux else 7.0
+
+
+class ImageForm(QWidget):
+    """The left column of the Images tab.
+
+    Signals:
+        submitted(): Ctrl+Enter in the prompt.
+    """
+
+    submitted = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = ""
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setSpacing(8)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+
+        self.prompt = PromptBox("A lighthouse on a cliff at dusk, warm light, oil painting", self)
+        self.prompt.setAccessibleName("Describe the picture")
+        self.prompt.submitted.connect(self.submitted)
+        form.addRow(self._heading("Describe the picture"))
+        form.addRow(self.prompt)
+
+        self.negative = QLineEdit(self)
+        self.negative.setPlaceholderText("Optional, e.g. text, blur")
+        self.negative.setToolTip(NEGATIVE_TIP)
+        self.negative.setClearButtonEnabled(True)
+        form.addRow(self._label("Leave out", NEGATIVE_TIP), self.negative)
+
+        self.size_preset = QComboBox(self)
+        for preset in SIZE_PRESETS:
+            self.size_preset.addItem(preset.label, preset.name)
+        self.size_preset.addItem(CUSTOM, CUSTOM)
+        self.size_preset.setToolTip("The shape of the picture")
+        self.size_preset.currentIndexChanged.connect(self._on_size_preset)
+        form.addRow(self._label("Size", "The shape of the picture"), self.size_preset)
+        self.width_box = self._side_box("Width in pixels")
+        self.height_box = self._side_box("Height in pixels")
+        sides = QHBoxLayout()
+        sides.setSpacing(6)
+        sides.addWidget(self.width_box, 1)
+        sides.addWidget(QLabel("×", self))
+        sides.addWidget(self.height_box, 1)
+        form.addRow("", sides)
+
+        self.fast_button = QPushButton(FAST_DRAFT, self)
+        self.fast_button.setToolTip("Few steps: a quick look at the idea")
+        self.fast_button.clicked.connect(lambda: self.apply_quality(FAST_DRAFT))
+        self.best_button = QPushButton(BEST_QUALITY, self)
+        self.best_button.setToolTip("More steps: slower, more detail")
+        self.best_button.clicked.connect(lambda: self.apply_quality(BEST_QUALITY))
+        presets = QHBoxLayout()
+        presets.setSpacing(6)
+        presets.addWidget(self.fast_button)
+        presets.addWidget(self.best_button)
+        form.addRow(self._label("Quality", "Presets for steps and guidance"), presets)
+
+        self.steps = steps_box(self)
+        form.addRow(self._label("Steps", STEPS_TIP), self.steps)
+        self.guidance = guidance_box(self)
+        form.addRow(self._label("Guidance", GUIDANCE_TIP), self.guidance)
+        self.seed = SeedField(self)
+        form.addRow(self._label("Seed", SEED_TIP), self.seed)
+
+        self.count = QSpinBox(self)
+        self.count.setRange(1, MAX_PICTURES)
+        self.count.setToolTip("How many pictures to make at once (each with the next seed)")
+        self.count.setAccessibleName("Number of pictures")
+        form.addRow(self._label("Pictures", "How many pictures to make at once"), self.count)
+
+        self.width_box.valueChanged.connect(self._on_side_changed)
+        self.height_box.valueChanged.connect(self._on_side_changed)
+        self._on_size_preset()
+
+    # --- Public API -----------------------------------------------------------------------
+
+    def set_model(self, model: str) -> None:
+        """The model the quality presets are tuned for."""
+        self._model = model
+
+    def request(self, model: str, provider: str) -> ImageRequest:
+        """The request these settings describe."""
+        return ImageRequest(
+            model=model,
+            prompt=self.prompt.text(),
+            negative_prompt=self.negative.text().strip() or None,
+            width=self.width_box.value(),
+            height=self.height_box.value(),
+            steps=self.steps.value() or None,
+            guidance=self.guidance.value() or None,
+            seed=self.seed.value(),
+            count=self.count.value(),
+            provider=provider,
+        )
+
+    def apply(self, params: dict[str, Any], *, seed: int | None = None) -> None:
+        """Fill the form from a stored generation's ``params`` ("Reuse settings").
+
+        ``seed`` (the seed of the one picture chosen) wins over the request's first seed; a
+        known seed is set as fixed, so the same picture can be made again.
+        """
+        self.prompt.setPlainText(str(params.get("prompt") or ""))
+        self.negative.setText(str(params.get("negative_prompt") or ""))
+        width, height = _int(params.get("width")), _int(params.get("height"))
+        if width and height:
+            self.set_size(width, height)
+        self.steps.setValue(_int(params.get("steps")) or 0)
+        guidance = params.get("guidance")
+        self.guidance.setValue(float(guidance) if isinstance(guidance, int | float) else 0.0)
+        chosen = seed if seed is not None else _int(params.get("seed"))
+        self.set_seed(chosen)
+        count = _int(params.get("count")) or 1
+        self.count.setValue(min(MAX_PICTURES, max(1, count)))
+
+    def set_seed(self, seed: int | None) -> None:
+        """A fixed seed, or random with None."""
+        self.seed.set_value(seed)
+
+    def set_size(self, width: int, height: int) -> None:
+        self.width_box.setValue(width)
+        self.height_box.setValue(height)
+        self._match_preset()
+
+    def apply_quality(self, preset: str) -> None:
+        steps, guidance = quality_preset(self._model, preset)
+        self.steps.setValue(steps or 0)
+        self.guidance.setValue(guidance or 0.0)
+
+    # --- Internals ------------------------------------------------------------------------
+
+    def _heading(self, text: str) -> QLabel:
+        label = QLabel(text, self)
+        font = label.font()
+        font.setBold(True)
+        label.setFont(font)
+        return label
+
+    def _label(self, text: str, tip: str) -> MutedLabel:
+        label = MutedLabel(text, self)
+        label.setToolTip(tip)
+        return label
+
+    def _side_box(self, tip: str) -> QSpinBox:
+        box = QSpinBox(self)
+        box.setRange(64, MAX_SIDE)
+        box.setSingleStep(64)
+        box.setSuffix(" px")
+        box.setToolTip(tip)
+        box.setAccessibleName(tip)
+        return box
+
+    def _on_size_preset(self) -> None:
+        name = self.size_preset.currentData()
+        for preset in SIZE_PRESETS:
+            if preset.name == name:
+                for box, value in ((self.width_box, preset.width),
+                                   (self.height_box, preset.height)):
+                    box.blockSignals(True)
+                    box.setValue(value)
+                    box.blockSignals(False)
+
+    def _on_side_changed(self) -> None:
+        self._match_preset()
+
+    def _match_preset(self) -> None:
+        size = (self.width_box.value(), self.height_box.value())
+        name = next((p.name for p in SIZE_PRESETS if (p.width, p.height) == size), CUSTOM)
+        self.size_preset.blockSignals(True)
+        self.size_preset.setCurrentIndex(self.size_preset.findData(name))
+        self.size_preset.blockSignals(False)
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None

@@ -1,0 +1,459 @@
+"""The Images tab: describe a picture, make it on any provider, see it large, keep all of them.
+
+How it works: the form and the pickers become an ``ImageRequest``; "Make image" (or Ctrl+Enter)
+starts one task in the page's :class:`TaskScope` slot ``"make"`` that runs
+``services.images.generate`` — every picture routed on its own, failing over on its own — while
+the progress lines show who is working on which picture. The stored generation is then read
+back from the history and its pictures go first in the gallery, which also holds every earlier
+picture (read from the history at start, so they are there after a restart). Selecting a tile
+decodes the picture off the loop and shows it large with its routing badge and actions.
+Nothing here blocks the loop: history reads, decoding and file copies go to the pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import isValid
+
+from desktop.engine.images import check_request
+from desktop.engine.media_types import ImageRequest
+from desktop.providers.table import Task, provider_label
+from desktop.services import Services
+from desktop.ui.images.form import ImageForm
+from desktop.ui.images.gallery import GalleryModel, GalleryView, Picture, pictures_of
+from desktop.ui.images.progress import PictureProgress
+from desktop.ui.images.result_panel import ResultPanel
+from desktop.ui.tasks import TaskScope
+from desktop.ui.widgets.error_banner import ErrorBanner
+from desktop.ui.widgets.file_actions import PICTURES, copy_image, save_copy_as, suggested_name
+from desktop.ui.widgets.image_view import ImageWindow
+from desktop.ui.widgets.labels import MutedLabel, heading
+from desktop.ui.widgets.run_button import RunButton
+from desktop.ui.widgets.task_pickers import PolicyPicker, TaskModelPicker
+from desktop.ui.widgets.thumbnails import ImageLoadError, ThumbnailCache, load_scaled
+
+log = logging.getLogger(__name__)
+
+TASK = Task.TEXT_TO_IMAGE
+HISTORY_LIMIT = 500
+"""Generations read at start (each holds up to four pictures)."""
+PREVIEW_SIDE = 2048
+IMAGE_FILTER = "Pictures (*.png *.jpg *.jpeg *.webp);;All files (*)"
+
+
+class ImagesPage(QWidget):
+    """Form and pickers on the left; the chosen picture large, the gallery under it.
+
+    Signals:
+        providers_requested(str): open the Providers page ("token": focus the HF token).
+        generation_added(int): a new generation (library row id) was stored.
+    """
+
+    providers_requested = Signal(str)
+    generation_added = Signal(int)
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.scope = TaskScope("images")
+        self._last_request: ImageRequest | None = None
+        self._image: QImage | None = None
+        self._image_path: str | None = None
+        self._loaded = False
+        self.large_window: ImageWindow | None = None
+        """The last picture opened large (Qt owns it; kept for tests)."""
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self._build_left())
+        self.splitter.addWidget(self._build_right())
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([360, 820])
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.splitter)
+
+        self.policy_picker.refresh(services.settings)
+        self.form.set_model(self.model_picker.current_model())
+        self.reload()
+
+    # --- Building -------------------------------------------------------------------------
+
+    def _build_left(self) -> QWidget:
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(300)
+        holder = QWidget(scroll)
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(16, 12, 12, 12)
+        column.setSpacing(8)
+        column.addWidget(heading("Images", holder))
+        column.addWidget(MutedLabel("Model", holder))
+        self.model_picker = TaskModelPicker(self.services, TASK, holder)
+        self.model_picker.currentTextChanged.connect(self._on_model_changed)
+        column.addWidget(self.model_picker)
+        column.addWidget(MutedLabel("Provider", holder))
+        self.policy_picker = PolicyPicker(TASK, holder)
+        column.addWidget(self.policy_picker)
+        column.addSpacing(4)
+        self.form = ImageForm(holder)
+        self.form.submitted.connect(self.run)
+        column.addWidget(self.form)
+        column.addSpacing(4)
+        self.run_button = RunButton("Make image", holder)
+        self.run_button.setToolTip("Make the picture (Ctrl+Enter)")
+        self.run_button.bind(self.scope, "make")
+        self.run_button.run_requested.connect(self.run)
+        column.addWidget(self.run_button)
+        self.progress = PictureProgress(holder)
+        column.addWidget(self.progress)
+        column.addStretch(1)
+        scroll.setWidget(holder)
+        return scroll
+
+    def _build_right(self) -> QWidget:
+        right = QWidget(self)
+        column = QVBoxLayout(right)
+        column.setContentsMargins(12, 12, 16, 12)
+        column.setSpacing(8)
+        self.banner = ErrorBanner(right)
+        self.banner.action_requested.connect(self._on_action)
+        column.addWidget(self.banner)
+        split = QSplitter(Qt.Orientation.Vertical, right)
+        split.setChildrenCollapsible(False)
+        self.result = ResultPanel(split)
+        self.result.preview.activated.connect(self.open_large)
+        self.result.open_button.clicked.connect(self.open_large)
+        self.result.save_button.clicked.connect(self.save_selected)
+        self.result.copy_button.clicked.connect(self.copy_selected)
+        self.result.reuse_button.clicked.connect(self.reuse_selected)
+        self.result.new_seed_button.clicked.connect(self.new_seed)
+        self.result.other_provider_button.clicked.connect(self.other_provider)
+        split.addWidget(self.result)
+        self.thumbnails = ThumbnailCache(self.services.run_blocking, self.scope, parent=self)
+        self.model = GalleryModel(self.thumbnails, self.palette())
+        self.model.decoded = self._decoded
+        self.gallery = GalleryView(split)
+        self.gallery.setModel(self.model)
+        self.gallery.setMinimumHeight(120)
+        selection = self.gallery.selectionModel()
+        selection.selectionChanged.connect(self._on_selection_changed)
+        split.addWidget(self.gallery)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([520, 200])
+        self.vertical = split
+        column.addWidget(split, 1)
+        bottom = QHBoxLayout()
+        self.count_label = MutedLabel("", right)
+        bottom.addWidget(self.count_label)
+        bottom.addStretch(1)
+        column.addLayout(bottom)
+        return right
+
+    # --- Public API -----------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """True while pictures are being made."""
+        return self.run_button.running
+
+    def run(self) -> None:
+        """Make pictures with the settings in the form (the "Make image" button, Ctrl+Enter)."""
+        if self.busy:
+            return
+        model = self.model_picker.current_model()
+        if not model:
+            self.banner.show_error(
+                "Type or pick a model first, for example black-forest-labs/FLUX.1-schnell."
+            )
+            self.model_picker.setFocus()
+            return
+        request = self.form.request(model, self.policy_picker.current_policy())
+        problem = check_request(request)
+        if problem is not None:
+            self.banner.show_error(problem)
+            self.form.prompt.setFocus()
+            return
+        self._start(request)
+
+    def cancel(self) -> bool:
+        """Stop making pictures (Esc); False when nothing runs."""
+        return self.run_button.cancel()
+
+    def reload(self) -> None:
+        """Read the gallery again from the history (off the loop)."""
+        self.scope.spawn(self._load_history(), slot="history")
+
+    def reuse_generation(self, generation_id: int) -> None:
+        """Fill the form from a library item ("Reuse in Images")."""
+        self.scope.spawn(self._reuse_generation(generation_id), slot="reuse")
+
+    def open_large(self) -> None:
+        picture = self.result.picture
+        if picture is None or self._image is None or self._image_path != picture.path:
+            return
+        window = ImageWindow(self._image, picture.path, picture.prompt, self.window())
+        window.show()
+        self.large_window = window
+
+    def save_selected(self) -> None:
+        if self.result.picture is not None:
+            self.scope.spawn(self._save(self.result.picture), slot="save")
+
+    def copy_selected(self) -> None:
+        if self.result.picture is not None:
+            self.scope.spawn(self._copy(self.result.picture.path), slot="copy")
+
+    def reuse_selected(self) -> None:
+        """Put the chosen picture's prompt and settings (with its seed) in the form."""
+        picture = self.result.picture
+        if picture is None:
+            return
+        self._fill_form(picture, seed=picture.seed)
+        self.form.prompt.setFocus()
+
+    def new_seed(self) -> None:
+        """The same settings as the chosen picture, a new random seed, made now."""
+        picture = self.result.picture
+        if picture is None or self.busy:
+            return
+        self._fill_form(picture, seed=None)
+        self.form.set_seed(None)
+        self.run()
+
+    def other_provider(self) -> None:
+        """The same prompt and seed on the next provider that makes pictures, made now."""
+        picture = self.result.picture
+        if picture is None or self.busy:
+            return
+        others = [p for p in self.policy_picker.providers() if p != picture.provider]
+        if not others:
+            who = provider_label(picture.provider) if picture.provider else "this provider"
+            self.banner.show_error(
+                f"No provider other than {who} that makes pictures is switched on.",
+                "open_providers",
+            )
+            return
+        self._fill_form(picture, seed=picture.seed)
+        self.policy_picker.set_policy(others[0])
+        self.run()
+
+    def refresh_providers(self) -> None:
+        """The provider list changed (order, switches, custom servers)."""
+        self.policy_picker.refresh(self.services.settings)
+        self.model_picker.refresh()
+
+    def save_state(self) -> None:
+        state = self.services.state
+        state.set("images.splitter", list(self.splitter.sizes()))
+        state.set("images.vertical", list(self.vertical.sizes()))
+        state.set("images.policy", self.policy_picker.current_policy())
+
+    def restore_state(self) -> None:
+        state = self.services.state
+        for key, splitter in (("images.splitter", self.splitter),
+                              ("images.vertical", self.vertical)):
+            sizes = state.get_int_list(key)
+            if sizes and len(sizes) == 2:
+                splitter.setSizes(sizes)
+        policy = state.get_str("images.policy")
+        if policy:
+            self.policy_picker.set_policy(policy)
+
+    async def aclose(self) -> None:
+        """Cancel every task of the page (the window is closing)."""
+        await self.scope.aclose()
+
+    # --- Making pictures ------------------------------------------------------------------
+
+    def _start(self, request: ImageRequest) -> None:
+        self.model_picker.remember()
+        self.banner.clear()
+        self._last_request = request
+        task = self.scope.spawn(self._make(request), slot="make")
+        self.run_button.track(task)
+        self.result.set_busy(True)
+        task.add_done_callback(self._on_make_done)
+
+    def _on_make_done(self, _task: asyncio.Task[None]) -> None:
+        if isValid(self):
+            self.result.set_busy(False)
+
+    async def _make(self, request: ImageRequest) -> None:
+        self.progress.start(request.count)
+        try:
+            result = await self.services.images.generate(
+                request, on_attempt=self.progress.on_attempt
+            )
+        except asyncio.CancelledError:
+            if isValid(self):
+                self.banner.show_info("Stopped — nothing was made or saved.")
+            raise
+        finally:
+            if isValid(self):
+                self.progress.finish()
+        if result.record_id:
+            gen = await self.services.run_blocking(
+                self.services.history.get_generation, result.record_id
+            )
+            pictures = pictures_of(gen) if gen is not None else []
+            if pictures:
+                self.model.prepend(pictures)
+                self._select(pictures[0].key)
+                self._show_count()
+            self.generation_added.emit(result.record_id)
+        if result.error:
+            self.banner.show_error(result.error, result.error_action)
+
+    # --- Gallery --------------------------------------------------------------------------
+
+    async def _load_history(self) -> None:
+        gens = await self.services.run_blocking(
+            self.services.history.list_generations, TASK.value, HISTORY_LIMIT
+        )
+        pictures = [p for gen in gens for p in pictures_of(gen)]
+        selected = self.result.picture.key if self.result.picture else None
+        self.model.set_pictures(pictures)
+        self._loaded = True
+        self._show_count()
+        if selected is not None:
+            self._select(selected)
+        elif pictures:
+            self._select(pictures[0].key)
+
+    def _show_count(self) -> None:
+        n = self.model.rowCount()
+        self.count_label.setText(f"{n} picture{'s' if n != 1 else ''}" if n else "")
+
+    def _select(self, key: tuple[int, int]) -> None:
+        row = self.model.row_of(key)
+        if row < 0:
+            return
+        index = self.model.index(row)
+        self.gallery.setCurrentIndex(index)
+        self.gallery.scrollTo(index)
+
+    def selected_picture(self) -> Picture | None:
+        return self.result.picture
+
+    def _on_selection_changed(self, selected: QItemSelection, _old: QItemSelection) -> None:
+        indexes = selected.indexes()
+        index: QModelIndex | None = indexes[0] if indexes else None
+        picture = self.model.picture(index.row()) if index is not None else None
+        if picture is None:
+            return
+        self.result.show_picture(picture)
+        self.scope.spawn(self._show_large(picture), slot="preview")
+
+    async def _show_large(self, picture: Picture) -> None:
+        try:
+            image: QImage | None = await self.services.run_blocking(
+                load_scaled, picture.path, PREVIEW_SIDE
+            )
+        except ImageLoadError as exc:
+            log.info("Cannot show the picture: %s", exc)
+            image = None
+        if self.result.picture is not picture:
+            return  # another tile was chosen meanwhile
+        self._image, self._image_path = image, picture.path
+        self.result.set_image(image, picture.path)
+
+    def _decoded(self, path: str) -> QImage | None:
+        return self._image if path == self._image_path else None
+
+    # --- Actions --------------------------------------------------------------------------
+
+    def _fill_form(self, picture: Picture, *, seed: int | None) -> None:
+        params = dict(picture.params)
+        params.setdefault("prompt", picture.prompt)
+        self.form.apply(params, seed=seed)
+        if picture.model:
+            self.model_picker.set_current_model(picture.model)
+        policy = params.get("provider")
+        self.policy_picker.set_policy(policy if isinstance(policy, str) else "auto")
+
+    async def _reuse_generation(self, generation_id: int) -> None:
+        gen = await self.services.run_blocking(
+            self.services.history.get_generation, generation_id
+        )
+        if gen is None or gen.task != TASK.value:
+            self.banner.show_error("That picture is no longer in the library.")
+            return
+        pictures = pictures_of(gen)
+        if pictures:
+            self._select(pictures[0].key)
+            self._fill_form(pictures[0], seed=pictures[0].seed)
+        else:
+            params = dict(gen.params)
+            params.setdefault("prompt", gen.prompt)
+            self.form.apply(params)
+            if gen.model:
+                self.model_picker.set_current_model(gen.model)
+        self.form.prompt.setFocus()
+
+    async def _save(self, picture: Picture) -> None:
+        suffix = Path(picture.path).suffix or ".png"
+        extra = str(picture.seed) if picture.seed is not None else ""
+        name = suggested_name(picture.prompt, suffix, extra)
+        try:
+            saved = await save_copy_as(
+                self, self.services.run_blocking, picture.path, name, IMAGE_FILTER, PICTURES
+            )
+        except OSError as exc:
+            self.banner.show_error(f"The picture could not be saved: {exc.strerror or exc}.")
+            return
+        if saved:
+            self.banner.show_info(f"Saved as {saved}.")
+
+    async def _copy(self, path: str) -> None:
+        try:
+            await copy_image(self.services.run_blocking, path)
+        except OSError as exc:
+            self.banner.show_error(f"The picture could not be copied: {exc}.")
+            return
+        button = self.result.copy_button
+        button.setText("Copied")
+
+        def restore() -> None:
+            if isValid(button):
+                button.setText("Copy")
+
+        QTimer.singleShot(1200, restore)
+
+    def _on_action(self, action: str) -> None:
+        """The fix button of an error."""
+        if action == "retry":
+            if self._last_request is not None and not self.busy:
+                self._start(self._last_request)
+        elif action == "add_token":
+            self.providers_requested.emit("token")
+        elif action == "open_providers":
+            self.providers_requested.emit("")
+        elif action == "other_provider":
+            self.policy_picker.setFocus()
+            self.policy_picker.showPopup()
+
+    def _on_model_changed(self, model: str) -> None:
+        self.form.set_model(model.strip())
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "model"):
+            self.model.set_palette(self.palette())

@@ -1,0 +1,118 @@
+"""The chosen picture, large, with what made it and everything one can do with it.
+
+Why this is the biggest part of the tab (DESIGN §1a, "the result is the star"): the picture
+is shown as large as the panel allows; under it, the prompt and the settings in plain words,
+who made it (the routing badge with its trace), and the actions — open large, save, copy,
+reuse the settings, the same settings with a new seed, the same prompt on another provider.
+The panel only shows and asks; the page does the work.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from desktop.ui.images.gallery import Picture
+from desktop.ui.widgets.generation_text import when
+from desktop.ui.widgets.image_view import ImagePreview
+from desktop.ui.widgets.labels import ElidedLabel, MutedLabel
+from desktop.ui.widgets.routing_badge import RoutingBadge
+
+EMPTY_TEXT = "Your pictures appear here. Describe one on the left and press “Make image”."
+
+
+def _button(text: str, tip: str, parent: QWidget) -> QPushButton:
+    button = QPushButton(text, parent)
+    button.setToolTip(tip)
+    return button
+
+
+class ResultPanel(QWidget):
+    """Preview, prompt, caption, badge, actions.
+
+    Attributes:
+        open_button, save_button, copy_button, reuse_button, new_seed_button,
+        other_provider_button: the actions (the page connects them).
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._picture: Picture | None = None
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        self.preview = ImagePreview(self)
+        self.preview.set_text(EMPTY_TEXT)
+        column.addWidget(self.preview, 1)
+        self.prompt = ElidedLabel("", self)
+        self.prompt.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        column.addWidget(self.prompt)
+        self.caption = MutedLabel("", self)
+        column.addWidget(self.caption)
+        self.badge = RoutingBadge(self)
+        column.addWidget(self.badge)
+
+        actions = QHBoxLayout()
+        actions.setSpacing(6)
+        self.open_button = _button("Open large", "Show the picture in its own window", self)
+        self.save_button = _button("Save as…", "Save a copy of the picture", self)
+        self.copy_button = _button("Copy", "Copy the picture to paste it elsewhere", self)
+        self.reuse_button = _button(
+            "Reuse settings", "Put this picture's prompt and settings in the form", self
+        )
+        self.new_seed_button = _button(
+            "New seed", "Make it again with the same settings and a new random seed", self
+        )
+        self.other_provider_button = _button(
+            "Other provider", "Make the same prompt on another provider", self
+        )
+        for button in (self.open_button, self.save_button, self.copy_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        for button in (self.reuse_button, self.new_seed_button, self.other_provider_button):
+            actions.addWidget(button)
+        column.addLayout(actions)
+        self.show_picture(None)
+
+    # --- Public API -----------------------------------------------------------------------
+
+    @property
+    def picture(self) -> Picture | None:
+        return self._picture
+
+    def show_picture(self, picture: Picture | None) -> None:
+        """Show what made ``picture``; its pixels follow with :meth:`set_image`."""
+        self._picture = picture
+        has = picture is not None
+        for button in self.buttons():
+            button.setEnabled(has)
+        if picture is None:
+            self.preview.set_text(EMPTY_TEXT)
+            self.prompt.set_full_text("")
+            self.caption.setText("")
+            self.badge.clear()
+            return
+        self.preview.set_text("Loading…")
+        self.prompt.set_full_text(picture.prompt)
+        self.caption.setText(f"{picture.caption()} · {when(picture.created_at)}")
+        providers = [picture.provider] if picture.provider else None
+        self.badge.set_trace(picture.trace, duration_ms=picture.duration_ms, providers=providers)
+
+    def set_image(self, image: QImage | None, path: str) -> None:
+        if image is None:
+            self.preview.set_text("This picture's file is missing or damaged.")
+            for button in (self.open_button, self.save_button, self.copy_button):
+                button.setEnabled(False)
+            return
+        self.preview.set_image(image, path)
+
+    def set_busy(self, busy: bool) -> None:
+        """While pictures are being made, the actions that would make more wait."""
+        has = self._picture is not None
+        for button in (self.new_seed_button, self.other_provider_button):
+            button.setEnabled(has and not busy)
+
+    def buttons(self) -> list[QPushButton]:
+        return [self.open_button, self.save_button, self.copy_button, self.reuse_button,
+                self.new_seed_button, self.other_provider_button]

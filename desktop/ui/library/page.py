@@ -1,0 +1,411 @@
+"""The Library: everything ever made, in one list, searchable and usable offline.
+
+Why one list across kinds (desktop-apps.md §3, "one searchable library across tabs"): people
+remember *what* they made ("the lighthouse"), not which tab made it. The list reads the
+history (off the loop) — pictures with thumbnails, videos, transcripts with their first
+words, embeddings with their number of texts — filtered by kind and by a search box that asks
+the history's full-text index (debounced, newest search wins). Choosing an item shows it in
+full with its actions; "Reuse in Images" and friends are signals the main window turns into a
+jump to the tab that made it. Deleting asks first (a non-modal dialog) and removes only the
+library row: media files are content-addressed and may be shared with other rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.providers.table import Task
+from desktop.services import Services
+from desktop.store.history import StoredGeneration, make_preview
+from desktop.ui.library.details import DetailsPanel, TextWindow, main_file, readable_text
+from desktop.ui.tasks import TaskScope, run_dialog
+from desktop.ui.widgets.error_banner import ErrorBanner
+from desktop.ui.widgets.file_actions import (
+    DOCUMENTS,
+    MOVIES,
+    PICTURES,
+    ask_save_path,
+    reveal_file,
+    save_copy_as,
+    suggested_name,
+)
+from desktop.ui.widgets.generation_list import GenerationListModel, GenerationListView
+from desktop.ui.widgets.generation_text import kind_label, title
+from desktop.ui.widgets.image_view import ImageWindow
+from desktop.ui.widgets.labels import MutedLabel, heading
+from desktop.ui.widgets.thumbnails import ImageLoadError, ThumbnailCache, load_scaled
+
+log = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 2000
+SEARCH_LIMIT = 200
+SEARCH_DELAY_MS = 250
+PREVIEW_SIDE = 2048
+
+KINDS: tuple[tuple[str | None, str], ...] = (
+    (None, "Everything"),
+    (Task.TEXT_TO_IMAGE.value, "Pictures"),
+    (Task.TEXT_TO_VIDEO.value, "Videos"),
+    (Task.SPEECH_TO_TEXT.value, "Transcripts"),
+    (Task.EMBEDDINGS.value, "Embeddings"),
+)
+
+EMPTY_LIBRARY = ("Nothing made yet. Pictures, videos, transcripts and embeddings you make "
+                 "appear here, and stay here offline.")
+
+
+def _write_text(path: str, text: str) -> None:
+    Path(path).write_text(text, encoding="utf-8")
+
+
+class LibraryPage(QWidget):
+    """Search and kind filter on top; the list on the left, the chosen item on the right.
+
+    Signals:
+        reuse_requested(str, int): reuse generation ``id`` in the tab of task ``task``
+            (``Task`` value: "text-to-image" → Images, …).
+        generation_deleted(int): a row was deleted (tabs listing it may reload).
+    """
+
+    reuse_requested = Signal(str, int)
+    generation_deleted = Signal(int)
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.scope = TaskScope("library")
+        self._all: list[StoredGeneration] = []
+        self._hits: list[int] | None = None
+        self._stale = False
+        self._image_path: str | None = None
+        self._image: QImage | None = None
+        self.opened: QWidget | None = None
+        """The last window opened for an item (kept for tests; Qt owns it)."""
+        self.confirm_box: QMessageBox | None = None
+        """The delete confirmation while it is open."""
+
+        column = QVBoxLayout(self)
+        column.setContentsMargins(16, 12, 16, 12)
+        column.setSpacing(8)
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(heading("Library", self))
+        top.addSpacing(12)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search prompts and transcripts")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search the library")
+        self.search.textChanged.connect(self._on_search_changed)
+        top.addWidget(self.search, 1)
+        self.kind = QComboBox(self)
+        for task, label in KINDS:
+            self.kind.addItem(label, task)
+        self.kind.setToolTip("Show one kind only")
+        self.kind.currentIndexChanged.connect(self._apply_filter)
+        top.addWidget(self.kind)
+        self.count_label = MutedLabel("", self)
+        top.addWidget(self.count_label)
+        column.addLayout(top)
+        self.banner = ErrorBanner(self)
+        column.addWidget(self.banner)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setChildrenCollapsible(False)
+        self.thumbnails = ThumbnailCache(self.services.run_blocking, self.scope, size=88,
+                                         parent=self)
+        self.model = GenerationListModel(self.palette(), self.thumbnails)
+        self.view = GenerationListView(self.splitter)
+        self.view.setModel(self.model)
+        self.view.setAccessibleName("Library items")
+        self.view.setMinimumWidth(260)
+        self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.view.activated.connect(lambda _index: self.open_selected())
+        self.details = DetailsPanel(self.splitter)
+        self.details.open_button.clicked.connect(self.open_selected)
+        self.details.image.activated.connect(self.open_selected)
+        self.details.reveal_button.clicked.connect(self.reveal_selected)
+        self.details.save_button.clicked.connect(self.save_selected)
+        self.details.reuse_button.clicked.connect(self.reuse_selected)
+        self.details.delete_button.clicked.connect(self.delete_selected)
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([420, 700])
+        column.addWidget(self.splitter, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._start_search)
+        self.reload()
+
+    # --- Public API -----------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read everything again from the history (off the loop), keeping the selection."""
+        self._stale = False
+        self.scope.spawn(self._load(), slot="load")
+
+    def mark_stale(self, _generation_id: int = 0) -> None:
+        """Something was made or changed elsewhere: reload now if shown, else when shown."""
+        if self.isVisible():
+            self.reload()
+        else:
+            self._stale = True
+
+    def shown_generations(self) -> list[StoredGeneration]:
+        return self.model.generations()
+
+    def select_generation(self, generation_id: int) -> bool:
+        row = self.model.row_of(generation_id)
+        if row < 0:
+            return False
+        index = self.model.index(row)
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index)
+        return True
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def open_selected(self) -> None:
+        """Open the chosen item: a picture large, a video playing, texts in a window."""
+        gen = self.details.generation
+        if gen is None or gen.status != "complete":
+            return
+        if gen.task == Task.TEXT_TO_IMAGE.value:
+            path = main_file(gen)
+            if path and self._image is not None and self._image_path == path:
+                window = ImageWindow(self._image, path, gen.prompt, self.window())
+                window.show()
+                self.opened = window
+        elif gen.task == Task.TEXT_TO_VIDEO.value:
+            if self.details.player.path:
+                self.details.player.toggle()
+        elif readable_text(gen):
+            text_window = TextWindow(title(gen), readable_text(gen), self.window())
+            text_window.show()
+            self.opened = text_window
+
+    def reveal_selected(self) -> None:
+        gen = self.details.generation
+        path = main_file(gen) if gen is not None else None
+        if path and not reveal_file(path):
+            self.banner.show_error("The folder could not be opened on this system.")
+
+    def save_selected(self) -> None:
+        gen = self.details.generation
+        if gen is not None:
+            self.scope.spawn(self._save(gen), slot="save")
+
+    def reuse_selected(self) -> None:
+        gen = self.details.generation
+        if gen is not None:
+            self.reuse_requested.emit(gen.task, gen.id)
+
+    def delete_selected(self) -> None:
+        gen = self.details.generation
+        if gen is not None:
+            self.scope.spawn(self._delete(gen), slot="delete")
+
+    def save_state(self) -> None:
+        self.services.state.set("library.splitter", list(self.splitter.sizes()))
+
+    def restore_state(self) -> None:
+        sizes = self.services.state.get_int_list("library.splitter")
+        if sizes and len(sizes) == 2:
+            self.splitter.setSizes(sizes)
+
+    async def aclose(self) -> None:
+        """Cancel every task of the page and release the player (the window is closing)."""
+        self._search_timer.stop()
+        await self.scope.aclose()
+        self.details.player.release()
+
+    # --- Loading and filtering ------------------------------------------------------------
+
+    async def _load(self) -> None:
+        self._all = await self.services.run_blocking(
+            self.services.history.list_generations, None, HISTORY_LIMIT
+        )
+        if self.search.text().strip():
+            await self._search(self.search.text())
+        else:
+            self._apply_filter()
+
+    def _on_search_changed(self, text: str) -> None:
+        if not text.strip():
+            self._search_timer.stop()
+            self.scope.cancel("search")
+            self._hits = None
+            self._apply_filter()
+            return
+        self._search_timer.start()
+
+    def _start_search(self) -> None:
+        self.scope.spawn(self._search(self.search.text()), slot="search")
+
+    async def _search(self, text: str) -> None:
+        """Ask the full-text index (off the loop); items older than the list are fetched."""
+        history = self.services.history
+        hits = await self.services.run_blocking(
+            lambda: history.search_generations(text, SEARCH_LIMIT)
+        )
+        ids = [h.generation_id for h in hits if h.generation_id is not None]
+        known = {g.id for g in self._all}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            extra = await self.services.run_blocking(
+                lambda: [g for i in missing if (g := history.get_generation(i)) is not None]
+            )
+            self._all += extra
+        self._hits = ids
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        kind = self.kind.currentData()
+        if self._hits is not None:
+            by_id = {g.id: g for g in self._all}
+            shown = [by_id[i] for i in self._hits if i in by_id]
+        else:
+            shown = list(self._all)
+        if kind:
+            shown = [g for g in shown if g.task == kind]
+        current = self.details.generation
+        self.model.set_generations(shown)
+        self._show_count(len(shown))
+        if current is not None and self.select_generation(current.id):
+            return
+        if shown:
+            self.select_generation(shown[0].id)
+        else:
+            self._show(None)
+
+    def _show_count(self, shown: int) -> None:
+        if not self._all:
+            self.count_label.setText("")
+            self.details.note.setText(EMPTY_LIBRARY)
+            return
+        if self._hits is not None:
+            self.count_label.setText(f"{shown} found" if shown else "Nothing found")
+        else:
+            self.count_label.setText(f"{shown} item{'s' if shown != 1 else ''}")
+
+    # --- Selection ------------------------------------------------------------------------
+
+    def _on_selection_changed(self, selected: QItemSelection, _old: QItemSelection) -> None:
+        indexes = selected.indexes()
+        index: QModelIndex | None = indexes[0] if indexes else None
+        if index is not None:
+            self._show(self.model.generation(index.row()))
+
+    def _show(self, gen: StoredGeneration | None) -> None:
+        self.details.show_generation(gen)
+        if gen is None and not self._all:
+            self.details.note.setText(EMPTY_LIBRARY)
+        path = main_file(gen) if gen is not None else None
+        if gen is not None and gen.task == Task.TEXT_TO_IMAGE.value and path:
+            if path == self._image_path and self._image is not None:
+                self.details.set_image(self._image, path)
+            else:
+                self.scope.spawn(self._load_image(path), slot="preview")
+
+    async def _load_image(self, path: str) -> None:
+        try:
+            image = await self.services.run_blocking(load_scaled, path, PREVIEW_SIDE)
+        except ImageLoadError as exc:
+            log.info("Cannot show the picture: %s", exc)
+            image = None
+        self._image_path, self._image = path, image
+        self.details.set_image(image, path)
+
+    # --- Actions --------------------------------------------------------------------------
+
+    async def _save(self, gen: StoredGeneration) -> None:
+        path = main_file(gen)
+        try:
+            if gen.task == Task.SPEECH_TO_TEXT.value and gen.text:
+                name = suggested_name(Path(gen.prompt).stem or "transcript", ".txt")
+                target = await ask_save_path(self, name, "Text (*.txt);;All files (*)",
+                                             DOCUMENTS)
+                if target is not None:
+                    await self.services.run_blocking(_write_text, target, gen.text)
+            elif path is not None:
+                location = {Task.TEXT_TO_IMAGE.value: PICTURES,
+                            Task.TEXT_TO_VIDEO.value: MOVIES}.get(gen.task, DOCUMENTS)
+                name = suggested_name(title(gen), Path(path).suffix)
+                target = await save_copy_as(self, self.services.run_blocking, path, name,
+                                            "All files (*)", location)
+            else:
+                return
+        except OSError as exc:
+            self.banner.show_error(f"It could not be saved: {exc.strerror or exc}.")
+            return
+        if target:
+            self.banner.show_info(f"Saved as {target}.")
+
+    async def _delete(self, gen: StoredGeneration) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Delete from the library",
+            f"Delete “{make_preview(title(gen), 60)}” from the library?",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setInformativeText(f"The {kind_label(gen.task).lower()} disappears from the "
+                               "library and its tab. This cannot be undone.")
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.confirm_box = box
+        try:
+            await run_dialog(box)
+            confirmed = box.clickedButton() is delete
+        finally:
+            self.confirm_box = None
+            box.deleteLater()
+        if not confirmed:
+            return
+        removed = await self.services.run_blocking(
+            self.services.history.delete_generation, gen.id
+        )
+        if not removed:
+            self.banner.show_info("It was already gone.")
+        row = self.model.row_of(gen.id)
+        self._all = [g for g in self._all if g.id != gen.id]
+        if self._hits is not None:
+            self._hits = [i for i in self._hits if i != gen.id]
+        self.model.remove(gen.id)
+        self._show_count(self.model.rowCount())
+        following = self.model.generation(min(row, self.model.rowCount() - 1))
+        if following is not None:
+            self.select_generation(following.id)
+        else:
+            self._show(None)
+        self.generation_deleted.emit(gen.id)
+
+    # --- Qt -------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "model"):
+            self.model.set_palette(self.palette())

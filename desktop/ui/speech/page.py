@@ -1,0 +1,513 @@
+"""The Speech tab: an audio file (opened, dropped or recorded) in, an editable transcript out.
+
+This page turns clicks into one transcription at a time, in its :class:`TaskScope` slot
+``"transcribe"``; the Transcribe button becomes Cancel while it runs (and the elapsed time
+counts up beside it), and closing the window cancels whatever still runs. Reading files,
+the library and writing exports happen in the thread pool, never on the loop. The
+transcript is the star: one editable line per timed segment, its start time in the margin,
+copied or exported as TXT, SRT or VTT with the person's corrections, which are also saved to
+the library so the fixed version is there after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent, QGuiApplication, QShowEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.engine.media_types import COMPLETE, MediaResult, TranscribeRequest, TranscriptChunk
+from desktop.engine.trace import AttemptRecord, Trace
+from desktop.providers.table import Task
+from desktop.services import Services
+from desktop.store.history import StoredGeneration
+from desktop.ui.file_dialogs import ask_open_path, write_file
+from desktop.ui.past_runs import PastRunsList
+from desktop.ui.speech.audio_files import (
+    OPEN_FILTER,
+    describe_audio,
+    file_summary,
+    is_supported,
+    unsupported_message,
+)
+from desktop.ui.speech.exports import EXPORT_KINDS, KINDS, render, suggested_name
+from desktop.ui.speech.source_panel import SourcePanel
+from desktop.ui.speech.transcript_view import TranscriptEditor
+from desktop.ui.tasks import TaskScope
+from desktop.ui.widgets.error_banner import ErrorBanner
+from desktop.ui.widgets.file_actions import DOCUMENTS, ask_save_path
+from desktop.ui.widgets.labels import MutedLabel, heading
+from desktop.ui.widgets.routing_badge import RoutingBadge
+from desktop.ui.widgets.routing_words import clock, live_text
+from desktop.ui.widgets.run_button import RunButton
+from desktop.ui.widgets.task_pickers import PolicyPicker, TaskModelPicker
+
+SPEECH = Task.SPEECH_TO_TEXT
+HISTORY_LIMIT = 50
+SAVE_EDITS_MS = 1000
+"""Quiet time after the last keystroke before corrections are written to the library."""
+
+
+class SpeechPage(QWidget):
+    """Audio in, transcript out.
+
+    Signals:
+        providers_requested(str): open the Providers page ("token" focuses the HF token).
+
+    Attributes:
+        source, run_button, badge, banner, editor, history_list, copy_button,
+        export_buttons: the parts, public for tests and the main window.
+    """
+
+    providers_requested = Signal(str)
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.scope = TaskScope("speech")
+        self._audio: Path | None = None
+        self._audio_name: str | None = None
+        self._duration_s: float | None = None
+        self._record_id: int | None = None
+        self._params: dict[str, Any] = {}
+        self._started_at: float | None = None
+        self._devices_checked = False
+        self.setAcceptDrops(True)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 10, 16, 12)
+        outer.setSpacing(8)
+        bar = QHBoxLayout()
+        bar.setSpacing(8)
+        bar.addWidget(heading("Speech to text", self))
+        bar.addStretch(1)
+        bar.addWidget(MutedLabel("Model", self))
+        self.model_picker = TaskModelPicker(services, SPEECH, self)
+        bar.addWidget(self.model_picker, 2)
+        bar.addWidget(MutedLabel("Provider", self))
+        self.policy_picker = PolicyPicker(SPEECH, self)
+        self.policy_picker.refresh(services.settings)
+        bar.addWidget(self.policy_picker)
+        outer.addLayout(bar)
+
+        self.source = SourcePanel(self._recordings_folder, self)
+        self.source.open_requested.connect(self.choose_file)
+        self.source.recorded.connect(self._on_recorded)
+        self.source.failed.connect(self.banner_error)
+        self.source.recording_changed.connect(self._on_recording_changed)
+        outer.addWidget(self.source)
+
+        run_row = QHBoxLayout()
+        run_row.setSpacing(12)
+        self.run_button = RunButton("Transcribe", self)
+        self.run_button.setMaximumWidth(220)
+        self.run_button.bind(self.scope, "transcribe")
+        self.run_button.run_requested.connect(self.transcribe)
+        self.run_button.setEnabled(False)
+        self.run_button.setToolTip("Open, drop or record audio first")
+        top = Qt.AlignmentFlag.AlignTop
+        run_row.addWidget(self.run_button, 0, top)
+        self.elapsed = MutedLabel("", self)
+        self.elapsed.setMinimumHeight(self.run_button.minimumHeight())
+        run_row.addWidget(self.elapsed, 0, top)
+        self.badge = RoutingBadge(self)
+        run_row.addWidget(self.badge, 1, top)
+        outer.addLayout(run_row)
+
+        self.banner = ErrorBanner(self)
+        self.banner.action_requested.connect(self._on_action)
+        outer.addWidget(self.banner)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setChildrenCollapsible(False)
+        left = QWidget(self.splitter)
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(0, 0, 0, 0)
+        left_column.setSpacing(6)
+        left_column.addWidget(MutedLabel("Earlier transcripts", left))
+        self.history_list = PastRunsList(left)
+        self.history_list.chosen.connect(self.open_record)
+        left_column.addWidget(self.history_list, 1)
+        right = QWidget(self.splitter)
+        right_column = QVBoxLayout(right)
+        right_column.setContentsMargins(0, 0, 0, 0)
+        right_column.setSpacing(6)
+        self.editor = TranscriptEditor(right)
+        self.editor.edited.connect(self._on_edited)
+        right_column.addWidget(self.editor, 1)
+        actions = QHBoxLayout()
+        actions.setSpacing(6)
+        self.copy_button = QPushButton("Copy", right)
+        self.copy_button.setToolTip("Copy the transcript, with your corrections")
+        self.copy_button.clicked.connect(self.copy_transcript)
+        actions.addWidget(self.copy_button)
+        self.export_buttons: dict[str, QPushButton] = {}
+        for kind in EXPORT_KINDS:
+            button = QPushButton(f"Export {kind.label}", right)
+            button.setToolTip(kind.tooltip)
+            button.clicked.connect(lambda _=False, key=kind.key: self.export(key))
+            actions.addWidget(button)
+            self.export_buttons[kind.key] = button
+        self.timing_note = MutedLabel("", right)
+        actions.addWidget(self.timing_note, 1)
+        right_column.addLayout(actions)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 800])
+        outer.addWidget(self.splitter, 1)
+
+        self._elapsed_timer = QTimer(self)
+        self._elapsed_timer.setInterval(200)
+        self._elapsed_timer.timeout.connect(self._on_elapsed_tick)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(SAVE_EDITS_MS)
+        self._save_timer.timeout.connect(self._on_save_timer)
+        self._update_actions()
+        self.reload_history()
+
+    # --- Public API -----------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """True while a transcription runs."""
+        return self.run_button.running
+
+    @property
+    def audio_path(self) -> Path | None:
+        return self._audio
+
+    @property
+    def record_id(self) -> int | None:
+        """The library row of the transcript shown, if any."""
+        return self._record_id
+
+    def refresh_devices(self) -> None:
+        """Check for a microphone now (done when the tab is first shown)."""
+        self._devices_checked = True
+        self.source.refresh_devices()
+
+    def refresh_providers(self) -> None:
+        """The provider list or the custom servers changed."""
+        self.policy_picker.refresh(self.services.settings)
+        self.model_picker.refresh()
+
+    def choose_file(self) -> None:
+        self.scope.spawn(self._choose_file(), slot="pick")
+
+    def open_audio(self, path: str | Path) -> None:
+        """Use ``path`` as the audio to transcribe (one sentence when it cannot be)."""
+        path = Path(path)
+        if not is_supported(path):
+            self.banner_error(unsupported_message(path))
+            return
+        self.scope.spawn(self._load_audio(path), slot="load")
+
+    def transcribe(self) -> None:
+        """Send the current audio to the chosen model and provider."""
+        if self._audio is None or self.busy or self.source.recording:
+            return
+        model = self.model_picker.current_model()
+        if not model:
+            self.banner_error("Choose a speech model first, for example openai/whisper-large-v3.")
+            return
+        request = TranscribeRequest(
+            model=model, audio_path=str(self._audio), provider=self.policy_picker.current_policy()
+        )
+        task = self.scope.spawn(self._transcribe(request), slot="transcribe")
+        self.run_button.track(task)  # first: the button is idle again when the next runs
+        task.add_done_callback(lambda _task: self._update_actions())
+
+    def cancel(self) -> bool:
+        """Stop the running transcription (Esc); False when none runs."""
+        return self.run_button.cancel()
+
+    def copy_transcript(self) -> None:
+        text = self.editor.plain_text()
+        if not text:
+            return
+        QGuiApplication.clipboard().setText(text)
+        self.copy_button.setText("Copied ✓")
+        QTimer.singleShot(1500, self.copy_button, lambda: self.copy_button.setText("Copy"))
+
+    def export(self, key: str) -> None:
+        """Ask where, then write the transcript as ``key`` ("txt", "srt" or "vtt")."""
+        self.scope.spawn(self._export(key), slot="export")
+
+    def open_record(self, record_id: int) -> None:
+        """Show an earlier transcript from the library."""
+        self.scope.spawn(self._open_record(record_id), slot="open-record")
+
+    def reload_history(self) -> None:
+        self.scope.spawn(self._reload_history(), slot="history")
+
+    def banner_error(self, text: str) -> None:
+        self.banner.show_error(text)
+
+    def save_state(self) -> None:
+        state = self.services.state
+        state.set("speech.splitter", list(self.splitter.sizes()))
+        state.set("speech.policy", self.policy_picker.current_policy())
+
+    def restore_state(self) -> None:
+        state = self.services.state
+        sizes = state.get_int_list("speech.splitter")
+        if sizes and len(sizes) == 2:
+            self.splitter.setSizes(sizes)
+        policy = state.get_str("speech.policy")
+        if policy:
+            self.policy_picker.set_policy(policy)
+
+    async def aclose(self) -> None:
+        """Stop recording, write pending corrections, cancel every task."""
+        self.source.cancel_recording()
+        self._elapsed_timer.stop()
+        if self._save_timer.isActive():
+            self._save_timer.stop()
+            with contextlib.suppress(Exception):  # closing must not fail on a full disk
+                await self._save_edits()
+        await self.scope.aclose()
+
+    # --- Work -----------------------------------------------------------------------------
+
+    async def _choose_file(self) -> None:
+        path = await ask_open_path(
+            self, title="Open audio file", filters=OPEN_FILTER, purpose="speech-audio"
+        )
+        if path is not None:
+            self.open_audio(path)
+
+    async def _load_audio(self, path: Path) -> None:
+        try:
+            size, duration = await self.services.run_blocking(describe_audio, path)
+        except OSError as exc:
+            self.banner_error(f"Could not open {path.name}: {exc.strerror or exc}.")
+            return
+        self.banner.clear()
+        self._audio, self._audio_name, self._duration_s = path, path.name, duration
+        self._record_id = None
+        self._params = {}
+        self.editor.clear_transcript()
+        self.badge.clear()
+        self.history_list.clearSelection()
+        self.source.set_file(file_summary(path.name, size, duration))
+        self._update_actions()
+        self.run_button.setFocus()
+
+    async def _transcribe(self, request: TranscribeRequest) -> None:
+        self.banner.clear()
+        self.badge.set_live("Sending the audio…")
+        self._started_at = time.monotonic()
+        self._on_elapsed_tick()
+        self.elapsed.show()
+        self._elapsed_timer.start()
+        self._update_actions()
+        try:
+            result = await self.services.speech.transcribe(request, on_attempt=self._on_attempt)
+        except asyncio.CancelledError:
+            self.badge.clear()
+            self.banner.show_info("Stopped — nothing was transcribed.")
+            raise
+        finally:
+            self._elapsed_timer.stop()
+            self.elapsed.hide()
+            self._started_at = None
+        self._show_result(result)
+        if result.status == COMPLETE:
+            self.model_picker.remember()
+        self.reload_history()
+
+    def _show_result(self, result: MediaResult) -> None:
+        self.badge.set_trace(result.trace, duration_ms=result.duration_ms)
+        if result.status != COMPLETE:
+            self.banner.show_error(result.error or "The transcription failed.",
+                                   result.error_action)
+            return
+        self._record_id = result.record_id
+        self._params = dict(result.params)
+        if result.files and result.files[0].duration_s:
+            self._duration_s = result.files[0].duration_s
+        self.editor.set_transcript(result.text, result.chunks)
+        self._update_actions()
+
+    def _on_attempt(self, record: AttemptRecord) -> None:
+        self.badge.set_live(live_text(record))
+
+    async def _export(self, key: str) -> None:
+        kind = KINDS[key]
+        text = self.editor.plain_text()
+        if not text:
+            self.banner_error("There is no transcript to export yet.")
+            return
+        content = render(key, text, self.editor.cues(), self._duration_s)
+        chosen = await ask_save_path(
+            self, suggested_name(self._audio_name, kind.suffix), kind.name_filter, DOCUMENTS
+        )
+        if chosen is None:
+            return
+        target = Path(chosen)
+        problem = await write_file(self.services, target, content)
+        if problem is not None:
+            self.banner_error(problem)
+        else:
+            self.banner.show_info(f"Saved {target.name}.")
+
+    async def _reload_history(self) -> None:
+        rows = await self.services.run_blocking(
+            lambda: self.services.history.list_generations(
+                SPEECH.value, HISTORY_LIMIT, status=COMPLETE
+            )
+        )
+        self.history_list.set_runs(rows)
+        if self._record_id is not None:
+            self.history_list.select_id(self._record_id)
+
+    async def _open_record(self, record_id: int) -> None:
+        await self._flush_edits()
+        row = await self.services.run_blocking(self.services.history.get_generation, record_id)
+        if row is None:
+            self.banner_error("That transcript is no longer in the library.")
+            self.reload_history()
+            return
+        self._show_record(row)
+
+    def _show_record(self, row: StoredGeneration) -> None:
+        self.banner.clear()
+        chunks = [
+            TranscriptChunk(c.get("start"), c.get("end"), str(c.get("text", "")))
+            for c in row.params.get("chunks", []) if isinstance(c, dict)
+        ]
+        audio = next((f for f in row.files if f.get("path")), None)
+        self._record_id = row.id
+        self._params = dict(row.params)
+        self._audio_name = row.prompt or None
+        self._audio = Path(audio["path"]) if audio is not None else None
+        duration = row.params.get("duration_s") or (audio or {}).get("duration_s")
+        self._duration_s = float(duration) if duration else None
+        self.editor.set_transcript(row.text, chunks)
+        self.source.set_file(file_summary(row.prompt or "Audio", None, self._duration_s)
+                             + " · from the library")
+        trace = Trace.from_dict(row.trace) if row.trace else None
+        self.badge.set_trace(trace, duration_ms=row.duration_ms,
+                             providers=[row.provider] if row.provider else None)
+        self.history_list.select_id(row.id)
+        self._update_actions()
+
+    # --- Corrections ----------------------------------------------------------------------
+
+    def _on_edited(self) -> None:
+        self._update_actions()
+        if self._record_id is not None:
+            self._save_timer.start()
+
+    def _on_save_timer(self) -> None:
+        self.scope.spawn(self._save_edits(), slot="save-edits")
+
+    async def _flush_edits(self) -> None:
+        if self._save_timer.isActive():
+            self._save_timer.stop()
+            await self._save_edits()
+
+    async def _save_edits(self) -> None:
+        """Write the corrected text (and the segment texts) to the library row."""
+        record_id = self._record_id
+        if record_id is None:
+            return
+        params = dict(self._params)
+        if self.editor.has_timestamps:
+            params["chunks"] = [asdict(c) for c in self.editor.cues()]
+        self._params = params
+        await self.services.run_blocking(
+            lambda: self.services.history.update_generation(
+                record_id, text=self.editor.plain_text(), params=params
+            )
+        )
+
+    # --- Internals ------------------------------------------------------------------------
+
+    def _recordings_folder(self) -> Path:
+        return self.services.paths.data_dir / "recordings"
+
+    def _on_recorded(self, path: str) -> None:
+        self.open_audio(path)
+
+    def _on_recording_changed(self, recording: bool) -> None:
+        if recording:
+            self.banner.clear()
+        self._update_actions()
+
+    def _on_elapsed_tick(self) -> None:
+        if self._started_at is not None:
+            self.elapsed.setText(f"Transcribing… {clock(time.monotonic() - self._started_at)}")
+
+    def _update_actions(self) -> None:
+        busy = self.busy
+        recording = self.source.recording
+        can_run = self._audio is not None and not recording
+        self.run_button.setEnabled(busy or can_run)
+        self.run_button.setToolTip("" if can_run or busy else "Open, drop or record audio first")
+        self.source.set_open_enabled(not busy)
+        has_text = bool(self.editor.plain_text())
+        self.copy_button.setEnabled(has_text)
+        for button in self.export_buttons.values():
+            button.setEnabled(has_text)
+        if not has_text:
+            self.timing_note.setText("")
+        elif self.editor.has_timestamps:
+            self.timing_note.setText("Subtitles keep each line's time.")
+        else:
+            self.timing_note.setText("No timestamps from this provider: subtitle times are "
+                                     "spread over the audio.")
+
+    def _on_action(self, action: str) -> None:
+        if action == "retry":
+            self.transcribe()
+        elif action == "add_token":
+            self.providers_requested.emit("token")
+        elif action == "open_providers":
+            self.providers_requested.emit("")
+        elif action == "other_provider":
+            self.policy_picker.setFocus()
+            self.policy_picker.showPopup()
+
+    # --- Qt -------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._devices_checked:
+            self.refresh_devices()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasUrls() and any(u.isLocalFile() for u in mime.urls()) and not self.busy:
+            event.acceptProposedAction()
+            self.source.set_drag_active(True)
+        else:
+            event.ignore()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.source.set_drag_active(False)
+        super().dragLeaveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.source.set_drag_active(False)
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_audio(paths[0])

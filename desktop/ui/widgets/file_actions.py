@@ -1,0 +1,113 @@
+"""What a person does with a made file: save a copy, copy it, drag it out, show its folder.
+
+Why here: the Images, Video, Speech tabs and the Library all offer the same actions, and each
+has a trap: a file dialog's ``exec()`` inside a coroutine breaks qasync (style.md §2.5), so the
+dialog is opened with ``open()`` and awaited; copying a 50 MB video or decoding a picture for
+the clipboard blocks the loop, so both run in the thread pool; other apps accept a drop either
+as a file URL or as image data, so both are offered.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QMimeData, QStandardPaths, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from desktop.ui.tasks import run_dialog
+
+RunBlocking = Callable[..., Awaitable[Any]]
+
+_last_folder: dict[str, str] = {}
+"""Folder last saved into, per kind of file, for this session."""
+
+PICTURES = QStandardPaths.StandardLocation.PicturesLocation
+MOVIES = QStandardPaths.StandardLocation.MoviesLocation
+DOCUMENTS = QStandardPaths.StandardLocation.DocumentsLocation
+
+
+def suggested_name(prompt: str, suffix: str, extra: str = "", *, limit: int = 48) -> str:
+    """A file name from the first words of the prompt: ``a-lighthouse-at-dusk-7.png``."""
+    words = re.sub(r"[^\w\s-]", "", prompt.lower(), flags=re.UNICODE).split()
+    stem = ""
+    for word in words:
+        candidate = f"{stem}-{word}" if stem else word
+        if len(candidate) > limit:
+            break
+        stem = candidate
+    stem = stem or "switchboard"
+    if extra:
+        stem += f"-{extra}"
+    return stem + (suffix if suffix.startswith(".") or not suffix else "." + suffix)
+
+
+def file_mime_data(path: str, image: QImage | None = None) -> QMimeData:
+    """A drag or clipboard payload: the file's URL, plus the picture itself when given."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(path)])
+    if image is not None and not image.isNull():
+        mime.setImageData(image)
+    return mime
+
+
+async def ask_save_path(
+    parent: QWidget, name: str, name_filter: str, location: QStandardPaths.StandardLocation
+) -> str | None:
+    """A non-blocking "Save as" dialog; the chosen path, or None when cancelled."""
+    key = location.name
+    folder = _last_folder.get(key) or QStandardPaths.writableLocation(location) or str(Path.home())
+    dialog = QFileDialog(parent, "Save as", str(Path(folder) / name), name_filter)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+    suffix = Path(name).suffix.lstrip(".")
+    if suffix:
+        dialog.setDefaultSuffix(suffix)
+    try:
+        accepted = await run_dialog(dialog) == QFileDialog.DialogCode.Accepted
+        chosen = dialog.selectedFiles()
+    finally:
+        dialog.deleteLater()
+    if not accepted or not chosen:
+        return None
+    _last_folder[key] = str(Path(chosen[0]).parent)
+    return chosen[0]
+
+
+async def save_copy_as(
+    parent: QWidget,
+    run_blocking: RunBlocking,
+    source: str,
+    name: str,
+    name_filter: str,
+    location: QStandardPaths.StandardLocation = PICTURES,
+) -> str | None:
+    """Ask where, then copy ``source`` there off the loop; the new path, or None if the
+    person cancelled. Raises ``OSError`` when the copy fails (the caller says so)."""
+    target = await ask_save_path(parent, name, name_filter, location)
+    if target is None:
+        return None
+    await run_blocking(shutil.copyfile, source, target)
+    return target
+
+
+def _read_image(path: str) -> QImage:
+    image = QImage(path)  # QImage is reentrant: fine in a pool thread
+    if image.isNull():
+        raise OSError(f"{Path(path).name} is not a readable picture")
+    return image
+
+
+async def copy_image(run_blocking: RunBlocking, path: str) -> None:
+    """Put the picture (decoded off the loop) and its file URL on the clipboard."""
+    image = await run_blocking(_read_image, path)
+    QGuiApplication.clipboard().setMimeData(file_mime_data(path, image))
+
+
+def reveal_file(path: str) -> bool:
+    """Open the folder that holds ``path`` in the system file manager."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))

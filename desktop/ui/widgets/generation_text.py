@@ -1,0 +1,131 @@
+"""How a stored generation reads in lists and detail panels (no Qt here).
+
+Why shared: the Library lists pictures, videos, transcripts and embeddings side by side, and
+the task tabs show the same facts about their own results ("1024 × 1024 · 4 steps · seed 7",
+"3 min ago"); one wording everywhere, tested without a window.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from desktop.providers.table import Task, provider_label
+from desktop.store.history import StoredGeneration, make_preview
+from desktop.ui.widgets.routing_words import clock
+
+KIND_LABELS: dict[str, str] = {
+    Task.TEXT_TO_IMAGE.value: "Picture",
+    Task.TEXT_TO_VIDEO.value: "Video",
+    Task.SPEECH_TO_TEXT.value: "Transcript",
+    Task.EMBEDDINGS.value: "Embeddings",
+}
+
+TAB_NAMES: dict[str, str] = {
+    Task.TEXT_TO_IMAGE.value: "Images",
+    Task.TEXT_TO_VIDEO.value: "Video",
+    Task.SPEECH_TO_TEXT.value: "Speech",
+    Task.EMBEDDINGS.value: "Embeddings",
+}
+"""The tab that makes each kind ("Reuse in Images")."""
+
+STATUS_WORDS: dict[str, str] = {
+    "running": "Still being made",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+    "interrupted": "Interrupted",
+}
+
+
+def kind_label(task: str) -> str:
+    return KIND_LABELS.get(task, task)
+
+
+def model_name(model: str | None) -> str:
+    """``black-forest-labs/FLUX.1-schnell`` → ``FLUX.1-schnell``."""
+    return (model or "").rsplit("/", 1)[-1]
+
+
+def texts_of(gen: StoredGeneration) -> list[str]:
+    """The texts an embeddings row was made from."""
+    texts = gen.params.get("texts")
+    return [str(t) for t in texts] if isinstance(texts, list) else []
+
+
+def title(gen: StoredGeneration) -> str:
+    """One line that names the item: the prompt, the audio file's name, the first text."""
+    if gen.task == Task.EMBEDDINGS.value:
+        texts = texts_of(gen)
+        return make_preview(texts[0]) if texts else "Embeddings"
+    return make_preview(gen.prompt) or kind_label(gen.task)
+
+
+def summary(gen: StoredGeneration) -> str:
+    """The muted second line: what it is, how big, who made it (or why it is not there)."""
+    parts: list[str] = []
+    if gen.task == Task.TEXT_TO_IMAGE.value:
+        n = len(gen.files)
+        parts.append(f"{n} pictures" if n > 1 else "Picture")
+    elif gen.task == Task.TEXT_TO_VIDEO.value:
+        duration = next((f.get("duration_s") for f in gen.files if f.get("duration_s")), None)
+        parts.append(f"Video · {clock(float(duration))}" if duration else "Video")
+    elif gen.task == Task.SPEECH_TO_TEXT.value:
+        words = make_preview(gen.text or "", 60)
+        parts.append(f"“{words}”" if words else "Transcript")
+    elif gen.task == Task.EMBEDDINGS.value:
+        n = len(texts_of(gen))
+        parts.append(f"Embeddings of {n} text{'s' if n != 1 else ''}")
+    else:
+        parts.append(kind_label(gen.task))
+    if gen.status != "complete":
+        parts.append(STATUS_WORDS.get(gen.status, gen.status))
+    if gen.model:
+        parts.append(model_name(gen.model))
+    if gen.provider:
+        parts.append(f"via {provider_label(gen.provider)}")
+    return " · ".join(parts)
+
+
+def params_summary(task: str, params: dict[str, Any]) -> str:
+    """The settings in plain words: ``1024 × 1024 · 4 steps · guidance 3.5 · seed 7``."""
+    parts: list[str] = []
+    width, height = params.get("width"), params.get("height")
+    if width and height:
+        parts.append(f"{width} × {height}")
+    if params.get("num_frames"):
+        parts.append(f"{params['num_frames']} frames")
+    if params.get("steps"):
+        parts.append(f"{params['steps']} steps")
+    if params.get("guidance") is not None:
+        parts.append(f"guidance {params['guidance']:g}")
+    if params.get("seed") is not None:
+        parts.append(f"seed {params['seed']}")
+    if task == Task.EMBEDDINGS.value and params.get("dimensions"):
+        parts.append(f"{params['dimensions']} dimensions")
+    return " · ".join(parts)
+
+
+def when(timestamp: float, now: float | None = None) -> str:
+    """``just now``, ``5 min ago``, ``14:03``, ``Yesterday``, ``12 Mar``, ``12 Mar 2025``."""
+    now = time.time() if now is None else now
+    delta = now - timestamp
+    if delta < 60:
+        return "just now"
+    if delta < 3600:
+        return f"{int(delta // 60)} min ago"
+    then, today = datetime.fromtimestamp(timestamp), datetime.fromtimestamp(now)
+    days = (today.date() - then.date()).days
+    if days == 0:
+        return then.strftime("%H:%M")
+    if days == 1:
+        return "Yesterday"
+    if then.year == today.year:
+        return f"{then.day} {then.strftime('%b')}"
+    return f"{then.day} {then.strftime('%b %Y')}"
+
+
+def created_text(timestamp: float) -> str:
+    """A full date and time for detail panels: ``12 Mar 2026, 14:03``."""
+    then = datetime.fromtimestamp(timestamp)
+    return f"{then.day} {then.strftime('%b %Y, %H:%M')}"

@@ -1,0 +1,185 @@
+"""A picture shown as large as it fits, draggable to other apps, and a window to see it big.
+
+Why a painted widget rather than a ``QLabel`` with a pixmap: a label does not keep the aspect
+ratio when the panel is resized, and rescaling the full picture on every paint is wasteful.
+:class:`ImagePreview` caches one smooth scaled copy per size. Dragging it out offers both the
+file's URL and the image data, so file managers, editors and chat apps all accept it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QDrag,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPixmap,
+)
+from PySide6.QtWidgets import QApplication, QSizePolicy, QVBoxLayout, QWidget
+
+from desktop.ui.theme import mix, muted_text
+from desktop.ui.widgets.file_actions import file_mime_data
+
+
+class ImagePreview(QWidget):
+    """Paints one ``QImage`` scaled to fit and centred, or a muted line of text.
+
+    Signals:
+        activated(): double-clicked (open it large).
+    """
+
+    activated = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._image: QImage | None = None
+        self._path: str | None = None
+        self._text = ""
+        self._scaled: QPixmap | None = None
+        self._press: QPoint | None = None
+        self.setMinimumSize(160, 120)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName("Preview")
+
+    # --- Public API -----------------------------------------------------------------------
+
+    @property
+    def image(self) -> QImage | None:
+        return self._image
+
+    @property
+    def path(self) -> str | None:
+        return self._path
+
+    def set_image(self, image: QImage | None, path: str | None = None) -> None:
+        """Show ``image`` (the file ``path`` is what a drag carries)."""
+        self._image = image if image is not None and not image.isNull() else None
+        self._path = path
+        self._scaled = None
+        self._text = ""
+        self.setCursor(Qt.CursorShape.OpenHandCursor if self._image else Qt.CursorShape.ArrowCursor)
+        self.setToolTip("Double-click to open large; drag it into another app" if self._image
+                        else "")
+        self.update()
+
+    def set_text(self, text: str) -> None:
+        """No picture: show ``text`` ("Your pictures appear here") instead."""
+        self._image, self._path, self._scaled = None, None, None
+        self._text = text
+        self.setCursor(Qt.CursorShape.ArrowCursor)
+        self.setToolTip("")
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(480, 360)
+
+    def image_rect(self) -> QRect:
+        """Where the picture is drawn (empty without one)."""
+        if self._image is None:
+            return QRect()
+        size = self._image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        if self._image.width() <= self.width() and self._image.height() <= self.height():
+            size = self._image.size()  # never blow a small picture up
+        x = (self.width() - size.width()) // 2
+        y = (self.height() - size.height()) // 2
+        return QRect(QPoint(x, y), size)
+
+    # --- Qt -------------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        palette = self.palette()
+        if self._image is None:
+            if self._text:
+                painter.setPen(muted_text(palette))
+                painter.drawText(
+                    self.rect().adjusted(16, 16, -16, -16),
+                    int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                    self._text,
+                )
+            painter.end()
+            return
+        rect = self.image_rect()
+        ratio = self.devicePixelRatioF()
+        wanted = QSize(round(rect.width() * ratio), round(rect.height() * ratio))
+        if self._scaled is None or self._scaled.size() != wanted:
+            self._scaled = QPixmap.fromImage(self._image.scaled(
+                wanted, Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            ))
+            self._scaled.setDevicePixelRatio(ratio)
+        frame = mix(palette.color(QPalette.ColorRole.Window),
+                    palette.color(QPalette.ColorRole.WindowText), 0.15)
+        painter.setPen(frame)
+        painter.drawRect(rect.adjusted(-1, -1, 0, 0))
+        painter.drawPixmap(rect.topLeft(), self._scaled)
+        painter.end()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._image is not None:
+            self._press = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._press is None or not event.buttons() & Qt.MouseButton.LeftButton:
+            return
+        moved = (event.position().toPoint() - self._press).manhattanLength()
+        if moved >= QApplication.startDragDistance():
+            self._press = None
+            self.start_drag()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._press = None
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self._image is not None:
+            self.activated.emit()
+
+    def start_drag(self) -> Qt.DropAction:
+        """Drag the file (URL and image data) out to another application."""
+        if self._image is None or not self._path:
+            return Qt.DropAction.IgnoreAction
+        drag = QDrag(self)
+        drag.setMimeData(file_mime_data(self._path, self._image))
+        icon = QPixmap.fromImage(self._image.scaled(
+            96, 96, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        ))
+        drag.setPixmap(icon)
+        drag.setHotSpot(QPoint(icon.width() // 2, icon.height() // 2))
+        return drag.exec(Qt.DropAction.CopyAction)
+
+
+class ImageWindow(QWidget):
+    """A separate, non-modal window showing one picture as large as the screen allows.
+
+    Non-modal on purpose: people compare a picture with the next one they make. Esc closes.
+    """
+
+    def __init__(self, image: QImage, path: str, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle(title or "Picture")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.preview = ImagePreview(self)
+        self.preview.set_image(image, path)
+        self.preview.setBackgroundRole(QPalette.ColorRole.Base)
+        self.preview.setAutoFillBackground(True)
+        layout.addWidget(self.preview)
+        screen = self.screen()
+        room = screen.availableGeometry().size() * 0.85 if screen is not None else QSize(1088, 680)
+        size = image.size()
+        if size.width() > room.width() or size.height() > room.height():
+            size = size.scaled(room, Qt.AspectRatioMode.KeepAspectRatio)
+        self.resize(max(320, size.width()), max(240, size.height()))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.close()
+            return
+        super().keyPressEvent(event)

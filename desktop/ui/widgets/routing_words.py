@@ -1,0 +1,177 @@
+"""The words of the routing badge and trace table, for every task tab (no Qt here).
+
+Why a Qt-free module: the same wording ("via fal · 2.1 s", "Together AI 429 → fal ✓", "fal
+is working on it…") is shown by the Images, Video, Speech and Embeddings tabs and the Library,
+and rules like "a picture request of four images has four winners" deserve plain unit tests.
+
+A media trace may merge several logical requests (four pictures are four routed requests, see
+:func:`desktop.engine.images.merge_traces`), so the failover line lists each distinct failure
+once, then the providers that delivered, instead of repeating "fal ✓" four times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from desktop.engine import trace as t
+from desktop.engine.trace import AttemptRecord, Trace
+from desktop.providers.table import provider_label
+
+ACTION_LABELS: dict[str, str] = {
+    "add_token": "Add a token",
+    "open_providers": "Open Providers",
+    "retry": "Try again",
+    "other_provider": "Use another provider",
+}
+"""The button offered with an error, by the engine's ``error_action``."""
+
+ROUTE_LABELS: dict[str, str] = {
+    "router": "HF router",
+    "direct": "own key",
+    "custom": "your server",
+    "hf-auto": "HF chooses",
+}
+
+ATTEMPT_HEADERS: tuple[str, ...] = (
+    "Provider",
+    "Route",
+    "HTTP",
+    "Outcome",
+    "Message",
+    "First result",
+    "Duration",
+    "Retry after",
+)
+
+_NOT_A_FAILURE = frozenset({t.OK, t.CANCELLED, ""})
+
+
+def seconds(ms: float | None) -> str:
+    """``420`` → ``"0.4 s"``; ``12600`` → ``"13 s"``; ``95000`` → ``"1:35"``; None → ``""``."""
+    if ms is None:
+        return ""
+    s = ms / 1000
+    if s < 10:
+        return f"{s:.1f} s"
+    if s < 60:
+        return f"{s:.0f} s"
+    return clock(s)
+
+
+def clock(total_s: float) -> str:
+    """``65`` → ``"1:05"``; ``3725`` → ``"1:02:05"`` (elapsed times and video positions)."""
+    whole = max(0, int(total_s))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for item in items:
+        if item and item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+def winners(trace: Trace | None) -> list[str]:
+    """Providers that delivered (who really served, when HF's router chose), in order."""
+    if trace is None:
+        return []
+    return _unique(a.served_by or a.provider for a in trace.attempts if a.outcome == t.OK)
+
+
+def joined_names(providers: Sequence[str]) -> str:
+    """``["fal-ai"]`` → ``"fal"``; three → ``"fal, Together AI and Replicate"``."""
+    names = [provider_label(p) for p in providers]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def badge_text(providers: Sequence[str], duration_ms: float | None = None) -> str:
+    """``"via fal · 2.1 s"``, or ``""`` when nobody delivered."""
+    if not providers:
+        return ""
+    text = f"via {joined_names(providers)}"
+    if duration_ms is not None:
+        text += f" · {seconds(duration_ms)}"
+    return text
+
+
+def failover_text(trace: Trace | None) -> str:
+    """``"Together AI 429 → fal ✓"`` when some provider failed before, else ``""``."""
+    if trace is None:
+        return ""
+    failed = _unique(a.short() for a in trace.attempts if a.outcome not in _NOT_A_FAILURE)
+    if not failed:
+        return ""
+    delivered = _unique(a.short() for a in trace.attempts if a.outcome == t.OK)
+    parts = [*failed]
+    if delivered:
+        parts.append(", ".join(delivered))
+    return " → ".join(parts)
+
+
+def badge_tooltip(trace: Trace | None, providers: Sequence[str]) -> str:
+    """The longer story: who answered, over which route, who is billed."""
+    if trace is None or not providers:
+        return ""
+    routes = _unique(
+        ROUTE_LABELS.get(a.via, a.via) for a in trace.attempts if a.outcome == t.OK
+    )
+    text = f"Made by {joined_names(providers)}"
+    if routes:
+        text += f" ({', '.join(routes)})"
+    text += "."
+    if trace.billed_to == "huggingface":
+        text += " Billed to your Hugging Face account."
+    elif trace.billed_to:
+        text += f" Billed to your {provider_label(trace.billed_to)} account."
+    return text
+
+
+def live_text(record: AttemptRecord) -> str:
+    """What one attempt is doing right now, in a few words."""
+    who = provider_label(record.provider)
+    if record.outcome == "":
+        return f"{who} is working on it…"
+    if record.outcome == t.OK:
+        return f"Done by {provider_label(record.served_by or record.provider)}"
+    if record.outcome == t.CANCELLED:
+        return "Stopped"
+    return f"{record.short()} — trying the next provider…"
+
+
+def attempt_row(a: AttemptRecord) -> list[str]:
+    """One row of the trace table (see :data:`ATTEMPT_HEADERS`)."""
+    who = provider_label(a.provider)
+    if a.served_by and a.served_by != a.provider:
+        who += f" (served by {provider_label(a.served_by)})"
+    if a.outcome == t.OK:
+        outcome = "delivered"
+    elif a.outcome == "":
+        outcome = "running"
+    else:
+        outcome = a.outcome.replace("_", " ")
+    return [
+        who,
+        ROUTE_LABELS.get(a.via, a.via),
+        str(a.status_code) if a.status_code is not None else "",
+        outcome,
+        a.message,
+        seconds(a.ttft_ms),
+        seconds(a.duration_ms),
+        f"{a.retry_after_s:g} s" if a.retry_after_s else "",
+    ]
+
+
+def attempt_rows(trace: Trace) -> list[list[str]]:
+    return [attempt_row(a) for a in trace.attempts]
+
+
+def skipped_notes(trace: Trace) -> list[str]:
+    """Candidates not tried, with the reason ("Nebius AI Studio: needs its own key")."""
+    return [f"{provider_label(c.provider)}: {c.skipped}" for c in trace.candidates if c.skipped]
