@@ -1,4 +1,4 @@
-"""The main window: the Chat and Providers tabs, keyboard shortcuts, and an orderly close.
+"""The main window: the task tabs, the Library and Providers pages, shortcuts, an orderly close.
 
 Why the close is asynchronous: pages own running tasks (a streaming answer, a keyring call).
 ``closeEvent`` therefore ignores the first close, cancels every page's scope and waits for it
@@ -17,13 +17,19 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
+from desktop.providers.table import Task
 from desktop.services import Services
 from desktop.ui.chat.page import ChatPage
+from desktop.ui.embeddings import EmbeddingsPage
+from desktop.ui.images import ImagesPage
+from desktop.ui.library import LibraryPage
 from desktop.ui.providers.page import ProvidersPage
+from desktop.ui.speech import SpeechPage
+from desktop.ui.video import VideoPage
 
 log = logging.getLogger(__name__)
 
-TAB_NAMES = ("chat", "providers")
+TAB_NAMES = ("chat", "images", "video", "speech", "embeddings", "library", "providers")
 CLOSE_TIMEOUT_S = 3.0
 
 
@@ -31,7 +37,7 @@ class MainWindow(QMainWindow):
     """Titled "Switchboard"; one tab per page that works.
 
     Attributes:
-        chat, providers: the two pages.
+        chat, images, video, speech, embeddings, library, providers: the pages, in tab order.
     """
 
     def __init__(
@@ -52,12 +58,30 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.chat = ChatPage(services, self.tabs)
+        self.images = ImagesPage(services, self.tabs)
+        self.video = VideoPage(services, self.tabs)
+        self.speech = SpeechPage(services, self.tabs)
+        self.embeddings = EmbeddingsPage(services, self.tabs)
+        self.library = LibraryPage(services, self.tabs)
         self.providers = ProvidersPage(services, self.tabs)
         self.tabs.addTab(self.chat, "Chat")
+        self.tabs.addTab(self.images, "Images")
+        self.tabs.addTab(self.video, "Video")
+        self.tabs.addTab(self.speech, "Speech")
+        self.tabs.addTab(self.embeddings, "Embeddings")
+        self.tabs.addTab(self.library, "Library")
         self.tabs.addTab(self.providers, "Providers")
         self.setCentralWidget(self.tabs)
 
         self.chat.providers_requested.connect(self.show_providers)
+        for page in (self.images, self.video):
+            page.generation_added.connect(self.library.mark_stale)
+        for task_page in (self.images, self.video, self.speech, self.embeddings):
+            task_page.providers_requested.connect(self.show_providers)
+        # Anything made in any tab shows up the next time the Library is opened.
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.library.reuse_requested.connect(self.reuse_in_tab)
+        self.library.generation_deleted.connect(self._on_generation_deleted)
         self.providers.settings_changed.connect(self._on_settings_changed)
         self.providers.credentials_changed.connect(self.chat.refresh_first_launch)
 
@@ -83,6 +107,21 @@ class MainWindow(QMainWindow):
         elif focus == "server":
             self.providers.add_custom_endpoint()
 
+    def reuse_in_tab(self, task: str, generation_id: int) -> None:
+        """Library "Reuse in …": open the tab that made the item and fill its form."""
+        if task == Task.TEXT_TO_IMAGE.value:
+            self.tabs.setCurrentWidget(self.images)
+            self.images.reuse_generation(generation_id)
+        elif task == Task.TEXT_TO_VIDEO.value:
+            self.tabs.setCurrentWidget(self.video)
+            self.video.reuse_generation(generation_id)
+        elif task == Task.SPEECH_TO_TEXT.value:
+            self.tabs.setCurrentWidget(self.speech)
+            self.speech.open_record(generation_id)
+        elif task == Task.EMBEDDINGS.value:
+            self.tabs.setCurrentWidget(self.embeddings)
+            self.embeddings.open_record(generation_id)
+
     def restore_state(self) -> None:
         state = self.services.state
         geometry = state.get_bytes("window.geometry")
@@ -92,12 +131,16 @@ class MainWindow(QMainWindow):
         if tab in TAB_NAMES:
             self.tabs.setCurrentIndex(TAB_NAMES.index(tab))
         self.chat.restore_state()
+        for page in (self.images, self.video, self.speech, self.embeddings, self.library):
+            page.restore_state()
 
     def save_state(self) -> None:
         state = self.services.state
         state.set_bytes("window.geometry", bytes(self.saveGeometry().data()))
         state.set("window.tab", TAB_NAMES[max(0, self.tabs.currentIndex())])
         self.chat.save_state()
+        for page in (self.images, self.video, self.speech, self.embeddings, self.library):
+            page.save_state()
         try:
             state.save()
         except OSError as exc:  # losing window geometry must never block quitting
@@ -108,7 +151,11 @@ class MainWindow(QMainWindow):
         self.save_state()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(
-                asyncio.gather(self.chat.aclose(), self.providers.aclose()),
+                asyncio.gather(
+                    self.chat.aclose(), self.images.aclose(), self.video.aclose(),
+                    self.speech.aclose(), self.embeddings.aclose(),
+                    self.library.aclose(), self.providers.aclose(),
+                ),
                 timeout=CLOSE_TIMEOUT_S,
             )
         self._may_close = True
@@ -145,17 +192,48 @@ class MainWindow(QMainWindow):
         self.chat.new_chat()
 
     def _on_search(self) -> None:
+        if self.tabs.currentWidget() is self.library:
+            self.library.focus_search()
+            return
         self.show_chat()
         self.chat.focus_search()
 
     def _on_send(self) -> None:
-        if self.tabs.currentWidget() is self.chat:
+        page = self.tabs.currentWidget()
+        if page is self.chat:
             self.chat.send()
+        elif page is self.images:
+            self.images.run()
+        elif page is self.video:
+            self.video.run()
+        elif page is self.speech:
+            self.speech.transcribe()
+        elif page is self.embeddings:
+            self.embeddings.compute()
 
     def _on_stop(self) -> None:
-        if self.chat.busy:
+        page = self.tabs.currentWidget()
+        if page is self.images:
+            self.images.cancel()
+        elif page is self.video:
+            self.video.cancel()
+        elif page is self.speech:
+            self.speech.cancel()
+        elif page is self.embeddings:
+            self.embeddings.cancel()
+        elif self.chat.busy:
             self.chat.stop()
+
+    def _on_generation_deleted(self, _generation_id: int) -> None:
+        self.images.reload()
+        self.video.reload()
+
+    def _on_tab_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.library:
+            self.library.mark_stale()
 
     def _on_settings_changed(self) -> None:
         self.chat.refresh_providers()
+        for page in (self.images, self.video, self.speech, self.embeddings):
+            page.refresh_providers()
         self.chat.refresh_first_launch()

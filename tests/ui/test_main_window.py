@@ -22,7 +22,9 @@ pytestmark = pytest.mark.gui
 def test_exactly_the_working_tabs(make_window: Callable[..., MainWindow]) -> None:
     window = make_window({})
     assert window.windowTitle() == "Switchboard"
-    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Chat", "Providers"]
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
+        "Chat", "Images", "Video", "Speech", "Embeddings", "Library", "Providers"
+    ]
 
 
 def test_layout_and_last_tab_survive_a_restart(
