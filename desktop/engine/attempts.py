@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+
+import httpx2
 
 from desktop.engine import trace as t
 from desktop.engine.candidates import Candidate
 from desktop.engine.classify import Failure
 from desktop.engine.failover import AttemptContext
+from desktop.providers import replicate
 from desktop.providers.exchange import Answer, AttemptFailed
 
 T = TypeVar("T")
@@ -117,8 +120,37 @@ async def attempt_result(ctx: AttemptContext, work: WorkFn[T]) -> ResultOutcome[
         record.outcome = t.OK
         record.status_code = record.status_code or 200
     elif out.failure is not None:
-        record.outcome = out.failure.outcome
-        record.status_code = out.failure.status_code or record.status_code
-        record.retry_after_s = out.failure.retry_after_s
-        record.message = out.failure.detail
+        out.failure.write_to(record)
     return out
+
+
+async def follow_prediction(
+    scope: AttemptScope,
+    client: httpx2.AsyncClient,
+    prediction: replicate.Prediction,
+    *,
+    headers: Mapping[str, str],
+    secrets: list[str],
+    backoff: replicate.PollBackoff,
+) -> replicate.Prediction:
+    """A just-submitted Replicate prediction, followed to its end within the attempt.
+
+    Once accepted it is polled under the request's total deadline, never submitted again; if
+    the attempt fails or is cancelled meanwhile, it is cancelled at Replicate too. Raises
+    :class:`AttemptFailed` for a failed or cancelled prediction (see
+    :func:`replicate.check_succeeded`).
+    """
+    base = scope.ctx.candidate.base
+    scope.note_response(prediction.raw.get("_request_id"))
+    if not prediction.finished:
+        scope.extend_to_total()
+        try:
+            prediction = await replicate.wait(
+                client, prediction, base=base, headers=headers, backoff=backoff,
+                secrets=secrets,
+            )
+        except (asyncio.CancelledError, AttemptFailed):
+            await replicate.cancel(client, prediction, base=base, headers=headers)
+            raise
+    replicate.check_succeeded(prediction, secrets)
+    return prediction

@@ -40,6 +40,13 @@ class Failure:
     status_code: int | None = None
     retry_after_s: float | None = None
 
+    def write_to(self, record: t.AttemptRecord) -> None:
+        """Close ``record`` as this failure (a status code already seen is kept if none)."""
+        record.outcome = self.outcome
+        record.status_code = self.status_code or record.status_code
+        record.retry_after_s = self.retry_after_s
+        record.message = self.detail
+
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
     """Seconds to wait from ``retry-after-ms``, ``x-ms-retry-after-ms`` or ``Retry-After``.
@@ -179,6 +186,24 @@ def classify_inband(error: Any) -> Failure:
     return Failure(t.SERVER_ERROR, detail)
 
 
+_SENTENCES: dict[str, str] = {
+    t.SERVER_ERROR: "{who} had a server error{code}; try again or use another provider.",
+    t.NOT_FOUND: "{who} does not serve this model right now{said}.",
+    t.TIMEOUT: "{who} did not answer in time; try again or use another provider.",
+    t.CONNECT_ERROR: "Could not reach {who}; check your internet connection.",
+    t.CONTEXT_LENGTH: (
+        "The conversation is too long for this model at {who}; start a new chat or "
+        "pick a model with a larger context."
+    ),
+    t.CONTENT_POLICY: "{who}'s content filter refused this request{said}.",
+    t.INVALID_REQUEST: "{who} rejected the request{said}.",
+    t.REJECTED: "{who} could not take this request{said}; another provider may.",
+    t.BAD_RESPONSE: "{who} sent an answer Switchboard could not read{said}.",
+}
+"""What :func:`sentence` says for an outcome that reads the same through any route
+(``{who}``: the provider, ``{said}``: its words, ``{code}``: the HTTP status)."""
+
+
 def sentence(failure: Failure, provider: str, *, via_hf: bool) -> str:
     """One sentence a person can act on, naming the provider."""
     who = provider_label(provider)
@@ -202,28 +227,7 @@ def sentence(failure: Failure, provider: str, *, via_hf: bool) -> str:
     if o == t.RATE_LIMITED:
         wait = f" for {failure.retry_after_s:.0f} s" if failure.retry_after_s else ""
         return f"{who} is rate-limiting requests{wait}; try again later or use another provider."
-    if o == t.SERVER_ERROR:
-        return f"{who} had a server error{code}; try again or use another provider."
-    if o == t.NOT_FOUND:
-        return f"{who} does not serve this model right now{said}."
-    if o == t.TIMEOUT:
-        return f"{who} did not answer in time; try again or use another provider."
-    if o == t.CONNECT_ERROR:
-        return f"Could not reach {who}; check your internet connection."
-    if o == t.CONTEXT_LENGTH:
-        return (
-            f"The conversation is too long for this model at {who}; start a new chat or "
-            "pick a model with a larger context."
-        )
-    if o == t.CONTENT_POLICY:
-        return f"{who}'s content filter refused this request{said}."
-    if o == t.INVALID_REQUEST:
-        return f"{who} rejected the request{said}."
-    if o == t.REJECTED:
-        return f"{who} could not take this request{said}; another provider may."
-    if o == t.BAD_RESPONSE:
-        return f"{who} sent an answer Switchboard could not read{said}."
-    return f"{who} failed{said}."
+    return _SENTENCES.get(o, "{who} failed{said}.").format(who=who, said=said, code=code)
 
 
 # Most actionable first (routing.md §5.3): what the user can fix, then waits, then outages.

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -28,10 +27,9 @@ from desktop.engine.chat_types import (
     ChatResult,
 )
 from desktop.engine.errors import SwitchboardError
-from desktop.engine.router import Engine
+from desktop.engine.service_base import StoredTaskService
 from desktop.engine.trace import AttemptRecord, Trace
-from desktop.store.history import HistoryStore, StoredMessage
-from desktop.store.media import MediaStore
+from desktop.store.history import StoredMessage
 
 FLUSH_INTERVAL_S = 0.1
 MAX_IMAGE_SIDE = 1568
@@ -75,20 +73,8 @@ def history_to_messages(stored: Sequence[StoredMessage]) -> list[ChatMessage]:
     return messages
 
 
-class ChatService:
+class ChatService(StoredTaskService):
     """Runs chat turns through the engine and keeps the history in step."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        history: HistoryStore,
-        media: MediaStore,
-        executor: Executor | None = None,
-    ) -> None:
-        self.engine = engine
-        self.history = history
-        self.media = media
-        self._executor = executor
 
     async def send(
         self,
@@ -225,12 +211,10 @@ class ChatService:
 
     async def import_image(self, path: Path) -> Attachment:
         """Downscale an image file for sending (Pillow, off the loop) and keep it in media."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._import_file, path)
+        return await self._off_loop(self._import_file, path)
 
     async def import_image_bytes(self, data: bytes, name: str = "pasted image") -> Attachment:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._import_bytes, data, name)
+        return await self._off_loop(self._import_bytes, data, name)
 
     def _import_file(self, path: Path) -> Attachment:
         try:

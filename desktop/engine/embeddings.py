@@ -15,30 +15,23 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
-from concurrent.futures import Executor
 from pathlib import Path
 
 from desktop.engine import trace as t
 from desktop.engine.attempts import (
     AttemptScope,
-    ResultOutcome,
     answer_json,
-    attempt_result,
     task_headers,
 )
 from desktop.engine.classify import Failure
-from desktop.engine.errors import SwitchboardError
-from desktop.engine.failover import AttemptContext, failure_message
 from desktop.engine.media_types import COMPLETE, FAILED, EmbedRequest, MediaFile, MediaResult
-from desktop.engine.router import Engine
+from desktop.engine.service_base import StoredTaskService
 from desktop.engine.trace import AttemptRecord, Trace
 from desktop.engine.vector_export import npy_bytes, read_npy
 from desktop.engine.vectors import check_vectors
 from desktop.providers import hf_inference, openai_embeddings
 from desktop.providers.exchange import AttemptFailed, bad_response, exchange
 from desktop.providers.table import Task
-from desktop.store.history import HistoryStore
-from desktop.store.media import MediaStore
 
 FIRST_RESULT_S = 10.0
 MAX_TEXTS = 2048
@@ -74,25 +67,14 @@ def load_vectors(path: str | Path) -> list[list[float]]:
     return read_npy(Path(path).read_bytes())
 
 
-class EmbedService:
+class EmbedService(StoredTaskService):
     """Computes embeddings through the engine and keeps them in the library.
 
     Attributes:
         first_deadline_s: how long one provider may take before failover.
     """
 
-    def __init__(
-        self,
-        engine: Engine,
-        history: HistoryStore,
-        media: MediaStore,
-        executor: Executor | None = None,
-    ) -> None:
-        self.engine = engine
-        self.history = history
-        self.media = media
-        self._executor = executor
-        self.first_deadline_s = FIRST_RESULT_S
+    first_deadline_s: float = FIRST_RESULT_S
 
     async def embed(
         self, request: EmbedRequest, *, on_attempt: AttemptCallback | None = None
@@ -110,31 +92,22 @@ class EmbedService:
             result.error, result.duration_ms = problem, 0.0
             return result
 
-        async def attempt(ctx: AttemptContext) -> ResultOutcome[list[list[float]]]:
-            return await attempt_result(ctx, lambda scope: self._vectors(scope, texts))
-
-        routed = None
-        try:
-            routed = await self.engine.run_task(
-                Task.EMBEDDINGS, request.model, request.provider, attempt, trace=trace,
-                first_deadline_s=self.first_deadline_s, on_attempt=on_attempt,
-            )
-        except SwitchboardError as exc:
-            result.error, result.error_action = str(exc), exc.action
+        made = await self._produce(
+            Task.EMBEDDINGS, request.model, request.provider,
+            lambda scope: self._vectors(scope, texts), trace=trace,
+            first_deadline_s=self.first_deadline_s, on_attempt=on_attempt,
+        )
         vectors_path = None
-        if routed is not None:
-            outcome, cand = routed.outcome, routed.candidate
-            if outcome is None or outcome.value is None or cand is None:
-                result.error, result.error_action = failure_message(trace, routed.failures)
-            else:
-                result.status = COMPLETE
-                result.vectors = outcome.value
-                result.provider = trace.answered_by or cand.provider
-                result.provider_model = cand.provider_model
-                params["dimensions"] = len(outcome.value[0])
-                stored = await loop.run_in_executor(self._executor, self._store, outcome.value)
-                vectors_path = str(stored)
-                result.files = [MediaFile(path=vectors_path, mime="application/x-npy")]
+        if made.value is None:
+            result.error, result.error_action = made.error, made.action
+        else:
+            result.status = COMPLETE
+            result.vectors = made.value
+            result.provider, result.provider_model = made.provider, made.provider_model
+            params["dimensions"] = len(made.value[0])
+            stored = await self._off_loop(self._store, made.value)
+            vectors_path = str(stored)
+            result.files = [MediaFile(path=vectors_path, mime="application/x-npy")]
         result.duration_ms = (loop.time() - started) * 1000
         save = functools.partial(
             self.history.add_generation,
@@ -144,7 +117,7 @@ class EmbedService:
             trace=trace.to_dict(), error=result.error, duration_ms=result.duration_ms,
         )
         # The texts may be long: JSON and SQLite work happen off the loop.
-        result.record_id = await loop.run_in_executor(self._executor, save)
+        result.record_id = await self._off_loop(save)
         return result
 
     def _store(self, vectors: list[list[float]]) -> Path:

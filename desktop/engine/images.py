@@ -19,32 +19,26 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from desktop.engine import trace as t
 from desktop.engine.attempts import (
     AttemptScope,
-    ResultOutcome,
     answer_json,
-    attempt_result,
+    follow_prediction,
     task_headers,
 )
 from desktop.engine.classify import Failure
-from desktop.engine.errors import SwitchboardError
-from desktop.engine.failover import AttemptContext, failure_message
 from desktop.engine.image_decode import DecodedImage, decode_image
 from desktop.engine.media_types import COMPLETE, FAILED, ImageRequest, MediaFile, MediaResult
-from desktop.engine.router import Engine
+from desktop.engine.service_base import StoredTaskService
 from desktop.engine.trace import AttemptRecord, Trace
 from desktop.providers import fal, hf_inference, openai_images, replicate
 from desktop.providers.exchange import AttemptFailed, exchange
 from desktop.providers.media_fetch import IMAGE, MediaLimits, fetch_media
 from desktop.providers.mime import suffix_for
 from desktop.providers.table import Task
-from desktop.store.history import HistoryStore
-from desktop.store.media import MediaStore
 
 FIRST_RESULT_S = 60.0
 """routing.md §5.12: a picture has a minute before the next provider is tried."""
@@ -116,7 +110,7 @@ def merge_traces(model: str, policy: str, traces: list[Trace]) -> Trace:
     return merged
 
 
-class ImageService:
+class ImageService(StoredTaskService):
     """Makes pictures through the engine and keeps them in the media store and library.
 
     Attributes:
@@ -125,20 +119,9 @@ class ImageService:
         limits: what a downloaded picture may be (size cap, type, time).
     """
 
-    def __init__(
-        self,
-        engine: Engine,
-        history: HistoryStore,
-        media: MediaStore,
-        executor: Executor | None = None,
-    ) -> None:
-        self.engine = engine
-        self.history = history
-        self.media = media
-        self._executor = executor
-        self.first_deadline_s = FIRST_RESULT_S
-        self.poll = replicate.PollBackoff()
-        self.limits: MediaLimits = IMAGE
+    first_deadline_s: float = FIRST_RESULT_S
+    poll: replicate.PollBackoff = replicate.PollBackoff()
+    limits: MediaLimits = IMAGE
 
     async def generate(
         self, request: ImageRequest, *, on_attempt: AttemptCallback | None = None
@@ -168,7 +151,7 @@ class ImageService:
             for i in range(request.count)
         ))
         made = [s for s in shots if s.made is not None]
-        files = await loop.run_in_executor(self._executor, self._store, made)
+        files = await self._off_loop(self._store, made)
         trace = merge_traces(request.model, request.provider, [s.trace for s in shots])
         result = MediaResult(
             task=Task.TEXT_TO_IMAGE.value, status=COMPLETE if files else FAILED, trace=trace,
@@ -185,7 +168,7 @@ class ImageService:
             else:
                 result.error, result.error_action = first.error, first.action
         # A write of a few kilobytes of JSON, but the loop never waits on SQLite's lock.
-        result.record_id = await loop.run_in_executor(self._executor, self._save, request, result)
+        result.record_id = await self._off_loop(self._save, request, result)
         return result
 
     # --- one picture ---------------------------------------------------------------------
@@ -197,26 +180,13 @@ class ImageService:
         shot = _Shot(seed=seed, trace=trace)
         params = hf_parameters(request, seed)
 
-        async def attempt(ctx: AttemptContext) -> ResultOutcome[_Made]:
-            return await attempt_result(
-                ctx, lambda scope: self._make(scope, request.prompt, params)
-            )
-
-        try:
-            routed = await self.engine.run_task(
-                Task.TEXT_TO_IMAGE, request.model, request.provider, attempt, trace=trace,
-                first_deadline_s=self.first_deadline_s, on_attempt=on_attempt,
-            )
-        except SwitchboardError as exc:
-            shot.error, shot.action = str(exc), exc.action
-            return shot
-        outcome, cand = routed.outcome, routed.candidate
-        if outcome is None or outcome.value is None or cand is None:
-            shot.error, shot.action = failure_message(trace, routed.failures)
-            return shot
-        shot.made = outcome.value
-        shot.provider = trace.answered_by or cand.provider
-        shot.provider_model = cand.provider_model
+        made = await self._produce(
+            Task.TEXT_TO_IMAGE, request.model, request.provider,
+            lambda scope: self._make(scope, request.prompt, params), trace=trace,
+            first_deadline_s=self.first_deadline_s, on_attempt=on_attempt,
+        )
+        shot.made, shot.error, shot.action = made.value, made.error, made.action
+        shot.provider, shot.provider_model = made.provider, made.provider_model
         return shot
 
     async def _make(self, scope: AttemptScope, prompt: str, params: dict[str, Any]) -> _Made:
@@ -232,8 +202,7 @@ class ImageService:
             data = await self._openai_style(scope, prompt, params)
         else:
             raise AttemptFailed(Failure(t.REJECTED, "it does not make pictures here"))
-        loop = asyncio.get_running_loop()
-        info = await loop.run_in_executor(self._executor, decode_image, data)
+        info = await self._off_loop(decode_image, data)
         return _Made(data, info)
 
     def _secrets(self, scope: AttemptScope) -> list[str]:
@@ -288,18 +257,9 @@ class ImageService:
             client, cand.base, cand.provider_model, {"prompt": prompt, **params}, headers,
             secrets=secrets,
         )
-        scope.note_response(prediction.raw.get("_request_id"))
-        if not prediction.finished:
-            scope.extend_to_total()  # accepted: poll it, never submit it again
-            try:
-                prediction = await replicate.wait(
-                    client, prediction, base=cand.base, headers=headers, backoff=self.poll,
-                    secrets=secrets,
-                )
-            except (asyncio.CancelledError, AttemptFailed):
-                await replicate.cancel(client, prediction, base=cand.base, headers=headers)
-                raise
-        replicate.check_succeeded(prediction, secrets)
+        prediction = await follow_prediction(
+            scope, client, prediction, headers=headers, secrets=secrets, backoff=self.poll
+        )
         urls = replicate.output_urls(prediction.output)
         if not urls:
             raise AttemptFailed(Failure(t.BAD_RESPONSE, "the prediction had no image link"))

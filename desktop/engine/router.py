@@ -31,7 +31,7 @@ from desktop.engine.candidates import (
 )
 from desktop.engine.catalog import ModelCatalog, ProviderStats
 from desktop.engine.chat_types import COMPLETE, FAILED, INTERRUPTED, ChatRequest, ChatResult, Usage
-from desktop.engine.classify import Failure, classify_body, classify_inband, clean
+from desktop.engine.classify import Failure, classify_inband, clean
 from desktop.engine.credentials import Credentials
 from desktop.engine.errors import NoCandidates, NoCredentials, SwitchboardError
 from desktop.engine.failover import (
@@ -47,6 +47,7 @@ from desktop.engine.failover import (
 from desktop.engine.health import HealthBook
 from desktop.engine.policies import score_for
 from desktop.engine.trace import AttemptRecord, CandidateNote, Trace
+from desktop.providers.exchange import describe_error, error_failure, media_type
 from desktop.providers.openai_chat import (
     StreamParser,
     build_body,
@@ -56,7 +57,6 @@ from desktop.providers.openai_chat import (
 from desktop.providers.table import PROVIDERS, Endpoints, Task, provider_label
 from desktop.store.settings import Settings
 
-MAX_ERROR_BODY = 64 * 1024
 MALFORMED_IN_A_ROW = 3
 
 DeltaCallback = Callable[[str], None]
@@ -389,7 +389,7 @@ class Engine:
                     record.request_id = response.headers.get("x-request-id")
                     record.served_by = response.headers.get("x-inference-provider")
                     if response.status_code >= 400:
-                        await self._fail_from_response(response, out, secrets)
+                        out.failure = await error_failure(response, secrets)
                     else:
                         await self._read_answer(response, out, ctx, timer, start, on_delta, secrets)
         except TimeoutError:
@@ -411,13 +411,13 @@ class Engine:
             else:
                 out.failure = Failure(t.BAD_RESPONSE, str(exc))
         except httpx2.ConnectError as exc:
-            out.failure = Failure(t.CONNECT_ERROR, clean(_exc_text(exc), secrets))
+            out.failure = Failure(t.CONNECT_ERROR, clean(describe_error(exc), secrets))
         except httpx2.TimeoutException as exc:
             if out.committed:
                 out.status = INTERRUPTED
                 out.interrupted_reason = "The answer stopped arriving; the partial answer is kept."
             else:
-                out.failure = Failure(t.TIMEOUT, clean(_exc_text(exc), secrets))
+                out.failure = Failure(t.TIMEOUT, clean(describe_error(exc), secrets))
         except httpx2.HTTPError as exc:
             # Reset, protocol error, a cut stream.
             if out.committed:
@@ -427,35 +427,15 @@ class Engine:
                     "the answer; the partial answer is kept."
                 )
             else:
-                out.failure = Failure(t.CONNECT_ERROR, clean(_exc_text(exc), secrets))
+                out.failure = Failure(t.CONNECT_ERROR, clean(describe_error(exc), secrets))
         record.duration_ms = (loop.time() - start) * 1000
         if out.committed:
             record.outcome = t.OK if out.status == COMPLETE else t.INTERRUPTED
             if out.status == INTERRUPTED:
                 record.message = out.interrupted_reason
         elif out.failure is not None:
-            record.outcome = out.failure.outcome
-            record.status_code = out.failure.status_code or record.status_code
-            record.retry_after_s = out.failure.retry_after_s
-            record.message = out.failure.detail
+            out.failure.write_to(record)
         return out
-
-    async def _fail_from_response(
-        self, response: httpx2.Response, out: _Outcome, secrets: list[str]
-    ) -> None:
-        raw = bytearray()
-        async for piece in response.aiter_bytes():
-            raw += piece
-            if len(raw) > MAX_ERROR_BODY:
-                break
-        text = raw.decode("utf-8", "replace")
-        try:
-            parsed: Any = json.loads(text)
-        except ValueError:
-            parsed = text.strip()
-        failure = classify_body(response.status_code, parsed, response.headers)
-        failure.detail = clean(failure.detail, secrets)
-        out.failure = failure
 
     async def _read_answer(
         self,
@@ -469,7 +449,7 @@ class Engine:
     ) -> None:
         loop = asyncio.get_running_loop()
         record = ctx.record
-        content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        content_type = media_type(response.headers.get("content-type", ""))
         if content_type != "text/event-stream":
             raw = await response.aread()
             try:
@@ -560,10 +540,6 @@ class _BadStream(httpx2.HTTPError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-
-
-def _exc_text(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
 
 
 def _notify(callback: AttemptCallback | None, record: AttemptRecord) -> None:

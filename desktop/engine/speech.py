@@ -21,16 +21,18 @@ import io
 import json
 import wave
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from desktop.engine import trace as t
-from desktop.engine.attempts import AttemptScope, ResultOutcome, attempt_result, task_headers
+from desktop.engine.attempts import (
+    AttemptScope,
+    follow_prediction,
+    task_headers,
+)
 from desktop.engine.classify import Failure
 from desktop.engine.errors import SwitchboardError
-from desktop.engine.failover import AttemptContext, failure_message
 from desktop.engine.media_types import (
     COMPLETE,
     FAILED,
@@ -39,7 +41,7 @@ from desktop.engine.media_types import (
     TranscribeRequest,
     TranscriptChunk,
 )
-from desktop.engine.router import Engine
+from desktop.engine.service_base import StoredTaskService
 from desktop.engine.trace import AttemptRecord, Trace
 from desktop.providers import fal, hf_inference, replicate
 from desktop.providers.exchange import AttemptFailed, bad_response, exchange
@@ -47,8 +49,6 @@ from desktop.providers.media_fetch import TEXT, fetch_media
 from desktop.providers.mime import AUDIO_MIME_BY_SUFFIX, audio_mime_for
 from desktop.providers.speech_wire import chunks_from, transcript_from
 from desktop.providers.table import Task
-from desktop.store.history import HistoryStore
-from desktop.store.media import MediaStore
 
 FIRST_RESULT_S = 30.0
 SECONDS_PER_MB = 20.0
@@ -116,7 +116,7 @@ def first_deadline_for(size_bytes: int, base_s: float = FIRST_RESULT_S) -> float
     return base_s + SECONDS_PER_MB * size_bytes / (1024 * 1024)
 
 
-class TranscribeService:
+class TranscribeService(StoredTaskService):
     """Transcribes audio files through the engine and keeps the result in the library.
 
     Attributes:
@@ -124,19 +124,8 @@ class TranscribeService:
         poll: how Replicate predictions are polled when not finished at once.
     """
 
-    def __init__(
-        self,
-        engine: Engine,
-        history: HistoryStore,
-        media: MediaStore,
-        executor: Executor | None = None,
-    ) -> None:
-        self.engine = engine
-        self.history = history
-        self.media = media
-        self._executor = executor
-        self.first_deadline_s = FIRST_RESULT_S
-        self.poll = replicate.PollBackoff()
+    first_deadline_s: float = FIRST_RESULT_S
+    poll: replicate.PollBackoff = replicate.PollBackoff()
 
     async def transcribe(
         self, request: TranscribeRequest, *, on_attempt: AttemptCallback | None = None
@@ -152,7 +141,7 @@ class TranscribeService:
         result = MediaResult(task=Task.SPEECH_TO_TEXT.value, status=FAILED, trace=trace,
                              params=params)
         try:
-            audio = await loop.run_in_executor(self._executor, read_audio, path)
+            audio = await self._off_loop(read_audio, path)
         except SwitchboardError as exc:
             result.error, result.error_action = str(exc), exc.action
             result.duration_ms = (loop.time() - started) * 1000
@@ -160,31 +149,20 @@ class TranscribeService:
         params["mime"] = audio.mime
         params["duration_s"] = audio.duration_s
 
-        async def attempt(ctx: AttemptContext) -> ResultOutcome[_Heard]:
-            return await attempt_result(ctx, lambda scope: self._hear(scope, audio))
-
-        routed = None
-        try:
-            routed = await self.engine.run_task(
-                Task.SPEECH_TO_TEXT, request.model, request.provider, attempt, trace=trace,
-                first_deadline_s=first_deadline_for(len(audio.data), self.first_deadline_s),
-                on_attempt=on_attempt,
-            )
-        except SwitchboardError as exc:
-            result.error, result.error_action = str(exc), exc.action
-        if routed is not None:
-            outcome, cand = routed.outcome, routed.candidate
-            if outcome is None or outcome.value is None or cand is None:
-                result.error, result.error_action = failure_message(trace, routed.failures)
-            else:
-                result.status = COMPLETE
-                result.text = outcome.value.text
-                result.chunks = outcome.value.chunks
-                result.provider = trace.answered_by or cand.provider
-                result.provider_model = cand.provider_model
-        stored = await loop.run_in_executor(
-            self._executor, self.media.put, audio.data, audio.suffix or ".bin"
+        made = await self._produce(
+            Task.SPEECH_TO_TEXT, request.model, request.provider,
+            lambda scope: self._hear(scope, audio), trace=trace,
+            first_deadline_s=first_deadline_for(len(audio.data), self.first_deadline_s),
+            on_attempt=on_attempt,
         )
+        if made.value is None:
+            result.error, result.error_action = made.error, made.action
+        else:
+            result.status = COMPLETE
+            result.text = made.value.text
+            result.chunks = made.value.chunks
+            result.provider, result.provider_model = made.provider, made.provider_model
+        stored = await self._off_loop(self.media.put, audio.data, audio.suffix or ".bin")
         result.files = [MediaFile(path=str(stored), mime=audio.mime,
                                   duration_s=audio.duration_s)]
         params["chunks"] = [asdict(c) for c in result.chunks]
@@ -197,7 +175,7 @@ class TranscribeService:
             files=[asdict(f) for f in result.files], text=result.text,
             trace=trace.to_dict(), error=result.error, duration_ms=result.duration_ms,
         )
-        result.record_id = await loop.run_in_executor(self._executor, save)
+        result.record_id = await self._off_loop(save)
         return result
 
     # --- one attempt ----------------------------------------------------------------------
@@ -232,7 +210,7 @@ class TranscribeService:
         def encode() -> bytes:
             return json.dumps(body()).encode()
 
-        return await asyncio.get_running_loop().run_in_executor(self._executor, encode)
+        return await self._off_loop(encode)
 
     async def _fal(self, scope: AttemptScope, audio: Audio) -> _Heard:
         cand = scope.ctx.candidate
@@ -258,18 +236,9 @@ class TranscribeService:
             client, cand.base, cand.provider_model, {}, headers, secrets=secrets,
             encoded=await self._encode(body),
         )
-        scope.note_response(prediction.raw.get("_request_id"))
-        if not prediction.finished:
-            scope.extend_to_total()
-            try:
-                prediction = await replicate.wait(
-                    client, prediction, base=cand.base, headers=headers, backoff=self.poll,
-                    secrets=secrets,
-                )
-            except (asyncio.CancelledError, AttemptFailed):
-                await replicate.cancel(client, prediction, base=cand.base, headers=headers)
-                raise
-        replicate.check_succeeded(prediction, secrets)
+        prediction = await follow_prediction(
+            scope, client, prediction, headers=headers, secrets=secrets, backoff=self.poll
+        )
         out = replicate.transcript_output(prediction.output)
         text = out.text
         if text is None and out.txt_file:

@@ -34,8 +34,10 @@ from desktop.providers.job_wire import (
     JobState,
     JobTarget,
     JobTicket,
+    accepted_id,
     call_json,
     is_transient,
+    status_json,
     video_params,
 )
 from desktop.providers.table import PROVIDERS, join_url
@@ -93,9 +95,7 @@ def job_urls(submit: str, base: str, response_url: str) -> tuple[str, str, str]:
 
 
 def parse_submit(submit: str, base: str, answer: Any) -> JobTicket:
-    if not isinstance(answer, dict) or not answer.get("request_id"):
-        raise bad_response("fal accepted nothing: the answer had no request_id")
-    request_id = str(answer["request_id"])
+    request_id = accepted_id(answer, "request_id", "fal")
     response_url = answer.get("response_url")
     if not isinstance(response_url, str):
         raise bad_response("fal's answer had no response_url")
@@ -158,8 +158,7 @@ class FalQueue:
         self, client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
         secrets: Sequence[str],
     ) -> JobState:
-        body = await call_json(client, "GET", ticket.status_url, headers=headers,
-                               secrets=secrets)
+        body = await status_json(client, ticket, headers, secrets)
         if not isinstance(body, dict) or not isinstance(body.get("status"), str):
             raise bad_response("fal's status answer had no status")
         state = _STATUS.get(body["status"])

@@ -29,7 +29,7 @@ import httpx2
 from desktop.engine import trace as t
 from desktop.engine.classify import Failure
 from desktop.engine.media_types import VideoRequest
-from desktop.providers.exchange import AttemptFailed, exchange
+from desktop.providers.exchange import AttemptFailed, bad_response, exchange
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -134,12 +134,27 @@ class VideoJobProtocol(Protocol):
         ...
 
 
-def video_params(request: VideoRequest) -> dict[str, Any]:
-    """The Hugging Face parameter names of a video request, unset ones left out (§4.5)."""
+class WithoutCancel:
+    """For protocols whose provider documents no cancel call: cancelling stops only our side."""
+
+    async def cancel(
+        self, client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
+        secrets: Sequence[str],
+    ) -> bool | None:
+        return None
+
+
+def video_params(
+    request: VideoRequest, *, steps_key: str = "num_inference_steps"
+) -> dict[str, Any]:
+    """The Hugging Face parameter names of a video request, unset ones left out (§4.5).
+
+    ``steps_key`` renames ``num_inference_steps`` for providers that call it otherwise.
+    """
     params: dict[str, Any] = {
         "negative_prompt": request.negative_prompt,
         "num_frames": request.num_frames,
-        "num_inference_steps": request.steps,
+        steps_key: request.steps,
         "guidance_scale": request.guidance,
         "seed": request.seed,
     }
@@ -169,3 +184,19 @@ async def call_json(
     except TimeoutError as exc:
         raise AttemptFailed(Failure(t.TIMEOUT, "no answer in time")) from exc
     return answer.json()
+
+
+def accepted_id(answer: Any, key: str, provider: str, what: str | None = None) -> str:
+    """The job id under ``key`` of a submission's answer; none is a ``bad_response``
+    (``what`` names the id in that message, ``key`` by default)."""
+    if not isinstance(answer, dict) or not answer.get(key):
+        raise bad_response(f"{provider} accepted nothing: the answer had no {what or key}")
+    return str(answer[key])
+
+
+async def status_json(
+    client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
+    secrets: Sequence[str],
+) -> Any:
+    """One look at ``ticket.status_url`` (see :func:`call_json`)."""
+    return await call_json(client, "GET", ticket.status_url, headers=headers, secrets=secrets)

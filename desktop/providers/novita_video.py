@@ -31,7 +31,10 @@ from desktop.providers.job_wire import (
     JobState,
     JobTarget,
     JobTicket,
+    WithoutCancel,
+    accepted_id,
     call_json,
+    status_json,
     video_params,
 )
 from desktop.providers.table import join_url
@@ -49,20 +52,14 @@ _STATUS = {
 def build_body(request: VideoRequest) -> dict[str, Any]:
     """The JS client's shape: parameters as named, except ``num_inference_steps`` → ``steps``,
     and the prompt last."""
-    params = video_params(request)
-    steps = params.pop("num_inference_steps", None)
-    body: dict[str, Any] = dict(params)
-    if steps is not None:
-        body["steps"] = steps
-    body["prompt"] = request.prompt
-    return body
+    return {**video_params(request, steps_key="steps"), "prompt": request.prompt}
 
 
 def status_url(base: str, task_id: str) -> str:
     return join_url(base, "/v3/async/task-result") + "?task_id=" + quote(task_id, safe="")
 
 
-class NovitaVideo:
+class NovitaVideo(WithoutCancel):
     """Novita's task API as a :class:`~desktop.providers.job_wire.VideoJobProtocol`."""
 
     kind = KIND
@@ -74,9 +71,7 @@ class NovitaVideo:
         url = join_url(target.base, f"/v3/async/{target.provider_model}")
         answer = await call_json(client, "POST", url, headers=target.headers,
                                  body=build_body(request), secrets=target.secrets)
-        if not isinstance(answer, dict) or not answer.get("task_id"):
-            raise bad_response("Novita accepted nothing: the answer had no task_id")
-        task_id = str(answer["task_id"])
+        task_id = accepted_id(answer, "task_id", "Novita")
         return JobTicket(kind=KIND, provider_job_id=task_id, submit_url=url,
                          status_url=status_url(target.base, task_id), api_base=target.base,
                          status=QUEUED)
@@ -85,8 +80,7 @@ class NovitaVideo:
         self, client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
         secrets: Sequence[str],
     ) -> JobState:
-        body = await call_json(client, "GET", ticket.status_url, headers=headers,
-                               secrets=secrets)
+        body = await status_json(client, ticket, headers, secrets)
         task = body.get("task") if isinstance(body, dict) else None
         if not isinstance(task, dict) or not isinstance(task.get("status"), str):
             raise bad_response("Novita's task answer had no status")
@@ -107,9 +101,3 @@ class NovitaVideo:
                     return JobState(SUCCEEDED, media_url=url)
             raise bad_response("Novita's finished task held no video URL")
         return JobState(state)
-
-    async def cancel(
-        self, client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
-        secrets: Sequence[str],
-    ) -> bool | None:
-        return None

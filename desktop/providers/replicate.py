@@ -137,6 +137,14 @@ def _reclassify(exc: AttemptFailed) -> AttemptFailed:
     return exc
 
 
+def _prediction_url(base: str, given: str | None, prediction_id: str, suffix: str = "") -> str:
+    """The URL Replicate gave (``urls.get``/``urls.cancel``) moved onto ``base``, else the
+    documented ``/v1/predictions/{id}{suffix}`` there."""
+    if given:
+        return same_origin(base, given)
+    return join_url(base, f"/v1/predictions/{prediction_id}{suffix}")
+
+
 async def submit(
     client: httpx2.AsyncClient,
     base: str,
@@ -156,17 +164,12 @@ async def submit(
     ``invalid_request``.
     """
     url = join_url(base, predictions_route(provider_model))
+    json_body = request_body(provider_model, model_input) if encoded is None else None
     try:
-        if encoded is not None:
-            answer = await exchange(
-                client, "POST", url, headers=request_headers(headers), content=encoded,
-                secrets=secrets,
-            )
-        else:
-            answer = await exchange(
-                client, "POST", url, headers=request_headers(headers),
-                json_body=request_body(provider_model, model_input), secrets=secrets,
-            )
+        answer = await exchange(
+            client, "POST", url, headers=request_headers(headers), json_body=json_body,
+            content=encoded, secrets=secrets,
+        )
     except AttemptFailed as exc:
         raise _reclassify(exc) from exc
     prediction = parse_prediction(answer.json())
@@ -185,10 +188,7 @@ async def poll_once(
     """One ``GET urls.get`` (on ``base``, see :func:`same_origin`)."""
     if not prediction.get_url and not prediction.id:
         raise bad_response("the prediction has no address to ask for its status")
-    url = (
-        same_origin(base, prediction.get_url) if prediction.get_url
-        else join_url(base, f"/v1/predictions/{prediction.id}")
-    )
+    url = _prediction_url(base, prediction.get_url, prediction.id)
     get_headers = {k: v for k, v in headers.items() if k.lower() not in ("content-type", "prefer")}
     answer = await exchange(client, "GET", url, headers=get_headers, secrets=secrets)
     return parse_prediction(answer.json())
@@ -234,10 +234,7 @@ async def cancel(
     """
     if prediction.terminal or (not prediction.cancel_url and not prediction.id):
         return False
-    url = (
-        same_origin(base, prediction.cancel_url) if prediction.cancel_url
-        else join_url(base, f"/v1/predictions/{prediction.id}/cancel")
-    )
+    url = _prediction_url(base, prediction.cancel_url, prediction.id, "/cancel")
     post_headers = {k: v for k, v in headers.items() if k.lower() != "prefer"}
 
     async def call() -> bool:

@@ -27,7 +27,10 @@ from desktop.providers.job_wire import (
     JobState,
     JobTarget,
     JobTicket,
+    WithoutCancel,
+    accepted_id,
     call_json,
+    status_json,
     video_params,
 )
 from desktop.providers.table import join_url
@@ -39,12 +42,8 @@ _PENDING = {None: QUEUED, "queued": QUEUED, "in_progress": RUNNING}
 
 
 def build_body(request: VideoRequest, provider_model: str) -> dict[str, Any]:
-    params = video_params(request)
-    steps = params.pop("num_inference_steps", None)
-    body: dict[str, Any] = {"prompt": request.prompt, "model": provider_model, **params}
-    if steps is not None:
-        body["steps"] = steps
-    return body
+    return {"prompt": request.prompt, "model": provider_model,
+            **video_params(request, steps_key="steps")}
 
 
 def _error_message(body: dict[str, Any]) -> str:
@@ -56,7 +55,7 @@ def _error_message(body: dict[str, Any]) -> str:
     return "the video job failed"
 
 
-class TogetherVideo:
+class TogetherVideo(WithoutCancel):
     """Together ``/v2/videos`` as a :class:`~desktop.providers.job_wire.VideoJobProtocol`."""
 
     kind = KIND
@@ -69,9 +68,7 @@ class TogetherVideo:
         answer = await call_json(client, "POST", url, headers=target.headers,
                                  body=build_body(request, target.provider_model),
                                  secrets=target.secrets)
-        if not isinstance(answer, dict) or not answer.get("id"):
-            raise bad_response("Together accepted nothing: the answer had no job id")
-        job_id = str(answer["id"])
+        job_id = accepted_id(answer, "id", "Together", "job id")
         status = answer.get("status")
         initial = _PENDING.get(status if isinstance(status, str) else None, QUEUED)
         return JobTicket(kind=KIND, provider_job_id=job_id, submit_url=url,
@@ -82,8 +79,7 @@ class TogetherVideo:
         self, client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
         secrets: Sequence[str],
     ) -> JobState:
-        body = await call_json(client, "GET", ticket.status_url, headers=headers,
-                               secrets=secrets)
+        body = await status_json(client, ticket, headers, secrets)
         if not isinstance(body, dict):
             raise bad_response("Together's job answer was not an object")
         raw = body.get("status")
@@ -101,9 +97,3 @@ class TogetherVideo:
         if status in ("cancelled", "canceled"):
             return JobState(CANCELLED)
         return JobState(FAILED, error=f"Together reported an unknown job status {status!r}")
-
-    async def cancel(
-        self, client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
-        secrets: Sequence[str],
-    ) -> bool | None:
-        return None

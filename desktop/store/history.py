@@ -32,9 +32,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 log = logging.getLogger(__name__)
 
@@ -335,16 +338,11 @@ table must cope with ``foreign_keys=ON`` (it cannot be switched off inside a tra
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
-_MESSAGE_COLUMNS: Final = (
-    "id, conversation_id, role, content, attachments, model, provider, provider_model, "
-    "status, error, trace, usage, ttft_ms, duration_ms, created_at"
-)
+_MESSAGE_COLUMNS: Final = ", ".join(f.name for f in fields(StoredMessage))
+"""The ``messages`` columns, one per :class:`StoredMessage` field (same names)."""
 
-
-_GENERATION_COLUMNS: Final = (
-    "id, task, created_at, updated_at, prompt, negative_prompt, model, provider, "
-    "provider_model, status, params, files, text, vectors_path, trace, error, duration_ms"
-)
+_GENERATION_COLUMNS: Final = ", ".join(f.name for f in fields(StoredGeneration))
+"""The ``generations`` columns, one per :class:`StoredGeneration` field (same names)."""
 
 _GENERATION_FIELDS: Final = frozenset({
     "task", "prompt", "negative_prompt", "model", "provider", "provider_model", "status",
@@ -377,62 +375,55 @@ def _decode_list(text: str | None) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-def _check_attachments(attachments: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
-    items = [dict(a) for a in attachments or ()]
-    for item in items:
+def _encode_dict(value: Mapping[str, Any] | None) -> str | None:
+    return _encode_json(None if value is None else dict(value))
+
+
+def _encode_files(items: Sequence[Mapping[str, Any]] | None, what: str) -> str:
+    """``items`` (attachments, generation files) as JSON; each must have a ``path`` string."""
+    checked = [dict(item) for item in items or ()]
+    for item in checked:
         if not isinstance(item.get("path"), str):
-            raise ValueError("Every attachment needs a 'path' string.")
-    return items
+            raise ValueError(f"Every {what} needs a 'path' string.")
+    return json.dumps(checked, ensure_ascii=False)
+
+
+R = TypeVar("R", bound="DataclassInstance")
+
+
+def _from_row(cls: type[R], row: sqlite3.Row, **decoded: Any) -> R:
+    """A record whose fields are the row's columns of the same names, except ``decoded``."""
+    plain = {f.name: row[f.name] for f in fields(cls) if f.name not in decoded}
+    return cls(**plain, **decoded)
 
 
 def _row_to_message(row: sqlite3.Row) -> StoredMessage:
-    return StoredMessage(
-        id=row["id"],
-        conversation_id=row["conversation_id"],
-        role=row["role"],
-        content=row["content"],
+    return _from_row(
+        StoredMessage, row,
         attachments=_decode_list(row["attachments"]),
-        model=row["model"],
-        provider=row["provider"],
-        provider_model=row["provider_model"],
-        status=row["status"],
-        error=row["error"],
         trace=_decode_dict(row["trace"]),
         usage=_decode_dict(row["usage"]),
-        ttft_ms=row["ttft_ms"],
-        duration_ms=row["duration_ms"],
-        created_at=row["created_at"],
     )
 
 
 def _row_to_generation(row: sqlite3.Row) -> StoredGeneration:
-    return StoredGeneration(
-        id=row["id"],
-        task=row["task"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        prompt=row["prompt"],
-        negative_prompt=row["negative_prompt"],
-        model=row["model"],
-        provider=row["provider"],
-        provider_model=row["provider_model"],
-        status=row["status"],
+    return _from_row(
+        StoredGeneration, row,
         params=_decode_dict(row["params"]) or {},
         files=_decode_list(row["files"]),
-        text=row["text"],
-        vectors_path=row["vectors_path"],
         trace=_decode_dict(row["trace"]),
-        error=row["error"],
-        duration_ms=row["duration_ms"],
     )
 
 
-def _check_files(files: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
-    items = [dict(f) for f in files or ()]
-    for item in items:
-        if not isinstance(item.get("path"), str):
-            raise ValueError("Every generation file needs a 'path' string.")
-    return items
+def _message_value(column: str, value: Any) -> Any:
+    """Validate and encode one message column for SQLite."""
+    if column == "status" and value not in STATUSES:
+        raise ValueError(f"Unknown message status {value!r}.")
+    if column == "attachments":
+        return _encode_files(value, "attachment")
+    if column in ("trace", "usage"):
+        return _encode_dict(value)
+    return value
 
 
 def _generation_value(column: str, value: Any) -> Any:
@@ -440,11 +431,11 @@ def _generation_value(column: str, value: Any) -> Any:
     if column == "status" and value not in GENERATION_STATUSES:
         raise ValueError(f"Unknown generation status {value!r}.")
     if column == "files":
-        return json.dumps(_check_files(value), ensure_ascii=False)
+        return _encode_files(value, "generation file")
     if column == "params":
         return json.dumps(dict(value or {}), ensure_ascii=False)
     if column == "trace":
-        return _encode_json(None if value is None else dict(value))
+        return _encode_dict(value)
     if column in ("task", "prompt") and not isinstance(value, str):
         raise ValueError(f"Generation {column} must be a string.")
     return value
@@ -638,16 +629,8 @@ class HistoryStore:
                 (limit,),
             ).fetchall()
         return [
-            ConversationSummary(
-                id=r["id"],
-                title=r["title"],
-                created_at=r["created_at"],
-                updated_at=r["updated_at"],
-                model=r["model"],
-                provider_policy=r["provider_policy"],
-                message_count=r["n"],
-                preview=make_preview(r["last"] or ""),
-            )
+            _from_row(ConversationSummary, r, message_count=r["n"],
+                      preview=make_preview(r["last"] or ""))
             for r in rows
         ]
 
@@ -665,15 +648,7 @@ class HistoryStore:
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id",
                 (conversation_id,),
             ).fetchall()
-        return Conversation(
-            id=head["id"],
-            title=head["title"],
-            created_at=head["created_at"],
-            updated_at=head["updated_at"],
-            model=head["model"],
-            provider_policy=head["provider_policy"],
-            messages=[_row_to_message(r) for r in rows],
-        )
+        return _from_row(Conversation, head, messages=[_row_to_message(r) for r in rows])
 
     # --- Messages
 
@@ -705,9 +680,8 @@ class HistoryStore:
         """
         if role not in ROLES:
             raise ValueError(f"Unknown message role {role!r}.")
-        if status not in STATUSES:
-            raise ValueError(f"Unknown message status {status!r}.")
-        items = _check_attachments(attachments)
+        status = _message_value("status", status)
+        encoded_attachments = _message_value("attachments", attachments)
         now = self._clock()
         with self._write() as conn:
             touched = conn.execute(
@@ -723,14 +697,14 @@ class HistoryStore:
                     conversation_id,
                     role,
                     content,
-                    json.dumps(items, ensure_ascii=False),
+                    encoded_attachments,
                     model,
                     provider,
                     provider_model,
                     status,
                     error,
-                    _encode_json(None if trace is None else dict(trace)),
-                    _encode_json(None if usage is None else dict(usage)),
+                    _message_value("trace", trace),
+                    _message_value("usage", usage),
                     ttft_ms,
                     duration_ms,
                     now,
@@ -778,27 +752,15 @@ class HistoryStore:
 
         Also touches the conversation's ``updated_at``. Returns False if the message is gone.
         """
-        values: dict[str, Any] = {}
-        if not isinstance(content, _Unset):
-            values["content"] = content
-        if not isinstance(status, _Unset):
-            if status not in STATUSES:
-                raise ValueError(f"Unknown message status {status!r}.")
-            values["status"] = status
-        if not isinstance(provider, _Unset):
-            values["provider"] = provider
-        if not isinstance(provider_model, _Unset):
-            values["provider_model"] = provider_model
-        if not isinstance(error, _Unset):
-            values["error"] = error
-        if not isinstance(trace, _Unset):
-            values["trace"] = _encode_json(None if trace is None else dict(trace))
-        if not isinstance(usage, _Unset):
-            values["usage"] = _encode_json(None if usage is None else dict(usage))
-        if not isinstance(ttft_ms, _Unset):
-            values["ttft_ms"] = ttft_ms
-        if not isinstance(duration_ms, _Unset):
-            values["duration_ms"] = duration_ms
+        given: dict[str, Any] = {
+            "content": content, "status": status, "provider": provider,
+            "provider_model": provider_model, "error": error, "trace": trace, "usage": usage,
+            "ttft_ms": ttft_ms, "duration_ms": duration_ms,
+        }
+        values = {
+            column: _message_value(column, value)
+            for column, value in given.items() if not isinstance(value, _Unset)
+        }
         if not values:
             return self.get_message(message_id) is not None
         # Column names come from the fixed keys above, never from the caller.
