@@ -15,6 +15,7 @@ from desktop.engine.chat_types import COMPLETE, FAILED, INTERRUPTED, Attachment,
 from desktop.engine.trace import AttemptRecord, Trace
 from desktop.providers.table import provider_label
 from desktop.store.history import StoredMessage
+from desktop.ui.widgets.routing_words import attempt_row
 
 STREAMING = "streaming"
 """UI-only status of the answer that is arriving right now."""
@@ -22,20 +23,6 @@ STREAMING = "streaming"
 STOPPED_TEXT = "Stopped — partial answer kept"
 LOST_TEXT = "Connection lost — partial answer kept"
 CRASHED_TEXT = "Interrupted — partial answer kept"
-
-ACTION_LABELS = {
-    "add_token": "Add a token",
-    "open_providers": "Open Providers",
-    "retry": "Try again",
-    "other_provider": "Use another provider",
-}
-
-ROUTE_LABELS = {
-    "router": "HF router",
-    "direct": "own key",
-    "custom": "your server",
-    "hf-auto": "HF chooses",
-}
 
 
 @dataclass
@@ -194,22 +181,4 @@ ATTEMPT_HEADERS = [
 
 
 def _attempt_row(a: AttemptRecord) -> list[str]:
-    who = provider_label(a.provider)
-    if a.served_by and a.served_by != a.provider:
-        who += f" (served by {provider_label(a.served_by)})"
-    outcome = "answered" if a.outcome == t.OK else (a.outcome.replace("_", " ") or "running")
-    return [
-        who,
-        ROUTE_LABELS.get(a.via, a.via),
-        str(a.status_code) if a.status_code is not None else "",
-        outcome,
-        a.message,
-        seconds(a.ttft_ms),
-        seconds(a.duration_ms),
-        f"{a.retry_after_s:g} s" if a.retry_after_s else "",
-    ]
-
-
-def skipped_notes(trace: Trace) -> list[str]:
-    """Candidates not tried, with the reason ("Nebius: needs its own key")."""
-    return [f"{provider_label(c.provider)}: {c.skipped}" for c in trace.candidates if c.skipped]
+    return attempt_row(a, ok_word="answered", duration=seconds)

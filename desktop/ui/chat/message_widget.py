@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 from desktop.engine.chat_types import FAILED, INTERRUPTED, ChatResult
 from desktop.ui.chat.attachments import AttachmentStrip
 from desktop.ui.chat.message_data import (
-    ACTION_LABELS,
     ATTEMPT_HEADERS,
     STREAMING,
     MessageData,
@@ -34,12 +33,12 @@ from desktop.ui.chat.message_data import (
     badge_tooltip,
     failover_summary,
     interruption_text,
-    skipped_notes,
 )
 from desktop.ui.chat.text_view import MessageText
 from desktop.ui.theme import bubble_colour, mix
 from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.message_bar import ERROR, INFO, MessageBar
+from desktop.ui.widgets.routing_words import ACTION_LABELS, skipped_notes
 
 
 def _tool(text: str, tooltip: str, parent: QWidget) -> QToolButton:

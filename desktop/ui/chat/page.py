@@ -35,7 +35,7 @@ from desktop.ui.chat.attachments import load_thumbnail
 from desktop.ui.chat.composer import Composer, local_image_paths
 from desktop.ui.chat.conversation_list import ConversationList
 from desktop.ui.chat.live_turn import LiveTurn
-from desktop.ui.chat.message_data import ACTION_LABELS, STREAMING, MessageData
+from desktop.ui.chat.message_data import STREAMING, MessageData
 from desktop.ui.chat.message_view import MessageView
 from desktop.ui.chat.message_widget import MessageWidget
 from desktop.ui.chat.pickers import ModelPicker, ProviderPicker
@@ -43,6 +43,7 @@ from desktop.ui.chat.welcome import EmptyChat
 from desktop.ui.tasks import TaskScope, run_dialog
 from desktop.ui.widgets.labels import ElidedLabel, MutedLabel, heading_font
 from desktop.ui.widgets.message_bar import MessageBar
+from desktop.ui.widgets.routing_words import ACTION_LABELS
 
 log = logging.getLogger(__name__)
 

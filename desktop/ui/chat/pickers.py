@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
-from desktop.providers.table import PROVIDERS, Task, provider_label
+from desktop.providers.table import PROVIDERS, Task
 from desktop.store.settings import Settings
+from desktop.ui.widgets.task_pickers import ModelBox, PolicyBox
 
 POLICY_CHOICES: tuple[tuple[str, str, str], ...] = (
     ("auto", "Auto — your order", "Try providers in the order set on the Providers page"),
@@ -36,54 +36,27 @@ def chat_providers(settings: Settings) -> list[str]:
     return result
 
 
-class ModelPicker(QComboBox):
+class ModelPicker(ModelBox):
     """An editable box: type any Hugging Face model id, or pick a known one."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setEditable(True)
-        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.setMinimumContentsLength(28)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setToolTip(
-            "Type any Hugging Face model id (for example meta-llama/Llama-3.1-8B-Instruct) "
-            "or pick a recent one."
+        super().__init__(
+            parent, min_length=28,
+            tooltip="Type any Hugging Face model id (for example "
+            "meta-llama/Llama-3.1-8B-Instruct) or pick a recent one.",
+            placeholder="Model id, e.g. meta-llama/Llama-3.1-8B-Instruct",
         )
-        self.setAccessibleName("Model")
-        completer = self.completer()
-        if completer is not None:  # always set on an editable box; the stubs allow None
-            completer.setFilterMode(Qt.MatchFlag.MatchContains)
-            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        line = self.lineEdit()
-        if line is not None:
-            line.setPlaceholderText("Model id, e.g. meta-llama/Llama-3.1-8B-Instruct")
-            line.setClearButtonEnabled(True)
 
     def set_models(self, models: Iterable[str]) -> None:
         """Offer ``models`` (duplicates dropped, order kept) without changing the text."""
         current = self.current_model()
         self.blockSignals(True)
-        self.clear()
-        seen: set[str] = set()
-        for model in models:
-            if model and model not in seen:
-                seen.add(model)
-                self.addItem(model)
+        self.offer(models)
         self.setEditText(current)
         self.blockSignals(False)
 
-    def current_model(self) -> str:
-        return self.currentText().strip()
 
-    def set_current_model(self, model: str) -> None:
-        index = self.findText(model)
-        if index >= 0:
-            self.setCurrentIndex(index)
-        self.setEditText(model)
-
-
-class ProviderPicker(QComboBox):
+class ProviderPicker(PolicyBox):
     """Routing policies first, then each enabled chat provider and custom server by name."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -94,28 +67,4 @@ class ProviderPicker(QComboBox):
 
     def refresh(self, settings: Settings, keep: str | None = None) -> None:
         """Rebuild the list from the settings, keeping ``keep`` (or the current choice)."""
-        wanted = keep if keep is not None else self.current_policy()
-        self.blockSignals(True)
-        self.clear()
-        for policy, label, tip in POLICY_CHOICES:
-            self.addItem(label, policy)
-            self.setItemData(self.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        providers = chat_providers(settings)
-        if providers:
-            self.insertSeparator(self.count())
-        for pid in providers:
-            custom = settings.custom(pid) is not None
-            label = f"{pid} (your server)" if custom else f"Only {provider_label(pid)}"
-            self.addItem(label, pid)
-        self.blockSignals(False)
-        self.set_policy(wanted or "auto")
-
-    def current_policy(self) -> str:
-        data = self.currentData()
-        return data if isinstance(data, str) else "auto"
-
-    def set_policy(self, policy: str) -> bool:
-        """Select ``policy``; False (and Auto selected) when it is not offered any more."""
-        index = self.findData(policy)
-        self.setCurrentIndex(index if index >= 0 else 0)
-        return index >= 0
+        self.fill(settings, POLICY_CHOICES, chat_providers(settings), keep)

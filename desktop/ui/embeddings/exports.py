@@ -9,19 +9,9 @@ command line and the tab write identical files.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from desktop.engine.vector_export import npy_bytes, to_csv, to_json
-
-
-@dataclass(frozen=True)
-class ExportKind:
-    key: str
-    label: str
-    suffix: str
-    name_filter: str
-    tooltip: str
-
+from desktop.ui.widgets.export_kinds import ExportKind, by_key
 
 EXPORT_KINDS: tuple[ExportKind, ...] = (
     ExportKind("csv", "CSV", ".csv", "CSV files (*.csv)",
@@ -31,7 +21,7 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
     ExportKind("npy", "NPY", ".npy", "NumPy arrays (*.npy)",
                "The vectors as a float32 array, in the texts' order (numpy.load)"),
 )
-KINDS = {kind.key: kind for kind in EXPORT_KINDS}
+KINDS = by_key(EXPORT_KINDS)
 
 
 def export_bytes(

@@ -11,8 +11,6 @@ Earlier runs come back from the library (texts in the row, vectors in its ``.npy
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop.engine.embeddings import check_texts, load_vectors
 from desktop.engine.media_types import COMPLETE, EmbedRequest
-from desktop.engine.trace import AttemptRecord, Trace
+from desktop.engine.trace import AttemptRecord
 from desktop.engine.vectors import cosine_matrix, nearest, pca_2d
 from desktop.providers.table import Task
 from desktop.services import Services
@@ -45,17 +43,15 @@ from desktop.ui.embeddings.text_sources import (
     read_texts,
 )
 from desktop.ui.embeddings.texts_edit import TextsEdit, text_files
-from desktop.ui.file_dialogs import ask_open_path, write_file
+from desktop.ui.file_dialogs import ask_open_path
 from desktop.ui.past_runs import PastRunsList
 from desktop.ui.tasks import TaskScope
+from desktop.ui.widgets import task_page
 from desktop.ui.widgets.error_banner import ErrorBanner
-from desktop.ui.widgets.file_actions import DOCUMENTS, ask_save_path
 from desktop.ui.widgets.generation_text import texts_of
-from desktop.ui.widgets.labels import MutedLabel, heading
+from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.routing_badge import RoutingBadge
-from desktop.ui.widgets.routing_words import clock, live_text
-from desktop.ui.widgets.run_button import RunButton
-from desktop.ui.widgets.task_pickers import PolicyPicker, TaskModelPicker
+from desktop.ui.widgets.routing_words import live_text
 
 EMBEDDINGS = Task.EMBEDDINGS
 HISTORY_LIMIT = 50
@@ -101,40 +97,21 @@ class EmbeddingsPage(QWidget):
         self._matrix: list[list[float]] = []
         self._model: str | None = None
         self._record_id: int | None = None
-        self._started_at: float | None = None
         self.setAcceptDrops(True)
 
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 10, 16, 12)
-        outer.setSpacing(8)
-        bar = QHBoxLayout()
-        bar.setSpacing(8)
-        bar.addWidget(heading("Embeddings", self))
-        bar.addStretch(1)
-        bar.addWidget(MutedLabel("Model", self))
-        self.model_picker = TaskModelPicker(services, EMBEDDINGS, self)
-        bar.addWidget(self.model_picker, 2)
-        bar.addWidget(MutedLabel("Provider", self))
-        self.policy_picker = PolicyPicker(EMBEDDINGS, self)
-        self.policy_picker.refresh(services.settings)
-        bar.addWidget(self.policy_picker)
-        outer.addLayout(bar)
+        outer, self.model_picker, self.policy_picker = task_page.top_bar(
+            self, "Embeddings", services, EMBEDDINGS
+        )
         self.banner = ErrorBanner(self)
         self.banner.action_requested.connect(self._on_action)
         outer.addWidget(self.banner)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self._build_inputs())
-        self.splitter.addWidget(self._build_results())
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([320, 780])
+        self.splitter = task_page.side_by_side(
+            self, self._build_inputs, self._build_results, [320, 780]
+        )
         outer.addWidget(self.splitter, 1)
 
-        self._elapsed_timer = QTimer(self)
-        self._elapsed_timer.setInterval(200)
-        self._elapsed_timer.timeout.connect(self._on_elapsed_tick)
+        self._elapsed = task_page.ElapsedClock(self.elapsed, "Computing", self)
         self._count_timer = QTimer(self)
         self._count_timer.setSingleShot(True)
         self._count_timer.setInterval(COUNT_DELAY_MS)
@@ -168,9 +145,9 @@ class EmbeddingsPage(QWidget):
         self.source_note.hide()
         column.addWidget(self.source_note)
         run_row = QHBoxLayout()
-        self.run_button = RunButton("Compute", panel)
-        self.run_button.bind(self.scope, "compute")
-        self.run_button.run_requested.connect(self.compute)
+        self.run_button = task_page.run_button(
+            "Compute", panel, self.scope, "compute", self.compute
+        )
         run_row.addWidget(self.run_button, 1)
         self.elapsed = MutedLabel("", panel)
         run_row.addWidget(self.elapsed)
@@ -236,13 +213,7 @@ class EmbeddingsPage(QWidget):
         self.neighbour_list.text_chosen.connect(self.select_text)
         column.addWidget(self.neighbour_list, 1)
         exports = QHBoxLayout()
-        self.export_buttons: dict[str, QPushButton] = {}
-        for kind in EXPORT_KINDS:
-            button = QPushButton(f"Export {kind.label}", panel)
-            button.setToolTip(kind.tooltip)
-            button.clicked.connect(lambda _=False, key=kind.key: self.export(key))
-            exports.addWidget(button)
-            self.export_buttons[kind.key] = button
+        self.export_buttons = task_page.export_buttons(exports, panel, EXPORT_KINDS, self.export)
         exports.addStretch(1)
         column.addLayout(exports)
         return panel
@@ -274,8 +245,7 @@ class EmbeddingsPage(QWidget):
 
     def refresh_providers(self) -> None:
         """The provider list or the custom servers changed."""
-        self.policy_picker.refresh(self.services.settings)
-        self.model_picker.refresh()
+        task_page.refresh_pickers(self.services, self.model_picker, self.policy_picker)
 
     def compute(self) -> None:
         """Embed the typed texts with the chosen model and provider."""
@@ -332,42 +302,25 @@ class EmbeddingsPage(QWidget):
         self.scope.spawn(self._reload_history(), slot="history")
 
     def save_state(self) -> None:
-        state = self.services.state
-        state.set("embeddings.splitter", list(self.splitter.sizes()))
-        state.set("embeddings.policy", self.policy_picker.current_policy())
+        task_page.save_layout(self.services.state, "embeddings", self.policy_picker,
+                              {"splitter": self.splitter})
 
     def restore_state(self) -> None:
-        state = self.services.state
-        sizes = state.get_int_list("embeddings.splitter")
-        if sizes and len(sizes) == 2:
-            self.splitter.setSizes(sizes)
-        policy = state.get_str("embeddings.policy")
-        if policy:
-            self.policy_picker.set_policy(policy)
+        task_page.restore_layout(self.services.state, "embeddings", self.policy_picker,
+                                 {"splitter": self.splitter})
 
     async def aclose(self) -> None:
-        self._elapsed_timer.stop()
+        self._elapsed.timer.stop()
         await self.scope.aclose()
 
     # --- Work -----------------------------------------------------------------------------
 
     async def _compute(self, request: EmbedRequest) -> None:
-        self.banner.clear()
-        self.badge.set_live("Sending the texts…")
-        self._started_at = time.monotonic()
-        self._on_elapsed_tick()
-        self.elapsed.show()
-        self._elapsed_timer.start()
-        try:
-            result = await self.services.embeddings.embed(request, on_attempt=self._on_attempt)
-        except asyncio.CancelledError:
-            self.badge.clear()
-            self.banner.show_info("Stopped — nothing was computed.")
-            raise
-        finally:
-            self._elapsed_timer.stop()
-            self.elapsed.hide()
-            self._started_at = None
+        result = await task_page.routed(
+            self.services.embeddings.embed(request, on_attempt=self._on_attempt),
+            badge=self.badge, banner=self.banner, elapsed=self._elapsed,
+            sending="Sending the texts…", stopped="Stopped — nothing was computed.",
+        )
         self.badge.set_trace(result.trace, duration_ms=result.duration_ms)
         if result.status != COMPLETE or result.vectors is None:
             self.banner.show_error(result.error or "The embeddings could not be computed.",
@@ -423,28 +376,14 @@ class EmbeddingsPage(QWidget):
             self.banner.show_error("Compute the embeddings first, then export them.")
             return
         texts, vectors, model = list(self._texts), self._vectors, self._model
-        chosen = await ask_save_path(
-            self, suggested_name(model, kind.suffix), kind.name_filter, DOCUMENTS
+        await task_page.export_file(
+            self, self.services, self.banner, suggested_name(model, kind.suffix), kind,
+            lambda: export_bytes(key, texts, vectors, model),
         )
-        if chosen is None:
-            return
-        target = Path(chosen)
-        data = await self.services.run_blocking(export_bytes, key, texts, vectors, model)
-        problem = await write_file(self.services, target, data)
-        if problem is not None:
-            self.banner.show_error(problem)
-        else:
-            self.banner.show_info(f"Saved {target.name}.")
 
     async def _reload_history(self) -> None:
-        rows = await self.services.run_blocking(
-            lambda: self.services.history.list_generations(
-                EMBEDDINGS.value, HISTORY_LIMIT, status=COMPLETE
-            )
-        )
-        self.history_list.set_runs(rows)
-        if self._record_id is not None:
-            self.history_list.select_id(self._record_id)
+        await task_page.load_past_runs(self.services, self.history_list, EMBEDDINGS, HISTORY_LIMIT,
+                                       self._record_id)
 
     async def _open_record(self, record_id: int) -> None:
         history = self.services.history
@@ -469,9 +408,7 @@ class EmbeddingsPage(QWidget):
         self.source_note.hide()
         if row.model:
             self.model_picker.set_current_model(row.model)
-        trace = Trace.from_dict(row.trace) if row.trace else None
-        self.badge.set_trace(trace, duration_ms=row.duration_ms,
-                             providers=[row.provider] if row.provider else None)
+        self.badge.set_stored(row)
         await self._show(texts, vectors, row.model, row.id)
 
     # --- Internals ------------------------------------------------------------------------
@@ -492,20 +429,10 @@ class EmbeddingsPage(QWidget):
         for button in self.export_buttons.values():
             button.setEnabled(bool(self._vectors))
 
-    def _on_elapsed_tick(self) -> None:
-        if self._started_at is not None:
-            self.elapsed.setText(f"Computing… {clock(time.monotonic() - self._started_at)}")
-
     def _on_action(self, action: str) -> None:
-        if action == "retry":
-            self.compute()
-        elif action == "add_token":
-            self.providers_requested.emit("token")
-        elif action == "open_providers":
-            self.providers_requested.emit("")
-        elif action == "other_provider":
-            self.policy_picker.setFocus()
-            self.policy_picker.showPopup()
+        task_page.banner_action(action, retry=self.compute,
+                                providers_requested=self.providers_requested,
+                                policy_picker=self.policy_picker)
 
     # --- Qt -------------------------------------------------------------------------------
 

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSpinBox,
     QWidget,
@@ -26,13 +25,15 @@ from PySide6.QtWidgets import (
 
 from desktop.engine.images import MAX_SIDE
 from desktop.engine.media_types import ImageRequest
-from desktop.ui.widgets.labels import MutedLabel
+from desktop.ui.widgets.labels import bold_label, tip_label
 from desktop.ui.widgets.param_fields import (
     GUIDANCE_TIP,
     SEED_TIP,
     STEPS_TIP,
     SeedField,
     guidance_box,
+    guidance_of,
+    negative_field,
     steps_box,
 )
 from desktop.ui.widgets.prompt_box import PromptBox
@@ -103,14 +104,11 @@ class ImageForm(QWidget):
         self.prompt = PromptBox("A lighthouse on a cliff at dusk, warm light, oil painting", self)
         self.prompt.setAccessibleName("Describe the picture")
         self.prompt.submitted.connect(self.submitted)
-        form.addRow(self._heading("Describe the picture"))
+        form.addRow(bold_label("Describe the picture", self))
         form.addRow(self.prompt)
 
-        self.negative = QLineEdit(self)
-        self.negative.setPlaceholderText("Optional, e.g. text, blur")
-        self.negative.setToolTip(NEGATIVE_TIP)
-        self.negative.setClearButtonEnabled(True)
-        form.addRow(self._label("Leave out", NEGATIVE_TIP), self.negative)
+        self.negative = negative_field(self, "Optional, e.g. text, blur", NEGATIVE_TIP)
+        form.addRow(tip_label("Leave out", NEGATIVE_TIP, self), self.negative)
 
         self.size_preset = QComboBox(self)
         for preset in SIZE_PRESETS:
@@ -118,7 +116,7 @@ class ImageForm(QWidget):
         self.size_preset.addItem(CUSTOM, CUSTOM)
         self.size_preset.setToolTip("The shape of the picture")
         self.size_preset.currentIndexChanged.connect(self._on_size_preset)
-        form.addRow(self._label("Size", "The shape of the picture"), self.size_preset)
+        form.addRow(tip_label("Size", "The shape of the picture", self), self.size_preset)
         self.width_box = self._side_box("Width in pixels")
         self.height_box = self._side_box("Height in pixels")
         sides = QHBoxLayout()
@@ -138,20 +136,20 @@ class ImageForm(QWidget):
         presets.setSpacing(6)
         presets.addWidget(self.fast_button)
         presets.addWidget(self.best_button)
-        form.addRow(self._label("Quality", "Presets for steps and guidance"), presets)
+        form.addRow(tip_label("Quality", "Presets for steps and guidance", self), presets)
 
         self.steps = steps_box(self)
-        form.addRow(self._label("Steps", STEPS_TIP), self.steps)
+        form.addRow(tip_label("Steps", STEPS_TIP, self), self.steps)
         self.guidance = guidance_box(self)
-        form.addRow(self._label("Guidance", GUIDANCE_TIP), self.guidance)
+        form.addRow(tip_label("Guidance", GUIDANCE_TIP, self), self.guidance)
         self.seed = SeedField(self)
-        form.addRow(self._label("Seed", SEED_TIP), self.seed)
+        form.addRow(tip_label("Seed", SEED_TIP, self), self.seed)
 
         self.count = QSpinBox(self)
         self.count.setRange(1, MAX_PICTURES)
         self.count.setToolTip("How many pictures to make at once (each with the next seed)")
         self.count.setAccessibleName("Number of pictures")
-        form.addRow(self._label("Pictures", "How many pictures to make at once"), self.count)
+        form.addRow(tip_label("Pictures", "How many pictures to make at once", self), self.count)
 
         self.width_box.valueChanged.connect(self._on_side_changed)
         self.height_box.valueChanged.connect(self._on_side_changed)
@@ -190,8 +188,7 @@ class ImageForm(QWidget):
         if width and height:
             self.set_size(width, height)
         self.steps.setValue(_int(params.get("steps")) or 0)
-        guidance = params.get("guidance")
-        self.guidance.setValue(float(guidance) if isinstance(guidance, int | float) else 0.0)
+        self.guidance.setValue(guidance_of(params))
         chosen = seed if seed is not None else _int(params.get("seed"))
         self.set_seed(chosen)
         count = _int(params.get("count")) or 1
@@ -213,17 +210,6 @@ class ImageForm(QWidget):
 
     # --- Internals ------------------------------------------------------------------------
 
-    def _heading(self, text: str) -> QLabel:
-        label = QLabel(text, self)
-        font = label.font()
-        font.setBold(True)
-        label.setFont(font)
-        return label
-
-    def _label(self, text: str, tip: str) -> MutedLabel:
-        label = MutedLabel(text, self)
-        label.setToolTip(tip)
-        return label
 
     def _side_box(self, tip: str) -> QSpinBox:
         box = QSpinBox(self)

@@ -16,12 +16,10 @@ import asyncio
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -37,12 +35,10 @@ from desktop.ui.images.gallery import GalleryModel, GalleryView, Picture, pictur
 from desktop.ui.images.progress import PictureProgress
 from desktop.ui.images.result_panel import ResultPanel
 from desktop.ui.tasks import TaskScope
-from desktop.ui.widgets.error_banner import ErrorBanner
-from desktop.ui.widgets.file_actions import PICTURES, copy_image, save_copy_as, suggested_name
+from desktop.ui.widgets import task_page
+from desktop.ui.widgets.file_actions import PICTURES, copy_image, suggested_name
 from desktop.ui.widgets.image_view import ImageWindow
-from desktop.ui.widgets.labels import MutedLabel, heading
-from desktop.ui.widgets.run_button import RunButton
-from desktop.ui.widgets.task_pickers import PolicyPicker, TaskModelPicker
+from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.thumbnails import ImageLoadError, ThumbnailCache, load_scaled
 
 log = logging.getLogger(__name__)
@@ -76,50 +72,31 @@ class ImagesPage(QWidget):
         self.large_window: ImageWindow | None = None
         """The last picture opened large (Qt owns it; kept for tests)."""
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self._build_left())
-        self.splitter.addWidget(self._build_right())
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([360, 820])
+        self.splitter = task_page.side_by_side(
+            self, self._build_left, self._build_right, [360, 820]
+        )
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.splitter)
 
-        self.policy_picker.refresh(services.settings)
         self.form.set_model(self.model_picker.current_model())
         self.reload()
 
     # --- Building -------------------------------------------------------------------------
 
     def _build_left(self) -> QWidget:
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(300)
-        holder = QWidget(scroll)
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(16, 12, 12, 12)
-        column.setSpacing(8)
-        column.addWidget(heading("Images", holder))
-        column.addWidget(MutedLabel("Model", holder))
-        self.model_picker = TaskModelPicker(self.services, TASK, holder)
+        scroll, holder, column = task_page.scroll_column(self, "Images")
+        self.model_picker, self.policy_picker = task_page.add_pickers(
+            column, self.services, TASK, holder
+        )
         self.model_picker.currentTextChanged.connect(self._on_model_changed)
-        column.addWidget(self.model_picker)
-        column.addWidget(MutedLabel("Provider", holder))
-        self.policy_picker = PolicyPicker(TASK, holder)
-        column.addWidget(self.policy_picker)
         column.addSpacing(4)
         self.form = ImageForm(holder)
         self.form.submitted.connect(self.run)
         column.addWidget(self.form)
         column.addSpacing(4)
-        self.run_button = RunButton("Make image", holder)
+        self.run_button = task_page.run_button("Make image", holder, self.scope, "make", self.run)
         self.run_button.setToolTip("Make the picture (Ctrl+Enter)")
-        self.run_button.bind(self.scope, "make")
-        self.run_button.run_requested.connect(self.run)
         column.addWidget(self.run_button)
         self.progress = PictureProgress(holder)
         column.addWidget(self.progress)
@@ -128,13 +105,7 @@ class ImagesPage(QWidget):
         return scroll
 
     def _build_right(self) -> QWidget:
-        right = QWidget(self)
-        column = QVBoxLayout(right)
-        column.setContentsMargins(12, 12, 16, 12)
-        column.setSpacing(8)
-        self.banner = ErrorBanner(right)
-        self.banner.action_requested.connect(self._on_action)
-        column.addWidget(self.banner)
+        right, column, self.banner = task_page.banner_column(self, self._on_action)
         split = QSplitter(Qt.Orientation.Vertical, right)
         split.setChildrenCollapsible(False)
         self.result = ResultPanel(split)
@@ -178,20 +149,12 @@ class ImagesPage(QWidget):
         """Make pictures with the settings in the form (the "Make image" button, Ctrl+Enter)."""
         if self.busy:
             return
-        model = self.model_picker.current_model()
-        if not model:
-            self.banner.show_error(
-                "Type or pick a model first, for example black-forest-labs/FLUX.1-schnell."
-            )
-            self.model_picker.setFocus()
-            return
-        request = self.form.request(model, self.policy_picker.current_policy())
-        problem = check_request(request)
-        if problem is not None:
-            self.banner.show_error(problem)
-            self.form.prompt.setFocus()
-            return
-        self._start(request)
+        request = task_page.form_request(
+            self.form, self.model_picker, self.policy_picker, self.banner, check_request,
+            example_model="black-forest-labs/FLUX.1-schnell",
+        )
+        if request is not None:
+            self._start(request)
 
     def cancel(self) -> bool:
         """Stop making pictures (Esc); False when nothing runs."""
@@ -257,25 +220,18 @@ class ImagesPage(QWidget):
 
     def refresh_providers(self) -> None:
         """The provider list changed (order, switches, custom servers)."""
-        self.policy_picker.refresh(self.services.settings)
-        self.model_picker.refresh()
+        task_page.refresh_pickers(self.services, self.model_picker, self.policy_picker)
 
     def save_state(self) -> None:
-        state = self.services.state
-        state.set("images.splitter", list(self.splitter.sizes()))
-        state.set("images.vertical", list(self.vertical.sizes()))
-        state.set("images.policy", self.policy_picker.current_policy())
+        task_page.save_layout(self.services.state, "images", self.policy_picker, self._splitters())
 
     def restore_state(self) -> None:
-        state = self.services.state
-        for key, splitter in (("images.splitter", self.splitter),
-                              ("images.vertical", self.vertical)):
-            sizes = state.get_int_list(key)
-            if sizes and len(sizes) == 2:
-                splitter.setSizes(sizes)
-        policy = state.get_str("images.policy")
-        if policy:
-            self.policy_picker.set_policy(policy)
+        task_page.restore_layout(
+            self.services.state, "images", self.policy_picker, self._splitters()
+        )
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {"splitter": self.splitter, "vertical": self.vertical}
 
     async def aclose(self) -> None:
         """Cancel every task of the page (the window is closing)."""
@@ -354,9 +310,8 @@ class ImagesPage(QWidget):
         return self.result.picture
 
     def _on_selection_changed(self, selected: QItemSelection, _old: QItemSelection) -> None:
-        indexes = selected.indexes()
-        index: QModelIndex | None = indexes[0] if indexes else None
-        picture = self.model.picture(index.row()) if index is not None else None
+        row = task_page.first_row(selected)
+        picture = self.model.picture(row) if row is not None else None
         if picture is None:
             return
         self.result.show_picture(picture)
@@ -384,10 +339,7 @@ class ImagesPage(QWidget):
         params = dict(picture.params)
         params.setdefault("prompt", picture.prompt)
         self.form.apply(params, seed=seed)
-        if picture.model:
-            self.model_picker.set_current_model(picture.model)
-        policy = params.get("provider")
-        self.policy_picker.set_policy(policy if isinstance(policy, str) else "auto")
+        task_page.fill_pickers(self.model_picker, self.policy_picker, params, picture.model)
 
     async def _reuse_generation(self, generation_id: int) -> None:
         gen = await self.services.run_blocking(
@@ -412,15 +364,8 @@ class ImagesPage(QWidget):
         suffix = Path(picture.path).suffix or ".png"
         extra = str(picture.seed) if picture.seed is not None else ""
         name = suggested_name(picture.prompt, suffix, extra)
-        try:
-            saved = await save_copy_as(
-                self, self.services.run_blocking, picture.path, name, IMAGE_FILTER, PICTURES
-            )
-        except OSError as exc:
-            self.banner.show_error(f"The picture could not be saved: {exc.strerror or exc}.")
-            return
-        if saved:
-            self.banner.show_info(f"Saved as {saved}.")
+        await task_page.save_result_copy(self, self.services, self.banner, picture.path, name,
+                                         IMAGE_FILTER, PICTURES, "The picture")
 
     async def _copy(self, path: str) -> None:
         try:
@@ -439,16 +384,13 @@ class ImagesPage(QWidget):
 
     def _on_action(self, action: str) -> None:
         """The fix button of an error."""
-        if action == "retry":
-            if self._last_request is not None and not self.busy:
-                self._start(self._last_request)
-        elif action == "add_token":
-            self.providers_requested.emit("token")
-        elif action == "open_providers":
-            self.providers_requested.emit("")
-        elif action == "other_provider":
-            self.policy_picker.setFocus()
-            self.policy_picker.showPopup()
+        task_page.banner_action(action, retry=self._retry,
+                                providers_requested=self.providers_requested,
+                                policy_picker=self.policy_picker)
+
+    def _retry(self) -> None:
+        if self._last_request is not None and not self.busy:
+            self._start(self._last_request)
 
     def _on_model_changed(self, model: str) -> None:
         self.form.set_model(model.strip())

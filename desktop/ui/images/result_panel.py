@@ -9,23 +9,20 @@ The panel only shows and asks; the page does the work.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 from desktop.ui.images.gallery import Picture
 from desktop.ui.widgets.generation_text import when
 from desktop.ui.widgets.image_view import ImagePreview
-from desktop.ui.widgets.labels import ElidedLabel, MutedLabel
-from desktop.ui.widgets.routing_badge import RoutingBadge
+from desktop.ui.widgets.result_parts import (
+    action_button,
+    add_actions_row,
+    add_result_text,
+    clear_result_text,
+)
 
 EMPTY_TEXT = "Your pictures appear here. Describe one on the left and press “Make image”."
-
-
-def _button(text: str, tip: str, parent: QWidget) -> QPushButton:
-    button = QPushButton(text, parent)
-    button.setToolTip(tip)
-    return button
 
 
 class ResultPanel(QWidget):
@@ -45,34 +42,22 @@ class ResultPanel(QWidget):
         self.preview = ImagePreview(self)
         self.preview.set_text(EMPTY_TEXT)
         column.addWidget(self.preview, 1)
-        self.prompt = ElidedLabel("", self)
-        self.prompt.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        column.addWidget(self.prompt)
-        self.caption = MutedLabel("", self)
-        column.addWidget(self.caption)
-        self.badge = RoutingBadge(self)
-        column.addWidget(self.badge)
+        self.prompt, self.caption, self.badge = add_result_text(column, self)
 
-        actions = QHBoxLayout()
-        actions.setSpacing(6)
-        self.open_button = _button("Open large", "Show the picture in its own window", self)
-        self.save_button = _button("Save as…", "Save a copy of the picture", self)
-        self.copy_button = _button("Copy", "Copy the picture to paste it elsewhere", self)
-        self.reuse_button = _button(
+        self.open_button = action_button("Open large", "Show the picture in its own window", self)
+        self.save_button = action_button("Save as…", "Save a copy of the picture", self)
+        self.copy_button = action_button("Copy", "Copy the picture to paste it elsewhere", self)
+        self.reuse_button = action_button(
             "Reuse settings", "Put this picture's prompt and settings in the form", self
         )
-        self.new_seed_button = _button(
+        self.new_seed_button = action_button(
             "New seed", "Make it again with the same settings and a new random seed", self
         )
-        self.other_provider_button = _button(
+        self.other_provider_button = action_button(
             "Other provider", "Make the same prompt on another provider", self
         )
-        for button in (self.open_button, self.save_button, self.copy_button):
-            actions.addWidget(button)
-        actions.addStretch(1)
-        for button in (self.reuse_button, self.new_seed_button, self.other_provider_button):
-            actions.addWidget(button)
-        column.addLayout(actions)
+        add_actions_row(column, [self.open_button, self.save_button, self.copy_button],
+                        [self.reuse_button, self.new_seed_button, self.other_provider_button])
         self.show_picture(None)
 
     # --- Public API -----------------------------------------------------------------------
@@ -89,9 +74,7 @@ class ResultPanel(QWidget):
             button.setEnabled(has)
         if picture is None:
             self.preview.set_text(EMPTY_TEXT)
-            self.prompt.set_full_text("")
-            self.caption.setText("")
-            self.badge.clear()
+            clear_result_text(self.prompt, self.caption, self.badge)
             return
         self.preview.set_text("Loading…")
         self.prompt.set_full_text(picture.prompt)

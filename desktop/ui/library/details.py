@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.engine.trace import Trace
 from desktop.providers.table import Task, provider_label
 from desktop.store.history import StoredGeneration
 from desktop.ui.widgets.generation_text import (
@@ -35,6 +33,7 @@ from desktop.ui.widgets.generation_text import (
 )
 from desktop.ui.widgets.image_view import ImagePreview
 from desktop.ui.widgets.labels import MutedLabel, heading_font, wrapped
+from desktop.ui.widgets.result_parts import action_button, add_actions_row, note_label
 from desktop.ui.widgets.routing_badge import RoutingBadge
 from desktop.ui.widgets.video_player import VideoPlayer
 
@@ -56,15 +55,6 @@ def readable_text(gen: StoredGeneration) -> str:
     if gen.task == Task.EMBEDDINGS.value:
         return "\n\n".join(texts_of(gen))
     return ""
-
-
-def _trace(gen: StoredGeneration) -> Trace | None:
-    if not gen.trace:
-        return None
-    try:
-        return Trace.from_dict(gen.trace)
-    except (TypeError, ValueError, KeyError):
-        return None
 
 
 class TextWindow(QWidget):
@@ -98,9 +88,7 @@ class DetailsPanel(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(8)
         self.stack = QStackedWidget(self)
-        self.note = MutedLabel(EMPTY_TEXT, self.stack)
-        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.note.setWordWrap(True)
+        self.note = note_label(EMPTY_TEXT, self.stack)
         self.image = ImagePreview(self.stack)
         self.player = VideoPlayer(self.stack)
         self.text = QPlainTextEdit(self.stack)
@@ -132,22 +120,13 @@ class DetailsPanel(QWidget):
         self.badge = RoutingBadge(self)
         column.addWidget(self.badge)
 
-        actions = QHBoxLayout()
-        actions.setSpacing(6)
-        self.open_button = QPushButton("Open", self)
-        self.reveal_button = QPushButton("Show file", self)
-        self.reveal_button.setToolTip("Show the file in its folder")
-        self.save_button = QPushButton("Save as…", self)
-        self.save_button.setToolTip("Save a copy somewhere else")
-        self.reuse_button = QPushButton("Reuse", self)
-        self.delete_button = QPushButton("Delete", self)
-        self.delete_button.setToolTip("Remove this item from the library")
-        for button in (self.open_button, self.reveal_button, self.save_button):
-            actions.addWidget(button)
-        actions.addStretch(1)
-        actions.addWidget(self.reuse_button)
-        actions.addWidget(self.delete_button)
-        column.addLayout(actions)
+        self.open_button = action_button("Open", "", self)
+        self.reveal_button = action_button("Show file", "Show the file in its folder", self)
+        self.save_button = action_button("Save as…", "Save a copy somewhere else", self)
+        self.reuse_button = action_button("Reuse", "", self)
+        self.delete_button = action_button("Delete", "Remove this item from the library", self)
+        add_actions_row(column, [self.open_button, self.reveal_button, self.save_button],
+                        [self.reuse_button, self.delete_button])
         self.show_generation(None)
 
     # --- Public API -----------------------------------------------------------------------
@@ -185,8 +164,7 @@ class DetailsPanel(QWidget):
         if gen.error:
             status = f"{status}: {gen.error}" if status else gen.error
         self._set_fact(self.status, status)
-        providers = [gen.provider] if gen.provider else None
-        self.badge.set_trace(_trace(gen), duration_ms=gen.duration_ms, providers=providers)
+        self.badge.set_stored(gen)
         has_file = main_file(gen) is not None
         self.open_button.setEnabled(gen.status == "complete" and (has_file or bool(
             readable_text(gen))))

@@ -9,23 +9,11 @@ sentences over the audio's length (:func:`desktop.engine.transcripts.timed_cues`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.engine.media_types import TranscriptChunk
 from desktop.engine.transcripts import to_srt, to_txt, to_vtt
-
-
-@dataclass(frozen=True)
-class ExportKind:
-    """One export button: its label, file ending and dialog filter."""
-
-    key: str
-    label: str
-    suffix: str
-    name_filter: str
-    tooltip: str
-
+from desktop.ui.widgets.export_kinds import ExportKind, by_key
 
 EXPORT_KINDS: tuple[ExportKind, ...] = (
     ExportKind("txt", "TXT", ".txt", "Text files (*.txt)", "Save the transcript as plain text"),
@@ -34,7 +22,7 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
     ExportKind("vtt", "VTT", ".vtt", "WebVTT subtitles (*.vtt)",
                "Save subtitles for the web (WebVTT)"),
 )
-KINDS = {kind.key: kind for kind in EXPORT_KINDS}
+KINDS = by_key(EXPORT_KINDS)
 
 
 def render(

@@ -11,9 +11,7 @@ the library so the fixed version is there after a restart.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -23,17 +21,16 @@ from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent, QGuiAppl
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.engine.media_types import COMPLETE, MediaResult, TranscribeRequest, TranscriptChunk
-from desktop.engine.trace import AttemptRecord, Trace
+from desktop.engine.trace import AttemptRecord
 from desktop.providers.table import Task
 from desktop.services import Services
 from desktop.store.history import StoredGeneration
-from desktop.ui.file_dialogs import ask_open_path, write_file
+from desktop.ui.file_dialogs import ask_open_path
 from desktop.ui.past_runs import PastRunsList
 from desktop.ui.speech.audio_files import (
     OPEN_FILTER,
@@ -46,13 +43,11 @@ from desktop.ui.speech.exports import EXPORT_KINDS, KINDS, render, suggested_nam
 from desktop.ui.speech.source_panel import SourcePanel
 from desktop.ui.speech.transcript_view import TranscriptEditor
 from desktop.ui.tasks import TaskScope
+from desktop.ui.widgets import task_page
 from desktop.ui.widgets.error_banner import ErrorBanner
-from desktop.ui.widgets.file_actions import DOCUMENTS, ask_save_path
-from desktop.ui.widgets.labels import MutedLabel, heading
+from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.routing_badge import RoutingBadge
-from desktop.ui.widgets.routing_words import clock, live_text
-from desktop.ui.widgets.run_button import RunButton
-from desktop.ui.widgets.task_pickers import PolicyPicker, TaskModelPicker
+from desktop.ui.widgets.routing_words import live_text
 
 SPEECH = Task.SPEECH_TO_TEXT
 HISTORY_LIMIT = 50
@@ -82,25 +77,12 @@ class SpeechPage(QWidget):
         self._duration_s: float | None = None
         self._record_id: int | None = None
         self._params: dict[str, Any] = {}
-        self._started_at: float | None = None
         self._devices_checked = False
         self.setAcceptDrops(True)
 
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 10, 16, 12)
-        outer.setSpacing(8)
-        bar = QHBoxLayout()
-        bar.setSpacing(8)
-        bar.addWidget(heading("Speech to text", self))
-        bar.addStretch(1)
-        bar.addWidget(MutedLabel("Model", self))
-        self.model_picker = TaskModelPicker(services, SPEECH, self)
-        bar.addWidget(self.model_picker, 2)
-        bar.addWidget(MutedLabel("Provider", self))
-        self.policy_picker = PolicyPicker(SPEECH, self)
-        self.policy_picker.refresh(services.settings)
-        bar.addWidget(self.policy_picker)
-        outer.addLayout(bar)
+        outer, self.model_picker, self.policy_picker = task_page.top_bar(
+            self, "Speech to text", services, SPEECH
+        )
 
         self.source = SourcePanel(self._recordings_folder, self)
         self.source.open_requested.connect(self.choose_file)
@@ -111,10 +93,9 @@ class SpeechPage(QWidget):
 
         run_row = QHBoxLayout()
         run_row.setSpacing(12)
-        self.run_button = RunButton("Transcribe", self)
+        self.run_button = task_page.run_button("Transcribe", self, self.scope, "transcribe",
+                                               self.transcribe)
         self.run_button.setMaximumWidth(220)
-        self.run_button.bind(self.scope, "transcribe")
-        self.run_button.run_requested.connect(self.transcribe)
         self.run_button.setEnabled(False)
         self.run_button.setToolTip("Open, drop or record audio first")
         top = Qt.AlignmentFlag.AlignTop
@@ -130,9 +111,7 @@ class SpeechPage(QWidget):
         self.banner.action_requested.connect(self._on_action)
         outer.addWidget(self.banner)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.setChildrenCollapsible(False)
-        left = QWidget(self.splitter)
+        left = QWidget(self)
         left_column = QVBoxLayout(left)
         left_column.setContentsMargins(0, 0, 0, 0)
         left_column.setSpacing(6)
@@ -140,7 +119,7 @@ class SpeechPage(QWidget):
         self.history_list = PastRunsList(left)
         self.history_list.chosen.connect(self.open_record)
         left_column.addWidget(self.history_list, 1)
-        right = QWidget(self.splitter)
+        right = QWidget(self)
         right_column = QVBoxLayout(right)
         right_column.setContentsMargins(0, 0, 0, 0)
         right_column.setSpacing(6)
@@ -153,26 +132,14 @@ class SpeechPage(QWidget):
         self.copy_button.setToolTip("Copy the transcript, with your corrections")
         self.copy_button.clicked.connect(self.copy_transcript)
         actions.addWidget(self.copy_button)
-        self.export_buttons: dict[str, QPushButton] = {}
-        for kind in EXPORT_KINDS:
-            button = QPushButton(f"Export {kind.label}", right)
-            button.setToolTip(kind.tooltip)
-            button.clicked.connect(lambda _=False, key=kind.key: self.export(key))
-            actions.addWidget(button)
-            self.export_buttons[kind.key] = button
+        self.export_buttons = task_page.export_buttons(actions, right, EXPORT_KINDS, self.export)
         self.timing_note = MutedLabel("", right)
         actions.addWidget(self.timing_note, 1)
         right_column.addLayout(actions)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([260, 800])
+        self.splitter = task_page.side_by_side(self, left, right, [260, 800])
         outer.addWidget(self.splitter, 1)
 
-        self._elapsed_timer = QTimer(self)
-        self._elapsed_timer.setInterval(200)
-        self._elapsed_timer.timeout.connect(self._on_elapsed_tick)
+        self._elapsed = task_page.ElapsedClock(self.elapsed, "Transcribing", self)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_EDITS_MS)
@@ -203,8 +170,7 @@ class SpeechPage(QWidget):
 
     def refresh_providers(self) -> None:
         """The provider list or the custom servers changed."""
-        self.policy_picker.refresh(self.services.settings)
-        self.model_picker.refresh()
+        task_page.refresh_pickers(self.services, self.model_picker, self.policy_picker)
 
     def choose_file(self) -> None:
         self.scope.spawn(self._choose_file(), slot="pick")
@@ -259,23 +225,17 @@ class SpeechPage(QWidget):
         self.banner.show_error(text)
 
     def save_state(self) -> None:
-        state = self.services.state
-        state.set("speech.splitter", list(self.splitter.sizes()))
-        state.set("speech.policy", self.policy_picker.current_policy())
+        task_page.save_layout(self.services.state, "speech", self.policy_picker,
+                              {"splitter": self.splitter})
 
     def restore_state(self) -> None:
-        state = self.services.state
-        sizes = state.get_int_list("speech.splitter")
-        if sizes and len(sizes) == 2:
-            self.splitter.setSizes(sizes)
-        policy = state.get_str("speech.policy")
-        if policy:
-            self.policy_picker.set_policy(policy)
+        task_page.restore_layout(self.services.state, "speech", self.policy_picker,
+                                 {"splitter": self.splitter})
 
     async def aclose(self) -> None:
         """Stop recording, write pending corrections, cancel every task."""
         self.source.cancel_recording()
-        self._elapsed_timer.stop()
+        self._elapsed.timer.stop()
         if self._save_timer.isActive():
             self._save_timer.stop()
             with contextlib.suppress(Exception):  # closing must not fail on a full disk
@@ -309,23 +269,12 @@ class SpeechPage(QWidget):
         self.run_button.setFocus()
 
     async def _transcribe(self, request: TranscribeRequest) -> None:
-        self.banner.clear()
-        self.badge.set_live("Sending the audio…")
-        self._started_at = time.monotonic()
-        self._on_elapsed_tick()
-        self.elapsed.show()
-        self._elapsed_timer.start()
         self._update_actions()
-        try:
-            result = await self.services.speech.transcribe(request, on_attempt=self._on_attempt)
-        except asyncio.CancelledError:
-            self.badge.clear()
-            self.banner.show_info("Stopped — nothing was transcribed.")
-            raise
-        finally:
-            self._elapsed_timer.stop()
-            self.elapsed.hide()
-            self._started_at = None
+        result = await task_page.routed(
+            self.services.speech.transcribe(request, on_attempt=self._on_attempt),
+            badge=self.badge, banner=self.banner, elapsed=self._elapsed,
+            sending="Sending the audio…", stopped="Stopped — nothing was transcribed.",
+        )
         self._show_result(result)
         if result.status == COMPLETE:
             self.model_picker.remember()
@@ -354,27 +303,12 @@ class SpeechPage(QWidget):
             self.banner_error("There is no transcript to export yet.")
             return
         content = render(key, text, self.editor.cues(), self._duration_s)
-        chosen = await ask_save_path(
-            self, suggested_name(self._audio_name, kind.suffix), kind.name_filter, DOCUMENTS
-        )
-        if chosen is None:
-            return
-        target = Path(chosen)
-        problem = await write_file(self.services, target, content)
-        if problem is not None:
-            self.banner_error(problem)
-        else:
-            self.banner.show_info(f"Saved {target.name}.")
+        await task_page.export_file(self, self.services, self.banner,
+                                    suggested_name(self._audio_name, kind.suffix), kind, content)
 
     async def _reload_history(self) -> None:
-        rows = await self.services.run_blocking(
-            lambda: self.services.history.list_generations(
-                SPEECH.value, HISTORY_LIMIT, status=COMPLETE
-            )
-        )
-        self.history_list.set_runs(rows)
-        if self._record_id is not None:
-            self.history_list.select_id(self._record_id)
+        await task_page.load_past_runs(self.services, self.history_list, SPEECH, HISTORY_LIMIT,
+                                       self._record_id)
 
     async def _open_record(self, record_id: int) -> None:
         await self._flush_edits()
@@ -401,9 +335,7 @@ class SpeechPage(QWidget):
         self.editor.set_transcript(row.text, chunks)
         self.source.set_file(file_summary(row.prompt or "Audio", None, self._duration_s)
                              + " · from the library")
-        trace = Trace.from_dict(row.trace) if row.trace else None
-        self.badge.set_trace(trace, duration_ms=row.duration_ms,
-                             providers=[row.provider] if row.provider else None)
+        self.badge.set_stored(row)
         self.history_list.select_id(row.id)
         self._update_actions()
 
@@ -450,10 +382,6 @@ class SpeechPage(QWidget):
             self.banner.clear()
         self._update_actions()
 
-    def _on_elapsed_tick(self) -> None:
-        if self._started_at is not None:
-            self.elapsed.setText(f"Transcribing… {clock(time.monotonic() - self._started_at)}")
-
     def _update_actions(self) -> None:
         busy = self.busy
         recording = self.source.recording
@@ -474,15 +402,9 @@ class SpeechPage(QWidget):
                                      "spread over the audio.")
 
     def _on_action(self, action: str) -> None:
-        if action == "retry":
-            self.transcribe()
-        elif action == "add_token":
-            self.providers_requested.emit("token")
-        elif action == "open_providers":
-            self.providers_requested.emit("")
-        elif action == "other_provider":
-            self.policy_picker.setFocus()
-            self.policy_picker.showPopup()
+        task_page.banner_action(action, retry=self.transcribe,
+                                providers_requested=self.providers_requested,
+                                policy_picker=self.policy_picker)
 
     # --- Qt -------------------------------------------------------------------------------
 

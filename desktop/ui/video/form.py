@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QFormLayout, QSpinBox, QWidget
 
 from desktop.engine.media_types import VideoRequest
-from desktop.ui.widgets.labels import MutedLabel
+from desktop.ui.widgets.labels import bold_label, tip_label
 from desktop.ui.widgets.param_fields import (
     GUIDANCE_TIP,
     MODEL_DEFAULT,
@@ -21,6 +21,8 @@ from desktop.ui.widgets.param_fields import (
     STEPS_TIP,
     SeedField,
     guidance_box,
+    guidance_of,
+    negative_field,
     steps_box,
 )
 from desktop.ui.widgets.prompt_box import PromptBox
@@ -44,32 +46,25 @@ class VideoForm(QWidget):
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.setSpacing(8)
-        heading = QLabel("Describe the video", self)
-        font = heading.font()
-        font.setBold(True)
-        heading.setFont(font)
-        form.addRow(heading)
+        form.addRow(bold_label("Describe the video", self))
         self.prompt = PromptBox("A red fox running through fresh snow, slow motion", self)
         self.prompt.setAccessibleName("Describe the video")
         self.prompt.submitted.connect(self.submitted)
         form.addRow(self.prompt)
-        self.negative = QLineEdit(self)
-        self.negative.setPlaceholderText("Optional, e.g. blur, text")
-        self.negative.setToolTip(NEGATIVE_TIP)
-        self.negative.setClearButtonEnabled(True)
-        form.addRow(self._label("Leave out", NEGATIVE_TIP), self.negative)
+        self.negative = negative_field(self, "Optional, e.g. blur, text", NEGATIVE_TIP)
+        form.addRow(tip_label("Leave out", NEGATIVE_TIP, self), self.negative)
         self.frames = QSpinBox(self)
         self.frames.setRange(0, 1000)
         self.frames.setSpecialValueText(MODEL_DEFAULT)
         self.frames.setToolTip(FRAMES_TIP)
         self.frames.setAccessibleName("Frames")
-        form.addRow(self._label("Frames", FRAMES_TIP), self.frames)
+        form.addRow(tip_label("Frames", FRAMES_TIP, self), self.frames)
         self.steps = steps_box(self)
-        form.addRow(self._label("Steps", STEPS_TIP), self.steps)
+        form.addRow(tip_label("Steps", STEPS_TIP, self), self.steps)
         self.guidance = guidance_box(self)
-        form.addRow(self._label("Guidance", GUIDANCE_TIP), self.guidance)
+        form.addRow(tip_label("Guidance", GUIDANCE_TIP, self), self.guidance)
         self.seed = SeedField(self)
-        form.addRow(self._label("Seed", SEED_TIP), self.seed)
+        form.addRow(tip_label("Seed", SEED_TIP, self), self.seed)
 
     def request(self, model: str, provider: str) -> VideoRequest:
         return VideoRequest(
@@ -89,16 +84,11 @@ class VideoForm(QWidget):
         self.negative.setText(str(params.get("negative_prompt") or ""))
         self.frames.setValue(_whole(params.get("num_frames")))
         self.steps.setValue(_whole(params.get("steps")))
-        guidance = params.get("guidance")
-        self.guidance.setValue(float(guidance) if isinstance(guidance, int | float) else 0.0)
+        self.guidance.setValue(guidance_of(params))
         seed = params.get("seed")
         self.seed.set_value(seed if isinstance(seed, int) and not isinstance(seed, bool)
                             else None)
 
-    def _label(self, text: str, tip: str) -> MutedLabel:
-        label = MutedLabel(text, self)
-        label.setToolTip(tip)
-        return label
 
 
 def _whole(value: Any) -> int:

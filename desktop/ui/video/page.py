@@ -20,10 +20,8 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelection, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QFrame,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -41,13 +39,10 @@ from desktop.ui.video.form import VideoForm
 from desktop.ui.video.jobs_panel import JobCard, JobsPanel
 from desktop.ui.video.result_panel import VideoResultPanel, video_path
 from desktop.ui.video.status_words import TERMINAL
-from desktop.ui.widgets.error_banner import ErrorBanner
-from desktop.ui.widgets.file_actions import MOVIES, save_copy_as, suggested_name
+from desktop.ui.widgets import task_page
+from desktop.ui.widgets.file_actions import MOVIES, suggested_name
 from desktop.ui.widgets.generation_list import GenerationListModel, GenerationListView
-from desktop.ui.widgets.labels import MutedLabel, heading
 from desktop.ui.widgets.notify import notify_finished
-from desktop.ui.widgets.run_button import RunButton
-from desktop.ui.widgets.task_pickers import PolicyPicker, TaskModelPicker
 
 log = logging.getLogger(__name__)
 
@@ -84,50 +79,31 @@ class VideoPage(QWidget):
         self._reload_timer.setInterval(RELOAD_DELAY_MS)
         self._reload_timer.timeout.connect(self.reload)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self._build_left())
-        self.splitter.addWidget(self._build_right())
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([360, 820])
+        self.splitter = task_page.side_by_side(
+            self, self._build_left, self._build_right, [360, 820]
+        )
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.splitter)
 
-        self.policy_picker.refresh(services.settings)
         self.reload()
         self.scope.spawn(self._resume_pending(), slot="resume")
 
     # --- Building -------------------------------------------------------------------------
 
     def _build_left(self) -> QWidget:
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(300)
-        holder = QWidget(scroll)
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(16, 12, 12, 12)
-        column.setSpacing(8)
-        column.addWidget(heading("Video", holder))
-        column.addWidget(MutedLabel("Model", holder))
-        self.model_picker = TaskModelPicker(self.services, TASK, holder)
-        column.addWidget(self.model_picker)
-        column.addWidget(MutedLabel("Provider", holder))
-        self.policy_picker = PolicyPicker(TASK, holder)
-        column.addWidget(self.policy_picker)
+        scroll, holder, column = task_page.scroll_column(self, "Video")
+        self.model_picker, self.policy_picker = task_page.add_pickers(
+            column, self.services, TASK, holder
+        )
         column.addSpacing(4)
         self.form = VideoForm(holder)
         self.form.submitted.connect(self.run)
         column.addWidget(self.form)
         column.addSpacing(4)
-        self.run_button = RunButton("Make video", holder)
+        self.run_button = task_page.run_button("Make video", holder, self.scope, "make", self.run)
         self.run_button.setToolTip("Make the video (Ctrl+Enter); it can take several minutes")
-        self.run_button.bind(self.scope, "make")
         self.run_button.set_canceller(self._cancel_current)
-        self.run_button.run_requested.connect(self.run)
         column.addWidget(self.run_button)
         column.addSpacing(4)
         self.jobs = JobsPanel(holder)
@@ -137,13 +113,7 @@ class VideoPage(QWidget):
         return scroll
 
     def _build_right(self) -> QWidget:
-        right = QWidget(self)
-        column = QVBoxLayout(right)
-        column.setContentsMargins(12, 12, 16, 12)
-        column.setSpacing(8)
-        self.banner = ErrorBanner(right)
-        self.banner.action_requested.connect(self._on_action)
-        column.addWidget(self.banner)
+        right, column, self.banner = task_page.banner_column(self, self._on_action)
         split = QSplitter(Qt.Orientation.Vertical, right)
         split.setChildrenCollapsible(False)
         self.result = VideoResultPanel(split)
@@ -175,18 +145,12 @@ class VideoPage(QWidget):
         """Make a video with the settings in the form ("Make video", Ctrl+Enter)."""
         if self.busy:
             return
-        model = self.model_picker.current_model()
-        if not model:
-            self.banner.show_error("Type or pick a model first, for example Wan-AI/Wan2.1-T2V-14B.")
-            self.model_picker.setFocus()
-            return
-        request = self.form.request(model, self.policy_picker.current_policy())
-        problem = check_request(request)
-        if problem is not None:
-            self.banner.show_error(problem)
-            self.form.prompt.setFocus()
-            return
-        self._start(request)
+        request = task_page.form_request(
+            self.form, self.model_picker, self.policy_picker, self.banner, check_request,
+            example_model="Wan-AI/Wan2.1-T2V-14B",
+        )
+        if request is not None:
+            self._start(request)
 
     def cancel(self) -> bool:
         """Cancel the form's video (Esc); False when none is being made."""
@@ -213,25 +177,18 @@ class VideoPage(QWidget):
 
     def refresh_providers(self) -> None:
         """The provider list changed (order, switches, custom servers)."""
-        self.policy_picker.refresh(self.services.settings)
-        self.model_picker.refresh()
+        task_page.refresh_pickers(self.services, self.model_picker, self.policy_picker)
 
     def save_state(self) -> None:
-        state = self.services.state
-        state.set("video.splitter", list(self.splitter.sizes()))
-        state.set("video.vertical", list(self.vertical.sizes()))
-        state.set("video.policy", self.policy_picker.current_policy())
+        task_page.save_layout(self.services.state, "video", self.policy_picker, self._splitters())
 
     def restore_state(self) -> None:
-        state = self.services.state
-        for key, splitter in (("video.splitter", self.splitter),
-                              ("video.vertical", self.vertical)):
-            sizes = state.get_int_list(key)
-            if sizes and len(sizes) == 2:
-                splitter.setSizes(sizes)
-        policy = state.get_str("video.policy")
-        if policy:
-            self.policy_picker.set_policy(policy)
+        task_page.restore_layout(
+            self.services.state, "video", self.policy_picker, self._splitters()
+        )
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {"splitter": self.splitter, "vertical": self.vertical}
 
     async def aclose(self) -> None:
         """Stop watching jobs and release the player (the window is closing).
@@ -397,10 +354,9 @@ class VideoPage(QWidget):
             self._show(self.model.generation(row))
 
     def _on_selection_changed(self, selected: QItemSelection, _old: QItemSelection) -> None:
-        indexes = selected.indexes()
-        index: QModelIndex | None = indexes[0] if indexes else None
-        if index is not None:
-            self._show(self.model.generation(index.row()))
+        row = task_page.first_row(selected)
+        if row is not None:
+            self._show(self.model.generation(row))
 
     def _show(self, gen: StoredGeneration | None) -> None:
         self.result.show_generation(gen)
@@ -411,10 +367,7 @@ class VideoPage(QWidget):
         params = dict(gen.params)
         params.setdefault("prompt", gen.prompt)
         self.form.apply(params)
-        if gen.model:
-            self.model_picker.set_current_model(gen.model)
-        policy = params.get("provider")
-        self.policy_picker.set_policy(policy if isinstance(policy, str) else "auto")
+        task_page.fill_pickers(self.model_picker, self.policy_picker, params, gen.model)
         self.form.prompt.setFocus()
 
     async def _reuse_generation(self, generation_id: int) -> None:
@@ -434,28 +387,18 @@ class VideoPage(QWidget):
         if path is None:
             return
         name = suggested_name(gen.prompt, Path(path).suffix or ".mp4")
-        try:
-            saved = await save_copy_as(
-                self, self.services.run_blocking, path, name, VIDEO_FILTER, MOVIES
-            )
-        except OSError as exc:
-            self.banner.show_error(f"The video could not be saved: {exc.strerror or exc}.")
-            return
-        if saved:
-            self.banner.show_info(f"Saved as {saved}.")
+        await task_page.save_result_copy(self, self.services, self.banner, path, name, VIDEO_FILTER,
+                                         MOVIES, "The video")
 
     def _on_action(self, action: str) -> None:
         """The fix button of an error."""
-        if action == "retry":
-            if self._last_request is not None and not self.busy:
-                self._start(self._last_request)
-        elif action == "add_token":
-            self.providers_requested.emit("token")
-        elif action == "open_providers":
-            self.providers_requested.emit("")
-        elif action == "other_provider":
-            self.policy_picker.setFocus()
-            self.policy_picker.showPopup()
+        task_page.banner_action(action, retry=self._retry,
+                                providers_requested=self.providers_requested,
+                                policy_picker=self.policy_picker)
+
+    def _retry(self) -> None:
+        if self._last_request is not None and not self.busy:
+            self._start(self._last_request)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

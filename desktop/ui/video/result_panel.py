@@ -7,14 +7,17 @@ place the video would be, in one sentence.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
-from desktop.engine.trace import Trace
 from desktop.store.history import StoredGeneration
 from desktop.ui.widgets.generation_text import model_name, params_summary, when
-from desktop.ui.widgets.labels import ElidedLabel, MutedLabel
-from desktop.ui.widgets.routing_badge import RoutingBadge
+from desktop.ui.widgets.result_parts import (
+    action_button,
+    add_actions_row,
+    add_result_text,
+    clear_result_text,
+    note_label,
+)
 from desktop.ui.widgets.video_player import VideoPlayer
 
 EMPTY_TEXT = "Your videos play here. Describe one on the left and press “Make video”."
@@ -22,15 +25,6 @@ EMPTY_TEXT = "Your videos play here. Describe one on the left and press “Make 
 
 def video_path(gen: StoredGeneration) -> str | None:
     return next((str(f["path"]) for f in gen.files if f.get("path")), None)
-
-
-def stored_trace(gen: StoredGeneration) -> Trace | None:
-    if not gen.trace:
-        return None
-    try:
-        return Trace.from_dict(gen.trace)
-    except (TypeError, ValueError, KeyError):
-        return None
 
 
 class VideoResultPanel(QWidget):
@@ -43,30 +37,17 @@ class VideoResultPanel(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(6)
         self.stack = QStackedWidget(self)
-        self.note = MutedLabel(EMPTY_TEXT, self.stack)
-        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.note.setWordWrap(True)
+        self.note = note_label(EMPTY_TEXT, self.stack)
         self.player = VideoPlayer(self.stack)
         self.stack.addWidget(self.note)
         self.stack.addWidget(self.player)
         column.addWidget(self.stack, 1)
-        self.prompt = ElidedLabel("", self)
-        self.prompt.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        column.addWidget(self.prompt)
-        self.caption = MutedLabel("", self)
-        column.addWidget(self.caption)
-        self.badge = RoutingBadge(self)
-        column.addWidget(self.badge)
-        actions = QHBoxLayout()
-        actions.setSpacing(6)
-        self.save_button = QPushButton("Save as…", self)
-        self.save_button.setToolTip("Save a copy of the video")
-        actions.addWidget(self.save_button)
-        actions.addStretch(1)
-        self.reuse_button = QPushButton("Reuse settings", self)
-        self.reuse_button.setToolTip("Put this video's prompt and settings in the form")
-        actions.addWidget(self.reuse_button)
-        column.addLayout(actions)
+        self.prompt, self.caption, self.badge = add_result_text(column, self)
+        self.save_button = action_button("Save as…", "Save a copy of the video", self)
+        self.reuse_button = action_button(
+            "Reuse settings", "Put this video's prompt and settings in the form", self
+        )
+        add_actions_row(column, [self.save_button], [self.reuse_button])
         self.show_generation(None)
 
     @property
@@ -84,9 +65,7 @@ class VideoResultPanel(QWidget):
         self.reuse_button.setEnabled(gen is not None)
         if gen is None:
             self._show_note(EMPTY_TEXT)
-            self.prompt.set_full_text("")
-            self.caption.setText("")
-            self.badge.clear()
+            clear_result_text(self.prompt, self.caption, self.badge)
             return
         if playable and path is not None:
             if not same_file:
@@ -100,9 +79,7 @@ class VideoResultPanel(QWidget):
         parts = [model_name(gen.model), params_summary(gen.task, gen.params),
                  when(gen.created_at)]
         self.caption.setText(" · ".join(p for p in parts if p))
-        providers = [gen.provider] if gen.provider else None
-        self.badge.set_trace(stored_trace(gen), duration_ms=gen.duration_ms,
-                             providers=providers)
+        self.badge.set_stored(gen)
 
     def _show_note(self, text: str) -> None:
         self.player.clear()

@@ -18,4 +18,8 @@ For every task tab (Images, Video, Speech, Embeddings) and the Library:
 - ``file_actions``: save-as without ``exec()``, copy to the clipboard, drag payloads, reveal.
 - ``generation_list`` / ``generation_text``: stored generations as list rows and plain words.
 - ``notify``: ``notify_finished`` — tray message or in-window banner when a long job ends.
+- ``task_page``: what the four task tabs wire alike (pickers, Run button, banner fixes,
+  elapsed clock, earlier runs, saved layout, "Save as…", exports), as plain helpers.
+- ``result_parts``: prompt, caption, routing badge and actions row under a result.
+- ``export_kinds``: ``ExportKind`` — one export button's label, file ending and filter.
 """

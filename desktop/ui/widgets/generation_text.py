@@ -11,6 +11,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from desktop.engine.trace import Trace
 from desktop.providers.table import Task, provider_label
 from desktop.store.history import StoredGeneration, make_preview
 from desktop.ui.widgets.routing_words import clock
@@ -36,6 +37,16 @@ STATUS_WORDS: dict[str, str] = {
     "cancelled": "Cancelled",
     "interrupted": "Interrupted",
 }
+
+
+def stored_trace(gen: StoredGeneration) -> Trace | None:
+    """The routing trace kept with ``gen``; None when there is none or it cannot be read."""
+    if not gen.trace:
+        return None
+    try:
+        return Trace.from_dict(gen.trace)
+    except (TypeError, ValueError, KeyError):
+        return None
 
 
 def kind_label(task: str) -> str:

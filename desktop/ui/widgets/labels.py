@@ -81,6 +81,22 @@ def heading(text: str, parent: QWidget | None = None, *, scale: float = 1.15) ->
     return label
 
 
+def bold_label(text: str, parent: QWidget | None = None) -> QLabel:
+    """Body-sized bold text: the heading of a group of fields."""
+    label = QLabel(text, parent)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def tip_label(text: str, tip: str, parent: QWidget | None = None) -> MutedLabel:
+    """A muted field label whose hover explains the field."""
+    label = MutedLabel(text, parent)
+    label.setToolTip(tip)
+    return label
+
+
 def wrapped(label: QLabel) -> QLabel:
     """Word-wrapped, selectable-by-mouse text that opens its links in the browser."""
     label.setWordWrap(True)

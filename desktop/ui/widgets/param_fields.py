@@ -7,7 +7,9 @@ means the setting is left out of the request, so the provider's own default appl
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QSpinBox, QWidget
+from typing import Any
+
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
 
 from desktop.engine.images import SEED_RANGE
 
@@ -25,6 +27,21 @@ SEED_TIP = (
     "The starting noise. The same seed with the same settings makes the same result again; "
     "a random seed makes a new variation each time."
 )
+
+
+def negative_field(parent: QWidget, placeholder: str, tip: str) -> QLineEdit:
+    """The optional "Leave out" (negative prompt) line."""
+    line = QLineEdit(parent)
+    line.setPlaceholderText(placeholder)
+    line.setToolTip(tip)
+    line.setClearButtonEnabled(True)
+    return line
+
+
+def guidance_of(params: dict[str, Any]) -> float:
+    """The stored guidance as the box shows it (0.0, "Model default", when not sent)."""
+    guidance = params.get("guidance")
+    return float(guidance) if isinstance(guidance, int | float) else 0.0
 
 
 def steps_box(parent: QWidget, maximum: int = 100) -> QSpinBox:

@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.engine.trace import Trace
+from desktop.store.history import StoredGeneration
+from desktop.ui.widgets.generation_text import stored_trace
 from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.routing_words import (
     ATTEMPT_HEADERS,
@@ -170,6 +172,11 @@ class RoutingBadge(QWidget):
         if self.details_button.isChecked():
             self._fill()
         self.setVisible(bool(text or story or has_attempts))
+
+    def set_stored(self, gen: StoredGeneration) -> None:
+        """Show how a stored generation was routed (its trace, provider and duration)."""
+        self.set_trace(stored_trace(gen), duration_ms=gen.duration_ms,
+                       providers=[gen.provider] if gen.provider else None)
 
     def text(self) -> str:
         """The badge line as a person reads it (badge, then the failover story)."""

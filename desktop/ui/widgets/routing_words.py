@@ -11,7 +11,7 @@ once, then the providers that delivered, instead of repeating "fal ✓" four tim
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from desktop.engine import trace as t
 from desktop.engine.trace import AttemptRecord, Trace
@@ -145,13 +145,17 @@ def live_text(record: AttemptRecord) -> str:
     return f"{record.short()} — trying the next provider…"
 
 
-def attempt_row(a: AttemptRecord) -> list[str]:
-    """One row of the trace table (see :data:`ATTEMPT_HEADERS`)."""
+def attempt_row(
+    a: AttemptRecord, *, ok_word: str = "delivered",
+    duration: Callable[[float | None], str] = seconds,
+) -> list[str]:
+    """One row of the trace table (see :data:`ATTEMPT_HEADERS`); the Chat tab says
+    ``ok_word="answered"`` and times its rows its own way."""
     who = provider_label(a.provider)
     if a.served_by and a.served_by != a.provider:
         who += f" (served by {provider_label(a.served_by)})"
     if a.outcome == t.OK:
-        outcome = "delivered"
+        outcome = ok_word
     elif a.outcome == "":
         outcome = "running"
     else:
@@ -162,8 +166,8 @@ def attempt_row(a: AttemptRecord) -> list[str]:
         str(a.status_code) if a.status_code is not None else "",
         outcome,
         a.message,
-        seconds(a.ttft_ms),
-        seconds(a.duration_ms),
+        duration(a.ttft_ms),
+        duration(a.duration_ms),
         f"{a.retry_after_s:g} s" if a.retry_after_s else "",
     ]
 

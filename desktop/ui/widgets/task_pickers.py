@@ -21,6 +21,7 @@ Use::
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QSizePolicy, QWidget
@@ -81,25 +82,20 @@ def task_providers(settings: Settings, task: Task | str) -> list[str]:
     return result
 
 
-class TaskModelPicker(QComboBox):
-    """An editable model box for one task; :meth:`remember` keeps the choice per task in
-    ``settings.default_models``."""
+class ModelBox(QComboBox):
+    """An editable model box: type any Hugging Face model id, or pick one offered (the Chat
+    tab's model box is one too)."""
 
     def __init__(
-        self, services: Services, task: Task | str, parent: QWidget | None = None
+        self, parent: QWidget | None, *, min_length: int, tooltip: str, placeholder: str
     ) -> None:
         super().__init__(parent)
-        self.services = services
-        self.task = Task(task)
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.setMinimumContentsLength(22)
+        self.setMinimumContentsLength(min_length)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        example = self.well_known()[0] if self.well_known() else "owner/model"
-        self.setToolTip(
-            f"Type any Hugging Face model id (for example {example}) or pick one from the list."
-        )
+        self.setToolTip(tooltip)
         self.setAccessibleName("Model")
         completer = self.completer()
         if completer is not None:  # always set on an editable box; the stubs allow None
@@ -107,8 +103,45 @@ class TaskModelPicker(QComboBox):
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         line = self.lineEdit()
         if line is not None:
-            line.setPlaceholderText(f"Model id, e.g. {example}")
+            line.setPlaceholderText(placeholder)
             line.setClearButtonEnabled(True)
+
+    def offer(self, models: Iterable[str]) -> None:
+        """Replace the list with ``models`` (empty ones and repeats dropped, order kept)."""
+        self.clear()
+        seen: set[str] = set()
+        for model in models:
+            if model and model not in seen:
+                seen.add(model)
+                self.addItem(model)
+
+    def current_model(self) -> str:
+        return self.currentText().strip()
+
+    def set_current_model(self, model: str) -> None:
+        index = self.findText(model)
+        if index >= 0:
+            self.setCurrentIndex(index)
+        self.setEditText(model)
+
+
+class TaskModelPicker(ModelBox):
+    """An editable model box for one task; :meth:`remember` keeps the choice per task in
+    ``settings.default_models``."""
+
+    def __init__(
+        self, services: Services, task: Task | str, parent: QWidget | None = None
+    ) -> None:
+        known = WELL_KNOWN_MODELS.get(Task(task).value, ())
+        example = known[0] if known else "owner/model"
+        super().__init__(
+            parent, min_length=22,
+            tooltip=f"Type any Hugging Face model id (for example {example}) or pick one from "
+            "the list.",
+            placeholder=f"Model id, e.g. {example}",
+        )
+        self.services = services
+        self.task = Task(task)
         self.refresh()
 
     def well_known(self) -> tuple[str, ...]:
@@ -130,23 +163,9 @@ class TaskModelPicker(QComboBox):
         typed = self.current_model()
         fallback = remembered or next(iter(self.well_known()), "")
         self.blockSignals(True)
-        self.clear()
-        seen: set[str] = set()
-        for model in [remembered, *cached, *custom, *self.well_known()]:
-            if model and model not in seen:
-                seen.add(model)
-                self.addItem(model)
+        self.offer([remembered, *cached, *custom, *self.well_known()])
         self.blockSignals(False)
         self.set_current_model(typed or fallback)
-
-    def current_model(self) -> str:
-        return self.currentText().strip()
-
-    def set_current_model(self, model: str) -> None:
-        index = self.findText(model)
-        if index >= 0:
-            self.setCurrentIndex(index)
-        self.setEditText(model)
 
     def remember(self) -> None:
         """Preselect the current model in this tab from now on (saved in the settings)."""
@@ -161,28 +180,25 @@ class TaskModelPicker(QComboBox):
             log.warning("Could not save the settings: %s", exc)
 
 
-class PolicyPicker(QComboBox):
-    """Routing choices first, then each enabled provider that serves the task."""
+class PolicyBox(QComboBox):
+    """A provider box: routing choices first, then single providers by name (the Chat tab's
+    box is one too, with its own choices)."""
 
-    def __init__(self, task: Task | str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.task = Task(task)
-        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.setToolTip("Who makes it: a routing choice, or one provider only")
-        self.setAccessibleName("Provider")
-        for policy, label, tip in POLICY_CHOICES:
+    def add_choices(self, choices: Sequence[tuple[str, str, str]]) -> None:
+        for policy, label, tip in choices:
             self.addItem(label, policy)
             self.setItemData(self.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
 
-    def refresh(self, settings: Settings, keep: str | None = None) -> None:
-        """Rebuild from the settings, keeping ``keep`` (or the current choice) if offered."""
+    def fill(
+        self, settings: Settings, choices: Sequence[tuple[str, str, str]],
+        providers: Sequence[str], keep: str | None = None,
+    ) -> None:
+        """Rebuild from ``choices`` and ``providers``, keeping ``keep`` (or the current
+        choice) if it is still offered."""
         wanted = keep if keep is not None else self.current_policy()
         self.blockSignals(True)
         self.clear()
-        for policy, label, tip in POLICY_CHOICES:
-            self.addItem(label, policy)
-            self.setItemData(self.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        providers = task_providers(settings, self.task)
+        self.add_choices(choices)
         if providers:
             self.insertSeparator(self.count())
         for pid in providers:
@@ -193,16 +209,6 @@ class PolicyPicker(QComboBox):
         self.blockSignals(False)
         self.set_policy(wanted or "auto")
 
-    def providers(self) -> list[str]:
-        """The single providers offered, in list order."""
-        policies = {p for p, _, _ in POLICY_CHOICES}
-        found = []
-        for i in range(self.count()):
-            data = self.itemData(i)
-            if isinstance(data, str) and data not in policies:
-                found.append(data)
-        return found
-
     def current_policy(self) -> str:
         data = self.currentData()
         return data if isinstance(data, str) else "auto"
@@ -212,3 +218,29 @@ class PolicyPicker(QComboBox):
         index = self.findData(policy)
         self.setCurrentIndex(index if index >= 0 else 0)
         return index >= 0
+
+
+class PolicyPicker(PolicyBox):
+    """Routing choices first, then each enabled provider that serves the task."""
+
+    def __init__(self, task: Task | str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.task = Task(task)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.setToolTip("Who makes it: a routing choice, or one provider only")
+        self.setAccessibleName("Provider")
+        self.add_choices(POLICY_CHOICES)
+
+    def refresh(self, settings: Settings, keep: str | None = None) -> None:
+        """Rebuild from the settings, keeping ``keep`` (or the current choice) if offered."""
+        self.fill(settings, POLICY_CHOICES, task_providers(settings, self.task), keep)
+
+    def providers(self) -> list[str]:
+        """The single providers offered, in list order."""
+        policies = {p for p, _, _ in POLICY_CHOICES}
+        found = []
+        for i in range(self.count()):
+            data = self.itemData(i)
+            if isinstance(data, str) and data not in policies:
+                found.append(data)
+        return found
