@@ -96,19 +96,24 @@ def run_gui(argv: Sequence[str]) -> int:
     import qasync
 
     from desktop.ui.errors import ErrorReporter
+    from desktop.ui.gc_guard import GuiThreadCollector
 
     configure_logging()
     app = make_application(argv)
     reporter = ErrorReporter()
     reporter.install()
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        try:
-            return runner.run(run_window(app, reporter))
-        except RuntimeError as exc:
-            # Qt quit first (the session ended): everything was already saved as it happened.
-            if "Event loop stopped before Future completed" in str(exc):
-                return 0
-            raise
+    collector = GuiThreadCollector(app)
+    try:
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            try:
+                return runner.run(run_window(app, reporter))
+            except RuntimeError as exc:
+                # Qt quit first (the session ended): everything was saved as it happened.
+                if "Event loop stopped before Future completed" in str(exc):
+                    return 0
+                raise
+    finally:
+        collector.stop()
 
 
 async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -> int:
