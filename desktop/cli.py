@@ -21,7 +21,7 @@ from desktop.engine.chat_types import COMPLETE, INTERRUPTED
 from desktop.engine.conversations import Turn
 from desktop.engine.errors import SwitchboardError
 from desktop.engine.health_summary import provider_health
-from desktop.engine.trace import AttemptRecord
+from desktop.engine.trace import AttemptRecord, seconds_text
 from desktop.providers.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.services import Services
 from desktop.store.settings import CustomEndpoint, SettingsError
@@ -173,7 +173,7 @@ async def _chat(services: Services, args: argparse.Namespace) -> int:
         if result.text and not result.text.endswith("\n"):
             print()
         if result.status == COMPLETE:
-            ttft = f" · {result.ttft_ms / 1000:.1f} s" if result.ttft_ms is not None else ""
+            ttft = f" · {seconds_text(result.ttft_ms / 1000)}" if result.ttft_ms is not None else ""
             print(f"[via {provider_label(result.provider or '')}{ttft}]", file=sys.stderr)
     if result.status == COMPLETE:
         return 0

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from desktop.engine import trace as t
 from desktop.engine.health import CLOSED, HALF_OPEN, OPEN, HealthBook, ProviderHealth
+from desktop.engine.trace import seconds_text
 
 _REASONS = {
     t.RATE_LIMITED: "rate-limited",
@@ -45,7 +46,7 @@ class HealthView:
             return ""
         parts = []
         if self.ttft_s is not None:
-            parts.append(f"{self.ttft_s:.1f} s to first word")
+            parts.append(f"{seconds_text(self.ttft_s)} to first word")
         if self.success_rate is not None:
             parts.append(f"{self.success_rate:.0%} answered")
         return " · ".join(parts)

@@ -49,6 +49,17 @@ _SHORT = {
 }
 
 
+def seconds_text(seconds: float) -> str:
+    """How long something took, for people: "<0.01 s", "0.04 s", "0.4 s", "13 s"."""
+    if seconds < 0.01:
+        return "<0.01 s"  # a local server: "0.0 s" would read as "nothing happened"
+    if seconds < 0.1:
+        return f"{seconds:.2f} s"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    return f"{seconds:.0f} s"
+
+
 @dataclass
 class CandidateNote:
     """One candidate the engine considered; ``skipped`` says why it was not tried."""

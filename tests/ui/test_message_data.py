@@ -32,6 +32,7 @@ def test_seconds() -> None:
     assert seconds(420) == "0.4 s"
     assert seconds(12500) == "12 s"
     assert seconds(None) == ""
+    assert seconds(42) == "0.04 s" and seconds(3) == "<0.01 s"  # local servers are fast
 
 
 def test_badge() -> None:

@@ -15,7 +15,7 @@ from desktop.engine.chat_types import COMPLETE, FAILED, INTERRUPTED, Attachment,
 from desktop.engine.trace import AttemptRecord, Trace
 from desktop.providers.table import provider_label
 from desktop.store.history import StoredMessage
-from desktop.ui.widgets.routing_words import attempt_row
+from desktop.ui.widgets.routing_words import attempt_row, seconds
 
 STREAMING = "streaming"
 """UI-only status of the answer that is arriving right now."""
@@ -102,12 +102,6 @@ def _was_cancelled(trace: Trace | None) -> bool:
     return bool(trace and trace.attempts and trace.attempts[-1].outcome == t.CANCELLED)
 
 
-def seconds(ms: float | None) -> str:
-    """``420`` → ``"0.4 s"``; ``12500`` → ``"13 s"``."""
-    if ms is None:
-        return ""
-    s = ms / 1000
-    return f"{s:.1f} s" if s < 10 else f"{s:.0f} s"
 
 
 def badge_text(data: MessageData) -> str:

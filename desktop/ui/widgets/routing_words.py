@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from desktop.engine import trace as t
-from desktop.engine.trace import AttemptRecord, Trace
+from desktop.engine.trace import AttemptRecord, Trace, seconds_text
 from desktop.providers.table import provider_label
 
 ACTION_LABELS: dict[str, str] = {
@@ -51,11 +51,7 @@ def seconds(ms: float | None) -> str:
     if ms is None:
         return ""
     s = ms / 1000
-    if s < 10:
-        return f"{s:.1f} s"
-    if s < 60:
-        return f"{s:.0f} s"
-    return clock(s)
+    return seconds_text(s) if s < 60 else clock(s)
 
 
 def clock(total_s: float) -> str:
