@@ -381,17 +381,17 @@ class Engine:
         secrets = [cand.secret or ""]
         out = _Outcome()
         try:
+            content = json.dumps(body).encode()
             async with asyncio.timeout_at(ctx.first_deadline_at) as timer:
-                async with self.client.stream(
-                    "POST", cand.url, content=json.dumps(body).encode(), headers=headers
-                ) as response:
-                    record.status_code = response.status_code
-                    record.request_id = response.headers.get("x-request-id")
-                    record.served_by = response.headers.get("x-inference-provider")
-                    if response.status_code >= 400:
-                        out.failure = await error_failure(response, secrets)
-                    else:
-                        await self._read_answer(response, out, ctx, timer, start, on_delta, secrets)
+                if request.stream:
+                    async with self.client.stream(
+                        "POST", cand.url, content=content, headers=headers
+                    ) as response:
+                        await self._handle(response, out, ctx, timer, start, on_delta, secrets)
+                else:
+                    # A whole answer: a plain POST costs less than a stream read to the end.
+                    response = await self.client.post(cand.url, content=content, headers=headers)
+                    await self._handle(response, out, ctx, timer, start, on_delta, secrets)
         except TimeoutError:
             if out.committed:
                 out.status = INTERRUPTED
@@ -436,6 +436,25 @@ class Engine:
         elif out.failure is not None:
             out.failure.write_to(record)
         return out
+
+    async def _handle(
+        self,
+        response: httpx2.Response,
+        out: _Outcome,
+        ctx: AttemptContext,
+        timer: asyncio.Timeout,
+        start: float,
+        on_delta: DeltaCallback | None,
+        secrets: list[str],
+    ) -> None:
+        record = ctx.record
+        record.status_code = response.status_code
+        record.request_id = response.headers.get("x-request-id")
+        record.served_by = response.headers.get("x-inference-provider")
+        if response.status_code >= 400:
+            out.failure = await error_failure(response, secrets)
+        else:
+            await self._read_answer(response, out, ctx, timer, start, on_delta, secrets)
 
     async def _read_answer(
         self,
