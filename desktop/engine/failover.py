@@ -74,6 +74,8 @@ class Plan:
     first_deadline_s: Callable[[Candidate], float]
     hedge: bool = False
     interactive: bool = True
+    max_attempts: int | None = None
+    """This request's attempt budget; None: the engine-wide one in :class:`Deadlines`."""
 
 
 @dataclass
@@ -132,7 +134,7 @@ class _Request(Generic[OutcomeT]):
 
     def next_candidate(self) -> Candidate | None:
         """The next candidate worth an attempt, or None when budget or list are spent."""
-        if self.started >= self.failover.deadlines.max_attempts:
+        if self.started >= (self.plan.max_attempts or self.failover.deadlines.max_attempts):
             return None
         if self.loop.time() >= self.deadline_at:
             return None

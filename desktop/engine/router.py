@@ -79,6 +79,14 @@ class _Outcome:
 
 _NO_STATS = ProviderStats()
 
+TASK_ATTEMPTS: dict[Task, int] = {
+    Task.TEXT_TO_IMAGE: 3,
+    Task.TEXT_TO_VIDEO: 2,
+    Task.SPEECH_TO_TEXT: 3,
+    Task.EMBEDDINGS: 4,
+}
+"""Attempts per logical request by task (routing.md §5.12): expensive work gets fewer."""
+
 TASK_WORDS = {
     Task.CHAT: "chat",
     Task.TEXT_TO_IMAGE: "making images",
@@ -282,6 +290,7 @@ class Engine:
         plan = Plan(
             candidates=candidates, model=model, explicit=policy not in POLICIES,
             first_deadline_s=lambda _c: first_deadline_s, hedge=hedge, interactive=interactive,
+            max_attempts=TASK_ATTEMPTS.get(task),
         )
         routed = await self.failover.run(plan, attempt, trace=trace, on_attempt=on_attempt)
         if routed.candidate is not None and routed.record is not None:

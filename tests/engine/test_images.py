@@ -422,3 +422,13 @@ def test_empty_and_non_images_are_refused() -> None:
     for data in (b"", b"<html></html>", base64.b64decode("R0lGODlh")):
         with pytest.raises(AttemptFailed):
             decode_image(data)
+
+
+async def test_an_image_request_stops_after_three_attempts(open_services, emulator: Emulator):
+    # Pictures cost money: routing.md §5.12 gives text-to-image three attempts, not four.
+    services = await open_services()
+    for provider in ("fal-ai", "replicate", "together", "hf-inference", "nscale"):
+        emulator.fault(provider, "status", status=503)
+    result = await make(services)
+    assert result.status == FAILED
+    assert len(result.trace.attempts) == 3
