@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("prompt", help="the message ('-' reads it from standard input)")
     chat.add_argument("--model", required=True, help="a Hugging Face model id, e.g. owner/name")
     chat.add_argument(
-        "--provider", default="auto",
+        "--provider",
+        default="auto",
         help="auto, fastest, cheapest, hf-auto (let Hugging Face choose), a provider id, "
         "or a custom server's name",
     )
@@ -73,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     padd.add_argument("name")
     padd.add_argument("--url", required=True, help="base URL, e.g. http://localhost:11434/v1")
     padd.add_argument(
-        "--model", action="append", default=[], metavar="ALIAS=SERVED_NAME",
+        "--model",
+        action="append",
+        default=[],
+        metavar="ALIAS=SERVED_NAME",
         help="a model name you pick and the name the server expects (repeatable)",
     )
     padd.add_argument("--needs-key", action="store_true", help="the server wants a key")
@@ -159,14 +163,19 @@ async def _chat(services: Services, args: argparse.Namespace) -> int:
     services.settings.remember_model(args.model)
     services.save_settings()
     turn = await services.chat.send(
-        args.conversation, prompt, model=args.model, provider=args.provider,
-        listener=printer, system=args.system,
+        args.conversation,
+        prompt,
+        model=args.model,
+        provider=args.provider,
+        listener=printer,
+        system=args.system,
     )
     result = turn.result
     assert result is not None
     if args.json:
         payload = result.to_dict() | {
-            "conversation_id": turn.conversation_id, "message_id": turn.assistant_message_id,
+            "conversation_id": turn.conversation_id,
+            "message_id": turn.assistant_message_id,
         }
         print(json.dumps(payload, ensure_ascii=False))
     else:
@@ -202,9 +211,7 @@ async def _providers(services: Services, args: argparse.Namespace) -> int:
             for i, row in enumerate(rows, 1):
                 state = "on " if row["enabled"] else "off"
                 health = f"  [{row['health']}]" if row["health"] else ""
-                print(
-                    f"{i:2}. [{state}] {row['id']:<16} {row['label']:<18} {row['reach']}{health}"
-                )
+                print(f"{i:2}. [{state}] {row['id']:<16} {row['label']:<18} {row['reach']}{health}")
         return 0
     if action == "order":
         settings.set_order(list(args.ids))
@@ -239,8 +246,9 @@ async def _providers(services: Services, args: argparse.Namespace) -> int:
                 raise CliError(f"--model {item!r} should look like ALIAS=SERVED_NAME.")
             models[alias.strip()] = (served if sep else alias).strip() or alias.strip()
         settings.add_custom(
-            CustomEndpoint(name=args.name, base_url=args.url, models=models,
-                           needs_key=args.needs_key)
+            CustomEndpoint(
+                name=args.name, base_url=args.url, models=models, needs_key=args.needs_key
+            )
         )
         services.save_settings()
         print(f"Added {args.name}.")
@@ -258,9 +266,7 @@ async def _providers(services: Services, args: argparse.Namespace) -> int:
 
 def _check_known(services: Services, ident: str) -> None:
     if ident not in PROVIDERS and services.settings.custom(ident) is None:
-        raise CliError(
-            f"there is no provider called {ident!r}; see 'switchboard providers list'."
-        )
+        raise CliError(f"there is no provider called {ident!r}; see 'switchboard providers list'.")
 
 
 def _source_text(source: str | None) -> str:
@@ -288,16 +294,18 @@ def _provider_rows(services: Services) -> list[dict[str, Any]]:
             reach = "needs its own key (HF no longer routes it)"
         else:
             reach = "no key"
-        rows.append({
-            "id": ident,
-            "label": provider_label(ident),
-            "enabled": settings.is_enabled(ident),
-            "custom": custom is not None,
-            "key": info.present,
-            "reach": reach,
-            "tasks": sorted(s.value for s in spec.tasks) if spec else ["conversational"],
-            "health": provider_health(services.health, ident).short(),
-        })
+        rows.append(
+            {
+                "id": ident,
+                "label": provider_label(ident),
+                "enabled": settings.is_enabled(ident),
+                "custom": custom is not None,
+                "key": info.present,
+                "reach": reach,
+                "tasks": sorted(s.value for s in spec.tasks) if spec else ["conversational"],
+                "health": provider_health(services.health, ident).short(),
+            }
+        )
     return rows
 
 

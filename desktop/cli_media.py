@@ -56,9 +56,7 @@ def add_parsers(subparsers: Any) -> None:
     image.add_argument("prompt", help="what the picture should show ('-' reads standard input)")
     image.add_argument("--model", required=True, help="a Hugging Face model id, e.g. owner/name")
     image.add_argument("--provider", default="auto", help=provider_help)
-    image.add_argument(
-        "--out", help="where to save: a file for one picture, a folder for several"
-    )
+    image.add_argument("--out", help="where to save: a file for one picture, a folder for several")
     image.add_argument("--count", type=int, default=1, help="how many pictures (1-8)")
     image.add_argument("--seed", type=int, help="repeat a picture exactly (random if omitted)")
     image.add_argument("--width", type=int)
@@ -73,7 +71,9 @@ def add_parsers(subparsers: Any) -> None:
     transcribe.add_argument("--model", required=True)
     transcribe.add_argument("--provider", default="auto", help=provider_help)
     transcribe.add_argument(
-        "--format", choices=("txt", "srt", "vtt"), default="txt",
+        "--format",
+        choices=("txt", "srt", "vtt"),
+        default="txt",
         help="plain text, or subtitles with timestamps",
     )
     transcribe.add_argument("--json", action="store_true")
@@ -155,9 +155,16 @@ def _copy_as(source: Path, target: Path) -> None:
 async def _image(services: Services, args: argparse.Namespace) -> int:
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     request = ImageRequest(
-        model=args.model, prompt=prompt.strip(), negative_prompt=args.negative,
-        width=args.width, height=args.height, steps=args.steps, guidance=args.guidance,
-        seed=args.seed, count=args.count, provider=args.provider,
+        model=args.model,
+        prompt=prompt.strip(),
+        negative_prompt=args.negative,
+        width=args.width,
+        height=args.height,
+        steps=args.steps,
+        guidance=args.guidance,
+        seed=args.seed,
+        count=args.count,
+        provider=args.provider,
     )
     result = await services.images.generate(request, on_attempt=_attempt_notice(args.json))
     saved: list[str] = []
@@ -220,8 +227,9 @@ async def _embed(services: Services, args: argparse.Namespace) -> int:
         matrix = await services.run_blocking(cosine_matrix, result.vectors)
         sys.stdout.write(_matrix_text(request.texts, matrix))
         dims = len(result.vectors[0])
-        print(f"[{len(result.vectors)} vectors × {dims} dimensions {_via(result)}]",
-              file=sys.stderr)
+        print(
+            f"[{len(result.vectors)} vectors × {dims} dimensions {_via(result)}]", file=sys.stderr
+        )
     return _finish(result, args, {})
 
 

@@ -46,8 +46,11 @@ def add_parsers(subparsers: Any) -> None:
     )
     video.add_argument("prompt", nargs="?", help="what the video shows ('-' reads stdin)")
     video.add_argument("--model", help="a Hugging Face model id, e.g. Wan-AI/Wan2.1-T2V-14B")
-    video.add_argument("--provider", default="auto",
-                       help="auto, fastest, cheapest or a provider id (fal-ai, replicate, …)")
+    video.add_argument(
+        "--provider",
+        default="auto",
+        help="auto, fastest, cheapest or a provider id (fal-ai, replicate, …)",
+    )
     video.add_argument("--out", help="copy the video to this file, or into this folder")
     video.add_argument("--json", action="store_true", help="print one JSON object at the end")
     video.add_argument("--negative", help="what the video should not show")
@@ -56,7 +59,8 @@ def add_parsers(subparsers: Any) -> None:
     video.add_argument("--guidance", type=float, help="guidance scale")
     video.add_argument("--seed", type=int, help="a fixed seed (random when left out)")
     video.add_argument(
-        "--resume", action="store_true",
+        "--resume",
+        action="store_true",
         help="finish videos started earlier that are still at a provider (submits nothing)",
     )
 
@@ -127,13 +131,18 @@ async def run(services: Services, args: argparse.Namespace) -> int:
         return await _resume(services, args)
     prompt = sys.stdin.read() if args.prompt == "-" else (args.prompt or "")
     if not prompt.strip():
-        return _usage("give the video's prompt, e.g. switchboard video --model M \"a fox\".")
+        return _usage('give the video\'s prompt, e.g. switchboard video --model M "a fox".')
     if not args.model:
         return _usage("--model is required (a Hugging Face model id).")
     reporter = _Reporter(sys.stderr)
     request = VideoRequest(
-        model=args.model, prompt=prompt.strip(), negative_prompt=args.negative,
-        num_frames=args.frames, steps=args.steps, guidance=args.guidance, seed=args.seed,
+        model=args.model,
+        prompt=prompt.strip(),
+        negative_prompt=args.negative,
+        num_frames=args.frames,
+        steps=args.steps,
+        guidance=args.guidance,
+        seed=args.seed,
         provider=args.provider,
     )
     result = await services.video.generate(
@@ -155,9 +164,16 @@ async def _resume(services: Services, args: argparse.Namespace) -> int:
     results = await services.video.resume_pending(on_progress=reporter.progress)
     out = await _copy_out(services, results, args.out)
     if args.json:
-        print(json.dumps({"results": [
-            r.to_dict() | {"out": path} for r, path in zip(results, out, strict=False)
-        ]}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "results": [
+                        r.to_dict() | {"out": path} for r, path in zip(results, out, strict=False)
+                    ]
+                },
+                ensure_ascii=False,
+            )
+        )
     elif not results:
         print("No unfinished video jobs.", file=sys.stderr)
     for i, result in enumerate(results):
@@ -192,8 +208,11 @@ async def _copy_out(
             paths.append(None)
             continue
         source = Path(result.files[0].path)
-        dest = target / f"video-{result.job_id or source.stem[:12]}{source.suffix}" if folder \
+        dest = (
+            target / f"video-{result.job_id or source.stem[:12]}{source.suffix}"
+            if folder
             else target
+        )
         await services.run_blocking(_copy, source, dest)
         paths.append(str(dest))
     return paths

@@ -55,7 +55,9 @@ def chat_body(model: str = GROQ_MODEL, *, stream: bool = False, **extra: Any) ->
 
 
 async def sse_data(
-    client: httpx2.AsyncClient, url: str, body: dict[str, Any],
+    client: httpx2.AsyncClient,
+    url: str,
+    body: dict[str, Any],
     headers: dict[str, str] | None = None,
 ) -> tuple[httpx2.Response, list[str]]:
     """Every event's data of one streamed answer."""
@@ -65,9 +67,7 @@ async def sse_data(
     return response, events
 
 
-async def raw_lines(
-    client: httpx2.AsyncClient, url: str, body: dict[str, Any]
-) -> list[str]:
+async def raw_lines(client: httpx2.AsyncClient, url: str, body: dict[str, Any]) -> list[str]:
     async with client.stream("POST", url, json=body, headers=AUTH) as response:
         return [line async for line in response.aiter_lines() if line]
 
@@ -78,8 +78,7 @@ def chunks(events: list[str]) -> list[dict[str, Any]]:
 
 def content_of(events: list[str]) -> str:
     return "".join(
-        c["choices"][0]["delta"].get("content") or ""
-        for c in chunks(events) if c["choices"]
+        c["choices"][0]["delta"].get("content") or "" for c in chunks(events) if c["choices"]
     )
 
 
@@ -125,17 +124,18 @@ async def test_closed_url_refuses_connections(client: httpx2.AsyncClient) -> Non
 async def test_mapping_lookup_returns_dict_form_in_order(
     emu: Emulator, client: httpx2.AsyncClient, expand_key: str
 ) -> None:
-    r = await client.get(f"{emu.hub_url}/api/models/{LLAMA_8B}",
-                         params={expand_key: "inferenceProviderMapping"})
+    r = await client.get(
+        f"{emu.hub_url}/api/models/{LLAMA_8B}", params={expand_key: "inferenceProviderMapping"}
+    )
     assert r.status_code == 200
     body = r.json()
     assert body["id"] == LLAMA_8B and re.fullmatch(r"[0-9a-f]{24}", body["_id"])
     mapping = body["inferenceProviderMapping"]
     assert list(mapping)[:4] == ["groq", "together", "cerebras", "fireworks-ai"]
-    assert mapping["groq"] == {"status": "live", "providerId": GROQ_MODEL,
-                               "task": "conversational"}
+    assert mapping["groq"] == {"status": "live", "providerId": GROQ_MODEL, "task": "conversational"}
     assert mapping["fireworks-ai"]["providerId"] == (
-        "accounts/fireworks/models/llama-v3p1-8b-instruct")
+        "accounts/fireworks/models/llama-v3p1-8b-instruct"
+    )
     assert r.headers["x-request-id"].startswith("Root=1-")
 
 
@@ -146,8 +146,9 @@ async def test_model_info_without_expand_and_unknown_model(
     assert r.json()["pipeline_tag"] == "image-text-to-text"
     assert "conversational" in r.json()["tags"]
     assert "inferenceProviderMapping" not in r.json()
-    r = await client.get(f"{emu.hub_url}/api/models/nobody/nothing",
-                         params={"expand": "inferenceProviderMapping"})
+    r = await client.get(
+        f"{emu.hub_url}/api/models/nobody/nothing", params={"expand": "inferenceProviderMapping"}
+    )
     assert r.status_code == 404
     assert r.json() == {"error": "Repository not found"}
 
@@ -165,25 +166,37 @@ async def test_hub_rejects_bad_token_but_allows_anonymous(
 async def test_add_model_keeps_order_and_list_form(
     emu: Emulator, client: httpx2.AsyncClient
 ) -> None:
-    emu.add_model("acme/Tiny-Chat", {
-        "novita": {"providerId": "acme/tiny", "task": "conversational", "status": "live"},
-        "groq": {"providerId": "tiny-groq"},
-    })
-    r = await client.get(f"{emu.hub_url}/api/models/acme/Tiny-Chat",
-                         params={"expand[]": "inferenceProviderMapping"})
+    emu.add_model(
+        "acme/Tiny-Chat",
+        {
+            "novita": {"providerId": "acme/tiny", "task": "conversational", "status": "live"},
+            "groq": {"providerId": "tiny-groq"},
+        },
+    )
+    r = await client.get(
+        f"{emu.hub_url}/api/models/acme/Tiny-Chat", params={"expand[]": "inferenceProviderMapping"}
+    )
     assert list(r.json()["inferenceProviderMapping"]) == ["novita", "groq"]
     assert r.json()["inferenceProviderMapping"]["groq"]["status"] == "live"
-    r = await client.get(f"{emu.hub_url}/api/models", params={
-        "inference_provider": "all", "pipeline_tag": "text-generation",
-        "expand[]": "inferenceProviderMapping"})
+    r = await client.get(
+        f"{emu.hub_url}/api/models",
+        params={
+            "inference_provider": "all",
+            "pipeline_tag": "text-generation",
+            "expand[]": "inferenceProviderMapping",
+        },
+    )
     listed = {m["id"]: m for m in r.json()}
     assert {LLAMA_8B, MISTRAL_7B, "acme/Tiny-Chat"} <= set(listed)
     assert QWEN_VL not in listed  # other pipeline tag
     assert listed["acme/Tiny-Chat"]["inferenceProviderMapping"] == [
-        {"provider": "novita", "status": "live", "providerId": "acme/tiny",
-         "task": "conversational"},
-        {"provider": "groq", "status": "live", "providerId": "tiny-groq",
-         "task": "conversational"},
+        {
+            "provider": "novita",
+            "status": "live",
+            "providerId": "acme/tiny",
+            "task": "conversational",
+        },
+        {"provider": "groq", "status": "live", "providerId": "tiny-groq", "task": "conversational"},
     ]
     r = await client.get(f"{emu.hub_url}/api/models", params={"inference_provider": "cerebras"})
     assert [m["id"] for m in r.json()] == [LLAMA_8B]
@@ -198,10 +211,15 @@ async def test_router_model_list_carries_provider_stats(
     llama = {p["provider"]: p for p in models[LLAMA_8B]["providers"]}
     assert "sambanova" not in llama  # the router no longer serves it
     assert llama["groq"]["status"] == "live"
-    assert set(llama["groq"]) >= {"context_length", "pricing", "first_token_latency_ms",
-                                  "throughput"}
-    assert {p["provider"]: p["status"] for p in models[MISTRAL_7B]["providers"]}["together"] \
-        == "error"
+    assert set(llama["groq"]) >= {
+        "context_length",
+        "pricing",
+        "first_token_latency_ms",
+        "throughput",
+    }
+    assert {p["provider"]: p["status"] for p in models[MISTRAL_7B]["providers"]}[
+        "together"
+    ] == "error"
     assert "image" in models[QWEN_VL]["architecture"]["input_modalities"]
     one = await client.get(f"{emu.router_url}/v1/models/{LLAMA_8B}")
     assert one.json()["id"] == LLAMA_8B
@@ -213,9 +231,11 @@ async def test_router_model_list_carries_provider_stats(
 async def test_auto_router_answers_as_first_live_provider(
     emu: Emulator, client: httpx2.AsyncClient
 ) -> None:
-    r = await client.post(emu.router_url + "/v1/chat/completions",
-                          json=chat_body(LLAMA_8B),
-                          headers={**AUTH, "X-Amzn-Trace-Id": "trace-123"})
+    r = await client.post(
+        emu.router_url + "/v1/chat/completions",
+        json=chat_body(LLAMA_8B),
+        headers={**AUTH, "X-Amzn-Trace-Id": "trace-123"},
+    )
     assert r.status_code == 200
     assert r.headers["x-inference-provider"] == "groq"
     assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};trace-123", r.headers["x-request-id"])
@@ -225,20 +245,28 @@ async def test_auto_router_answers_as_first_live_provider(
     assert body["choices"][0]["message"] == {"role": "assistant", "content": "Hello from groq."}
     assert body["choices"][0]["finish_reason"] == "stop"
     assert body["usage"]["total_tokens"] == (
-        body["usage"]["prompt_tokens"] + body["usage"]["completion_tokens"])
+        body["usage"]["prompt_tokens"] + body["usage"]["completion_tokens"]
+    )
     [rec] = emu.requests_for("auto")
     assert rec.resolved == "groq" and rec.routed and rec.status == 200
 
 
-@pytest.mark.parametrize(("suffix", "provider"), [
-    (":fastest", "cerebras"), (":cheapest", "novita"), (":preferred", "groq"),
-    (":together", "together"), ("", "groq"),
-])
+@pytest.mark.parametrize(
+    ("suffix", "provider"),
+    [
+        (":fastest", "cerebras"),
+        (":cheapest", "novita"),
+        (":preferred", "groq"),
+        (":together", "together"),
+        ("", "groq"),
+    ],
+)
 async def test_auto_router_policies(
     emu: Emulator, client: httpx2.AsyncClient, suffix: str, provider: str
 ) -> None:
-    r = await client.post(emu.router_url + "/v1/chat/completions",
-                          json=chat_body(LLAMA_8B + suffix), headers=AUTH)
+    r = await client.post(
+        emu.router_url + "/v1/chat/completions", json=chat_body(LLAMA_8B + suffix), headers=AUTH
+    )
     assert r.headers["x-inference-provider"] == provider
     assert r.json()["choices"][0]["message"]["content"] == f"Hello from {provider}."
 
@@ -270,8 +298,11 @@ async def test_routed_stream_with_done(emu: Emulator, client: httpx2.AsyncClient
 
 
 async def test_provider_stream_quirks(emu: Emulator, client: httpx2.AsyncClient) -> None:
-    _, cerebras = await sse_data(client, emu.router_url + "/cerebras/v1/chat/completions",
-                                 chat_body("llama3.1-8b", stream=True))
+    _, cerebras = await sse_data(
+        client,
+        emu.router_url + "/cerebras/v1/chat/completions",
+        chat_body("llama3.1-8b", stream=True),
+    )
     assert cerebras[-1] != "[DONE]"
     assert chunks(cerebras)[-1]["choices"][0]["finish_reason"] == "stop"
     assert "time_info" in chunks(cerebras)[-1]
@@ -283,23 +314,29 @@ async def test_provider_stream_quirks(emu: Emulator, client: httpx2.AsyncClient)
     assert chunks(tgi)[0]["id"] == ""
 
     _, fireworks = await sse_data(
-        client, emu.router_url + "/fireworks-ai/inference/v1/chat/completions",
-        chat_body("accounts/fireworks/models/llama-v3p1-8b-instruct", stream=True))
+        client,
+        emu.router_url + "/fireworks-ai/inference/v1/chat/completions",
+        chat_body("accounts/fireworks/models/llama-v3p1-8b-instruct", stream=True),
+    )
     parsed = chunks(fireworks)
     assert all(c["usage"] is None for c in parsed[:-1])
     assert parsed[-1]["usage"]["total_tokens"] > 0
 
     emu.set_quirks("cerebras", done=True)
-    _, fixed = await sse_data(client, emu.router_url + "/cerebras/v1/chat/completions",
-                              chat_body("llama3.1-8b", stream=True))
+    _, fixed = await sse_data(
+        client,
+        emu.router_url + "/cerebras/v1/chat/completions",
+        chat_body("llama3.1-8b", stream=True),
+    )
     assert fixed[-1] == "[DONE]"
 
 
 async def test_include_usage_adds_usage_only_chunk(
     emu: Emulator, client: httpx2.AsyncClient
 ) -> None:
-    _, events = await sse_data(client, groq_url(emu), chat_body(
-        stream=True, stream_options={"include_usage": True}))
+    _, events = await sse_data(
+        client, groq_url(emu), chat_body(stream=True, stream_options={"include_usage": True})
+    )
     last = chunks(events)[-1]
     assert last["choices"] == [] and last["usage"]["completion_tokens"] == 3
     assert events[-1] == "[DONE]"
@@ -315,19 +352,30 @@ async def test_routed_requires_registered_provider_model(
     r = await client.post(url, json=chat_body("x"), headers=AUTH)
     assert r.json() == {"error": "Model not supported by provider hf-inference"}
     # Mistral's together entry is in error: still served, as the real router does.
-    r = await client.post(emu.router_url + "/together/v1/chat/completions",
-                          json=chat_body("mistralai/Mistral-7B-Instruct-v0.3"), headers=AUTH)
+    r = await client.post(
+        emu.router_url + "/together/v1/chat/completions",
+        json=chat_body("mistralai/Mistral-7B-Instruct-v0.3"),
+        headers=AUTH,
+    )
     assert r.status_code == 200
     # Dropped from the router: only reachable directly.
-    r = await client.post(emu.router_url + "/sambanova/v1/chat/completions",
-                          json=chat_body("Meta-Llama-3.1-8B-Instruct"), headers=AUTH)
+    r = await client.post(
+        emu.router_url + "/sambanova/v1/chat/completions",
+        json=chat_body("Meta-Llama-3.1-8B-Instruct"),
+        headers=AUTH,
+    )
     assert r.status_code == 404
     assert "not available" in r.json()["error"]
 
 
-@pytest.mark.parametrize("headers", [
-    {}, {"Authorization": "Bearer hf_wrong"}, {"Authorization": f"Bearer {direct_key('groq')}"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer hf_wrong"},
+        {"Authorization": f"Bearer {direct_key('groq')}"},
+    ],
+)
 async def test_router_rejects_bad_credentials(
     emu: Emulator, client: httpx2.AsyncClient, headers: dict[str, str]
 ) -> None:
@@ -338,10 +386,14 @@ async def test_router_rejects_bad_credentials(
     assert r.headers["x-request-id"].startswith("Root=1-")
 
 
-@pytest.mark.parametrize(("status", "needle"), [
-    (401, "Invalid username"), (402, "exceeded your monthly included credits"),
-    (403, "sufficient permissions"),
-])
+@pytest.mark.parametrize(
+    ("status", "needle"),
+    [
+        (401, "Invalid username"),
+        (402, "exceeded your monthly included credits"),
+        (403, "sufficient permissions"),
+    ],
+)
 async def test_reject_and_accept_tokens(
     emu: Emulator, client: httpx2.AsyncClient, status: int, needle: str
 ) -> None:
@@ -357,12 +409,13 @@ async def test_reject_and_accept_tokens(
 # -- direct ---------------------------------------------------------------------------------
 
 
-async def test_direct_routes_take_provider_keys(
-    emu: Emulator, client: httpx2.AsyncClient
-) -> None:
+async def test_direct_routes_take_provider_keys(emu: Emulator, client: httpx2.AsyncClient) -> None:
     url = emu.direct_url("groq") + "/openai/v1/chat/completions"
-    ok = await client.post(url, json=chat_body("any-model-at-all"),
-                           headers={"Authorization": f"Bearer {direct_key('groq')}"})
+    ok = await client.post(
+        url,
+        json=chat_body("any-model-at-all"),
+        headers={"Authorization": f"Bearer {direct_key('groq')}"},
+    )
     assert ok.status_code == 200
     assert ok.json()["model"] == "any-model-at-all"
     assert "x-inference-provider" not in ok.headers
@@ -380,23 +433,28 @@ async def test_direct_routes_take_provider_keys(
 async def test_direct_fal_wants_key_scheme(emu: Emulator, client: httpx2.AsyncClient) -> None:
     url = emu.direct_url("fal-ai") + "/fal-ai/flux/dev"
     key = direct_key("fal-ai")
-    bearer = await client.post(url, json={"prompt": "x"},
-                               headers={"Authorization": f"Bearer {key}"})
+    bearer = await client.post(
+        url, json={"prompt": "x"}, headers={"Authorization": f"Bearer {key}"}
+    )
     assert bearer.status_code == 401
     with_key = await client.post(url, json={"prompt": "x"}, headers={"Authorization": f"Key {key}"})
     assert with_key.status_code == 200  # past auth: fal's sync image API answers
     assert with_key.json()["images"][0]["url"].startswith(emu.base_url + "/media/")
 
 
-@pytest.mark.parametrize("provider", [p.id for p in PROVIDERS.values()
-                                      if p.chat_route and p.direct_base])
+@pytest.mark.parametrize(
+    "provider", [p.id for p in PROVIDERS.values() if p.chat_route and p.direct_base]
+)
 async def test_every_direct_chat_route_answers(
     emu: Emulator, client: httpx2.AsyncClient, provider: str
 ) -> None:
     route = PROVIDERS[provider].chat_route_for("m")
     scheme = PROVIDERS[provider].auth_scheme
-    r = await client.post(emu.direct_url(provider) + route, json=chat_body("m"),
-                          headers={"Authorization": f"{scheme} {direct_key(provider)}"})
+    r = await client.post(
+        emu.direct_url(provider) + route,
+        json=chat_body("m"),
+        headers={"Authorization": f"{scheme} {direct_key(provider)}"},
+    )
     assert r.json()["choices"][0]["message"]["content"] == f"Hello from {provider}."
 
 
@@ -404,20 +462,31 @@ async def test_reply_text_and_image_echo(emu: Emulator, client: httpx2.AsyncClie
     emu.set_reply("Custom {provider} says {model} {braces}")
     r = await client.post(groq_url(emu), json=chat_body(), headers=AUTH)
     assert r.json()["choices"][0]["message"]["content"] == (
-        "Custom groq says llama-3.1-8b-instant {braces}")
+        "Custom groq says llama-3.1-8b-instant {braces}"
+    )
     emu.set_reply("Only novita", provider="novita")
-    vision = [{"role": "user", "content": [
-        {"type": "text", "text": "Describe"},
-        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]}]
-    r = await client.post(emu.router_url + "/v1/chat/completions",
-                          json={"model": QWEN_VL, "messages": vision}, headers=AUTH)
+    vision = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Describe"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+            ],
+        }
+    ]
+    r = await client.post(
+        emu.router_url + "/v1/chat/completions",
+        json={"model": QWEN_VL, "messages": vision},
+        headers=AUTH,
+    )
     assert r.json()["choices"][0]["message"]["content"] == "Only novita (saw 1 image)"
 
 
 async def test_request_record(emu: Emulator, client: httpx2.AsyncClient) -> None:
     await client.post(groq_url(emu), json=chat_body(), headers={**AUTH, "X-Custom": "1"})
-    await client.get(f"{emu.hub_url}/api/models/{LLAMA_8B}",
-                     params={"expand": "inferenceProviderMapping"})
+    await client.get(
+        f"{emu.hub_url}/api/models/{LLAMA_8B}", params={"expand": "inferenceProviderMapping"}
+    )
     await client.get(emu.base_url + "/nowhere")
     chat, hub, nowhere = emu.requests
     assert (chat.method, chat.provider, chat.routed, chat.status) == ("POST", "groq", True, 200)
@@ -470,13 +539,16 @@ async def test_faults_are_per_provider_and_auto_has_its_own(
     emu.fault("together", "reset")
     emu.fault("auto", "status", status=503)
     assert (await client.post(groq_url(emu), json=chat_body(), headers=AUTH)).status_code == 200
-    r = await client.post(emu.router_url + "/v1/chat/completions", json=chat_body(LLAMA_8B),
-                          headers=AUTH)
+    r = await client.post(
+        emu.router_url + "/v1/chat/completions", json=chat_body(LLAMA_8B), headers=AUTH
+    )
     assert r.status_code == 503 and r.headers["x-inference-provider"] == "groq"
     emu.clear_faults()
-    r = await client.post(emu.router_url + "/together/v1/chat/completions",
-                          json=chat_body("meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo"),
-                          headers=AUTH)
+    r = await client.post(
+        emu.router_url + "/together/v1/chat/completions",
+        json=chat_body("meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo"),
+        headers=AUTH,
+    )
     assert r.status_code == 200
 
 
@@ -484,11 +556,11 @@ async def test_slow_first_token_delays_after_headers(
     emu: Emulator, client: httpx2.AsyncClient
 ) -> None:
     emu.fault("groq", "slow_first_token", delay=0.25)
-    async with client.stream("POST", groq_url(emu), json=chat_body(stream=True),
-                             headers=AUTH) as response:
+    async with client.stream(
+        "POST", groq_url(emu), json=chat_body(stream=True), headers=AUTH
+    ) as response:
         lines = response.aiter_lines()
-        assert json.loads((await anext(lines))[6:])["choices"][0]["delta"] == {
-            "role": "assistant"}
+        assert json.loads((await anext(lines))[6:])["choices"][0]["delta"] == {"role": "assistant"}
         started = time.monotonic()
         rest = [line async for line in lines if line]
     assert time.monotonic() - started >= 0.2
@@ -500,8 +572,9 @@ async def test_cut_ends_stream_without_finish(emu: Emulator, client: httpx2.Asyn
     emu.fault("groq", "cut", after=2)
     seen: list[str] = []
     with pytest.raises(httpx2.RemoteProtocolError):
-        async with client.stream("POST", groq_url(emu), json=chat_body(stream=True),
-                                 headers=AUTH) as response:
+        async with client.stream(
+            "POST", groq_url(emu), json=chat_body(stream=True), headers=AUTH
+        ) as response:
             async for event in httpx2.EventSource(response):
                 seen.append(event.data)
     assert content_of(seen) == "one two"
@@ -519,8 +592,9 @@ async def test_stall_holds_after_chunks(emu: Emulator, client: httpx2.AsyncClien
     emu.fault("groq", "stall", after=1)
     seen: list[str] = []
     with pytest.raises(httpx2.ReadTimeout):
-        async with client.stream("POST", groq_url(emu), json=chat_body(stream=True),
-                                 headers=AUTH, timeout=0.3) as response:
+        async with client.stream(
+            "POST", groq_url(emu), json=chat_body(stream=True), headers=AUTH, timeout=0.3
+        ) as response:
             async for event in httpx2.EventSource(response):
                 seen.append(event.data)
     assert content_of(seen) == "Hello"
@@ -538,9 +612,13 @@ async def test_malformed_inserts_bad_events(emu: Emulator, client: httpx2.AsyncC
         r.json()
 
 
-@pytest.mark.parametrize(("kind", "finish", "done"), [
-    ("no_done", True, False), ("no_finish", False, False),
-])
+@pytest.mark.parametrize(
+    ("kind", "finish", "done"),
+    [
+        ("no_done", True, False),
+        ("no_finish", False, False),
+    ],
+)
 async def test_stream_end_variants(
     emu: Emulator, client: httpx2.AsyncClient, kind: str, finish: bool, done: bool
 ) -> None:
@@ -562,18 +640,18 @@ async def test_data_without_space(emu: Emulator, client: httpx2.AsyncClient) -> 
 async def test_error_event_in_band(emu: Emulator, client: httpx2.AsyncClient) -> None:
     emu.fault("groq", "error_event", after=1, message="upstream exploded")
     _, events = await sse_data(client, groq_url(emu), chat_body(stream=True))
-    assert json.loads(events[-1]) == {"error": {"message": "upstream exploded",
-                                                "type": "server_error"}}
+    assert json.loads(events[-1]) == {
+        "error": {"message": "upstream exploded", "type": "server_error"}
+    }
     assert content_of(events[:-1]) == "Hello"
 
 
-async def test_status_429_retry_after_variants(
-    emu: Emulator, client: httpx2.AsyncClient
-) -> None:
+async def test_status_429_retry_after_variants(emu: Emulator, client: httpx2.AsyncClient) -> None:
     emu.fault("groq", "status", status=429, times=1)
     emu.fault("groq", "status", status=429, retry_after=None, retry_after_ms=250, times=1)
-    emu.fault("groq", "status", status=429, retry_after=7, headers={"x-ratelimit-remaining": "0"},
-              times=1)
+    emu.fault(
+        "groq", "status", status=429, retry_after=7, headers={"x-ratelimit-remaining": "0"}, times=1
+    )
     first = await client.post(groq_url(emu), json=chat_body(), headers=AUTH)
     second = await client.post(groq_url(emu), json=chat_body(), headers=AUTH)
     third = await client.post(groq_url(emu), json=chat_body(), headers=AUTH)
@@ -585,14 +663,17 @@ async def test_status_429_retry_after_variants(
     assert (await client.post(groq_url(emu), json=chat_body(), headers=AUTH)).status_code == 200
 
 
-@pytest.mark.parametrize(("status", "error"), [
-    (401, "Invalid username or password."),
-    (402, "You have exceeded your monthly included credits"),
-    (403, "This authentication method does not have sufficient permissions"),
-    (404, f"Model {GROQ_MODEL} does not exist"),
-    (500, "Internal Error, please report to us"),
-    (503, "Service Unavailable"),
-])
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (401, "Invalid username or password."),
+        (402, "You have exceeded your monthly included credits"),
+        (403, "This authentication method does not have sufficient permissions"),
+        (404, f"Model {GROQ_MODEL} does not exist"),
+        (500, "Internal Error, please report to us"),
+        (503, "Service Unavailable"),
+    ],
+)
 async def test_status_default_bodies(
     emu: Emulator, client: httpx2.AsyncClient, status: int, error: str
 ) -> None:
@@ -609,9 +690,13 @@ async def test_status_custom_text_body(emu: Emulator, client: httpx2.AsyncClient
     assert r.headers["content-type"].startswith("text/plain")
 
 
-@pytest.mark.parametrize(("kind", "code"), [
-    ("context_length", "context_length_exceeded"), ("content_policy", "content_policy_violation"),
-])
+@pytest.mark.parametrize(
+    ("kind", "code"),
+    [
+        ("context_length", "context_length_exceeded"),
+        ("content_policy", "content_policy_violation"),
+    ],
+)
 async def test_openai_style_400s(
     emu: Emulator, client: httpx2.AsyncClient, kind: str, code: str
 ) -> None:
@@ -637,10 +722,12 @@ async def test_stop_is_prompt_with_held_connections(client: httpx2.AsyncClient) 
     emulator.fault("groq", "silent", times=1)
     emulator.fault("groq", "stall", after=1, times=1)
     silent = asyncio.create_task(
-        client.post(groq_url(emulator), json=chat_body(), headers=AUTH, timeout=5.0))
+        client.post(groq_url(emulator), json=chat_body(), headers=AUTH, timeout=5.0)
+    )
     await asyncio.to_thread(emulator.wait_for_requests, 1, "groq")
-    async with client.stream("POST", groq_url(emulator), json=chat_body(stream=True),
-                             headers=AUTH, timeout=5.0) as response:
+    async with client.stream(
+        "POST", groq_url(emulator), json=chat_body(stream=True), headers=AUTH, timeout=5.0
+    ) as response:
         lines = response.aiter_lines()
         assert (await anext(lines)).startswith("data: ")  # role chunk: the stall is in place
         started = time.monotonic()

@@ -32,8 +32,9 @@ async def client() -> AsyncIterator[httpx2.AsyncClient]:
 
 
 async def fal_submit(emu: Emulator, client: httpx2.AsyncClient, pid: str) -> dict[str, Any]:
-    response = await client.post(f"{emu.router_url}/fal-ai/{pid}?_subdomain=queue",
-                                 json={"prompt": "a fox"}, headers=AUTH)
+    response = await client.post(
+        f"{emu.router_url}/fal-ai/{pid}?_subdomain=queue", json={"prompt": "a fox"}, headers=AUTH
+    )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -65,8 +66,9 @@ async def test_fal_queue_rejects_the_classic_mistakes(
     assert answer["response_url"].endswith(f"/fal-ai/hunyuan-video/requests/{rid}")
     base = f"{emu.router_url}/fal-ai"
     from_provider_id = f"{base}/fal-ai/hunyuan-video/v1.5/text-to-video/requests/{rid}/status"
-    assert (await client.get(from_provider_id + "?_subdomain=queue", headers=AUTH)
-            ).status_code == 404
+    assert (
+        await client.get(from_provider_id + "?_subdomain=queue", headers=AUTH)
+    ).status_code == 404
     right = f"{base}/fal-ai/hunyuan-video/requests/{rid}"
     assert (await client.get(right + "/status", headers=AUTH)).status_code == 404  # no query
     assert (await client.get(right + "?_subdomain=queue", headers=AUTH)).status_code == 400
@@ -83,20 +85,26 @@ async def test_fal_direct_submit_of_a_queue_task_is_queued(
     response = await client.post(url, json={"prompt": "x"}, headers={"Authorization": f"Key {key}"})
     assert response.status_code == 200 and response.json()["status"] == "IN_QUEUE"
     assert emu.jobs.submissions("fal-ai") == 1
-    refused = await client.post(url, json={"prompt": "x"},
-                                headers={"Authorization": f"Bearer {key}"})
+    refused = await client.post(
+        url, json={"prompt": "x"}, headers={"Authorization": f"Bearer {key}"}
+    )
     assert refused.status_code == 401
 
 
 async def test_novita_and_together_want_steps_not_num_inference_steps(
     emu: Emulator, client: httpx2.AsyncClient
 ) -> None:
-    novita = await client.post(f"{emu.router_url}/novita/v3/async/wan-t2v",
-                               json={"prompt": "x", "num_inference_steps": 4}, headers=AUTH)
+    novita = await client.post(
+        f"{emu.router_url}/novita/v3/async/wan-t2v",
+        json={"prompt": "x", "num_inference_steps": 4},
+        headers=AUTH,
+    )
     assert novita.status_code == 400
-    together = await client.post(f"{emu.router_url}/together/v2/videos",
-                                 json={"prompt": "x", "model": "Wan-AI/Wan2.1-T2V-14B",
-                                       "num_inference_steps": 4}, headers=AUTH)
+    together = await client.post(
+        f"{emu.router_url}/together/v2/videos",
+        json={"prompt": "x", "model": "Wan-AI/Wan2.1-T2V-14B", "num_inference_steps": 4},
+        headers=AUTH,
+    )
     assert together.status_code == 400
     assert emu.jobs.submissions() == 0
 
@@ -106,8 +114,9 @@ async def test_held_jobs_wait_for_release_and_poll_faults_are_transient(
 ) -> None:
     emu.jobs.plan("novita", outcome="hold", queue_polls=1, running_polls=0)
     emu.jobs.poll_fault("novita", 503, times=1)
-    submit = await client.post(f"{emu.router_url}/novita/v3/async/wan-t2v",
-                               json={"prompt": "x", "steps": 4}, headers=AUTH)
+    submit = await client.post(
+        f"{emu.router_url}/novita/v3/async/wan-t2v", json={"prompt": "x", "steps": 4}, headers=AUTH
+    )
     task_id = submit.json()["task_id"]
     url = f"{emu.router_url}/novita/v3/async/task-result?task_id={task_id}"
     assert (await client.get(url, headers=AUTH)).status_code == 503

@@ -146,7 +146,11 @@ async def follow_prediction(
         scope.extend_to_total()
         try:
             prediction = await replicate.wait(
-                client, prediction, base=base, headers=headers, backoff=backoff,
+                client,
+                prediction,
+                base=base,
+                headers=headers,
+                backoff=backoff,
                 secrets=secrets,
             )
         except (asyncio.CancelledError, AttemptFailed):

@@ -72,9 +72,7 @@ def custom_chat_url(base_url: str) -> str:
     return custom_api_base(base_url) + "/chat/completions"
 
 
-def custom_candidate(
-    endpoint: CustomEndpoint, model: str, credentials: Credentials
-) -> Candidate:
+def custom_candidate(endpoint: CustomEndpoint, model: str, credentials: Credentials) -> Candidate:
     key = credentials.provider_key(endpoint.name)
     return Candidate(
         provider=endpoint.name,
@@ -144,20 +142,33 @@ def mapped_candidates(
         direct_base = endpoints.direct.get(entry.provider)
         route = spec.chat_route_for(entry.provider_model) if task == Task.CHAT else ""
         if key and direct_base:
-            found.append(Candidate(
-                provider=entry.provider, via="direct", provider_model=entry.provider_model,
-                url=join_url(direct_base, route) if route else "", credential=entry.provider,
-                secret=key, auth_scheme=spec.auth_scheme, billed_to=entry.provider,
-                base=direct_base,
-            ))
+            found.append(
+                Candidate(
+                    provider=entry.provider,
+                    via="direct",
+                    provider_model=entry.provider_model,
+                    url=join_url(direct_base, route) if route else "",
+                    credential=entry.provider,
+                    secret=key,
+                    auth_scheme=spec.auth_scheme,
+                    billed_to=entry.provider,
+                    base=direct_base,
+                )
+            )
         elif hf_token and spec.routed:
             routed_base = endpoints.routed_base(entry.provider)
-            found.append(Candidate(
-                provider=entry.provider, via="router", provider_model=entry.provider_model,
-                url=join_url(routed_base, route) if route else "",
-                credential=HF_CREDENTIAL, secret=hf_token, billed_to="huggingface",
-                base=routed_base,
-            ))
+            found.append(
+                Candidate(
+                    provider=entry.provider,
+                    via="router",
+                    provider_model=entry.provider_model,
+                    url=join_url(routed_base, route) if route else "",
+                    credential=HF_CREDENTIAL,
+                    secret=hf_token,
+                    billed_to="huggingface",
+                    base=routed_base,
+                )
+            )
         elif not spec.routed:
             skip(f"Hugging Face no longer routes {spec.label}; it needs its own key")
         else:

@@ -182,8 +182,10 @@ class ModelCatalog:
         "fastest" and "cheapest" keep working offline with the last numbers seen.
         """
         record = self._cache.get(model_id)
-        if record and "stats" in record and (
-            self._clock() - float(record.get("stats_at", 0.0)) < self._ttl
+        if (
+            record
+            and "stats" in record
+            and (self._clock() - float(record.get("stats_at", 0.0)) < self._ttl)
         ):
             return self.cached_stats(model_id)
         url = f"{self._endpoints.router}/v1/models/{quote(model_id, safe='/')}"
@@ -244,8 +246,10 @@ class ModelCatalog:
         record["fetched_at"] = max(self._clock(), float(record.get("fetched_at", 0.0)) + 1e-6)
         record["entries"] = [asdict(e) for e in entries]
         snapshot = json.dumps(
-            {k: {f: v for f, v in r.items() if not f.startswith("_")}
-             for k, r in self._cache.items()},
+            {
+                k: {f: v for f, v in r.items() if not f.startswith("_")}
+                for k, r in self._cache.items()
+            },
             indent=1,
         )
         await asyncio.get_running_loop().run_in_executor(
@@ -267,7 +271,8 @@ class ModelCatalog:
                 # A bad or limited token must not hide a public model's mapping: ask again
                 # anonymously, as huggingface.js does; the provider call reports the token.
                 response = await self._client.get(
-                    url, params={"expand": "inferenceProviderMapping"},
+                    url,
+                    params={"expand": "inferenceProviderMapping"},
                     timeout=httpx2.Timeout(10.0),
                 )
         except httpx2.HTTPError as exc:

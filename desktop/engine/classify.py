@@ -214,7 +214,7 @@ def sentence(failure: Failure, provider: str, *, via_hf: bool) -> str:
         if via_hf:
             return (
                 f"Hugging Face refused your token{code}; check it on the Providers page "
-                "(it needs the \"Make calls to Inference Providers\" permission)."
+                '(it needs the "Make calls to Inference Providers" permission).'
             )
         return f"{who} refused your key{code}; check the {who} key on the Providers page."
     if o == t.BILLING:
@@ -232,9 +232,18 @@ def sentence(failure: Failure, provider: str, *, via_hf: bool) -> str:
 
 # Most actionable first (routing.md §5.3): what the user can fix, then waits, then outages.
 _RANK = [
-    t.AUTH, t.BILLING, t.CONTENT_POLICY, t.CONTEXT_LENGTH, t.INVALID_REQUEST, t.REJECTED,
+    t.AUTH,
+    t.BILLING,
+    t.CONTENT_POLICY,
+    t.CONTEXT_LENGTH,
+    t.INVALID_REQUEST,
+    t.REJECTED,
     t.RATE_LIMITED,
-    t.SERVER_ERROR, t.NOT_FOUND, t.BAD_RESPONSE, t.TIMEOUT, t.CONNECT_ERROR,
+    t.SERVER_ERROR,
+    t.NOT_FOUND,
+    t.BAD_RESPONSE,
+    t.TIMEOUT,
+    t.CONNECT_ERROR,
 ]
 
 

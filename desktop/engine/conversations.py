@@ -126,15 +126,21 @@ class ChatService(StoredTaskService):
     ) -> Turn:
         """Replace a user message (and everything after it) with ``new_text``, then answer."""
         conversation = self.history.get_conversation(conversation_id)
-        old = next((m for m in conversation.messages if m.id == user_message_id), None) if (
-            conversation
-        ) else None
+        old = (
+            next((m for m in conversation.messages if m.id == user_message_id), None)
+            if (conversation)
+            else None
+        )
         if old is None:
             raise SwitchboardError("That message no longer exists.")
         self.history.delete_message_and_after(conversation_id, user_message_id)
         return await self.send(
-            conversation_id, new_text, model=model, provider=provider,
-            attachments=[Attachment.from_dict(a) for a in old.attachments], listener=listener,
+            conversation_id,
+            new_text,
+            model=model,
+            provider=provider,
+            attachments=[Attachment.from_dict(a) for a in old.attachments],
+            listener=listener,
         )
 
     async def _answer(
@@ -187,8 +193,11 @@ class ChatService(StoredTaskService):
         except asyncio.CancelledError:
             flush()
             self.history.update_message(
-                assistant_id, status=INTERRUPTED, error="Stopped — the partial answer is kept.",
-                provider=_answering(trace), trace=trace.to_dict(),
+                assistant_id,
+                status=INTERRUPTED,
+                error="Stopped — the partial answer is kept.",
+                provider=_answering(trace),
+                trace=trace.to_dict(),
             )
             raise
         flush()

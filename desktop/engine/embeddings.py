@@ -85,17 +85,20 @@ class EmbedService(StoredTaskService):
         texts = list(request.texts)
         trace = Trace(model=request.model, policy=request.provider, task=Task.EMBEDDINGS.value)
         params: dict[str, object] = {"texts": texts, "provider": request.provider}
-        result = MediaResult(task=Task.EMBEDDINGS.value, status=FAILED, trace=trace,
-                             params=params)
+        result = MediaResult(task=Task.EMBEDDINGS.value, status=FAILED, trace=trace, params=params)
         problem = check_texts(texts)
         if problem is not None:
             result.error, result.duration_ms = problem, 0.0
             return result
 
         made = await self._produce(
-            Task.EMBEDDINGS, request.model, request.provider,
-            lambda scope: self._vectors(scope, texts), trace=trace,
-            first_deadline_s=self.first_deadline_s, on_attempt=on_attempt,
+            Task.EMBEDDINGS,
+            request.model,
+            request.provider,
+            lambda scope: self._vectors(scope, texts),
+            trace=trace,
+            first_deadline_s=self.first_deadline_s,
+            on_attempt=on_attempt,
         )
         vectors_path = None
         if made.value is None:
@@ -111,10 +114,17 @@ class EmbedService(StoredTaskService):
         result.duration_ms = (loop.time() - started) * 1000
         save = functools.partial(
             self.history.add_generation,
-            Task.EMBEDDINGS.value, prompt="\n".join(texts), model=request.model,
-            provider=result.provider, provider_model=result.provider_model,
-            status=result.status, params=params, vectors_path=vectors_path,
-            trace=trace.to_dict(), error=result.error, duration_ms=result.duration_ms,
+            Task.EMBEDDINGS.value,
+            prompt="\n".join(texts),
+            model=request.model,
+            provider=result.provider,
+            provider_model=result.provider_model,
+            status=result.status,
+            params=params,
+            vectors_path=vectors_path,
+            trace=trace.to_dict(),
+            error=result.error,
+            duration_ms=result.duration_ms,
         )
         # The texts may be long: JSON and SQLite work happen off the loop.
         result.record_id = await self._off_loop(save)
@@ -127,9 +137,11 @@ class EmbedService(StoredTaskService):
         cand = scope.ctx.candidate
         if cand.provider == "hf-inference":
             answer = await exchange(
-                self.engine.client, "POST",
+                self.engine.client,
+                "POST",
                 cand.route(hf_inference.feature_extraction_route(cand.provider_model)),
-                headers=task_headers(cand), json_body=hf_inference.embeddings_body(texts),
+                headers=task_headers(cand),
+                json_body=hf_inference.embeddings_body(texts),
                 secrets=[cand.secret or ""],
             )
             scope.note_response(answer.request_id, answer.served_by)
@@ -137,7 +149,9 @@ class EmbedService(StoredTaskService):
             vectors = hf_inference.parse_embeddings(data, len(texts))
         elif cand.via == "custom" or cand.provider in ("nebius", "sambanova", "together"):
             answer = await exchange(
-                self.engine.client, "POST", cand.route(openai_embeddings.route(cand.via)),
+                self.engine.client,
+                "POST",
+                cand.route(openai_embeddings.route(cand.via)),
                 headers=task_headers(cand),
                 json_body=openai_embeddings.body(texts, cand.provider_model),
                 secrets=[cand.secret or ""],

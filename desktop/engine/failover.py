@@ -99,7 +99,10 @@ class _Request(Generic[OutcomeT]):
     """The state of one logical request while it is routed: what may still be tried."""
 
     def __init__(
-        self, failover: Failover, plan: Plan, trace: Trace,
+        self,
+        failover: Failover,
+        plan: Plan,
+        trace: Trace,
         on_attempt: Callable[[AttemptRecord], None] | None,
     ) -> None:
         self.failover = failover
@@ -151,11 +154,15 @@ class _Request(Generic[OutcomeT]):
         self.started += 1
         health = self.failover.health
         now = self.loop.time()
-        first_at = self.deadline_at if not self.more_to_try() else min(
-            self.deadline_at, now + self.plan.first_deadline_s(cand)
+        first_at = (
+            self.deadline_at
+            if not self.more_to_try()
+            else min(self.deadline_at, now + self.plan.first_deadline_s(cand))
         )
         record = AttemptRecord(
-            provider=cand.provider, via=cand.via, provider_model=cand.provider_model,
+            provider=cand.provider,
+            via=cand.via,
+            provider_model=cand.provider_model,
             started_at=time.time(),
         )
         record.breaker = health.begin(cand.health_key)
@@ -169,7 +176,9 @@ class _Request(Generic[OutcomeT]):
         if record.outcome == "" and outcome.failure is not None:
             record.outcome = outcome.failure.outcome
         self.failover.health.record(
-            cand.health_key, record.outcome, ttft_ms=record.ttft_ms,
+            cand.health_key,
+            record.outcome,
+            ttft_ms=record.ttft_ms,
             retry_after_s=record.retry_after_s,
         )
         self.notify(record)
@@ -304,7 +313,8 @@ class Failover:
                 try:
                     done, _ = await asyncio.wait(
                         [won_waiter, *(r.task for r in running)],
-                        timeout=hedge_wait, return_when=asyncio.FIRST_COMPLETED,
+                        timeout=hedge_wait,
+                        return_when=asyncio.FIRST_COMPLETED,
                     )
                 finally:
                     won_waiter.cancel()
@@ -390,8 +400,12 @@ def failure_message(
     if len(failures) > 1:
         message += f" ({len(failures)} attempts: {trace.summary()}.)"
     action: str | None = {
-        t.AUTH: "open_providers", t.BILLING: "open_providers", t.NOT_FOUND: "open_providers",
-        t.CONTENT_POLICY: "other_provider", t.INVALID_REQUEST: None, t.CONTEXT_LENGTH: None,
+        t.AUTH: "open_providers",
+        t.BILLING: "open_providers",
+        t.NOT_FOUND: "open_providers",
+        t.CONTENT_POLICY: "other_provider",
+        t.INVALID_REQUEST: None,
+        t.CONTEXT_LENGTH: None,
         t.REJECTED: "other_provider",
     }.get(failure.outcome, "retry")
     return message, action

@@ -39,7 +39,13 @@ HEDGE_BUDGET_RATIO = 0.05
 
 # Outcomes that say nothing about the provider's health.
 _NEUTRAL = {
-    t.OK, t.CANCELLED, t.CONTENT_POLICY, t.CONTEXT_LENGTH, t.INVALID_REQUEST, t.REJECTED, "",
+    t.OK,
+    t.CANCELLED,
+    t.CONTENT_POLICY,
+    t.CONTEXT_LENGTH,
+    t.INVALID_REQUEST,
+    t.REJECTED,
+    "",
 }
 
 
@@ -151,7 +157,11 @@ class HealthBook:
         return hedges + 1 <= max(1.0, HEDGE_BUDGET_RATIO * requests)
 
     def record(
-        self, key: str, outcome: str, *, ttft_ms: float | None = None,
+        self,
+        key: str,
+        outcome: str,
+        *,
+        ttft_ms: float | None = None,
         retry_after_s: float | None = None,
     ) -> None:
         item = self.get(key)
@@ -166,7 +176,7 @@ class HealthBook:
             item.successes += 1
             item.recent = [*item.recent[-19:], True]
             if ttft_ms is not None:
-                item.ttft_samples = [*item.ttft_samples[-(SAMPLES - 1):], ttft_ms]
+                item.ttft_samples = [*item.ttft_samples[-(SAMPLES - 1) :], ttft_ms]
                 prev = item.ttft_ewma_ms
                 item.ttft_ewma_ms = (
                     ttft_ms if prev is None else prev + EWMA_ALPHA * (ttft_ms - prev)
@@ -186,7 +196,7 @@ class HealthBook:
             self._open(item, now, self._backoff(item), outcome)
 
     def _backoff(self, item: ProviderHealth) -> float:
-        return float(min(MAX_COOLDOWN_S, BASE_COOLDOWN_S * 2 ** item.opens))
+        return float(min(MAX_COOLDOWN_S, BASE_COOLDOWN_S * 2**item.opens))
 
     def _open(self, item: ProviderHealth, now: float, cooldown: float, reason: str) -> None:
         item.opens += 1

@@ -135,27 +135,42 @@ class ImageService(StoredTaskService):
         started = loop.time()
         seed = request.seed if request.seed is not None else random.randrange(SEED_RANGE)
         params = {
-            "prompt": request.prompt, "negative_prompt": request.negative_prompt,
-            "width": request.width, "height": request.height, "steps": request.steps,
-            "guidance": request.guidance, "seed": seed, "count": request.count,
+            "prompt": request.prompt,
+            "negative_prompt": request.negative_prompt,
+            "width": request.width,
+            "height": request.height,
+            "steps": request.steps,
+            "guidance": request.guidance,
+            "seed": seed,
+            "count": request.count,
             "provider": request.provider,
         }
         problem = check_request(request)
         if problem is not None:
-            trace = Trace(model=request.model, policy=request.provider,
-                          task=Task.TEXT_TO_IMAGE.value)
-            return MediaResult(task=Task.TEXT_TO_IMAGE.value, status=FAILED, trace=trace,
-                               error=problem, params=params, duration_ms=0.0)
-        shots = await asyncio.gather(*(
-            self._one(request, (seed + i) % SEED_RANGE, on_attempt)
-            for i in range(request.count)
-        ))
+            trace = Trace(
+                model=request.model, policy=request.provider, task=Task.TEXT_TO_IMAGE.value
+            )
+            return MediaResult(
+                task=Task.TEXT_TO_IMAGE.value,
+                status=FAILED,
+                trace=trace,
+                error=problem,
+                params=params,
+                duration_ms=0.0,
+            )
+        shots = await asyncio.gather(
+            *(self._one(request, (seed + i) % SEED_RANGE, on_attempt) for i in range(request.count))
+        )
         made = [s for s in shots if s.made is not None]
         files = await self._off_loop(self._store, made)
         trace = merge_traces(request.model, request.provider, [s.trace for s in shots])
         result = MediaResult(
-            task=Task.TEXT_TO_IMAGE.value, status=COMPLETE if files else FAILED, trace=trace,
-            files=files, params=params, duration_ms=(loop.time() - started) * 1000,
+            task=Task.TEXT_TO_IMAGE.value,
+            status=COMPLETE if files else FAILED,
+            trace=trace,
+            files=files,
+            params=params,
+            duration_ms=(loop.time() - started) * 1000,
         )
         if made:
             result.provider, result.provider_model = made[0].provider, made[0].provider_model
@@ -163,8 +178,9 @@ class ImageService(StoredTaskService):
         if failed:
             first = failed[0]
             if made:
-                result.error = (f"{len(failed)} of {len(shots)} pictures could not be made: "
-                                f"{first.error}")
+                result.error = (
+                    f"{len(failed)} of {len(shots)} pictures could not be made: {first.error}"
+                )
             else:
                 result.error, result.error_action = first.error, first.action
         # A write of a few kilobytes of JSON, but the loop never waits on SQLite's lock.
@@ -181,9 +197,13 @@ class ImageService(StoredTaskService):
         params = hf_parameters(request, seed)
 
         made = await self._produce(
-            Task.TEXT_TO_IMAGE, request.model, request.provider,
-            lambda scope: self._make(scope, request.prompt, params), trace=trace,
-            first_deadline_s=self.first_deadline_s, on_attempt=on_attempt,
+            Task.TEXT_TO_IMAGE,
+            request.model,
+            request.provider,
+            lambda scope: self._make(scope, request.prompt, params),
+            trace=trace,
+            first_deadline_s=self.first_deadline_s,
+            on_attempt=on_attempt,
         )
         shot.made, shot.error, shot.action = made.value, made.error, made.action
         shot.provider, shot.provider_model = made.provider, made.provider_model
@@ -211,9 +231,12 @@ class ImageService(StoredTaskService):
     async def _hf(self, scope: AttemptScope, prompt: str, params: dict[str, Any]) -> bytes:
         cand = scope.ctx.candidate
         answer = await exchange(
-            self.engine.client, "POST", cand.route(hf_inference.model_route(cand.provider_model)),
+            self.engine.client,
+            "POST",
+            cand.route(hf_inference.model_route(cand.provider_model)),
             headers=task_headers(cand, accept="image/png"),
-            json_body=hf_inference.t2i_body(prompt, params), secrets=self._secrets(scope),
+            json_body=hf_inference.t2i_body(prompt, params),
+            secrets=self._secrets(scope),
             max_bytes=self.limits.max_bytes,
         )
         scope.note_response(answer.request_id, answer.served_by)
@@ -222,8 +245,11 @@ class ImageService(StoredTaskService):
     async def _fal(self, scope: AttemptScope, prompt: str, params: dict[str, Any]) -> bytes:
         cand = scope.ctx.candidate
         answer = await exchange(
-            self.engine.client, "POST", cand.route(fal.route(cand.provider_model)),
-            headers=task_headers(cand, accept="image/png"), json_body=fal.t2i_body(prompt, params),
+            self.engine.client,
+            "POST",
+            cand.route(fal.route(cand.provider_model)),
+            headers=task_headers(cand, accept="image/png"),
+            json_body=fal.t2i_body(prompt, params),
             secrets=self._secrets(scope),
         )
         scope.note_response(answer.request_id, answer.served_by)
@@ -237,8 +263,11 @@ class ImageService(StoredTaskService):
         cand = scope.ctx.candidate
         body = openai_images.body(cand.provider, cand.provider_model, prompt, params)
         answer = await exchange(
-            self.engine.client, "POST", cand.route(openai_images.ROUTE),
-            headers=task_headers(cand, accept="image/png"), json_body=body,
+            self.engine.client,
+            "POST",
+            cand.route(openai_images.ROUTE),
+            headers=task_headers(cand, accept="image/png"),
+            json_body=body,
             secrets=self._secrets(scope),
         )
         scope.note_response(answer.request_id, answer.served_by)
@@ -254,7 +283,11 @@ class ImageService(StoredTaskService):
         secrets = self._secrets(scope)
         client = self.engine.client
         prediction = await replicate.submit(
-            client, cand.base, cand.provider_model, {"prompt": prompt, **params}, headers,
+            client,
+            cand.base,
+            cand.provider_model,
+            {"prompt": prompt, **params},
+            headers,
             secrets=secrets,
         )
         prediction = await follow_prediction(
@@ -274,10 +307,16 @@ class ImageService(StoredTaskService):
             assert shot.made is not None
             info = shot.made.info
             path = self.media.put(shot.made.data, suffix_for(info.mime))
-            files.append(MediaFile(
-                path=str(path), mime=info.mime, width=info.width, height=info.height,
-                seed=shot.seed, provider=shot.provider,
-            ))
+            files.append(
+                MediaFile(
+                    path=str(path),
+                    mime=info.mime,
+                    width=info.width,
+                    height=info.height,
+                    seed=shot.seed,
+                    provider=shot.provider,
+                )
+            )
         return files
 
     def _save(self, request: ImageRequest, result: MediaResult) -> int:

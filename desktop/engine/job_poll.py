@@ -42,8 +42,11 @@ STOPPED: Final = "stopped"
 """Someone asked us to cancel (``VideoService.cancel``); the caller cancels at the provider."""
 
 _STORE_STATUS = {
-    jw.QUEUED: js.QUEUED, jw.RUNNING: js.RUNNING, jw.SUCCEEDED: js.SUCCEEDED,
-    jw.FAILED: js.FAILED, jw.CANCELLED: js.CANCELLED,
+    jw.QUEUED: js.QUEUED,
+    jw.RUNNING: js.RUNNING,
+    jw.SUCCEEDED: js.SUCCEEDED,
+    jw.FAILED: js.FAILED,
+    jw.CANCELLED: js.CANCELLED,
 }
 
 
@@ -112,10 +115,17 @@ class JobEnd:
 def ticket_of(record: JobRecord) -> jw.JobTicket:
     """The stored record as its protocol module's ticket."""
     return jw.JobTicket(
-        kind=record.kind, provider_job_id=record.provider_job_id, submit_url=record.submit_url,
-        status_url=record.status_url, api_base=record.api_base, result_url=record.result_url,
-        cancel_url=record.cancel_url, status=record.status,
-        queue_position=record.queue_position, media_url=record.media_url, error=record.error,
+        kind=record.kind,
+        provider_job_id=record.provider_job_id,
+        submit_url=record.submit_url,
+        status_url=record.status_url,
+        api_base=record.api_base,
+        result_url=record.result_url,
+        cancel_url=record.cancel_url,
+        status=record.status,
+        queue_position=record.queue_position,
+        media_url=record.media_url,
+        error=record.error,
     )
 
 
@@ -229,7 +239,8 @@ class JobPoller:
         it has no cancel call. Bounded by ``cancel_s``; never raises."""
         try:
             async with asyncio.timeout(self.timing.cancel_s):
-                return await protocol.cancel(self.client, ticket_of(record), auth.headers,
-                                             auth.secrets)
+                return await protocol.cancel(
+                    self.client, ticket_of(record), auth.headers, auth.secrets
+                )
         except (AttemptFailed, TimeoutError, httpx2.HTTPError):
             return False

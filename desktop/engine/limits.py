@@ -37,9 +37,7 @@ class ProviderLimiter:
     @contextlib.asynccontextmanager
     async def slot(self, provider: str, *, interactive: bool = True) -> AsyncIterator[None]:
         gate = self._gates.setdefault(provider, _Gate())
-        if gate.running >= self.limit or gate.interactive or (
-            not interactive and gate.background
-        ):
+        if gate.running >= self.limit or gate.interactive or (not interactive and gate.background):
             waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             queue = gate.interactive if interactive else gate.background
             queue.append(waiter)

@@ -56,8 +56,11 @@ def score_for(
         return cost * (SLOW_FACTOR if time_s > SLOW_FACTOR * fastest else 1.0)
 
     fastest = min(
-        (s.ttft_ms / 1000.0 + EXPECTED_OUTPUT_TOKENS / s.throughput
-         for s in stats.values() if s.ttft_ms is not None and s.throughput),
+        (
+            s.ttft_ms / 1000.0 + EXPECTED_OUTPUT_TOKENS / s.throughput
+            for s in stats.values()
+            if s.ttft_ms is not None and s.throughput
+        ),
         default=math.inf,
     )
     return cheap

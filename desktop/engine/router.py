@@ -202,14 +202,22 @@ class Engine:
                 notes.append(CandidateNote("huggingface", "", model, str(exc)))
             # The same model, settings and keys give the same candidates: build them once.
             key = (
-                task, model, only, self.catalog.fetched_at(model), creds.version,
+                task,
+                model,
+                only,
+                self.catalog.fetched_at(model),
+                creds.version,
                 tuple(settings.disabled),
             )
             cached = self._candidate_cache.get(key)
             if cached is None:
                 cached = mapped_candidates(
-                    entries, task=task, settings=settings, credentials=creds,
-                    endpoints=self.endpoints, only=only,
+                    entries,
+                    task=task,
+                    settings=settings,
+                    credentials=creds,
+                    endpoints=self.endpoints,
+                    only=only,
                 )
                 if len(self._candidate_cache) > 256:
                     self._candidate_cache.clear()
@@ -243,8 +251,7 @@ class Engine:
             if why:
                 return f"{provider_label(only)} can't take this request: {why}."
             return (
-                f"{provider_label(only)} does not serve {model}; choose Auto or another "
-                "provider."
+                f"{provider_label(only)} does not serve {model}; choose Auto or another provider."
             )
         if notes:
             reasons = "; ".join(f"{provider_label(n.provider)}: {n.skipped}" for n in notes[:4])
@@ -288,8 +295,12 @@ class Engine:
             candidates = [c for c in candidates if c.provider not in exclude]
         trace.candidates = [c.note() for c in candidates] + notes
         plan = Plan(
-            candidates=candidates, model=model, explicit=policy not in POLICIES,
-            first_deadline_s=lambda _c: first_deadline_s, hedge=hedge, interactive=interactive,
+            candidates=candidates,
+            model=model,
+            explicit=policy not in POLICIES,
+            first_deadline_s=lambda _c: first_deadline_s,
+            hedge=hedge,
+            interactive=interactive,
             max_attempts=TASK_ATTEMPTS.get(task),
         )
         routed = await self.failover.run(plan, attempt, trace=trace, on_attempt=on_attempt)
@@ -323,7 +334,11 @@ class Engine:
             candidates, notes = await self.chat_candidates(request.model, request.provider)
         except SwitchboardError as exc:
             return ChatResult(
-                text="", status=FAILED, trace=trace, error=str(exc), error_action=exc.action,
+                text="",
+                status=FAILED,
+                trace=trace,
+                error=str(exc),
+                error_action=exc.action,
                 duration_ms=(loop.time() - started) * 1000,
             )
         trace.candidates = [c.note() for c in candidates] + notes
@@ -348,16 +363,27 @@ class Engine:
         if outcome is None or cand is None or record is None:
             message, action = failure_message(trace, routed.failures)
             return ChatResult(
-                text="", status=FAILED, trace=trace, duration_ms=duration, error=message,
+                text="",
+                status=FAILED,
+                trace=trace,
+                duration_ms=duration,
+                error=message,
                 error_action=action,
             )
         trace.answered_by = record.served_by or cand.provider
         trace.billed_to = cand.billed_to
         return ChatResult(
-            text="".join(outcome.text_parts), status=outcome.status, trace=trace,
-            provider=trace.answered_by, provider_model=cand.provider_model, via=cand.via,
-            finish_reason=outcome.finish_reason, usage=outcome.usage, ttft_ms=record.ttft_ms,
-            duration_ms=duration, error=outcome.interrupted_reason or None,
+            text="".join(outcome.text_parts),
+            status=outcome.status,
+            trace=trace,
+            provider=trace.answered_by,
+            provider_model=cand.provider_model,
+            via=cand.via,
+            finish_reason=outcome.finish_reason,
+            usage=outcome.usage,
+            ttft_ms=record.ttft_ms,
+            duration_ms=duration,
+            error=outcome.interrupted_reason or None,
             error_action="retry" if outcome.status == INTERRUPTED else None,
             malformed_events=outcome.malformed,
         )

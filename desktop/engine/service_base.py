@@ -76,7 +76,12 @@ class StoredTaskService:
 
         try:
             routed = await self.engine.run_task(
-                task, model, policy, attempt, trace=trace, first_deadline_s=first_deadline_s,
+                task,
+                model,
+                policy,
+                attempt,
+                trace=trace,
+                first_deadline_s=first_deadline_s,
                 on_attempt=on_attempt,
             )
         except SwitchboardError as exc:

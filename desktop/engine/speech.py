@@ -94,8 +94,9 @@ def read_audio(path: Path, max_bytes: int = MAX_AUDIO_BYTES) -> Audio:
     """
     mime = audio_mime_for(path)
     if mime is None:
-        raise SwitchboardError(f"{path.name} is not an audio file Switchboard can send "
-                               f"({READABLE}).")
+        raise SwitchboardError(
+            f"{path.name} is not an audio file Switchboard can send ({READABLE})."
+        )
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -135,11 +136,11 @@ class TranscribeService(StoredTaskService):
         loop = asyncio.get_running_loop()
         started = loop.time()
         path = Path(request.audio_path)
-        trace = Trace(model=request.model, policy=request.provider,
-                      task=Task.SPEECH_TO_TEXT.value)
+        trace = Trace(model=request.model, policy=request.provider, task=Task.SPEECH_TO_TEXT.value)
         params: dict[str, object] = {"file_name": path.name, "provider": request.provider}
-        result = MediaResult(task=Task.SPEECH_TO_TEXT.value, status=FAILED, trace=trace,
-                             params=params)
+        result = MediaResult(
+            task=Task.SPEECH_TO_TEXT.value, status=FAILED, trace=trace, params=params
+        )
         try:
             audio = await self._off_loop(read_audio, path)
         except SwitchboardError as exc:
@@ -150,8 +151,11 @@ class TranscribeService(StoredTaskService):
         params["duration_s"] = audio.duration_s
 
         made = await self._produce(
-            Task.SPEECH_TO_TEXT, request.model, request.provider,
-            lambda scope: self._hear(scope, audio), trace=trace,
+            Task.SPEECH_TO_TEXT,
+            request.model,
+            request.provider,
+            lambda scope: self._hear(scope, audio),
+            trace=trace,
             first_deadline_s=first_deadline_for(len(audio.data), self.first_deadline_s),
             on_attempt=on_attempt,
         )
@@ -163,17 +167,23 @@ class TranscribeService(StoredTaskService):
             result.chunks = made.value.chunks
             result.provider, result.provider_model = made.provider, made.provider_model
         stored = await self._off_loop(self.media.put, audio.data, audio.suffix or ".bin")
-        result.files = [MediaFile(path=str(stored), mime=audio.mime,
-                                  duration_s=audio.duration_s)]
+        result.files = [MediaFile(path=str(stored), mime=audio.mime, duration_s=audio.duration_s)]
         params["chunks"] = [asdict(c) for c in result.chunks]
         result.duration_ms = (loop.time() - started) * 1000
         save = functools.partial(
             self.history.add_generation,
-            Task.SPEECH_TO_TEXT.value, prompt=path.name, model=request.model,
-            provider=result.provider, provider_model=result.provider_model,
-            status=result.status, params=result.params,
-            files=[asdict(f) for f in result.files], text=result.text,
-            trace=trace.to_dict(), error=result.error, duration_ms=result.duration_ms,
+            Task.SPEECH_TO_TEXT.value,
+            prompt=path.name,
+            model=request.model,
+            provider=result.provider,
+            provider_model=result.provider_model,
+            status=result.status,
+            params=result.params,
+            files=[asdict(f) for f in result.files],
+            text=result.text,
+            trace=trace.to_dict(),
+            error=result.error,
+            duration_ms=result.duration_ms,
         )
         result.record_id = await self._off_loop(save)
         return result
@@ -197,9 +207,12 @@ class TranscribeService(StoredTaskService):
     async def _hf(self, scope: AttemptScope, audio: Audio) -> _Heard:
         cand = scope.ctx.candidate
         answer = await exchange(
-            self.engine.client, "POST", cand.route(hf_inference.model_route(cand.provider_model)),
+            self.engine.client,
+            "POST",
+            cand.route(hf_inference.model_route(cand.provider_model)),
             headers=hf_inference.asr_headers(task_headers(cand), audio.mime),
-            content=audio.data, secrets=[cand.secret or ""],
+            content=audio.data,
+            secrets=[cand.secret or ""],
         )
         scope.note_response(answer.request_id, answer.served_by)
         text, chunks = transcript_from(answer.json())
@@ -207,6 +220,7 @@ class TranscribeService(StoredTaskService):
 
     async def _encode(self, body: Callable[[], dict[str, Any]]) -> bytes:
         """JSON with the audio inside (base64, megabytes): built off the event loop."""
+
         def encode() -> bytes:
             return json.dumps(body()).encode()
 
@@ -216,8 +230,12 @@ class TranscribeService(StoredTaskService):
         cand = scope.ctx.candidate
         body = await self._encode(lambda: fal.asr_body(audio.data, audio.mime))
         answer = await exchange(
-            self.engine.client, "POST", cand.route(fal.route(cand.provider_model)),
-            headers=task_headers(cand), content=body, secrets=[cand.secret or ""],
+            self.engine.client,
+            "POST",
+            cand.route(fal.route(cand.provider_model)),
+            headers=task_headers(cand),
+            content=body,
+            secrets=[cand.secret or ""],
         )
         scope.note_response(answer.request_id, answer.served_by)
         text, chunks = fal.parse_asr(answer.json())
@@ -228,12 +246,18 @@ class TranscribeService(StoredTaskService):
         client = self.engine.client
         headers = task_headers(cand)
         secrets = [cand.secret or ""]
+
         def body() -> dict[str, Any]:
             data_url = f"data:{audio.mime};base64,{base64.b64encode(audio.data).decode('ascii')}"
             return replicate.request_body(cand.provider_model, {"audio": data_url})
 
         prediction = await replicate.submit(
-            client, cand.base, cand.provider_model, {}, headers, secrets=secrets,
+            client,
+            cand.base,
+            cand.provider_model,
+            {},
+            headers,
+            secrets=secrets,
             encoded=await self._encode(body),
         )
         prediction = await follow_prediction(

@@ -89,7 +89,7 @@ class AttemptRecord:
     breaker: str | None = None  # breaker state before the attempt
 
     def short(self) -> str:
-        """"Groq 429" / "Together ✓" for one-line summaries."""
+        """ "Groq 429" / "Together ✓" for one-line summaries."""
         who = provider_label(self.served_by or self.provider)
         if self.outcome == OK:
             return f"{who} ✓"

@@ -41,7 +41,10 @@ def npy_bytes(vectors: Sequence[Sequence[float]], *, float64: bool = False) -> b
     if sys.byteorder == "big":
         values.byteswap()
     return (
-        MAGIC + bytes([1, 0]) + struct.pack("<H", len(header_bytes)) + header_bytes
+        MAGIC
+        + bytes([1, 0])
+        + struct.pack("<H", len(header_bytes))
+        + header_bytes
         + values.tobytes()
     )
 
@@ -64,7 +67,7 @@ def read_npy(data: bytes) -> list[list[float]]:
     else:
         raise ValueError(f"unsupported .npy version {major}")
     try:
-        header: Any = ast.literal_eval(data[start:start + length].decode("latin-1"))
+        header: Any = ast.literal_eval(data[start : start + length].decode("latin-1"))
     except (ValueError, SyntaxError) as exc:
         raise ValueError("unreadable .npy header") from exc
     if not isinstance(header, dict) or header.get("fortran_order"):
@@ -75,12 +78,12 @@ def read_npy(data: bytes) -> list[list[float]]:
         raise ValueError("expected a 2-D little-endian float array")
     rows, cols = shape
     values = array(codes[descr])
-    values.frombytes(data[start + length:])
+    values.frombytes(data[start + length :])
     if sys.byteorder == "big":
         values.byteswap()
     if len(values) != rows * cols:
         raise ValueError("the .npy data is truncated")
-    return [list(values[r * cols:(r + 1) * cols]) for r in range(rows)]
+    return [list(values[r * cols : (r + 1) * cols]) for r in range(rows)]
 
 
 def to_csv(texts: Sequence[str], vectors: Sequence[Sequence[float]]) -> str:

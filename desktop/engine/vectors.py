@@ -59,10 +59,12 @@ def cosine_matrix(vectors: Sequence[Vector]) -> list[list[float]]:
     norms = [math.sqrt(max(g[i][i], 0.0)) for i in range(len(vectors))]
     out = []
     for i, row in enumerate(g):
-        out.append([
-            max(-1.0, min(1.0, value / (norms[i] * norms[j]))) if norms[i] and norms[j] else 0.0
-            for j, value in enumerate(row)
-        ])
+        out.append(
+            [
+                max(-1.0, min(1.0, value / (norms[i] * norms[j]))) if norms[i] and norms[j] else 0.0
+                for j, value in enumerate(row)
+            ]
+        )
     return out
 
 

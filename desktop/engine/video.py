@@ -81,8 +81,11 @@ KIND_BY_PROVIDER: dict[str, str] = {
 """Which job protocol makes videos on each provider (providers.md §4.5)."""
 
 _STORE_STATUS = {
-    jw.QUEUED: js.QUEUED, jw.RUNNING: js.RUNNING, jw.SUCCEEDED: js.SUCCEEDED,
-    jw.FAILED: js.FAILED, jw.CANCELLED: js.CANCELLED,
+    jw.QUEUED: js.QUEUED,
+    jw.RUNNING: js.RUNNING,
+    jw.SUCCEEDED: js.SUCCEEDED,
+    jw.FAILED: js.FAILED,
+    jw.CANCELLED: js.CANCELLED,
 }
 
 AttemptCallback = Callable[[AttemptRecord], None]
@@ -91,7 +94,9 @@ AttemptCallback = Callable[[AttemptRecord], None]
 def default_protocols() -> dict[str, jw.VideoJobProtocol]:
     """One protocol object per job kind."""
     protocols: list[jw.VideoJobProtocol] = [
-        fal_queue.FalQueue(), replicate_video.ReplicateVideo(), novita_video.NovitaVideo(),
+        fal_queue.FalQueue(),
+        replicate_video.ReplicateVideo(),
+        novita_video.NovitaVideo(),
         together_video.TogetherVideo(),
     ]
     return {p.kind: p for p in protocols}
@@ -110,9 +115,13 @@ def check_request(request: VideoRequest) -> str | None:
 def request_params(request: VideoRequest) -> dict[str, Any]:
     """What the library keeps for "reuse settings"."""
     return {
-        "prompt": request.prompt, "negative_prompt": request.negative_prompt,
-        "num_frames": request.num_frames, "steps": request.steps,
-        "guidance": request.guidance, "seed": request.seed, "provider": request.provider,
+        "prompt": request.prompt,
+        "negative_prompt": request.negative_prompt,
+        "num_frames": request.num_frames,
+        "steps": request.steps,
+        "guidance": request.guidance,
+        "seed": request.seed,
+        "provider": request.provider,
     }
 
 
@@ -153,8 +162,9 @@ class VideoService:
         self.engine = engine
         self.jobs = jobs
         self.timing = timing or PollTiming()
-        self.keeper = VideoKeeper(lambda: engine.client, jobs, history, media, engine.health,
-                                  executor)
+        self.keeper = VideoKeeper(
+            lambda: engine.client, jobs, history, media, engine.health, executor
+        )
         self._protocols = protocols or default_protocols()
         self._following: dict[str, _Following] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -238,30 +248,41 @@ class VideoService:
 
             try:
                 routed = await self.engine.run_task(
-                    TASK, request.model, request.provider, attempt, trace=trace,
-                    first_deadline_s=self.timing.submit_s, on_attempt=on_attempt,
+                    TASK,
+                    request.model,
+                    request.provider,
+                    attempt,
+                    trace=trace,
+                    first_deadline_s=self.timing.submit_s,
+                    on_attempt=on_attempt,
                     exclude=used or None,
                 )
             except SwitchboardError as exc:
                 if last is not None:
                     break
-                return media_result(FAILED, trace, params, started, error=str(exc),
-                                    action=exc.action)
+                return media_result(
+                    FAILED, trace, params, started, error=str(exc), action=exc.action
+                )
             outcome, cand = routed.outcome, routed.candidate
             if outcome is None or outcome.value is None or cand is None:
                 if last is not None:
                     break  # the failed job says more than "nobody else could take it"
                 message, action = failure_message(trace, routed.failures)
-                return media_result(FAILED, trace, params, started, error=message,
-                                    action=action)
+                return media_result(FAILED, trace, params, started, error=message, action=action)
             accepted = outcome.value
-            generation_id = self.keeper.library_start(accepted.record, trace, params,
-                                                      generation_id)
+            generation_id = self.keeper.library_start(accepted.record, trace, params, generation_id)
             # The attempt is settled now ("ok"): keep that trace with the job for a resume.
-            record = self.jobs.update(accepted.record.id, generation_id=generation_id,
-                                      trace=trace.to_dict())
-            run = JobRun(record or accepted.record, accepted.auth, trace, params, started,
-                         attempt=routed.record)
+            record = self.jobs.update(
+                accepted.record.id, generation_id=generation_id, trace=trace.to_dict()
+            )
+            run = JobRun(
+                record or accepted.record,
+                accepted.auth,
+                trace,
+                params,
+                started,
+                attempt=routed.record,
+            )
             progress.record(run.record)
             last = await self._run(run, progress, look_now=False)
             if run.failure is None:
@@ -286,21 +307,36 @@ class VideoService:
             raise AttemptFailed(Failure(t.REJECTED, "it does not make videos here"))
         headers = task_headers(cand)
         secrets = (cand.secret or "",)
-        target = jw.JobTarget(cand.provider, cand.via, cand.base, cand.provider_model,
-                              headers, secrets)
+        target = jw.JobTarget(
+            cand.provider, cand.via, cand.base, cand.provider_model, headers, secrets
+        )
         ticket = await protocol.submit(self.client, target, request)
         scope.ctx.record.message = f"accepted as job {ticket.provider_job_id}"
-        record = self.jobs.add(JobRecord(
-            id=uuid.uuid4().hex, task=TASK.value, kind=kind, provider=cand.provider,
-            via=cand.via, provider_model=cand.provider_model, credential=cand.credential,
-            model=request.model, prompt=request.prompt,
-            provider_job_id=ticket.provider_job_id, submit_url=ticket.submit_url,
-            status_url=ticket.status_url, api_base=ticket.api_base, params=params,
-            result_url=ticket.result_url, cancel_url=ticket.cancel_url,
-            status=_STORE_STATUS.get(ticket.status, js.SUBMITTED),
-            queue_position=ticket.queue_position, media_url=ticket.media_url,
-            error=ticket.error, trace=trace.to_dict(),
-        ))
+        record = self.jobs.add(
+            JobRecord(
+                id=uuid.uuid4().hex,
+                task=TASK.value,
+                kind=kind,
+                provider=cand.provider,
+                via=cand.via,
+                provider_model=cand.provider_model,
+                credential=cand.credential,
+                model=request.model,
+                prompt=request.prompt,
+                provider_job_id=ticket.provider_job_id,
+                submit_url=ticket.submit_url,
+                status_url=ticket.status_url,
+                api_base=ticket.api_base,
+                params=params,
+                result_url=ticket.result_url,
+                cancel_url=ticket.cancel_url,
+                status=_STORE_STATUS.get(ticket.status, js.SUBMITTED),
+                queue_position=ticket.queue_position,
+                media_url=ticket.media_url,
+                error=ticket.error,
+                trace=trace.to_dict(),
+            )
+        )
         return _Accepted(record, JobAuth(headers, secrets))
 
     # --- Following a job -----------------------------------------------------------------
@@ -317,8 +353,13 @@ class VideoService:
             left = max(left, self.timing.resume_grace_s)
         try:
             end = await self._poller.follow(
-                record, protocol, run.auth, deadline_at=loop.time() + left,
-                stop=following.stop, on_change=progress.record, look_now=look_now,
+                record,
+                protocol,
+                run.auth,
+                deadline_at=loop.time() + left,
+                stop=following.stop,
+                on_change=progress.record,
+                look_now=look_now,
             )
             run.record = end.record
             if end.outcome == jp.SUCCEEDED and end.media_url:
@@ -336,14 +377,16 @@ class VideoService:
                     agreed = await self._cancel_shielded(run.record, protocol, run.auth)
                 except asyncio.CancelledError:
                     agreed = False
-                self.keeper.cancelled(run, progress,
-                                      "Stopped. " + cancel_sentence(record.provider, agreed))
+                self.keeper.cancelled(
+                    run, progress, "Stopped. " + cancel_sentence(record.provider, agreed)
+                )
             raise
         finally:
             self._following.pop(record.id, None)
             if not following.outcome.done():
                 following.outcome.set_result(
-                    CancelOutcome(record.id, False, "The job had already ended."))
+                    CancelOutcome(record.id, False, "The job had already ended.")
+                )
 
     async def _ended_badly(
         self, run: JobRun, end: JobEnd, protocol: jw.VideoJobProtocol, progress: Progress
@@ -359,8 +402,9 @@ class VideoService:
             return self.keeper.cancelled(run, progress, f"{who} cancelled the job.")
         error = end.error or "the job failed"
         if end.lost:
-            message = (f"{who} stopped answering about the job ({error}); it may still be "
-                       "running there.")
+            message = (
+                f"{who} stopped answering about the job ({error}); it may still be running there."
+            )
             return self.keeper.finish(run, progress, FAILED, js.FAILED, message, action="retry")
         return self.keeper.job_failed(run, error, progress)
 
@@ -395,22 +439,35 @@ class VideoService:
             if task is not None:
                 self._tasks.discard(task)
 
-    async def _resume(
-        self, record: JobRecord, on_progress: ProgressCallback | None
-    ) -> MediaResult:
-        trace = Trace.from_dict(record.trace) if record.trace else Trace(
-            model=record.model, policy=str(record.params.get("provider") or record.provider),
-            task=record.task)
+    async def _resume(self, record: JobRecord, on_progress: ProgressCallback | None) -> MediaResult:
+        trace = (
+            Trace.from_dict(record.trace)
+            if record.trace
+            else Trace(
+                model=record.model,
+                policy=str(record.params.get("provider") or record.provider),
+                task=record.task,
+            )
+        )
         progress = Progress(on_progress, record.created_at)
         who = provider_label(record.provider)
         protocol = self._protocols.get(record.kind)
         auth = self._auth_for(record)
         if protocol is None or auth is None:
-            error = (f"Switchboard cannot follow {record.kind} jobs." if protocol is None else
-                     f"The {self._credential_name(record)} that started this {who} job is "
-                     "gone; add it again on the Providers page to fetch the video.")
-            result = media_result(FAILED, trace, record.params, record.created_at, error=error,
-                                  action="open_providers" if protocol else None)
+            error = (
+                f"Switchboard cannot follow {record.kind} jobs."
+                if protocol is None
+                else f"The {self._credential_name(record)} that started this {who} job is "
+                "gone; add it again on the Providers page to fetch the video."
+            )
+            result = media_result(
+                FAILED,
+                trace,
+                record.params,
+                record.created_at,
+                error=error,
+                action="open_providers" if protocol else None,
+            )
             result.provider, result.job_id = record.provider, record.id
             result.record_id = record.generation_id
             return result
@@ -419,8 +476,14 @@ class VideoService:
             generation_id = self.keeper.library_start(record, trace, record.params, None)
             record = self.jobs.update(record.id, generation_id=generation_id) or record
         progress.record(record)
-        run = JobRun(record, auth, trace, record.params, record.created_at,
-                   attempt=_accepted_attempt(trace, record.provider))
+        run = JobRun(
+            record,
+            auth,
+            trace,
+            record.params,
+            record.created_at,
+            attempt=_accepted_attempt(trace, record.provider),
+        )
         return await self._run(run, progress, look_now=True)
 
     @staticmethod
@@ -443,8 +506,13 @@ class VideoService:
         spec = PROVIDERS.get(record.provider)
         scheme = spec.auth_scheme if spec is not None and record.via == "direct" else "Bearer"
         cand = Candidate(
-            provider=record.provider, via=record.via, provider_model=record.provider_model,
-            url="", credential=record.credential, secret=secret, auth_scheme=scheme,
+            provider=record.provider,
+            via=record.via,
+            provider_model=record.provider_model,
+            url="",
+            credential=record.credential,
+            secret=secret,
+            auth_scheme=scheme,
             base=record.api_base,
         )
         return JobAuth(task_headers(cand), (secret or "",))
@@ -472,8 +540,9 @@ class VideoService:
         message = cancel_sentence(record.provider, agreed)
         self.jobs.update(job_id, status=js.CANCELLED, error=message, queue_position=None)
         if record.generation_id is not None:
-            self.keeper.history.update_generation(record.generation_id, status=CANCELLED,
-                                                  error=message)
+            self.keeper.history.update_generation(
+                record.generation_id, status=CANCELLED, error=message
+            )
         return CancelOutcome(job_id, agreed, message)
 
     async def aclose(self) -> None:

@@ -34,12 +34,12 @@ def _boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
     found: list[tuple[bytes, int, int]] = []
     pos = start
     while pos + 8 <= end:
-        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        size, kind = struct.unpack(">I4s", data[pos : pos + 8])
         header = 8
         if size == 1:
             if pos + 16 > end:
                 break
-            size = struct.unpack(">Q", data[pos + 8:pos + 16])[0]
+            size = struct.unpack(">Q", data[pos + 8 : pos + 16])[0]
             header = 16
         elif size == 0:
             size = end - pos
@@ -60,8 +60,8 @@ def mp4_duration(data: bytes) -> float | None:
                 continue
             version = data[body]
             if version == 1 and inner_end - body >= 32:
-                timescale, duration = struct.unpack(">IQ", data[body + 20:body + 32])
+                timescale, duration = struct.unpack(">IQ", data[body + 20 : body + 32])
             else:
-                timescale, duration = struct.unpack(">II", data[body + 12:body + 20])
+                timescale, duration = struct.unpack(">II", data[body + 12 : body + 20])
             return duration / timescale if timescale else None
     return None

@@ -49,9 +49,14 @@ TASK = Task.TEXT_TO_VIDEO
 ProgressCallback = Callable[[JobProgress], None]
 
 _PROGRESS_STATUS = {
-    js.SUBMITTED: "queued", js.QUEUED: "queued", js.RUNNING: "running",
-    js.SUCCEEDED: "running", js.DOWNLOADING: "downloading", js.DONE: "done",
-    js.FAILED: "failed", js.CANCELLED: "cancelled",
+    js.SUBMITTED: "queued",
+    js.QUEUED: "queued",
+    js.RUNNING: "running",
+    js.SUCCEEDED: "running",
+    js.DOWNLOADING: "downloading",
+    js.DONE: "done",
+    js.FAILED: "failed",
+    js.CANCELLED: "cancelled",
 }
 
 
@@ -73,22 +78,31 @@ def cancel_sentence(provider: str, agreed: bool | None) -> str:
     if agreed:
         return f"Cancelled at {who}."
     if agreed is None:
-        return (f"{who} has no way to cancel a job; Switchboard stopped waiting for it, but it "
-                "may still finish (and be billed) there.")
-    return (f"{who} did not confirm the cancel (the job may have just finished); Switchboard "
-            "stopped waiting for it.")
+        return (
+            f"{who} has no way to cancel a job; Switchboard stopped waiting for it, but it "
+            "may still finish (and be billed) there."
+        )
+    return (
+        f"{who} did not confirm the cancel (the job may have just finished); Switchboard "
+        "stopped waiting for it."
+    )
 
 
 def expired_sentence(record: JobRecord, deadline_s: float, agreed: bool | None) -> str:
     """The deadline passed: say where the job was and that nothing was submitted again."""
     who = provider_label(record.provider)
-    where = ("still waiting in the queue" if record.status in (js.QUEUED, js.SUBMITTED)
-             else "still working on it")
+    where = (
+        "still waiting in the queue"
+        if record.status in (js.QUEUED, js.SUBMITTED)
+        else "still working on it"
+    )
     minutes = deadline_s / 60
     span = f"{minutes:g} minutes" if minutes >= 1 else f"{deadline_s:g} s"
     done = "cancelled it there" if agreed else "stopped waiting for it"
-    return (f"{who} did not finish the video within {span} (it was {where}); "
-            f"Switchboard {done} and did not submit it again.")
+    return (
+        f"{who} did not finish the video within {span} (it was {where}); "
+        f"Switchboard {done} and did not submit it again."
+    )
 
 
 class Progress:
@@ -107,11 +121,15 @@ class Progress:
             self._last = key
             return
         self._last = key
-        self._callback(JobProgress(
-            status=status, queue_position=queue_position,
-            elapsed_s=max(0.0, time.time() - self._started), provider=self.provider,
-            job_id=self.job_id,
-        ))
+        self._callback(
+            JobProgress(
+                status=status,
+                queue_position=queue_position,
+                elapsed_s=max(0.0, time.time() - self._started),
+                provider=self.provider,
+                job_id=self.job_id,
+            )
+        )
 
     def record(self, record: JobRecord) -> None:
         self.provider, self.job_id = record.provider, record.id
@@ -144,8 +162,14 @@ def media_result(
     files: list[MediaFile] | None = None,
 ) -> MediaResult:
     return MediaResult(
-        task=TASK.value, status=status, trace=trace, files=files or [], error=error,
-        error_action=action, params=params, duration_ms=max(0.0, time.time() - started) * 1000,
+        task=TASK.value,
+        status=status,
+        trace=trace,
+        files=files or [],
+        error=error,
+        error_action=action,
+        params=params,
+        duration_ms=max(0.0, time.time() - started) * 1000,
     )
 
 
@@ -185,14 +209,24 @@ class VideoKeeper:
         even when a failed job is followed by one on another provider."""
         if generation_id is not None:
             self.history.update_generation(
-                generation_id, status="running", provider=record.provider,
-                provider_model=record.provider_model, error=None, trace=trace.to_dict(),
+                generation_id,
+                status="running",
+                provider=record.provider,
+                provider_model=record.provider_model,
+                error=None,
+                trace=trace.to_dict(),
             )
             return generation_id
         return self.history.add_generation(
-            TASK.value, prompt=record.prompt, negative_prompt=params.get("negative_prompt"),
-            model=record.model, provider=record.provider, provider_model=record.provider_model,
-            status="running", params=params, trace=trace.to_dict(),
+            TASK.value,
+            prompt=record.prompt,
+            negative_prompt=params.get("negative_prompt"),
+            model=record.model,
+            provider=record.provider,
+            provider_model=record.provider_model,
+            status="running",
+            params=params,
+            trace=trace.to_dict(),
         )
 
     async def deliver(self, run: JobRun, url: str, progress: Progress) -> MediaResult:
@@ -206,16 +240,23 @@ class VideoKeeper:
             if kind is None:
                 raise AttemptFailed(Failure(t.BAD_RESPONSE, "the file is not a video"))
         except AttemptFailed as exc:
-            message = (f"{who} finished the video, but it could not be downloaded "
-                       f"({exc.failure.detail}).")
+            message = (
+                f"{who} finished the video, but it could not be downloaded ({exc.failure.detail})."
+            )
             return self.finish(run, progress, FAILED, js.FAILED, message, action="retry")
         mime, suffix = kind
         loop = asyncio.get_running_loop()
         path, duration = await loop.run_in_executor(
-            self._executor, self._keep, fetched.data, suffix)
+            self._executor, self._keep, fetched.data, suffix
+        )
         seed = run.params.get("seed")
-        file = MediaFile(path=path, mime=mime, seed=seed if isinstance(seed, int) else None,
-                         duration_s=duration, provider=run.record.provider)
+        file = MediaFile(
+            path=path,
+            mime=mime,
+            seed=seed if isinstance(seed, int) else None,
+            duration_s=duration,
+            provider=run.record.provider,
+        )
         return self.finish(run, progress, COMPLETE, js.DONE, None, files=[file])
 
     def _keep(self, data: bytes, suffix: str) -> tuple[str, float | None]:
@@ -238,8 +279,14 @@ class VideoKeeper:
             )
         action = "other_provider" if failure.outcome == t.CONTENT_POLICY else "retry"
         who = provider_label(run.record.provider)
-        return self.finish(run, progress, FAILED, js.FAILED,
-                           f"{who} could not make the video ({error}).", action=action)
+        return self.finish(
+            run,
+            progress,
+            FAILED,
+            js.FAILED,
+            f"{who} could not make the video ({error}).",
+            action=action,
+        )
 
     def finish(
         self,
@@ -255,21 +302,31 @@ class VideoKeeper:
         """Record the end in the job store and the library, report it, build the result."""
         files = files or []
         record = run.record
-        changes: dict[str, Any] = {"status": job_status, "error": error,
-                                   "trace": run.trace.to_dict(), "queue_position": None}
+        changes: dict[str, Any] = {
+            "status": job_status,
+            "error": error,
+            "trace": run.trace.to_dict(),
+            "queue_position": None,
+        }
         if files:
             changes["result_path"] = files[0].path
         run.record = self.jobs.update(record.id, **changes) or record
-        result = media_result(status, run.trace, run.params, run.started, error=error,
-                              action=action, files=files)
+        result = media_result(
+            status, run.trace, run.params, run.started, error=error, action=action, files=files
+        )
         result.provider, result.provider_model = record.provider, record.provider_model
         result.job_id = record.id
         result.record_id = record.generation_id
         if record.generation_id is not None:
             self.history.update_generation(
-                record.generation_id, status=status, provider=record.provider,
-                provider_model=record.provider_model, files=[asdict(f) for f in files],
-                trace=run.trace.to_dict(), error=error, duration_ms=result.duration_ms,
+                record.generation_id,
+                status=status,
+                provider=record.provider,
+                provider_model=record.provider_model,
+                files=[asdict(f) for f in files],
+                trace=run.trace.to_dict(),
+                error=error,
+                duration_ms=result.duration_ms,
             )
         progress.record(run.record)
         return result

@@ -151,7 +151,8 @@ async def exchange(
                 raise AttemptFailed(failure, request_id=request_id, served_by=served_by)
             if response.status_code >= 300:
                 failure = Failure(
-                    t.BAD_RESPONSE, f"unexpected redirect ({response.status_code})",
+                    t.BAD_RESPONSE,
+                    f"unexpected redirect ({response.status_code})",
                     response.status_code,
                 )
                 raise AttemptFailed(failure, request_id=request_id, served_by=served_by)
@@ -159,11 +160,16 @@ async def exchange(
             if data is None:
                 raise AttemptFailed(
                     Failure(t.BAD_RESPONSE, f"the answer is larger than {max_bytes >> 20} MB"),
-                    request_id=request_id, served_by=served_by,
+                    request_id=request_id,
+                    served_by=served_by,
                 )
             return Answer(
-                status_code=response.status_code, headers=response.headers, content=data,
-                url=url, request_id=request_id, served_by=served_by,
+                status_code=response.status_code,
+                headers=response.headers,
+                content=data,
+                url=url,
+                request_id=request_id,
+                served_by=served_by,
             )
     except httpx2.HTTPError as exc:
         raise transport_failure(exc, secrets) from exc

@@ -102,8 +102,13 @@ def parse_submit(submit: str, base: str, answer: Any) -> JobTicket:
     status_url, result_url, cancel_url = job_urls(submit, base, response_url)
     state = _STATUS.get(str(answer.get("status") or "IN_QUEUE"), QUEUED)
     return JobTicket(
-        kind=KIND, provider_job_id=request_id, submit_url=submit, status_url=status_url,
-        api_base=base, result_url=result_url, cancel_url=cancel_url,
+        kind=KIND,
+        provider_job_id=request_id,
+        submit_url=submit,
+        status_url=status_url,
+        api_base=base,
+        result_url=result_url,
+        cancel_url=cancel_url,
         # COMPLETED already: the first poll fetches the result at once.
         status=RUNNING if state == SUCCEEDED else state,
         queue_position=_position(answer),
@@ -150,12 +155,21 @@ class FalQueue:
         self, client: httpx2.AsyncClient, target: JobTarget, request: VideoRequest
     ) -> JobTicket:
         url = submit_url(target)
-        answer = await call_json(client, "POST", url, headers=target.headers,
-                                 body=build_body(request), secrets=target.secrets)
+        answer = await call_json(
+            client,
+            "POST",
+            url,
+            headers=target.headers,
+            body=build_body(request),
+            secrets=target.secrets,
+        )
         return parse_submit(url, queue_base(target.base, target.via), answer)
 
     async def poll(
-        self, client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
+        self,
+        client: httpx2.AsyncClient,
+        ticket: JobTicket,
+        headers: Mapping[str, str],
         secrets: Sequence[str],
     ) -> JobState:
         body = await status_json(client, ticket, headers, secrets)
@@ -172,14 +186,18 @@ class FalQueue:
         return await self._result(client, ticket, headers, secrets)
 
     async def _result(
-        self, client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
+        self,
+        client: httpx2.AsyncClient,
+        ticket: JobTicket,
+        headers: Mapping[str, str],
         secrets: Sequence[str],
     ) -> JobState:
         """COMPLETED: the result call holds either the video or the job's error."""
         assert ticket.result_url is not None
         try:
-            result = await call_json(client, "GET", ticket.result_url, headers=headers,
-                                     secrets=secrets)
+            result = await call_json(
+                client, "GET", ticket.result_url, headers=headers, secrets=secrets
+            )
         except AttemptFailed as exc:
             if is_transient(exc.failure) and exc.failure.status_code in (None, 429, 502, 503, 504):
                 raise  # the network or the gateway: ask again
@@ -190,7 +208,10 @@ class FalQueue:
         return JobState(SUCCEEDED, media_url=video_url(result))
 
     async def cancel(
-        self, client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
+        self,
+        client: httpx2.AsyncClient,
+        ticket: JobTicket,
+        headers: Mapping[str, str],
         secrets: Sequence[str],
     ) -> bool | None:
         if not ticket.cancel_url:

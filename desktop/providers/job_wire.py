@@ -119,14 +119,20 @@ class VideoJobProtocol(Protocol):
         ...
 
     async def poll(
-        self, client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
+        self,
+        client: httpx2.AsyncClient,
+        ticket: JobTicket,
+        headers: Mapping[str, str],
         secrets: Sequence[str],
     ) -> JobState:
         """Look at the job once; raises :class:`AttemptFailed` when the look failed."""
         ...
 
     async def cancel(
-        self, client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
+        self,
+        client: httpx2.AsyncClient,
+        ticket: JobTicket,
+        headers: Mapping[str, str],
         secrets: Sequence[str],
     ) -> bool | None:
         """Ask the provider to cancel: True if it agreed, False if it refused (already
@@ -138,7 +144,10 @@ class WithoutCancel:
     """For protocols whose provider documents no cancel call: cancelling stops only our side."""
 
     async def cancel(
-        self, client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
+        self,
+        client: httpx2.AsyncClient,
+        ticket: JobTicket,
+        headers: Mapping[str, str],
         secrets: Sequence[str],
     ) -> bool | None:
         return None
@@ -179,8 +188,15 @@ async def call_json(
     """
     try:
         async with asyncio.timeout(timeout_s):
-            answer = await exchange(client, method, url, headers=headers, json_body=body,
-                                    secrets=secrets, max_bytes=MAX_JSON_BYTES)
+            answer = await exchange(
+                client,
+                method,
+                url,
+                headers=headers,
+                json_body=body,
+                secrets=secrets,
+                max_bytes=MAX_JSON_BYTES,
+            )
     except TimeoutError as exc:
         raise AttemptFailed(Failure(t.TIMEOUT, "no answer in time")) from exc
     return answer.json()
@@ -195,7 +211,9 @@ def accepted_id(answer: Any, key: str, provider: str, what: str | None = None) -
 
 
 async def status_json(
-    client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
+    client: httpx2.AsyncClient,
+    ticket: JobTicket,
+    headers: Mapping[str, str],
     secrets: Sequence[str],
 ) -> Any:
     """One look at ``ticket.status_url`` (see :func:`call_json`)."""

@@ -174,8 +174,7 @@ async def _download(client: httpx2.AsyncClient, url: str, limits: MediaLimits) -
                 declared = media_type(response.headers.get("content-type", ""))
                 if not limits.accepts(declared) and declared not in GENERIC_TYPES:
                     raise _fail(
-                        f"the {limits.label} link returned {declared}, "
-                        f"not {_article(limits.label)}"
+                        f"the {limits.label} link returned {declared}, not {_article(limits.label)}"
                     )
                 data = await _read(response, limits)
                 return Fetched(data, _check_type(limits, declared, data), current)

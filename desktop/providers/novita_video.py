@@ -69,15 +69,29 @@ class NovitaVideo(WithoutCancel):
         self, client: httpx2.AsyncClient, target: JobTarget, request: VideoRequest
     ) -> JobTicket:
         url = join_url(target.base, f"/v3/async/{target.provider_model}")
-        answer = await call_json(client, "POST", url, headers=target.headers,
-                                 body=build_body(request), secrets=target.secrets)
+        answer = await call_json(
+            client,
+            "POST",
+            url,
+            headers=target.headers,
+            body=build_body(request),
+            secrets=target.secrets,
+        )
         task_id = accepted_id(answer, "task_id", "Novita")
-        return JobTicket(kind=KIND, provider_job_id=task_id, submit_url=url,
-                         status_url=status_url(target.base, task_id), api_base=target.base,
-                         status=QUEUED)
+        return JobTicket(
+            kind=KIND,
+            provider_job_id=task_id,
+            submit_url=url,
+            status_url=status_url(target.base, task_id),
+            api_base=target.base,
+            status=QUEUED,
+        )
 
     async def poll(
-        self, client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
+        self,
+        client: httpx2.AsyncClient,
+        ticket: JobTicket,
+        headers: Mapping[str, str],
         secrets: Sequence[str],
     ) -> JobState:
         body = await status_json(client, ticket, headers, secrets)

@@ -35,9 +35,13 @@ def parse(data: Any) -> list[list[float]]:
     rows: list[tuple[int, list[float]]] = []
     for position, item in enumerate(items):
         vector = item.get("embedding") if isinstance(item, dict) else None
-        if not isinstance(vector, list) or not vector or not all(
-            isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
-            for x in vector
+        if (
+            not isinstance(vector, list)
+            or not vector
+            or not all(
+                isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+                for x in vector
+            )
         ):
             raise bad_response("an embedding was not a list of numbers")
         index = item.get("index")

@@ -167,8 +167,13 @@ async def submit(
     json_body = request_body(provider_model, model_input) if encoded is None else None
     try:
         answer = await exchange(
-            client, "POST", url, headers=request_headers(headers), json_body=json_body,
-            content=encoded, secrets=secrets,
+            client,
+            "POST",
+            url,
+            headers=request_headers(headers),
+            json_body=json_body,
+            content=encoded,
+            secrets=secrets,
         )
     except AttemptFailed as exc:
         raise _reclassify(exc) from exc
@@ -322,6 +327,7 @@ def transcript_output(output: Any) -> TranscriptOutput:
     txt_file = output.get("txt_file") if isinstance(output.get("txt_file"), str) else None
     segments = output.get("segments") or output.get("chunks") or []
     return TranscriptOutput(
-        text=text, txt_file=txt_file,
+        text=text,
+        txt_file=txt_file,
         segments=[s for s in segments if isinstance(s, dict)] if isinstance(segments, list) else [],
     )

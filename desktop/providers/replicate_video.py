@@ -37,8 +37,13 @@ KIND = "replicate"
 SUBMIT_WAIT_S = 1
 """Seconds Replicate may hold the submission (``Prefer: wait=N``, 1–60)."""
 
-_STATUS = {"starting": QUEUED, "processing": RUNNING, "succeeded": SUCCEEDED,
-           "failed": FAILED, "canceled": CANCELLED}
+_STATUS = {
+    "starting": QUEUED,
+    "processing": RUNNING,
+    "succeeded": SUCCEEDED,
+    "failed": FAILED,
+    "canceled": CANCELLED,
+}
 
 
 def model_input(request: VideoRequest) -> dict[str, object]:
@@ -62,7 +67,9 @@ def _state(prediction: replicate.Prediction) -> JobState:
 def _prediction(ticket: JobTicket) -> replicate.Prediction:
     """The stored ticket as the prediction :mod:`replicate` polls and cancels."""
     return replicate.Prediction(
-        id=ticket.provider_job_id, status="processing", get_url=ticket.status_url or None,
+        id=ticket.provider_job_id,
+        status="processing",
+        get_url=ticket.status_url or None,
         cancel_url=ticket.cancel_url,
     )
 
@@ -79,7 +86,10 @@ class ReplicateVideo:
         url = join_url(target.base, replicate.predictions_route(target.provider_model))
         headers = {**target.headers, "prefer": f"wait={SUBMIT_WAIT_S}"}
         answer = await exchange(
-            client, "POST", url, headers=headers,
+            client,
+            "POST",
+            url,
+            headers=headers,
             json_body=replicate.request_body(target.provider_model, model_input(request)),
             secrets=target.secrets,
         )
@@ -88,14 +98,22 @@ class ReplicateVideo:
             raise bad_response("Replicate accepted nothing: the prediction had no id")
         state = _state(prediction)
         return JobTicket(
-            kind=KIND, provider_job_id=prediction.id, submit_url=url,
-            status_url=prediction.get_url or "", api_base=target.base,
-            cancel_url=prediction.cancel_url, status=state.status, media_url=state.media_url,
+            kind=KIND,
+            provider_job_id=prediction.id,
+            submit_url=url,
+            status_url=prediction.get_url or "",
+            api_base=target.base,
+            cancel_url=prediction.cancel_url,
+            status=state.status,
+            media_url=state.media_url,
             error=state.error,
         )
 
     async def poll(
-        self, client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
+        self,
+        client: httpx2.AsyncClient,
+        ticket: JobTicket,
+        headers: Mapping[str, str],
         secrets: Sequence[str],
     ) -> JobState:
         current = await replicate.poll_once(
@@ -104,8 +122,12 @@ class ReplicateVideo:
         return _state(current)
 
     async def cancel(
-        self, client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
+        self,
+        client: httpx2.AsyncClient,
+        ticket: JobTicket,
+        headers: Mapping[str, str],
         secrets: Sequence[str],
     ) -> bool | None:
-        return await replicate.cancel(client, _prediction(ticket), base=ticket.api_base,
-                                      headers=headers)
+        return await replicate.cancel(
+            client, _prediction(ticket), base=ticket.api_base, headers=headers
+        )

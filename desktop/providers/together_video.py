@@ -42,8 +42,11 @@ _PENDING = {None: QUEUED, "queued": QUEUED, "in_progress": RUNNING}
 
 
 def build_body(request: VideoRequest, provider_model: str) -> dict[str, Any]:
-    return {"prompt": request.prompt, "model": provider_model,
-            **video_params(request, steps_key="steps")}
+    return {
+        "prompt": request.prompt,
+        "model": provider_model,
+        **video_params(request, steps_key="steps"),
+    }
 
 
 def _error_message(body: dict[str, Any]) -> str:
@@ -65,18 +68,31 @@ class TogetherVideo(WithoutCancel):
         self, client: httpx2.AsyncClient, target: JobTarget, request: VideoRequest
     ) -> JobTicket:
         url = join_url(target.base, ROUTE)
-        answer = await call_json(client, "POST", url, headers=target.headers,
-                                 body=build_body(request, target.provider_model),
-                                 secrets=target.secrets)
+        answer = await call_json(
+            client,
+            "POST",
+            url,
+            headers=target.headers,
+            body=build_body(request, target.provider_model),
+            secrets=target.secrets,
+        )
         job_id = accepted_id(answer, "id", "Together", "job id")
         status = answer.get("status")
         initial = _PENDING.get(status if isinstance(status, str) else None, QUEUED)
-        return JobTicket(kind=KIND, provider_job_id=job_id, submit_url=url,
-                         status_url=f"{url}/{quote(job_id, safe='')}", api_base=target.base,
-                         status=initial)
+        return JobTicket(
+            kind=KIND,
+            provider_job_id=job_id,
+            submit_url=url,
+            status_url=f"{url}/{quote(job_id, safe='')}",
+            api_base=target.base,
+            status=initial,
+        )
 
     async def poll(
-        self, client: httpx2.AsyncClient, ticket: JobTicket, headers: Mapping[str, str],
+        self,
+        client: httpx2.AsyncClient,
+        ticket: JobTicket,
+        headers: Mapping[str, str],
         secrets: Sequence[str],
     ) -> JobState:
         body = await status_json(client, ticket, headers, secrets)

@@ -344,10 +344,24 @@ _MESSAGE_COLUMNS: Final = ", ".join(f.name for f in fields(StoredMessage))
 _GENERATION_COLUMNS: Final = ", ".join(f.name for f in fields(StoredGeneration))
 """The ``generations`` columns, one per :class:`StoredGeneration` field (same names)."""
 
-_GENERATION_FIELDS: Final = frozenset({
-    "task", "prompt", "negative_prompt", "model", "provider", "provider_model", "status",
-    "params", "files", "text", "vectors_path", "trace", "error", "duration_ms",
-})
+_GENERATION_FIELDS: Final = frozenset(
+    {
+        "task",
+        "prompt",
+        "negative_prompt",
+        "model",
+        "provider",
+        "provider_model",
+        "status",
+        "params",
+        "files",
+        "text",
+        "vectors_path",
+        "trace",
+        "error",
+        "duration_ms",
+    }
+)
 """Columns :meth:`HistoryStore.update_generation` may change."""
 
 _GENERATION_JSON: Final = frozenset({"params", "files", "trace"})
@@ -399,7 +413,8 @@ def _from_row(cls: type[R], row: sqlite3.Row, **decoded: Any) -> R:
 
 def _row_to_message(row: sqlite3.Row) -> StoredMessage:
     return _from_row(
-        StoredMessage, row,
+        StoredMessage,
+        row,
         attachments=_decode_list(row["attachments"]),
         trace=_decode_dict(row["trace"]),
         usage=_decode_dict(row["usage"]),
@@ -408,7 +423,8 @@ def _row_to_message(row: sqlite3.Row) -> StoredMessage:
 
 def _row_to_generation(row: sqlite3.Row) -> StoredGeneration:
     return _from_row(
-        StoredGeneration, row,
+        StoredGeneration,
+        row,
         params=_decode_dict(row["params"]) or {},
         files=_decode_list(row["files"]),
         trace=_decode_dict(row["trace"]),
@@ -629,8 +645,9 @@ class HistoryStore:
                 (limit,),
             ).fetchall()
         return [
-            _from_row(ConversationSummary, r, message_count=r["n"],
-                      preview=make_preview(r["last"] or ""))
+            _from_row(
+                ConversationSummary, r, message_count=r["n"], preview=make_preview(r["last"] or "")
+            )
             for r in rows
         ]
 
@@ -753,13 +770,20 @@ class HistoryStore:
         Also touches the conversation's ``updated_at``. Returns False if the message is gone.
         """
         given: dict[str, Any] = {
-            "content": content, "status": status, "provider": provider,
-            "provider_model": provider_model, "error": error, "trace": trace, "usage": usage,
-            "ttft_ms": ttft_ms, "duration_ms": duration_ms,
+            "content": content,
+            "status": status,
+            "provider": provider,
+            "provider_model": provider_model,
+            "error": error,
+            "trace": trace,
+            "usage": usage,
+            "ttft_ms": ttft_ms,
+            "duration_ms": duration_ms,
         }
         values = {
             column: _message_value(column, value)
-            for column, value in given.items() if not isinstance(value, _Unset)
+            for column, value in given.items()
+            if not isinstance(value, _Unset)
         }
         if not values:
             return self.get_message(message_id) is not None
@@ -829,10 +853,20 @@ class HistoryStore:
         """
         now = self._clock()
         values = {
-            "task": task, "prompt": prompt, "negative_prompt": negative_prompt, "model": model,
-            "provider": provider, "provider_model": provider_model, "status": status,
-            "params": params, "files": files, "text": text, "vectors_path": vectors_path,
-            "trace": trace, "error": error, "duration_ms": duration_ms,
+            "task": task,
+            "prompt": prompt,
+            "negative_prompt": negative_prompt,
+            "model": model,
+            "provider": provider,
+            "provider_model": provider_model,
+            "status": status,
+            "params": params,
+            "files": files,
+            "text": text,
+            "vectors_path": vectors_path,
+            "trace": trace,
+            "error": error,
+            "duration_ms": duration_ms,
         }
         encoded = {column: _generation_value(column, value) for column, value in values.items()}
         encoded["created_at"] = now if created_at is None else created_at

@@ -166,8 +166,9 @@ class JobStore:
         self._clock = clock
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
-                                     timeout=5.0)
+        self._conn = sqlite3.connect(
+            path, check_same_thread=False, isolation_level=None, timeout=5.0
+        )
         try:
             self._conn.row_factory = sqlite3.Row
             self._conn.execute("PRAGMA journal_mode = WAL")
@@ -229,8 +230,10 @@ class JobStore:
         names = ", ".join(_COLUMNS)
         marks = ", ".join("?" for _ in _COLUMNS)
         with self._write() as conn:
-            conn.execute(f"INSERT INTO jobs ({names}) VALUES ({marks})",
-                         [_encode(n, values[n]) for n in _COLUMNS])
+            conn.execute(
+                f"INSERT INTO jobs ({names}) VALUES ({marks})",
+                [_encode(n, values[n]) for n in _COLUMNS],
+            )
         return JobRecord(**values)
 
     def update(self, job_id: str, **changes: Any) -> JobRecord | None:

@@ -21,9 +21,7 @@ _last_folder: dict[str, str] = {}
 """Folder last opened from, per purpose, for this session."""
 
 
-async def ask_open_path(
-    parent: QWidget, *, title: str, filters: str, purpose: str
-) -> Path | None:
+async def ask_open_path(parent: QWidget, *, title: str, filters: str, purpose: str) -> Path | None:
     """An existing file the person picked, or None when they cancelled."""
     folder = _last_folder.get(purpose) or str(Path.home())
     dialog = QFileDialog(parent, title, folder, filters)

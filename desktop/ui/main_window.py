@@ -152,9 +152,13 @@ class MainWindow(QMainWindow):
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(
                 asyncio.gather(
-                    self.chat.aclose(), self.images.aclose(), self.video.aclose(),
-                    self.speech.aclose(), self.embeddings.aclose(),
-                    self.library.aclose(), self.providers.aclose(),
+                    self.chat.aclose(),
+                    self.images.aclose(),
+                    self.video.aclose(),
+                    self.speech.aclose(),
+                    self.embeddings.aclose(),
+                    self.library.aclose(),
+                    self.providers.aclose(),
                 ),
                 timeout=CLOSE_TIMEOUT_S,
             )

@@ -46,32 +46,69 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m tests.bench",
         description="Switchboard routing benchmark against the loopback emulator.",
     )
-    p.add_argument("--requests", type=int, default=2000,
-                   help="non-streaming requests per contender per round (default 2000)")
-    p.add_argument("--stream-requests", type=int, default=200,
-                   help="streamed requests per contender per round (default 200)")
-    p.add_argument("--stream-words", type=int, default=100,
-                   help="content chunks per streamed answer (default 100)")
-    p.add_argument("--concurrency", type=int, default=16,
-                   help="requests in flight (default 16)")
-    p.add_argument("--rounds", type=int, default=3,
-                   help="rounds per contender; the report takes the median (default 3)")
-    p.add_argument("--warmup", type=int, default=200,
-                   help="warm-up requests per contender and mode (default 200)")
-    p.add_argument("--contenders", default=",".join(CONTENDERS),
-                   help=f"comma-separated subset of {','.join(CONTENDERS)} "
-                        f"({BASELINE} is always included)")
-    p.add_argument("--failover-requests", type=int, default=30,
-                   help="measured requests per failover case (default 30)")
-    p.add_argument("--silent-requests", type=int, default=5,
-                   help="measured requests for the silent case (each waits the deadline)")
-    p.add_argument("--ttft", type=float, default=1.0,
-                   help="engine time-to-first-token deadline for the failover cases (s)")
+    p.add_argument(
+        "--requests",
+        type=int,
+        default=2000,
+        help="non-streaming requests per contender per round (default 2000)",
+    )
+    p.add_argument(
+        "--stream-requests",
+        type=int,
+        default=200,
+        help="streamed requests per contender per round (default 200)",
+    )
+    p.add_argument(
+        "--stream-words",
+        type=int,
+        default=100,
+        help="content chunks per streamed answer (default 100)",
+    )
+    p.add_argument("--concurrency", type=int, default=16, help="requests in flight (default 16)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds per contender; the report takes the median (default 3)",
+    )
+    p.add_argument(
+        "--warmup",
+        type=int,
+        default=200,
+        help="warm-up requests per contender and mode (default 200)",
+    )
+    p.add_argument(
+        "--contenders",
+        default=",".join(CONTENDERS),
+        help=f"comma-separated subset of {','.join(CONTENDERS)} ({BASELINE} is always included)",
+    )
+    p.add_argument(
+        "--failover-requests",
+        type=int,
+        default=30,
+        help="measured requests per failover case (default 30)",
+    )
+    p.add_argument(
+        "--silent-requests",
+        type=int,
+        default=5,
+        help="measured requests for the silent case (each waits the deadline)",
+    )
+    p.add_argument(
+        "--ttft",
+        type=float,
+        default=1.0,
+        help="engine time-to-first-token deadline for the failover cases (s)",
+    )
     p.add_argument("--skip-throughput", action="store_true")
     p.add_argument("--skip-failover", action="store_true")
-    p.add_argument("--profile", type=Path, metavar="PATH",
-                   help="also run one engine non-streaming batch under cProfile, save the "
-                        "stats to PATH and print the top functions")
+    p.add_argument(
+        "--profile",
+        type=Path,
+        metavar="PATH",
+        help="also run one engine non-streaming batch under cProfile, save the "
+        "stats to PATH and print the top functions",
+    )
     p.add_argument("--json", type=Path, metavar="PATH", help="write every figure as JSON")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
     args = p.parse_args(argv)
@@ -92,12 +129,26 @@ async def profile_engine(
     try:
         emu.set_reply(SHORT_REPLY)
         expected = SHORT_REPLY.replace("{provider}", "groq")
-        await run_batch(engine, emu, stream=False, requests=args.warmup,
-                        concurrency=args.concurrency, expected=expected, round_no=0)
+        await run_batch(
+            engine,
+            emu,
+            stream=False,
+            requests=args.warmup,
+            concurrency=args.concurrency,
+            expected=expected,
+            round_no=0,
+        )
         profiler = cProfile.Profile()
         profiler.enable()
-        await run_batch(engine, emu, stream=False, requests=args.requests,
-                        concurrency=args.concurrency, expected=expected, round_no=0)
+        await run_batch(
+            engine,
+            emu,
+            stream=False,
+            requests=args.requests,
+            concurrency=args.concurrency,
+            expected=expected,
+            round_no=0,
+        )
         profiler.disable()
     finally:
         await engine.aclose()
@@ -115,7 +166,7 @@ def notes(args: argparse.Namespace, engine_limit: int | None, throughput: bool) 
         lines.append(
             "  every client posts the same body to <router>/groq/openai/v1/chat/completions "
             "with the HF token;\n  huggingface_hub gets base_url=<router>/groq/openai/v1 "
-            "(provider=\"groq\" would build https://router.huggingface.co/groq\n  from a "
+            '(provider="groq" would build https://router.huggingface.co/groq\n  from a '
             "constant, INFERENCE_PROXY_TEMPLATE, and leave loopback)"
         )
         if engine_limit is not None and engine_limit < args.concurrency:
@@ -138,41 +189,58 @@ async def bench(args: argparse.Namespace, emu: EmulatorProcess) -> dict[str, Any
     cases: list[FailoverCase] = []
     engine_limit: int | None = None
     if not args.skip_throughput:
-        print(f"Throughput: {args.requests} chat + {args.stream_requests} streamed requests "
-              f"({args.stream_words} chunks each), {args.concurrency} concurrent, "
-              f"{args.rounds} rounds, {args.warmup} warm-up", flush=True)
+        print(
+            f"Throughput: {args.requests} chat + {args.stream_requests} streamed requests "
+            f"({args.stream_words} chunks each), {args.concurrency} concurrent, "
+            f"{args.rounds} rounds, {args.warmup} warm-up",
+            flush=True,
+        )
         for contender in contenders:
             await contender.open()
             if isinstance(contender, EngineContender) and contender.provider_limit:
                 engine_limit = contender.provider_limit
         try:
-            batches = await run_throughput(contenders, emu, ThroughputPlan(
-                requests=args.requests, stream_requests=args.stream_requests,
-                stream_words=args.stream_words, concurrency=args.concurrency,
-                rounds=args.rounds, warmup=args.warmup,
-            ))
+            batches = await run_throughput(
+                contenders,
+                emu,
+                ThroughputPlan(
+                    requests=args.requests,
+                    stream_requests=args.stream_requests,
+                    stream_words=args.stream_words,
+                    concurrency=args.concurrency,
+                    rounds=args.rounds,
+                    warmup=args.warmup,
+                ),
+            )
         finally:
             for contender in contenders:
                 await contender.aclose()
     if not args.skip_failover:
         print("Failover:", flush=True)
-        cases = await run_failover(target, emu, FailoverPlan(
-            requests=args.failover_requests, silent_requests=args.silent_requests,
-            ttft_s=args.ttft,
-        ))
+        cases = await run_failover(
+            target,
+            emu,
+            FailoverPlan(
+                requests=args.failover_requests,
+                silent_requests=args.silent_requests,
+                ttft_s=args.ttft,
+            ),
+        )
     summaries = summarise(batches, contenders)
     checks = check_targets(summaries, cases, args.ttft)
     sections = [
         throughput_table(
-            summaries, stream=False,
+            summaries,
+            stream=False,
             title=f"Non-streaming chat: {args.requests} requests, {args.concurrency} "
-                  f"concurrent, median of {args.rounds} rounds (client CPU = process_time "
-                  "of this process; server = emulator process)",
+            f"concurrent, median of {args.rounds} rounds (client CPU = process_time "
+            "of this process; server = emulator process)",
         ),
         throughput_table(
-            summaries, stream=True,
+            summaries,
+            stream=True,
             title=f"Streaming chat: {args.stream_requests} requests × {args.stream_words} "
-                  f"chunks, {args.concurrency} concurrent, median of {args.rounds} rounds",
+            f"chunks, {args.concurrency} concurrent, median of {args.rounds} rounds",
         ),
         failover_table(cases, args.ttft),
         notes(args, engine_limit, bool(batches)),
@@ -184,8 +252,14 @@ async def bench(args: argparse.Namespace, emu: EmulatorProcess) -> dict[str, Any
         print()
         print(await profile_engine(target, emu, args, args.profile))
     plan = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
-    result = to_json(plan=plan, batches=batches, summaries=summaries, cases=cases,
-                     checks=checks, ttft_s=args.ttft)
+    result = to_json(
+        plan=plan,
+        batches=batches,
+        summaries=summaries,
+        cases=cases,
+        checks=checks,
+        ttft_s=args.ttft,
+    )
     result["passed"] = all(c.passed for c in checks)
     return result
 

@@ -71,7 +71,9 @@ class Target:
     def body(self, stream: bool) -> dict[str, Any]:
         """The body the engine builds (``build_body``): ``model`` first, usage in streams."""
         body: dict[str, Any] = {
-            "model": self.provider_model, "messages": self.messages(), "stream": stream,
+            "model": self.provider_model,
+            "messages": self.messages(),
+            "stream": stream,
         }
         if stream:
             body["stream_options"] = {"include_usage": True}
@@ -164,7 +166,10 @@ class EngineContender(Contender):
     label = "Switchboard engine"
 
     def __init__(
-        self, target: Target, *, extra_env: dict[str, str] | None = None,
+        self,
+        target: Target,
+        *,
+        extra_env: dict[str, str] | None = None,
         deadlines: Deadlines | None = None,
     ) -> None:
         super().__init__(target)
@@ -196,8 +201,10 @@ class EngineContender(Contender):
 
     def request(self, stream: bool) -> ChatRequest:
         return ChatRequest(
-            model=self.target.hf_model, messages=[ChatMessage("user", PROMPT)],
-            provider="auto", stream=stream,
+            model=self.target.hf_model,
+            messages=[ChatMessage("user", PROMPT)],
+            provider="auto",
+            stream=stream,
         )
 
     async def chat(self, stream: bool) -> Reply:

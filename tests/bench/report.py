@@ -64,21 +64,23 @@ def summarise(batches: Sequence[Batch], contenders: Sequence[Contender]) -> list
             if not mine:
                 continue
             cpu = [b.cpu_ms_per_request for b in mine]
-            out.append(Summary(
-                contender=contender.name,
-                label=contender.label,
-                stream=stream,
-                rounds=len(mine),
-                cpu_ms_per_request=statistics.median(cpu),
-                cpu_ms_per_request_min=min(cpu),
-                cpu_ms_per_request_max=max(cpu),
-                requests_per_s=_median(mine, lambda b: b.requests_per_s),
-                chunks_per_s=_median(mine, lambda b: b.chunks_per_s),
-                cpu_us_per_chunk=_median(mine, lambda b: b.cpu_us_per_chunk),
-                server_cpu_ms_per_request=_median(mine, lambda b: b.server_cpu_ms_per_request),
-                errors=sum(b.errors for b in mine),
-                wrong_text=sum(b.wrong_text for b in mine),
-            ))
+            out.append(
+                Summary(
+                    contender=contender.name,
+                    label=contender.label,
+                    stream=stream,
+                    rounds=len(mine),
+                    cpu_ms_per_request=statistics.median(cpu),
+                    cpu_ms_per_request_min=min(cpu),
+                    cpu_ms_per_request_max=max(cpu),
+                    requests_per_s=_median(mine, lambda b: b.requests_per_s),
+                    chunks_per_s=_median(mine, lambda b: b.chunks_per_s),
+                    cpu_us_per_chunk=_median(mine, lambda b: b.cpu_us_per_chunk),
+                    server_cpu_ms_per_request=_median(mine, lambda b: b.server_cpu_ms_per_request),
+                    errors=sum(b.errors for b in mine),
+                    wrong_text=sum(b.wrong_text for b in mine),
+                )
+            )
     return out
 
 
@@ -97,11 +99,15 @@ def throughput_table(summaries: Sequence[Summary], *, stream: bool, title: str) 
         return ""
     lines = [title]
     if stream:
-        header = (f"  {'client':38} {'CPU ms/req':>10} {'(min–max)':>13} {'×httpx2':>7} "
-                  f"{'CPU µs/chunk':>12} {'chunks/s':>9} {'×httpx2':>7} {'errors':>6}")
+        header = (
+            f"  {'client':38} {'CPU ms/req':>10} {'(min–max)':>13} {'×httpx2':>7} "
+            f"{'CPU µs/chunk':>12} {'chunks/s':>9} {'×httpx2':>7} {'errors':>6}"
+        )
     else:
-        header = (f"  {'client':38} {'CPU ms/req':>10} {'(min–max)':>13} {'×httpx2':>7} "
-                  f"{'req/s':>9} {'×httpx2':>7} {'server ms/req':>13} {'errors':>6}")
+        header = (
+            f"  {'client':38} {'CPU ms/req':>10} {'(min–max)':>13} {'×httpx2':>7} "
+            f"{'req/s':>9} {'×httpx2':>7} {'server ms/req':>13} {'errors':>6}"
+        )
     lines += [header, "  " + "-" * (len(header) - 2)]
     for s in rows:
         cpu_ratio = _ratio(s.cpu_ms_per_request, base.cpu_ms_per_request) if base else math.nan
@@ -127,8 +133,10 @@ def throughput_table(summaries: Sequence[Summary], *, stream: bool, title: str) 
 def failover_table(cases: Sequence[FailoverCase], ttft_s: float) -> str:
     if not cases:
         return ""
-    header = (f"  {'first candidate':52} {'n':>3} {'healthy ms':>10} {'failover ms':>11} "
-              f"{'added ms':>9} {'failed attempt ms (med/max)':>27}")
+    header = (
+        f"  {'first candidate':52} {'n':>3} {'healthy ms':>10} {'failover ms':>11} "
+        f"{'added ms':>9} {'failed attempt ms (med/max)':>27}"
+    )
     lines = [
         "Failover through the engine (streamed, sequential; fresh HealthBook per request; "
         "second candidate Cerebras via the router)",
@@ -136,8 +144,11 @@ def failover_table(cases: Sequence[FailoverCase], ttft_s: float) -> str:
         "  " + "-" * (len(header) - 2),
     ]
     for c in cases:
-        first = (f"{statistics.median(c.first_attempt_ms):.2f}/{max(c.first_attempt_ms):.2f}"
-                 if c.first_attempt_ms else "-")
+        first = (
+            f"{statistics.median(c.first_attempt_ms):.2f}/{max(c.first_attempt_ms):.2f}"
+            if c.first_attempt_ms
+            else "-"
+        )
         lines.append(
             f"  {c.label:52} {len(c.failover_ms):3d} {c.healthy_median:10.2f} "
             f"{c.failover_median:11.2f} {c.added_ms:9.2f} {first:>27}"
@@ -165,36 +176,44 @@ def check_targets(
     if base and engine:
         ratio = _ratio(engine.cpu_ms_per_request, base.cpu_ms_per_request)
         allowed = base.cpu_ms_per_request * ENGINE_CPU_RATIO_MAX
-        checks.append(TargetCheck(
-            "engine CPU per request vs raw httpx2 (non-streaming)",
-            f"{engine.cpu_ms_per_request:.3f} ms = {ratio:.2f}×",
-            f"≤ {ENGINE_CPU_RATIO_MAX:.2f}× ({allowed:.3f} ms)",
-            ratio <= ENGINE_CPU_RATIO_MAX,
-        ))
+        checks.append(
+            TargetCheck(
+                "engine CPU per request vs raw httpx2 (non-streaming)",
+                f"{engine.cpu_ms_per_request:.3f} ms = {ratio:.2f}×",
+                f"≤ {ENGINE_CPU_RATIO_MAX:.2f}× ({allowed:.3f} ms)",
+                ratio <= ENGINE_CPU_RATIO_MAX,
+            )
+        )
     if hf and engine:
-        checks.append(TargetCheck(
-            "engine CPU per request below huggingface_hub (non-streaming)",
-            f"{engine.cpu_ms_per_request:.3f} ms",
-            f"< {hf.cpu_ms_per_request:.3f} ms",
-            engine.cpu_ms_per_request < hf.cpu_ms_per_request,
-        ))
+        checks.append(
+            TargetCheck(
+                "engine CPU per request below huggingface_hub (non-streaming)",
+                f"{engine.cpu_ms_per_request:.3f} ms",
+                f"< {hf.cpu_ms_per_request:.3f} ms",
+                engine.cpu_ms_per_request < hf.cpu_ms_per_request,
+            )
+        )
     refused = next((c for c in cases if c.name == "refused"), None)
     if refused is not None and refused.failover_ms:
-        checks.append(TargetCheck(
-            "refused first candidate: added time (median)",
-            f"{refused.added_ms:.2f} ms",
-            f"≤ {REFUSED_ADDED_MAX_MS:.0f} ms",
-            refused.added_ms <= REFUSED_ADDED_MAX_MS and not refused.unexpected,
-        ))
+        checks.append(
+            TargetCheck(
+                "refused first candidate: added time (median)",
+                f"{refused.added_ms:.2f} ms",
+                f"≤ {REFUSED_ADDED_MAX_MS:.0f} ms",
+                refused.added_ms <= REFUSED_ADDED_MAX_MS and not refused.unexpected,
+            )
+        )
     silent = next((c for c in cases if c.name == "silent"), None)
     if silent is not None and silent.first_attempt_ms:
         worst = max(silent.first_attempt_ms) / 1000 - ttft_s
-        checks.append(TargetCheck(
-            "silent first candidate: abandoned after the TTFT deadline (worst)",
-            f"+{worst * 1000:.1f} ms",
-            f"≤ +{SILENT_EXCESS_MAX_S * 1000:.0f} ms",
-            0 <= worst <= SILENT_EXCESS_MAX_S and not silent.unexpected,
-        ))
+        checks.append(
+            TargetCheck(
+                "silent first candidate: abandoned after the TTFT deadline (worst)",
+                f"+{worst * 1000:.1f} ms",
+                f"≤ +{SILENT_EXCESS_MAX_S * 1000:.0f} ms",
+                0 <= worst <= SILENT_EXCESS_MAX_S and not silent.unexpected,
+            )
+        )
     return checks
 
 
@@ -203,9 +222,7 @@ def targets_table(checks: Sequence[TargetCheck]) -> str:
         return ""
     lines = ["Targets (issue 3)"]
     for c in checks:
-        lines.append(
-            f"  {'PASS' if c.passed else 'FAIL'}  {c.name:64} {c.measured:>18}  {c.limit}"
-        )
+        lines.append(f"  {'PASS' if c.passed else 'FAIL'}  {c.name:64} {c.measured:>18}  {c.limit}")
     return "\n".join(lines)
 
 
@@ -224,8 +241,13 @@ def environment() -> dict[str, Any]:
 
 
 def to_json(
-    *, plan: dict[str, Any], batches: Sequence[Batch], summaries: Sequence[Summary],
-    cases: Sequence[FailoverCase], checks: Sequence[TargetCheck], ttft_s: float,
+    *,
+    plan: dict[str, Any],
+    batches: Sequence[Batch],
+    summaries: Sequence[Summary],
+    cases: Sequence[FailoverCase],
+    checks: Sequence[TargetCheck],
+    ttft_s: float,
 ) -> dict[str, Any]:
     def batch_dict(b: Batch) -> dict[str, Any]:
         return {
@@ -251,9 +273,7 @@ def to_json(
         "environment": environment(),
         "plan": plan,
         "baseline": BASELINE,
-        "throughput": [
-            {**asdict(s), "ratio_vs_httpx2": ratios(s)} for s in summaries
-        ],
+        "throughput": [{**asdict(s), "ratio_vs_httpx2": ratios(s)} for s in summaries],
         "batches": [batch_dict(b) for b in batches],
         "failover": [
             {

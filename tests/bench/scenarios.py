@@ -86,8 +86,14 @@ class Batch:
 
 
 async def run_batch(
-    contender: Contender, emu: EmulatorProcess, *, stream: bool, requests: int,
-    concurrency: int, expected: str, round_no: int,
+    contender: Contender,
+    emu: EmulatorProcess,
+    *,
+    stream: bool,
+    requests: int,
+    concurrency: int,
+    expected: str,
+    round_no: int,
 ) -> Batch:
     """Send ``requests`` chat requests with ``concurrency`` workers and measure the client."""
     batch = Batch(contender.name, stream, round_no, requests, concurrency)
@@ -131,19 +137,29 @@ class ThroughputPlan:
 
 
 async def run_throughput(
-    contenders: Sequence[Contender], emu: EmulatorProcess, plan: ThroughputPlan,
-    *, log: bool = True,
+    contenders: Sequence[Contender],
+    emu: EmulatorProcess,
+    plan: ThroughputPlan,
+    *,
+    log: bool = True,
 ) -> list[Batch]:
     """Warm every contender up, then ``rounds`` rounds of non-streaming and streaming batches."""
     short = SHORT_REPLY.replace("{provider}", "groq")
     stream_text = long_reply(plan.stream_words)
     for contender in contenders:
-        for stream, reply, expected in ((False, SHORT_REPLY, short),
-                                        (True, stream_text, stream_text)):
+        for stream, reply, expected in (
+            (False, SHORT_REPLY, short),
+            (True, stream_text, stream_text),
+        ):
             emu.set_reply(reply)
             warm = await run_batch(
-                contender, emu, stream=stream, requests=plan.warmup,
-                concurrency=plan.concurrency, expected=expected, round_no=0,
+                contender,
+                emu,
+                stream=stream,
+                requests=plan.warmup,
+                concurrency=plan.concurrency,
+                expected=expected,
+                round_no=0,
             )
             if warm.errors or warm.wrong_text:
                 raise RuntimeError(
@@ -162,13 +178,19 @@ async def run_throughput(
             emu.set_reply(reply)
             for contender in order:
                 batch = await run_batch(
-                    contender, emu, stream=stream, requests=count,
-                    concurrency=plan.concurrency, expected=expected, round_no=round_no,
+                    contender,
+                    emu,
+                    stream=stream,
+                    requests=count,
+                    concurrency=plan.concurrency,
+                    expected=expected,
+                    round_no=round_no,
                 )
                 batches.append(batch)
                 if log:
                     what = (
-                        f"{batch.chunks_per_s:8.0f} chunks/s" if stream
+                        f"{batch.chunks_per_s:8.0f} chunks/s"
+                        if stream
                         else f"{batch.requests_per_s:8.0f} req/s"
                     )
                     print(
@@ -186,8 +208,7 @@ async def run_throughput(
 
 def failover_deadlines(ttft_s: float) -> Deadlines:
     """A fixed time-to-first-token deadline (no adaptation), as the engine tests use."""
-    return Deadlines(ttft_s=ttft_s, ttft_min_s=ttft_s, ttft_max_s=ttft_s, idle_s=5.0,
-                     total_s=60.0)
+    return Deadlines(ttft_s=ttft_s, ttft_min_s=ttft_s, ttft_max_s=ttft_s, idle_s=5.0, total_s=60.0)
 
 
 @dataclass
@@ -259,9 +280,16 @@ def _check(result: ChatResult, provider: str, outcomes: list[str]) -> str | None
 
 
 async def _measure_case(
-    case: FailoverCase, healthy: EngineContender, failing: EngineContender,
-    emu: EmulatorProcess, *, count: int, warmup: int, fault: str | None,
-    fault_params: dict[str, Any] | None = None, failed_outcome: str,
+    case: FailoverCase,
+    healthy: EngineContender,
+    failing: EngineContender,
+    emu: EmulatorProcess,
+    *,
+    count: int,
+    warmup: int,
+    fault: str | None,
+    fault_params: dict[str, Any] | None = None,
+    failed_outcome: str,
 ) -> None:
     for i in range(warmup + count):
         if fault is not None:
@@ -292,7 +320,8 @@ async def run_failover(
     routed = EngineContender(target, deadlines=deadlines)
     direct_ok = EngineContender(target, extra_env=direct, deadlines=deadlines)
     refused = EngineContender(
-        target, extra_env={**direct, "SWITCHBOARD_GROQ_URL": Emulator.closed_url()},
+        target,
+        extra_env={**direct, "SWITCHBOARD_GROQ_URL": Emulator.closed_url()},
         deadlines=deadlines,
     )
     engines = (routed, direct_ok, refused)
@@ -304,13 +333,37 @@ async def run_failover(
         FailoverCase("silent", f"never answers (TTFT deadline {plan.ttft_s:g} s)"),
     ]
     try:
-        await _measure_case(cases[0], direct_ok, refused, emu, count=plan.requests,
-                            warmup=plan.warmup, fault=None, failed_outcome=t.CONNECT_ERROR)
-        await _measure_case(cases[1], routed, routed, emu, count=plan.requests,
-                            warmup=plan.warmup, fault="status", fault_params={"status": 429},
-                            failed_outcome=t.RATE_LIMITED)
-        await _measure_case(cases[2], routed, routed, emu, count=plan.silent_requests,
-                            warmup=1, fault="silent", failed_outcome=t.TIMEOUT)
+        await _measure_case(
+            cases[0],
+            direct_ok,
+            refused,
+            emu,
+            count=plan.requests,
+            warmup=plan.warmup,
+            fault=None,
+            failed_outcome=t.CONNECT_ERROR,
+        )
+        await _measure_case(
+            cases[1],
+            routed,
+            routed,
+            emu,
+            count=plan.requests,
+            warmup=plan.warmup,
+            fault="status",
+            fault_params={"status": 429},
+            failed_outcome=t.RATE_LIMITED,
+        )
+        await _measure_case(
+            cases[2],
+            routed,
+            routed,
+            emu,
+            count=plan.silent_requests,
+            warmup=1,
+            fault="silent",
+            failed_outcome=t.TIMEOUT,
+        )
     finally:
         for engine in engines:
             await engine.aclose()

@@ -32,7 +32,8 @@ def test_chat_json_carries_the_trace(run: Run, emulator: Emulator):
     assert data["status"] == "complete" and data["provider"] == "cerebras"
     attempts = data["trace"]["attempts"]
     assert [(a["provider"], a["outcome"], a["status_code"]) for a in attempts] == [
-        ("groq", "server_error", 503), ("cerebras", "ok", 200)
+        ("groq", "server_error", 503),
+        ("cerebras", "ok", 200),
     ]
     assert data["usage"]["total_tokens"] > 0
     assert "hf_" not in json.dumps(data)  # no secret in the output
@@ -58,11 +59,19 @@ def test_provider_order_is_shared_with_the_window(run: Run, emulator: Emulator):
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
 
 
-def test_custom_server_can_be_added_used_and_removed(run: Run, emulator: Emulator,
-                                                      cli_env: dict[str, str]):
+def test_custom_server_can_be_added_used_and_removed(
+    run: Run, emulator: Emulator, cli_env: dict[str, str]
+):
     url = emulator.direct_url("groq") + "/openai/v1"
-    added = run("providers", "add-custom", "lab", "--url", url,
-                "--model", "house-llama=llama-3.1-8b-instant")
+    added = run(
+        "providers",
+        "add-custom",
+        "lab",
+        "--url",
+        url,
+        "--model",
+        "house-llama=llama-3.1-8b-instant",
+    )
     assert added.returncode == 0, added.stderr
     env = {k: v for k, v in cli_env.items() if k != "HF_TOKEN"}
     proc = run("chat", "--model", "house-llama", "--provider", "lab", "--json", "Hi", env=env)
@@ -78,13 +87,18 @@ def test_custom_server_can_be_added_used_and_removed(run: Run, emulator: Emulato
     assert "lab" not in [r["id"] for r in rows]
 
 
-def test_killing_the_app_mid_answer_keeps_what_was_shown(cli_env: dict[str, str],
-                                                         emulator: Emulator, tmp_path: Path):
+def test_killing_the_app_mid_answer_keeps_what_was_shown(
+    cli_env: dict[str, str], emulator: Emulator, tmp_path: Path
+):
     emulator.set_reply(" ".join(f"word{i}" for i in range(12)))
     emulator.fault("groq", "stall", after=4)
     proc = subprocess.Popen(
         [sys.executable, "-m", "desktop", "chat", "--model", LLAMA_8B, "Count for me"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env, cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env,
+        cwd=ROOT,
     )
     try:
         assert proc.stdout is not None

@@ -22,8 +22,12 @@ from tests.emulator.media_models import BGE_SMALL, FLUX_SCHNELL, WHISPER
 
 def media_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "desktop", *args], capture_output=True, text=True,
-        env=env, timeout=60, cwd=ROOT,
+        [sys.executable, "-m", "desktop", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=ROOT,
     )
 
 
@@ -35,9 +39,25 @@ def test_image_to_a_file_with_its_settings_in_the_library(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     out = tmp_path / "lighthouse.png"
-    done = media_cli(cli_env, "image", "--model", FLUX_SCHNELL, "--provider", "fal-ai",
-                     "--out", str(out), "--seed", "11", "--width", "128", "--height", "96",
-                     "--negative", "fog", "a lighthouse")
+    done = media_cli(
+        cli_env,
+        "image",
+        "--model",
+        FLUX_SCHNELL,
+        "--provider",
+        "fal-ai",
+        "--out",
+        str(out),
+        "--seed",
+        "11",
+        "--width",
+        "128",
+        "--height",
+        "96",
+        "--negative",
+        "fog",
+        "a lighthouse",
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"{out}\n"
     assert done.stderr.startswith("[via fal") and "seed 11" in done.stderr
@@ -51,8 +71,20 @@ def test_image_to_a_file_with_its_settings_in_the_library(
 
 def test_several_images_go_to_a_folder(cli_env: dict[str, str], tmp_path: Path) -> None:
     folder = tmp_path / "shots"
-    done = media_cli(cli_env, "image", "--model", FLUX_SCHNELL, "--provider", "hf-inference",
-                     "--count", "3", "--out", str(folder), "--json", "three boats")
+    done = media_cli(
+        cli_env,
+        "image",
+        "--model",
+        FLUX_SCHNELL,
+        "--provider",
+        "hf-inference",
+        "--count",
+        "3",
+        "--out",
+        str(folder),
+        "--json",
+        "three boats",
+    )
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
     assert payload["status"] == "complete" and len(payload["files"]) == 3
@@ -72,18 +104,30 @@ def test_image_failure_is_one_line_and_exit_1(cli_env: dict[str, str], emulator:
     assert all(line.startswith(("[", "switchboard:")) for line in lines)
 
 
-@pytest.mark.parametrize(("fmt", "first"), [
-    ("txt", "Hello from fal-ai. This is a test recording.\n"),
-    ("srt", "1\n00:00:00,000 --> 00:00:01,000\nHello from fal-ai.\n"),
-    ("vtt", "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHello from fal-ai.\n"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "first"),
+    [
+        ("txt", "Hello from fal-ai. This is a test recording.\n"),
+        ("srt", "1\n00:00:00,000 --> 00:00:01,000\nHello from fal-ai.\n"),
+        ("vtt", "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHello from fal-ai.\n"),
+    ],
+)
 def test_transcribe_prints_text_or_subtitles(
     cli_env: dict[str, str], tmp_path: Path, fmt: str, first: str
 ) -> None:
     audio = tmp_path / "memo.wav"
     audio.write_bytes(wav_bytes(2.0))
-    done = media_cli(cli_env, "transcribe", "--model", WHISPER, "--provider", "fal-ai",
-                     "--format", fmt, str(audio))
+    done = media_cli(
+        cli_env,
+        "transcribe",
+        "--model",
+        WHISPER,
+        "--provider",
+        "fal-ai",
+        "--format",
+        fmt,
+        str(audio),
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(first)
     with library(cli_env) as history:
@@ -114,8 +158,9 @@ def test_embed_prints_the_similarity_matrix(cli_env: dict[str, str]) -> None:
 
 
 def test_embed_json_has_the_vectors_and_the_trace(cli_env: dict[str, str]) -> None:
-    done = media_cli(cli_env, "embed", "--model", BGE_SMALL, "--provider", "hf-inference",
-                     "--json", "one", "two")
+    done = media_cli(
+        cli_env, "embed", "--model", BGE_SMALL, "--provider", "hf-inference", "--json", "one", "two"
+    )
     payload = json.loads(done.stdout)
     assert len(payload["vectors"]) == 2 and len(payload["vectors"][0]) == 384
     assert payload["provider"] == "hf-inference" and payload["trace"]["attempts"]

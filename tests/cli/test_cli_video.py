@@ -24,8 +24,16 @@ from tests.emulator import HF_TOKEN, Emulator
 from tests.emulator.jobs import WAN_T2V
 from tests.emulator.media import mp4_bytes
 
-FAST_POLL = PollTiming(first_s=0.002, factor=1.0, max_s=0.002, deadline_s=60.0,
-                       resume_grace_s=60.0, submit_s=5.0, cancel_s=2.0, honour_cadence=False)
+FAST_POLL = PollTiming(
+    first_s=0.002,
+    factor=1.0,
+    max_s=0.002,
+    deadline_s=60.0,
+    resume_grace_s=60.0,
+    submit_s=5.0,
+    cancel_s=2.0,
+    honour_cadence=False,
+)
 
 OpenServices = Callable[..., Awaitable[Services]]
 
@@ -63,13 +71,30 @@ def parse(*argv: str) -> argparse.Namespace:
 
 
 async def test_video_prints_the_path_and_shows_progress_on_stderr(
-    open_services: OpenServices, emulator: Emulator, tmp_path: Path,
+    open_services: OpenServices,
+    emulator: Emulator,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     services = await open_services()
     out = tmp_path / "clips" / "fox.mp4"
-    args = parse("--model", WAN_T2V, "--provider", "fal-ai", "--out", str(out), "--seed", "5",
-                 "--steps", "20", "--frames", "33", "--negative", "blurry", "a fox in snow")
+    args = parse(
+        "--model",
+        WAN_T2V,
+        "--provider",
+        "fal-ai",
+        "--out",
+        str(out),
+        "--seed",
+        "5",
+        "--steps",
+        "20",
+        "--frames",
+        "33",
+        "--negative",
+        "blurry",
+        "a fox in snow",
+    )
     assert await cli_video.run(services, args) == 0
     captured = capsys.readouterr()
     assert captured.out == f"{out}\n"
@@ -80,8 +105,13 @@ async def test_video_prints_the_path_and_shows_progress_on_stderr(
     assert any(line.startswith("[fal · making the video · ") for line in lines)
     assert lines[-1].startswith("[via fal · ")
     (submit,) = [r for r in emulator.requests_for("fal-ai") if r.method == "POST"]
-    assert submit.json == {"prompt": "a fox in snow", "negative_prompt": "blurry",
-                           "num_frames": 33, "num_inference_steps": 20, "seed": 5}
+    assert submit.json == {
+        "prompt": "a fox in snow",
+        "negative_prompt": "blurry",
+        "num_frames": 33,
+        "num_inference_steps": 20,
+        "seed": 5,
+    }
 
 
 async def test_video_json_prints_one_object_with_the_trace(
@@ -109,7 +139,8 @@ async def test_a_failed_video_exits_non_zero_with_one_line(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.splitlines()[-1] == (
-        "switchboard: fal could not make the video (out of GPUs).")
+        "switchboard: fal could not make the video (out of GPUs)."
+    )
 
 
 async def test_usage_errors(
@@ -123,16 +154,20 @@ async def test_usage_errors(
 
 
 async def test_resume_finishes_a_job_left_by_an_earlier_run(
-    open_services: OpenServices, emulator: Emulator, tmp_path: Path,
+    open_services: OpenServices,
+    emulator: Emulator,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     first = await open_services()
     emulator.jobs.plan("together", outcome="hold")
     events: list[JobProgress] = []
-    task = asyncio.create_task(first.video.generate(
-        VideoRequest(model=WAN_T2V, prompt="a quiet harbour", provider="together"),
-        on_progress=events.append,
-    ))
+    task = asyncio.create_task(
+        first.video.generate(
+            VideoRequest(model=WAN_T2V, prompt="a quiet harbour", provider="together"),
+            on_progress=events.append,
+        )
+    )
     job = await asyncio.to_thread(emulator.jobs.wait_for_polls, 1, provider="together")
     await first.aclose()  # the command was killed: the job stays at the provider
     assert task.cancelled()

@@ -51,11 +51,18 @@ _CEREBRAS_TIME_INFO = {
 }
 
 DEFAULT_QUIRKS: dict[str, Quirks] = {
-    "cerebras": Quirks(done=False, system_fingerprint="fp_5fb719f1e4",
-                       final_extra={"time_info": _CEREBRAS_TIME_INFO}),
-    "hf-inference": Quirks(role_every_delta=True, usage_null_each_chunk=True,
-                           usage_in_final=False, empty_id=True,
-                           system_fingerprint="3.2.1-native"),
+    "cerebras": Quirks(
+        done=False,
+        system_fingerprint="fp_5fb719f1e4",
+        final_extra={"time_info": _CEREBRAS_TIME_INFO},
+    ),
+    "hf-inference": Quirks(
+        role_every_delta=True,
+        usage_null_each_chunk=True,
+        usage_in_final=False,
+        empty_id=True,
+        system_fingerprint="3.2.1-native",
+    ),
     "fireworks-ai": Quirks(usage_null_each_chunk=True),
     "together": Quirks(body_extra={"prompt": []}),
 }
@@ -134,7 +141,7 @@ def estimate_prompt_tokens(messages: Any) -> int:
 def split_deltas(text: str) -> list[str]:
     """Word-sized pieces that join back to ``text`` exactly ("Hello", " from", " groq.")."""
     pieces = re.findall(r"\s*\S+", text)
-    tail = text[len("".join(pieces)):]
+    tail = text[len("".join(pieces)) :]
     if tail:
         if pieces:
             pieces[-1] += tail
@@ -162,9 +169,7 @@ def completion_body(answer: Answer) -> dict[str, Any]:
         message["tool_calls"] = []
     body = _common(answer, "chat.completion")
     body.update(answer.quirks.body_extra)
-    body["choices"] = [
-        {"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}
-    ]
+    body["choices"] = [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}]
     body["usage"] = answer.usage
     body.update(answer.quirks.final_extra)
     return body

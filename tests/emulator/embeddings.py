@@ -55,8 +55,10 @@ def spoil(vectors: list[list[float]], fault: Fault | None) -> list[list[float]]:
 
 class EmbeddingRoutes(TaskRoutes):
     def add_to(self, app: web.Application) -> None:
-        app.router.add_post("/router/hf-inference/models/{model:.+}/pipeline/feature-extraction",
-                            self.feature_extraction)
+        app.router.add_post(
+            "/router/hf-inference/models/{model:.+}/pipeline/feature-extraction",
+            self.feature_extraction,
+        )
         for provider in OPENAI_STYLE:
             handler = self._openai(provider)
             app.router.add_post(f"/router/{provider}/v1/embeddings", handler)
@@ -79,8 +81,9 @@ class EmbeddingRoutes(TaskRoutes):
         inputs = body.get("inputs") if isinstance(body, dict) else None
         texts = [inputs] if isinstance(inputs, str) else inputs
         if not isinstance(texts, list) or not all(isinstance(x, str) for x in texts):
-            return json_response(400, {"error": "Input should be a valid string or list"},
-                                 gate.headers)
+            return json_response(
+                400, {"error": "Input should be a valid string or list"}, gate.headers
+            )
         fault = self.state.take_fault("hf-inference")
         faulty = await early(request, self.stop, fault, model, gate.headers)
         if faulty is not None:
@@ -104,16 +107,39 @@ class EmbeddingRoutes(TaskRoutes):
             inputs = body.get("input") if isinstance(body, dict) else None
             texts = [inputs] if isinstance(inputs, str) else inputs
             if not isinstance(model, str) or not model:
-                return json_response(400, {"error": {
-                    "message": "you must provide a model parameter",
-                    "type": "invalid_request_error", "param": "model", "code": None}}, headers)
-            if not isinstance(texts, list) or not texts or not all(
-                    isinstance(x, str) for x in texts):
-                return json_response(400, {"error": {
-                    "message": "'input' must be a string or a list of strings",
-                    "type": "invalid_request_error", "param": "input", "code": None}}, headers)
-            if request.path.startswith("/router/") and self.served(
-                    provider, model, "feature-extraction") is None:
+                return json_response(
+                    400,
+                    {
+                        "error": {
+                            "message": "you must provide a model parameter",
+                            "type": "invalid_request_error",
+                            "param": "model",
+                            "code": None,
+                        }
+                    },
+                    headers,
+                )
+            if (
+                not isinstance(texts, list)
+                or not texts
+                or not all(isinstance(x, str) for x in texts)
+            ):
+                return json_response(
+                    400,
+                    {
+                        "error": {
+                            "message": "'input' must be a string or a list of strings",
+                            "type": "invalid_request_error",
+                            "param": "input",
+                            "code": None,
+                        }
+                    },
+                    headers,
+                )
+            if (
+                request.path.startswith("/router/")
+                and self.served(provider, model, "feature-extraction") is None
+            ):
                 return self.not_supported(provider, headers)
             fault = self.state.take_fault(provider)
             faulty = await early(request, self.stop, fault, model, headers)
@@ -121,14 +147,17 @@ class EmbeddingRoutes(TaskRoutes):
                 return faulty
             dims = self._dims(provider, model)
             vectors = spoil([embed_text(x, dims) for x in texts], fault)
-            data = [{"object": "embedding", "index": i, "embedding": v}
-                    for i, v in enumerate(vectors)]
+            data = [
+                {"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)
+            ]
             answer = {
                 "object": "list",
                 "model": model,
                 "data": list(reversed(data)),
-                "usage": {"prompt_tokens": sum(len(x.split()) for x in texts),
-                          "total_tokens": sum(len(x.split()) for x in texts)},
+                "usage": {
+                    "prompt_tokens": sum(len(x.split()) for x in texts),
+                    "total_tokens": sum(len(x.split()) for x in texts),
+                },
             }
             return await send_json(request, self.stop, answer, headers, fault)
 

@@ -36,8 +36,9 @@ FAL_QUEUE: web.AppKey[Callable[[web.Request], Awaitable[web.StreamResponse]]] = 
 
 
 def _missing(field: str) -> dict[str, Any]:
-    return {"detail": [{"loc": ["body", field], "msg": "field required",
-                        "type": "value_error.missing"}]}
+    return {
+        "detail": [{"loc": ["body", field], "msg": "field required", "type": "value_error.missing"}]
+    }
 
 
 class FalRoutes(TaskRoutes):
@@ -66,8 +67,11 @@ class FalRoutes(TaskRoutes):
         body = request[RECORD].json
         if not isinstance(body, dict):
             return json_response(422, _missing("prompt"), gate.headers)
-        task = served.task if served is not None else (
-            "automatic-speech-recognition" if "audio_url" in body else "text-to-image")
+        task = (
+            served.task
+            if served is not None
+            else ("automatic-speech-recognition" if "audio_url" in body else "text-to-image")
+        )
         if task == "text-to-image":
             return await self._image(request, app_id, body, gate.headers)
         if task == "automatic-speech-recognition":
@@ -76,11 +80,11 @@ class FalRoutes(TaskRoutes):
         if queue is not None and not gate.routed:
             # One override URL serves both of fal's hosts: a queue task's submit goes there.
             return await queue(request)
-        return json_response(404, {"detail": f"{task} is not served synchronously"},
-                             gate.headers)
+        return json_response(404, {"detail": f"{task} is not served synchronously"}, gate.headers)
 
-    async def _image(self, request: web.Request, app_id: str, body: dict[str, Any],
-                     headers: dict[str, str]) -> web.StreamResponse:
+    async def _image(
+        self, request: web.Request, app_id: str, body: dict[str, Any], headers: dict[str, str]
+    ) -> web.StreamResponse:
         if not isinstance(body.get("prompt"), str):
             return json_response(422, _missing("prompt"), headers)
         fault = self.state.take_fault(PROVIDER)
@@ -92,8 +96,14 @@ class FalRoutes(TaskRoutes):
         data = image_answer(body["prompt"], seed, width, height, fault, "JPEG")
         url = host_for(self.state).publish(request, data, "image/jpeg", ".jpg")
         answer = {
-            "images": [{"url": url, "width": width or 256, "height": height or 256,
-                        "content_type": "image/jpeg"}],
+            "images": [
+                {
+                    "url": url,
+                    "width": width or 256,
+                    "height": height or 256,
+                    "content_type": "image/jpeg",
+                }
+            ],
             "timings": {"inference": 0.31},
             "seed": seed,
             "has_nsfw_concepts": [False],
@@ -101,8 +111,9 @@ class FalRoutes(TaskRoutes):
         }
         return await send_json(request, self.stop, answer, headers, fault)
 
-    async def _speech(self, request: web.Request, app_id: str, body: dict[str, Any],
-                      headers: dict[str, str]) -> web.StreamResponse:
+    async def _speech(
+        self, request: web.Request, app_id: str, body: dict[str, Any], headers: dict[str, str]
+    ) -> web.StreamResponse:
         audio_url = body.get("audio_url")
         if not isinstance(audio_url, str):
             return json_response(422, _missing("audio_url"), headers)

@@ -75,28 +75,47 @@ class FalQueueRoutes:
             return refusal
         if routed and not serves(self.state, PROVIDER, pid, QUEUE_TASKS):
             return json_response(
-                400, {"error": f"Model not supported by provider {PROVIDER}"}, headers)
+                400, {"error": f"Model not supported by provider {PROVIDER}"}, headers
+            )
         body = request[RECORD].json
         if not isinstance(body, dict) or not isinstance(body.get("prompt"), str):
-            return json_response(422, {"detail": [{
-                "loc": ["body", "prompt"], "msg": "field required",
-                "type": "value_error.missing"}]}, headers)
+            return json_response(
+                422,
+                {
+                    "detail": [
+                        {
+                            "loc": ["body", "prompt"],
+                            "msg": "field required",
+                            "type": "value_error.missing",
+                        }
+                    ]
+                },
+                headers,
+            )
         fault = self.state.take_fault(PROVIDER)
         faulty = await early(request, self.stop, fault, pid, headers)
         if faulty is not None:
             return faulty
         job = self.book.create(PROVIDER, pid, routed=routed, body=body, app_id=app_id(pid))
         root = f"{FAL_QUEUE_HOST}/{job.app_id}/requests/{job.id}"
-        return json_response(200, {
-            "request_id": job.id, "status": "IN_QUEUE", "response_url": root,
-            "status_url": root + "/status", "cancel_url": root + "/cancel",
-            "queue_position": job.position,
-        }, headers)
+        return json_response(
+            200,
+            {
+                "request_id": job.id,
+                "status": "IN_QUEUE",
+                "response_url": root,
+                "status_url": root + "/status",
+                "cancel_url": root + "/cancel",
+                "queue_position": job.position,
+            },
+            headers,
+        )
 
     # -- job calls --------------------------------------------------------------------------
 
-    def _find(self, request: web.Request, routed: bool,
-              headers: dict[str, str]) -> tuple[EmuJob | None, web.Response | None]:
+    def _find(
+        self, request: web.Request, routed: bool, headers: dict[str, str]
+    ) -> tuple[EmuJob | None, web.Response | None]:
         refusal = denied(self.state, request, PROVIDER, routed, headers)
         if refusal is not None:
             return None, refusal
@@ -141,9 +160,18 @@ class FalQueueRoutes:
                 return refusal or json_response(404, {"detail": "Request not found"})
             if job.phase == "succeeded":
                 url = media_url(self.state, self.book, request)
-                return json_response(200, {"video": {
-                    "url": url, "content_type": "video/mp4", "file_name": "output.mp4"},
-                    "seed": 42}, headers)
+                return json_response(
+                    200,
+                    {
+                        "video": {
+                            "url": url,
+                            "content_type": "video/mp4",
+                            "file_name": "output.mp4",
+                        },
+                        "seed": 42,
+                    },
+                    headers,
+                )
             if job.phase == "failed":
                 return json_response(500, {"detail": job.plan.error}, headers)
             if job.phase == "cancelled":

@@ -120,20 +120,35 @@ def make_fault(target: str, kind: str, times: int | None, params: dict[str, Any]
 def default_error_body(status: int, model: str | None) -> dict[str, Any]:
     """The body a real router/provider sends for ``status`` (providers.md §5)."""
     bodies: dict[int, dict[str, Any]] = {
-        400: {"error": {"message": "Invalid request", "type": "invalid_request_error",
-                        "param": None, "code": None}},
+        400: {
+            "error": {
+                "message": "Invalid request",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": None,
+            }
+        },
         401: {"error": INVALID_CREDENTIALS},
         402: {"error": CREDITS_EXCEEDED},
         403: {"error": NO_PERMISSION},
         404: {"error": f"Model {model or 'unknown'} does not exist"},
-        410: {"error": "https://api-inference.huggingface.co is no longer supported. "
-                       "Please use https://router.huggingface.co instead."},
-        422: {"error": "Input validation error: `inputs` tokens + `max_new_tokens` must be "
-                       "<= 4096. Given: 4000 `inputs` tokens and 1000 `max_new_tokens`",
-              "error_type": "validation"},
-        429: {"error": {"message": "Rate limit reached for requests. Please retry later.",
-                        "type": "rate_limit_error", "param": None,
-                        "code": "rate_limit_exceeded"}},
+        410: {
+            "error": "https://api-inference.huggingface.co is no longer supported. "
+            "Please use https://router.huggingface.co instead."
+        },
+        422: {
+            "error": "Input validation error: `inputs` tokens + `max_new_tokens` must be "
+            "<= 4096. Given: 4000 `inputs` tokens and 1000 `max_new_tokens`",
+            "error_type": "validation",
+        },
+        429: {
+            "error": {
+                "message": "Rate limit reached for requests. Please retry later.",
+                "type": "rate_limit_error",
+                "param": None,
+                "code": "rate_limit_exceeded",
+            }
+        },
         500: {"error": "Internal Error, please report to us"},
         502: {"error": "Bad Gateway"},
         503: {"error": "Service Unavailable: the provider is overloaded, please retry later."},
@@ -142,9 +157,7 @@ def default_error_body(status: int, model: str | None) -> dict[str, Any]:
     return bodies.get(status, {"error": f"HTTP {status}"})
 
 
-def error_response(
-    fault: Fault, model: str | None, headers: dict[str, str]
-) -> web.Response:
+def error_response(fault: Fault, model: str | None, headers: dict[str, str]) -> web.Response:
     """The HTTP error a ``status``/``context_length``/``content_policy`` fault answers with."""
     params = fault.params
     out = dict(headers)
@@ -170,8 +183,7 @@ def error_response(
 def json_or_text(status: int, body: Any, headers: dict[str, str]) -> web.Response:
     """A dict/list body as JSON, a string as ``text/plain`` (TGI's 422 does that)."""
     if isinstance(body, str):
-        return web.Response(status=status, text=body, content_type="text/plain",
-                            headers=headers)
+        return web.Response(status=status, text=body, content_type="text/plain", headers=headers)
     return web.Response(
         status=status,
         body=json.dumps(body).encode(),
@@ -210,7 +222,10 @@ async def hold(request: web.Request, stop: asyncio.Event, sent: int | None = Non
 
 
 async def early(
-    request: web.Request, stop: asyncio.Event, fault: Fault | None, model: str | None,
+    request: web.Request,
+    stop: asyncio.Event,
+    fault: Fault | None,
+    model: str | None,
     headers: dict[str, str],
 ) -> web.StreamResponse | None:
     """Faults that replace the answer entirely: ``reset``, ``silent`` and the HTTP errors."""
@@ -250,8 +265,11 @@ def _wait_before(fault: Fault | None, index: int) -> float:
 
 
 async def send_json(
-    request: web.Request, stop: asyncio.Event, body: Any,
-    headers: dict[str, str], fault: Fault | None,
+    request: web.Request,
+    stop: asyncio.Event,
+    body: Any,
+    headers: dict[str, str],
+    fault: Fault | None,
 ) -> web.StreamResponse:
     """A 200 JSON answer, with the streaming faults translated to their whole-body meaning.
 
@@ -279,13 +297,17 @@ async def send_json(
             return await hold(request, stop, 200)
         await resp.write(data[: len(data) // 2])
         return abort(request, 200)
-    return web.Response(status=200, body=data, content_type="application/json",
-                        charset="utf-8", headers=headers)
+    return web.Response(
+        status=200, body=data, content_type="application/json", charset="utf-8", headers=headers
+    )
 
 
 async def send_stream(
-    request: web.Request, stop: asyncio.Event, plan: StreamPlan,
-    headers: dict[str, str], fault: Fault | None,
+    request: web.Request,
+    stop: asyncio.Event,
+    plan: StreamPlan,
+    headers: dict[str, str],
+    fault: Fault | None,
 ) -> web.StreamResponse:
     """An SSE answer (providers.md §6.1) with the fault applied at the right chunk."""
     kind = fault.kind if fault else None

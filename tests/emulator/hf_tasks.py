@@ -36,17 +36,25 @@ class HfTaskRoutes(TaskRoutes):
         if served.task == "text-to-image":
             body = record.json
             if not isinstance(body, dict) or not isinstance(body.get("inputs"), str):
-                return json_response(400, {"error": "Invalid inputs: expected a prompt"},
-                                     gate.headers)
+                return json_response(
+                    400, {"error": "Invalid inputs: expected a prompt"}, gate.headers
+                )
             fault = self.state.take_fault(PROVIDER)
             faulty = await early(request, self.stop, fault, model, gate.headers)
             if faulty is not None:
                 return faulty
             params = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
-            data = image_answer(body["inputs"], params.get("seed"), params.get("width"),
-                                params.get("height"), fault, "JPEG")
-            return web.Response(status=200, body=data, content_type="image/jpeg",
-                                headers=gate.headers)
+            data = image_answer(
+                body["inputs"],
+                params.get("seed"),
+                params.get("width"),
+                params.get("height"),
+                fault,
+                "JPEG",
+            )
+            return web.Response(
+                status=200, body=data, content_type="image/jpeg", headers=gate.headers
+            )
         if served.task == "automatic-speech-recognition":
             content_type = request.headers.get("Content-Type", "")
             if not record.body or not content_type.startswith(("audio/", "video/webm")):
@@ -55,6 +63,7 @@ class HfTaskRoutes(TaskRoutes):
             faulty = await early(request, self.stop, fault, model, gate.headers)
             if faulty is not None:
                 return faulty
-            return await send_json(request, self.stop, hf_answer(PROVIDER, record.body),
-                                   gate.headers, fault)
+            return await send_json(
+                request, self.stop, hf_answer(PROVIDER, record.body), gate.headers, fault
+            )
         return json_response(400, {"error": f"Task {served.task} is not emulated"}, gate.headers)

@@ -19,38 +19,92 @@ from .faults import early, send_json
 from .state import ModelEntry, State
 from .wire import credential, hf_headers, json_response
 
-HUB_MAPPING_KEYS = ("status", "providerId", "task", "adapter", "adapterWeightsPath",
-                    "type", "isModelAuthor")
+HUB_MAPPING_KEYS = (
+    "status",
+    "providerId",
+    "task",
+    "adapter",
+    "adapterWeightsPath",
+    "type",
+    "isModelAuthor",
+)
 """Keys of a mapping entry the Hub returns, in the Hub's order."""
 
-ROUTER_STAT_KEYS = ("context_length", "pricing", "is_free", "supports_tools",
-                    "supports_structured_output", "first_token_latency_ms", "throughput",
-                    "is_model_author")
+ROUTER_STAT_KEYS = (
+    "context_length",
+    "pricing",
+    "is_free",
+    "supports_tools",
+    "supports_structured_output",
+    "first_token_latency_ms",
+    "throughput",
+    "is_model_author",
+)
 """Keys of a ``/v1/models`` provider entry besides ``provider`` and ``status``."""
 
 PROVIDER_STATS: dict[str, dict[str, Any]] = {
-    "groq": {"context_length": 131072, "pricing": {"input": 0.05, "output": 0.08},
-             "first_token_latency_ms": 180, "throughput": 750.0},
-    "cerebras": {"context_length": 32768, "pricing": {"input": 0.1, "output": 0.1},
-                 "first_token_latency_ms": 120, "throughput": 2100.0},
-    "together": {"context_length": 131072, "pricing": {"input": 0.18, "output": 0.18},
-                 "first_token_latency_ms": 420, "throughput": 160.0},
-    "fireworks-ai": {"context_length": 131072, "pricing": {"input": 0.2, "output": 0.2},
-                     "first_token_latency_ms": 380, "throughput": 190.0},
-    "novita": {"context_length": 16384, "pricing": {"input": 0.02, "output": 0.05},
-               "first_token_latency_ms": 900, "throughput": 70.0},
-    "nscale": {"context_length": 131072, "pricing": {"input": 0.03, "output": 0.06},
-               "first_token_latency_ms": 650, "throughput": 85.0},
+    "groq": {
+        "context_length": 131072,
+        "pricing": {"input": 0.05, "output": 0.08},
+        "first_token_latency_ms": 180,
+        "throughput": 750.0,
+    },
+    "cerebras": {
+        "context_length": 32768,
+        "pricing": {"input": 0.1, "output": 0.1},
+        "first_token_latency_ms": 120,
+        "throughput": 2100.0,
+    },
+    "together": {
+        "context_length": 131072,
+        "pricing": {"input": 0.18, "output": 0.18},
+        "first_token_latency_ms": 420,
+        "throughput": 160.0,
+    },
+    "fireworks-ai": {
+        "context_length": 131072,
+        "pricing": {"input": 0.2, "output": 0.2},
+        "first_token_latency_ms": 380,
+        "throughput": 190.0,
+    },
+    "novita": {
+        "context_length": 16384,
+        "pricing": {"input": 0.02, "output": 0.05},
+        "first_token_latency_ms": 900,
+        "throughput": 70.0,
+    },
+    "nscale": {
+        "context_length": 131072,
+        "pricing": {"input": 0.03, "output": 0.06},
+        "first_token_latency_ms": 650,
+        "throughput": 85.0,
+    },
     "featherless-ai": {"context_length": 16384},
-    "cohere": {"context_length": 128000, "pricing": {"input": 0.0375, "output": 0.15},
-               "first_token_latency_ms": 300, "throughput": 120.0},
+    "cohere": {
+        "context_length": 128000,
+        "pricing": {"input": 0.0375, "output": 0.15},
+        "first_token_latency_ms": 300,
+        "throughput": 120.0,
+    },
     "hf-inference": {"context_length": 8192},
-    "sambanova": {"context_length": 16384, "pricing": {"input": 0.1, "output": 0.2},
-                  "first_token_latency_ms": 200, "throughput": 900.0},
-    "nebius": {"context_length": 131072, "pricing": {"input": 0.02, "output": 0.06},
-               "first_token_latency_ms": 500, "throughput": 110.0},
-    "hyperbolic": {"context_length": 131072, "pricing": {"input": 0.1, "output": 0.1},
-                   "first_token_latency_ms": 600, "throughput": 90.0},
+    "sambanova": {
+        "context_length": 16384,
+        "pricing": {"input": 0.1, "output": 0.2},
+        "first_token_latency_ms": 200,
+        "throughput": 900.0,
+    },
+    "nebius": {
+        "context_length": 131072,
+        "pricing": {"input": 0.02, "output": 0.06},
+        "first_token_latency_ms": 500,
+        "throughput": 110.0,
+    },
+    "hyperbolic": {
+        "context_length": 131072,
+        "pricing": {"input": 0.1, "output": 0.1},
+        "first_token_latency_ms": 600,
+        "throughput": 90.0,
+    },
 }
 """Deterministic defaults: for the 8B Llama, ``:fastest`` is cerebras, ``:cheapest`` novita.
 
@@ -67,41 +121,69 @@ def _chat(provider_id: str, status: str = "live") -> dict[str, Any]:
 
 
 SEED_MODELS: list[tuple[str, dict[str, dict[str, Any]], str]] = [
-    (LLAMA_8B, {
-        "groq": _chat("llama-3.1-8b-instant"),
-        "together": _chat("meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo"),
-        "cerebras": _chat("llama3.1-8b"),
-        "fireworks-ai": _chat("accounts/fireworks/models/llama-v3p1-8b-instruct"),
-        "novita": _chat("meta-llama/llama-3.1-8b-instruct"),
-        "nscale": _chat("meta-llama/Llama-3.1-8B-Instruct"),
-        "featherless-ai": _chat("meta-llama/Meta-Llama-3.1-8B-Instruct"),
-        "cohere": _chat("meta-llama/Llama-3.1-8B-Instruct"),
-        "hf-inference": _chat("meta-llama/Llama-3.1-8B-Instruct"),
-        "sambanova": _chat("Meta-Llama-3.1-8B-Instruct"),
-        "nebius": _chat("meta-llama/Meta-Llama-3.1-8B-Instruct-fast"),
-        "hyperbolic": _chat("meta-llama/Meta-Llama-3.1-8B-Instruct"),
-    }, "text-generation"),
-    (QWEN_VL, {
-        "novita": _chat("qwen/qwen2.5-vl-7b-instruct"),
-        "hyperbolic": _chat("Qwen/Qwen2.5-VL-7B-Instruct"),
-        "nebius": _chat("Qwen/Qwen2.5-VL-7B-Instruct"),
-    }, "image-text-to-text"),
-    (MISTRAL_7B, {
-        "together": _chat("mistralai/Mistral-7B-Instruct-v0.3", status="error"),
-        "novita": _chat("mistralai/mistral-7b-instruct"),
-        "featherless-ai": _chat("mistralai/Mistral-7B-Instruct-v0.3"),
-    }, "text-generation"),
-    (FLUX_DEV, {
-        "fal-ai": {"status": "live", "providerId": "fal-ai/flux/dev", "task": "text-to-image"},
-        "replicate": {"status": "live", "providerId": "black-forest-labs/flux-dev",
-                      "task": "text-to-image"},
-        "together": {"status": "live", "providerId": "black-forest-labs/FLUX.1-dev",
-                     "task": "text-to-image"},
-        "hf-inference": {"status": "live", "providerId": "black-forest-labs/FLUX.1-dev",
-                         "task": "text-to-image"},
-        "nebius": {"status": "staging", "providerId": "black-forest-labs/flux-dev",
-                   "task": "text-to-image"},
-    }, "text-to-image"),
+    (
+        LLAMA_8B,
+        {
+            "groq": _chat("llama-3.1-8b-instant"),
+            "together": _chat("meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo"),
+            "cerebras": _chat("llama3.1-8b"),
+            "fireworks-ai": _chat("accounts/fireworks/models/llama-v3p1-8b-instruct"),
+            "novita": _chat("meta-llama/llama-3.1-8b-instruct"),
+            "nscale": _chat("meta-llama/Llama-3.1-8B-Instruct"),
+            "featherless-ai": _chat("meta-llama/Meta-Llama-3.1-8B-Instruct"),
+            "cohere": _chat("meta-llama/Llama-3.1-8B-Instruct"),
+            "hf-inference": _chat("meta-llama/Llama-3.1-8B-Instruct"),
+            "sambanova": _chat("Meta-Llama-3.1-8B-Instruct"),
+            "nebius": _chat("meta-llama/Meta-Llama-3.1-8B-Instruct-fast"),
+            "hyperbolic": _chat("meta-llama/Meta-Llama-3.1-8B-Instruct"),
+        },
+        "text-generation",
+    ),
+    (
+        QWEN_VL,
+        {
+            "novita": _chat("qwen/qwen2.5-vl-7b-instruct"),
+            "hyperbolic": _chat("Qwen/Qwen2.5-VL-7B-Instruct"),
+            "nebius": _chat("Qwen/Qwen2.5-VL-7B-Instruct"),
+        },
+        "image-text-to-text",
+    ),
+    (
+        MISTRAL_7B,
+        {
+            "together": _chat("mistralai/Mistral-7B-Instruct-v0.3", status="error"),
+            "novita": _chat("mistralai/mistral-7b-instruct"),
+            "featherless-ai": _chat("mistralai/Mistral-7B-Instruct-v0.3"),
+        },
+        "text-generation",
+    ),
+    (
+        FLUX_DEV,
+        {
+            "fal-ai": {"status": "live", "providerId": "fal-ai/flux/dev", "task": "text-to-image"},
+            "replicate": {
+                "status": "live",
+                "providerId": "black-forest-labs/flux-dev",
+                "task": "text-to-image",
+            },
+            "together": {
+                "status": "live",
+                "providerId": "black-forest-labs/FLUX.1-dev",
+                "task": "text-to-image",
+            },
+            "hf-inference": {
+                "status": "live",
+                "providerId": "black-forest-labs/FLUX.1-dev",
+                "task": "text-to-image",
+            },
+            "nebius": {
+                "status": "staging",
+                "providerId": "black-forest-labs/flux-dev",
+                "task": "text-to-image",
+            },
+        },
+        "text-to-image",
+    ),
 ]
 """Default models: a 12-provider chat LLM, a VLM, one with an ``error`` entry first (so
 auto must skip it), and a non-chat model with a ``staging`` entry (from §3.1)."""
@@ -109,8 +191,11 @@ auto must skip it), and a non-chat model with a ``staging`` entry (from §3.1)."
 
 def seed(state: State) -> None:
     for hf_id, mapping, pipeline_tag in SEED_MODELS:
-        tags = [pipeline_tag, "conversational"] if pipeline_tag != "text-to-image" else [
-            pipeline_tag, "diffusers"]
+        tags = (
+            [pipeline_tag, "conversational"]
+            if pipeline_tag != "text-to-image"
+            else [pipeline_tag, "diffusers"]
+        )
         state.add_model(hf_id, mapping, pipeline_tag=pipeline_tag, tags=tags)
 
 
@@ -143,8 +228,10 @@ def router_providers(model: ModelEntry, routed: set[str]) -> list[dict[str, Any]
             or entry.get("status") not in ("live", "error")
         ):
             continue
-        stats = {**PROVIDER_STATS.get(provider, {}),
-                 **{k: entry[k] for k in ROUTER_STAT_KEYS if k in entry}}
+        stats = {
+            **PROVIDER_STATS.get(provider, {}),
+            **{k: entry[k] for k in ROUTER_STAT_KEYS if k in entry},
+        }
         stats.setdefault("is_model_author", False)
         out.append({"provider": provider, "status": entry["status"], **stats})
     return out
@@ -188,15 +275,27 @@ class HubRoutes:
             return faulty
         model = self.state.model(hf_id)
         if model is None:
-            return json_response(404, {"error": "Repository not found"}, {
-                **headers, "X-Error-Code": "RepoNotFound",
-                "X-Error-Message": "Repository not found"})
+            return json_response(
+                404,
+                {"error": "Repository not found"},
+                {
+                    **headers,
+                    "X-Error-Code": "RepoNotFound",
+                    "X-Error-Message": "Repository not found",
+                },
+            )
         body: dict[str, Any] = {"_id": object_id(hf_id), "id": hf_id}
         if _expands_mapping(request):
             body["inferenceProviderMapping"] = mapping_dict(model)
         else:
-            body.update({"modelId": hf_id, "private": False, "pipeline_tag": model.pipeline_tag,
-                         "tags": model.tags})
+            body.update(
+                {
+                    "modelId": hf_id,
+                    "private": False,
+                    "pipeline_tag": model.pipeline_tag,
+                    "tags": model.tags,
+                }
+            )
         return await send_json(request, self.stop, body, headers, fault)
 
     async def list_models(self, request: web.Request) -> web.StreamResponse:
@@ -225,8 +324,12 @@ class HubRoutes:
                 continue
             if search and search not in model.hf_id.lower():
                 continue
-            item: dict[str, Any] = {"_id": object_id(model.hf_id), "id": model.hf_id,
-                                    "pipeline_tag": model.pipeline_tag, "tags": model.tags}
+            item: dict[str, Any] = {
+                "_id": object_id(model.hf_id),
+                "id": model.hf_id,
+                "pipeline_tag": model.pipeline_tag,
+                "tags": model.tags,
+            }
             if expand:
                 item["inferenceProviderMapping"] = mapping_list(model)
             out.append(item)
@@ -244,8 +347,10 @@ class HubRoutes:
             "object": "model",
             "created": 1_726_000_000,
             "owned_by": model.hf_id.split("/")[0],
-            "architecture": {"input_modalities": ["text", "image"] if vision else ["text"],
-                             "output_modalities": ["text"]},
+            "architecture": {
+                "input_modalities": ["text", "image"] if vision else ["text"],
+                "output_modalities": ["text"],
+            },
             "providers": providers,
         }
 
@@ -256,8 +361,7 @@ class HubRoutes:
         if faulty is not None:
             return faulty
         data = [obj for m in self.state.models() if (obj := self._model_object(m)) is not None]
-        return await send_json(request, self.stop, {"object": "list", "data": data}, headers,
-                               fault)
+        return await send_json(request, self.stop, {"object": "list", "data": data}, headers, fault)
 
     async def router_model(self, request: web.Request) -> web.StreamResponse:
         headers = hf_headers(request)

@@ -38,8 +38,9 @@ def size_of(body: dict[str, Any]) -> tuple[Any, Any]:
     return body.get("width"), body.get("height")
 
 
-def image_answer(prompt: str, seed: Any, width: Any, height: Any, fault: Fault | None,
-                 fmt: str = "PNG") -> bytes:
+def image_answer(
+    prompt: str, seed: Any, width: Any, height: Any, fault: Fault | None, fmt: str = "PNG"
+) -> bytes:
     data = picture(prompt, seed if isinstance(seed, int) else None, width, height, fmt)
     return corrupt(data) if fault is not None and fault.kind == "corrupt" else data
 
@@ -61,30 +62,61 @@ class ImageRoutes(TaskRoutes):
             body = request[RECORD].json
             model = body.get("model") if isinstance(body, dict) else None
             if not isinstance(body, dict) or not isinstance(body.get("prompt"), str):
-                return json_response(400, {"error": {
-                    "message": "prompt is required", "type": "invalid_request_error",
-                    "param": "prompt", "code": None}}, gate.headers)
+                return json_response(
+                    400,
+                    {
+                        "error": {
+                            "message": "prompt is required",
+                            "type": "invalid_request_error",
+                            "param": "prompt",
+                            "code": None,
+                        }
+                    },
+                    gate.headers,
+                )
             if not isinstance(model, str) or (
                 gate.routed and self.served(provider, model, "text-to-image") is None
             ):
                 if gate.routed:
                     return self.not_supported(provider, gate.headers)
-                return json_response(400, {"error": {
-                    "message": "you must provide a model parameter",
-                    "type": "invalid_request_error", "param": "model", "code": None}},
-                    gate.headers)
+                return json_response(
+                    400,
+                    {
+                        "error": {
+                            "message": "you must provide a model parameter",
+                            "type": "invalid_request_error",
+                            "param": "model",
+                            "code": None,
+                        }
+                    },
+                    gate.headers,
+                )
             if body.get("response_format") != FORMATS[provider]:
-                return json_response(400, {"error": {
-                    "message": f"response_format must be {FORMATS[provider]!r}",
-                    "type": "invalid_request_error", "param": "response_format",
-                    "code": None}}, gate.headers)
+                return json_response(
+                    400,
+                    {
+                        "error": {
+                            "message": f"response_format must be {FORMATS[provider]!r}",
+                            "type": "invalid_request_error",
+                            "param": "response_format",
+                            "code": None,
+                        }
+                    },
+                    gate.headers,
+                )
             fault = self.state.take_fault(provider)
             faulty = await early(request, self.stop, fault, model, gate.headers)
             if faulty is not None:
                 return faulty
             width, height = size_of(body)
-            data = image_answer(body["prompt"], body.get("seed"), width, height, fault,
-                                "JPEG" if provider == "together" else "PNG")
+            data = image_answer(
+                body["prompt"],
+                body.get("seed"),
+                width,
+                height,
+                fault,
+                "JPEG" if provider == "together" else "PNG",
+            )
             item: dict[str, Any] = {"index": 0, "b64_json": base64.b64encode(data).decode()}
             answer: dict[str, Any] = {"data": [item]}
             if provider == "together":

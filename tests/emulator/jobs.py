@@ -31,8 +31,7 @@ from .state import State
 from .wire import credential, json_response
 
 VIDEO_TASK = "text-to-video"
-QUEUE_TASKS = frozenset({"text-to-video", "image-to-video", "image-to-image",
-                         "image-segmentation"})
+QUEUE_TASKS = frozenset({"text-to-video", "image-to-video", "image-to-image", "image-segmentation"})
 """Tasks fal serves through its queue (providers.md §2.2)."""
 
 WAN_T2V = "Wan-AI/Wan2.1-T2V-14B"
@@ -40,15 +39,21 @@ HUNYUAN_VIDEO = "tencent/HunyuanVideo"
 """On fal its providerId is longer than its app id: pitfall #19 (URLs from response_url)."""
 
 VIDEO_MODELS: list[tuple[str, dict[str, dict[str, Any]]]] = [
-    (WAN_T2V, {
-        "fal-ai": {"providerId": "fal-ai/wan-t2v", "task": VIDEO_TASK},
-        "replicate": {"providerId": "wavespeedai/wan-2.1-t2v-480p", "task": VIDEO_TASK},
-        "novita": {"providerId": "wan-t2v", "task": VIDEO_TASK},
-        "together": {"providerId": "Wan-AI/Wan2.1-T2V-14B", "task": VIDEO_TASK},
-    }),
-    (HUNYUAN_VIDEO, {
-        "fal-ai": {"providerId": "fal-ai/hunyuan-video/v1.5/text-to-video", "task": VIDEO_TASK},
-    }),
+    (
+        WAN_T2V,
+        {
+            "fal-ai": {"providerId": "fal-ai/wan-t2v", "task": VIDEO_TASK},
+            "replicate": {"providerId": "wavespeedai/wan-2.1-t2v-480p", "task": VIDEO_TASK},
+            "novita": {"providerId": "wan-t2v", "task": VIDEO_TASK},
+            "together": {"providerId": "Wan-AI/Wan2.1-T2V-14B", "task": VIDEO_TASK},
+        },
+    ),
+    (
+        HUNYUAN_VIDEO,
+        {
+            "fal-ai": {"providerId": "fal-ai/hunyuan-video/v1.5/text-to-video", "task": VIDEO_TASK},
+        },
+    ),
 ]
 
 OUTCOMES = frozenset({"succeed", "fail", "hold"})
@@ -184,21 +189,29 @@ class JobBook:
     def jobs(self, provider: str | None = None) -> list[EmuJob]:
         """Copies of the jobs (of ``provider``), in submission order."""
         with self._lock:
-            return [copy.deepcopy(j) for j in self._jobs.values()
-                    if provider is None or j.provider == provider]
+            return [
+                copy.deepcopy(j)
+                for j in self._jobs.values()
+                if provider is None or j.provider == provider
+            ]
 
     def submissions(self, provider: str | None = None) -> int:
         """How many jobs were accepted (for ``provider``): "never submitted twice" checks."""
         return len(self.jobs(provider))
 
     def wait_for_polls(
-        self, count: int = 1, *, provider: str | None = None, job_id: str | None = None,
+        self,
+        count: int = 1,
+        *,
+        provider: str | None = None,
+        job_id: str | None = None,
         timeout: float = 5.0,
     ) -> EmuJob:
         """Block until one matching job has been polled ``count`` times; returns a copy.
 
         From async tests use ``await asyncio.to_thread(book.wait_for_polls, …)``.
         """
+
         def found() -> EmuJob | None:
             for job in self._jobs.values():
                 if provider is not None and job.provider != provider:
@@ -218,14 +231,20 @@ class JobBook:
 
     # -- used by the routes -----------------------------------------------------------------
 
-    def create(self, provider: str, provider_model: str, *, routed: bool, body: Any,
-               app_id: str = "") -> EmuJob:
+    def create(
+        self, provider: str, provider_model: str, *, routed: bool, body: Any, app_id: str = ""
+    ) -> EmuJob:
         with self._changed:
             queue = self._next.get(provider)
             plan = queue.popleft() if queue else self._plans.get(provider, JobPlan())
             job = EmuJob(
-                id=secrets.token_hex(8), provider=provider, provider_model=provider_model,
-                routed=routed, body=body, plan=plan, app_id=app_id,
+                id=secrets.token_hex(8),
+                provider=provider,
+                provider_model=provider_model,
+                routed=routed,
+                body=body,
+                plan=plan,
+                app_id=app_id,
                 position=plan.queue_polls,
             )
             self._jobs[job.id] = job
@@ -263,7 +282,7 @@ class JobBook:
             return fault.status
 
     def cancel(self, job_id: str) -> str | None:
-        """"cancelled", "already" (it had ended) or None (unknown job)."""
+        """ "cancelled", "already" (it had ended) or None (unknown job)."""
         with self._changed:
             job = self._jobs.get(job_id)
             if job is None:
@@ -309,18 +328,19 @@ _ROUTER_DENIED = {
     401: "Invalid username or password.",
     402: "You have exceeded your monthly included credits for Inference Providers.",
     403: "This authentication method does not have sufficient permissions to call "
-         "Inference Providers on behalf of user test-user",
+    "Inference Providers on behalf of user test-user",
 }
 
 
-def denied(state: State, request: web.Request, provider: str, routed: bool,
-           headers: dict[str, str]) -> web.Response | None:
+def denied(
+    state: State, request: web.Request, provider: str, routed: bool, headers: dict[str, str]
+) -> web.Response | None:
     """The router's (HF token) or the provider's (own key, own scheme) refusal, if any."""
     if routed:
         if provider not in state.routed_providers:
             return json_response(
-                404, {"error": f"The requested provider '{provider}' is not available."},
-                headers)
+                404, {"error": f"The requested provider '{provider}' is not available."}, headers
+            )
         status = state.check_router_token(credential(request, "Bearer"))
         if status is None:
             return None
@@ -340,8 +360,9 @@ def media_url(state: State, book: JobBook, request: web.Request) -> str:
     return host_for(state).publish(request, data, "video/mp4", ".mp4")
 
 
-def poll_fault_response(book: JobBook, provider: str,
-                        headers: dict[str, str]) -> web.Response | None:
+def poll_fault_response(
+    book: JobBook, provider: str, headers: dict[str, str]
+) -> web.Response | None:
     status = book.take_poll_fault(provider)
     if status is None:
         return None

@@ -58,8 +58,9 @@ class MediaHost:
         with self._lock:
             return self._files.get(name)
 
-    def publish(self, request: web.Request, data: bytes, content_type: str,
-                suffix: str = "") -> str:
+    def publish(
+        self, request: web.Request, data: bytes, content_type: str, suffix: str = ""
+    ) -> str:
         """Keep a file and return its absolute URL on the host the request came to."""
         return f"{request.scheme}://{request.host}/media/{self.put(data, content_type, suffix)}"
 
@@ -86,8 +87,9 @@ def _side(value: object) -> int:
     return DEFAULT_SIDE
 
 
-def picture(prompt: str, seed: int | None, width: object = None, height: object = None,
-            fmt: str = "PNG") -> bytes:
+def picture(
+    prompt: str, seed: int | None, width: object = None, height: object = None, fmt: str = "PNG"
+) -> bytes:
     """A real picture, different for every (prompt, seed): a gradient and a few shapes."""
     w, h = _side(width), _side(height)
     digest = hashlib.sha256(f"{prompt}|{seed}".encode()).digest()
@@ -96,7 +98,7 @@ def picture(prompt: str, seed: int | None, width: object = None, height: object 
     for i in range(4):
         x0, y0 = digest[4 + i] * w // 256, digest[8 + i] * h // 256
         x1, y1 = x0 + max(4, w // 4), y0 + max(4, h // 4)
-        draw.ellipse((x0, y0, x1, y1), fill=tuple(digest[12 + i * 3:15 + i * 3]))
+        draw.ellipse((x0, y0, x1, y1), fill=tuple(digest[12 + i * 3 : 15 + i * 3]))
     out = io.BytesIO()
     img.save(out, fmt, **({"quality": 85} if fmt == "JPEG" else {}))
     return out.getvalue()
@@ -115,10 +117,12 @@ def wav_bytes(seconds: float = 1.0, rate: int = 16000, freq: float = 440.0) -> b
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(rate)
-        w.writeframes(b"".join(
-            struct.pack("<h", int(12000 * math.sin(2 * math.pi * freq * i / rate)))
-            for i in range(frames)
-        ))
+        w.writeframes(
+            b"".join(
+                struct.pack("<h", int(12000 * math.sin(2 * math.pi * freq * i / rate)))
+                for i in range(frames)
+            )
+        )
     return out.getvalue()
 
 
@@ -138,10 +142,25 @@ def mp4_bytes() -> bytes:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "clip.mp4"
             done = subprocess.run(
-                [ffmpeg, "-loglevel", "error", "-f", "lavfi", "-i",
-                 "testsrc=size=64x64:rate=8", "-t", "1", "-pix_fmt", "yuv420p",
-                 "-movflags", "+faststart", str(out)],
-                capture_output=True, timeout=60, check=False,
+                [
+                    ffmpeg,
+                    "-loglevel",
+                    "error",
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    "testsrc=size=64x64:rate=8",
+                    "-t",
+                    "1",
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-movflags",
+                    "+faststart",
+                    str(out),
+                ],
+                capture_output=True,
+                timeout=60,
+                check=False,
             )
             if done.returncode == 0 and out.is_file():
                 return out.read_bytes()
@@ -178,8 +197,9 @@ class MediaRoutes:
         return await self._send(request, data, content_type, fault)
 
     @staticmethod
-    async def _send(request: web.Request, data: bytes, content_type: str,
-                    fault: Fault | None) -> web.StreamResponse:
+    async def _send(
+        request: web.Request, data: bytes, content_type: str, fault: Fault | None
+    ) -> web.StreamResponse:
         kind = fault.kind if fault else None
         if fault is not None and kind == "corrupt":
             data = corrupt(data)
@@ -198,7 +218,7 @@ class MediaRoutes:
                 step = 256 * 1024
                 try:
                     for at in range(0, len(data), step):
-                        await resp.write(data[at:at + step])
+                        await resp.write(data[at : at + step])
                     await resp.write_eof()
                 except ConnectionError:  # the client stopped reading at its cap: fine
                     pass

@@ -36,30 +36,50 @@ def _fe(provider_id: str) -> dict[str, Any]:
 
 
 MEDIA_MODELS: list[tuple[str, dict[str, dict[str, Any]], str, list[str]]] = [
-    (FLUX_SCHNELL, {
-        "fal-ai": _t2i("fal-ai/flux/schnell"),
-        "replicate": _t2i("black-forest-labs/flux-schnell"),
-        "together": _t2i("black-forest-labs/FLUX.1-schnell"),
-        "hf-inference": _t2i("black-forest-labs/FLUX.1-schnell"),
-        "nscale": _t2i("black-forest-labs/FLUX.1-schnell"),
-        "nebius": _t2i("black-forest-labs/flux-schnell"),
-    }, "text-to-image", ["text-to-image", "diffusers"]),
-    (WHISPER, {
-        "hf-inference": _asr(WHISPER),
-        "fal-ai": _asr("fal-ai/whisper"),
-        "replicate": _asr(f"openai/whisper:{WHISPER_VERSION}"),
-    }, "automatic-speech-recognition", ["automatic-speech-recognition", "transformers"]),
-    (BGE_SMALL, {
-        "hf-inference": _fe(BGE_SMALL),
-        "nebius": _fe("BAAI/bge-small-en-v1.5"),
-        "sambanova": _fe("bge-small-en-v1.5"),
-        "together": _fe("BAAI/bge-small-en-v1.5"),
-    }, "feature-extraction", ["feature-extraction", "sentence-transformers"]),
-    (E5_LARGE, {
-        "hf-inference": _fe(E5_LARGE),
-        "nebius": _fe("intfloat/multilingual-e5-large-instruct"),
-        "together": _fe("intfloat/multilingual-e5-large-instruct"),
-    }, "feature-extraction", ["feature-extraction", "sentence-transformers"]),
+    (
+        FLUX_SCHNELL,
+        {
+            "fal-ai": _t2i("fal-ai/flux/schnell"),
+            "replicate": _t2i("black-forest-labs/flux-schnell"),
+            "together": _t2i("black-forest-labs/FLUX.1-schnell"),
+            "hf-inference": _t2i("black-forest-labs/FLUX.1-schnell"),
+            "nscale": _t2i("black-forest-labs/FLUX.1-schnell"),
+            "nebius": _t2i("black-forest-labs/flux-schnell"),
+        },
+        "text-to-image",
+        ["text-to-image", "diffusers"],
+    ),
+    (
+        WHISPER,
+        {
+            "hf-inference": _asr(WHISPER),
+            "fal-ai": _asr("fal-ai/whisper"),
+            "replicate": _asr(f"openai/whisper:{WHISPER_VERSION}"),
+        },
+        "automatic-speech-recognition",
+        ["automatic-speech-recognition", "transformers"],
+    ),
+    (
+        BGE_SMALL,
+        {
+            "hf-inference": _fe(BGE_SMALL),
+            "nebius": _fe("BAAI/bge-small-en-v1.5"),
+            "sambanova": _fe("bge-small-en-v1.5"),
+            "together": _fe("BAAI/bge-small-en-v1.5"),
+        },
+        "feature-extraction",
+        ["feature-extraction", "sentence-transformers"],
+    ),
+    (
+        E5_LARGE,
+        {
+            "hf-inference": _fe(E5_LARGE),
+            "nebius": _fe("intfloat/multilingual-e5-large-instruct"),
+            "together": _fe("intfloat/multilingual-e5-large-instruct"),
+        },
+        "feature-extraction",
+        ["feature-extraction", "sentence-transformers"],
+    ),
 ]
 
 

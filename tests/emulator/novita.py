@@ -40,8 +40,9 @@ def _headers(request: web.Request, routed: bool) -> dict[str, str]:
 
 
 def _error(status: int, reason: str, message: str, headers: dict[str, str]) -> web.Response:
-    return json_response(status, {"code": status, "reason": reason, "message": message,
-                                  "metadata": {}}, headers)
+    return json_response(
+        status, {"code": status, "reason": reason, "message": message, "metadata": {}}, headers
+    )
 
 
 class NovitaTaskRoutes:
@@ -67,13 +68,18 @@ class NovitaTaskRoutes:
             pid = request.match_info["pid"]
             if routed and not serves(self.state, PROVIDER, pid, frozenset({VIDEO_TASK})):
                 return json_response(
-                    400, {"error": f"Model not supported by provider {PROVIDER}"}, headers)
+                    400, {"error": f"Model not supported by provider {PROVIDER}"}, headers
+                )
             body = request[RECORD].json
             if not isinstance(body, dict) or not isinstance(body.get("prompt"), str):
                 return _error(400, "INVALID_REQUEST_BODY", "prompt is required", headers)
             if "num_inference_steps" in body:
-                return _error(400, "INVALID_REQUEST_BODY",
-                              "unknown field num_inference_steps (use steps)", headers)
+                return _error(
+                    400,
+                    "INVALID_REQUEST_BODY",
+                    "unknown field num_inference_steps (use steps)",
+                    headers,
+                )
             fault = self.state.take_fault(PROVIDER)
             faulty = await early(request, self.stop, fault, pid, headers)
             if faulty is not None:
@@ -98,10 +104,14 @@ class NovitaTaskRoutes:
             job = self.book.poll(task_id)
             assert job is not None
             task: dict[str, Any] = {
-                "task_id": job.id, "task_type": "TXT_TO_VIDEO", "status": _STATUS[job.phase],
-                "reason": "", "eta": 0,
-                "progress_percent": 100 if job.phase == "succeeded" else (
-                    50 if job.phase == "running" else 0),
+                "task_id": job.id,
+                "task_type": "TXT_TO_VIDEO",
+                "status": _STATUS[job.phase],
+                "reason": "",
+                "eta": 0,
+                "progress_percent": 100
+                if job.phase == "succeeded"
+                else (50 if job.phase == "running" else 0),
             }
             videos: list[dict[str, Any]] = []
             if job.phase == "failed":
@@ -109,7 +119,8 @@ class NovitaTaskRoutes:
             if job.phase == "succeeded":
                 url = media_url(self.state, self.book, request)
                 videos = [{"video_url": url, "video_url_ttl": "3600", "video_type": "mp4"}]
-            return json_response(200, {"task": task, "images": [], "videos": videos,
-                                       "extra": {}}, headers)
+            return json_response(
+                200, {"task": task, "images": [], "videos": videos, "extra": {}}, headers
+            )
 
         return result

@@ -62,14 +62,17 @@ def problem(detail_field: str, description: str) -> dict[str, Any]:
         "detail": f"- input: {description}\n",
         "status": 422,
         "title": "Input validation failed",
-        "invalid_fields": [{"type": "required", "field": detail_field,
-                            "description": description}],
+        "invalid_fields": [{"type": "required", "field": detail_field, "description": description}],
     }
 
 
 def problem_response(body: dict[str, Any], headers: dict[str, str]) -> web.Response:
-    return web.Response(status=422, body=json.dumps(body).encode(),
-                        content_type="application/problem+json", headers=headers)
+    return web.Response(
+        status=422,
+        body=json.dumps(body).encode(),
+        content_type="application/problem+json",
+        headers=headers,
+    )
 
 
 @dataclass
@@ -127,9 +130,12 @@ class ReplicateRoutes(TaskRoutes):
             if not isinstance(version, str):
                 return None, guess
             provider_id = next(
-                (e["providerId"] for m in self.state.models()
-                 if (e := m.mapping.get(PROVIDER)) is not None
-                 and str(e.get("providerId", "")).endswith(":" + version)),
+                (
+                    e["providerId"]
+                    for m in self.state.models()
+                    if (e := m.mapping.get(PROVIDER)) is not None
+                    and str(e.get("providerId", "")).endswith(":" + version)
+                ),
                 version,
             )
         served = self.served(PROVIDER, provider_id)
@@ -150,8 +156,12 @@ class ReplicateRoutes(TaskRoutes):
         if not isinstance(model_input, dict) or not isinstance(model_input.get(required), str):
             return problem_response(problem(required, f"{required} is required"), gate.headers)
         fault = self.state.take_fault(PROVIDER)
-        if fault is not None and fault.kind == "status" and int(fault.params["status"]) == 422 \
-                and "body" not in fault.params:
+        if (
+            fault is not None
+            and fault.kind == "status"
+            and int(fault.params["status"]) == 422
+            and "body" not in fault.params
+        ):
             return problem_response(problem(required, f"{required} is not valid"), gate.headers)
         faulty = await early(request, self.stop, fault, provider_id, gate.headers)
         if faulty is not None:
@@ -176,8 +186,7 @@ class ReplicateRoutes(TaskRoutes):
         if fault is not None and kind in ("job_pending", "job_failed", "job_canceled"):
             polls = fault.params.get("polls", 1)
             job.polls_left = None if polls is None else int(polls)
-            job.final = {"job_failed": "failed", "job_canceled": "canceled"}.get(
-                kind, "succeeded")
+            job.final = {"job_failed": "failed", "job_canceled": "canceled"}.get(kind, "succeeded")
             if kind == "job_failed":
                 job.error = str(fault.params.get("error", "CUDA out of memory"))
             if job.polls_left == 0:
@@ -188,12 +197,22 @@ class ReplicateRoutes(TaskRoutes):
             return True
         return False
 
-    def _output(self, request: web.Request, task: str, provider_id: str,
-                model_input: dict[str, Any], fault: Fault | None) -> Any:
+    def _output(
+        self,
+        request: web.Request,
+        task: str,
+        provider_id: str,
+        model_input: dict[str, Any],
+        fault: Fault | None,
+    ) -> Any:
         host = host_for(self.state)
         if task == "text-to-image":
-            data = picture(model_input["prompt"], model_input.get("seed"),
-                           model_input.get("width"), model_input.get("height"))
+            data = picture(
+                model_input["prompt"],
+                model_input.get("seed"),
+                model_input.get("width"),
+                model_input.get("height"),
+            )
             if fault is not None and fault.kind == "corrupt":
                 data = corrupt(data)
             return [host.publish(request, data, "image/png", ".png")]
@@ -208,11 +227,17 @@ class ReplicateRoutes(TaskRoutes):
         if shape == "string":
             return text
         if shape == "list":
-            return [text[: len(text) // 2], text[len(text) // 2:]]
+            return [text[: len(text) // 2], text[len(text) // 2 :]]
         if shape == "txt_file":
             return {"transcription": None, "txt_file": txt_url, "segments": None}
-        return {"transcription": text, "segments": segments, "translation": None,
-                "txt_file": txt_url, "srt_file": None, "detected_language": "english"}
+        return {
+            "transcription": text,
+            "segments": segments,
+            "translation": None,
+            "txt_file": txt_url,
+            "srt_file": None,
+            "detected_language": "english",
+        }
 
     @staticmethod
     def _audio(url: str) -> bytes:

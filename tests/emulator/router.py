@@ -40,21 +40,38 @@ POLICIES = ("fastest", "cheapest", "preferred")
 _ROUTER_AUTH_ERRORS = {401: INVALID_CREDENTIALS, 402: CREDITS_EXCEEDED, 403: NO_PERMISSION}
 
 _DIRECT_AUTH_ERRORS: dict[int, dict[str, Any]] = {
-    401: {"message": "Invalid API key provided.", "type": "invalid_request_error",
-          "param": None, "code": "invalid_api_key"},
-    402: {"message": "Insufficient balance. Please top up your account.",
-          "type": "insufficient_quota", "param": None, "code": "insufficient_quota"},
-    403: {"message": "This API key does not have access to this model.",
-          "type": "permission_error", "param": None, "code": "permission_denied"},
+    401: {
+        "message": "Invalid API key provided.",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "invalid_api_key",
+    },
+    402: {
+        "message": "Insufficient balance. Please top up your account.",
+        "type": "insufficient_quota",
+        "param": None,
+        "code": "insufficient_quota",
+    },
+    403: {
+        "message": "This API key does not have access to this model.",
+        "type": "permission_error",
+        "param": None,
+        "code": "permission_denied",
+    },
 }
 
 
 def model_not_supported(model: str) -> dict[str, Any]:
     """The auto-router's 400 for a model nobody serves (providers.md §5)."""
-    return {"error": {
-        "message": f"The requested model '{model}' is not supported by any provider "
-                   "you have enabled.",
-        "type": "invalid_request_error", "param": "model", "code": "model_not_supported"}}
+    return {
+        "error": {
+            "message": f"The requested model '{model}' is not supported by any provider "
+            "you have enabled.",
+            "type": "invalid_request_error",
+            "param": "model",
+            "code": "model_not_supported",
+        }
+    }
 
 
 def split_policy(model: str) -> tuple[str, str | None]:
@@ -72,8 +89,9 @@ def choose_provider(model: ModelEntry, policy: str | None, routed: set[str]) -> 
     the highest throughput, ``:cheapest`` the lowest output price (providers without the
     figure are skipped); ``:<provider>`` that provider if it serves the model (live or error).
     """
-    chat = {p: e for p, e in model.mapping.items()
-            if p in routed and e.get("task") == "conversational"}
+    chat = {
+        p: e for p, e in model.mapping.items() if p in routed and e.get("task") == "conversational"
+    }
     if policy is not None and policy not in POLICIES:
         entry = chat.get(policy)
         return policy if entry is not None and entry.get("status") in ("live", "error") else None
@@ -124,8 +142,9 @@ class ChatRoutes:
         message = _ROUTER_AUTH_ERRORS[status]
         return json_response(status, {"error": message}, {**headers, "X-Error-Message": message})
 
-    def _direct_auth(self, request: web.Request, provider: str,
-                     headers: dict[str, str]) -> web.Response | None:
+    def _direct_auth(
+        self, request: web.Request, provider: str, headers: dict[str, str]
+    ) -> web.Response | None:
         spec = PROVIDERS.get(provider)
         scheme = spec.auth_scheme if spec is not None else "Bearer"
         status = self.state.check_direct_key(provider, credential(request, scheme))
@@ -142,13 +161,28 @@ class ChatRoutes:
 
     @staticmethod
     def _bad_body(headers: dict[str, str]) -> web.Response:
-        return json_response(400, {"error": {
-            "message": "Invalid request: expected a JSON object with a 'messages' list",
-            "type": "invalid_request_error", "param": "messages", "code": None}}, headers)
+        return json_response(
+            400,
+            {
+                "error": {
+                    "message": "Invalid request: expected a JSON object with a 'messages' list",
+                    "type": "invalid_request_error",
+                    "param": "messages",
+                    "code": None,
+                }
+            },
+            headers,
+        )
 
-    async def _answer(self, request: web.Request, provider: str, model: str,
-                      body: dict[str, Any], headers: dict[str, str],
-                      fault: Fault | None) -> web.StreamResponse:
+    async def _answer(
+        self,
+        request: web.Request,
+        provider: str,
+        model: str,
+        body: dict[str, Any],
+        headers: dict[str, str],
+        fault: Fault | None,
+    ) -> web.StreamResponse:
         faulty = await early(request, self.stop, fault, model, headers)
         if faulty is not None:
             return faulty
@@ -156,8 +190,9 @@ class ChatRoutes:
         answer = Answer(
             provider=provider,
             model=model,
-            text=render_reply(self.state.reply_template(provider), provider, model,
-                              body.get("messages")),
+            text=render_reply(
+                self.state.reply_template(provider), provider, model, body.get("messages")
+            ),
             prompt_tokens=estimate_prompt_tokens(body.get("messages")),
             completion_id=f"chatcmpl-{secrets.token_hex(8)}",
             created=int(time.time()),
@@ -182,8 +217,9 @@ class ChatRoutes:
         requested: str = body["model"]
         hf_id, policy = split_policy(requested)
         model = self.state.model(hf_id)
-        chosen = (None if model is None
-                  else choose_provider(model, policy, self.state.routed_providers))
+        chosen = (
+            None if model is None else choose_provider(model, policy, self.state.routed_providers)
+        )
         if model is None or chosen is None:
             return json_response(400, model_not_supported(requested), headers)
         self.state.update_record(request[RECORD], resolved=chosen)
@@ -206,7 +242,8 @@ class ChatRoutes:
             model = request.match_info.get("model") or body.get("model")
             if not isinstance(model, str) or not self.state.provider_serves(provider, model):
                 return json_response(
-                    400, {"error": f"Model not supported by provider {provider}"}, headers)
+                    400, {"error": f"Model not supported by provider {provider}"}, headers
+                )
             fault = self.state.take_fault(provider)
             return await self._answer(request, provider, model, body, headers, fault)
 
@@ -223,9 +260,18 @@ class ChatRoutes:
                 return self._bad_body(headers)
             model = request.match_info.get("model") or body.get("model")
             if not isinstance(model, str) or not model:
-                return json_response(400, {"error": {
-                    "message": "you must provide a model parameter",
-                    "type": "invalid_request_error", "param": None, "code": None}}, headers)
+                return json_response(
+                    400,
+                    {
+                        "error": {
+                            "message": "you must provide a model parameter",
+                            "type": "invalid_request_error",
+                            "param": None,
+                            "code": None,
+                        }
+                    },
+                    headers,
+                )
             fault = self.state.take_fault(provider)
             return await self._answer(request, provider, model, body, headers, fault)
 
@@ -234,7 +280,8 @@ class ChatRoutes:
     @staticmethod
     def _provider_unavailable(provider: str, headers: dict[str, str]) -> web.Response:
         return json_response(
-            404, {"error": f"The requested provider '{provider}' is not available."}, headers)
+            404, {"error": f"The requested provider '{provider}' is not available."}, headers
+        )
 
     async def router_fallback(self, request: web.Request) -> web.StreamResponse:
         provider = request.match_info["provider"]
@@ -251,5 +298,8 @@ class ChatRoutes:
         denied = self._direct_auth(request, provider, headers)
         if denied is not None:
             return denied
-        return json_response(404, {"error": {"message": "Not Found", "type": "not_found",
-                                             "param": None, "code": None}}, headers)
+        return json_response(
+            404,
+            {"error": {"message": "Not Found", "type": "not_found", "param": None, "code": None}},
+            headers,
+        )

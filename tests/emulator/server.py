@@ -146,8 +146,9 @@ class Emulator:
         NovitaTaskRoutes(self._state, self.jobs, stop).add_to(app)
         TogetherVideoRoutes(self._state, self.jobs, stop).add_to(app)
         chat.add_fallbacks(app)
-        runner = web.AppRunner(app, handler_cancellation=True, access_log=None,
-                               shutdown_timeout=_SHUTDOWN_GRACE)
+        runner = web.AppRunner(
+            app, handler_cancellation=True, access_log=None, shutdown_timeout=_SHUTDOWN_GRACE
+        )
         await runner.setup()
         try:
             site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -159,9 +160,7 @@ class Emulator:
             await runner.cleanup()
 
     @web.middleware
-    async def _record_middleware(
-        self, request: web.Request, handler: Any
-    ) -> web.StreamResponse:
+    async def _record_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         """Record every request (before any fault), then its status once answered."""
         raw = await request.read()
         parsed: Any = None
@@ -258,8 +257,7 @@ class Emulator:
 
     # -- behaviour --------------------------------------------------------------------------
 
-    def fault(self, provider: str, kind: str, *, times: int | None = None,
-              **params: Any) -> Fault:
+    def fault(self, provider: str, kind: str, *, times: int | None = None, **params: Any) -> Fault:
         """Queue a fault for ``provider`` (or ``"auto"``, ``"hub"``, ``"models"``).
 
         Faults of one target apply in order; each is used ``times`` times (None = forever).

@@ -13,9 +13,16 @@ from .media import wav_seconds
 
 TRANSCRIPT = "Hello from {provider}. This is a test recording."
 
-FAL_AUDIO_LABELS = frozenset({
-    "audio/x-wav", "audio/mpeg", "video/webm", "audio/flac", "audio/ogg", "audio/mp4",
-})
+FAL_AUDIO_LABELS = frozenset(
+    {
+        "audio/x-wav",
+        "audio/mpeg",
+        "video/webm",
+        "audio/flac",
+        "audio/ogg",
+        "audio/mp4",
+    }
+)
 """Data-URL labels fal maps to a file extension; anything else is ``Unsupported data URL``
 (providers.md §4.7, §8 #23)."""
 

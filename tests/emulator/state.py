@@ -53,9 +53,7 @@ class State:
         self._recorded = threading.Condition(self._lock)
         self._models: dict[str, ModelEntry] = {}
         self._router_tokens: set[str] = {HF_TOKEN}
-        self._direct_keys: dict[str, set[str]] = {
-            pid: {direct_key(pid)} for pid in PROVIDERS
-        }
+        self._direct_keys: dict[str, set[str]] = {pid: {direct_key(pid)} for pid in PROVIDERS}
         self._rejected: dict[str, int] = {}
         self._faults: dict[str, deque[Fault]] = {}
         self._reply: str = DEFAULT_REPLY
@@ -247,4 +245,3 @@ def _copy_model(entry: ModelEntry) -> ModelEntry:
         entry.pipeline_tag,
         list(entry.tags),
     )
-

@@ -78,26 +78,39 @@ class TaskRoutes:
         if request.path.startswith("/router/"):
             headers = {**hf_headers(request), "x-inference-provider": provider}
             if provider not in self.state.routed_providers:
-                return Gate(True, headers, json_response(
-                    404, {"error": f"The requested provider '{provider}' is not available."},
-                    headers))
+                return Gate(
+                    True,
+                    headers,
+                    json_response(
+                        404,
+                        {"error": f"The requested provider '{provider}' is not available."},
+                        headers,
+                    ),
+                )
             status = self.state.check_router_token(credential(request, "Bearer"))
             if status is not None:
                 message = _ROUTER_AUTH_ERRORS[status]
-                return Gate(True, headers, json_response(
-                    status, {"error": message}, {**headers, "X-Error-Message": message}))
+                return Gate(
+                    True,
+                    headers,
+                    json_response(
+                        status, {"error": message}, {**headers, "X-Error-Message": message}
+                    ),
+                )
             return Gate(True, headers)
         headers = {"x-request-id": f"{provider}-{secrets.token_hex(8)}"}
         spec = PROVIDERS.get(provider)
         scheme = spec.auth_scheme if spec is not None else "Bearer"
         status = self.state.check_direct_key(provider, credential(request, scheme))
         if status is not None:
-            return Gate(False, headers, json_response(
-                status, {"error": _DIRECT_AUTH_ERRORS[status]}, headers))
+            return Gate(
+                False,
+                headers,
+                json_response(status, {"error": _DIRECT_AUTH_ERRORS[status]}, headers),
+            )
         return Gate(False, headers)
 
     @staticmethod
     def not_supported(provider: str, headers: dict[str, str]) -> web.Response:
         """The router's 400 for a providerId that is not a registered mapping (§5)."""
-        return json_response(400, {"error": f"Model not supported by provider {provider}"},
-                             headers)
+        return json_response(400, {"error": f"Model not supported by provider {provider}"}, headers)

@@ -23,8 +23,13 @@ from .wire import RECORD, hf_headers, json_response
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 PROVIDER = "together"
-_STATUS = {"queued": "queued", "running": "in_progress", "succeeded": "completed",
-           "failed": "failed", "cancelled": "cancelled"}
+_STATUS = {
+    "queued": "queued",
+    "running": "in_progress",
+    "succeeded": "completed",
+    "failed": "failed",
+    "cancelled": "cancelled",
+}
 
 
 def _headers(request: web.Request, routed: bool) -> dict[str, str]:
@@ -34,8 +39,18 @@ def _headers(request: web.Request, routed: bool) -> dict[str, str]:
 
 
 def _invalid(message: str, headers: dict[str, str]) -> web.Response:
-    return json_response(400, {"error": {"message": message, "type": "invalid_request_error",
-                                         "param": None, "code": None}}, headers)
+    return json_response(
+        400,
+        {
+            "error": {
+                "message": message,
+                "type": "invalid_request_error",
+                "param": None,
+                "code": None,
+            }
+        },
+        headers,
+    )
 
 
 class TogetherVideoRoutes:
@@ -68,7 +83,8 @@ class TogetherVideoRoutes:
                 return _invalid("Unknown parameter num_inference_steps; use steps", headers)
             if routed and not serves(self.state, PROVIDER, model, frozenset({VIDEO_TASK})):
                 return json_response(
-                    400, {"error": f"Model not supported by provider {PROVIDER}"}, headers)
+                    400, {"error": f"Model not supported by provider {PROVIDER}"}, headers
+                )
             fault = self.state.take_fault(PROVIDER)
             faulty = await early(request, self.stop, fault, model, headers)
             if faulty is not None:
@@ -95,8 +111,11 @@ class TogetherVideoRoutes:
                 return faulty
             job = self.book.poll(job_id)
             assert job is not None
-            body: dict[str, Any] = {"id": f"job-{job.id}", "model": job.provider_model,
-                                    "object": "video"}
+            body: dict[str, Any] = {
+                "id": f"job-{job.id}",
+                "model": job.provider_model,
+                "object": "video",
+            }
             pending = job.phase in ("queued", "running")
             if not (pending and job.plan.no_status):
                 body["status"] = _STATUS[job.phase]

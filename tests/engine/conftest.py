@@ -45,13 +45,19 @@ async def open_services(
     """Open Services against the emulator; ``hf=False`` leaves out the HF token."""
     opened: list[Services] = []
 
-    async def factory(*, hf: bool = True, extra_env: dict[str, str] | None = None,
-                      deadlines: Deadlines = FAST, subdir: str = "app") -> Services:
+    async def factory(
+        *,
+        hf: bool = True,
+        extra_env: dict[str, str] | None = None,
+        deadlines: Deadlines = FAST,
+        subdir: str = "app",
+    ) -> Services:
         env = emulator.env() | {"HF_TOKEN": HF_TOKEN} if hf else emulator.env()
         env |= extra_env or {}
         root = tmp_path / subdir
-        paths = AppPaths(data_dir=root / "data", config_dir=root / "config",
-                         cache_dir=root / "cache")
+        paths = AppPaths(
+            data_dir=root / "data", config_dir=root / "config", cache_dir=root / "cache"
+        )
         services = await Services.open(paths=paths, env=env)
         services.engine.deadlines = deadlines
         opened.append(services)

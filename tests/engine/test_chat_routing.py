@@ -25,7 +25,8 @@ async def ask(
     heard: list[tuple[str, str]] = []  # (provider, outcome) as heard at callback time
     request = ChatRequest(model=model, messages=[ChatMessage("user", text)], provider=provider)
     result = await services.engine.chat(
-        request, on_delta=deltas.append,
+        request,
+        on_delta=deltas.append,
         on_attempt=lambda r: heard.append((r.provider, r.outcome)),
     )
     return result, deltas, heard
@@ -73,7 +74,10 @@ async def test_429_fails_over_at_once_and_keeps_the_provider_out(open_services, 
     assert result.trace.summary() == "Groq 429 (retry after 30 s) → Cerebras ✓"
     # The listener heard each attempt start and end.
     assert attempts == [
-        ("groq", ""), ("groq", t.RATE_LIMITED), ("cerebras", ""), ("cerebras", t.OK)
+        ("groq", ""),
+        ("groq", t.RATE_LIMITED),
+        ("cerebras", ""),
+        ("cerebras", t.OK),
     ]
     # The next request does not knock on Groq's door during its Retry-After.
     emulator.clear_requests()
@@ -93,7 +97,8 @@ async def test_reset_before_headers_fails_over(open_services, emulator: Emulator
 async def test_refused_connection_fails_over(open_services, emulator: Emulator):
     services = await open_services(
         extra_env={
-            "GROQ_API_KEY": direct_key("groq"), "SWITCHBOARD_GROQ_URL": Emulator.closed_url()
+            "GROQ_API_KEY": direct_key("groq"),
+            "SWITCHBOARD_GROQ_URL": Emulator.closed_url(),
         }
     )
     result, _, _ = await ask(services)
@@ -212,10 +217,13 @@ async def test_explicit_provider_means_only_that_provider(open_services, emulato
 
 async def test_mapping_entry_in_error_state_is_skipped_with_a_reason(open_services, emulator):
     services = await open_services()
-    emulator.add_model("acme/flaky-chat", {
-        "groq": {"providerId": "flaky-groq", "task": "conversational", "status": "error"},
-        "together": {"providerId": "acme/flaky", "task": "conversational", "status": "live"},
-    })
+    emulator.add_model(
+        "acme/flaky-chat",
+        {
+            "groq": {"providerId": "flaky-groq", "task": "conversational", "status": "error"},
+            "together": {"providerId": "acme/flaky", "task": "conversational", "status": "live"},
+        },
+    )
     result, _, _ = await ask(services, model="acme/flaky-chat")
     assert result.status == COMPLETE and result.provider == "together"
     notes = {n.provider: n.skipped for n in result.trace.candidates if n.skipped}
@@ -250,10 +258,14 @@ async def test_custom_openai_compatible_server(open_services, emulator: Emulator
     from desktop.store.settings import CustomEndpoint
 
     services = await open_services(hf=False)
-    services.settings.add_custom(CustomEndpoint(
-        name="my-llama", base_url=emulator.direct_url("groq") + "/openai/v1",
-        models={"local-llama": "llama-3.1-8b-instant"}, needs_key=True,
-    ))
+    services.settings.add_custom(
+        CustomEndpoint(
+            name="my-llama",
+            base_url=emulator.direct_url("groq") + "/openai/v1",
+            models={"local-llama": "llama-3.1-8b-instant"},
+            needs_key=True,
+        )
+    )
     await services.set_secret("my-llama", direct_key("groq"))
     result, _, _ = await ask(services, model="local-llama")
     assert result.status == COMPLETE and result.provider == "my-llama"
@@ -277,9 +289,11 @@ async def test_cancel_mid_stream_stops_promptly(open_services, emulator: Emulato
     got_text = asyncio.Event()
     attempts: list[AttemptRecord] = []
     request = ChatRequest(model=LLAMA_8B, messages=[ChatMessage("user", "Hi")])
-    task = asyncio.create_task(services.engine.chat(
-        request, on_delta=lambda _t: got_text.set(), on_attempt=attempts.append
-    ))
+    task = asyncio.create_task(
+        services.engine.chat(
+            request, on_delta=lambda _t: got_text.set(), on_attempt=attempts.append
+        )
+    )
     await asyncio.wait_for(got_text.wait(), 5)
     task.cancel()
     done, _ = await asyncio.wait({task}, timeout=1.0)

@@ -58,7 +58,8 @@ async def test_follow_up_sends_the_earlier_turns(open_services, emulator: Emulat
     (req,) = emulator.requests_for("groq")
     roles = [(m["role"], m["content"]) for m in req.json["messages"]]
     assert roles == [
-        ("user", "First question"), ("assistant", "Hello from groq."),
+        ("user", "First question"),
+        ("assistant", "Hello from groq."),
         ("user", "Second question"),
     ]
 
@@ -83,8 +84,9 @@ async def test_stop_keeps_the_partial_answer_marked_interrupted(open_services, e
 async def test_regenerate_replaces_the_last_answer(open_services, emulator: Emulator):
     services = await open_services()
     first = await services.chat.send(None, "Hi", model=LLAMA_8B)
-    second = await services.chat.regenerate(first.conversation_id, model=LLAMA_8B,
-                                            provider="together")
+    second = await services.chat.regenerate(
+        first.conversation_id, model=LLAMA_8B, provider="together"
+    )
     conv = services.history.get_conversation(first.conversation_id)
     assert [m.role for m in conv.messages] == ["user", "assistant"]
     assert conv.messages[-1].content == "Hello from together."
@@ -97,8 +99,9 @@ async def test_edit_and_resend_drops_what_came_after(open_services, emulator: Em
     await services.chat.send(first.conversation_id, "More", model=LLAMA_8B)
     conv = services.history.get_conversation(first.conversation_id)
     second_user = conv.messages[2]
-    await services.chat.edit_and_resend(first.conversation_id, second_user.id, "Changed",
-                                        model=LLAMA_8B)
+    await services.chat.edit_and_resend(
+        first.conversation_id, second_user.id, "Changed", model=LLAMA_8B
+    )
     conv = services.history.get_conversation(first.conversation_id)
     assert [m.content for m in conv.messages if m.role == "user"] == ["Hi", "Changed"]
     assert len(conv.messages) == 4
@@ -119,8 +122,7 @@ async def test_images_are_downscaled_stored_and_sent_as_parts(open_services, emu
     attachment = await services.chat.import_image(picture)
     with Image.open(attachment.path) as stored:
         assert max(stored.size) == 1568 and attachment.mime == "image/jpeg"
-    turn = await services.chat.send(None, "What is this?", model=QWEN_VL,
-                                    attachments=[attachment])
+    turn = await services.chat.send(None, "What is this?", model=QWEN_VL, attachments=[attachment])
     assert turn.result and turn.result.status == COMPLETE
     assert "saw 1 image" in turn.result.text
     req = [r for r in emulator.requests if r.json and "messages" in r.json][-1]

@@ -29,11 +29,15 @@ from tests.emulator.media_models import BGE_SMALL, E5_LARGE
 TEXTS = ["the cat sat on the mat", "a cat on a mat", "stock markets fell sharply"]
 
 
-async def embed(services: Services, provider: str = "auto", model: str = BGE_SMALL,
-                texts: list[str] | None = None) -> MediaResult:
+async def embed(
+    services: Services,
+    provider: str = "auto",
+    model: str = BGE_SMALL,
+    texts: list[str] | None = None,
+) -> MediaResult:
     return await services.embeddings.embed(
-        EmbedRequest(model=model, texts=list(TEXTS if texts is None else texts),
-                     provider=provider))
+        EmbedRequest(model=model, texts=list(TEXTS if texts is None else texts), provider=provider)
+    )
 
 
 def assert_vectors(result: MediaResult, dims: int = 384) -> None:
@@ -60,16 +64,20 @@ async def test_hf_inference_feature_extraction_route(open_services, emulator: Em
 async def test_the_dimension_belongs_to_the_model(open_services) -> None:
     services = await open_services()
     result = await services.embeddings.embed(
-        EmbedRequest(model=E5_LARGE, texts=TEXTS, provider="hf-inference"))
+        EmbedRequest(model=E5_LARGE, texts=TEXTS, provider="hf-inference")
+    )
     assert result.status == COMPLETE and result.vectors is not None
     assert {len(v) for v in result.vectors} == {1024}
 
 
-@pytest.mark.parametrize(("provider", "env_name", "model_id"), [
-    ("nebius", "NEBIUS_API_KEY", "BAAI/bge-small-en-v1.5"),
-    ("sambanova", "SAMBANOVA_API_KEY", "bge-small-en-v1.5"),
-    ("together", "TOGETHER_API_KEY", "BAAI/bge-small-en-v1.5"),
-])
+@pytest.mark.parametrize(
+    ("provider", "env_name", "model_id"),
+    [
+        ("nebius", "NEBIUS_API_KEY", "BAAI/bge-small-en-v1.5"),
+        ("sambanova", "SAMBANOVA_API_KEY", "bge-small-en-v1.5"),
+        ("together", "TOGETHER_API_KEY", "BAAI/bge-small-en-v1.5"),
+    ],
+)
 async def test_openai_compatible_direct_providers(
     open_services, emulator: Emulator, provider: str, env_name: str, model_id: str
 ) -> None:
@@ -94,9 +102,13 @@ async def test_together_through_the_router(open_services, emulator: Emulator) ->
 
 async def test_a_custom_openai_compatible_server(open_services, emulator: Emulator) -> None:
     services = await open_services(hf=False)
-    services.settings.add_custom(CustomEndpoint(
-        name="local", base_url=emulator.base_url + "/custom/v1",
-        models={BGE_SMALL: "bge-small-local"}))
+    services.settings.add_custom(
+        CustomEndpoint(
+            name="local",
+            base_url=emulator.base_url + "/custom/v1",
+            models={BGE_SMALL: "bge-small-local"},
+        )
+    )
     result = await embed(services, "local")
     assert_vectors(result)
     (req,) = emulator.requests_for("custom")
@@ -107,8 +119,11 @@ async def test_a_custom_openai_compatible_server(open_services, emulator: Emulat
 
 async def test_custom_servers_join_auto_for_their_models(open_services, emulator: Emulator) -> None:
     services = await open_services(hf=False)
-    services.settings.add_custom(CustomEndpoint(
-        name="local", base_url=emulator.base_url + "/custom", models={"my-embedder": "e"}))
+    services.settings.add_custom(
+        CustomEndpoint(
+            name="local", base_url=emulator.base_url + "/custom", models={"my-embedder": "e"}
+        )
+    )
     result = await embed(services, "auto", model="my-embedder")
     assert result.status == COMPLETE and result.provider == "local"
 
@@ -148,9 +163,14 @@ async def test_every_provider_failing_gives_one_sentence(open_services, emulator
     assert "server error" in (result.error or "") and result.error_action == "retry"
 
 
-@pytest.mark.parametrize(("texts", "words"), [
-    ([], "at least one text"), (["ok", "  "], "empty ones"), (["x" * 40_000], "shorten"),
-])
+@pytest.mark.parametrize(
+    ("texts", "words"),
+    [
+        ([], "at least one text"),
+        (["ok", "  "], "empty ones"),
+        (["x" * 40_000], "shorten"),
+    ],
+)
 async def test_impossible_inputs_fail_before_any_call(
     open_services, emulator: Emulator, texts: list[str], words: str
 ) -> None:
@@ -170,7 +190,11 @@ async def test_vectors_are_kept_as_an_npy_file(open_services, emulator: Emulator
     row = services.history.get_generation(result.record_id or 0)
     assert row is not None
     assert (row.task, row.model, row.provider, row.status) == (
-        "feature-extraction", BGE_SMALL, "hf-inference", "complete")
+        "feature-extraction",
+        BGE_SMALL,
+        "hf-inference",
+        "complete",
+    )
     assert row.params["texts"] == TEXTS and row.params["dimensions"] == 384
     assert row.prompt == "\n".join(TEXTS)
     assert row.vectors_path is not None and row.vectors_path.endswith(".npy")
@@ -214,8 +238,7 @@ def test_pca_keeps_distances_of_planar_points() -> None:
 
     for i in range(len(points)):
         for j in range(len(points)):
-            assert dist(coords[i], coords[j]) == pytest.approx(dist(points[i], points[j]),
-                                                                abs=1e-6)
+            assert dist(coords[i], coords[j]) == pytest.approx(dist(points[i], points[j]), abs=1e-6)
     assert sum(x for x, _ in coords) == pytest.approx(0.0, abs=1e-9)  # centred
     assert pca_2d(points) == coords  # deterministic, no sign flips
 
@@ -237,9 +260,9 @@ def test_check_vectors() -> None:
 def _parse_npy_by_hand(data: bytes) -> tuple[dict[str, Any], bytes]:
     assert data[:6] == b"\x93NUMPY" and data[6:8] == b"\x01\x00"
     (length,) = struct.unpack("<H", data[8:10])
-    header = data[10:10 + length].decode("latin-1")
+    header = data[10 : 10 + length].decode("latin-1")
     assert header.endswith("\n") and (10 + length) % 64 == 0
-    return ast.literal_eval(header), data[10 + length:]
+    return ast.literal_eval(header), data[10 + length :]
 
 
 @pytest.mark.parametrize(("float64", "descr", "fmt"), [(False, "<f4", "<6f"), (True, "<f8", "<6d")])
@@ -265,6 +288,11 @@ def test_csv_and_json_exports() -> None:
     rows = list(csv.reader(io.StringIO(to_csv(texts, vectors))))
     assert rows == [["text", "d0", "d1"], [texts[0], "0.5", "1.0"], ["second", "0.25", "-1.0"]]
     data = json.loads(to_json(texts, vectors, model=BGE_SMALL))
-    assert data == {"model": BGE_SMALL, "dimensions": 2, "items": [
-        {"text": texts[0], "embedding": [0.5, 1.0]},
-        {"text": "second", "embedding": [0.25, -1.0]}]}
+    assert data == {
+        "model": BGE_SMALL,
+        "dimensions": 2,
+        "items": [
+            {"text": texts[0], "embedding": [0.5, 1.0]},
+            {"text": "second", "embedding": [0.25, -1.0]},
+        ],
+    }

@@ -95,8 +95,7 @@ async def test_when_every_breaker_is_open_the_soonest_to_expire_is_tried(open_se
     health.clock = clock
     ids = ["groq", "cerebras", "together"]
     services.settings.set_order(ids)
-    services.settings.disabled = [p for p in services.settings.ordered_providers()
-                                  if p not in ids]
+    services.settings.disabled = [p for p in services.settings.ordered_providers() if p not in ids]
     for i, pid in enumerate(ids):
         health.record(health.key(pid, "huggingface"), t.RATE_LIMITED, retry_after_s=60 - 10 * i)
     result = await ask(services)
@@ -153,9 +152,16 @@ async def test_fastest_and_cheapest_follow_the_published_numbers(open_services, 
 
 
 async def test_hedge_starts_a_second_provider_and_the_first_answer_wins(open_services, emulator):
-    services = await open_services(deadlines=Deadlines(
-        ttft_s=5, ttft_min_s=5, ttft_max_s=5, idle_s=5, total_s=20, hedge_min_s=0.2,
-    ))
+    services = await open_services(
+        deadlines=Deadlines(
+            ttft_s=5,
+            ttft_min_s=5,
+            ttft_max_s=5,
+            idle_s=5,
+            total_s=20,
+            hedge_min_s=0.2,
+        )
+    )
     services.engine.latency_mode = True
     emulator.fault("groq", "slow_first_token", delay=3.0, times=1)
     result = await ask(services)
@@ -167,9 +173,16 @@ async def test_hedge_starts_a_second_provider_and_the_first_answer_wins(open_ser
 
 
 async def test_hedges_stay_within_their_budget(open_services, emulator: Emulator):
-    services = await open_services(deadlines=Deadlines(
-        ttft_s=5, ttft_min_s=5, ttft_max_s=5, idle_s=5, total_s=20, hedge_min_s=0.1,
-    ))
+    services = await open_services(
+        deadlines=Deadlines(
+            ttft_s=5,
+            ttft_min_s=5,
+            ttft_max_s=5,
+            idle_s=5,
+            total_s=20,
+            hedge_min_s=0.1,
+        )
+    )
     services.engine.latency_mode = True
     emulator.fault("groq", "slow_first_token", delay=0.4, times=2)
     first = await ask(services)
@@ -179,17 +192,24 @@ async def test_hedges_stay_within_their_budget(open_services, emulator: Emulator
 
 
 async def test_cancel_during_a_hedge_reaches_both_attempts(open_services, emulator: Emulator):
-    services = await open_services(deadlines=Deadlines(
-        ttft_s=5, ttft_min_s=5, ttft_max_s=5, idle_s=5, total_s=20, hedge_min_s=0.1,
-    ))
+    services = await open_services(
+        deadlines=Deadlines(
+            ttft_s=5,
+            ttft_min_s=5,
+            ttft_max_s=5,
+            idle_s=5,
+            total_s=20,
+            hedge_min_s=0.1,
+        )
+    )
     services.engine.latency_mode = True
     emulator.fault("groq", "silent")
     emulator.fault("cerebras", "silent")
     heard: list[tuple[str, str]] = []
     request = ChatRequest(model=LLAMA_8B, messages=[ChatMessage("user", "Hi")])
-    task = asyncio.create_task(services.engine.chat(
-        request, on_attempt=lambda r: heard.append((r.provider, r.outcome))
-    ))
+    task = asyncio.create_task(
+        services.engine.chat(request, on_attempt=lambda r: heard.append((r.provider, r.outcome)))
+    )
     await asyncio.to_thread(emulator.wait_for_requests, 1, "cerebras", 5.0)
     task.cancel()
     done, _ = await asyncio.wait({task}, timeout=1.0)

@@ -29,7 +29,11 @@ FAST_POLL = PollBackoff(first_s=0.01, factor=1.0, max_s=0.01)
 async def make(services: Services, provider: str = "auto", **changes: Any) -> MediaResult:
     services.images.poll = FAST_POLL
     fields: dict[str, Any] = {
-        "model": FLUX_SCHNELL, "prompt": PROMPT, "width": 96, "height": 64, "seed": 7,
+        "model": FLUX_SCHNELL,
+        "prompt": PROMPT,
+        "width": 96,
+        "height": 64,
+        "seed": 7,
         "provider": provider,
     } | changes
     return await services.images.generate(ImageRequest(**fields))
@@ -65,9 +69,17 @@ async def test_hf_inference_gets_inputs_and_parameters_and_answers_raw_bytes(
     assert req.authorization == f"Bearer {HF_TOKEN}"
     assert req.headers["accept"] == "image/png"
     assert req.headers["content-type"] == "application/json"
-    assert req.json == {"inputs": PROMPT, "parameters": {
-        "negative_prompt": "fog", "width": 96, "height": 64, "num_inference_steps": 4,
-        "guidance_scale": 3.5, "seed": 7}}
+    assert req.json == {
+        "inputs": PROMPT,
+        "parameters": {
+            "negative_prompt": "fog",
+            "width": 96,
+            "height": 64,
+            "num_inference_steps": 4,
+            "guidance_scale": 3.5,
+            "seed": 7,
+        },
+    }
     assert result.provider == "hf-inference" and result.trace.billed_to == "huggingface"
 
 
@@ -87,8 +99,12 @@ async def test_fal_sync_sends_image_size_and_the_picture_is_fetched_without_a_ke
         assert req.path == "/router/fal-ai/fal-ai/flux/schnell"
         assert req.authorization == f"Bearer {HF_TOKEN}"
     assert req.headers["accept"] == "image/png"
-    assert req.json == {"prompt": PROMPT, "num_inference_steps": 4, "seed": 7,
-                        "image_size": {"width": 96, "height": 64}}
+    assert req.json == {
+        "prompt": PROMPT,
+        "num_inference_steps": 4,
+        "seed": 7,
+        "image_size": {"width": 96, "height": 64},
+    }
     (download,) = emulator.requests_for("media")
     assert download.method == "GET" and download.authorization is None
     assert "cookie" not in download.headers
@@ -108,8 +124,9 @@ async def test_replicate_model_route_with_prefer_wait(
     assert req.headers["prefer"] == "wait"
     key = direct_key("replicate") if direct else HF_TOKEN
     assert req.authorization == f"Bearer {key}"
-    assert req.json == {"input": {"prompt": PROMPT, "negative_prompt": "rain", "width": 96,
-                                  "height": 64, "seed": 7}}
+    assert req.json == {
+        "input": {"prompt": PROMPT, "negative_prompt": "rain", "width": 96, "height": 64, "seed": 7}
+    }
     assert "version" not in req.json
     assert [r.authorization for r in emulator.requests_for("media")] == [None]
 
@@ -124,9 +141,17 @@ async def test_together_base64_with_its_own_parameter_names(
     assert_picture(result, "image/jpeg")
     (req,) = calls(emulator, "together")
     assert req.path.endswith("/together/v1/images/generations") and req.routed is not direct
-    assert req.json == {"prompt": PROMPT, "response_format": "base64", "negative_prompt": "fog",
-                        "width": 96, "height": 64, "steps": 4, "guidance": 3.5, "seed": 7,
-                        "model": "black-forest-labs/FLUX.1-schnell"}
+    assert req.json == {
+        "prompt": PROMPT,
+        "response_format": "base64",
+        "negative_prompt": "fog",
+        "width": 96,
+        "height": 64,
+        "steps": 4,
+        "guidance": 3.5,
+        "seed": 7,
+        "model": "black-forest-labs/FLUX.1-schnell",
+    }
     assert req.headers["accept"] == "image/png"
     assert emulator.requests_for("media") == []
 
@@ -137,9 +162,14 @@ async def test_nscale_sends_size_and_drops_steps(open_services, emulator: Emulat
     assert_picture(result, "image/png")
     (req,) = calls(emulator, "nscale")
     assert req.routed and req.path == "/router/nscale/v1/images/generations"
-    assert req.json == {"response_format": "b64_json", "prompt": PROMPT,
-                        "model": "black-forest-labs/FLUX.1-schnell", "guidance_scale": 2.0,
-                        "seed": 7, "size": "96x64"}
+    assert req.json == {
+        "response_format": "b64_json",
+        "prompt": PROMPT,
+        "model": "black-forest-labs/FLUX.1-schnell",
+        "guidance_scale": 2.0,
+        "seed": 7,
+        "size": "96x64",
+    }
 
 
 async def test_nebius_direct_keeps_width_and_height_and_drops_guidance(
@@ -151,9 +181,15 @@ async def test_nebius_direct_keeps_width_and_height_and_drops_guidance(
     (req,) = calls(emulator, "nebius")
     assert not req.routed and req.path == "/direct/nebius/v1/images/generations"
     assert req.authorization == f"Bearer {direct_key('nebius')}"
-    assert req.json == {"prompt": PROMPT, "width": 96, "height": 64, "num_inference_steps": 4,
-                        "seed": 7, "response_format": "b64_json",
-                        "model": "black-forest-labs/flux-schnell"}
+    assert req.json == {
+        "prompt": PROMPT,
+        "width": 96,
+        "height": 64,
+        "num_inference_steps": 4,
+        "seed": 7,
+        "response_format": "b64_json",
+        "model": "black-forest-labs/flux-schnell",
+    }
 
 
 async def test_nebius_without_its_own_key_is_not_a_candidate(open_services) -> None:
@@ -274,11 +310,14 @@ async def test_a_corrupt_base64_picture_fails_over_too(open_services, emulator: 
     assert result.trace.attempts[0].outcome == t.BAD_RESPONSE
 
 
-@pytest.mark.parametrize(("fault", "params", "words"), [
-    ("status", {"status": 404}, "404 (not found)"),
-    ("corrupt", {}, "corrupt or truncated"),
-    ("wrong_type", {}, "text/html, not an image"),
-])
+@pytest.mark.parametrize(
+    ("fault", "params", "words"),
+    [
+        ("status", {"status": 404}, "404 (not found)"),
+        ("corrupt", {}, "corrupt or truncated"),
+        ("wrong_type", {}, "text/html, not an image"),
+    ],
+)
 async def test_media_link_problems_fail_over(
     open_services, emulator: Emulator, fault: str, params: dict[str, Any], words: str
 ) -> None:
@@ -305,8 +344,9 @@ async def test_an_oversized_download_is_refused(
 
 
 async def test_no_media_download_carries_credentials(open_services, emulator: Emulator) -> None:
-    services = await open_services(extra_env={"FAL_KEY": direct_key("fal-ai"),
-                                              "REPLICATE_API_TOKEN": direct_key("replicate")})
+    services = await open_services(
+        extra_env={"FAL_KEY": direct_key("fal-ai"), "REPLICATE_API_TOKEN": direct_key("replicate")}
+    )
     for provider in ("fal-ai", "replicate"):
         assert (await make(services, provider)).status == COMPLETE
     services2 = await open_services(subdir="routed")
@@ -354,11 +394,22 @@ async def test_the_picture_is_kept_in_the_library(open_services, emulator: Emula
     assert row is not None
     assert (row.task, row.prompt, row.negative_prompt) == ("text-to-image", PROMPT, "fog")
     assert (row.model, row.provider, row.provider_model) == (
-        FLUX_SCHNELL, "fal-ai", "fal-ai/flux/schnell")
+        FLUX_SCHNELL,
+        "fal-ai",
+        "fal-ai/flux/schnell",
+    )
     assert row.status == "complete"
-    assert row.params | {} == {"prompt": PROMPT, "negative_prompt": "fog", "width": 96,
-                               "height": 64, "steps": 4, "guidance": 3.5, "seed": 7,
-                               "count": 1, "provider": "fal-ai"}
+    assert row.params | {} == {
+        "prompt": PROMPT,
+        "negative_prompt": "fog",
+        "width": 96,
+        "height": 64,
+        "steps": 4,
+        "guidance": 3.5,
+        "seed": 7,
+        "count": 1,
+        "provider": "fal-ai",
+    }
     (file,) = row.files
     assert file["seed"] == 7 and file["mime"] == "image/jpeg"
     assert (file["width"], file["height"]) == (96, 64) and file["provider"] == "fal-ai"
@@ -376,11 +427,14 @@ async def test_a_failed_request_is_kept_with_its_reason(open_services, emulator:
     assert row is not None and row.status == "failed" and row.files == []
 
 
-@pytest.mark.parametrize(("changes", "words"), [
-    ({"prompt": "  "}, "prompt is empty"),
-    ({"count": 9}, "between 1 and 8"),
-    ({"width": 10}, "between 64 and"),
-])
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"prompt": "  "}, "prompt is empty"),
+        ({"count": 9}, "between 1 and 8"),
+        ({"width": 10}, "between 64 and"),
+    ],
+)
 async def test_impossible_requests_fail_before_any_call(
     open_services, emulator: Emulator, changes: dict[str, Any], words: str
 ) -> None:
@@ -405,8 +459,12 @@ def _png_header_only(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
 

@@ -43,13 +43,16 @@ async def failure_of(coro: Any) -> AttemptFailed:
     return caught.value
 
 
-@pytest.mark.parametrize(("data", "mime", "limits"), [
-    (picture("x", 1, 32, 32), "image/png", IMAGE),
-    (picture("x", 1, 32, 32, "JPEG"), "image/jpeg", IMAGE),
-    (mp4_bytes(), "video/mp4", VIDEO),
-    (wav_bytes(0.2), "audio/wav", AUDIO),
-    (b"Hello there.", "text/plain", TEXT),
-])
+@pytest.mark.parametrize(
+    ("data", "mime", "limits"),
+    [
+        (picture("x", 1, 32, 32), "image/png", IMAGE),
+        (picture("x", 1, 32, 32, "JPEG"), "image/jpeg", IMAGE),
+        (mp4_bytes(), "video/mp4", VIDEO),
+        (wav_bytes(0.2), "audio/wav", AUDIO),
+        (b"Hello there.", "text/plain", TEXT),
+    ],
+)
 async def test_every_kind_of_file_downloads(
     emu: Emulator, client: httpx2.AsyncClient, data: bytes, mime: str, limits: Any
 ) -> None:
@@ -66,7 +69,8 @@ async def test_a_generic_type_is_settled_by_the_bytes(
     fetched = await fetch_media(client, publish(emu, data, "application/octet-stream"), IMAGE)
     assert fetched.mime == "image/png"
     failed = await failure_of(
-        fetch_media(client, publish(emu, b"<html></html>", "application/octet-stream"), IMAGE))
+        fetch_media(client, publish(emu, b"<html></html>", "application/octet-stream"), IMAGE)
+    )
     assert failed.failure.detail == "the image link returned application/octet-stream, not an image"
 
 
@@ -89,13 +93,20 @@ async def test_endless_redirects_stop(emu: Emulator, client: httpx2.AsyncClient)
     assert "redirected too many times" in failed.failure.detail
 
 
-@pytest.mark.parametrize(("kind", "params", "detail"), [
-    ("status", {"status": 404}, "the image link returned 404 (not found)"),
-    ("status", {"status": 503}, "the image download failed with HTTP 503"),
-    ("wrong_type", {}, "the image link returned text/html, not an image"),
-    ("oversize", {"size": 3_000_000}, "the image is larger than the 2 MB limit"),
-    ("oversize", {"size": 3_000_000, "chunked": True}, "the image is larger than the 2 MB limit"),
-])
+@pytest.mark.parametrize(
+    ("kind", "params", "detail"),
+    [
+        ("status", {"status": 404}, "the image link returned 404 (not found)"),
+        ("status", {"status": 503}, "the image download failed with HTTP 503"),
+        ("wrong_type", {}, "the image link returned text/html, not an image"),
+        ("oversize", {"size": 3_000_000}, "the image is larger than the 2 MB limit"),
+        (
+            "oversize",
+            {"size": 3_000_000, "chunked": True},
+            "the image is larger than the 2 MB limit",
+        ),
+    ],
+)
 async def test_bad_downloads_are_clear_failures(
     emu: Emulator, client: httpx2.AsyncClient, kind: str, params: dict[str, Any], detail: str
 ) -> None:
@@ -146,22 +157,30 @@ def test_routes_and_bodies() -> None:
     assert replicate.predictions_route("owner/name") == "/v1/models/owner/name/predictions"
     assert replicate.predictions_route("owner/name:abc") == "/v1/predictions"
     assert replicate.request_body("owner/name:abc", {"prompt": "p", "seed": None}) == {
-        "input": {"prompt": "p"}, "version": "abc"}
+        "input": {"prompt": "p"},
+        "version": "abc",
+    }
     assert replicate.request_headers({"authorization": "Bearer x"})["prefer"] == "wait"
 
 
 def test_urls_keep_only_their_path_on_the_candidates_base() -> None:
-    assert replicate.same_origin(
-        "http://127.0.0.1:9/router/replicate", "https://api.replicate.com/v1/predictions/a?x=1"
-    ) == "http://127.0.0.1:9/router/replicate/v1/predictions/a?x=1"
+    assert (
+        replicate.same_origin(
+            "http://127.0.0.1:9/router/replicate", "https://api.replicate.com/v1/predictions/a?x=1"
+        )
+        == "http://127.0.0.1:9/router/replicate/v1/predictions/a?x=1"
+    )
 
 
-@pytest.mark.parametrize(("output", "urls"), [
-    ("https://x/a.png", ["https://x/a.png"]),
-    (["https://x/a.png", "https://x/b.png"], ["https://x/a.png", "https://x/b.png"]),
-    ({"video": "https://x/v.mp4", "seed": 3}, ["https://x/v.mp4"]),
-    (None, []),
-])
+@pytest.mark.parametrize(
+    ("output", "urls"),
+    [
+        ("https://x/a.png", ["https://x/a.png"]),
+        (["https://x/a.png", "https://x/b.png"], ["https://x/a.png", "https://x/b.png"]),
+        ({"video": "https://x/v.mp4", "seed": 3}, ["https://x/v.mp4"]),
+        (None, []),
+    ],
+)
 def test_output_urls(output: Any, urls: list[str]) -> None:
     assert replicate.output_urls(output) == urls
 
@@ -170,7 +189,8 @@ def test_transcript_output_shapes() -> None:
     assert replicate.transcript_output("hi").text == "hi"
     assert replicate.transcript_output(["a ", "b"]).text == "a b"
     whisper = replicate.transcript_output(
-        {"transcription": "t", "segments": [{"start": 0, "end": 1, "text": "t"}]})
+        {"transcription": "t", "segments": [{"start": 0, "end": 1, "text": "t"}]}
+    )
     assert whisper.text == "t" and whisper.segments[0]["end"] == 1
     assert replicate.transcript_output({"translation": "tr"}).text == "tr"
     link = replicate.transcript_output({"transcription": None, "txt_file": "https://x/t.txt"})
@@ -199,20 +219,26 @@ async def test_wait_polls_until_terminal_and_reports_each_state(
     base = emu.direct_url("replicate")
     headers = {"authorization": "Bearer key-replicate", "content-type": "application/json"}
     emu.fault("replicate", "job_pending", polls=2, times=1)
-    created = await replicate.submit(client, base, "black-forest-labs/flux-schnell",
-                                     {"prompt": "p"}, headers)
+    created = await replicate.submit(
+        client, base, "black-forest-labs/flux-schnell", {"prompt": "p"}, headers
+    )
     assert created.status == "starting" and created.get_url is not None
     assert created.get_url.startswith("https://api.replicate.com/")
     seen: list[str] = []
     done = await replicate.wait(
-        client, created, base=base, headers=headers, on_update=lambda p: seen.append(p.status),
+        client,
+        created,
+        base=base,
+        headers=headers,
+        on_update=lambda p: seen.append(p.status),
         backoff=replicate.PollBackoff(0.01, 1.0, 0.01),
     )
     assert seen == ["processing", "succeeded"] and done.status == "succeeded"
     assert replicate.output_urls(done.output)[0].startswith(emu.base_url + "/media/")
     gets = [r for r in emu.requests_for("replicate") if r.method == "GET"]
-    assert all("prefer" not in r.headers and r.authorization == "Bearer key-replicate"
-               for r in gets)
+    assert all(
+        "prefer" not in r.headers and r.authorization == "Bearer key-replicate" for r in gets
+    )
     assert not await replicate.cancel(client, done, base=base, headers=headers)  # terminal
 
 
@@ -221,8 +247,9 @@ async def test_422_from_submit_is_rejected_not_invalid(
 ) -> None:
     base = emu.direct_url("replicate")
     headers = {"authorization": "Bearer key-replicate", "content-type": "application/json"}
-    failed = await failure_of(replicate.submit(
-        client, base, "black-forest-labs/flux-schnell", {"width": 5}, headers))
+    failed = await failure_of(
+        replicate.submit(client, base, "black-forest-labs/flux-schnell", {"width": 5}, headers)
+    )
     assert (failed.failure.outcome, failed.failure.status_code) == (t.REJECTED, 422)
     assert failed.failure.detail == "- input: prompt is required"
     (req,) = emu.requests_for("replicate")

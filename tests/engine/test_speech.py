@@ -34,8 +34,12 @@ def spoken(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("audio") / "hello.wav"
     espeak = shutil.which("espeak-ng")
     if espeak:
-        subprocess.run([espeak, "-w", str(path), "Hello from Switchboard. This is a test."],
-                       check=True, capture_output=True, timeout=30)
+        subprocess.run(
+            [espeak, "-w", str(path), "Hello from Switchboard. This is a test."],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
     else:
         path.write_bytes(wav_bytes(2.0))
     return path
@@ -94,14 +98,17 @@ async def test_fal_gets_a_data_url_it_can_read_and_gives_timestamps(
     assert result.chunks[-1].end == pytest.approx(duration, abs=0.01)
 
 
-@pytest.mark.parametrize(("suffix", "hf_type", "fal_label"), [
-    (".mp3", "audio/mpeg", "audio/mpeg"),
-    (".flac", "audio/flac", "audio/flac"),
-    (".ogg", "audio/ogg", "audio/ogg"),
-    (".m4a", "audio/mp4", "audio/mp4"),
-    (".webm", "audio/webm", "video/webm"),
-    (".wav", "audio/wav", "audio/x-wav"),
-])
+@pytest.mark.parametrize(
+    ("suffix", "hf_type", "fal_label"),
+    [
+        (".mp3", "audio/mpeg", "audio/mpeg"),
+        (".flac", "audio/flac", "audio/flac"),
+        (".ogg", "audio/ogg", "audio/ogg"),
+        (".m4a", "audio/mp4", "audio/mp4"),
+        (".webm", "audio/webm", "video/webm"),
+        (".wav", "audio/wav", "audio/x-wav"),
+    ],
+)
 async def test_each_audio_type_is_labelled_for_each_provider(
     open_services, emulator: Emulator, tmp_path: Path, suffix: str, hf_type: str, fal_label: str
 ) -> None:
@@ -134,16 +141,29 @@ async def test_replicate_uses_the_pinned_version(
     assert [c.text for c in result.chunks] == ["Hello from replicate.", "This is a test recording."]
 
 
-@pytest.mark.parametrize(("shape", "timestamps"), [
-    ("transcription", True), ("string", False), ("list", False), ("txt_file", False),
-])
+@pytest.mark.parametrize(
+    ("shape", "timestamps"),
+    [
+        ("transcription", True),
+        ("string", False),
+        ("list", False),
+        ("txt_file", False),
+    ],
+)
 async def test_replicate_output_in_each_shape(
     open_services, emulator: Emulator, spoken: Path, shape: str, timestamps: bool
 ) -> None:
-    emulator.add_model(WHISPER, {"replicate": {
-        "providerId": f"openai/whisper:{WHISPER_VERSION}",
-        "task": "automatic-speech-recognition", "output": shape}},
-        pipeline_tag="automatic-speech-recognition")
+    emulator.add_model(
+        WHISPER,
+        {
+            "replicate": {
+                "providerId": f"openai/whisper:{WHISPER_VERSION}",
+                "task": "automatic-speech-recognition",
+                "output": shape,
+            }
+        },
+        pipeline_tag="automatic-speech-recognition",
+    )
     services = await open_services()
     result = await hear(services, spoken, "replicate")
     assert result.status == COMPLETE and result.text == transcript("replicate")
@@ -171,8 +191,7 @@ async def test_fal_unsupported_data_url_fails_over(
 ) -> None:
     services = await open_services()
     services.settings.set_order(["fal-ai", "hf-inference"])
-    emulator.fault("fal-ai", "status", status=400, body={"detail": "Unsupported data URL"},
-                   times=1)
+    emulator.fault("fal-ai", "status", status=400, body={"detail": "Unsupported data URL"}, times=1)
     result = await hear(services, spoken)
     assert result.status == COMPLETE and result.provider == "hf-inference"
     first = result.trace.attempts[0]
@@ -222,7 +241,10 @@ async def test_the_transcript_and_audio_are_kept_in_the_library(
     row = services.history.get_generation(result.record_id or 0)
     assert row is not None
     assert (row.task, row.prompt, row.text) == (
-        "automatic-speech-recognition", "hello.wav", transcript("fal-ai"))
+        "automatic-speech-recognition",
+        "hello.wav",
+        transcript("fal-ai"),
+    )
     assert (row.model, row.provider, row.status) == (WHISPER, "fal-ai", "complete")
     assert [c["text"] for c in row.params["chunks"]] == [c.text for c in result.chunks]
     (audio,) = row.files
@@ -231,14 +253,16 @@ async def test_the_transcript_and_audio_are_kept_in_the_library(
     assert services.history.search("recording")[0].generation_id == result.record_id
 
 
-@pytest.mark.parametrize(("name", "content", "words"), [
-    ("notes.txt", b"hello", "not an audio file"),
-    ("empty.wav", b"", "is empty"),
-    ("missing.mp3", None, "Could not open"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("notes.txt", b"hello", "not an audio file"),
+        ("empty.wav", b"", "is empty"),
+        ("missing.mp3", None, "Could not open"),
+    ],
+)
 async def test_unreadable_files_fail_clearly_without_a_request(
-    open_services, emulator: Emulator, tmp_path: Path, name: str, content: bytes | None,
-    words: str
+    open_services, emulator: Emulator, tmp_path: Path, name: str, content: bytes | None, words: str
 ) -> None:
     path = tmp_path / name
     if content is not None:

@@ -26,8 +26,14 @@ from tests.emulator.media import mp4_bytes
 from tests.emulator.record import RecordedRequest
 
 FAST_POLL = PollTiming(
-    first_s=0.002, factor=1.0, max_s=0.002, deadline_s=60.0, resume_grace_s=60.0,
-    submit_s=5.0, cancel_s=2.0, honour_cadence=False,
+    first_s=0.002,
+    factor=1.0,
+    max_s=0.002,
+    deadline_s=60.0,
+    resume_grace_s=60.0,
+    submit_s=5.0,
+    cancel_s=2.0,
+    honour_cadence=False,
 )
 BEARER_HF = f"Bearer {HF_TOKEN}"
 
@@ -47,16 +53,26 @@ def video_services(open_services: Callable[..., Awaitable[Services]]) -> VideoSe
 
 
 def request(provider: str = "fal-ai", model: str = WAN_T2V, **changes: object) -> VideoRequest:
-    base = VideoRequest(model=model, prompt="a red fox running through fresh snow",
-                        negative_prompt="blurry", num_frames=81, steps=30, guidance=5.0,
-                        seed=7, provider=provider)
+    base = VideoRequest(
+        model=model,
+        prompt="a red fox running through fresh snow",
+        negative_prompt="blurry",
+        num_frames=81,
+        steps=30,
+        guidance=5.0,
+        seed=7,
+        provider=provider,
+    )
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
 def posts(emulator: Emulator, provider: str) -> list[RecordedRequest]:
     """Job submissions to ``provider`` (everything else a job does is GET/PUT, or a cancel)."""
-    return [r for r in emulator.requests_for(provider)
-            if r.method == "POST" and not r.path.endswith("/cancel")]
+    return [
+        r
+        for r in emulator.requests_for(provider)
+        if r.method == "POST" and not r.path.endswith("/cancel")
+    ]
 
 
 def assert_media_anonymous(emulator: Emulator) -> None:
@@ -100,15 +116,18 @@ async def test_fal_queue_routed_flow_shapes_progress_and_library(
     assert submit.query == {"_subdomain": "queue"}
     assert submit.authorization == BEARER_HF
     assert submit.json == {
-        "prompt": "a red fox running through fresh snow", "negative_prompt": "blurry",
-        "num_frames": 81, "num_inference_steps": 30, "guidance_scale": 5.0, "seed": 7,
+        "prompt": "a red fox running through fresh snow",
+        "negative_prompt": "blurry",
+        "num_frames": 81,
+        "num_inference_steps": 30,
+        "guidance_scale": 5.0,
+        "seed": 7,
     }
     (job,) = emulator.jobs.jobs("fal-ai")
     root = f"/router/fal-ai/fal-ai/wan-t2v/requests/{job.id}"
     looks = [r for r in emulator.requests_for("fal-ai") if r.method == "GET"]
     assert {r.path for r in looks} == {root + "/status", root}
-    assert all(r.query == {"_subdomain": "queue"} and r.authorization == BEARER_HF
-               for r in looks)
+    assert all(r.query == {"_subdomain": "queue"} and r.authorization == BEARER_HF for r in looks)
     assert_media_anonymous(emulator)
 
     assert statuses(events) == ["submitting", "queued", "running", "downloading", "done"]
@@ -144,7 +163,8 @@ async def test_fal_direct_uses_key_and_builds_urls_from_response_url(
     looks = [r for r in emulator.requests_for("fal-ai") if r.method == "GET"]
     assert looks and all(
         r.path.startswith(f"/direct/fal-ai/fal-ai/hunyuan-video/requests/{job.id}")
-        and r.status == 200 and r.authorization == f"Key {direct_key('fal-ai')}"
+        and r.status == 200
+        and r.authorization == f"Key {direct_key('fal-ai')}"
         for r in looks
     )
     assert_media_anonymous(emulator)
@@ -158,14 +178,21 @@ async def test_novita_task_api(video_services: VideoServices, emulator: Emulator
     (submit,) = posts(emulator, "novita")
     assert submit.path == "/router/novita/v3/async/wan-t2v"
     assert submit.authorization == BEARER_HF
-    assert submit.json == {"negative_prompt": "blurry", "num_frames": 81,
-                           "guidance_scale": 5.0, "seed": 7, "steps": 30,
-                           "prompt": "a red fox running through fresh snow"}
+    assert submit.json == {
+        "negative_prompt": "blurry",
+        "num_frames": 81,
+        "guidance_scale": 5.0,
+        "seed": 7,
+        "steps": 30,
+        "prompt": "a red fox running through fresh snow",
+    }
     assert list(submit.json)[-1] == "prompt"  # the JS client puts it last
     (job,) = emulator.jobs.jobs("novita")
     looks = [r for r in emulator.requests_for("novita") if r.method == "GET"]
-    assert looks and all(r.path == "/router/novita/v3/async/task-result"
-                         and r.query == {"task_id": job.id} for r in looks)
+    assert looks and all(
+        r.path == "/router/novita/v3/async/task-result" and r.query == {"task_id": job.id}
+        for r in looks
+    )
     assert statuses(events) == ["submitting", "queued", "running", "downloading", "done"]
     assert_media_anonymous(emulator)
 
@@ -179,9 +206,15 @@ async def test_together_videos_with_missing_status_as_pending(
     assert result.status == COMPLETE, result.error
     (submit,) = posts(emulator, "together")
     assert submit.path == "/router/together/v2/videos"
-    assert submit.json == {"prompt": "a red fox running through fresh snow",
-                           "model": "Wan-AI/Wan2.1-T2V-14B", "negative_prompt": "blurry",
-                           "num_frames": 81, "guidance_scale": 5.0, "seed": 7, "steps": 30}
+    assert submit.json == {
+        "prompt": "a red fox running through fresh snow",
+        "model": "Wan-AI/Wan2.1-T2V-14B",
+        "negative_prompt": "blurry",
+        "num_frames": 81,
+        "guidance_scale": 5.0,
+        "seed": 7,
+        "steps": 30,
+    }
     (job,) = emulator.jobs.jobs("together")
     looks = [r for r in emulator.requests_for("together") if r.method == "GET"]
     assert len(looks) == job.polls >= 4
@@ -199,14 +232,22 @@ async def test_replicate_prediction_polled_on_the_submitting_base(
     (submit,) = posts(emulator, "replicate")
     assert submit.path == "/router/replicate/v1/models/wavespeedai/wan-2.1-t2v-480p/predictions"
     assert submit.headers["prefer"] == "wait=1"  # short: the job id must be stored quickly
-    assert submit.json == {"input": {"prompt": "a red fox running through fresh snow",
-                                     "negative_prompt": "blurry", "num_frames": 81,
-                                     "num_inference_steps": 30, "guidance_scale": 5.0,
-                                     "seed": 7}}
+    assert submit.json == {
+        "input": {
+            "prompt": "a red fox running through fresh snow",
+            "negative_prompt": "blurry",
+            "num_frames": 81,
+            "num_inference_steps": 30,
+            "guidance_scale": 5.0,
+            "seed": 7,
+        }
+    }
     looks = [r for r in emulator.requests_for("replicate") if r.method == "GET"]
     assert len(looks) == 2
-    assert all(r.path.startswith("/router/replicate/v1/predictions/")
-               and r.authorization == BEARER_HF for r in looks)
+    assert all(
+        r.path.startswith("/router/replicate/v1/predictions/") and r.authorization == BEARER_HF
+        for r in looks
+    )
     assert_media_anonymous(emulator)
 
 
@@ -313,7 +354,8 @@ async def test_failed_job_fails_over_to_the_next_provider(
     assert result.trace.summary() == "fal server error → Novita AI ✓"
     assert len(posts(emulator, "fal-ai")) == 1 and len(posts(emulator, "novita")) == 1
     assert [n.skipped for n in result.trace.candidates if n.provider == "fal-ai"] == [
-        "its job failed: CUDA error: an illegal memory access"]
+        "its job failed: CUDA error: an illegal memory access"
+    ]
     assert [e.provider for e in events if e.status == "submitting"] == [None, None]
     # One library row for the request, finished by the second provider.
     (generation,) = services.history.list_generations("text-to-video")
@@ -329,12 +371,14 @@ async def test_content_policy_job_failure_is_not_shopped_around(
 ) -> None:
     services = await video_services()
     services.settings.set_order(["fal-ai", "novita"])
-    emulator.jobs.plan("fal-ai", outcome="fail",
-                       error="The prompt was flagged by the safety checker.")
+    emulator.jobs.plan(
+        "fal-ai", outcome="fail", error="The prompt was flagged by the safety checker."
+    )
     result = await services.video.generate(request("auto"))
     assert result.status == FAILED
     assert result.error == (
-        "fal could not make the video (The prompt was flagged by the safety checker.).")
+        "fal could not make the video (The prompt was flagged by the safety checker.)."
+    )
     assert result.error_action == "other_provider"
     assert posts(emulator, "novita") == []
 
@@ -365,7 +409,8 @@ async def test_stuck_in_queue_past_the_deadline_fails_without_resubmitting(
     assert result.status == FAILED
     assert result.error == (
         "fal did not finish the video within 0.05 s (it was still waiting in the queue); "
-        "Switchboard cancelled it there and did not submit it again.")
+        "Switchboard cancelled it there and did not submit it again."
+    )
     # Exactly one submission anywhere: no resubmission, no failover after acceptance.
     assert emulator.jobs.submissions() == 1
     assert len(posts(emulator, "fal-ai")) == 1 and posts(emulator, "replicate") == []
@@ -384,8 +429,9 @@ async def test_transient_status_errors_keep_polling(
     emulator.jobs.poll_fault("fal-ai", 503, times=2)
     result = await services.video.generate(request())
     assert result.status == COMPLETE, result.error
-    statuses_seen = [r.status for r in emulator.requests_for("fal-ai")
-                     if r.path.endswith("/status")]
+    statuses_seen = [
+        r.status for r in emulator.requests_for("fal-ai") if r.path.endswith("/status")
+    ]
     assert statuses_seen[:2] == [503, 503] and statuses_seen[-1] == 200
     assert emulator.jobs.submissions() == 1
 
@@ -400,8 +446,10 @@ async def test_media_url_404_is_a_clear_error(
     emulator.fault("media", "status", status=404, times=1)
     result = await services.video.generate(request())
     assert result.status == FAILED
-    assert result.error == ("fal finished the video, but it could not be downloaded "
-                            "(the video link returned 404 (not found)).")
+    assert result.error == (
+        "fal finished the video, but it could not be downloaded "
+        "(the video link returned 404 (not found))."
+    )
     assert result.error_action == "retry"
     stored = services.jobs.get(result.job_id or "")
     assert stored is not None and stored.status == js.FAILED
@@ -416,8 +464,10 @@ async def test_a_page_instead_of_a_video_is_refused(
     emulator.fault("media", "wrong_type", times=1)
     result = await services.video.generate(request("together"))
     assert result.status == FAILED
-    assert result.error == ("Together AI finished the video, but it could not be downloaded "
-                            "(the video link returned text/html, not a video).")
+    assert result.error == (
+        "Together AI finished the video, but it could not be downloaded "
+        "(the video link returned text/html, not a video)."
+    )
     assert services.history.get_generation(result.record_id or 0) is not None
 
 
@@ -473,8 +523,10 @@ async def test_resume_without_the_credential_keeps_the_job(
     second = await video_services(subdir="app", hf=False)
     (result,) = await second.video.resume_pending()
     assert result.status == FAILED
-    assert result.error == ("The Hugging Face token that started this fal job is gone; add it "
-                            "again on the Providers page to fetch the video.")
+    assert result.error == (
+        "The Hugging Face token that started this fal job is gone; add it "
+        "again on the Providers page to fetch the video."
+    )
     assert result.error_action == "open_providers"
     assert [j.id for j in second.video.pending()] == [result.job_id]
     assert emulator.jobs.submissions() == 1

@@ -15,42 +15,58 @@ from desktop.engine.video_file import mp4_duration, video_kind
 from desktop.providers import fal_queue, novita_video, together_video
 from desktop.providers.job_wire import JobTarget
 
-REQUEST = VideoRequest(model="m", prompt="a fox", negative_prompt="blur", num_frames=33,
-                       steps=20, guidance=4.5, seed=1)
+REQUEST = VideoRequest(
+    model="m", prompt="a fox", negative_prompt="blur", num_frames=33, steps=20, guidance=4.5, seed=1
+)
 
 
 def test_fal_urls_come_from_the_path_of_response_url() -> None:
     # providers.md §4.10.1, the router example: base + path of response_url + the query.
     submit = "https://router.huggingface.co/fal-ai/fal-ai/wan-t2v?_subdomain=queue"
     status, result, cancel = fal_queue.job_urls(
-        submit, "https://router.huggingface.co/fal-ai",
+        submit,
+        "https://router.huggingface.co/fal-ai",
         "https://queue.fal.run/fal-ai/wan-t2v/requests/abc",
     )
-    assert status == ("https://router.huggingface.co/fal-ai/fal-ai/wan-t2v/requests/abc/status"
-                      "?_subdomain=queue")
-    assert result == "https://router.huggingface.co/fal-ai/fal-ai/wan-t2v/requests/abc?_subdomain=queue"
-    assert cancel == ("https://router.huggingface.co/fal-ai/fal-ai/wan-t2v/requests/abc/cancel"
-                      "?_subdomain=queue")
+    assert status == (
+        "https://router.huggingface.co/fal-ai/fal-ai/wan-t2v/requests/abc/status?_subdomain=queue"
+    )
+    assert (
+        result
+        == "https://router.huggingface.co/fal-ai/fal-ai/wan-t2v/requests/abc?_subdomain=queue"
+    )
+    assert cancel == (
+        "https://router.huggingface.co/fal-ai/fal-ai/wan-t2v/requests/abc/cancel?_subdomain=queue"
+    )
 
 
 def test_fal_queue_host_is_derived_only_from_the_default_direct_base() -> None:
     assert fal_queue.queue_base("https://fal.run", "direct") == "https://queue.fal.run"
     assert fal_queue.queue_base("http://127.0.0.1:9/direct/fal-ai/", "direct") == (
-        "http://127.0.0.1:9/direct/fal-ai")
+        "http://127.0.0.1:9/direct/fal-ai"
+    )
     assert fal_queue.queue_base("https://router.huggingface.co/fal-ai", "router") == (
-        "https://router.huggingface.co/fal-ai")
-    routed = JobTarget("fal-ai", "router", "https://router.huggingface.co/fal-ai",
-                       "fal-ai/wan-t2v", {})
+        "https://router.huggingface.co/fal-ai"
+    )
+    routed = JobTarget(
+        "fal-ai", "router", "https://router.huggingface.co/fal-ai", "fal-ai/wan-t2v", {}
+    )
     assert fal_queue.submit_url(routed) == (
-        "https://router.huggingface.co/fal-ai/fal-ai/wan-t2v?_subdomain=queue")
+        "https://router.huggingface.co/fal-ai/fal-ai/wan-t2v?_subdomain=queue"
+    )
     direct = JobTarget("fal-ai", "direct", "https://fal.run", "fal-ai/wan-t2v", {})
     assert fal_queue.submit_url(direct) == "https://queue.fal.run/fal-ai/wan-t2v"
 
 
 def test_request_bodies_follow_each_provider() -> None:
     assert fal_queue.build_body(REQUEST) == {
-        "prompt": "a fox", "negative_prompt": "blur", "num_frames": 33,
-        "num_inference_steps": 20, "guidance_scale": 4.5, "seed": 1}
+        "prompt": "a fox",
+        "negative_prompt": "blur",
+        "num_frames": 33,
+        "num_inference_steps": 20,
+        "guidance_scale": 4.5,
+        "seed": 1,
+    }
     novita = novita_video.build_body(REQUEST)
     assert "num_inference_steps" not in novita and novita["steps"] == 20
     assert list(novita)[-1] == "prompt"
@@ -64,8 +80,9 @@ def test_request_bodies_follow_each_provider() -> None:
 def test_poll_schedule_grows_and_honours_the_provider_cadence() -> None:
     timing = PollTiming(first_s=1.0, factor=2.0, max_s=10.0)
     assert list(itertools.islice(timing.delays(0.5), 6)) == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
-    assert list(itertools.islice(timing.delays(together_video.TogetherVideo.min_interval_s),
-                                 2)) == [2.0, 4.0]
+    assert list(
+        itertools.islice(timing.delays(together_video.TogetherVideo.min_interval_s), 2)
+    ) == [2.0, 4.0]
     fast = PollTiming(first_s=0.001, factor=1.0, max_s=0.001, honour_cadence=False)
     assert next(iter(fast.delays(2.0))) == 0.001
 
@@ -86,9 +103,22 @@ def test_mp4_duration_of_a_real_file(tmp_path: Path) -> None:
     if ffmpeg is None:
         pytest.skip("ffmpeg is not installed, so no real MP4 can be made here")
     out = tmp_path / "clip.mp4"
-    subprocess.run([ffmpeg, "-loglevel", "error", "-f", "lavfi", "-i",
-                    "testsrc=duration=2:size=64x48:rate=8", "-pix_fmt", "yuv420p", str(out)],
-                   check=True, timeout=60)
+    subprocess.run(
+        [
+            ffmpeg,
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=duration=2:size=64x48:rate=8",
+            "-pix_fmt",
+            "yuv420p",
+            str(out),
+        ],
+        check=True,
+        timeout=60,
+    )
     data = out.read_bytes()
     assert video_kind(data) == ("video/mp4", ".mp4")
     assert mp4_duration(data) == pytest.approx(2.0, abs=0.01)

@@ -19,10 +19,13 @@ VISION_PROVIDERS = sorted(p for p, s in PROVIDERS.items() if s.vision and Task.C
 async def test_image_parts_reach_each_vision_provider(
     provider: str, open_services, emulator: Emulator, tmp_path: Path
 ) -> None:
-    emulator.add_model(VLM, {
-        p: {"providerId": f"{p}/vision-7b", "task": "conversational", "status": "live"}
-        for p in VISION_PROVIDERS
-    })
+    emulator.add_model(
+        VLM,
+        {
+            p: {"providerId": f"{p}/vision-7b", "task": "conversational", "status": "live"}
+            for p in VISION_PROVIDERS
+        },
+    )
     spec = PROVIDERS[provider]
     extra = {} if spec.routed else {spec.env_keys[0]: direct_key(provider)}
     services = await open_services(extra_env=extra)
@@ -30,7 +33,8 @@ async def test_image_parts_reach_each_vision_provider(
     Image.new("RGBA", (64, 48), (10, 200, 30, 128)).save(picture)
     attachment = await services.chat.import_image(picture)
     request = ChatRequest(
-        model=VLM, provider=provider,
+        model=VLM,
+        provider=provider,
         messages=[ChatMessage("user", "What is in it?", [attachment])],
     )
     result = await services.engine.chat(request)

@@ -28,17 +28,27 @@ pytestmark = [
 
 def test_set_key_reaches_the_keyring_and_never_a_file(tmp_path: Path) -> None:
     with Emulator() as emu:
-        env = clean_env() | emu.env() | {
-            "XDG_DATA_HOME": str(tmp_path / "data"),
-            "XDG_CONFIG_HOME": str(tmp_path / "config"),
-            "XDG_CACHE_HOME": str(tmp_path / "cache"),
-            "PYTHONPATH": str(ROOT),
-        }
+        env = (
+            clean_env()
+            | emu.env()
+            | {
+                "XDG_DATA_HOME": str(tmp_path / "data"),
+                "XDG_CONFIG_HOME": str(tmp_path / "config"),
+                "XDG_CACHE_HOME": str(tmp_path / "cache"),
+                "PYTHONPATH": str(ROOT),
+            }
+        )
 
         def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-            return subprocess.run([sys.executable, "-m", "desktop", *args], input=stdin,
-                                  capture_output=True, text=True, env=env, cwd=ROOT,
-                                  timeout=60)
+            return subprocess.run(
+                [sys.executable, "-m", "desktop", *args],
+                input=stdin,
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=ROOT,
+                timeout=60,
+            )
 
         secret = direct_key("groq")
         stored = run("providers", "set-key", "groq", stdin=secret + "\n")

@@ -10,16 +10,30 @@ import pytest
 from desktop.store.history import MIGRATIONS, SCHEMA_VERSION, HistoryStore
 from tests.store.conftest import FakeClock
 
-FILES = [{"path": "/media/ab/cd.png", "mime": "image/png", "width": 512, "height": 384,
-          "seed": 42, "duration_s": None}]
+FILES = [
+    {
+        "path": "/media/ab/cd.png",
+        "mime": "image/png",
+        "width": 512,
+        "height": 384,
+        "seed": 42,
+        "duration_s": None,
+    }
+]
 
 
 def add_picture(history: HistoryStore, prompt: str = "a red fox in the snow") -> int:
     return history.add_generation(
-        "text-to-image", prompt=prompt, negative_prompt="blurry",
-        model="black-forest-labs/FLUX.1-schnell", provider="fal-ai",
-        provider_model="fal-ai/flux/schnell", params={"seed": 42, "width": 512, "steps": 4},
-        files=FILES, trace={"model": "m", "attempts": []}, duration_ms=1234.5,
+        "text-to-image",
+        prompt=prompt,
+        negative_prompt="blurry",
+        model="black-forest-labs/FLUX.1-schnell",
+        provider="fal-ai",
+        provider_model="fal-ai/flux/schnell",
+        params={"seed": 42, "width": 512, "steps": 4},
+        files=FILES,
+        trace={"model": "m", "attempts": []},
+        duration_ms=1234.5,
     )
 
 
@@ -32,9 +46,15 @@ def test_a_generation_round_trips(history: HistoryStore) -> None:
     row = history.get_generation(gid)
     assert row is not None
     assert (row.task, row.prompt, row.negative_prompt) == (
-        "text-to-image", "a red fox in the snow", "blurry")
+        "text-to-image",
+        "a red fox in the snow",
+        "blurry",
+    )
     assert (row.model, row.provider, row.provider_model) == (
-        "black-forest-labs/FLUX.1-schnell", "fal-ai", "fal-ai/flux/schnell")
+        "black-forest-labs/FLUX.1-schnell",
+        "fal-ai",
+        "fal-ai/flux/schnell",
+    )
     assert row.status == "complete" and row.error is None
     assert row.params == {"seed": 42, "width": 512, "steps": 4}
     assert row.files == FILES
@@ -45,8 +65,9 @@ def test_a_generation_round_trips(history: HistoryStore) -> None:
 
 
 def test_update_changes_only_the_given_columns(history: HistoryStore, clock: FakeClock) -> None:
-    gid = history.add_generation("text-to-video", prompt="waves", status="running",
-                                 params={"job": "abc"})
+    gid = history.add_generation(
+        "text-to-video", prompt="waves", status="running", params={"job": "abc"}
+    )
     assert history.update_generation(gid, status="complete", files=FILES, duration_ms=9.0)
     row = history.get_generation(gid)
     assert row is not None
@@ -56,8 +77,9 @@ def test_update_changes_only_the_given_columns(history: HistoryStore, clock: Fak
     assert not history.update_generation(gid + 1, status="failed")
 
 
-@pytest.mark.parametrize("fields", [{"status": "done"}, {"colour": "red"},
-                                    {"files": [{"mime": "image/png"}]}])
+@pytest.mark.parametrize(
+    "fields", [{"status": "done"}, {"colour": "red"}, {"files": [{"mime": "image/png"}]}]
+)
 def test_update_refuses_unknown_columns_statuses_and_pathless_files(
     history: HistoryStore, fields: dict[str, object]
 ) -> None:
@@ -93,8 +115,11 @@ def test_delete_forgets_the_row_and_its_search_entry(history: HistoryStore) -> N
 
 def test_search_finds_prompts_and_transcripts(history: HistoryStore) -> None:
     pic = add_picture(history, "a café by the harbour")
-    speech = history.add_generation("automatic-speech-recognition", prompt="memo.wav",
-                                    text="Remember to buy saffron and lemons.")
+    speech = history.add_generation(
+        "automatic-speech-recognition",
+        prompt="memo.wav",
+        text="Remember to buy saffron and lemons.",
+    )
     assert [h.generation_id for h in history.search_generations("cafe")] == [pic]
     hit = history.search_generations("saffron")[0]
     assert hit.generation_id == speech and hit.conversation_id == 0
@@ -103,8 +128,7 @@ def test_search_finds_prompts_and_transcripts(history: HistoryStore) -> None:
 
 
 def test_search_follows_text_updates(history: HistoryStore) -> None:
-    gid = history.add_generation("automatic-speech-recognition", prompt="a.wav",
-                                 status="running")
+    gid = history.add_generation("automatic-speech-recognition", prompt="a.wav", status="running")
     assert history.search_generations("giraffe") == []
     history.update_generation(gid, text="A giraffe walked by.", status="complete")
     assert [h.generation_id for h in history.search_generations("giraffe")] == [gid]

@@ -27,16 +27,25 @@ from tests.store.conftest import FakeClock
 
 def make_job(job_id: str = "job1", **changes: object) -> JobRecord:
     job = JobRecord(
-        id=job_id, task="text-to-video", kind="fal-queue", provider="fal-ai", via="router",
-        provider_model="fal-ai/wan-t2v", credential="huggingface", model="Wan-AI/Wan2.1-T2V-14B",
-        prompt="a red fox in the snow", provider_job_id="req-1",
+        id=job_id,
+        task="text-to-video",
+        kind="fal-queue",
+        provider="fal-ai",
+        via="router",
+        provider_model="fal-ai/wan-t2v",
+        credential="huggingface",
+        model="Wan-AI/Wan2.1-T2V-14B",
+        prompt="a red fox in the snow",
+        provider_job_id="req-1",
         submit_url="https://router.huggingface.co/fal-ai/fal-ai/wan-t2v?_subdomain=queue",
         status_url="https://router.huggingface.co/fal-ai/fal-ai/wan-t2v/requests/req-1/status"
-                   "?_subdomain=queue",
+        "?_subdomain=queue",
         api_base="https://router.huggingface.co/fal-ai",
         cancel_url="https://router.huggingface.co/fal-ai/fal-ai/wan-t2v/requests/req-1/cancel"
-                   "?_subdomain=queue",
-        params={"seed": 7, "steps": 30}, status=QUEUED, queue_position=3,
+        "?_subdomain=queue",
+        params={"seed": 7, "steps": 30},
+        status=QUEUED,
+        queue_position=3,
         trace={"model": "Wan-AI/Wan2.1-T2V-14B", "attempts": []},
     )
     return replace(job, **changes)  # type: ignore[arg-type]
@@ -81,8 +90,15 @@ def test_update_refuses_unknown_fields_and_statuses(store: JobStore) -> None:
 
 
 def test_pending_lists_unfinished_jobs_oldest_first(store: JobStore) -> None:
-    for job_id, status in [("a", QUEUED), ("b", DONE), ("c", RUNNING), ("d", FAILED),
-                           ("e", SUCCEEDED), ("f", CANCELLED), ("g", DOWNLOADING)]:
+    for job_id, status in [
+        ("a", QUEUED),
+        ("b", DONE),
+        ("c", RUNNING),
+        ("d", FAILED),
+        ("e", SUCCEEDED),
+        ("f", CANCELLED),
+        ("g", DOWNLOADING),
+    ]:
         store.add(make_job(job_id, status=status))
     assert [j.id for j in store.pending()] == ["a", "c", "e", "g"]
     assert [j.id for j in store.recent(3)] == ["g", "f", "e"]

@@ -49,7 +49,9 @@ def act_until(
 
 
 def drop_files(
-    loop: asyncio.AbstractEventLoop, target: QWidget, *paths: Path,
+    loop: asyncio.AbstractEventLoop,
+    target: QWidget,
+    *paths: Path,
     done: Callable[[], object] = lambda: True,
 ) -> bool:
     """Drag ``paths`` over ``target`` and drop them, then wait for ``done()``; True when the
@@ -83,7 +85,9 @@ def open_file_dialog(loop: asyncio.AbstractEventLoop, parent: QWidget) -> QFileD
 
 
 def answer_dialog(
-    loop: asyncio.AbstractEventLoop, parent: QWidget, target: Path,
+    loop: asyncio.AbstractEventLoop,
+    parent: QWidget,
+    target: Path,
     done: Callable[[], object],
 ) -> None:
     """Type ``target`` into the open file dialog of ``parent``, accept it, wait for ``done()``."""

@@ -82,7 +82,8 @@ async def scenario(speech: Path, data: Path, sink: str) -> dict[str, Any]:
         assert path is not None
         with wave.open(str(path)) as w:
             report |= {
-                "rate": w.getframerate(), "channels": w.getnchannels(),
+                "rate": w.getframerate(),
+                "channels": w.getnchannels(),
                 "seconds": w.getnframes() / w.getframerate(),
             }
         report["path"] = str(path)

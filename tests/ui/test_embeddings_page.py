@@ -87,7 +87,8 @@ def compute(loop: qasync.QEventLoop, page: EmbeddingsPage, texts: list[str]) -> 
 
 
 def test_four_texts_give_a_heat_map_a_map_and_neighbours(
-    loop: qasync.QEventLoop, services: Services,
+    loop: qasync.QEventLoop,
+    services: Services,
     make_page: Callable[[Services], EmbeddingsPage],
 ) -> None:
     page = make_page(services)
@@ -107,8 +108,9 @@ def test_four_texts_give_a_heat_map_a_map_and_neighbours(
 
     assert page.text_map.point_count == 4
     positions = page.text_map.positions()
-    assert len(positions) == 4 and all(page.text_map.rect().contains(p.toPoint())
-                                       for p in positions)
+    assert len(positions) == 4 and all(
+        page.text_map.rect().contains(p.toPoint()) for p in positions
+    )
 
     rows = page.neighbour_list.rows()
     assert [index for index, _ in rows] == [1, 3, 2]  # "a cat sat on a mat" is closest
@@ -139,8 +141,10 @@ def saved(page: EmbeddingsPage, target: Path) -> bool:
 
 
 def test_csv_and_npy_exports_read_back_to_the_same_vectors(
-    loop: qasync.QEventLoop, services: Services,
-    make_page: Callable[[Services], EmbeddingsPage], tmp_path: Path,
+    loop: qasync.QEventLoop,
+    services: Services,
+    make_page: Callable[[Services], EmbeddingsPage],
+    tmp_path: Path,
 ) -> None:
     page = make_page(services)
     compute(loop, page, TEXTS)
@@ -164,12 +168,14 @@ def test_csv_and_npy_exports_read_back_to_the_same_vectors(
 
 
 def test_a_csv_file_loads_its_text_column(
-    loop: qasync.QEventLoop, services: Services,
-    make_page: Callable[[Services], EmbeddingsPage], tmp_path: Path,
+    loop: qasync.QEventLoop,
+    services: Services,
+    make_page: Callable[[Services], EmbeddingsPage],
+    tmp_path: Path,
 ) -> None:
     path = tmp_path / "reviews.csv"
     path.write_text(
-        "id,review,stars\n1,Great phone,5\n2,\"Battery died, sadly\",1\n3,Okay screen,3\n",
+        'id,review,stars\n1,Great phone,5\n2,"Battery died, sadly",1\n3,Okay screen,3\n',
         encoding="utf-8",
     )
     reviews = ["Great phone", "Battery died, sadly", "Okay screen"]
@@ -193,8 +199,10 @@ def test_a_csv_file_loads_its_text_column(
 
 
 def test_a_failing_provider_is_shown_in_the_trace(
-    loop: qasync.QEventLoop, services: Services,
-    make_page: Callable[[Services], EmbeddingsPage], emulator: Emulator,
+    loop: qasync.QEventLoop,
+    services: Services,
+    make_page: Callable[[Services], EmbeddingsPage],
+    emulator: Emulator,
 ) -> None:
     emulator.fault("hf-inference", "status", status=500, times=1)
     page = make_page(services)
@@ -205,8 +213,10 @@ def test_a_failing_provider_is_shown_in_the_trace(
 
 
 def test_nothing_to_embed_is_one_sentence(
-    loop: qasync.QEventLoop, services: Services,
-    make_page: Callable[[Services], EmbeddingsPage], emulator: Emulator,
+    loop: qasync.QEventLoop,
+    services: Services,
+    make_page: Callable[[Services], EmbeddingsPage],
+    emulator: Emulator,
 ) -> None:
     page = make_page(services)
     emulator.clear_requests()
@@ -217,7 +227,9 @@ def test_nothing_to_embed_is_one_sentence(
 
 
 def test_earlier_runs_come_back_after_a_restart(
-    loop: qasync.QEventLoop, emulator: Emulator, open_services: Callable[..., Services],
+    loop: qasync.QEventLoop,
+    emulator: Emulator,
+    open_services: Callable[..., Services],
     make_page: Callable[[Services], EmbeddingsPage],
 ) -> None:
     env = emulator.env() | {"HF_TOKEN": HF_TOKEN}
@@ -230,10 +242,15 @@ def test_earlier_runs_come_back_after_a_restart(
     again = make_page(configure(open_services(env)))
     until(loop, lambda: again.history_list.ids() == [record_id])
     index = again.history_list.model_.index(0, 0)
-    act_until(loop, lambda: QTest.mouseClick(
-        again.history_list.viewport(), Qt.MouseButton.LeftButton,
-        pos=again.history_list.visualRect(index).center(),
-    ), lambda: again.record_id == record_id)
+    act_until(
+        loop,
+        lambda: QTest.mouseClick(
+            again.history_list.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=again.history_list.visualRect(index).center(),
+        ),
+        lambda: again.record_id == record_id,
+    )
     assert again.texts == TEXTS and again.typed_texts() == TEXTS
     assert again.heat_map.size_n == 4 and again.text_map.point_count == 4
     for got, want in zip(again.vectors, vectors, strict=True):

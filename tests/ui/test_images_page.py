@@ -172,9 +172,7 @@ def test_reuse_settings_fills_the_form_with_the_chosen_pictures_seed(
     assert page.policy_picker.current_policy() == "auto"
 
 
-def test_same_prompt_other_provider_and_new_seed(
-    loop: qasync.QEventLoop, page: ImagesPage
-) -> None:
+def test_same_prompt_other_provider_and_new_seed(loop: qasync.QEventLoop, page: ImagesPage) -> None:
     fill(page, seed=5)
     make(loop, page)
     first = page.result.picture
@@ -190,8 +188,10 @@ def test_same_prompt_other_provider_and_new_seed(
     page.result.new_seed_button.click()
     wait_until(loop, lambda: not page.busy)
     newest = page.result.picture
-    assert newest is not None and newest.generation_id not in (first.generation_id,
-                                                               other.generation_id)
+    assert newest is not None and newest.generation_id not in (
+        first.generation_id,
+        other.generation_id,
+    )
     assert page.form.seed.value() is None
     assert page.model.rowCount() == 3
 
@@ -277,10 +277,15 @@ def test_save_as_copies_the_picture_through_a_dialog_that_does_not_block(
     picture = page.model.picture(0)
     assert picture is not None
     page.result.save_button.click()
-    wait_until(loop, lambda: any(isinstance(w, QFileDialog) and w.isVisible()
-                                 for w in QApplication.topLevelWidgets()))
-    (dialog,) = [w for w in QApplication.topLevelWidgets()
-                 if isinstance(w, QFileDialog) and w.isVisible()]
+    wait_until(
+        loop,
+        lambda: any(
+            isinstance(w, QFileDialog) and w.isVisible() for w in QApplication.topLevelWidgets()
+        ),
+    )
+    (dialog,) = [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, QFileDialog) and w.isVisible()
+    ]
     assert dialog.selectedFiles()[0].endswith("a-lighthouse-at-dusk-9.jpg")
     target = tmp_path / "keep.jpg"
     name = dialog.findChild(QLineEdit, "fileNameEdit")  # what a person types into

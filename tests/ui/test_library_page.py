@@ -48,27 +48,47 @@ def services(
     history, media = services.history, services.media
     vectors = media.put(b"\x93NUMPY-not-really", ".npy")
     history.add_generation(
-        Task.EMBEDDINGS.value, prompt="\n".join(TEXTS), model="BAAI/bge-small-en-v1.5",
-        provider="hf-inference", params={"texts": TEXTS, "dimensions": 384},
-        vectors_path=str(vectors), created_at=1_000.0,
+        Task.EMBEDDINGS.value,
+        prompt="\n".join(TEXTS),
+        model="BAAI/bge-small-en-v1.5",
+        provider="hf-inference",
+        params={"texts": TEXTS, "dimensions": 384},
+        vectors_path=str(vectors),
+        created_at=1_000.0,
     )
     audio = media.put(b"RIFF....WAVEfmt ", ".wav")
     history.add_generation(
-        Task.SPEECH_TO_TEXT.value, prompt="interview.wav", model="openai/whisper-large-v3",
-        provider="fal-ai", text=TRANSCRIPT, files=[{"path": str(audio), "mime": "audio/wav"}],
+        Task.SPEECH_TO_TEXT.value,
+        prompt="interview.wav",
+        model="openai/whisper-large-v3",
+        provider="fal-ai",
+        text=TRANSCRIPT,
+        files=[{"path": str(audio), "mime": "audio/wav"}],
         created_at=2_000.0,
     )
     video = media.put(mp4_bytes(), ".mp4")
     history.add_generation(
-        Task.TEXT_TO_VIDEO.value, prompt=VIDEO_PROMPT, model="Wan-AI/Wan2.1-T2V-14B",
-        provider="fal-ai", params={"prompt": VIDEO_PROMPT, "num_frames": 81, "seed": 7},
+        Task.TEXT_TO_VIDEO.value,
+        prompt=VIDEO_PROMPT,
+        model="Wan-AI/Wan2.1-T2V-14B",
+        provider="fal-ai",
+        params={"prompt": VIDEO_PROMPT, "num_frames": 81, "seed": 7},
         files=[{"path": str(video), "mime": "video/mp4", "duration_s": 1.0}],
         created_at=3_000.0,
     )
     services.settings.set_order(["fal-ai"])
-    result = drive(loop, services.images.generate(ImageRequest(
-        model=FLUX_SCHNELL, prompt=IMAGE_PROMPT, width=96, height=64, seed=7,
-    )))
+    result = drive(
+        loop,
+        services.images.generate(
+            ImageRequest(
+                model=FLUX_SCHNELL,
+                prompt=IMAGE_PROMPT,
+                width=96,
+                height=64,
+                seed=7,
+            )
+        ),
+    )
     assert result.status == "complete", result.error
     return services
 
@@ -87,8 +107,12 @@ def test_lists_every_kind_newest_first_with_plain_descriptions(
     loop: qasync.QEventLoop, page: LibraryPage
 ) -> None:
     wait_until(loop, lambda: page.model.rowCount() == 4)
-    assert kinds(page) == ["text-to-image", "text-to-video", "automatic-speech-recognition",
-                           "feature-extraction"]
+    assert kinds(page) == [
+        "text-to-image",
+        "text-to-video",
+        "automatic-speech-recognition",
+        "feature-extraction",
+    ]
     second = [str(page.model.index(r).data(SECONDARY_ROLE)) for r in range(4)]
     assert second[0].startswith("Picture · FLUX.1-schnell · via fal")
     assert second[1].startswith("Video · 0:01")
@@ -161,8 +185,7 @@ def test_delete_asks_then_removes_only_that_row(
     wait_until(loop, lambda: page.model.rowCount() == 3)
     assert deleted == [image.id]
     assert services.history.get_generation(image.id) is None
-    assert kinds(page) == ["text-to-video", "automatic-speech-recognition",
-                           "feature-extraction"]
+    assert kinds(page) == ["text-to-video", "automatic-speech-recognition", "feature-extraction"]
     assert page.details.generation is not None
     assert page.details.generation.task == "text-to-video"  # the next one is chosen
     assert Path(str(image.files[0]["path"])).is_file()  # files are shared, never deleted here
@@ -201,8 +224,9 @@ def test_new_items_appear_when_the_library_is_shown_again(
 ) -> None:
     wait_until(loop, lambda: page.model.rowCount() == 4)
     page.hide()
-    gen_id = services.history.add_generation(Task.SPEECH_TO_TEXT.value, prompt="memo.m4a",
-                                             text="Buy bread and call the plumber.")
+    gen_id = services.history.add_generation(
+        Task.SPEECH_TO_TEXT.value, prompt="memo.m4a", text="Buy bread and call the plumber."
+    )
     page.mark_stale(gen_id)
     assert page.model.rowCount() == 4
     page.show()

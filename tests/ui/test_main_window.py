@@ -23,7 +23,13 @@ def test_exactly_the_working_tabs(make_window: Callable[..., MainWindow]) -> Non
     window = make_window({})
     assert window.windowTitle() == "Switchboard"
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
-        "Chat", "Images", "Video", "Speech", "Embeddings", "Library", "Providers"
+        "Chat",
+        "Images",
+        "Video",
+        "Speech",
+        "Embeddings",
+        "Library",
+        "Providers",
     ]
 
 

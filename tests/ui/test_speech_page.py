@@ -49,8 +49,12 @@ def spoken(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("audio") / "fox.wav"
     espeak = shutil.which("espeak-ng")
     if espeak:
-        subprocess.run([espeak, "-w", str(path), "The quick brown fox. It jumps over the dog."],
-                       check=True, capture_output=True, timeout=30)
+        subprocess.run(
+            [espeak, "-w", str(path), "The quick brown fox. It jumps over the dog."],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
     else:
         path.write_bytes(wav_bytes(2.0))
     return path
@@ -106,14 +110,18 @@ def transcribe(loop: qasync.QEventLoop, page: SpeechPage, audio: Path) -> None:
 
 def export(loop: qasync.QEventLoop, page: SpeechPage, key: str, target: Path) -> str:
     act(loop, lambda: page.export_buttons[key].click())
-    answer_dialog(loop, page, target,
-                  done=lambda: page.banner.text_label.text() == f"Saved {target.name}.")
+    answer_dialog(
+        loop, page, target, done=lambda: page.banner.text_label.text() == f"Saved {target.name}."
+    )
     return target.read_text(encoding="utf-8")
 
 
 def test_a_dropped_recording_gets_a_timed_transcript_that_exports_with_corrections(
-    loop: qasync.QEventLoop, services: Services, make_page: Callable[[Services], SpeechPage],
-    spoken: Path, tmp_path: Path,
+    loop: qasync.QEventLoop,
+    services: Services,
+    make_page: Callable[[Services], SpeechPage],
+    spoken: Path,
+    tmp_path: Path,
 ) -> None:
     page = make_page(services)
     transcribe(loop, page, spoken)
@@ -164,8 +172,11 @@ def test_a_dropped_recording_gets_a_timed_transcript_that_exports_with_correctio
 
 
 def test_earlier_transcripts_come_back_after_a_restart(
-    loop: qasync.QEventLoop, emulator: Emulator, open_services: Callable[..., Services],
-    make_page: Callable[[Services], SpeechPage], spoken: Path,
+    loop: qasync.QEventLoop,
+    emulator: Emulator,
+    open_services: Callable[..., Services],
+    make_page: Callable[[Services], SpeechPage],
+    spoken: Path,
 ) -> None:
     env = emulator.env() | {"HF_TOKEN": HF_TOKEN}
     first = make_page(configure(open_services(env)))
@@ -177,10 +188,15 @@ def test_earlier_transcripts_come_back_after_a_restart(
     until(loop, lambda: again.history_list.ids() == [record_id])
     assert again.editor.plain_text() == ""
     index = again.history_list.model_.index(0, 0)
-    act_until(loop, lambda: QTest.mouseClick(
-        again.history_list.viewport(), Qt.MouseButton.LeftButton,
-        pos=again.history_list.visualRect(index).center(),
-    ), lambda: again.record_id == record_id and bool(again.editor.plain_text()))
+    act_until(
+        loop,
+        lambda: QTest.mouseClick(
+            again.history_list.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=again.history_list.visualRect(index).center(),
+        ),
+        lambda: again.record_id == record_id and bool(again.editor.plain_text()),
+    )
     assert again.editor.lines() == ["Hello from fal-ai.", "This is a test recording."]
     assert again.editor.marks()[0] == "00:00.0"
     assert again.badge.label.text().startswith("via fal")
@@ -189,11 +205,13 @@ def test_earlier_transcripts_come_back_after_a_restart(
 
 
 def test_a_failing_provider_is_shown_in_the_trace(
-    loop: qasync.QEventLoop, services: Services, make_page: Callable[[Services], SpeechPage],
-    emulator: Emulator, spoken: Path,
+    loop: qasync.QEventLoop,
+    services: Services,
+    make_page: Callable[[Services], SpeechPage],
+    emulator: Emulator,
+    spoken: Path,
 ) -> None:
-    emulator.fault("fal-ai", "status", status=400, body={"detail": "Unsupported data URL"},
-                   times=1)
+    emulator.fault("fal-ai", "status", status=400, body={"detail": "Unsupported data URL"}, times=1)
     page = make_page(services)
     transcribe(loop, page, spoken)
 
@@ -215,8 +233,11 @@ def test_a_failing_provider_is_shown_in_the_trace(
 
 
 def test_every_provider_failing_gives_one_sentence_and_a_button(
-    loop: qasync.QEventLoop, services: Services, make_page: Callable[[Services], SpeechPage],
-    emulator: Emulator, spoken: Path,
+    loop: qasync.QEventLoop,
+    services: Services,
+    make_page: Callable[[Services], SpeechPage],
+    emulator: Emulator,
+    spoken: Path,
 ) -> None:
     for provider in ("fal-ai", "hf-inference", "replicate"):
         emulator.fault(provider, "status", status=503)
@@ -235,8 +256,11 @@ def test_every_provider_failing_gives_one_sentence_and_a_button(
 
 
 def test_cancel_stops_the_transcription(
-    loop: qasync.QEventLoop, services: Services, make_page: Callable[[Services], SpeechPage],
-    emulator: Emulator, spoken: Path,
+    loop: qasync.QEventLoop,
+    services: Services,
+    make_page: Callable[[Services], SpeechPage],
+    emulator: Emulator,
+    spoken: Path,
 ) -> None:
     emulator.fault("fal-ai", "silent")
     page = make_page(services)
@@ -260,8 +284,11 @@ def test_cancel_stops_the_transcription(
 
 @pytest.mark.parametrize("name", ["notes.pdf", "song.aiff", "README"])
 def test_a_file_of_another_kind_is_refused_in_one_sentence(
-    loop: qasync.QEventLoop, services: Services, make_page: Callable[[Services], SpeechPage],
-    tmp_path: Path, name: str,
+    loop: qasync.QEventLoop,
+    services: Services,
+    make_page: Callable[[Services], SpeechPage],
+    tmp_path: Path,
+    name: str,
 ) -> None:
     path = tmp_path / name
     path.write_bytes(b"not audio")
@@ -277,7 +304,9 @@ def test_a_file_of_another_kind_is_refused_in_one_sentence(
 
 
 def test_without_a_microphone_record_is_off_and_says_why(
-    loop: qasync.QEventLoop, services: Services, make_page: Callable[[Services], SpeechPage],
+    loop: qasync.QEventLoop,
+    services: Services,
+    make_page: Callable[[Services], SpeechPage],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(rec, "audio_inputs", list)  # a machine with no audio input at all
@@ -286,9 +315,13 @@ def test_without_a_microphone_record_is_off_and_says_why(
     button, hint = page.source.record_button, page.source.record_hint
     assert not button.isEnabled()
     assert button.text() == "No microphone"
-    assert button.toolTip() == hint.text() == (
-        "This computer has no microphone or other audio input, so recording is off; "
-        "open or drop an audio file instead."
+    assert (
+        button.toolTip()
+        == hint.text()
+        == (
+            "This computer has no microphone or other audio input, so recording is off; "
+            "open or drop an audio file instead."
+        )
     )
     assert hint.isVisible()
 
@@ -303,26 +336,38 @@ def virtual_microphone(tmp_path: Path) -> Iterator[dict[str, str]]:
     yields the environment that reaches it. Skips where PulseAudio cannot run."""
     pulseaudio, paplay = shutil.which("pulseaudio"), shutil.which("paplay")
     if pulseaudio is None or paplay is None:
-        pytest.skip("PulseAudio is not installed (Debian: pulseaudio pulseaudio-utils), so "
-                    "there is no virtual microphone to record from")
+        pytest.skip(
+            "PulseAudio is not installed (Debian: pulseaudio pulseaudio-utils), so "
+            "there is no virtual microphone to record from"
+        )
     runtime = tmp_path / "pulse"
     runtime.mkdir(mode=0o700)
     (tmp_path / "home").mkdir()
     socket = runtime / "native"
-    env = {
-        name: value for name, value in os.environ.items() if not name.startswith("PULSE_")
-    } | {
-        "XDG_RUNTIME_DIR": str(runtime), "HOME": str(tmp_path / "home"),
-        "PULSE_RUNTIME_PATH": str(runtime), "PULSE_SERVER": f"unix:{socket}",
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PULSE_")} | {
+        "XDG_RUNTIME_DIR": str(runtime),
+        "HOME": str(tmp_path / "home"),
+        "PULSE_RUNTIME_PATH": str(runtime),
+        "PULSE_SERVER": f"unix:{socket}",
     }
     log = tmp_path / "pulse.log"
     started = subprocess.run(
-        [pulseaudio, "--daemonize=yes", "-n", "--exit-idle-time=-1", "--disallow-exit",
-         f"--log-target=file:{log}",
-         f"--load=module-native-protocol-unix socket={socket}",
-         f"--load=module-null-sink sink_name={SINK}",
-         f"--load=module-virtual-source source_name={SOURCE} master={SINK}.monitor"],
-        env=env, capture_output=True, text=True, timeout=30, check=False,
+        [
+            pulseaudio,
+            "--daemonize=yes",
+            "-n",
+            "--exit-idle-time=-1",
+            "--disallow-exit",
+            f"--log-target=file:{log}",
+            f"--load=module-native-protocol-unix socket={socket}",
+            f"--load=module-null-sink sink_name={SINK}",
+            f"--load=module-virtual-source source_name={SOURCE} master={SINK}.monitor",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     if started.returncode != 0:
         detail = (log.read_text() if log.exists() else started.stderr).strip().splitlines()
@@ -330,19 +375,27 @@ def virtual_microphone(tmp_path: Path) -> Iterator[dict[str, str]]:
     try:
         yield env
     finally:
-        subprocess.run([pulseaudio, "--kill"], env=env, capture_output=True, timeout=30,
-                       check=False)
+        subprocess.run(
+            [pulseaudio, "--kill"], env=env, capture_output=True, timeout=30, check=False
+        )
 
 
 def test_recording_from_a_virtual_microphone_becomes_the_audio_to_transcribe(
-    loop: qasync.QEventLoop, services: Services, make_page: Callable[[Services], SpeechPage],
-    virtual_microphone: dict[str, str], spoken: Path, tmp_path: Path,
+    loop: qasync.QEventLoop,
+    services: Services,
+    make_page: Callable[[Services], SpeechPage],
+    virtual_microphone: dict[str, str],
+    spoken: Path,
+    tmp_path: Path,
 ) -> None:
     probe = subprocess.run(
-        [sys.executable, "-m", "tests.ui.record_probe", str(spoken), str(tmp_path / "child"),
-         SINK],
-        cwd=REPO, env=virtual_microphone | {"QT_QPA_PLATFORM": "offscreen"},
-        capture_output=True, text=True, timeout=90, check=False,
+        [sys.executable, "-m", "tests.ui.record_probe", str(spoken), str(tmp_path / "child"), SINK],
+        cwd=REPO,
+        env=virtual_microphone | {"QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
     )
     assert probe.returncode == 0, probe.stderr[-3000:]
     report = json.loads(probe.stdout.strip().splitlines()[-1])

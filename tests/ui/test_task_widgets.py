@@ -40,8 +40,9 @@ pytestmark = pytest.mark.gui
 
 
 def attempt(provider: str, outcome: str, **extra: object) -> AttemptRecord:
-    record = AttemptRecord(provider=provider, via="router", provider_model="m",
-                           started_at=0.0, outcome=outcome)
+    record = AttemptRecord(
+        provider=provider, via="router", provider_model="m", started_at=0.0, outcome=outcome
+    )
     for name, value in extra.items():
         setattr(record, name, value)
     return record
@@ -50,8 +51,14 @@ def attempt(provider: str, outcome: str, **extra: object) -> AttemptRecord:
 def failover_trace() -> Trace:
     trace = Trace(model=FLUX_SCHNELL, policy="auto", task="text-to-image")
     trace.attempts = [
-        attempt("together", t.RATE_LIMITED, status_code=429, retry_after_s=3.0,
-                message="slow down", duration_ms=120.0),
+        attempt(
+            "together",
+            t.RATE_LIMITED,
+            status_code=429,
+            retry_after_s=3.0,
+            message="slow down",
+            duration_ms=120.0,
+        ),
         attempt("fal-ai", t.OK, status_code=200, ttft_ms=2100.0, duration_ms=2100.0),
     ]
     trace.candidates = [CandidateNote("nebius", "direct", "x", "needs its own key")]
@@ -72,15 +79,28 @@ def test_badge_and_failover_words() -> None:
     assert words.skipped_notes(trace) == ["Nebius AI Studio: needs its own key"]
     assert "Billed to your Hugging Face account" in words.badge_tooltip(trace, ["fal-ai"])
     row = words.attempt_row(trace.attempts[0])
-    assert row == ["Together AI", "HF router", "429", "rate limited", "slow down", "",
-                   "0.1 s", "3 s"]
+    assert row == [
+        "Together AI",
+        "HF router",
+        "429",
+        "rate limited",
+        "slow down",
+        "",
+        "0.1 s",
+        "3 s",
+    ]
 
 
 def test_four_pictures_read_as_one_story_not_four() -> None:
     trace = Trace(model=FLUX_SCHNELL, policy="auto")
-    trace.attempts = [attempt("fal-ai", t.SERVER_ERROR), attempt("fal-ai", t.OK),
-                      attempt("together", t.OK), attempt("fal-ai", t.OK),
-                      attempt("fal-ai", t.SERVER_ERROR), attempt("fal-ai", t.CANCELLED)]
+    trace.attempts = [
+        attempt("fal-ai", t.SERVER_ERROR),
+        attempt("fal-ai", t.OK),
+        attempt("together", t.OK),
+        attempt("fal-ai", t.OK),
+        attempt("fal-ai", t.SERVER_ERROR),
+        attempt("fal-ai", t.CANCELLED),
+    ]
     assert words.failover_text(trace) == "fal server error → fal ✓, Together AI ✓"
     assert words.winners(trace) == ["fal-ai", "together"]
     clean = Trace(model=FLUX_SCHNELL, policy="auto")
@@ -90,11 +110,15 @@ def test_four_pictures_read_as_one_story_not_four() -> None:
 
 def test_times_and_live_status() -> None:
     assert (words.seconds(420), words.seconds(12_600), words.seconds(95_000)) == (
-        "0.4 s", "13 s", "1:35")
+        "0.4 s",
+        "13 s",
+        "1:35",
+    )
     assert (words.clock(65), words.clock(3725)) == ("1:05", "1:02:05")
     assert words.live_text(attempt("fal-ai", "")) == "fal is working on it…"
     assert words.live_text(attempt("together", t.RATE_LIMITED)) == (
-        "Together AI 429 — trying the next provider…")
+        "Together AI 429 — trying the next provider…"
+    )
 
 
 def test_video_status_words() -> None:
@@ -107,10 +131,23 @@ def test_video_status_words() -> None:
 
 def _gen(task: str, **fields: object) -> StoredGeneration:
     base: dict[str, object] = dict(
-        id=1, task=task, created_at=0.0, updated_at=0.0, prompt="p", negative_prompt=None,
-        model="black-forest-labs/FLUX.1-schnell", provider="fal-ai", provider_model=None,
-        status="complete", params={}, files=[], text=None, vectors_path=None, trace=None,
-        error=None, duration_ms=None,
+        id=1,
+        task=task,
+        created_at=0.0,
+        updated_at=0.0,
+        prompt="p",
+        negative_prompt=None,
+        model="black-forest-labs/FLUX.1-schnell",
+        provider="fal-ai",
+        provider_model=None,
+        status="complete",
+        params={},
+        files=[],
+        text=None,
+        vectors_path=None,
+        trace=None,
+        error=None,
+        duration_ms=None,
     )
     base.update(fields)
     return StoredGeneration(**base)  # type: ignore[arg-type]
@@ -123,9 +160,9 @@ def test_generation_wording() -> None:
     assert summary(failed) == "Video · Failed · FLUX.1-schnell"
     texts = _gen("feature-extraction", params={"texts": ["a"]})
     assert summary(texts).startswith("Embeddings of 1 text ·")
-    assert params_summary("text-to-image", {"width": 1024, "height": 768, "steps": 4,
-                                            "guidance": 3.5, "seed": 7}) == (
-        "1024 × 768 · 4 steps · guidance 3.5 · seed 7")
+    assert params_summary(
+        "text-to-image", {"width": 1024, "height": 768, "steps": 4, "guidance": 3.5, "seed": 7}
+    ) == ("1024 × 768 · 4 steps · guidance 3.5 · seed 7")
     assert when(1000.0, now=1030.0) == "just now"
     assert when(1000.0, now=1000.0 + 600) == "10 min ago"
 
@@ -249,7 +286,8 @@ def test_model_picker_offers_cached_and_well_known_models_and_remembers_per_task
     images.set_current_model("stabilityai/stable-diffusion-xl-base-1.0")
     images.remember()
     assert services.settings.default_models["text-to-image"] == (
-        "stabilityai/stable-diffusion-xl-base-1.0")
+        "stabilityai/stable-diffusion-xl-base-1.0"
+    )
     saved = services.settings_store.load()
     assert saved.default_models["text-to-image"] == "stabilityai/stable-diffusion-xl-base-1.0"
 
@@ -263,15 +301,16 @@ def test_model_picker_offers_cached_and_well_known_models_and_remembers_per_task
 
 def test_policy_picker_lists_only_providers_that_serve_the_task(services: Services) -> None:
     settings = services.settings
-    settings.add_custom(CustomEndpoint("ollama", "http://localhost:11434/v1",
-                                       {"nomic-embed-text": "nomic-embed-text"}))
+    settings.add_custom(
+        CustomEndpoint(
+            "ollama", "http://localhost:11434/v1", {"nomic-embed-text": "nomic-embed-text"}
+        )
+    )
     settings.set_enabled("replicate", False)
     images = PolicyPicker(Task.TEXT_TO_IMAGE)
     images.refresh(settings)
-    assert [images.itemText(i) for i in range(3)] == ["Auto — your order", "Fastest",
-                                                       "Cheapest"]
-    assert set(images.providers()) == {"fal-ai", "hf-inference", "nebius", "nscale",
-                                       "together"}
+    assert [images.itemText(i) for i in range(3)] == ["Auto — your order", "Fastest", "Cheapest"]
+    assert set(images.providers()) == {"fal-ai", "hf-inference", "nebius", "nscale", "together"}
     assert images.findText("Only fal") >= 0
     embeddings = PolicyPicker(Task.EMBEDDINGS)
     embeddings.refresh(settings)
@@ -279,7 +318,8 @@ def test_policy_picker_lists_only_providers_that_serve_the_task(services: Servic
     assert embeddings.itemText(embeddings.findData("ollama")) == "ollama (your server)"
     assert "ollama" not in task_providers(settings, Task.TEXT_TO_VIDEO)
     assert task_providers(settings, Task.TEXT_TO_VIDEO) == [
-        p for p in settings.ordered_providers() if p in {"fal-ai", "novita", "together"}]
+        p for p in settings.ordered_providers() if p in {"fal-ai", "novita", "together"}
+    ]
     assert images.set_policy("together") and images.current_policy() == "together"
     assert not images.set_policy("replicate") and images.current_policy() == "auto"
     images.deleteLater()

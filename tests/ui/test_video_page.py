@@ -31,8 +31,14 @@ from tests.ui.page_helpers import (  # noqa: F401 (fixtures)
 pytestmark = pytest.mark.gui
 
 FAST_POLL = PollTiming(
-    first_s=0.002, factor=1.0, max_s=0.002, deadline_s=60.0, resume_grace_s=60.0,
-    submit_s=5.0, cancel_s=2.0, honour_cadence=False,
+    first_s=0.002,
+    factor=1.0,
+    max_s=0.002,
+    deadline_s=60.0,
+    resume_grace_s=60.0,
+    submit_s=5.0,
+    cancel_s=2.0,
+    honour_cadence=False,
 )
 PROMPT = "a red fox running through fresh snow"
 PLAYABLE = (
@@ -69,12 +75,16 @@ def fill(page: VideoPage) -> None:
 
 
 def test_queue_position_then_the_video_plays_inline(
-    loop: qasync.QEventLoop, page: VideoPage, emulator: Emulator,
+    loop: qasync.QEventLoop,
+    page: VideoPage,
+    emulator: Emulator,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     told: list[tuple[str, str]] = []
-    monkeypatch.setattr("desktop.ui.video.page.notify_finished",
-                        lambda _w, title, text, _b: told.append((title, text)) or "tray")
+    monkeypatch.setattr(
+        "desktop.ui.video.page.notify_finished",
+        lambda _w, title, text, _b: told.append((title, text)) or "tray",
+    )
     emulator.jobs.plan("fal-ai", outcome="hold", queue_polls=3)
     fill(page)
     page.run_button.click()
@@ -91,8 +101,7 @@ def test_queue_position_then_the_video_plays_inline(
     wait_until(loop, lambda: not page.busy)
     assert page.run_button.text() == "Make video"
     assert page.jobs.cards() == [] and not page.jobs.isVisibleTo(page)
-    wait_until(loop, lambda: (g := page.model.generation(0)) is not None
-               and g.status == "complete")
+    wait_until(loop, lambda: (g := page.model.generation(0)) is not None and g.status == "complete")
     shown = page.result.generation
     assert shown is not None and shown.status == "complete"
     assert page.result.badge.label.text().startswith("via fal")
@@ -100,8 +109,7 @@ def test_queue_position_then_the_video_plays_inline(
 
     player = page.result.player
     assert player.path == shown.files[0]["path"]
-    wait_until(loop, lambda: player.player is not None
-               and player.player.mediaStatus() in PLAYABLE)
+    wait_until(loop, lambda: player.player is not None and player.player.mediaStatus() in PLAYABLE)
     assert player.player is not None and player.player.duration() > 0
     wait_until(loop, lambda: player.time_label.text().endswith("/ 0:01"))
     assert player.play_button.isEnabled()
@@ -121,8 +129,9 @@ def test_cancel_reaches_the_provider(
     (job,) = emulator.jobs.jobs("fal-ai")
     assert job.cancelled and job.cancel_calls == 1
     assert page.banner.text_label.text() == "Cancelled at fal."
-    wait_until(loop, lambda: (g := page.model.generation(0)) is not None
-               and g.status == "cancelled")
+    wait_until(
+        loop, lambda: (g := page.model.generation(0)) is not None and g.status == "cancelled"
+    )
     assert page.services.video.pending() == []
     assert emulator.jobs.submissions() == 1
 
@@ -165,13 +174,11 @@ def test_a_job_left_by_the_last_run_resumes_when_the_page_starts(
     assert "still being made since last time" in page.banner.text_label.text()
     emulator.jobs.release(job.id)
     wait_until(loop, lambda: page.jobs.cards() == [])
-    wait_until(loop, lambda: (g := page.model.generation(0)) is not None
-               and g.status == "complete")
+    wait_until(loop, lambda: (g := page.model.generation(0)) is not None and g.status == "complete")
     assert emulator.jobs.submissions() == 1  # resumed, never submitted again
     assert second.video.pending() == []
     player = page.result.player
-    wait_until(loop, lambda: player.player is not None
-               and player.player.mediaStatus() in PLAYABLE)
+    wait_until(loop, lambda: player.player is not None and player.player.mediaStatus() in PLAYABLE)
 
 
 def test_closing_the_page_leaves_the_job_at_the_provider(
@@ -194,9 +201,7 @@ def test_closing_the_page_leaves_the_job_at_the_provider(
     assert [r.id for r in open_fast().video.pending()] == [card.job_id]
 
 
-def test_reuse_settings_fills_the_form(
-    loop: qasync.QEventLoop, page: VideoPage
-) -> None:
+def test_reuse_settings_fills_the_form(loop: qasync.QEventLoop, page: VideoPage) -> None:
     fill(page)
     page.form.negative.setText("blurry")
     page.form.steps.setValue(30)

@@ -102,8 +102,6 @@ def _was_cancelled(trace: Trace | None) -> bool:
     return bool(trace and trace.attempts and trace.attempts[-1].outcome == t.CANCELLED)
 
 
-
-
 def badge_text(data: MessageData) -> str:
     """``"via Groq · 0.4 s"`` (time to first token), or ``""`` when nobody answered."""
     if data.role != "assistant" or not data.provider:

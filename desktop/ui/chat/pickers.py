@@ -41,7 +41,8 @@ class ModelPicker(ModelBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            parent, min_length=28,
+            parent,
+            min_length=28,
             tooltip="Type any Hugging Face model id (for example "
             "meta-llama/Llama-3.1-8B-Instruct) or pick a recent one.",
             placeholder="Model id, e.g. meta-llama/Llama-3.1-8B-Instruct",

@@ -14,12 +14,27 @@ from desktop.engine.vector_export import npy_bytes, to_csv, to_json
 from desktop.ui.widgets.export_kinds import ExportKind, by_key
 
 EXPORT_KINDS: tuple[ExportKind, ...] = (
-    ExportKind("csv", "CSV", ".csv", "CSV files (*.csv)",
-               "One row per text: the text, then its numbers (spreadsheets, pandas)"),
-    ExportKind("json", "JSON", ".json", "JSON files (*.json)",
-               "The model, the texts and their vectors (web apps, scripts)"),
-    ExportKind("npy", "NPY", ".npy", "NumPy arrays (*.npy)",
-               "The vectors as a float32 array, in the texts' order (numpy.load)"),
+    ExportKind(
+        "csv",
+        "CSV",
+        ".csv",
+        "CSV files (*.csv)",
+        "One row per text: the text, then its numbers (spreadsheets, pandas)",
+    ),
+    ExportKind(
+        "json",
+        "JSON",
+        ".json",
+        "JSON files (*.json)",
+        "The model, the texts and their vectors (web apps, scripts)",
+    ),
+    ExportKind(
+        "npy",
+        "NPY",
+        ".npy",
+        "NumPy arrays (*.npy)",
+        "The vectors as a float32 array, in the texts' order (numpy.load)",
+    ),
 )
 KINDS = by_key(EXPORT_KINDS)
 

@@ -317,16 +317,19 @@ class HeatMap(QWidget):
         key = (scale.stops[0].rgb(), scale.stops[2].rgb(), neutral.rgb())
         if key != self._table_key:
             span = scale.high - scale.low
-            table = [
-                scale.colour(scale.low + span * k / (LEVELS - 1)).rgb() for k in range(LEVELS)
-            ]
+            table = [scale.colour(scale.low + span * k / (LEVELS - 1)).rgb() for k in range(LEVELS)]
             image.setColorTable([*table, neutral.rgb()])
             self._table_key = key
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         painter.drawImage(target, image)
 
     def _paint_labels(
-        self, painter: QPainter, left: int, top: int, cell: float, text_colour: QColor,
+        self,
+        painter: QPainter,
+        left: int,
+        top: int,
+        cell: float,
+        text_colour: QColor,
         muted: QColor,
     ) -> None:
         """Row labels and column numbers: as many as fit without touching; the hovered and
@@ -348,7 +351,8 @@ class HeatMap(QWidget):
             middle = int(top + (i + 0.5) * cell)
             painter.drawText(
                 QRect(0, middle - line // 2, left - GAP, line),
-                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), label,
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                label,
             )
         columns_em = {j for j in (hover_col, hover_row) if j >= 0}
         number_width = fm.horizontalAdvance(str(n)) + 6
@@ -360,7 +364,8 @@ class HeatMap(QWidget):
             middle = int(left + (j + 0.5) * cell)
             painter.drawText(
                 QRect(middle - number_width, 0, 2 * number_width, top - 2),
-                int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom), str(j + 1),
+                int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom),
+                str(j + 1),
             )
         font.setBold(False)
         painter.setFont(font)
@@ -371,8 +376,13 @@ class HeatMap(QWidget):
             t = stop / 10
             gradient.setColorAt(t, scale.colour(scale.low + t * (scale.high - scale.low)))
         painter.fillRect(bar, gradient)
-        painter.setPen(mix(self.palette().color(QPalette.ColorRole.WindowText),
-                           self.palette().color(QPalette.ColorRole.Window), 0.6))
+        painter.setPen(
+            mix(
+                self.palette().color(QPalette.ColorRole.WindowText),
+                self.palette().color(QPalette.ColorRole.Window),
+                0.6,
+            )
+        )
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(QRectF(bar).adjusted(-0.5, -0.5, 0.5, 0.5))
         painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
@@ -380,12 +390,16 @@ class HeatMap(QWidget):
         x = bar.right() + 6
         align = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         painter.drawText(QRect(x, bar.top() - 2, 60, fm.height()), align, f"{scale.high:.2f}")
-        painter.drawText(QRect(x, bar.bottom() - fm.height() + 2, 60, fm.height()), align,
-                         f"{scale.low:.2f}")
+        painter.drawText(
+            QRect(x, bar.bottom() - fm.height() + 2, 60, fm.height()), align, f"{scale.low:.2f}"
+        )
         if bar.height() > 3 * fm.height():
             middle = (scale.low + scale.high) / 2
-            painter.drawText(QRect(x, bar.center().y() - fm.height() // 2, 60, fm.height()),
-                             align, f"{middle:.2f}")
+            painter.drawText(
+                QRect(x, bar.center().y() - fm.height() // 2, 60, fm.height()),
+                align,
+                f"{middle:.2f}",
+            )
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         point = event.position().toPoint()

@@ -47,8 +47,9 @@ class _ScoreDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(mix(base, accent, 0.12))
         painter.drawRoundedRect(rect, 3, 3)
-        filled = QRectF(rect.left(), rect.top(), rect.width() * max(0.0, min(1.0, score)),
-                        rect.height())
+        filled = QRectF(
+            rect.left(), rect.top(), rect.width() * max(0.0, min(1.0, score)), rect.height()
+        )
         painter.setBrush(mix(base, accent, 0.55))
         painter.drawRoundedRect(filled, 3, 3)
         painter.setPen(palette.color(QPalette.ColorRole.Text))

@@ -67,7 +67,8 @@ EXAMPLE = (
 
 
 def analyse(
-    texts: list[str], vectors: Sequence[Sequence[float]],
+    texts: list[str],
+    vectors: Sequence[Sequence[float]],
 ) -> tuple[HeatData, list[tuple[float, float]]]:
     """Blocking: the similarity matrix (ready to paint) and the 2-D map; n² work, so it runs
     in the thread pool."""
@@ -135,8 +136,9 @@ class EmbeddingsPage(QWidget):
         self.count_label = MutedLabel("", panel)
         row.addWidget(self.count_label, 1)
         self.load_button = QPushButton("Load file…", panel)
-        self.load_button.setToolTip("A .txt file with one text per line, or a .csv with a "
-                                    "column of text")
+        self.load_button.setToolTip(
+            "A .txt file with one text per line, or a .csv with a column of text"
+        )
         self.load_button.clicked.connect(self.choose_file)
         row.addWidget(self.load_button)
         column.addLayout(row)
@@ -154,8 +156,9 @@ class EmbeddingsPage(QWidget):
         column.addLayout(run_row)
         self.badge = RoutingBadge(panel)
         column.addWidget(self.badge)
-        self.stale_note = MutedLabel("The texts changed: Compute again to update the results.",
-                                     panel)
+        self.stale_note = MutedLabel(
+            "The texts changed: Compute again to update the results.", panel
+        )
         self.stale_note.setWordWrap(True)
         self.stale_note.hide()
         column.addWidget(self.stale_note)
@@ -258,11 +261,13 @@ class EmbeddingsPage(QWidget):
             return
         model = self.model_picker.current_model()
         if not model:
-            self.banner.show_error("Choose an embedding model first, for example "
-                                   "BAAI/bge-small-en-v1.5.")
+            self.banner.show_error(
+                "Choose an embedding model first, for example BAAI/bge-small-en-v1.5."
+            )
             return
-        request = EmbedRequest(model=model, texts=texts,
-                               provider=self.policy_picker.current_policy())
+        request = EmbedRequest(
+            model=model, texts=texts, provider=self.policy_picker.current_policy()
+        )
         self.run_button.track(self.scope.spawn(self._compute(request), slot="compute"))
 
     def cancel(self) -> bool:
@@ -302,12 +307,14 @@ class EmbeddingsPage(QWidget):
         self.scope.spawn(self._reload_history(), slot="history")
 
     def save_state(self) -> None:
-        task_page.save_layout(self.services.state, "embeddings", self.policy_picker,
-                              {"splitter": self.splitter})
+        task_page.save_layout(
+            self.services.state, "embeddings", self.policy_picker, {"splitter": self.splitter}
+        )
 
     def restore_state(self) -> None:
-        task_page.restore_layout(self.services.state, "embeddings", self.policy_picker,
-                                 {"splitter": self.splitter})
+        task_page.restore_layout(
+            self.services.state, "embeddings", self.policy_picker, {"splitter": self.splitter}
+        )
 
     async def aclose(self) -> None:
         self._elapsed.timer.stop()
@@ -318,20 +325,27 @@ class EmbeddingsPage(QWidget):
     async def _compute(self, request: EmbedRequest) -> None:
         result = await task_page.routed(
             self.services.embeddings.embed(request, on_attempt=self._on_attempt),
-            badge=self.badge, banner=self.banner, elapsed=self._elapsed,
-            sending="Sending the texts…", stopped="Stopped — nothing was computed.",
+            badge=self.badge,
+            banner=self.banner,
+            elapsed=self._elapsed,
+            sending="Sending the texts…",
+            stopped="Stopped — nothing was computed.",
         )
         self.badge.set_trace(result.trace, duration_ms=result.duration_ms)
         if result.status != COMPLETE or result.vectors is None:
-            self.banner.show_error(result.error or "The embeddings could not be computed.",
-                                   result.error_action)
+            self.banner.show_error(
+                result.error or "The embeddings could not be computed.", result.error_action
+            )
             return
         await self._show(request.texts, result.vectors, request.model, result.record_id)
         self.model_picker.remember()
         self.reload_history()
 
     async def _show(
-        self, texts: list[str], vectors: list[list[float]], model: str | None,
+        self,
+        texts: list[str],
+        vectors: list[list[float]],
+        model: str | None,
         record_id: int | None,
     ) -> None:
         heat, coordinates = await self.services.run_blocking(analyse, texts, vectors)
@@ -354,8 +368,9 @@ class EmbeddingsPage(QWidget):
         self.badge.set_live(live_text(record))
 
     async def _choose_file(self) -> None:
-        path = await ask_open_path(self, title="Load texts", filters=OPEN_FILTER,
-                                   purpose="embeddings-texts")
+        path = await ask_open_path(
+            self, title="Load texts", filters=OPEN_FILTER, purpose="embeddings-texts"
+        )
         if path is not None:
             await self._load_file(path)
 
@@ -377,13 +392,18 @@ class EmbeddingsPage(QWidget):
             return
         texts, vectors, model = list(self._texts), self._vectors, self._model
         await task_page.export_file(
-            self, self.services, self.banner, suggested_name(model, kind.suffix), kind,
+            self,
+            self.services,
+            self.banner,
+            suggested_name(model, kind.suffix),
+            kind,
             lambda: export_bytes(key, texts, vectors, model),
         )
 
     async def _reload_history(self) -> None:
-        await task_page.load_past_runs(self.services, self.history_list, EMBEDDINGS, HISTORY_LIMIT,
-                                       self._record_id)
+        await task_page.load_past_runs(
+            self.services, self.history_list, EMBEDDINGS, HISTORY_LIMIT, self._record_id
+        )
 
     async def _open_record(self, record_id: int) -> None:
         history = self.services.history
@@ -396,12 +416,14 @@ class EmbeddingsPage(QWidget):
         try:
             vectors = await self.services.run_blocking(load_vectors, row.vectors_path)
         except (OSError, ValueError):
-            self.banner.show_error("The vectors of that run are missing or damaged; "
-                                   "compute them again.")
+            self.banner.show_error(
+                "The vectors of that run are missing or damaged; compute them again."
+            )
             return
         if len(vectors) != len(texts):
-            self.banner.show_error("The vectors of that run do not match its texts; "
-                                   "compute them again.")
+            self.banner.show_error(
+                "The vectors of that run do not match its texts; compute them again."
+            )
             return
         self.banner.clear()
         self.set_texts(texts)
@@ -430,9 +452,12 @@ class EmbeddingsPage(QWidget):
             button.setEnabled(bool(self._vectors))
 
     def _on_action(self, action: str) -> None:
-        task_page.banner_action(action, retry=self.compute,
-                                providers_requested=self.providers_requested,
-                                policy_picker=self.policy_picker)
+        task_page.banner_action(
+            action,
+            retry=self.compute,
+            providers_requested=self.providers_requested,
+            policy_picker=self.policy_picker,
+        )
 
     # --- Qt -------------------------------------------------------------------------------
 

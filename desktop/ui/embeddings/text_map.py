@@ -117,7 +117,8 @@ class TextMap(QWidget):
             )
             fitting = [s for s in spots if inside.contains(s)]
             free = [
-                s for s in fitting
+                s
+                for s in fitting
                 if not any(s.intersects(r) for r in taken)
                 and not any(s.intersects(d) for j, d in enumerate(discs) if j != i)
             ]
@@ -197,8 +198,9 @@ class TextMap(QWidget):
         for i, (rect, label) in self.label_places(points, fm, frame).items():
             emphasised = i == self._selected or i in self._neighbours or i == self._hovered
             painter.setPen(text if emphasised else mix(text, base, 0.35))
-            painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                             label)
+            painter.drawText(
+                rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), label
+            )
         painter.end()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -207,8 +209,9 @@ class TextMap(QWidget):
             self._hovered = hit
             self.update()
         if hit is not None:
-            QToolTip.showText(event.globalPosition().toPoint(), f"{hit + 1}. {self.texts[hit]}",
-                              self)
+            QToolTip.showText(
+                event.globalPosition().toPoint(), f"{hit + 1}. {self.texts[hit]}", self
+            )
         else:
             QToolTip.hideText()
         super().mouseMoveEvent(event)

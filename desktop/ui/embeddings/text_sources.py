@@ -22,11 +22,35 @@ OPEN_FILTER = "Text or CSV files (*.txt *.csv *.tsv);;All files (*)"
 
 _NUMBER = re.compile(r"^[\s$€£%+-]*[\d.,]+(e[+-]?\d+)?[\s%]*$", re.IGNORECASE)
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
-HEADER_NAMES = frozenset({
-    "text", "texts", "sentence", "sentences", "title", "name", "body", "content", "review",
-    "comment", "description", "question", "query", "document", "message", "prompt", "input",
-    "phrase", "label", "summary", "abstract", "headline", "caption", "note", "notes",
-})
+HEADER_NAMES = frozenset(
+    {
+        "text",
+        "texts",
+        "sentence",
+        "sentences",
+        "title",
+        "name",
+        "body",
+        "content",
+        "review",
+        "comment",
+        "description",
+        "question",
+        "query",
+        "document",
+        "message",
+        "prompt",
+        "input",
+        "phrase",
+        "label",
+        "summary",
+        "abstract",
+        "headline",
+        "caption",
+        "note",
+        "notes",
+    }
+)
 """Words that head a column of text in the spreadsheets people export."""
 
 
@@ -103,7 +127,7 @@ def csv_texts(content: str, name: str = "the file") -> LoadedTexts:
     Raises:
         TextFileError: no column holds words.
     """
-    sample = content[:64 * 1024]
+    sample = content[: 64 * 1024]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:

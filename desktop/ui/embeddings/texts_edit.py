@@ -18,7 +18,8 @@ from desktop.ui.embeddings.text_sources import TEXT_SUFFIXES
 def text_files(mime: QMimeData) -> list[str]:
     """Local ``.txt``/``.csv``/``.tsv`` files in ``mime``."""
     return [
-        u.toLocalFile() for u in mime.urls()
+        u.toLocalFile()
+        for u in mime.urls()
         if u.isLocalFile() and Path(u.toLocalFile()).suffix.lower() in TEXT_SUFFIXES
     ]
 

@@ -210,7 +210,6 @@ class ImageForm(QWidget):
 
     # --- Internals ------------------------------------------------------------------------
 
-
     def _side_box(self, tip: str) -> QSpinBox:
         box = QSpinBox(self)
         box.setRange(64, MAX_SIDE)
@@ -224,8 +223,10 @@ class ImageForm(QWidget):
         name = self.size_preset.currentData()
         for preset in SIZE_PRESETS:
             if preset.name == name:
-                for box, value in ((self.width_box, preset.width),
-                                   (self.height_box, preset.height)):
+                for box, value in (
+                    (self.width_box, preset.width),
+                    (self.height_box, preset.height),
+                ):
                     box.blockSignals(True)
                     box.setValue(value)
                     box.blockSignals(False)

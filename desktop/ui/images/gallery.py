@@ -93,13 +93,23 @@ def pictures_of(gen: StoredGeneration) -> list[Picture]:
         path = str(f.get("path") or "")
         if not path:
             continue
-        out.append(Picture(
-            generation_id=gen.id, index=i, path=path, prompt=gen.prompt,
-            model=gen.model or "", provider=f.get("provider") or gen.provider,
-            seed=f.get("seed"), width=f.get("width"), height=f.get("height"),
-            created_at=gen.created_at, duration_ms=gen.duration_ms, params=dict(gen.params),
-            trace=trace,
-        ))
+        out.append(
+            Picture(
+                generation_id=gen.id,
+                index=i,
+                path=path,
+                prompt=gen.prompt,
+                model=gen.model or "",
+                provider=f.get("provider") or gen.provider,
+                seed=f.get("seed"),
+                width=f.get("width"),
+                height=f.get("height"),
+                created_at=gen.created_at,
+                duration_ms=gen.duration_ms,
+                params=dict(gen.params),
+                trace=trace,
+            )
+        )
     return out
 
 

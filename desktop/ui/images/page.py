@@ -150,7 +150,11 @@ class ImagesPage(QWidget):
         if self.busy:
             return
         request = task_page.form_request(
-            self.form, self.model_picker, self.policy_picker, self.banner, check_request,
+            self.form,
+            self.model_picker,
+            self.policy_picker,
+            self.banner,
+            check_request,
             example_model="black-forest-labs/FLUX.1-schnell",
         )
         if request is not None:
@@ -342,9 +346,7 @@ class ImagesPage(QWidget):
         task_page.fill_pickers(self.model_picker, self.policy_picker, params, picture.model)
 
     async def _reuse_generation(self, generation_id: int) -> None:
-        gen = await self.services.run_blocking(
-            self.services.history.get_generation, generation_id
-        )
+        gen = await self.services.run_blocking(self.services.history.get_generation, generation_id)
         if gen is None or gen.task != TASK.value:
             self.banner.show_error("That picture is no longer in the library.")
             return
@@ -364,8 +366,16 @@ class ImagesPage(QWidget):
         suffix = Path(picture.path).suffix or ".png"
         extra = str(picture.seed) if picture.seed is not None else ""
         name = suggested_name(picture.prompt, suffix, extra)
-        await task_page.save_result_copy(self, self.services, self.banner, picture.path, name,
-                                         IMAGE_FILTER, PICTURES, "The picture")
+        await task_page.save_result_copy(
+            self,
+            self.services,
+            self.banner,
+            picture.path,
+            name,
+            IMAGE_FILTER,
+            PICTURES,
+            "The picture",
+        )
 
     async def _copy(self, path: str) -> None:
         try:
@@ -384,9 +394,12 @@ class ImagesPage(QWidget):
 
     def _on_action(self, action: str) -> None:
         """The fix button of an error."""
-        task_page.banner_action(action, retry=self._retry,
-                                providers_requested=self.providers_requested,
-                                policy_picker=self.policy_picker)
+        task_page.banner_action(
+            action,
+            retry=self._retry,
+            providers_requested=self.providers_requested,
+            policy_picker=self.policy_picker,
+        )
 
     def _retry(self) -> None:
         if self._last_request is not None and not self.busy:

@@ -77,8 +77,10 @@ class PictureProgress(QWidget):
         key = id(record)
         slot = self._slot_of.get(key)
         if slot is None:
-            slot = next((i for i, r in enumerate(self._rows)
-                         if r.running is None and r.done_at is None), None)
+            slot = next(
+                (i for i, r in enumerate(self._rows) if r.running is None and r.done_at is None),
+                None,
+            )
             if slot is None:
                 return
             self._slot_of[key] = slot

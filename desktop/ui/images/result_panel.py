@@ -56,8 +56,11 @@ class ResultPanel(QWidget):
         self.other_provider_button = action_button(
             "Other provider", "Make the same prompt on another provider", self
         )
-        add_actions_row(column, [self.open_button, self.save_button, self.copy_button],
-                        [self.reuse_button, self.new_seed_button, self.other_provider_button])
+        add_actions_row(
+            column,
+            [self.open_button, self.save_button, self.copy_button],
+            [self.reuse_button, self.new_seed_button, self.other_provider_button],
+        )
         self.show_picture(None)
 
     # --- Public API -----------------------------------------------------------------------
@@ -97,5 +100,11 @@ class ResultPanel(QWidget):
             button.setEnabled(has and not busy)
 
     def buttons(self) -> list[QPushButton]:
-        return [self.open_button, self.save_button, self.copy_button, self.reuse_button,
-                self.new_seed_button, self.other_provider_button]
+        return [
+            self.open_button,
+            self.save_button,
+            self.copy_button,
+            self.reuse_button,
+            self.new_seed_button,
+            self.other_provider_button,
+        ]

@@ -37,8 +37,10 @@ from desktop.ui.widgets.result_parts import action_button, add_actions_row, note
 from desktop.ui.widgets.routing_badge import RoutingBadge
 from desktop.ui.widgets.video_player import VideoPlayer
 
-EMPTY_TEXT = ("Choose an item to see it here. Everything you make — pictures, videos, "
-              "transcripts and embeddings — stays in the library, even offline.")
+EMPTY_TEXT = (
+    "Choose an item to see it here. Everything you make — pictures, videos, "
+    "transcripts and embeddings — stays in the library, even offline."
+)
 
 
 def main_file(gen: StoredGeneration) -> str | None:
@@ -110,8 +112,13 @@ class DetailsPanel(QWidget):
         self.settings = wrapped(QLabel(self))
         self.status = wrapped(QLabel(self))
         self._fact_labels: dict[QLabel, MutedLabel] = {}
-        for name, label in (("Kind", self.kind), ("Made", self.created), ("Model", self.model),
-                            ("Settings", self.settings), ("Status", self.status)):
+        for name, label in (
+            ("Kind", self.kind),
+            ("Made", self.created),
+            ("Model", self.model),
+            ("Settings", self.settings),
+            ("Status", self.status),
+        ):
             caption = MutedLabel(name, self)
             self._fact_labels[label] = caption
             facts.addRow(caption, label)
@@ -125,8 +132,11 @@ class DetailsPanel(QWidget):
         self.save_button = action_button("Save as…", "Save a copy somewhere else", self)
         self.reuse_button = action_button("Reuse", "", self)
         self.delete_button = action_button("Delete", "Remove this item from the library", self)
-        add_actions_row(column, [self.open_button, self.reveal_button, self.save_button],
-                        [self.reuse_button, self.delete_button])
+        add_actions_row(
+            column,
+            [self.open_button, self.reveal_button, self.save_button],
+            [self.reuse_button, self.delete_button],
+        )
         self.show_generation(None)
 
     # --- Public API -----------------------------------------------------------------------
@@ -136,8 +146,13 @@ class DetailsPanel(QWidget):
         return self._gen
 
     def buttons(self) -> list[QPushButton]:
-        return [self.open_button, self.reveal_button, self.save_button, self.reuse_button,
-                self.delete_button]
+        return [
+            self.open_button,
+            self.reveal_button,
+            self.save_button,
+            self.reuse_button,
+            self.delete_button,
+        ]
 
     def show_generation(self, gen: StoredGeneration | None) -> None:
         """Show ``gen``'s facts; a picture's pixels follow with :meth:`set_image`."""
@@ -153,8 +168,9 @@ class DetailsPanel(QWidget):
                 button.setEnabled(False)
             return
         self._show_content(gen, previous)
-        self.title.setText(gen.prompt.strip().splitlines()[0] if gen.prompt.strip()
-                           else kind_label(gen.task))
+        self.title.setText(
+            gen.prompt.strip().splitlines()[0] if gen.prompt.strip() else kind_label(gen.task)
+        )
         self._set_fact(self.kind, kind_label(gen.task))
         self._set_fact(self.created, created_text(gen.created_at))
         who = f" · via {provider_label(gen.provider)}" if gen.provider else ""
@@ -166,8 +182,9 @@ class DetailsPanel(QWidget):
         self._set_fact(self.status, status)
         self.badge.set_stored(gen)
         has_file = main_file(gen) is not None
-        self.open_button.setEnabled(gen.status == "complete" and (has_file or bool(
-            readable_text(gen))))
+        self.open_button.setEnabled(
+            gen.status == "complete" and (has_file or bool(readable_text(gen)))
+        )
         self.open_button.setToolTip(
             "Play the video" if gen.task == Task.TEXT_TO_VIDEO.value else "Open it large"
         )

@@ -63,8 +63,10 @@ KINDS: tuple[tuple[str | None, str], ...] = (
     (Task.EMBEDDINGS.value, "Embeddings"),
 )
 
-EMPTY_LIBRARY = ("Nothing made yet. Pictures, videos, transcripts and embeddings you make "
-                 "appear here, and stay here offline.")
+EMPTY_LIBRARY = (
+    "Nothing made yet. Pictures, videos, transcripts and embeddings you make "
+    "appear here, and stay here offline."
+)
 
 
 def _write_text(path: str, text: str) -> None:
@@ -124,8 +126,9 @@ class LibraryPage(QWidget):
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setChildrenCollapsible(False)
-        self.thumbnails = ThumbnailCache(self.services.run_blocking, self.scope, size=88,
-                                         parent=self)
+        self.thumbnails = ThumbnailCache(
+            self.services.run_blocking, self.scope, size=88, parent=self
+        )
         self.model = GenerationListModel(self.palette(), self.thumbnails)
         self.view = GenerationListView(self.splitter)
         self.view.setModel(self.model)
@@ -341,16 +344,18 @@ class LibraryPage(QWidget):
         try:
             if gen.task == Task.SPEECH_TO_TEXT.value and gen.text:
                 name = suggested_name(Path(gen.prompt).stem or "transcript", ".txt")
-                target = await ask_save_path(self, name, "Text (*.txt);;All files (*)",
-                                             DOCUMENTS)
+                target = await ask_save_path(self, name, "Text (*.txt);;All files (*)", DOCUMENTS)
                 if target is not None:
                     await self.services.run_blocking(_write_text, target, gen.text)
             elif path is not None:
-                location = {Task.TEXT_TO_IMAGE.value: PICTURES,
-                            Task.TEXT_TO_VIDEO.value: MOVIES}.get(gen.task, DOCUMENTS)
+                location = {
+                    Task.TEXT_TO_IMAGE.value: PICTURES,
+                    Task.TEXT_TO_VIDEO.value: MOVIES,
+                }.get(gen.task, DOCUMENTS)
                 name = suggested_name(title(gen), Path(path).suffix)
-                target = await save_copy_as(self, self.services.run_blocking, path, name,
-                                            "All files (*)", location)
+                target = await save_copy_as(
+                    self, self.services.run_blocking, path, name, "All files (*)", location
+                )
             else:
                 return
         except OSError as exc:
@@ -367,8 +372,10 @@ class LibraryPage(QWidget):
             QMessageBox.StandardButton.Cancel,
             self,
         )
-        box.setInformativeText(f"The {kind_label(gen.task).lower()} disappears from the "
-                               "library and its tab. This cannot be undone.")
+        box.setInformativeText(
+            f"The {kind_label(gen.task).lower()} disappears from the "
+            "library and its tab. This cannot be undone."
+        )
         delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         self.confirm_box = box
@@ -380,9 +387,7 @@ class LibraryPage(QWidget):
             box.deleteLater()
         if not confirmed:
             return
-        removed = await self.services.run_blocking(
-            self.services.history.delete_generation, gen.id
-        )
+        removed = await self.services.run_blocking(self.services.history.delete_generation, gen.id)
         if not removed:
             self.banner.show_info("It was already gone.")
         row = self.model.row_of(gen.id)

@@ -126,7 +126,6 @@ class ProviderDetails(QFrame):
             self.key_row.show_info(services.credentials.info(provider_id))
         self.server_buttons.setVisible(custom is not None)
 
-
     def show_health(self, services: Services) -> None:
         """Breaker state, cooldown left, typical time to first token, recent success rate."""
         if self.provider_id:
@@ -182,7 +181,10 @@ class ProvidersPage(QWidget):
         row.setSpacing(16)
         left = QVBoxLayout()
         self.model = ProviderOrderModel(
-            services.settings, services.credentials, services.save_settings, self,
+            services.settings,
+            services.credentials,
+            services.save_settings,
+            self,
             health=services.health,
         )
         self.model.changed.connect(self.settings_changed)
@@ -216,7 +218,8 @@ class ProvidersPage(QWidget):
         left.addLayout(buttons)
         self.latency = QCheckBox(
             "Latency mode: when a provider is slow to start answering, ask the next one too "
-            "and keep the first answer", content
+            "and keep the first answer",
+            content,
         )
         self.latency.setToolTip(
             "At most 5 % of chats; the slower request is cancelled at once, but it may cost "

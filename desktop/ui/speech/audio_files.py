@@ -15,9 +15,7 @@ from pathlib import Path
 from desktop.engine.speech import READABLE, SUPPORTED_SUFFIXES
 from desktop.ui.widgets.routing_words import clock
 
-OPEN_FILTER = (
-    "Audio files (" + " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES) + ");;All files (*)"
-)
+OPEN_FILTER = "Audio files (" + " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES) + ");;All files (*)"
 
 
 def is_supported(path: Path) -> bool:

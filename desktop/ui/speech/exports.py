@@ -17,17 +17,21 @@ from desktop.ui.widgets.export_kinds import ExportKind, by_key
 
 EXPORT_KINDS: tuple[ExportKind, ...] = (
     ExportKind("txt", "TXT", ".txt", "Text files (*.txt)", "Save the transcript as plain text"),
-    ExportKind("srt", "SRT", ".srt", "SubRip subtitles (*.srt)",
-               "Save subtitles for video players and editors (SubRip)"),
-    ExportKind("vtt", "VTT", ".vtt", "WebVTT subtitles (*.vtt)",
-               "Save subtitles for the web (WebVTT)"),
+    ExportKind(
+        "srt",
+        "SRT",
+        ".srt",
+        "SubRip subtitles (*.srt)",
+        "Save subtitles for video players and editors (SubRip)",
+    ),
+    ExportKind(
+        "vtt", "VTT", ".vtt", "WebVTT subtitles (*.vtt)", "Save subtitles for the web (WebVTT)"
+    ),
 )
 KINDS = by_key(EXPORT_KINDS)
 
 
-def render(
-    key: str, text: str, cues: Sequence[TranscriptChunk], duration_s: float | None
-) -> str:
+def render(key: str, text: str, cues: Sequence[TranscriptChunk], duration_s: float | None) -> str:
     """The file contents for export ``key`` ("txt", "srt" or "vtt")."""
     if key == "txt":
         return to_txt(text)

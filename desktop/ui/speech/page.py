@@ -93,8 +93,9 @@ class SpeechPage(QWidget):
 
         run_row = QHBoxLayout()
         run_row.setSpacing(12)
-        self.run_button = task_page.run_button("Transcribe", self, self.scope, "transcribe",
-                                               self.transcribe)
+        self.run_button = task_page.run_button(
+            "Transcribe", self, self.scope, "transcribe", self.transcribe
+        )
         self.run_button.setMaximumWidth(220)
         self.run_button.setEnabled(False)
         self.run_button.setToolTip("Open, drop or record audio first")
@@ -225,12 +226,14 @@ class SpeechPage(QWidget):
         self.banner.show_error(text)
 
     def save_state(self) -> None:
-        task_page.save_layout(self.services.state, "speech", self.policy_picker,
-                              {"splitter": self.splitter})
+        task_page.save_layout(
+            self.services.state, "speech", self.policy_picker, {"splitter": self.splitter}
+        )
 
     def restore_state(self) -> None:
-        task_page.restore_layout(self.services.state, "speech", self.policy_picker,
-                                 {"splitter": self.splitter})
+        task_page.restore_layout(
+            self.services.state, "speech", self.policy_picker, {"splitter": self.splitter}
+        )
 
     async def aclose(self) -> None:
         """Stop recording, write pending corrections, cancel every task."""
@@ -272,8 +275,11 @@ class SpeechPage(QWidget):
         self._update_actions()
         result = await task_page.routed(
             self.services.speech.transcribe(request, on_attempt=self._on_attempt),
-            badge=self.badge, banner=self.banner, elapsed=self._elapsed,
-            sending="Sending the audio…", stopped="Stopped — nothing was transcribed.",
+            badge=self.badge,
+            banner=self.banner,
+            elapsed=self._elapsed,
+            sending="Sending the audio…",
+            stopped="Stopped — nothing was transcribed.",
         )
         self._show_result(result)
         if result.status == COMPLETE:
@@ -283,8 +289,7 @@ class SpeechPage(QWidget):
     def _show_result(self, result: MediaResult) -> None:
         self.badge.set_trace(result.trace, duration_ms=result.duration_ms)
         if result.status != COMPLETE:
-            self.banner.show_error(result.error or "The transcription failed.",
-                                   result.error_action)
+            self.banner.show_error(result.error or "The transcription failed.", result.error_action)
             return
         self._record_id = result.record_id
         self._params = dict(result.params)
@@ -303,12 +308,19 @@ class SpeechPage(QWidget):
             self.banner_error("There is no transcript to export yet.")
             return
         content = render(key, text, self.editor.cues(), self._duration_s)
-        await task_page.export_file(self, self.services, self.banner,
-                                    suggested_name(self._audio_name, kind.suffix), kind, content)
+        await task_page.export_file(
+            self,
+            self.services,
+            self.banner,
+            suggested_name(self._audio_name, kind.suffix),
+            kind,
+            content,
+        )
 
     async def _reload_history(self) -> None:
-        await task_page.load_past_runs(self.services, self.history_list, SPEECH, HISTORY_LIMIT,
-                                       self._record_id)
+        await task_page.load_past_runs(
+            self.services, self.history_list, SPEECH, HISTORY_LIMIT, self._record_id
+        )
 
     async def _open_record(self, record_id: int) -> None:
         await self._flush_edits()
@@ -323,7 +335,8 @@ class SpeechPage(QWidget):
         self.banner.clear()
         chunks = [
             TranscriptChunk(c.get("start"), c.get("end"), str(c.get("text", "")))
-            for c in row.params.get("chunks", []) if isinstance(c, dict)
+            for c in row.params.get("chunks", [])
+            if isinstance(c, dict)
         ]
         audio = next((f for f in row.files if f.get("path")), None)
         self._record_id = row.id
@@ -333,8 +346,9 @@ class SpeechPage(QWidget):
         duration = row.params.get("duration_s") or (audio or {}).get("duration_s")
         self._duration_s = float(duration) if duration else None
         self.editor.set_transcript(row.text, chunks)
-        self.source.set_file(file_summary(row.prompt or "Audio", None, self._duration_s)
-                             + " · from the library")
+        self.source.set_file(
+            file_summary(row.prompt or "Audio", None, self._duration_s) + " · from the library"
+        )
         self.badge.set_stored(row)
         self.history_list.select_id(row.id)
         self._update_actions()
@@ -398,13 +412,17 @@ class SpeechPage(QWidget):
         elif self.editor.has_timestamps:
             self.timing_note.setText("Subtitles keep each line's time.")
         else:
-            self.timing_note.setText("No timestamps from this provider: subtitle times are "
-                                     "spread over the audio.")
+            self.timing_note.setText(
+                "No timestamps from this provider: subtitle times are spread over the audio."
+            )
 
     def _on_action(self, action: str) -> None:
-        task_page.banner_action(action, retry=self.transcribe,
-                                providers_requested=self.providers_requested,
-                                policy_picker=self.policy_picker)
+        task_page.banner_action(
+            action,
+            retry=self.transcribe,
+            providers_requested=self.providers_requested,
+            policy_picker=self.policy_picker,
+        )
 
     # --- Qt -------------------------------------------------------------------------------
 

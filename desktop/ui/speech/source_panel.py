@@ -194,8 +194,9 @@ class SourcePanel(QFrame):
         text = palette.color(QPalette.ColorRole.WindowText)
         accent = palette.color(QPalette.ColorRole.Highlight)
         fill = mix(window, accent, 0.12) if self._drag_active else mix(window, base, 0.5)
-        pen = QPen(accent if self._drag_active else mix(window, text, 0.3), 1.2,
-                   Qt.PenStyle.DashLine)
+        pen = QPen(
+            accent if self._drag_active else mix(window, text, 0.3), 1.2, Qt.PenStyle.DashLine
+        )
         painter.setPen(pen)
         painter.setBrush(fill)
         painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 8, 8)

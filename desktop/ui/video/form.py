@@ -36,7 +36,7 @@ NEGATIVE_TIP = "Things the video should not show, e.g. “blur, text, flicker”
 
 class VideoForm(QWidget):
     """The left column of the Video tab. Signals:
-        submitted(): Ctrl+Enter in the prompt.
+    submitted(): Ctrl+Enter in the prompt.
     """
 
     submitted = Signal()
@@ -86,9 +86,7 @@ class VideoForm(QWidget):
         self.steps.setValue(_whole(params.get("steps")))
         self.guidance.setValue(guidance_of(params))
         seed = params.get("seed")
-        self.seed.set_value(seed if isinstance(seed, int) and not isinstance(seed, bool)
-                            else None)
-
+        self.seed.set_value(seed if isinstance(seed, int) and not isinstance(seed, bool) else None)
 
 
 def _whole(value: Any) -> int:

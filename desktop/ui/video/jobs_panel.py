@@ -30,13 +30,14 @@ from desktop.ui.widgets.routing_words import clock
 
 class JobCard(QFrame):
     """One job. Signals:
-        cancel_requested(): the card's Cancel was pressed.
+    cancel_requested(): the card's Cancel was pressed.
     """
 
     cancel_requested = Signal()
 
-    def __init__(self, prompt: str, parent: QWidget | None = None,
-                 *, elapsed_s: float = 0.0) -> None:
+    def __init__(
+        self, prompt: str, parent: QWidget | None = None, *, elapsed_s: float = 0.0
+    ) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.job_id: str | None = None

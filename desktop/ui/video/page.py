@@ -146,7 +146,11 @@ class VideoPage(QWidget):
         if self.busy:
             return
         request = task_page.form_request(
-            self.form, self.model_picker, self.policy_picker, self.banner, check_request,
+            self.form,
+            self.model_picker,
+            self.policy_picker,
+            self.banner,
+            check_request,
             example_model="Wan-AI/Wan2.1-T2V-14B",
         )
         if request is not None:
@@ -281,8 +285,12 @@ class VideoPage(QWidget):
         if result.status == COMPLETE:
             self._select_after_reload = result.record_id
             prompt = str(result.params.get("prompt") or "")
-            notify_finished(self, "Your video is ready",
-                            f"“{make_preview(prompt, 80)}” is ready to watch.", self.banner)
+            notify_finished(
+                self,
+                "Your video is ready",
+                f"“{make_preview(prompt, 80)}” is ready to watch.",
+                self.banner,
+            )
         elif result.status == CANCELLED:
             self.banner.show_info(result.error or "The video was cancelled.")
         elif result.error:
@@ -371,9 +379,7 @@ class VideoPage(QWidget):
         self.form.prompt.setFocus()
 
     async def _reuse_generation(self, generation_id: int) -> None:
-        gen = await self.services.run_blocking(
-            self.services.history.get_generation, generation_id
-        )
+        gen = await self.services.run_blocking(self.services.history.get_generation, generation_id)
         if gen is None or gen.task != TASK.value:
             self.banner.show_error("That video is no longer in the library.")
             return
@@ -387,14 +393,18 @@ class VideoPage(QWidget):
         if path is None:
             return
         name = suggested_name(gen.prompt, Path(path).suffix or ".mp4")
-        await task_page.save_result_copy(self, self.services, self.banner, path, name, VIDEO_FILTER,
-                                         MOVIES, "The video")
+        await task_page.save_result_copy(
+            self, self.services, self.banner, path, name, VIDEO_FILTER, MOVIES, "The video"
+        )
 
     def _on_action(self, action: str) -> None:
         """The fix button of an error."""
-        task_page.banner_action(action, retry=self._retry,
-                                providers_requested=self.providers_requested,
-                                policy_picker=self.policy_picker)
+        task_page.banner_action(
+            action,
+            retry=self._retry,
+            providers_requested=self.providers_requested,
+            policy_picker=self.policy_picker,
+        )
 
     def _retry(self) -> None:
         if self._last_request is not None and not self.busy:

@@ -56,8 +56,12 @@ class VideoResultPanel(QWidget):
 
     def show_generation(self, gen: StoredGeneration | None) -> None:
         """Show ``gen`` (loading its video when it has one)."""
-        same_file = (gen is not None and self._gen is not None and gen.id == self._gen.id
-                     and video_path(gen) == self.player.path)
+        same_file = (
+            gen is not None
+            and self._gen is not None
+            and gen.id == self._gen.id
+            and video_path(gen) == self.player.path
+        )
         self._gen = gen
         path = video_path(gen) if gen is not None else None
         playable = gen is not None and gen.status == "complete" and path is not None
@@ -76,8 +80,7 @@ class VideoResultPanel(QWidget):
         else:
             self._show_note(gen.error or "This video was not made.")
         self.prompt.set_full_text(gen.prompt)
-        parts = [model_name(gen.model), params_summary(gen.task, gen.params),
-                 when(gen.created_at)]
+        parts = [model_name(gen.model), params_summary(gen.task, gen.params), when(gen.created_at)]
         self.caption.setText(" · ".join(p for p in parts if p))
         self.badge.set_stored(gen)
 

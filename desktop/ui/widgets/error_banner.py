@@ -46,9 +46,7 @@ class ErrorBanner(MessageBar):
     def _show(self, text: str, kind: str, action: str | None) -> None:
         label = ACTION_LABELS.get(action or "")
         self._pending_action = action if label else None
-        self.show_message(
-            text, kind=kind, action_label=label, action=self._emit if label else None
-        )
+        self.show_message(text, kind=kind, action_label=label, action=self._emit if label else None)
 
     def _emit(self) -> None:
         action = self._pending_action

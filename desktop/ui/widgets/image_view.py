@@ -62,8 +62,9 @@ class ImagePreview(QWidget):
         self._scaled = None
         self._text = ""
         self.setCursor(Qt.CursorShape.OpenHandCursor if self._image else Qt.CursorShape.ArrowCursor)
-        self.setToolTip("Double-click to open large; drag it into another app" if self._image
-                        else "")
+        self.setToolTip(
+            "Double-click to open large; drag it into another app" if self._image else ""
+        )
         self.update()
 
     def set_text(self, text: str) -> None:
@@ -107,13 +108,19 @@ class ImagePreview(QWidget):
         ratio = self.devicePixelRatioF()
         wanted = QSize(round(rect.width() * ratio), round(rect.height() * ratio))
         if self._scaled is None or self._scaled.size() != wanted:
-            self._scaled = QPixmap.fromImage(self._image.scaled(
-                wanted, Qt.AspectRatioMode.IgnoreAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            ))
+            self._scaled = QPixmap.fromImage(
+                self._image.scaled(
+                    wanted,
+                    Qt.AspectRatioMode.IgnoreAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
             self._scaled.setDevicePixelRatio(ratio)
-        frame = mix(palette.color(QPalette.ColorRole.Window),
-                    palette.color(QPalette.ColorRole.WindowText), 0.15)
+        frame = mix(
+            palette.color(QPalette.ColorRole.Window),
+            palette.color(QPalette.ColorRole.WindowText),
+            0.15,
+        )
         painter.setPen(frame)
         painter.drawRect(rect.adjusted(-1, -1, 0, 0))
         painter.drawPixmap(rect.topLeft(), self._scaled)
@@ -146,9 +153,14 @@ class ImagePreview(QWidget):
             return Qt.DropAction.IgnoreAction
         drag = QDrag(self)
         drag.setMimeData(file_mime_data(self._path, self._image))
-        icon = QPixmap.fromImage(self._image.scaled(
-            96, 96, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-        ))
+        icon = QPixmap.fromImage(
+            self._image.scaled(
+                96,
+                96,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
         drag.setPixmap(icon)
         drag.setHotSpot(QPoint(icon.width() // 2, icon.height() // 2))
         return drag.exec(Qt.DropAction.CopyAction)

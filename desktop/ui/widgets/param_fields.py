@@ -67,7 +67,7 @@ def guidance_box(parent: QWidget) -> QDoubleSpinBox:
 
 
 class SeedField(QWidget):
-    """"Random" (checked by default) or a fixed seed."""
+    """ "Random" (checked by default) or a fixed seed."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -23,7 +23,7 @@ def _is_submit(event: QKeyEvent) -> bool:
 
 class PromptBox(QPlainTextEdit):
     """Signals:
-        submitted(): Ctrl+Enter was pressed.
+    submitted(): Ctrl+Enter was pressed.
     """
 
     submitted = Signal()

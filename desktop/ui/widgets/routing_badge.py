@@ -175,8 +175,11 @@ class RoutingBadge(QWidget):
 
     def set_stored(self, gen: StoredGeneration) -> None:
         """Show how a stored generation was routed (its trace, provider and duration)."""
-        self.set_trace(stored_trace(gen), duration_ms=gen.duration_ms,
-                       providers=[gen.provider] if gen.provider else None)
+        self.set_trace(
+            stored_trace(gen),
+            duration_ms=gen.duration_ms,
+            providers=[gen.provider] if gen.provider else None,
+        )
 
     def text(self) -> str:
         """The badge line as a person reads it (badge, then the failover story)."""

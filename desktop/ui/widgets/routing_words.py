@@ -115,9 +115,7 @@ def badge_tooltip(trace: Trace | None, providers: Sequence[str]) -> str:
     """The longer story: who answered, over which route, who is billed."""
     if trace is None or not providers:
         return ""
-    routes = _unique(
-        ROUTE_LABELS.get(a.via, a.via) for a in trace.attempts if a.outcome == t.OK
-    )
+    routes = _unique(ROUTE_LABELS.get(a.via, a.via) for a in trace.attempts if a.outcome == t.OK)
     text = f"Made by {joined_names(providers)}"
     if routes:
         text += f" ({', '.join(routes)})"
@@ -142,7 +140,9 @@ def live_text(record: AttemptRecord) -> str:
 
 
 def attempt_row(
-    a: AttemptRecord, *, ok_word: str = "delivered",
+    a: AttemptRecord,
+    *,
+    ok_word: str = "delivered",
     duration: Callable[[float | None], str] = seconds,
 ) -> list[str]:
     """One row of the trace table (see :data:`ATTEMPT_HEADERS`); the Chat tab says

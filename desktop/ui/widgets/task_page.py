@@ -53,7 +53,7 @@ T = TypeVar("T")
 def add_pickers(
     layout: QBoxLayout, services: Services, task: Task, parent: QWidget, *, model_stretch: int = 0
 ) -> tuple[TaskModelPicker, PolicyPicker]:
-    """"Model" and "Provider" with their pickers, the provider list filled from the settings."""
+    """ "Model" and "Provider" with their pickers, the provider list filled from the settings."""
     layout.addWidget(MutedLabel("Model", parent))
     model_picker = TaskModelPicker(services, task, parent)
     layout.addWidget(model_picker, model_stretch)
@@ -120,8 +120,10 @@ def scroll_column(parent: QWidget, title: str) -> tuple[QScrollArea, QWidget, QV
 
 
 def side_by_side(
-    parent: QWidget, left: QWidget | Callable[[], QWidget],
-    right: QWidget | Callable[[], QWidget], sizes: Sequence[int],
+    parent: QWidget,
+    left: QWidget | Callable[[], QWidget],
+    right: QWidget | Callable[[], QWidget],
+    sizes: Sequence[int],
 ) -> QSplitter:
     """A horizontal splitter: ``left`` keeps its width, ``right`` takes what the window adds.
 
@@ -138,7 +140,9 @@ def side_by_side(
 
 
 def export_buttons(
-    layout: QBoxLayout, parent: QWidget, kinds: Sequence[ExportKind],
+    layout: QBoxLayout,
+    parent: QWidget,
+    kinds: Sequence[ExportKind],
     on_export: Callable[[str], object],
 ) -> dict[str, QPushButton]:
     """One "Export …" button per kind, in order; ``on_export(key)`` when clicked."""
@@ -170,7 +174,10 @@ def refresh_pickers(
 
 
 def banner_action(
-    action: str, *, retry: Callable[[], object], providers_requested: SignalInstance,
+    action: str,
+    *,
+    retry: Callable[[], object],
+    providers_requested: SignalInstance,
     policy_picker: PolicyPicker,
 ) -> None:
     """What the fix button of an error does (the engine's ``error_action``)."""
@@ -193,8 +200,13 @@ class _Form(Protocol):
 
 
 def form_request(
-    form: _Form, model_picker: TaskModelPicker, policy_picker: PolicyPicker,
-    banner: ErrorBanner, check: Callable[[Any], str | None], *, example_model: str,
+    form: _Form,
+    model_picker: TaskModelPicker,
+    policy_picker: PolicyPicker,
+    banner: ErrorBanner,
+    check: Callable[[Any], str | None],
+    *,
+    example_model: str,
 ) -> Any | None:
     """The form's request, or None after saying (and focusing) what is missing."""
     model = model_picker.current_model()
@@ -212,7 +224,9 @@ def form_request(
 
 
 def fill_pickers(
-    model_picker: TaskModelPicker, policy_picker: PolicyPicker, params: Mapping[str, Any],
+    model_picker: TaskModelPicker,
+    policy_picker: PolicyPicker,
+    params: Mapping[str, Any],
     model: str | None,
 ) -> None:
     """Choose the model and provider policy a stored generation was made with."""
@@ -251,7 +265,7 @@ def restore_layout(
 
 
 class ElapsedClock(QObject):
-    """"Computing… 0:07" in ``label``, ticking while a request runs; hidden otherwise."""
+    """ "Computing… 0:07" in ``label``, ticking while a request runs; hidden otherwise."""
 
     def __init__(self, label: MutedLabel, verb: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -279,8 +293,13 @@ class ElapsedClock(QObject):
 
 
 async def routed(
-    work: Awaitable[T], *, badge: RoutingBadge, banner: ErrorBanner, elapsed: ElapsedClock,
-    sending: str, stopped: str,
+    work: Awaitable[T],
+    *,
+    badge: RoutingBadge,
+    banner: ErrorBanner,
+    elapsed: ElapsedClock,
+    sending: str,
+    stopped: str,
 ) -> T:
     """Await ``work`` (one routed request) with the badge live and the clock ticking.
 
@@ -299,7 +318,10 @@ async def routed(
 
 
 async def load_past_runs(
-    services: Services, history_list: PastRunsList, task: Task, limit: int,
+    services: Services,
+    history_list: PastRunsList,
+    task: Task,
+    limit: int,
     selected: int | None,
 ) -> None:
     """Read the completed runs of ``task`` off the loop into ``history_list``."""
@@ -315,13 +337,18 @@ async def load_past_runs(
 
 
 async def save_result_copy(
-    parent: QWidget, services: Services, banner: ErrorBanner, path: str, name: str,
-    name_filter: str, location: QStandardPaths.StandardLocation, what: str,
+    parent: QWidget,
+    services: Services,
+    banner: ErrorBanner,
+    path: str,
+    name: str,
+    name_filter: str,
+    location: QStandardPaths.StandardLocation,
+    what: str,
 ) -> None:
-    """"Save as…" of a result file: ask where, copy off the loop, say how it went."""
+    """ "Save as…" of a result file: ask where, copy off the loop, say how it went."""
     try:
-        saved = await save_copy_as(parent, services.run_blocking, path, name, name_filter,
-                                   location)
+        saved = await save_copy_as(parent, services.run_blocking, path, name, name_filter, location)
     except OSError as exc:
         banner.show_error(f"{what} could not be saved: {exc.strerror or exc}.")
         return
@@ -330,7 +357,11 @@ async def save_result_copy(
 
 
 async def export_file(
-    parent: QWidget, services: Services, banner: ErrorBanner, name: str, kind: ExportKind,
+    parent: QWidget,
+    services: Services,
+    banner: ErrorBanner,
+    name: str,
+    kind: ExportKind,
     content: bytes | str | Callable[[], bytes | str],
 ) -> None:
     """Ask where, then write ``content`` there off the loop (a callable is called in the
@@ -345,4 +376,3 @@ async def export_file(
         banner.show_error(problem)
     else:
         banner.show_info(f"Saved {target.name}.")
-

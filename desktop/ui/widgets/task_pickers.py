@@ -129,13 +129,12 @@ class TaskModelPicker(ModelBox):
     """An editable model box for one task; :meth:`remember` keeps the choice per task in
     ``settings.default_models``."""
 
-    def __init__(
-        self, services: Services, task: Task | str, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, services: Services, task: Task | str, parent: QWidget | None = None) -> None:
         known = WELL_KNOWN_MODELS.get(Task(task).value, ())
         example = known[0] if known else "owner/model"
         super().__init__(
-            parent, min_length=22,
+            parent,
+            min_length=22,
             tooltip=f"Type any Hugging Face model id (for example {example}) or pick one from "
             "the list.",
             placeholder=f"Model id, e.g. {example}",
@@ -190,8 +189,11 @@ class PolicyBox(QComboBox):
             self.setItemData(self.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
 
     def fill(
-        self, settings: Settings, choices: Sequence[tuple[str, str, str]],
-        providers: Sequence[str], keep: str | None = None,
+        self,
+        settings: Settings,
+        choices: Sequence[tuple[str, str, str]],
+        providers: Sequence[str],
+        keep: str | None = None,
     ) -> None:
         """Rebuild from ``choices`` and ``providers``, keeping ``keep`` (or the current
         choice) if it is still offered."""

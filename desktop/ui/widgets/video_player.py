@@ -157,8 +157,10 @@ class VideoPlayer(QWidget):
         self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
 
     def _on_error(self, _error: QMediaPlayer.Error, message: str) -> None:
-        self._show_error(f"This video cannot be played here ({message or 'unknown error'}); "
-                         "Save as… and open it in another player.")
+        self._show_error(
+            f"This video cannot be played here ({message or 'unknown error'}); "
+            "Save as… and open it in another player."
+        )
 
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)
