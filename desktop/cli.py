@@ -16,13 +16,13 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from desktop import __version__, cli_media, cli_video
-from desktop.engine import trace as t
-from desktop.engine.chat_types import COMPLETE, INTERRUPTED
+from desktop.core import trace as t
+from desktop.core.chat_types import COMPLETE, INTERRUPTED
+from desktop.core.errors import SwitchboardError
+from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
+from desktop.core.trace import AttemptRecord, seconds_text
 from desktop.engine.conversations import Turn
-from desktop.engine.errors import SwitchboardError
 from desktop.engine.health_summary import provider_health
-from desktop.engine.trace import AttemptRecord, seconds_text
-from desktop.providers.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.services import Services
 from desktop.store.settings import CustomEndpoint, SettingsError
 

@@ -24,19 +24,19 @@ from typing import Any
 
 from PIL import Image
 
-from desktop.engine import trace as t
-from desktop.engine.errors import SwitchboardError
-from desktop.engine.media_types import (
+from desktop.core import trace as t
+from desktop.core.errors import SwitchboardError
+from desktop.core.media_types import (
     COMPLETE,
     EmbedRequest,
     ImageRequest,
     MediaResult,
     TranscribeRequest,
 )
-from desktop.engine.trace import AttemptRecord
+from desktop.core.table import provider_label
+from desktop.core.trace import AttemptRecord
 from desktop.engine.transcripts import to_srt, to_txt, to_vtt
 from desktop.engine.vectors import cosine_matrix
-from desktop.providers.table import provider_label
 from desktop.services import Services
 
 EXIT_FAILED = 1

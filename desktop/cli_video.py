@@ -19,10 +19,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from desktop.engine import trace as t
-from desktop.engine.media_types import COMPLETE, JobProgress, MediaResult, VideoRequest
-from desktop.engine.trace import AttemptRecord
-from desktop.providers.table import provider_label
+from desktop.core import trace as t
+from desktop.core.media_types import COMPLETE, JobProgress, MediaResult, VideoRequest
+from desktop.core.table import provider_label
+from desktop.core.trace import AttemptRecord
 from desktop.services import Services
 
 EXIT_FAILED = 1

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import httpx2
 
+from desktop.core.table import HF_CREDENTIAL, Endpoints
 from desktop.engine.catalog import ModelCatalog
 from desktop.engine.conversations import ChatService
 from desktop.engine.credentials import Credentials
@@ -24,7 +25,6 @@ from desktop.engine.images import ImageService
 from desktop.engine.router import Engine
 from desktop.engine.speech import TranscribeService
 from desktop.engine.video import VideoService
-from desktop.providers.table import HF_CREDENTIAL, Endpoints
 from desktop.store.history import HistoryStore
 from desktop.store.jobs import JobStore
 from desktop.store.media import MediaStore

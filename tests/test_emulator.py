@@ -18,7 +18,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from desktop.providers.table import PROVIDERS, Endpoints
+from desktop.core.table import PROVIDERS, Endpoints
 from tests.emulator import (
     FAULT_KINDS,
     HF_TOKEN,

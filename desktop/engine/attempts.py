@@ -5,7 +5,7 @@ decode, one vector per text of equal length, a transcript. So an attempt is: do 
 (and any download or polling it needs), validate, and only then ``ctx.commit()``. Everything
 before that may fail over. This module does the common part once: the deadline (asyncio, not
 socket timeouts), turning :class:`AttemptFailed` and timeouts into the trace's outcome classes,
-and filling the :class:`~desktop.engine.trace.AttemptRecord`.
+and filling the :class:`~desktop.core.trace.AttemptRecord`.
 
 A 400/422 from a media provider is classified ``rejected`` rather than ``invalid_request``:
 our parameters are translated per provider, so a refusal speaks about *that* provider's schema
@@ -24,9 +24,9 @@ from typing import Any, Generic, TypeVar
 
 import httpx2
 
-from desktop.engine import trace as t
+from desktop.core import trace as t
+from desktop.core.classify import Failure
 from desktop.engine.candidates import Candidate
-from desktop.engine.classify import Failure
 from desktop.engine.failover import AttemptContext
 from desktop.providers import replicate
 from desktop.providers.exchange import Answer, AttemptFailed

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from desktop.core.table import HF_CREDENTIAL, PROVIDERS, Endpoints, Task, join_url
+from desktop.core.trace import CandidateNote
 from desktop.engine.catalog import MappingEntry
 from desktop.engine.credentials import Credentials
 from desktop.engine.health import HealthBook
-from desktop.engine.trace import CandidateNote
-from desktop.providers.table import HF_CREDENTIAL, PROVIDERS, Endpoints, Task, join_url
 from desktop.store.settings import CustomEndpoint, Settings
 
 POLICIES = ("auto", "fastest", "cheapest", "hf-auto")

@@ -21,8 +21,8 @@ from urllib.parse import quote
 
 import httpx2
 
-from desktop.engine.errors import CatalogueUnavailable, SwitchboardError
-from desktop.providers.table import Endpoints
+from desktop.core.errors import CatalogueUnavailable, SwitchboardError
+from desktop.core.table import Endpoints
 
 MAPPING_TTL_S = 600.0
 CACHE_FILE = "mappings.json"

@@ -17,8 +17,8 @@ from typing import Protocol
 
 from PIL import Image, UnidentifiedImageError
 
-from desktop.engine import trace as t
-from desktop.engine.chat_types import (
+from desktop.core import trace as t
+from desktop.core.chat_types import (
     FAILED,
     INTERRUPTED,
     Attachment,
@@ -26,9 +26,9 @@ from desktop.engine.chat_types import (
     ChatRequest,
     ChatResult,
 )
-from desktop.engine.errors import SwitchboardError
+from desktop.core.errors import SwitchboardError
+from desktop.core.trace import AttemptRecord, Trace
 from desktop.engine.service_base import StoredTaskService
-from desktop.engine.trace import AttemptRecord, Trace
 from desktop.store.history import StoredMessage
 
 FLUSH_INTERVAL_S = 0.1

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
-from desktop.providers.table import HF_CREDENTIAL, PROVIDERS
+from desktop.core.table import HF_CREDENTIAL, PROVIDERS
 
 
 @dataclass(frozen=True)

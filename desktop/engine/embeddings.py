@@ -17,21 +17,21 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop.engine import trace as t
+from desktop.core import trace as t
+from desktop.core.classify import Failure
+from desktop.core.media_types import COMPLETE, FAILED, EmbedRequest, MediaFile, MediaResult
+from desktop.core.table import Task
+from desktop.core.trace import AttemptRecord, Trace
 from desktop.engine.attempts import (
     AttemptScope,
     answer_json,
     task_headers,
 )
-from desktop.engine.classify import Failure
-from desktop.engine.media_types import COMPLETE, FAILED, EmbedRequest, MediaFile, MediaResult
 from desktop.engine.service_base import StoredTaskService
-from desktop.engine.trace import AttemptRecord, Trace
 from desktop.engine.vector_export import npy_bytes, read_npy
 from desktop.engine.vectors import check_vectors
 from desktop.providers import hf_inference, openai_embeddings
 from desktop.providers.exchange import AttemptFailed, bad_response, exchange
-from desktop.providers.table import Task
 
 FIRST_RESULT_S = 10.0
 MAX_TEXTS = 2048

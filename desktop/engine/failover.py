@@ -17,12 +17,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
-from desktop.engine import trace as t
+from desktop.core import trace as t
+from desktop.core.classify import Failure, rank, sentence
+from desktop.core.trace import AttemptRecord, Trace
 from desktop.engine.candidates import Candidate
-from desktop.engine.classify import Failure, rank, sentence
 from desktop.engine.health import HealthBook
 from desktop.engine.limits import ProviderLimiter
-from desktop.engine.trace import AttemptRecord, Trace
 
 
 class AttemptOutcome(Protocol):

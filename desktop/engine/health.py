@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from desktop.engine import trace as t
+from desktop.core import trace as t
 
 CLOSED = "closed"
 OPEN = "open"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from desktop.engine import trace as t
+from desktop.core import trace as t
+from desktop.core.trace import seconds_text
 from desktop.engine.health import CLOSED, HALF_OPEN, OPEN, HealthBook, ProviderHealth
-from desktop.engine.trace import seconds_text
 
 _REASONS = {
     t.RATE_LIMITED: "rate-limited",

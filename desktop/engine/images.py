@@ -22,23 +22,23 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from desktop.engine import trace as t
+from desktop.core import trace as t
+from desktop.core.classify import Failure
+from desktop.core.media_types import COMPLETE, FAILED, ImageRequest, MediaFile, MediaResult
+from desktop.core.table import Task
+from desktop.core.trace import AttemptRecord, Trace
 from desktop.engine.attempts import (
     AttemptScope,
     answer_json,
     follow_prediction,
     task_headers,
 )
-from desktop.engine.classify import Failure
 from desktop.engine.image_decode import DecodedImage, decode_image
-from desktop.engine.media_types import COMPLETE, FAILED, ImageRequest, MediaFile, MediaResult
 from desktop.engine.service_base import StoredTaskService
-from desktop.engine.trace import AttemptRecord, Trace
 from desktop.providers import fal, hf_inference, openai_images, replicate
 from desktop.providers.exchange import AttemptFailed, exchange
 from desktop.providers.media_fetch import IMAGE, MediaLimits, fetch_media
 from desktop.providers.mime import suffix_for
-from desktop.providers.table import Task
 
 FIRST_RESULT_S = 60.0
 """routing.md §5.12: a picture has a minute before the next provider is tried."""

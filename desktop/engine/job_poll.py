@@ -25,8 +25,8 @@ from typing import Final
 
 import httpx2
 
-from desktop.engine import trace as t
-from desktop.engine.classify import Failure, clean
+from desktop.core import trace as t
+from desktop.core.classify import Failure, clean
 from desktop.providers import job_wire as jw
 from desktop.providers.exchange import AttemptFailed
 from desktop.store import jobs as js

@@ -20,7 +20,12 @@ from typing import Any
 
 import httpx2
 
-from desktop.engine import trace as t
+from desktop.core import trace as t
+from desktop.core.chat_types import COMPLETE, FAILED, INTERRUPTED, ChatRequest, ChatResult, Usage
+from desktop.core.classify import Failure, classify_inband, clean
+from desktop.core.errors import NoCandidates, NoCredentials, SwitchboardError
+from desktop.core.table import PROVIDERS, Endpoints, Task, provider_label
+from desktop.core.trace import AttemptRecord, CandidateNote, Trace
 from desktop.engine.candidates import (
     POLICIES,
     Candidate,
@@ -30,10 +35,7 @@ from desktop.engine.candidates import (
     order_candidates,
 )
 from desktop.engine.catalog import ModelCatalog, ProviderStats
-from desktop.engine.chat_types import COMPLETE, FAILED, INTERRUPTED, ChatRequest, ChatResult, Usage
-from desktop.engine.classify import Failure, classify_inband, clean
 from desktop.engine.credentials import Credentials
-from desktop.engine.errors import NoCandidates, NoCredentials, SwitchboardError
 from desktop.engine.failover import (
     AttemptContext,
     AttemptFn,
@@ -46,7 +48,6 @@ from desktop.engine.failover import (
 )
 from desktop.engine.health import HealthBook
 from desktop.engine.policies import score_for
-from desktop.engine.trace import AttemptRecord, CandidateNote, Trace
 from desktop.providers.exchange import describe_error, error_failure, media_type
 from desktop.providers.openai_chat import (
     StreamParser,
@@ -54,7 +55,6 @@ from desktop.providers.openai_chat import (
     messages_to_wire,
     parse_completion,
 )
-from desktop.providers.table import PROVIDERS, Endpoints, Task, provider_label
 from desktop.store.settings import Settings
 
 MALFORMED_IN_A_ROW = 3

@@ -14,12 +14,12 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from desktop.core.errors import SwitchboardError
+from desktop.core.table import Task
+from desktop.core.trace import Trace
 from desktop.engine.attempts import ResultOutcome, WorkFn, attempt_result
-from desktop.engine.errors import SwitchboardError
 from desktop.engine.failover import AttemptContext, failure_message
 from desktop.engine.router import AttemptCallback, Engine
-from desktop.engine.trace import Trace
-from desktop.providers.table import Task
 from desktop.store.history import HistoryStore
 from desktop.store.media import MediaStore
 

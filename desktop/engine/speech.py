@@ -25,15 +25,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop.engine import trace as t
-from desktop.engine.attempts import (
-    AttemptScope,
-    follow_prediction,
-    task_headers,
-)
-from desktop.engine.classify import Failure
-from desktop.engine.errors import SwitchboardError
-from desktop.engine.media_types import (
+from desktop.core import trace as t
+from desktop.core.classify import Failure
+from desktop.core.errors import SwitchboardError
+from desktop.core.media_types import (
     COMPLETE,
     FAILED,
     MediaFile,
@@ -41,14 +36,19 @@ from desktop.engine.media_types import (
     TranscribeRequest,
     TranscriptChunk,
 )
+from desktop.core.table import Task
+from desktop.core.trace import AttemptRecord, Trace
+from desktop.engine.attempts import (
+    AttemptScope,
+    follow_prediction,
+    task_headers,
+)
 from desktop.engine.service_base import StoredTaskService
-from desktop.engine.trace import AttemptRecord, Trace
 from desktop.providers import fal, hf_inference, replicate
 from desktop.providers.exchange import AttemptFailed, bad_response, exchange
 from desktop.providers.media_fetch import TEXT, fetch_media
 from desktop.providers.mime import AUDIO_MIME_BY_SUFFIX, audio_mime_for
 from desktop.providers.speech_wire import chunks_from, transcript_from
-from desktop.providers.table import Task
 
 FIRST_RESULT_S = 30.0
 SECONDS_PER_MB = 20.0

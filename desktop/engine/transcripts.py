@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from desktop.engine.media_types import TranscriptChunk
+from desktop.core.media_types import TranscriptChunk
 
 WORDS_PER_SECOND = 2.5
 """About 150 words a minute: ordinary speech."""

@@ -37,17 +37,18 @@ from typing import Any
 
 import httpx2
 
+from desktop.core import trace as t
+from desktop.core.classify import Failure
+from desktop.core.errors import SwitchboardError
+from desktop.core.media_types import CANCELLED, FAILED, MediaResult, VideoRequest
+from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
+from desktop.core.trace import AttemptRecord, Trace
 from desktop.engine import job_poll as jp
-from desktop.engine import trace as t
 from desktop.engine.attempts import AttemptScope, ResultOutcome, attempt_result, task_headers
 from desktop.engine.candidates import Candidate
-from desktop.engine.classify import Failure
-from desktop.engine.errors import SwitchboardError
 from desktop.engine.failover import AttemptContext, failure_message
 from desktop.engine.job_poll import JobAuth, JobEnd, JobPoller, PollTiming
-from desktop.engine.media_types import CANCELLED, FAILED, MediaResult, VideoRequest
 from desktop.engine.router import Engine
-from desktop.engine.trace import AttemptRecord, Trace
 from desktop.engine.video_outcome import (
     TASK,
     CancelOutcome,
@@ -64,7 +65,6 @@ from desktop.providers import fal_queue, novita_video, replicate_video, together
 from desktop.providers import job_wire as jw
 from desktop.providers.exchange import AttemptFailed
 from desktop.providers.media_fetch import MediaLimits
-from desktop.providers.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.store import jobs as js
 from desktop.store.history import HistoryStore
 from desktop.store.jobs import JobRecord, JobStore

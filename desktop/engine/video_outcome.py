@@ -4,7 +4,7 @@
 this module does the bookkeeping every ending shares, so each ending is written the same way
 in three places at once: the job store (so a restart knows the job is over), the library row
 (added as ``running`` when the provider accepted the job) and the caller's
-:class:`~desktop.engine.media_types.MediaResult`, with one sentence a person can act on.
+:class:`~desktop.core.media_types.MediaResult`, with one sentence a person can act on.
 
 The download (:meth:`VideoKeeper.deliver`) goes through ``media_fetch`` (no credential ever
 reaches the media host, size and time caps), then checks that the bytes really are a video
@@ -22,11 +22,9 @@ from typing import Any
 
 import httpx2
 
-from desktop.engine import trace as t
-from desktop.engine.classify import Failure, classify_inband
-from desktop.engine.health import HealthBook
-from desktop.engine.job_poll import JobAuth
-from desktop.engine.media_types import (
+from desktop.core import trace as t
+from desktop.core.classify import Failure, classify_inband
+from desktop.core.media_types import (
     CANCELLED,
     COMPLETE,
     FAILED,
@@ -34,11 +32,13 @@ from desktop.engine.media_types import (
     MediaFile,
     MediaResult,
 )
-from desktop.engine.trace import AttemptRecord, Trace
+from desktop.core.table import Task, provider_label
+from desktop.core.trace import AttemptRecord, Trace
+from desktop.engine.health import HealthBook
+from desktop.engine.job_poll import JobAuth
 from desktop.engine.video_file import mp4_duration, video_kind
 from desktop.providers.exchange import AttemptFailed
 from desktop.providers.media_fetch import VIDEO, MediaLimits, fetch_media
-from desktop.providers.table import Task, provider_label
 from desktop.store import jobs as js
 from desktop.store.history import HistoryStore
 from desktop.store.jobs import JobRecord, JobStore

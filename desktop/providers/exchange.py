@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx2
 
-from desktop.engine import trace as t
-from desktop.engine.classify import Failure, classify_body, clean
+from desktop.core import trace as t
+from desktop.core.classify import Failure, classify_body, clean
 
 MAX_ERROR_BODY = 64 * 1024
 """Bytes of an error answer worth reading: enough for any message, never a flood."""

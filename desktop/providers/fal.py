@@ -19,7 +19,7 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from desktop.engine.media_types import TranscriptChunk
+from desktop.core.media_types import TranscriptChunk
 from desktop.providers.exchange import bad_response
 from desktop.providers.mime import fal_audio_label
 from desktop.providers.speech_wire import transcript_from

@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 
 import httpx2
 
-from desktop.engine.media_types import VideoRequest
+from desktop.core.media_types import VideoRequest
+from desktop.core.table import PROVIDERS, join_url
 from desktop.providers.exchange import AttemptFailed, bad_response
 from desktop.providers.job_wire import (
     CANCELLED,
@@ -40,7 +41,6 @@ from desktop.providers.job_wire import (
     status_json,
     video_params,
 )
-from desktop.providers.table import PROVIDERS, join_url
 
 KIND = "fal-queue"
 QUEUE_HOST = "https://queue.fal.run"

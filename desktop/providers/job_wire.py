@@ -12,7 +12,7 @@ types here, so the engine polls, persists and cancels every kind of job the same
   succeeded (with the media URL), failed (with the provider's words) or cancelled.
 
 :func:`call_json` raises :class:`~desktop.providers.exchange.AttemptFailed` carrying a
-classified :class:`~desktop.engine.classify.Failure` (a 2xx answer of the wrong shape is a
+classified :class:`~desktop.core.classify.Failure` (a 2xx answer of the wrong shape is a
 ``bad_response``); :func:`is_transient` tells a poller whether to keep going (network blips,
 429, 5xx) or stop (the job or the credential is gone).
 """
@@ -26,9 +26,9 @@ from typing import Any, Protocol
 
 import httpx2
 
-from desktop.engine import trace as t
-from desktop.engine.classify import Failure
-from desktop.engine.media_types import VideoRequest
+from desktop.core import trace as t
+from desktop.core.classify import Failure
+from desktop.core.media_types import VideoRequest
 from desktop.providers.exchange import AttemptFailed, bad_response, exchange
 
 QUEUED = "queued"

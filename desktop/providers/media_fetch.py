@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 
 import httpx2
 
-from desktop.engine import trace as t
-from desktop.engine.classify import Failure
+from desktop.core import trace as t
+from desktop.core.classify import Failure
 from desktop.providers.exchange import AttemptFailed, media_type, transport_failure
 from desktop.providers.mime import GENERIC_TYPES, sniff
 

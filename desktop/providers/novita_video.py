@@ -20,7 +20,8 @@ from urllib.parse import quote
 
 import httpx2
 
-from desktop.engine.media_types import VideoRequest
+from desktop.core.media_types import VideoRequest
+from desktop.core.table import join_url
 from desktop.providers.exchange import bad_response
 from desktop.providers.job_wire import (
     CANCELLED,
@@ -37,7 +38,6 @@ from desktop.providers.job_wire import (
     status_json,
     video_params,
 )
-from desktop.providers.table import join_url
 
 KIND = "novita"
 

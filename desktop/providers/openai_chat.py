@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.engine.chat_types import ChatMessage, ChatRequest, Usage
+from desktop.core.chat_types import ChatMessage, ChatRequest, Usage
 
 
 def message_to_wire(message: ChatMessage) -> dict[str, Any]:

@@ -33,10 +33,10 @@ from typing import Any
 
 import httpx2
 
-from desktop.engine import trace as t
-from desktop.engine.classify import Failure, clean
+from desktop.core import trace as t
+from desktop.core.classify import Failure, clean
+from desktop.core.table import join_url
 from desktop.providers.exchange import AttemptFailed, bad_response, exchange
-from desktop.providers.table import join_url
 
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "canceled"})
 PENDING_STATUSES = frozenset({"starting", "processing"})

@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 
 import httpx2
 
-from desktop.engine.media_types import VideoRequest
+from desktop.core.media_types import VideoRequest
+from desktop.core.table import join_url
 from desktop.providers import replicate
 from desktop.providers.exchange import bad_response, exchange
 from desktop.providers.job_wire import (
@@ -31,7 +32,6 @@ from desktop.providers.job_wire import (
     JobTicket,
     video_params,
 )
-from desktop.providers.table import join_url
 
 KIND = "replicate"
 SUBMIT_WAIT_S = 1

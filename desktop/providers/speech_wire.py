@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from desktop.engine.media_types import TranscriptChunk
+from desktop.core.media_types import TranscriptChunk
 from desktop.providers.exchange import bad_response
 
 

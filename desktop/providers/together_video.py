@@ -16,7 +16,8 @@ from urllib.parse import quote
 
 import httpx2
 
-from desktop.engine.media_types import VideoRequest
+from desktop.core.media_types import VideoRequest
+from desktop.core.table import join_url
 from desktop.providers.exchange import bad_response
 from desktop.providers.job_wire import (
     CANCELLED,
@@ -33,7 +34,6 @@ from desktop.providers.job_wire import (
     status_json,
     video_params,
 )
-from desktop.providers.table import join_url
 
 KIND = "together-video"
 ROUTE = "/v2/videos"

@@ -17,7 +17,7 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
-from desktop.providers.table import Task
+from desktop.core.table import Task
 from desktop.services import Services
 from desktop.ui.chat.page import ChatPage
 from desktop.ui.embeddings import EmbeddingsPage

@@ -33,7 +33,7 @@ import httpx2
 import keyring
 from keyring.backend import KeyringBackend
 
-from desktop.engine.chat_types import COMPLETE, ChatMessage, ChatRequest
+from desktop.core.chat_types import COMPLETE, ChatMessage, ChatRequest
 from desktop.engine.failover import Deadlines
 from desktop.services import Services, make_http_client
 from desktop.store.paths import AppPaths

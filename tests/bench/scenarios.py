@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop.engine import trace as t
-from desktop.engine.chat_types import COMPLETE, ChatResult
+from desktop.core import trace as t
+from desktop.core.chat_types import COMPLETE, ChatResult
 from desktop.engine.failover import Deadlines
 from desktop.engine.health import HealthBook
 from desktop.services import Services

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from desktop import cli_video
+from desktop.core.media_types import JobProgress, VideoRequest
 from desktop.engine.job_poll import PollTiming
-from desktop.engine.media_types import JobProgress, VideoRequest
 from desktop.services import Services
 from desktop.store.paths import AppPaths
 from tests.emulator import HF_TOKEN, Emulator

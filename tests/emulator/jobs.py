@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from desktop.providers.table import PROVIDERS
+from desktop.core.table import PROVIDERS
 
 from .media import host_for, mp4_bytes
 from .state import State

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from desktop.providers.table import PROVIDERS
+from desktop.core.table import PROVIDERS
 
 from .chat import Answer, completion_body, estimate_prompt_tokens, render_reply, stream_plan
 from .faults import (

@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from desktop.providers.table import PROVIDERS
+from desktop.core.table import PROVIDERS
 
 from .fal_queue import FalQueueRoutes
 from .faults import Fault

@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.providers.table import PROVIDERS
+from desktop.core.table import PROVIDERS
 
 from .chat import DEFAULT_QUIRKS, Quirks
 from .faults import Fault, make_fault

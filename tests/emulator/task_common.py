@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from desktop.providers.table import PROVIDERS
+from desktop.core.table import PROVIDERS
 
 from .router import _DIRECT_AUTH_ERRORS, _ROUTER_AUTH_ERRORS
 from .state import State

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from desktop.engine import trace as t
-from desktop.engine.chat_types import (
+from desktop.core import trace as t
+from desktop.core.chat_types import (
     COMPLETE,
     FAILED,
     INTERRUPTED,
@@ -13,7 +13,7 @@ from desktop.engine.chat_types import (
     ChatRequest,
     ChatResult,
 )
-from desktop.engine.trace import AttemptRecord
+from desktop.core.trace import AttemptRecord
 from desktop.services import Services
 from tests.emulator import HF_TOKEN, LLAMA_8B, Emulator, direct_key
 

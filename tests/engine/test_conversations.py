@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from desktop.engine.chat_types import COMPLETE, FAILED, INTERRUPTED
+from desktop.core.chat_types import COMPLETE, FAILED, INTERRUPTED
+from desktop.core.errors import SwitchboardError
+from desktop.core.trace import AttemptRecord
 from desktop.engine.conversations import Turn
-from desktop.engine.errors import SwitchboardError
-from desktop.engine.trace import AttemptRecord
 from tests.emulator import LLAMA_8B, QWEN_VL, Emulator
 
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from desktop.engine import trace as t
+from desktop.core import trace as t
+from desktop.core.media_types import COMPLETE, FAILED, EmbedRequest, MediaResult
 from desktop.engine.embeddings import load_vectors
-from desktop.engine.media_types import COMPLETE, FAILED, EmbedRequest, MediaResult
 from desktop.engine.vector_export import npy_bytes, read_npy, to_csv, to_json
 from desktop.engine.vectors import check_vectors, cosine_matrix, nearest, pca_2d
 from desktop.services import Services

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from desktop.engine import trace as t
-from desktop.engine.chat_types import COMPLETE, FAILED, ChatMessage, ChatRequest, ChatResult
+from desktop.core import trace as t
+from desktop.core.chat_types import COMPLETE, FAILED, ChatMessage, ChatRequest, ChatResult
 from desktop.engine.failover import Deadlines
 from desktop.engine.health import CLOSED, HALF_OPEN, OPEN
 from desktop.services import Services

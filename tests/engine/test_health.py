@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.engine import trace as t
+from desktop.core import trace as t
 from desktop.engine.health import CLOSED, HALF_OPEN, OPEN, HealthBook
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop.engine import trace as t
+from desktop.core import trace as t
 from desktop.engine.health import HealthBook
 from desktop.engine.health_summary import provider_health
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from desktop.engine import trace as t
+from desktop.core import trace as t
+from desktop.core.media_types import COMPLETE, FAILED, ImageRequest, MediaResult
 from desktop.engine.image_decode import decode_image
-from desktop.engine.media_types import COMPLETE, FAILED, ImageRequest, MediaResult
 from desktop.providers.exchange import AttemptFailed
 from desktop.providers.replicate import PollBackoff
 from desktop.services import Services

@@ -11,7 +11,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from desktop.engine import trace as t
+from desktop.core import trace as t
 from desktop.providers import replicate
 from desktop.providers.exchange import AttemptFailed
 from desktop.providers.media_fetch import AUDIO, IMAGE, TEXT, VIDEO, fetch_media

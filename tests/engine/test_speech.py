@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop.engine import trace as t
-from desktop.engine.media_types import COMPLETE, FAILED, MediaResult, TranscribeRequest
-from desktop.engine.media_types import TranscriptChunk as Chunk
+from desktop.core import trace as t
+from desktop.core.media_types import COMPLETE, FAILED, MediaResult, TranscribeRequest
+from desktop.core.media_types import TranscriptChunk as Chunk
 from desktop.engine.speech import FIRST_RESULT_S, first_deadline_for, read_audio
 from desktop.engine.transcripts import sentences, timed_cues, to_srt, to_txt, to_vtt
 from desktop.providers.mime import fal_audio_label

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from desktop.core.media_types import CANCELLED, COMPLETE, FAILED, JobProgress, VideoRequest
+from desktop.core.table import provider_label
 from desktop.engine.job_poll import PollTiming
-from desktop.engine.media_types import CANCELLED, COMPLETE, FAILED, JobProgress, VideoRequest
-from desktop.providers.table import provider_label
 from desktop.services import Services
 from desktop.store import jobs as js
 from tests.emulator import HF_TOKEN, Emulator, direct_key

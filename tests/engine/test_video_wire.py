@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from desktop.core.media_types import VideoRequest
 from desktop.engine.job_poll import PollTiming
-from desktop.engine.media_types import VideoRequest
 from desktop.engine.video_file import mp4_duration, video_kind
 from desktop.providers import fal_queue, novita_video, together_video
 from desktop.providers.job_wire import JobTarget

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from desktop.engine.chat_types import COMPLETE, ChatMessage, ChatRequest
-from desktop.providers.table import PROVIDERS, Task
+from desktop.core.chat_types import COMPLETE, ChatMessage, ChatRequest
+from desktop.core.table import PROVIDERS, Task
 from tests.emulator import Emulator, direct_key
 
 VLM = "acme/vision-chat-7b"

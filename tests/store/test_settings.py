@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from desktop.providers.table import DEFAULT_ORDER, PROVIDERS, Task
+from desktop.core.table import DEFAULT_ORDER, PROVIDERS, Task
 from desktop.store import settings as settings_mod
 from desktop.store.settings import (
     DEFAULT_CHAT_MODEL,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 import qasync
 
-from desktop.engine.chat_types import COMPLETE, FAILED, INTERRUPTED
+from desktop.core.chat_types import COMPLETE, FAILED, INTERRUPTED
 from desktop.ui.chat.message_data import STOPPED_TEXT, STREAMING
 from desktop.ui.chat.page import ChatPage
 from desktop.ui.main_window import MainWindow

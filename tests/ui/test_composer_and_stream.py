@@ -12,9 +12,9 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from desktop.engine.chat_types import COMPLETE, ChatResult
+from desktop.core.chat_types import COMPLETE, ChatResult
+from desktop.core.trace import AttemptRecord, Trace
 from desktop.engine.conversations import Turn
-from desktop.engine.trace import AttemptRecord, Trace
 from desktop.ui.chat.composer import Composer
 from desktop.ui.chat.live_turn import LiveTurn
 from desktop.ui.chat.message_data import STREAMING, MessageData

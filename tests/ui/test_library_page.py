@@ -15,8 +15,8 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QMessageBox
 
-from desktop.engine.media_types import ImageRequest
-from desktop.providers.table import Task
+from desktop.core.media_types import ImageRequest
+from desktop.core.table import Task
 from desktop.services import Services
 from desktop.ui.library import LibraryPage
 from desktop.ui.library.details import TextWindow

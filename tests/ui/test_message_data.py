@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from desktop.engine.chat_types import COMPLETE, FAILED, INTERRUPTED, ChatResult, Usage
-from desktop.engine.trace import AttemptRecord, Trace
+from desktop.core.chat_types import COMPLETE, FAILED, INTERRUPTED, ChatResult, Usage
+from desktop.core.trace import AttemptRecord, Trace
 from desktop.store.history import StoredMessage
 from desktop.ui.chat.message_data import (
     CRASHED_TEXT,

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 
+from desktop.core.table import DEFAULT_ORDER
 from desktop.engine.credentials import Credentials
-from desktop.providers.table import DEFAULT_ORDER
 from desktop.store.settings import CustomEndpoint, Settings, SettingsStore
 from desktop.ui.providers.key_status import NO_KEY, OWN_KEY, UNROUTED, VIA_HF, key_status
 from desktop.ui.providers.order_model import ProviderOrderModel

@@ -12,7 +12,7 @@ from keyring.errors import PasswordSetError
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox
 
-from desktop.providers.table import HF_CREDENTIAL
+from desktop.core.table import HF_CREDENTIAL
 from desktop.store.settings import CustomEndpoint, SettingsError
 from desktop.ui.main_window import MainWindow
 from desktop.ui.providers.custom_dialog import CustomEndpointDialog, parse_model_map
@@ -254,7 +254,7 @@ def test_switching_a_provider_off_removes_it_from_the_chat_picker(
 
 
 def test_health_of_a_resting_provider_is_shown(make_window: Callable[..., MainWindow]) -> None:
-    from desktop.engine import trace as t
+    from desktop.core import trace as t
     from desktop.ui.widgets.two_line_delegate import NOTE_ROLE
 
     window = make_window({"HF_TOKEN": SECRET})

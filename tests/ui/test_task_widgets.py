@@ -14,10 +14,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
-from desktop.engine import trace as t
-from desktop.engine.media_types import JobProgress
-from desktop.engine.trace import AttemptRecord, CandidateNote, Trace
-from desktop.providers.table import Task
+from desktop.core import trace as t
+from desktop.core.media_types import JobProgress
+from desktop.core.table import Task
+from desktop.core.trace import AttemptRecord, CandidateNote, Trace
 from desktop.services import Services
 from desktop.store.history import StoredGeneration
 from desktop.store.settings import CustomEndpoint

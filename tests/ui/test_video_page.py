@@ -15,8 +15,8 @@ import pytest
 import qasync
 from PySide6.QtMultimedia import QMediaPlayer
 
+from desktop.core.media_types import VideoRequest
 from desktop.engine.job_poll import PollTiming
-from desktop.engine.media_types import VideoRequest
 from desktop.services import Services
 from desktop.ui.video import VideoPage
 from tests.emulator import Emulator

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.engine.chat_types import Attachment
+from desktop.core.chat_types import Attachment
 from desktop.ui.chat.attachments import AttachmentStrip
 from desktop.ui.widgets.labels import MutedLabel
 

@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
 
-from desktop.engine.chat_types import Attachment
+from desktop.core.chat_types import Attachment
+from desktop.core.table import provider_label
+from desktop.core.trace import AttemptRecord
 from desktop.engine.conversations import Turn
-from desktop.engine.trace import AttemptRecord
-from desktop.providers.table import provider_label
 from desktop.ui.chat.message_widget import MessageWidget
 
 FLUSH_MS = 50

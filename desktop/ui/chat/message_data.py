@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop.engine import trace as t
-from desktop.engine.chat_types import COMPLETE, FAILED, INTERRUPTED, Attachment, ChatResult
-from desktop.engine.trace import AttemptRecord, Trace
-from desktop.providers.table import provider_label
+from desktop.core import trace as t
+from desktop.core.chat_types import COMPLETE, FAILED, INTERRUPTED, Attachment, ChatResult
+from desktop.core.table import provider_label
+from desktop.core.trace import AttemptRecord, Trace
 from desktop.store.history import StoredMessage
 from desktop.ui.widgets.routing_words import attempt_row, seconds
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.engine.chat_types import FAILED, INTERRUPTED, ChatResult
+from desktop.core.chat_types import FAILED, INTERRUPTED, ChatResult
 from desktop.ui.chat.attachments import AttachmentStrip
 from desktop.ui.chat.message_data import (
     ATTEMPT_HEADERS,

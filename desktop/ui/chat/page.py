@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from desktop.engine.chat_types import COMPLETE, FAILED, Attachment
+from desktop.core.chat_types import COMPLETE, FAILED, Attachment
+from desktop.core.errors import SwitchboardError
+from desktop.core.table import Task
 from desktop.engine.conversations import Turn
-from desktop.engine.errors import SwitchboardError
-from desktop.providers.table import Task
 from desktop.services import Services
 from desktop.ui.chat.attachments import load_thumbnail
 from desktop.ui.chat.composer import Composer, local_image_paths

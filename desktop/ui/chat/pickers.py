@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from desktop.providers.table import PROVIDERS, Task
+from desktop.core.table import PROVIDERS, Task
 from desktop.store.settings import Settings
 from desktop.ui.widgets.task_pickers import ModelBox, PolicyBox
 

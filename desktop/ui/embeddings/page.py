@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.media_types import COMPLETE, EmbedRequest
+from desktop.core.table import Task
+from desktop.core.trace import AttemptRecord
 from desktop.engine.embeddings import check_texts, load_vectors
-from desktop.engine.media_types import COMPLETE, EmbedRequest
-from desktop.engine.trace import AttemptRecord
 from desktop.engine.vectors import cosine_matrix, nearest, pca_2d
-from desktop.providers.table import Task
 from desktop.services import Services
 from desktop.ui.embeddings.exports import EXPORT_KINDS, KINDS, export_bytes, suggested_name
 from desktop.ui.embeddings.heat_map import HeatData, HeatMap, prepare, short

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.media_types import ImageRequest
 from desktop.engine.images import MAX_SIDE
-from desktop.engine.media_types import ImageRequest
 from desktop.ui.widgets.labels import bold_label, tip_label
 from desktop.ui.widgets.param_fields import (
     GUIDANCE_TIP,

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.engine.trace import Trace
+from desktop.core.trace import Trace
 from desktop.store.history import StoredGeneration
 from desktop.ui.theme import mix
 from desktop.ui.widgets.file_actions import file_mime_data

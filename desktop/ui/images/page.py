@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from desktop.core.media_types import ImageRequest
+from desktop.core.table import Task, provider_label
 from desktop.engine.images import check_request
-from desktop.engine.media_types import ImageRequest
-from desktop.providers.table import Task, provider_label
 from desktop.services import Services
 from desktop.ui.images.form import ImageForm
 from desktop.ui.images.gallery import GalleryModel, GalleryView, Picture, pictures_of

@@ -15,8 +15,8 @@ import time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from desktop.engine import trace as t
-from desktop.engine.trace import AttemptRecord
+from desktop.core import trace as t
+from desktop.core.trace import AttemptRecord
 from desktop.ui.widgets.labels import ElidedLabel, MutedLabel
 from desktop.ui.widgets.routing_words import clock, live_text
 

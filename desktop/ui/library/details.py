@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.providers.table import Task, provider_label
+from desktop.core.table import Task, provider_label
 from desktop.store.history import StoredGeneration
 from desktop.ui.widgets.generation_text import (
     STATUS_WORDS,

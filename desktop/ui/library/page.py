@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.providers.table import Task
+from desktop.core.table import Task
 from desktop.services import Services
 from desktop.store.history import StoredGeneration, make_preview
 from desktop.ui.library.details import DetailsPanel, TextWindow, main_file, readable_text

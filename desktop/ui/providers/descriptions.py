@@ -7,7 +7,7 @@ so it cannot drift from what the engine actually does.
 
 from __future__ import annotations
 
-from desktop.providers.table import PROVIDERS, Task
+from desktop.core.table import PROVIDERS, Task
 
 DESCRIPTIONS: dict[str, str] = {
     "cerebras": "Very fast chat on Cerebras wafer-scale chips.",

@@ -5,8 +5,8 @@ Pure logic over the settings and the credential snapshot (no Qt), so every case 
 
 from __future__ import annotations
 
+from desktop.core.table import HF_CREDENTIAL, PROVIDERS
 from desktop.engine.credentials import Credentials
-from desktop.providers.table import HF_CREDENTIAL, PROVIDERS
 from desktop.store.settings import Settings
 
 OWN_KEY = "own key"

@@ -23,10 +23,10 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from desktop.core.table import provider_label
 from desktop.engine.credentials import Credentials
 from desktop.engine.health import HealthBook
 from desktop.engine.health_summary import provider_health
-from desktop.providers.table import provider_label
 from desktop.store.settings import Settings
 from desktop.ui.providers.descriptions import description
 from desktop.ui.providers.key_status import key_status

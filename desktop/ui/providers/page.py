@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.engine.health_summary import provider_health
-from desktop.providers.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.services import Services
 from desktop.store.settings import CustomEndpoint, SettingsError
 from desktop.ui.providers.custom_dialog import CustomEndpointDialog

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from desktop.engine.media_types import TranscriptChunk
+from desktop.core.media_types import TranscriptChunk
 from desktop.engine.transcripts import to_srt, to_txt, to_vtt
 from desktop.ui.widgets.export_kinds import ExportKind, by_key
 

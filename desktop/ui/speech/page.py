@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.engine.media_types import COMPLETE, MediaResult, TranscribeRequest, TranscriptChunk
-from desktop.engine.trace import AttemptRecord
-from desktop.providers.table import Task
+from desktop.core.media_types import COMPLETE, MediaResult, TranscribeRequest, TranscriptChunk
+from desktop.core.table import Task
+from desktop.core.trace import AttemptRecord
 from desktop.services import Services
 from desktop.store.history import StoredGeneration
 from desktop.ui.file_dialogs import ask_open_path

@@ -15,7 +15,7 @@ from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QResizeEvent, QTextBlock
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from desktop.engine.media_types import TranscriptChunk
+from desktop.core.media_types import TranscriptChunk
 from desktop.engine.transcripts import MIN_CUE_S, WORDS_PER_SECOND
 from desktop.ui.speech.audio_files import mark
 from desktop.ui.theme import mix

@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QSpinBox, QWidget
 
-from desktop.engine.media_types import VideoRequest
+from desktop.core.media_types import VideoRequest
 from desktop.ui.widgets.labels import bold_label, tip_label
 from desktop.ui.widgets.param_fields import (
     GUIDANCE_TIP,

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.engine.media_types import JobProgress
+from desktop.core.media_types import JobProgress
 from desktop.ui.video.status_words import status_text, where_text
 from desktop.ui.widgets.labels import ElidedLabel, MutedLabel
 from desktop.ui.widgets.routing_words import clock

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from desktop.engine.errors import SwitchboardError
-from desktop.engine.media_types import CANCELLED, COMPLETE, JobProgress, MediaResult, VideoRequest
+from desktop.core.errors import SwitchboardError
+from desktop.core.media_types import CANCELLED, COMPLETE, JobProgress, MediaResult, VideoRequest
+from desktop.core.table import Task
 from desktop.engine.video import check_request
-from desktop.providers.table import Task
 from desktop.services import Services
 from desktop.store.history import StoredGeneration, make_preview
 from desktop.ui.tasks import TaskScope

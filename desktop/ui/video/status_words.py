@@ -6,8 +6,8 @@ Why: "queued, position 3" is the provider's language; "Waiting in line — posit
 
 from __future__ import annotations
 
-from desktop.engine.media_types import JobProgress
-from desktop.providers.table import provider_label
+from desktop.core.media_types import JobProgress
+from desktop.core.table import provider_label
 
 TERMINAL = frozenset({"done", "failed", "cancelled"})
 

@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyleOptionViewItem, QWidget
 
-from desktop.providers.table import Task
+from desktop.core.table import Task
 from desktop.store.history import StoredGeneration
 from desktop.ui.theme import mix
 from desktop.ui.widgets.generation_text import summary, title, when

@@ -11,8 +11,8 @@ import time
 from datetime import datetime
 from typing import Any
 
-from desktop.engine.trace import Trace
-from desktop.providers.table import Task, provider_label
+from desktop.core.table import Task, provider_label
+from desktop.core.trace import Trace
 from desktop.store.history import StoredGeneration, make_preview
 from desktop.ui.widgets.routing_words import clock
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.engine.trace import Trace
+from desktop.core.trace import Trace
 from desktop.store.history import StoredGeneration
 from desktop.ui.widgets.generation_text import stored_trace
 from desktop.ui.widgets.labels import MutedLabel

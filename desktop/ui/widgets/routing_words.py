@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from desktop.engine import trace as t
-from desktop.engine.trace import AttemptRecord, Trace, seconds_text
-from desktop.providers.table import provider_label
+from desktop.core import trace as t
+from desktop.core.table import provider_label
+from desktop.core.trace import AttemptRecord, Trace, seconds_text
 
 ACTION_LABELS: dict[str, str] = {
     "add_token": "Add a token",

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.engine.media_types import COMPLETE
-from desktop.providers.table import Task
+from desktop.core.media_types import COMPLETE
+from desktop.core.table import Task
 from desktop.services import Services
 from desktop.store.state import StateStore
 from desktop.ui.file_dialogs import write_file

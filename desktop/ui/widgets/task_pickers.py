@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QSizePolicy, QWidget
 
-from desktop.providers.table import PROVIDERS, Task, provider_label
+from desktop.core.table import PROVIDERS, Task, provider_label
 from desktop.services import Services
 from desktop.store.settings import Settings
 

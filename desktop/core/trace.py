@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from desktop.providers.table import provider_label
+from desktop.core.table import provider_label
 
 # Outcome classes of one attempt (routing.md §5.3). "ok" is the only success.
 OK = "ok"

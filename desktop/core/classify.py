@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.engine import trace as t
-from desktop.providers.table import provider_label
+from desktop.core import trace as t
+from desktop.core.table import provider_label
 
 MAX_MESSAGE_CHARS = 240
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desktop.engine.trace import Trace
+from desktop.core.trace import Trace
 
 COMPLETE = "complete"
 INTERRUPTED = "interrupted"

@@ -2,7 +2,7 @@
 
 Shared by the engine's task services, the tabs and the command line. A result always carries
 the routing trace and, when it failed, one sentence for a person (``error``) and an optional
-button (``error_action``), exactly like :class:`desktop.engine.chat_types.ChatResult`.
+button (``error_action``), exactly like :class:`desktop.core.chat_types.ChatResult`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from desktop.engine.trace import Trace
+from desktop.core.trace import Trace
 
 COMPLETE = "complete"
 FAILED = "failed"
