@@ -1,47 +1,60 @@
 """Errors a person can meet, each with one clear sentence and, where there is one, a fix.
 
-The UI shows ``str(error)`` as it is and offers a button for ``action``; the command line prints
-it on one line. None of these messages may contain a secret.
+Every error meant for a person derives from :class:`SwitchboardError`, whichever layer raises
+it (the engine, the store, the command line): the UI shows ``str(error)`` as it is and offers a
+button for ``action``; the command line prints it on one line. None of these messages may
+contain a secret.
+
+Internal control flow between layers does not derive from it, because it is never shown as it
+is: :class:`desktop.providers.exchange.AttemptFailed` carries a classified failure from the
+wire to the engine, which turns it into a sentence.
 """
 
 from __future__ import annotations
+
+from desktop.core.vocab import FixAction
 
 
 class SwitchboardError(Exception):
     """Base of every error meant for a person.
 
     Attributes:
-        action: an obvious next step the UI can offer as a button ("add_token",
-            "open_providers", "retry", "other_provider"), or None.
+        action: an obvious next step the UI can offer as a button
+            (:class:`~desktop.core.vocab.FixAction`), or None.
     """
 
-    action: str | None = None
+    action: FixAction | None = None
 
-    def __init__(self, message: str, *, action: str | None = None) -> None:
+    def __init__(self, message: str, *, action: FixAction | None = None) -> None:
         super().__init__(message)
         if action is not None:
             self.action = action
+
+    @property
+    def sentence(self) -> str:
+        """The one sentence a person reads (the message, exactly as given)."""
+        return str(self)
 
 
 class NoCredentials(SwitchboardError):
     """No HF token, no provider key and no custom server: nothing can be called."""
 
-    action = "add_token"
+    action = FixAction.ADD_TOKEN
 
 
 class NoCandidates(SwitchboardError):
     """The model is served by none of the enabled providers we hold credentials for."""
 
-    action = "open_providers"
+    action = FixAction.OPEN_PROVIDERS
 
 
 class CatalogueUnavailable(SwitchboardError):
     """The Hub could not be asked which providers serve a model, and nothing is cached."""
 
-    action = "retry"
+    action = FixAction.RETRY
 
 
 class AllCandidatesFailed(SwitchboardError):
     """Every candidate was tried and failed; the message is the most actionable failure."""
 
-    action = "retry"
+    action = FixAction.RETRY

@@ -23,6 +23,7 @@ import httpx2
 
 from desktop.core.errors import CatalogueUnavailable, SwitchboardError
 from desktop.core.table import Endpoints
+from desktop.core.vocab import FixAction
 
 MAPPING_TTL_S = 600.0
 CACHE_FILE = "mappings.json"
@@ -284,7 +285,7 @@ class ModelCatalog:
             raise SwitchboardError(
                 f"Hugging Face has no public model called {model_id}; check the spelling "
                 "(it looks like owner/name).",
-                action="open_providers",
+                action=FixAction.OPEN_PROVIDERS,
             )
         if response.status_code >= 400:
             raise CatalogueUnavailable(

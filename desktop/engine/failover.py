@@ -20,6 +20,7 @@ from typing import Generic, Protocol, TypeVar
 from desktop.core import trace as t
 from desktop.core.classify import Failure, rank, sentence
 from desktop.core.trace import AttemptRecord, Trace
+from desktop.core.vocab import FixAction
 from desktop.engine.candidates import Candidate
 from desktop.engine.health import HealthBook
 from desktop.engine.limits import ProviderLimiter
@@ -52,13 +53,43 @@ class Deadlines:
 
 @dataclass
 class AttemptContext:
-    """Handed to an attempt function. ``commit()`` returns False when another attempt won."""
+    """Handed to an attempt function. ``commit()`` returns False when another attempt won.
+
+    The deadlines are loop times: ``first_deadline_at`` bounds the wait for the first result
+    (time to first token for chat; none for the last candidate), ``deadline_at`` the whole
+    logical request; ``idle_s`` is the longest silence allowed between pieces of a stream.
+    """
 
     candidate: Candidate
     record: AttemptRecord
     first_deadline_at: float
     deadline_at: float
     commit: Callable[[], bool]
+    idle_s: float
+
+    def keep_alive(self, timer: asyncio.Timeout, now: float) -> None:
+        """Content arrived: the attempt may now stay silent for ``idle_s`` (never past the total).
+
+        The timer moves only when half of the idle time is used up: rescheduling it on every
+        chunk costs more than parsing the chunk.
+        """
+        when = timer.when()
+        if when is None or when - now < self.idle_s / 2:
+            timer.reschedule(min(self.deadline_at, now + self.idle_s))
+
+
+def past_commit_point(committed: bool, failure: Failure, mid_answer: str) -> str | None:
+    """The commit-point rule of every task (routing.md §5.4), in one place.
+
+    Before the commit point a failure is the attempt's failure and the request may fail over
+    (returns None). After it (a result already reached the person) the engine never retries on
+    its own: the attempt ends ``interrupted`` with what was shown kept, and this returns the
+    sentence saying so. Result tasks commit only once their result is validated, so for them
+    nothing can fail after it; streamed chat commits at its first text.
+    """
+    if not committed:
+        return None
+    return mid_answer or f"The answer was cut off ({failure.detail}); the partial answer is kept."
 
 
 AttemptFn = Callable[[AttemptContext], Awaitable[OutcomeT]]
@@ -169,7 +200,9 @@ class _Request(Generic[OutcomeT]):
         health.note_attempt(cand.health_key)
         self.trace.attempts.append(record)
         self.notify(record)
-        return AttemptContext(cand, record, first_at, self.deadline_at, commit)
+        return AttemptContext(
+            cand, record, first_at, self.deadline_at, commit, self.failover.deadlines.idle_s
+        )
 
     def settle(self, cand: Candidate, record: AttemptRecord, outcome: OutcomeT) -> None:
         """Feed the breaker; a cancelled hedge loser or a user stop is nobody's fault."""
@@ -361,6 +394,15 @@ class Failover:
         async with self.limiter.slot(ctx.candidate.provider, interactive=plan.interactive):
             return await attempt(ctx)
 
+    def ttft_deadline(self, cand: Candidate) -> float:
+        """Seconds a streamed answer may take to start: three times this candidate's usual
+        time to first token, within the configured bounds (the default until measured)."""
+        ewma = self.health.get(cand.health_key).ttft_ewma_ms
+        d = self.deadlines
+        if ewma is None:
+            return d.ttft_s
+        return min(d.ttft_max_s, max(d.ttft_min_s, 3 * ewma / 1000.0))
+
     def _hedge_delay(self, cand: Candidate) -> float:
         p95 = self.health.ttft_p95_ms(cand.health_key)
         base = self.deadlines.hedge_min_s if p95 is None else p95 / 1000.0
@@ -386,12 +428,12 @@ def _always_commit() -> bool:
 
 def failure_message(
     trace: Trace, failures: list[tuple[Failure, Candidate]]
-) -> tuple[str, str | None]:
+) -> tuple[str, FixAction | None]:
     """The most actionable failure as one sentence, and the button to offer with it."""
     if not failures:
         return (
             "No provider could be tried for this request; check the Providers page.",
-            "open_providers",
+            FixAction.OPEN_PROVIDERS,
         )
     failure, cand = min(failures, key=lambda fc: rank(fc[0].outcome))
     message = sentence(failure, cand.provider, via_hf=cand.billed_to == "huggingface")
@@ -399,13 +441,13 @@ def failure_message(
         message = "Could not reach any provider; check your internet connection."
     if len(failures) > 1:
         message += f" ({len(failures)} attempts: {trace.summary()}.)"
-    action: str | None = {
-        t.AUTH: "open_providers",
-        t.BILLING: "open_providers",
-        t.NOT_FOUND: "open_providers",
-        t.CONTENT_POLICY: "other_provider",
+    action: FixAction | None = {
+        t.AUTH: FixAction.OPEN_PROVIDERS,
+        t.BILLING: FixAction.OPEN_PROVIDERS,
+        t.NOT_FOUND: FixAction.OPEN_PROVIDERS,
+        t.CONTENT_POLICY: FixAction.OTHER_PROVIDER,
         t.INVALID_REQUEST: None,
         t.CONTEXT_LENGTH: None,
-        t.REJECTED: "other_provider",
-    }.get(failure.outcome, "retry")
+        t.REJECTED: FixAction.OTHER_PROVIDER,
+    }.get(failure.outcome, FixAction.RETRY)
     return message, action

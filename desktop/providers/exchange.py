@@ -32,17 +32,30 @@ MAX_JSON_BODY = 64 * 1024 * 1024
 class AttemptFailed(Exception):
     """An exchange failed; ``failure`` says how, in the engine's outcome classes.
 
-    Raised by every helper of the media tasks and caught once, by the attempt skeleton
-    (:func:`desktop.engine.attempts.attempt_result`), which records it in the trace.
+    Raised by every provider helper and caught once per task, by the attempt skeleton
+    (:func:`desktop.engine.attempts.attempt_result`, or the chat attempt in
+    :mod:`desktop.engine.chat`), which records it in the trace. ``mid_answer`` is what a person
+    reads if this happens after part of a streamed answer was shown (the partial answer is
+    kept); only streamed chat can fail there.
+
+    It is internal control flow between the wire and the engine, never shown as it is, so it
+    does not derive from :class:`desktop.core.errors.SwitchboardError`: the engine turns the
+    ``failure`` it carries into the person's sentence (:func:`desktop.core.classify.sentence`).
     """
 
     def __init__(
-        self, failure: Failure, *, request_id: str | None = None, served_by: str | None = None
+        self,
+        failure: Failure,
+        *,
+        request_id: str | None = None,
+        served_by: str | None = None,
+        mid_answer: str = "",
     ) -> None:
         super().__init__(failure.detail or failure.outcome)
         self.failure = failure
         self.request_id = request_id
         self.served_by = served_by
+        self.mid_answer = mid_answer
 
 
 def bad_response(detail: str) -> AttemptFailed:

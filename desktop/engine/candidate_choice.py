@@ -1,0 +1,181 @@
+"""Choosing the candidates of one request: policy, pinned provider, custom servers, catalogue.
+
+:mod:`desktop.engine.candidates` builds candidates from a mapping; this module decides *which*
+mapping to ask for and what to say when nothing is left: a custom server named as the provider,
+Hugging Face's own choice (chat only), one pinned provider, or the ordered list of every enabled
+provider with a credential, scored for the "fastest" and "cheapest" policies. The same model,
+settings and keys give the same candidates, so they are built once and cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from desktop.core.errors import NoCandidates, NoCredentials, SwitchboardError
+from desktop.core.table import PROVIDERS, Endpoints, Task, provider_label
+from desktop.core.trace import CandidateNote
+from desktop.core.vocab import FixAction
+from desktop.engine.candidates import (
+    POLICIES,
+    Candidate,
+    custom_candidate,
+    hf_auto_candidate,
+    mapped_candidates,
+    order_candidates,
+)
+from desktop.engine.catalog import ModelCatalog, ProviderStats
+from desktop.engine.credentials import Credentials
+from desktop.engine.health import HealthBook
+from desktop.engine.policies import score_for
+from desktop.store.settings import Settings
+
+_NO_STATS = ProviderStats()
+
+TASK_WORDS = {
+    Task.CHAT: "chat",
+    Task.TEXT_TO_IMAGE: "making images",
+    Task.TEXT_TO_VIDEO: "making videos",
+    Task.SPEECH_TO_TEXT: "transcription",
+    Task.EMBEDDINGS: "embeddings",
+}
+
+NO_CREDENTIALS_TEXT = (
+    "Switchboard has no Hugging Face token or provider key yet. Add a token from "
+    "huggingface.co/settings/tokens (or a local server) on the Providers page."
+)
+
+Choice = tuple[list[Candidate], list[CandidateNote]]
+"""Ordered candidates, and a note on every provider left out."""
+
+
+class CandidateChooser:
+    """Turns (task, model, policy) into ordered candidates; one per engine (it owns the cache)."""
+
+    def __init__(
+        self,
+        endpoints: Endpoints,
+        credentials: Credentials,
+        catalog: ModelCatalog,
+        health: HealthBook,
+        settings: Callable[[], Settings],
+    ) -> None:
+        self.endpoints = endpoints
+        self.credentials = credentials
+        self.catalog = catalog
+        self.health = health
+        self._settings = settings
+        self._cache: dict[tuple[object, ...], Choice] = {}
+
+    async def choose(self, task: Task, model: str, policy: str) -> Choice:
+        """Ordered candidates of any task; custom servers take part in chat and embeddings.
+
+        Raises :class:`SwitchboardError` (:class:`NoCredentials`, :class:`NoCandidates`) when
+        there is nothing to try, with the sentence and the button for the person.
+        """
+        settings = self._settings()
+        creds = self.credentials
+        custom_ok = task in (Task.CHAT, Task.EMBEDDINGS)
+        custom = settings.custom(policy)
+        if custom is not None:
+            if not custom_ok:
+                raise SwitchboardError(
+                    f"{custom.name} is an OpenAI-compatible server; it can chat and make "
+                    "embeddings, not this. Pick another provider.",
+                    action=FixAction.OPEN_PROVIDERS,
+                )
+            return [custom_candidate(custom, model, creds)], []
+        hf_token = creds.hf_token()
+        if policy == "hf-auto" and task == Task.CHAT:
+            if not hf_token:
+                raise NoCredentials(
+                    "Letting Hugging Face choose needs a Hugging Face token; add one on the "
+                    "Providers page."
+                )
+            return [hf_auto_candidate(model, self.endpoints, hf_token)], []
+        only = None
+        if policy == "hf-auto":
+            policy = "auto"  # HF's server-side choice exists for chat only (routing.md §5.13)
+        if policy not in POLICIES:
+            if policy not in PROVIDERS:
+                raise SwitchboardError(
+                    f"There is no provider or custom server called \u201c{policy}\u201d; "
+                    "pick one from the list.",
+                    action=FixAction.OPEN_PROVIDERS,
+                )
+            only = policy
+
+        customs = [
+            custom_candidate(c, model, creds)
+            for c in settings.custom_endpoints
+            if custom_ok and only is None and settings.is_enabled(c.name) and model in c.models
+        ]
+        has_hub_credentials = bool(hf_token) or any(creds.provider_key(p) for p in PROVIDERS)
+        if not has_hub_credentials and not customs:
+            raise NoCredentials(NO_CREDENTIALS_TEXT)
+        notes: list[CandidateNote] = []
+        found: list[Candidate] = []
+        if has_hub_credentials:
+            try:
+                entries = await self.catalog.mapping(model, hf_token)
+            except SwitchboardError as exc:
+                if not customs:
+                    raise
+                entries = []
+                notes.append(CandidateNote("huggingface", "", model, str(exc)))
+            # The same model, settings and keys give the same candidates: build them once.
+            key = (
+                task,
+                model,
+                only,
+                self.catalog.fetched_at(model),
+                creds.version,
+                tuple(settings.disabled),
+            )
+            cached = self._cache.get(key)
+            if cached is None:
+                cached = mapped_candidates(
+                    entries,
+                    task=task,
+                    settings=settings,
+                    credentials=creds,
+                    endpoints=self.endpoints,
+                    only=only,
+                )
+                if len(self._cache) > 256:
+                    self._cache.clear()
+                self._cache[key] = cached
+            found, notes2 = list(cached[0]), list(cached[1])
+            notes += notes2
+        score = None
+        if policy in ("fastest", "cheapest") and found:
+            stats = await self.catalog.provider_stats(model)
+            for cand in found:
+                cand.context_length = (stats.get(cand.provider) or _NO_STATS).context_length
+            score = score_for(policy, stats, self.health)
+        elif found:
+            # Context windows matter only after a context-length error; never make the user
+            # wait for them: use what is cached and refresh it in the background.
+            stats = self.catalog.cached_stats(model)
+            self.catalog.refresh_stats_soon(model)
+            for cand in found:
+                cand.context_length = (stats.get(cand.provider) or _NO_STATS).context_length
+        ordered = order_candidates(found + customs, settings, self.health, score)
+        if not ordered:
+            raise NoCandidates(no_candidates_text(model, only, notes, task))
+        return ordered, notes
+
+
+def no_candidates_text(model: str, only: str | None, notes: list[CandidateNote], task: Task) -> str:
+    """Why nothing can serve the request, naming the providers left out and the reason."""
+    if only is not None:
+        why = next((n.skipped for n in notes if n.provider == only and n.skipped), None)
+        if why:
+            return f"{provider_label(only)} can't take this request: {why}."
+        return f"{provider_label(only)} does not serve {model}; choose Auto or another provider."
+    if notes:
+        reasons = "; ".join(f"{provider_label(n.provider)}: {n.skipped}" for n in notes[:4])
+        return f"No enabled provider can serve {model} right now ({reasons})."
+    return (
+        f"No provider you can use serves {model} for {TASK_WORDS.get(task, task.value)}; "
+        "pick another model or add a key on the Providers page."
+    )

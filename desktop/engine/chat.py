@@ -1,0 +1,165 @@
+"""Chat on the shared routing path: one attempt function and the result of a turn.
+
+The commit point of a chat stream is the first delta with text (role-only chunks, comments
+and keepalives do not count). Before it the failover core may move on to the next candidate on
+connect errors, timeouts, 429, 5xx, 401/402/403 (scoped to that credential) and 404; after it,
+it never retries on its own: a cut or stalled stream ends ``interrupted`` with its partial text
+kept (:func:`desktop.engine.failover.past_commit_point`). Deadlines are enforced with asyncio
+(time to first token, idle between content chunks, total), not by socket timeouts, because
+keepalives would reset those. The HTTP and the stream format live in
+:mod:`desktop.providers.chat_wire`, like every other task's wire code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx2
+
+from desktop.core import trace as t
+from desktop.core.chat_types import ChatRequest, ChatResult, Usage
+from desktop.core.classify import Failure
+from desktop.core.table import provider_label
+from desktop.core.trace import Trace
+from desktop.core.vocab import FixAction, Status
+from desktop.engine.attempts import task_headers
+from desktop.engine.failover import AttemptContext, Routed, failure_message, past_commit_point
+from desktop.providers.chat_wire import answer_chunks
+from desktop.providers.exchange import AttemptFailed
+
+DeltaCallback = Callable[[str], None]
+
+
+@dataclass
+class ChatOutcome:
+    """How one chat attempt ended: committed (text reached the caller) or a failure."""
+
+    committed: bool = False
+    status: Status = Status.FAILED
+    text_parts: list[str] = field(default_factory=list)
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    failure: Failure | None = None
+    malformed: int = 0
+    interrupted_reason: str = ""
+
+
+async def chat_attempt(
+    ctx: AttemptContext,
+    client: httpx2.AsyncClient,
+    request: ChatRequest,
+    wire: list[dict[str, Any]],
+    on_delta: DeltaCallback | None,
+) -> ChatOutcome:
+    """One chat exchange with ``ctx.candidate``, read up to its end or its failure."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    cand, record = ctx.candidate, ctx.record
+    out = ChatOutcome()
+    failure: Failure | None = None
+    mid_answer = ""
+    try:
+        async with asyncio.timeout_at(ctx.first_deadline_at) as timer:
+            chunks = answer_chunks(
+                client,
+                cand.url,
+                headers=task_headers(cand),
+                request=request,
+                provider=cand.provider,
+                provider_model=cand.provider_model,
+                wire_messages=wire,
+                record=record,
+                secrets=[cand.secret or ""],
+            )
+            ended = True
+            async with aclosing(chunks):
+                async for chunk in chunks:
+                    if chunk.malformed:
+                        out.malformed += 1
+                        continue
+                    if chunk.usage is not None:
+                        out.usage = chunk.usage
+                    if chunk.finish_reason:
+                        out.finish_reason = chunk.finish_reason
+                    if not chunk.text:
+                        continue
+                    if not out.committed:
+                        if not ctx.commit():
+                            ended = False  # another (hedged) attempt already answered
+                            break
+                        out.committed = True
+                        record.ttft_ms = (loop.time() - start) * 1000
+                    out.text_parts.append(chunk.text)
+                    if on_delta:
+                        on_delta(chunk.text)
+                    ctx.keep_alive(timer, loop.time())
+            # The answer ended as it should; a legitimately empty answer is still an answer.
+            if ended and not out.committed and ctx.commit():
+                out.committed = True
+                record.ttft_ms = (loop.time() - start) * 1000
+            if out.committed:
+                out.status = Status.COMPLETE
+    except TimeoutError:
+        failure = Failure(t.TIMEOUT, "no answer before the deadline")
+        mid_answer = (
+            f"{provider_label(cand.provider)} stopped sending in the middle of the answer; "
+            "the partial answer is kept."
+        )
+    except AttemptFailed as exc:
+        failure, mid_answer = exc.failure, exc.mid_answer
+    record.duration_ms = (loop.time() - start) * 1000
+    if failure is not None:
+        cut = past_commit_point(out.committed, failure, mid_answer)
+        if cut is None:
+            out.failure = failure
+        else:
+            out.status = Status.INTERRUPTED
+            out.interrupted_reason = cut
+    if out.committed:
+        record.outcome = t.OK if out.status == Status.COMPLETE else t.INTERRUPTED
+        if out.status == Status.INTERRUPTED:
+            record.message = out.interrupted_reason
+    elif out.failure is not None:
+        out.failure.write_to(record)
+    return out
+
+
+def chat_result(routed: Routed[ChatOutcome], trace: Trace, duration_ms: float) -> ChatResult:
+    """The turn's result from the routed outcome: the answer, or the most actionable failure."""
+    outcome, cand, record = routed.outcome, routed.candidate, routed.record
+    if outcome is None or cand is None or record is None:
+        message, action = failure_message(trace, routed.failures)
+        return failed_result(trace, duration_ms, message, action)
+    return ChatResult(
+        text="".join(outcome.text_parts),
+        status=outcome.status,
+        trace=trace,
+        provider=trace.answered_by,
+        provider_model=cand.provider_model,
+        via=cand.via,
+        finish_reason=outcome.finish_reason,
+        usage=outcome.usage,
+        ttft_ms=record.ttft_ms,
+        duration_ms=duration_ms,
+        error=outcome.interrupted_reason or None,
+        error_action=FixAction.RETRY if outcome.status == Status.INTERRUPTED else None,
+        malformed_events=outcome.malformed,
+    )
+
+
+def failed_result(
+    trace: Trace, duration_ms: float, message: str, action: FixAction | None
+) -> ChatResult:
+    """A turn that produced nothing: one sentence and the button to offer with it."""
+    return ChatResult(
+        text="",
+        status=Status.FAILED,
+        trace=trace,
+        duration_ms=duration_ms,
+        error=message,
+        error_action=action,
+    )

@@ -1,0 +1,154 @@
+"""One chat attempt on the wire: the POST, the status line, and the answer read as chunks.
+
+Like every other task's wire module, this speaks HTTP and the OpenAI-compatible format and
+says *why* an exchange failed in the shared failure vocabulary; the routing rules (the commit
+point, the time-to-first-token, idle and total deadlines, failover) stay in the engine, which
+reads the chunks :func:`answer_chunks` yields.
+
+Every failure is raised as :class:`AttemptFailed`. Besides its :class:`Failure` (what it means
+*before* any text was shown) it carries ``mid_answer``: the sentence a person reads when the same
+thing happens *after* text was shown, when the partial answer is kept. The engine alone decides
+which of the two applies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, Mapping
+from typing import Any
+
+import httpx2
+
+from desktop.core import trace as t
+from desktop.core.chat_types import ChatRequest
+from desktop.core.classify import Failure, classify_inband, clean
+from desktop.core.table import provider_label
+from desktop.core.trace import AttemptRecord
+from desktop.providers.exchange import AttemptFailed, describe_error, error_failure, media_type
+from desktop.providers.openai_chat import Chunk, StreamParser, build_body, parse_completion
+
+MALFORMED_IN_A_ROW = 3
+"""Unreadable events in a row that end a stream like a broken connection."""
+
+
+async def answer_chunks(
+    client: httpx2.AsyncClient,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    request: ChatRequest,
+    provider: str,
+    provider_model: str,
+    wire_messages: list[dict[str, Any]],
+    record: AttemptRecord,
+    secrets: list[str],
+) -> AsyncGenerator[Chunk, None]:
+    """Send one chat request and yield what the answer contributes, chunk by chunk.
+
+    A streamed answer yields every chunk with text, usage, a finish reason, or an unreadable
+    event (``malformed``, so the engine can count them); a whole answer yields one chunk. The
+    status code and the response's ids are written to ``record`` as soon as the headers arrive.
+    Raises :class:`AttemptFailed` for an error status, a cut or stalled connection, an in-band
+    error event, several unreadable events in a row, or a stream that ends without saying it
+    was finished. Run it under ``contextlib.aclosing`` so the connection closes when the
+    caller stops early.
+    """
+    label = provider_label(provider)
+    send = dict(headers)
+    if request.stream:
+        send["accept"] = "text/event-stream"
+    content = json.dumps(build_body(request, provider_model, wire_messages)).encode()
+    try:
+        if request.stream:
+            async with client.stream("POST", url, content=content, headers=send) as response:
+                async for chunk in _answer(response, record, label, secrets):
+                    yield chunk
+        else:
+            # A whole answer: a plain POST costs less than a stream read to the end.
+            response = await client.post(url, content=content, headers=send)
+            async for chunk in _answer(response, record, label, secrets):
+                yield chunk
+    except httpx2.ConnectError as exc:
+        raise AttemptFailed(
+            Failure(t.CONNECT_ERROR, clean(describe_error(exc), secrets)),
+            mid_answer=_broke(label),
+        ) from exc
+    except httpx2.TimeoutException as exc:
+        raise AttemptFailed(
+            Failure(t.TIMEOUT, clean(describe_error(exc), secrets)),
+            mid_answer="The answer stopped arriving; the partial answer is kept.",
+        ) from exc
+    except httpx2.HTTPError as exc:
+        # Reset, protocol error, a cut stream.
+        raise AttemptFailed(
+            Failure(t.CONNECT_ERROR, clean(describe_error(exc), secrets)),
+            mid_answer=_broke(label),
+        ) from exc
+
+
+def _broke(label: str) -> str:
+    return (
+        f"The connection to {label} broke in the middle of the answer; the partial answer is kept."
+    )
+
+
+async def _answer(
+    response: httpx2.Response, record: AttemptRecord, label: str, secrets: list[str]
+) -> AsyncGenerator[Chunk, None]:
+    record.status_code = response.status_code
+    record.request_id = response.headers.get("x-request-id")
+    record.served_by = response.headers.get("x-inference-provider")
+    if response.status_code >= 400:
+        raise AttemptFailed(await error_failure(response, secrets))
+    if media_type(response.headers.get("content-type", "")) != "text/event-stream":
+        raw = await response.aread()
+        try:
+            completion = parse_completion(json.loads(raw))
+        except ValueError:
+            completion = None
+        if completion is None:
+            raise AttemptFailed(Failure(t.BAD_RESPONSE, "the answer was not a chat completion"))
+        yield Chunk(
+            text=completion.text,
+            finish_reason=completion.finish_reason,
+            usage=completion.usage,
+            done=True,
+        )
+        return
+    parser = StreamParser()
+    bad_in_a_row = 0
+    finished = False
+    async for event in httpx2.EventSource(response):
+        chunk = parser.feed(event.data)
+        if chunk.malformed:
+            yield chunk
+            bad_in_a_row += 1
+            if bad_in_a_row >= MALFORMED_IN_A_ROW:
+                raise AttemptFailed(
+                    Failure(t.BAD_RESPONSE, "several unreadable events in a row"),
+                    mid_answer=f"{label} sent unreadable data in the middle of the answer; "
+                    "the partial answer is kept.",
+                )
+            continue
+        bad_in_a_row = 0
+        if chunk.error is not None:
+            failure = classify_inband(chunk.error)
+            failure.detail = clean(failure.detail, secrets)
+            raise AttemptFailed(
+                failure,
+                mid_answer=f"{label} reported an error in the middle of the answer "
+                f"({failure.detail}); the partial answer is kept.",
+            )
+        if chunk.done:
+            finished = True
+            break
+        if chunk.finish_reason:
+            finished = True
+        if chunk.text or chunk.usage is not None or chunk.finish_reason:
+            yield chunk
+    if not finished:
+        raise AttemptFailed(
+            Failure(t.BAD_RESPONSE, "the stream ended before any answer"),
+            mid_answer=f"{label} ended the answer early without saying it was finished; "
+            "the partial answer is kept.",
+        )
