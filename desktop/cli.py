@@ -16,22 +16,21 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from desktop import __version__, cli_media, cli_video
-from desktop.core import trace as t
-from desktop.core.chat_types import COMPLETE, INTERRUPTED
 from desktop.core.errors import SwitchboardError
 from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
-from desktop.core.trace import AttemptRecord, seconds_text
+from desktop.core.trace import AttemptRecord, Outcome, seconds_text
+from desktop.core.vocab import Status
 from desktop.engine.conversations import Turn
 from desktop.engine.health_summary import provider_health
 from desktop.services import Services
-from desktop.store.settings import CustomEndpoint, SettingsError
+from desktop.store.settings import CustomEndpoint
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 3
 
 
-class CliError(Exception):
+class CliError(SwitchboardError):
     """A one-line error for stderr."""
 
 
@@ -108,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         return asyncio.run(_run(args))
-    except (CliError, SwitchboardError, SettingsError) as exc:
+    except SwitchboardError as exc:  # CliError, SettingsError and every store error too
         print(f"switchboard: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
@@ -145,7 +144,7 @@ class _Printer:
         pass
 
     def attempt_changed(self, record: AttemptRecord) -> None:
-        if self.quiet or record.outcome in ("", t.OK, t.INTERRUPTED, t.CANCELLED):
+        if self.quiet or record.outcome in ("", Outcome.OK, Outcome.INTERRUPTED, Outcome.CANCELLED):
             return
         print(f"[{record.short()} — trying the next provider]", file=self.err, flush=True)
 
@@ -181,14 +180,14 @@ async def _chat(services: Services, args: argparse.Namespace) -> int:
     else:
         if result.text and not result.text.endswith("\n"):
             print()
-        if result.status == COMPLETE:
+        if result.status == Status.COMPLETE:
             ttft = f" · {seconds_text(result.ttft_ms / 1000)}" if result.ttft_ms is not None else ""
             print(f"[via {provider_label(result.provider or '')}{ttft}]", file=sys.stderr)
-    if result.status == COMPLETE:
+    if result.status == Status.COMPLETE:
         return 0
     if result.error and not args.json:
         print(f"switchboard: {result.error}", file=sys.stderr)
-    return EXIT_INTERRUPTED if result.status == INTERRUPTED else EXIT_FAILED
+    return EXIT_INTERRUPTED if result.status == Status.INTERRUPTED else EXIT_FAILED
 
 
 # --- providers ----------------------------------------------------------------------------

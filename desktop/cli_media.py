@@ -24,17 +24,11 @@ from typing import Any
 
 from PIL import Image
 
-from desktop.core import trace as t
 from desktop.core.errors import SwitchboardError
-from desktop.core.media_types import (
-    COMPLETE,
-    EmbedRequest,
-    ImageRequest,
-    MediaResult,
-    TranscribeRequest,
-)
+from desktop.core.media_types import EmbedRequest, ImageRequest, MediaResult, TranscribeRequest
 from desktop.core.table import provider_label
-from desktop.core.trace import AttemptRecord
+from desktop.core.trace import AttemptRecord, Outcome
+from desktop.core.vocab import Status
 from desktop.engine.transcripts import to_srt, to_txt, to_vtt
 from desktop.engine.vectors import cosine_matrix
 from desktop.services import Services
@@ -105,7 +99,7 @@ async def run(services: Services, args: argparse.Namespace) -> int:
 
 def _attempt_notice(quiet: bool) -> Any:
     def heard(record: AttemptRecord) -> None:
-        if quiet or record.outcome in ("", t.OK, t.CANCELLED):
+        if quiet or record.outcome in ("", Outcome.OK, Outcome.CANCELLED):
             return
         print(f"[{record.short()} — trying the next provider]", file=sys.stderr, flush=True)
 
@@ -118,7 +112,7 @@ def _finish(result: MediaResult, args: argparse.Namespace, extra: dict[str, Any]
         print(json.dumps(result.to_dict() | extra, ensure_ascii=False))
     elif result.error:
         print(f"switchboard: {result.error}", file=sys.stderr)
-    return 0 if result.status == COMPLETE else EXIT_FAILED
+    return 0 if result.status == Status.COMPLETE else EXIT_FAILED
 
 
 def _via(result: MediaResult) -> str:
@@ -191,7 +185,7 @@ async def _transcribe(services: Services, args: argparse.Namespace) -> int:
     request = TranscribeRequest(model=args.model, audio_path=args.audio, provider=args.provider)
     result = await services.speech.transcribe(request, on_attempt=_attempt_notice(args.json))
     duration = result.files[0].duration_s if result.files else None
-    if result.status == COMPLETE:
+    if result.status == Status.COMPLETE:
         text = result.text or ""
         if args.format == "srt":
             formatted = to_srt(result.chunks, text, duration)
@@ -223,7 +217,7 @@ def _matrix_text(texts: Sequence[str], matrix: Sequence[Sequence[float]]) -> str
 async def _embed(services: Services, args: argparse.Namespace) -> int:
     request = EmbedRequest(model=args.model, texts=list(args.texts), provider=args.provider)
     result = await services.embeddings.embed(request, on_attempt=_attempt_notice(args.json))
-    if result.status == COMPLETE and result.vectors and not args.json:
+    if result.status == Status.COMPLETE and result.vectors and not args.json:
         matrix = await services.run_blocking(cosine_matrix, result.vectors)
         sys.stdout.write(_matrix_text(request.texts, matrix))
         dims = len(result.vectors[0])

@@ -19,10 +19,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from desktop.core import trace as t
-from desktop.core.media_types import COMPLETE, JobProgress, MediaResult, VideoRequest
+from desktop.core.media_types import JobProgress, MediaResult, VideoRequest
 from desktop.core.table import provider_label
-from desktop.core.trace import AttemptRecord
+from desktop.core.trace import AttemptRecord, Outcome
+from desktop.core.vocab import Status
 from desktop.services import Services
 
 EXIT_FAILED = 1
@@ -108,7 +108,7 @@ class _Reporter:
         self.err.flush()
 
     def attempt(self, record: AttemptRecord) -> None:
-        if record.outcome in ("", t.OK, t.CANCELLED):
+        if record.outcome in ("", Outcome.OK, Outcome.CANCELLED):
             return
         self.progress_break()
         self.err.write(f"[{record.short()} — trying the next provider]\n")
@@ -154,7 +154,7 @@ async def run(services: Services, args: argparse.Namespace) -> int:
         print(json.dumps(payload, ensure_ascii=False))
     else:
         _print_result(result, out[0] if out else None)
-    return 0 if result.status == COMPLETE else EXIT_FAILED
+    return 0 if result.status == Status.COMPLETE else EXIT_FAILED
 
 
 async def _resume(services: Services, args: argparse.Namespace) -> int:
@@ -179,11 +179,11 @@ async def _resume(services: Services, args: argparse.Namespace) -> int:
     for i, result in enumerate(results):
         if not args.json:
             _print_result(result, out[i] if i < len(out) else None)
-    return 0 if all(r.status == COMPLETE for r in results) else EXIT_FAILED
+    return 0 if all(r.status == Status.COMPLETE for r in results) else EXIT_FAILED
 
 
 def _print_result(result: MediaResult, out: str | None) -> None:
-    if result.status == COMPLETE and result.files:
+    if result.status == Status.COMPLETE and result.files:
         print(out or result.files[0].path)
         seconds = (result.duration_ms or 0.0) / 1000
         who = provider_label(result.provider or "")
@@ -196,7 +196,7 @@ async def _copy_out(
     services: Services, results: list[MediaResult], out: str | None
 ) -> list[str | None]:
     """Copy finished videos to ``out`` (a file, or a folder for several); returns the paths."""
-    done = [r for r in results if r.status == COMPLETE and r.files]
+    done = [r for r in results if r.status == Status.COMPLETE and r.files]
     if out is None or not done:
         return [None for _ in results]
     target = Path(out)

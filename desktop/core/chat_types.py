@@ -8,10 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.trace import Trace
-
-COMPLETE = "complete"
-INTERRUPTED = "interrupted"
-FAILED = "failed"
+from desktop.core.vocab import FixAction, Status
 
 
 @dataclass(frozen=True)
@@ -92,7 +89,7 @@ class ChatResult:
     """
 
     text: str
-    status: str
+    status: Status
     trace: Trace
     provider: str | None = None
     provider_model: str | None = None
@@ -102,7 +99,7 @@ class ChatResult:
     ttft_ms: float | None = None
     duration_ms: float | None = None
     error: str | None = None
-    error_action: str | None = None
+    error_action: FixAction | None = None
     malformed_events: int = 0
 
     def to_dict(self) -> dict[str, Any]:

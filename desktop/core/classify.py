@@ -16,6 +16,7 @@ from typing import Any
 
 from desktop.core import trace as t
 from desktop.core.table import provider_label
+from desktop.core.trace import Outcome
 
 MAX_MESSAGE_CHARS = 240
 
@@ -35,7 +36,7 @@ _CREDITS_RE = re.compile(r"credit|billing|quota|pay-as-you|payment|balance", re.
 class Failure:
     """A classified failure of one attempt."""
 
-    outcome: str
+    outcome: Outcome
     detail: str  # the provider's own words, cleaned and shortened
     status_code: int | None = None
     retry_after_s: float | None = None
@@ -137,30 +138,30 @@ def classify_body(status: int, body: Any, headers: Mapping[str, str] | None = No
     probe = f"{detail} {code}"
     retry_after = parse_retry_after(headers)
     if status == 429:
-        return Failure(t.RATE_LIMITED, detail, status, retry_after)
+        return Failure(Outcome.RATE_LIMITED, detail, status, retry_after)
     if status == 402:
-        return Failure(t.BILLING, detail, status)
+        return Failure(Outcome.BILLING, detail, status)
     if status in (401, 403):
         if status == 403 and _POLICY_RE.search(probe):
-            return Failure(t.CONTENT_POLICY, detail, status)
-        return Failure(t.AUTH, detail, status)
+            return Failure(Outcome.CONTENT_POLICY, detail, status)
+        return Failure(Outcome.AUTH, detail, status)
     if status in (404, 410):
-        return Failure(t.NOT_FOUND, detail, status)
+        return Failure(Outcome.NOT_FOUND, detail, status)
     if status == 408 or status == 504:
-        return Failure(t.TIMEOUT if status == 408 else t.SERVER_ERROR, detail, status)
+        return Failure(Outcome.TIMEOUT if status == 408 else Outcome.SERVER_ERROR, detail, status)
     if status >= 500:
-        return Failure(t.SERVER_ERROR, detail, status, retry_after)
+        return Failure(Outcome.SERVER_ERROR, detail, status, retry_after)
     if _CONTEXT_RE.search(probe):
-        return Failure(t.CONTEXT_LENGTH, detail, status)
+        return Failure(Outcome.CONTEXT_LENGTH, detail, status)
     if _POLICY_RE.search(probe):
-        return Failure(t.CONTENT_POLICY, detail, status)
+        return Failure(Outcome.CONTENT_POLICY, detail, status)
     if status == 400 and _NOT_FOUND_RE.search(probe):
-        return Failure(t.NOT_FOUND, detail, status)
+        return Failure(Outcome.NOT_FOUND, detail, status)
     if status == 413:
-        return Failure(t.INVALID_REQUEST, detail or "request too large", status)
+        return Failure(Outcome.INVALID_REQUEST, detail or "request too large", status)
     if _CREDITS_RE.search(probe) and status == 400:
-        return Failure(t.BILLING, detail, status)
-    return Failure(t.INVALID_REQUEST, detail, status)
+        return Failure(Outcome.BILLING, detail, status)
+    return Failure(Outcome.INVALID_REQUEST, detail, status)
 
 
 def classify_inband(error: Any) -> Failure:
@@ -174,31 +175,31 @@ def classify_inband(error: Any) -> Failure:
         if isinstance(status, int) and status >= 400:
             return classify_body(status, body)
     if re.search(r"overloaded|unavailable|internal", probe, re.I):
-        return Failure(t.SERVER_ERROR, detail)
+        return Failure(Outcome.SERVER_ERROR, detail)
     if re.search(r"rate.?limit", probe, re.I):
-        return Failure(t.RATE_LIMITED, detail)
+        return Failure(Outcome.RATE_LIMITED, detail)
     if _CONTEXT_RE.search(probe):
-        return Failure(t.CONTEXT_LENGTH, detail)
+        return Failure(Outcome.CONTEXT_LENGTH, detail)
     if _POLICY_RE.search(probe):
-        return Failure(t.CONTENT_POLICY, detail)
+        return Failure(Outcome.CONTENT_POLICY, detail)
     if re.search(r"validation", probe, re.I):
-        return Failure(t.INVALID_REQUEST, detail)
-    return Failure(t.SERVER_ERROR, detail)
+        return Failure(Outcome.INVALID_REQUEST, detail)
+    return Failure(Outcome.SERVER_ERROR, detail)
 
 
 _SENTENCES: dict[str, str] = {
-    t.SERVER_ERROR: "{who} had a server error{code}; try again or use another provider.",
-    t.NOT_FOUND: "{who} does not serve this model right now{said}.",
-    t.TIMEOUT: "{who} did not answer in time; try again or use another provider.",
-    t.CONNECT_ERROR: "Could not reach {who}; check your internet connection.",
-    t.CONTEXT_LENGTH: (
+    Outcome.SERVER_ERROR: "{who} had a server error{code}; try again or use another provider.",
+    Outcome.NOT_FOUND: "{who} does not serve this model right now{said}.",
+    Outcome.TIMEOUT: "{who} did not answer in time; try again or use another provider.",
+    Outcome.CONNECT_ERROR: "Could not reach {who}; check your internet connection.",
+    Outcome.CONTEXT_LENGTH: (
         "The conversation is too long for this model at {who}; start a new chat or "
         "pick a model with a larger context."
     ),
-    t.CONTENT_POLICY: "{who}'s content filter refused this request{said}.",
-    t.INVALID_REQUEST: "{who} rejected the request{said}.",
-    t.REJECTED: "{who} could not take this request{said}; another provider may.",
-    t.BAD_RESPONSE: "{who} sent an answer Switchboard could not read{said}.",
+    Outcome.CONTENT_POLICY: "{who}'s content filter refused this request{said}.",
+    Outcome.INVALID_REQUEST: "{who} rejected the request{said}.",
+    Outcome.REJECTED: "{who} could not take this request{said}; another provider may.",
+    Outcome.BAD_RESPONSE: "{who} sent an answer Switchboard could not read{said}.",
 }
 """What :func:`sentence` says for an outcome that reads the same through any route
 (``{who}``: the provider, ``{said}``: its words, ``{code}``: the HTTP status)."""
@@ -210,40 +211,40 @@ def sentence(failure: Failure, provider: str, *, via_hf: bool) -> str:
     said = f" ({failure.detail})" if failure.detail else ""
     code = f" ({failure.status_code})" if failure.status_code else ""
     o = failure.outcome
-    if o == t.AUTH:
+    if o == Outcome.AUTH:
         if via_hf:
             return (
                 f"Hugging Face refused your token{code}; check it on the Providers page "
                 '(it needs the "Make calls to Inference Providers" permission).'
             )
         return f"{who} refused your key{code}; check the {who} key on the Providers page."
-    if o == t.BILLING:
+    if o == Outcome.BILLING:
         if via_hf:
             return (
                 "Your Hugging Face account has no inference credits left"
                 f"{said}; add credits on huggingface.co or use a provider's own key."
             )
         return f"Your {who} account has no credits left{said}; top it up or use another provider."
-    if o == t.RATE_LIMITED:
+    if o == Outcome.RATE_LIMITED:
         wait = f" for {failure.retry_after_s:.0f} s" if failure.retry_after_s else ""
         return f"{who} is rate-limiting requests{wait}; try again later or use another provider."
     return _SENTENCES.get(o, "{who} failed{said}.").format(who=who, said=said, code=code)
 
 
 # Most actionable first (routing.md §5.3): what the user can fix, then waits, then outages.
-_RANK = [
-    t.AUTH,
-    t.BILLING,
-    t.CONTENT_POLICY,
-    t.CONTEXT_LENGTH,
-    t.INVALID_REQUEST,
-    t.REJECTED,
-    t.RATE_LIMITED,
-    t.SERVER_ERROR,
-    t.NOT_FOUND,
-    t.BAD_RESPONSE,
-    t.TIMEOUT,
-    t.CONNECT_ERROR,
+_RANK: list[str] = [
+    Outcome.AUTH,
+    Outcome.BILLING,
+    Outcome.CONTENT_POLICY,
+    Outcome.CONTEXT_LENGTH,
+    Outcome.INVALID_REQUEST,
+    Outcome.REJECTED,
+    Outcome.RATE_LIMITED,
+    Outcome.SERVER_ERROR,
+    Outcome.NOT_FOUND,
+    Outcome.BAD_RESPONSE,
+    Outcome.TIMEOUT,
+    Outcome.CONNECT_ERROR,
 ]
 
 

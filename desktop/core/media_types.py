@@ -11,10 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from desktop.core.trace import Trace
-
-COMPLETE = "complete"
-FAILED = "failed"
-CANCELLED = "cancelled"
+from desktop.core.vocab import FixAction, Status
 
 
 @dataclass
@@ -93,7 +90,7 @@ class MediaResult:
     """The outcome of one image, video, transcription or embedding request."""
 
     task: str
-    status: str
+    status: Status
     trace: Trace
     provider: str | None = None
     provider_model: str | None = None
@@ -102,7 +99,7 @@ class MediaResult:
     chunks: list[TranscriptChunk] = field(default_factory=list)
     vectors: list[list[float]] | None = None
     error: str | None = None
-    error_action: str | None = None
+    error_action: FixAction | None = None
     duration_ms: float | None = None
     record_id: int | None = None  # the history row that keeps it
     job_id: str | None = None  # an async job's id in the job store (video), for cancel/resume

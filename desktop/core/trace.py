@@ -8,44 +8,49 @@ never holds a secret: credentials appear only as "HF token" or "<provider> key".
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from desktop.core.table import provider_label
 
-# Outcome classes of one attempt (routing.md §5.3). "ok" is the only success.
-OK = "ok"
-CONNECT_ERROR = "connect_error"
-TIMEOUT = "timeout"
-RATE_LIMITED = "rate_limited"
-SERVER_ERROR = "server_error"
-AUTH = "auth"
-BILLING = "billing"
-NOT_FOUND = "not_found"
-CONTEXT_LENGTH = "context_length"
-CONTENT_POLICY = "content_policy"
-INVALID_REQUEST = "invalid_request"
-REJECTED = "rejected"
-"""One provider refused the request as sent (its own schema, e.g. Replicate 422 or fal's
-"Unsupported data URL"); unlike ``invalid_request`` the next provider may well take it."""
-BAD_RESPONSE = "bad_response"
-INTERRUPTED = "interrupted"
-CANCELLED = "cancelled"
 
-_SHORT = {
-    CONNECT_ERROR: "unreachable",
-    TIMEOUT: "timed out",
-    RATE_LIMITED: "429",
-    SERVER_ERROR: "server error",
-    AUTH: "key refused",
-    BILLING: "no credits",
-    NOT_FOUND: "model not found",
-    CONTEXT_LENGTH: "prompt too long",
-    CONTENT_POLICY: "refused by content filter",
-    INVALID_REQUEST: "rejected the request",
-    REJECTED: "refused these settings",
-    BAD_RESPONSE: "bad response",
-    INTERRUPTED: "interrupted",
-    CANCELLED: "stopped",
+class Outcome(StrEnum):
+    """How one attempt ended (routing.md §5.3). ``ok`` is the only success."""
+
+    OK = "ok"
+    CONNECT_ERROR = "connect_error"
+    TIMEOUT = "timeout"
+    RATE_LIMITED = "rate_limited"
+    SERVER_ERROR = "server_error"
+    AUTH = "auth"
+    BILLING = "billing"
+    NOT_FOUND = "not_found"
+    CONTEXT_LENGTH = "context_length"
+    CONTENT_POLICY = "content_policy"
+    INVALID_REQUEST = "invalid_request"
+    REJECTED = "rejected"
+    """One provider refused the request as sent (its own schema, e.g. Replicate 422 or fal's
+    "Unsupported data URL"); unlike ``invalid_request`` the next provider may well take it."""
+    BAD_RESPONSE = "bad_response"
+    INTERRUPTED = "interrupted"
+    CANCELLED = "cancelled"
+
+
+_SHORT: dict[str, str] = {
+    Outcome.CONNECT_ERROR: "unreachable",
+    Outcome.TIMEOUT: "timed out",
+    Outcome.RATE_LIMITED: "429",
+    Outcome.SERVER_ERROR: "server error",
+    Outcome.AUTH: "key refused",
+    Outcome.BILLING: "no credits",
+    Outcome.NOT_FOUND: "model not found",
+    Outcome.CONTEXT_LENGTH: "prompt too long",
+    Outcome.CONTENT_POLICY: "refused by content filter",
+    Outcome.INVALID_REQUEST: "rejected the request",
+    Outcome.REJECTED: "refused these settings",
+    Outcome.BAD_RESPONSE: "bad response",
+    Outcome.INTERRUPTED: "interrupted",
+    Outcome.CANCELLED: "stopped",
 }
 
 
@@ -79,6 +84,7 @@ class AttemptRecord:
     provider_model: str
     started_at: float
     outcome: str = ""
+    """An :class:`Outcome` once the attempt ended; "" while it runs."""
     status_code: int | None = None
     message: str = ""
     ttft_ms: float | None = None
@@ -91,10 +97,10 @@ class AttemptRecord:
     def short(self) -> str:
         """ "Groq 429" / "Together ✓" for one-line summaries."""
         who = provider_label(self.served_by or self.provider)
-        if self.outcome == OK:
+        if self.outcome == Outcome.OK:
             return f"{who} ✓"
         reason = _SHORT.get(self.outcome, self.outcome)
-        if self.outcome == RATE_LIMITED and self.retry_after_s:
+        if self.outcome == Outcome.RATE_LIMITED and self.retry_after_s:
             reason += f" (retry after {self.retry_after_s:g} s)"
         return f"{who} {reason}"
 
@@ -117,7 +123,7 @@ class Trace:
         return " → ".join(a.short() for a in self.attempts)
 
     def failovers(self) -> list[AttemptRecord]:
-        return [a for a in self.attempts if a.outcome not in (OK, "")]
+        return [a for a in self.attempts if a.outcome not in (Outcome.OK, "")]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -133,5 +139,13 @@ class Trace:
             request_id=str(data.get("request_id", "")),
         )
         trace.candidates = [CandidateNote(**c) for c in data.get("candidates", [])]
-        trace.attempts = [AttemptRecord(**a) for a in data.get("attempts", [])]
+        trace.attempts = [_attempt_from_dict(a) for a in data.get("attempts", [])]
         return trace
+
+
+def _attempt_from_dict(data: dict[str, Any]) -> AttemptRecord:
+    """A stored attempt; its outcome string becomes the :class:`Outcome` it names."""
+    record = AttemptRecord(**data)
+    if record.outcome in Outcome._value2member_map_:
+        record.outcome = Outcome(record.outcome)
+    return record

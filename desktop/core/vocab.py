@@ -1,4 +1,4 @@
-"""The typed vocabularies: result statuses and the fix actions offered with an error.
+"""The typed vocabularies: result and job statuses, and the fix actions offered with an error.
 
 They are ``StrEnum`` so that every value stored in SQLite or JSON, printed by ``--json`` or
 compared in old code stays byte-identical to the bare string it replaces ("complete",
@@ -17,6 +17,22 @@ class Status(StrEnum):
     COMPLETE = "complete"
     INTERRUPTED = "interrupted"
     """Chat only: the answer was cut after it started; the partial text is kept."""
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    RUNNING = "running"
+    """A stored generation whose accepted job has not finished yet (video)."""
+
+
+class JobStatus(StrEnum):
+    """Where an accepted async job (video) stands, as the job store keeps it."""
+
+    SUBMITTED = "submitted"
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    """The provider finished; the file is not downloaded yet (so the job is still ours to do)."""
+    DOWNLOADING = "downloading"
+    DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
 

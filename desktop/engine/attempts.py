@@ -24,8 +24,8 @@ from typing import Any, Generic, TypeVar
 
 import httpx2
 
-from desktop.core import trace as t
 from desktop.core.classify import Failure
+from desktop.core.trace import Outcome
 from desktop.engine.candidates import Candidate
 from desktop.engine.failover import AttemptContext
 from desktop.providers import replicate
@@ -86,8 +86,8 @@ async def answer_json(answer: Answer, executor: Executor | None = None) -> Any:
 
 
 def _for_media(failure: Failure) -> Failure:
-    if failure.outcome == t.INVALID_REQUEST and failure.status_code in (400, 413, 422):
-        failure.outcome = t.REJECTED
+    if failure.outcome == Outcome.INVALID_REQUEST and failure.status_code in (400, 413, 422):
+        failure.outcome = Outcome.REJECTED
     return failure
 
 
@@ -105,7 +105,7 @@ async def attempt_result(ctx: AttemptContext, work: WorkFn[T]) -> ResultOutcome[
         async with asyncio.timeout_at(ctx.first_deadline_at) as timer:
             value = await work(AttemptScope(ctx, timer))
     except TimeoutError:
-        out.failure = Failure(t.TIMEOUT, "no result before the deadline")
+        out.failure = Failure(Outcome.TIMEOUT, "no result before the deadline")
     except AttemptFailed as exc:
         out.failure = _for_media(exc.failure)
         record.request_id = exc.request_id or record.request_id
@@ -117,7 +117,7 @@ async def attempt_result(ctx: AttemptContext, work: WorkFn[T]) -> ResultOutcome[
     finally:
         record.duration_ms = (loop.time() - start) * 1000
     if out.committed:
-        record.outcome = t.OK
+        record.outcome = Outcome.OK
         record.status_code = record.status_code or 200
     elif out.failure is not None:
         out.failure.write_to(record)

@@ -20,11 +20,10 @@ from typing import Any
 
 import httpx2
 
-from desktop.core import trace as t
 from desktop.core.chat_types import ChatRequest, ChatResult, Usage
 from desktop.core.classify import Failure
 from desktop.core.table import provider_label
-from desktop.core.trace import Trace
+from desktop.core.trace import Outcome, Trace
 from desktop.core.vocab import FixAction, Status
 from desktop.engine.attempts import task_headers
 from desktop.engine.failover import AttemptContext, Routed, failure_message, past_commit_point
@@ -104,7 +103,7 @@ async def chat_attempt(
             if out.committed:
                 out.status = Status.COMPLETE
     except TimeoutError:
-        failure = Failure(t.TIMEOUT, "no answer before the deadline")
+        failure = Failure(Outcome.TIMEOUT, "no answer before the deadline")
         mid_answer = (
             f"{provider_label(cand.provider)} stopped sending in the middle of the answer; "
             "the partial answer is kept."
@@ -120,7 +119,7 @@ async def chat_attempt(
             out.status = Status.INTERRUPTED
             out.interrupted_reason = cut
     if out.committed:
-        record.outcome = t.OK if out.status == Status.COMPLETE else t.INTERRUPTED
+        record.outcome = Outcome.OK if out.status == Status.COMPLETE else Outcome.INTERRUPTED
         if out.status == Status.INTERRUPTED:
             record.message = out.interrupted_reason
     elif out.failure is not None:

@@ -17,17 +17,10 @@ from typing import Protocol
 
 from PIL import Image, UnidentifiedImageError
 
-from desktop.core import trace as t
-from desktop.core.chat_types import (
-    FAILED,
-    INTERRUPTED,
-    Attachment,
-    ChatMessage,
-    ChatRequest,
-    ChatResult,
-)
+from desktop.core.chat_types import Attachment, ChatMessage, ChatRequest, ChatResult
 from desktop.core.errors import SwitchboardError
-from desktop.core.trace import AttemptRecord, Trace
+from desktop.core.trace import AttemptRecord, Outcome, Trace
+from desktop.core.vocab import Status
 from desktop.engine.service_base import StoredTaskService
 from desktop.store.history import StoredMessage
 
@@ -65,7 +58,7 @@ def history_to_messages(stored: Sequence[StoredMessage]) -> list[ChatMessage]:
     """Rebuild the request's messages; failed answers and empty ones are not sent back."""
     messages = []
     for m in stored:
-        if m.role == "assistant" and (m.status == FAILED or not m.content):
+        if m.role == "assistant" and (m.status == Status.FAILED or not m.content):
             continue
         messages.append(
             ChatMessage(m.role, m.content, [Attachment.from_dict(a) for a in m.attachments])
@@ -155,7 +148,7 @@ class ChatService(StoredTaskService):
         messages = history_to_messages(conversation.messages if conversation else [])
         self.history.set_conversation_model(conversation_id, model, provider)
         assistant_id = self.history.add_message(
-            conversation_id, "assistant", "", model=model, status=INTERRUPTED
+            conversation_id, "assistant", "", model=model, status=Status.INTERRUPTED
         )
         turn = Turn(conversation_id, user_id, assistant_id)
         if listener:
@@ -194,7 +187,7 @@ class ChatService(StoredTaskService):
             flush()
             self.history.update_message(
                 assistant_id,
-                status=INTERRUPTED,
+                status=Status.INTERRUPTED,
                 error="Stopped — the partial answer is kept.",
                 provider=_answering(trace),
                 trace=trace.to_dict(),
@@ -264,6 +257,9 @@ class ChatService(StoredTaskService):
 
 def _answering(trace: Trace) -> str | None:
     for attempt in reversed(trace.attempts):
-        if attempt.outcome in (t.OK, t.CANCELLED, t.INTERRUPTED) and attempt.ttft_ms is not None:
+        if (
+            attempt.outcome in (Outcome.OK, Outcome.CANCELLED, Outcome.INTERRUPTED)
+            and attempt.ttft_ms is not None
+        ):
             return attempt.served_by or attempt.provider
     return None

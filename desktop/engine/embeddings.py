@@ -17,11 +17,11 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop.core import trace as t
 from desktop.core.classify import Failure
-from desktop.core.media_types import COMPLETE, FAILED, EmbedRequest, MediaFile, MediaResult
+from desktop.core.media_types import EmbedRequest, MediaFile, MediaResult
 from desktop.core.table import Task
-from desktop.core.trace import AttemptRecord, Trace
+from desktop.core.trace import AttemptRecord, Outcome, Trace
+from desktop.core.vocab import Status
 from desktop.engine.attempts import (
     AttemptScope,
     answer_json,
@@ -85,7 +85,9 @@ class EmbedService(StoredTaskService):
         texts = list(request.texts)
         trace = Trace(model=request.model, policy=request.provider, task=Task.EMBEDDINGS.value)
         params: dict[str, object] = {"texts": texts, "provider": request.provider}
-        result = MediaResult(task=Task.EMBEDDINGS.value, status=FAILED, trace=trace, params=params)
+        result = MediaResult(
+            task=Task.EMBEDDINGS.value, status=Status.FAILED, trace=trace, params=params
+        )
         problem = check_texts(texts)
         if problem is not None:
             result.error, result.duration_ms = problem, 0.0
@@ -104,7 +106,7 @@ class EmbedService(StoredTaskService):
         if made.value is None:
             result.error, result.error_action = made.error, made.action
         else:
-            result.status = COMPLETE
+            result.status = Status.COMPLETE
             result.vectors = made.value
             result.provider, result.provider_model = made.provider, made.provider_model
             params["dimensions"] = len(made.value[0])
@@ -159,5 +161,5 @@ class EmbedService(StoredTaskService):
             scope.note_response(answer.request_id, answer.served_by)
             vectors = openai_embeddings.parse(await answer_json(answer, self._executor))
         else:
-            raise AttemptFailed(Failure(t.REJECTED, "it does not compute embeddings here"))
+            raise AttemptFailed(Failure(Outcome.REJECTED, "it does not compute embeddings here"))
         return validate(vectors, len(texts))

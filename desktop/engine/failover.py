@@ -17,9 +17,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
-from desktop.core import trace as t
 from desktop.core.classify import Failure, rank, sentence
-from desktop.core.trace import AttemptRecord, Trace
+from desktop.core.trace import AttemptRecord, Outcome, Trace
 from desktop.core.vocab import FixAction
 from desktop.engine.candidates import Candidate
 from desktop.engine.health import HealthBook
@@ -217,33 +216,33 @@ class _Request(Generic[OutcomeT]):
         self.notify(record)
 
     def cancelled(self, cand: Candidate, record: AttemptRecord, message: str = "") -> None:
-        record.outcome = t.CANCELLED
+        record.outcome = Outcome.CANCELLED
         if message:
             record.message = message
         if record.duration_ms is None:
             record.duration_ms = (time.time() - record.started_at) * 1000
         # Neutral for the breaker, but it releases a half-open probe slot.
-        self.failover.health.record(cand.health_key, t.CANCELLED)
+        self.failover.health.record(cand.health_key, Outcome.CANCELLED)
         self.notify(record)
 
     async def after_failure(self, cand: Candidate, outcome: OutcomeT, others_running: bool) -> None:
         """Decide what the failure rules out, and wait for a same-candidate retry if due."""
-        failure = outcome.failure or Failure(t.BAD_RESPONSE, "")
+        failure = outcome.failure or Failure(Outcome.BAD_RESPONSE, "")
         self.routed.failures.append((failure, cand))
         kind = failure.outcome
-        if kind in (t.CONTENT_POLICY, t.INVALID_REQUEST):
+        if kind in (Outcome.CONTENT_POLICY, Outcome.INVALID_REQUEST):
             self.remaining.clear()  # every provider would refuse it; no shopping around
             return
-        if kind == t.CONTEXT_LENGTH:
+        if kind == Outcome.CONTEXT_LENGTH:
             self.context_floor = cand.context_length or 0
-        elif kind == t.AUTH and cand.credential:
+        elif kind == Outcome.AUTH and cand.credential:
             self.blocked_credentials.add(cand.credential)
-        elif kind == t.BILLING:
+        elif kind == Outcome.BILLING:
             if cand.billed_to == "huggingface":
                 self.hf_account_blocked = True
             elif cand.credential:
                 self.blocked_credentials.add(cand.credential)
-        elif kind == t.NOT_FOUND and self.failover.on_not_found is not None:
+        elif kind == Outcome.NOT_FOUND and self.failover.on_not_found is not None:
             self.failover.on_not_found(self.plan.model)
         if others_running or self.more_to_try() or cand.health_key in self.retried:
             return
@@ -414,9 +413,9 @@ class Failover:
         """One same-candidate retry when there is nowhere else to go (routing.md §5.3)."""
         if not self.health.retry_allowed(cand.health_key):
             return None
-        if failure.outcome == t.SERVER_ERROR:
+        if failure.outcome == Outcome.SERVER_ERROR:
             return min(random.uniform(0.3, 1.0), max(0.0, time_left))
-        if failure.outcome == t.RATE_LIMITED and explicit and failure.retry_after_s:
+        if failure.outcome == Outcome.RATE_LIMITED and explicit and failure.retry_after_s:
             cap = min(self.deadlines.pinned_retry_after_cap_s, time_left)
             return failure.retry_after_s if failure.retry_after_s <= cap else None
         return None
@@ -437,17 +436,17 @@ def failure_message(
         )
     failure, cand = min(failures, key=lambda fc: rank(fc[0].outcome))
     message = sentence(failure, cand.provider, via_hf=cand.billed_to == "huggingface")
-    if len(failures) > 1 and all(f.outcome == t.CONNECT_ERROR for f, _ in failures):
+    if len(failures) > 1 and all(f.outcome == Outcome.CONNECT_ERROR for f, _ in failures):
         message = "Could not reach any provider; check your internet connection."
     if len(failures) > 1:
         message += f" ({len(failures)} attempts: {trace.summary()}.)"
     action: FixAction | None = {
-        t.AUTH: FixAction.OPEN_PROVIDERS,
-        t.BILLING: FixAction.OPEN_PROVIDERS,
-        t.NOT_FOUND: FixAction.OPEN_PROVIDERS,
-        t.CONTENT_POLICY: FixAction.OTHER_PROVIDER,
-        t.INVALID_REQUEST: None,
-        t.CONTEXT_LENGTH: None,
-        t.REJECTED: FixAction.OTHER_PROVIDER,
+        Outcome.AUTH: FixAction.OPEN_PROVIDERS,
+        Outcome.BILLING: FixAction.OPEN_PROVIDERS,
+        Outcome.NOT_FOUND: FixAction.OPEN_PROVIDERS,
+        Outcome.CONTENT_POLICY: FixAction.OTHER_PROVIDER,
+        Outcome.INVALID_REQUEST: None,
+        Outcome.CONTEXT_LENGTH: None,
+        Outcome.REJECTED: FixAction.OTHER_PROVIDER,
     }.get(failure.outcome, FixAction.RETRY)
     return message, action

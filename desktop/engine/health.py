@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from desktop.core import trace as t
+from desktop.core.trace import Outcome
 
 CLOSED = "closed"
 OPEN = "open"
@@ -39,12 +39,12 @@ HEDGE_BUDGET_RATIO = 0.05
 
 # Outcomes that say nothing about the provider's health.
 _NEUTRAL = {
-    t.OK,
-    t.CANCELLED,
-    t.CONTENT_POLICY,
-    t.CONTEXT_LENGTH,
-    t.INVALID_REQUEST,
-    t.REJECTED,
+    Outcome.OK,
+    Outcome.CANCELLED,
+    Outcome.CONTENT_POLICY,
+    Outcome.CONTEXT_LENGTH,
+    Outcome.INVALID_REQUEST,
+    Outcome.REJECTED,
     "",
 }
 
@@ -168,7 +168,7 @@ class HealthBook:
         now = self.clock()
         item.updated_at = now
         item.probing = False
-        if outcome == t.OK:
+        if outcome == Outcome.OK:
             item.consecutive_failures = 0
             item.opens = 0
             item.open_until = 0.0
@@ -187,9 +187,9 @@ class HealthBook:
         item.failures += 1
         item.consecutive_failures += 1
         item.recent = [*item.recent[-19:], False]
-        if outcome in (t.AUTH, t.BILLING):
+        if outcome in (Outcome.AUTH, Outcome.BILLING):
             self._open(item, now, CREDENTIAL_BLOCK_S, outcome)
-        elif outcome == t.RATE_LIMITED:
+        elif outcome == Outcome.RATE_LIMITED:
             cooldown = retry_after_s if retry_after_s else self._backoff(item)
             self._open(item, now, cooldown, outcome)
         elif item.consecutive_failures >= FAILURES_TO_OPEN or item.state(now) == HALF_OPEN:
@@ -206,7 +206,7 @@ class HealthBook:
     def forget_credential(self, credential: str) -> None:
         """A key changed: its auth/billing blocks no longer apply."""
         for key, item in self._items.items():
-            if key.endswith("|" + credential) and item.reason in (t.AUTH, t.BILLING):
+            if key.endswith("|" + credential) and item.reason in (Outcome.AUTH, Outcome.BILLING):
                 item.open_until = 0.0
                 item.opens = 0
                 item.consecutive_failures = 0
@@ -231,7 +231,10 @@ class HealthBook:
             except TypeError:
                 continue
             item.probing = False
-            if now - item.updated_at > BREAKER_TTL_S and item.reason not in (t.AUTH, t.BILLING):
+            if now - item.updated_at > BREAKER_TTL_S and item.reason not in (
+                Outcome.AUTH,
+                Outcome.BILLING,
+            ):
                 item.open_until = 0.0
                 item.opens = 0
                 item.consecutive_failures = 0

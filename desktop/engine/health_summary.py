@@ -9,19 +9,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from desktop.core import trace as t
-from desktop.core.trace import seconds_text
+from desktop.core.trace import Outcome, seconds_text
 from desktop.engine.health import CLOSED, HALF_OPEN, OPEN, HealthBook, ProviderHealth
 
-_REASONS = {
-    t.RATE_LIMITED: "rate-limited",
-    t.AUTH: "key refused",
-    t.BILLING: "no credits",
-    t.TIMEOUT: "too slow",
-    t.CONNECT_ERROR: "unreachable",
-    t.SERVER_ERROR: "server errors",
-    t.NOT_FOUND: "model missing",
-    t.BAD_RESPONSE: "bad answers",
+_REASONS: dict[str, str] = {
+    Outcome.RATE_LIMITED: "rate-limited",
+    Outcome.AUTH: "key refused",
+    Outcome.BILLING: "no credits",
+    Outcome.TIMEOUT: "too slow",
+    Outcome.CONNECT_ERROR: "unreachable",
+    Outcome.SERVER_ERROR: "server errors",
+    Outcome.NOT_FOUND: "model missing",
+    Outcome.BAD_RESPONSE: "bad answers",
 }
 
 

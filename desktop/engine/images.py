@@ -22,11 +22,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from desktop.core import trace as t
 from desktop.core.classify import Failure
-from desktop.core.media_types import COMPLETE, FAILED, ImageRequest, MediaFile, MediaResult
+from desktop.core.media_types import ImageRequest, MediaFile, MediaResult
 from desktop.core.table import Task
-from desktop.core.trace import AttemptRecord, Trace
+from desktop.core.trace import AttemptRecord, Outcome, Trace
+from desktop.core.vocab import FixAction, Status
 from desktop.engine.attempts import (
     AttemptScope,
     answer_json,
@@ -68,7 +68,7 @@ class _Shot:
     provider: str | None = None
     provider_model: str | None = None
     error: str | None = None
-    action: str | None = None
+    action: FixAction | None = None
 
 
 def hf_parameters(request: ImageRequest, seed: int) -> dict[str, Any]:
@@ -152,7 +152,7 @@ class ImageService(StoredTaskService):
             )
             return MediaResult(
                 task=Task.TEXT_TO_IMAGE.value,
-                status=FAILED,
+                status=Status.FAILED,
                 trace=trace,
                 error=problem,
                 params=params,
@@ -166,7 +166,7 @@ class ImageService(StoredTaskService):
         trace = merge_traces(request.model, request.provider, [s.trace for s in shots])
         result = MediaResult(
             task=Task.TEXT_TO_IMAGE.value,
-            status=COMPLETE if files else FAILED,
+            status=Status.COMPLETE if files else Status.FAILED,
             trace=trace,
             files=files,
             params=params,
@@ -221,7 +221,7 @@ class ImageService(StoredTaskService):
         elif provider in openai_images.PROVIDERS:
             data = await self._openai_style(scope, prompt, params)
         else:
-            raise AttemptFailed(Failure(t.REJECTED, "it does not make pictures here"))
+            raise AttemptFailed(Failure(Outcome.REJECTED, "it does not make pictures here"))
         info = await self._off_loop(decode_image, data)
         return _Made(data, info)
 
@@ -295,7 +295,7 @@ class ImageService(StoredTaskService):
         )
         urls = replicate.output_urls(prediction.output)
         if not urls:
-            raise AttemptFailed(Failure(t.BAD_RESPONSE, "the prediction had no image link"))
+            raise AttemptFailed(Failure(Outcome.BAD_RESPONSE, "the prediction had no image link"))
         return (await fetch_media(client, urls[0], self.limits)).data
 
     # --- keeping ---------------------------------------------------------------------------

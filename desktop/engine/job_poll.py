@@ -25,11 +25,11 @@ from typing import Final
 
 import httpx2
 
-from desktop.core import trace as t
 from desktop.core.classify import Failure, clean
+from desktop.core.trace import Outcome
+from desktop.core.vocab import JobStatus
 from desktop.providers import job_wire as jw
 from desktop.providers.exchange import AttemptFailed
-from desktop.store import jobs as js
 from desktop.store.jobs import JobRecord, JobStore
 
 SUCCEEDED: Final = "succeeded"
@@ -42,11 +42,11 @@ STOPPED: Final = "stopped"
 """Someone asked us to cancel (``VideoService.cancel``); the caller cancels at the provider."""
 
 _STORE_STATUS = {
-    jw.QUEUED: js.QUEUED,
-    jw.RUNNING: js.RUNNING,
-    jw.SUCCEEDED: js.SUCCEEDED,
-    jw.FAILED: js.FAILED,
-    jw.CANCELLED: js.CANCELLED,
+    jw.QUEUED: JobStatus.QUEUED,
+    jw.RUNNING: JobStatus.RUNNING,
+    jw.SUCCEEDED: JobStatus.SUCCEEDED,
+    jw.FAILED: JobStatus.FAILED,
+    jw.CANCELLED: JobStatus.CANCELLED,
 }
 
 
@@ -171,11 +171,11 @@ class JobPoller:
         delays = self.timing.delays(protocol.min_interval_s)
         odd = 0
         at_least = 0.0
-        if record.status in (js.SUCCEEDED, js.DOWNLOADING) and record.media_url:
+        if record.status in (JobStatus.SUCCEEDED, JobStatus.DOWNLOADING) and record.media_url:
             return JobEnd(SUCCEEDED, record, media_url=record.media_url)
-        if record.status == js.FAILED:  # refused at once, in the acceptance itself
+        if record.status == JobStatus.FAILED:  # refused at once, in the acceptance itself
             return JobEnd(FAILED, record, error=record.error)
-        if record.status == js.CANCELLED:
+        if record.status == JobStatus.CANCELLED:
             return JobEnd(CANCELLED, record)
         while True:
             wait = 0.0 if look_now else max(next(delays), at_least)
@@ -195,7 +195,7 @@ class JobPoller:
                 if jw.is_transient(failure):
                     at_least = failure.retry_after_s or 0.0
                     continue
-                if failure.outcome == t.BAD_RESPONSE:
+                if failure.outcome == Outcome.BAD_RESPONSE:
                     odd += 1
                     if odd < self.timing.max_odd_answers:
                         continue

@@ -17,6 +17,7 @@ from typing import Generic, TypeVar
 from desktop.core.errors import SwitchboardError
 from desktop.core.table import Task
 from desktop.core.trace import Trace
+from desktop.core.vocab import FixAction
 from desktop.engine.attempts import ResultOutcome, WorkFn, attempt_result
 from desktop.engine.failover import AttemptContext, failure_message
 from desktop.engine.router import AttemptCallback, Engine
@@ -35,7 +36,7 @@ class Produced(Generic[T]):
     provider: str | None = None
     provider_model: str | None = None
     error: str | None = None
-    action: str | None = None
+    action: FixAction | None = None
 
 
 class StoredTaskService:

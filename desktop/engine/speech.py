@@ -25,19 +25,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop.core import trace as t
 from desktop.core.classify import Failure
 from desktop.core.errors import SwitchboardError
-from desktop.core.media_types import (
-    COMPLETE,
-    FAILED,
-    MediaFile,
-    MediaResult,
-    TranscribeRequest,
-    TranscriptChunk,
-)
+from desktop.core.media_types import MediaFile, MediaResult, TranscribeRequest, TranscriptChunk
 from desktop.core.table import Task
-from desktop.core.trace import AttemptRecord, Trace
+from desktop.core.trace import AttemptRecord, Outcome, Trace
+from desktop.core.vocab import Status
 from desktop.engine.attempts import (
     AttemptScope,
     follow_prediction,
@@ -139,7 +132,7 @@ class TranscribeService(StoredTaskService):
         trace = Trace(model=request.model, policy=request.provider, task=Task.SPEECH_TO_TEXT.value)
         params: dict[str, object] = {"file_name": path.name, "provider": request.provider}
         result = MediaResult(
-            task=Task.SPEECH_TO_TEXT.value, status=FAILED, trace=trace, params=params
+            task=Task.SPEECH_TO_TEXT.value, status=Status.FAILED, trace=trace, params=params
         )
         try:
             audio = await self._off_loop(read_audio, path)
@@ -162,7 +155,7 @@ class TranscribeService(StoredTaskService):
         if made.value is None:
             result.error, result.error_action = made.error, made.action
         else:
-            result.status = COMPLETE
+            result.status = Status.COMPLETE
             result.text = made.value.text
             result.chunks = made.value.chunks
             result.provider, result.provider_model = made.provider, made.provider_model
@@ -199,7 +192,7 @@ class TranscribeService(StoredTaskService):
         elif provider == "replicate":
             heard = await self._replicate(scope, audio)
         else:
-            raise AttemptFailed(Failure(t.REJECTED, "it does not transcribe audio here"))
+            raise AttemptFailed(Failure(Outcome.REJECTED, "it does not transcribe audio here"))
         if not heard.text.strip():
             raise bad_response("the transcript was empty")
         return heard

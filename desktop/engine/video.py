@@ -37,12 +37,12 @@ from typing import Any
 
 import httpx2
 
-from desktop.core import trace as t
 from desktop.core.classify import Failure
 from desktop.core.errors import SwitchboardError
-from desktop.core.media_types import CANCELLED, FAILED, MediaResult, VideoRequest
+from desktop.core.media_types import MediaResult, VideoRequest
 from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
-from desktop.core.trace import AttemptRecord, Trace
+from desktop.core.trace import AttemptRecord, Outcome, Trace
+from desktop.core.vocab import FixAction, JobStatus, Status
 from desktop.engine import job_poll as jp
 from desktop.engine.attempts import AttemptScope, ResultOutcome, attempt_result, task_headers
 from desktop.engine.candidates import Candidate
@@ -65,7 +65,6 @@ from desktop.providers import fal_queue, novita_video, replicate_video, together
 from desktop.providers import job_wire as jw
 from desktop.providers.exchange import AttemptFailed
 from desktop.providers.media_fetch import MediaLimits
-from desktop.store import jobs as js
 from desktop.store.history import HistoryStore
 from desktop.store.jobs import JobRecord, JobStore
 from desktop.store.media import MediaStore
@@ -81,11 +80,11 @@ KIND_BY_PROVIDER: dict[str, str] = {
 """Which job protocol makes videos on each provider (providers.md §4.5)."""
 
 _STORE_STATUS = {
-    jw.QUEUED: js.QUEUED,
-    jw.RUNNING: js.RUNNING,
-    jw.SUCCEEDED: js.SUCCEEDED,
-    jw.FAILED: js.FAILED,
-    jw.CANCELLED: js.CANCELLED,
+    jw.QUEUED: JobStatus.QUEUED,
+    jw.RUNNING: JobStatus.RUNNING,
+    jw.SUCCEEDED: JobStatus.SUCCEEDED,
+    jw.FAILED: JobStatus.FAILED,
+    jw.CANCELLED: JobStatus.CANCELLED,
 }
 
 AttemptCallback = Callable[[AttemptRecord], None]
@@ -211,7 +210,7 @@ class VideoService:
         params = request_params(request)
         problem = check_request(request)
         if problem is not None:
-            return media_result(FAILED, trace, params, started, error=problem)
+            return media_result(Status.FAILED, trace, params, started, error=problem)
         progress = Progress(on_progress, started)
         task = asyncio.current_task()
         if task is not None:
@@ -261,14 +260,16 @@ class VideoService:
                 if last is not None:
                     break
                 return media_result(
-                    FAILED, trace, params, started, error=str(exc), action=exc.action
+                    Status.FAILED, trace, params, started, error=str(exc), action=exc.action
                 )
             outcome, cand = routed.outcome, routed.candidate
             if outcome is None or outcome.value is None or cand is None:
                 if last is not None:
                     break  # the failed job says more than "nobody else could take it"
                 message, action = failure_message(trace, routed.failures)
-                return media_result(FAILED, trace, params, started, error=message, action=action)
+                return media_result(
+                    Status.FAILED, trace, params, started, error=message, action=action
+                )
             accepted = outcome.value
             generation_id = self.keeper.library_start(accepted.record, trace, params, generation_id)
             # The attempt is settled now ("ok"): keep that trace with the job for a resume.
@@ -304,7 +305,7 @@ class VideoService:
         kind = KIND_BY_PROVIDER.get(cand.provider)
         protocol = self._protocols.get(kind or "")
         if kind is None or protocol is None:
-            raise AttemptFailed(Failure(t.REJECTED, "it does not make videos here"))
+            raise AttemptFailed(Failure(Outcome.REJECTED, "it does not make videos here"))
         headers = task_headers(cand)
         secrets = (cand.secret or "",)
         target = jw.JobTarget(
@@ -330,7 +331,7 @@ class VideoService:
                 params=params,
                 result_url=ticket.result_url,
                 cancel_url=ticket.cancel_url,
-                status=_STORE_STATUS.get(ticket.status, js.SUBMITTED),
+                status=_STORE_STATUS.get(ticket.status, JobStatus.SUBMITTED),
                 queue_position=ticket.queue_position,
                 media_url=ticket.media_url,
                 error=ticket.error,
@@ -395,9 +396,11 @@ class VideoService:
         if end.outcome == jp.EXPIRED:
             # Our deadline, not the provider's failure: cancel it, never submit it again.
             agreed = await self._cancel_shielded(run.record, protocol, run.auth)
-            mark_attempt(run, t.TIMEOUT, "the job did not finish before the deadline")
+            mark_attempt(run, Outcome.TIMEOUT, "the job did not finish before the deadline")
             message = expired_sentence(run.record, self.timing.deadline_s, agreed)
-            return self.keeper.finish(run, progress, FAILED, js.FAILED, message, action="retry")
+            return self.keeper.finish(
+                run, progress, Status.FAILED, JobStatus.FAILED, message, action=FixAction.RETRY
+            )
         if end.outcome == jp.CANCELLED:
             return self.keeper.cancelled(run, progress, f"{who} cancelled the job.")
         error = end.error or "the job failed"
@@ -405,7 +408,9 @@ class VideoService:
             message = (
                 f"{who} stopped answering about the job ({error}); it may still be running there."
             )
-            return self.keeper.finish(run, progress, FAILED, js.FAILED, message, action="retry")
+            return self.keeper.finish(
+                run, progress, Status.FAILED, JobStatus.FAILED, message, action=FixAction.RETRY
+            )
         return self.keeper.job_failed(run, error, progress)
 
     async def _cancel_shielded(
@@ -461,12 +466,12 @@ class VideoService:
                 "gone; add it again on the Providers page to fetch the video."
             )
             result = media_result(
-                FAILED,
+                Status.FAILED,
                 trace,
                 record.params,
                 record.created_at,
                 error=error,
-                action="open_providers" if protocol else None,
+                action=FixAction.OPEN_PROVIDERS if protocol else None,
             )
             result.provider, result.job_id = record.provider, record.id
             result.record_id = record.generation_id
@@ -538,10 +543,10 @@ class VideoService:
         if protocol is not None and auth is not None:
             agreed = await self._cancel_shielded(record, protocol, auth)
         message = cancel_sentence(record.provider, agreed)
-        self.jobs.update(job_id, status=js.CANCELLED, error=message, queue_position=None)
+        self.jobs.update(job_id, status=JobStatus.CANCELLED, error=message, queue_position=None)
         if record.generation_id is not None:
             self.keeper.history.update_generation(
-                record.generation_id, status=CANCELLED, error=message
+                record.generation_id, status=Status.CANCELLED, error=message
             )
         return CancelOutcome(job_id, agreed, message)
 
@@ -565,6 +570,6 @@ class VideoService:
 def _accepted_attempt(trace: Trace, provider: str) -> AttemptRecord | None:
     """The attempt of ``trace`` that submitted the job (the last OK one of ``provider``)."""
     for record in reversed(trace.attempts):
-        if record.provider == provider and record.outcome == t.OK:
+        if record.provider == provider and record.outcome == Outcome.OK:
             return record
     return None

@@ -22,24 +22,16 @@ from typing import Any
 
 import httpx2
 
-from desktop.core import trace as t
 from desktop.core.classify import Failure, classify_inband
-from desktop.core.media_types import (
-    CANCELLED,
-    COMPLETE,
-    FAILED,
-    JobProgress,
-    MediaFile,
-    MediaResult,
-)
+from desktop.core.media_types import JobProgress, MediaFile, MediaResult
 from desktop.core.table import Task, provider_label
-from desktop.core.trace import AttemptRecord, Trace
+from desktop.core.trace import AttemptRecord, Outcome, Trace
+from desktop.core.vocab import FixAction, JobStatus, Status
 from desktop.engine.health import HealthBook
 from desktop.engine.job_poll import JobAuth
 from desktop.engine.video_file import mp4_duration, video_kind
 from desktop.providers.exchange import AttemptFailed
 from desktop.providers.media_fetch import VIDEO, MediaLimits, fetch_media
-from desktop.store import jobs as js
 from desktop.store.history import HistoryStore
 from desktop.store.jobs import JobRecord, JobStore
 from desktop.store.media import MediaStore
@@ -48,15 +40,15 @@ TASK = Task.TEXT_TO_VIDEO
 
 ProgressCallback = Callable[[JobProgress], None]
 
-_PROGRESS_STATUS = {
-    js.SUBMITTED: "queued",
-    js.QUEUED: "queued",
-    js.RUNNING: "running",
-    js.SUCCEEDED: "running",
-    js.DOWNLOADING: "downloading",
-    js.DONE: "done",
-    js.FAILED: "failed",
-    js.CANCELLED: "cancelled",
+_PROGRESS_STATUS: dict[str, str] = {
+    JobStatus.SUBMITTED: "queued",
+    JobStatus.QUEUED: "queued",
+    JobStatus.RUNNING: "running",
+    JobStatus.SUCCEEDED: "running",
+    JobStatus.DOWNLOADING: "downloading",
+    JobStatus.DONE: "done",
+    JobStatus.FAILED: "failed",
+    JobStatus.CANCELLED: "cancelled",
 }
 
 
@@ -93,7 +85,7 @@ def expired_sentence(record: JobRecord, deadline_s: float, agreed: bool | None) 
     who = provider_label(record.provider)
     where = (
         "still waiting in the queue"
-        if record.status in (js.QUEUED, js.SUBMITTED)
+        if record.status in (JobStatus.QUEUED, JobStatus.SUBMITTED)
         else "still working on it"
     )
     minutes = deadline_s / 60
@@ -152,13 +144,13 @@ class JobRun:
 
 
 def media_result(
-    status: str,
+    status: Status,
     trace: Trace,
     params: dict[str, Any],
     started: float,
     *,
     error: str | None = None,
-    action: str | None = None,
+    action: FixAction | None = None,
     files: list[MediaFile] | None = None,
 ) -> MediaResult:
     return MediaResult(
@@ -231,19 +223,21 @@ class VideoKeeper:
 
     async def deliver(self, run: JobRun, url: str, progress: Progress) -> MediaResult:
         """Download without credentials, check it is a video, store it, finish the records."""
-        run.record = self.jobs.update(run.record.id, status=js.DOWNLOADING) or run.record
+        run.record = self.jobs.update(run.record.id, status=JobStatus.DOWNLOADING) or run.record
         progress.record(run.record)
         who = provider_label(run.record.provider)
         try:
             fetched = await fetch_media(self._client(), url, self.limits)
             kind = video_kind(fetched.data)
             if kind is None:
-                raise AttemptFailed(Failure(t.BAD_RESPONSE, "the file is not a video"))
+                raise AttemptFailed(Failure(Outcome.BAD_RESPONSE, "the file is not a video"))
         except AttemptFailed as exc:
             message = (
                 f"{who} finished the video, but it could not be downloaded ({exc.failure.detail})."
             )
-            return self.finish(run, progress, FAILED, js.FAILED, message, action="retry")
+            return self.finish(
+                run, progress, Status.FAILED, JobStatus.FAILED, message, action=FixAction.RETRY
+            )
         mime, suffix = kind
         loop = asyncio.get_running_loop()
         path, duration = await loop.run_in_executor(
@@ -257,7 +251,7 @@ class VideoKeeper:
             duration_s=duration,
             provider=run.record.provider,
         )
-        return self.finish(run, progress, COMPLETE, js.DONE, None, files=[file])
+        return self.finish(run, progress, Status.COMPLETE, JobStatus.DONE, None, files=[file])
 
     def _keep(self, data: bytes, suffix: str) -> tuple[str, float | None]:
         """Blocking (hashing, writing, parsing boxes): runs in the executor."""
@@ -271,19 +265,23 @@ class VideoKeeper:
         failure = classify_inband(error)
         failure.detail = error
         mark_attempt(run, failure.outcome, f"job failed: {error}")
-        if failure.outcome not in (t.CONTENT_POLICY, t.INVALID_REQUEST):
+        if failure.outcome not in (Outcome.CONTENT_POLICY, Outcome.INVALID_REQUEST):
             run.failure = failure
             self.health.record(
                 HealthBook.key(run.record.provider, run.record.credential or "none"),
                 failure.outcome,
             )
-        action = "other_provider" if failure.outcome == t.CONTENT_POLICY else "retry"
+        action = (
+            FixAction.OTHER_PROVIDER
+            if failure.outcome == Outcome.CONTENT_POLICY
+            else FixAction.RETRY
+        )
         who = provider_label(run.record.provider)
         return self.finish(
             run,
             progress,
-            FAILED,
-            js.FAILED,
+            Status.FAILED,
+            JobStatus.FAILED,
             f"{who} could not make the video ({error}).",
             action=action,
         )
@@ -292,11 +290,11 @@ class VideoKeeper:
         self,
         run: JobRun,
         progress: Progress,
-        status: str,
-        job_status: str,
+        status: Status,
+        job_status: JobStatus,
         error: str | None,
         *,
-        action: str | None = None,
+        action: FixAction | None = None,
         files: list[MediaFile] | None = None,
     ) -> MediaResult:
         """Record the end in the job store and the library, report it, build the result."""
@@ -332,4 +330,4 @@ class VideoKeeper:
         return result
 
     def cancelled(self, run: JobRun, progress: Progress, message: str) -> MediaResult:
-        return self.finish(run, progress, CANCELLED, js.CANCELLED, message)
+        return self.finish(run, progress, Status.CANCELLED, JobStatus.CANCELLED, message)

@@ -19,11 +19,10 @@ from typing import Any
 
 import httpx2
 
-from desktop.core import trace as t
 from desktop.core.chat_types import ChatRequest
 from desktop.core.classify import Failure, classify_inband, clean
 from desktop.core.table import provider_label
-from desktop.core.trace import AttemptRecord
+from desktop.core.trace import AttemptRecord, Outcome
 from desktop.providers.exchange import AttemptFailed, describe_error, error_failure, media_type
 from desktop.providers.openai_chat import Chunk, StreamParser, build_body, parse_completion
 
@@ -70,18 +69,18 @@ async def answer_chunks(
                 yield chunk
     except httpx2.ConnectError as exc:
         raise AttemptFailed(
-            Failure(t.CONNECT_ERROR, clean(describe_error(exc), secrets)),
+            Failure(Outcome.CONNECT_ERROR, clean(describe_error(exc), secrets)),
             mid_answer=_broke(label),
         ) from exc
     except httpx2.TimeoutException as exc:
         raise AttemptFailed(
-            Failure(t.TIMEOUT, clean(describe_error(exc), secrets)),
+            Failure(Outcome.TIMEOUT, clean(describe_error(exc), secrets)),
             mid_answer="The answer stopped arriving; the partial answer is kept.",
         ) from exc
     except httpx2.HTTPError as exc:
         # Reset, protocol error, a cut stream.
         raise AttemptFailed(
-            Failure(t.CONNECT_ERROR, clean(describe_error(exc), secrets)),
+            Failure(Outcome.CONNECT_ERROR, clean(describe_error(exc), secrets)),
             mid_answer=_broke(label),
         ) from exc
 
@@ -107,7 +106,9 @@ async def _answer(
         except ValueError:
             completion = None
         if completion is None:
-            raise AttemptFailed(Failure(t.BAD_RESPONSE, "the answer was not a chat completion"))
+            raise AttemptFailed(
+                Failure(Outcome.BAD_RESPONSE, "the answer was not a chat completion")
+            )
         yield Chunk(
             text=completion.text,
             finish_reason=completion.finish_reason,
@@ -125,7 +126,7 @@ async def _answer(
             bad_in_a_row += 1
             if bad_in_a_row >= MALFORMED_IN_A_ROW:
                 raise AttemptFailed(
-                    Failure(t.BAD_RESPONSE, "several unreadable events in a row"),
+                    Failure(Outcome.BAD_RESPONSE, "several unreadable events in a row"),
                     mid_answer=f"{label} sent unreadable data in the middle of the answer; "
                     "the partial answer is kept.",
                 )
@@ -148,7 +149,7 @@ async def _answer(
             yield chunk
     if not finished:
         raise AttemptFailed(
-            Failure(t.BAD_RESPONSE, "the stream ended before any answer"),
+            Failure(Outcome.BAD_RESPONSE, "the stream ended before any answer"),
             mid_answer=f"{label} ended the answer early without saying it was finished; "
             "the partial answer is kept.",
         )

@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx2
 
-from desktop.core import trace as t
 from desktop.core.classify import Failure, classify_body, clean
+from desktop.core.trace import Outcome
 
 MAX_ERROR_BODY = 64 * 1024
 """Bytes of an error answer worth reading: enough for any message, never a flood."""
@@ -60,7 +60,7 @@ class AttemptFailed(Exception):
 
 def bad_response(detail: str) -> AttemptFailed:
     """The provider answered 2xx but with something that is not a usable result."""
-    return AttemptFailed(Failure(t.BAD_RESPONSE, detail))
+    return AttemptFailed(Failure(Outcome.BAD_RESPONSE, detail))
 
 
 @dataclass
@@ -101,8 +101,8 @@ def transport_failure(exc: httpx2.HTTPError, secrets: Iterable[str] = ()) -> Att
     """A connection-level error: refused/reset counts as unreachable, a socket timeout as one."""
     text = clean(describe_error(exc), secrets)
     if isinstance(exc, httpx2.TimeoutException):
-        return AttemptFailed(Failure(t.TIMEOUT, text))
-    return AttemptFailed(Failure(t.CONNECT_ERROR, text))
+        return AttemptFailed(Failure(Outcome.TIMEOUT, text))
+    return AttemptFailed(Failure(Outcome.CONNECT_ERROR, text))
 
 
 async def read_capped(response: httpx2.Response, limit: int) -> bytes | None:
@@ -164,7 +164,7 @@ async def exchange(
                 raise AttemptFailed(failure, request_id=request_id, served_by=served_by)
             if response.status_code >= 300:
                 failure = Failure(
-                    t.BAD_RESPONSE,
+                    Outcome.BAD_RESPONSE,
                     f"unexpected redirect ({response.status_code})",
                     response.status_code,
                 )
@@ -172,7 +172,9 @@ async def exchange(
             data = await read_capped(response, max_bytes)
             if data is None:
                 raise AttemptFailed(
-                    Failure(t.BAD_RESPONSE, f"the answer is larger than {max_bytes >> 20} MB"),
+                    Failure(
+                        Outcome.BAD_RESPONSE, f"the answer is larger than {max_bytes >> 20} MB"
+                    ),
                     request_id=request_id,
                     served_by=served_by,
                 )

@@ -26,9 +26,9 @@ from typing import Any, Protocol
 
 import httpx2
 
-from desktop.core import trace as t
 from desktop.core.classify import Failure
 from desktop.core.media_types import VideoRequest
+from desktop.core.trace import Outcome
 from desktop.providers.exchange import AttemptFailed, bad_response, exchange
 
 QUEUED = "queued"
@@ -46,7 +46,9 @@ MAX_JSON_BYTES = 1024 * 1024
 CALL_TIMEOUT_S = 30.0
 """One status, result or cancel call; a stalled poll must not hold the job forever."""
 
-_TRANSIENT = frozenset({t.CONNECT_ERROR, t.TIMEOUT, t.RATE_LIMITED, t.SERVER_ERROR})
+_TRANSIENT = frozenset(
+    {Outcome.CONNECT_ERROR, Outcome.TIMEOUT, Outcome.RATE_LIMITED, Outcome.SERVER_ERROR}
+)
 
 
 @dataclass(frozen=True)
@@ -198,7 +200,7 @@ async def call_json(
                 max_bytes=MAX_JSON_BYTES,
             )
     except TimeoutError as exc:
-        raise AttemptFailed(Failure(t.TIMEOUT, "no answer in time")) from exc
+        raise AttemptFailed(Failure(Outcome.TIMEOUT, "no answer in time")) from exc
     return answer.json()
 
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 
 import httpx2
 
-from desktop.core import trace as t
 from desktop.core.classify import Failure
+from desktop.core.trace import Outcome
 from desktop.providers.exchange import AttemptFailed, media_type, transport_failure
 from desktop.providers.mime import GENERIC_TYPES, sniff
 
@@ -73,7 +73,7 @@ class Fetched:
 
 
 def _fail(detail: str, status: int | None = None) -> AttemptFailed:
-    return AttemptFailed(Failure(t.BAD_RESPONSE, detail, status))
+    return AttemptFailed(Failure(Outcome.BAD_RESPONSE, detail, status))
 
 
 def _article(label: str) -> str:
@@ -146,7 +146,7 @@ async def fetch_media(
             return await _download(client, url, limits)
     except TimeoutError as exc:
         raise AttemptFailed(
-            Failure(t.TIMEOUT, f"the {limits.label} download did not finish in time")
+            Failure(Outcome.TIMEOUT, f"the {limits.label} download did not finish in time")
         ) from exc
 
 

@@ -33,9 +33,9 @@ from typing import Any
 
 import httpx2
 
-from desktop.core import trace as t
 from desktop.core.classify import Failure, clean
 from desktop.core.table import join_url
+from desktop.core.trace import Outcome
 from desktop.providers.exchange import AttemptFailed, bad_response, exchange
 
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "canceled"})
@@ -132,8 +132,8 @@ class PollBackoff:
 
 def _reclassify(exc: AttemptFailed) -> AttemptFailed:
     """Replicate's 422 problem+json is *its* input schema: another provider may take it."""
-    if exc.failure.status_code == 422 and exc.failure.outcome == t.INVALID_REQUEST:
-        exc.failure.outcome = t.REJECTED
+    if exc.failure.status_code == 422 and exc.failure.outcome == Outcome.INVALID_REQUEST:
+        exc.failure.outcome = Outcome.REJECTED
     return exc
 
 
@@ -275,10 +275,10 @@ def check_succeeded(prediction: Prediction, secrets: Iterable[str] = ()) -> None
     """
     if prediction.status == "failed":
         detail = clean(prediction.error or "the prediction failed", secrets)
-        outcome = t.CONTENT_POLICY if _POLICY_RE.search(detail) else t.SERVER_ERROR
+        outcome = Outcome.CONTENT_POLICY if _POLICY_RE.search(detail) else Outcome.SERVER_ERROR
         raise AttemptFailed(Failure(outcome, f"job failed: {detail}"))
     if prediction.status == "canceled":
-        raise AttemptFailed(Failure(t.SERVER_ERROR, "the job was cancelled at Replicate"))
+        raise AttemptFailed(Failure(Outcome.SERVER_ERROR, "the job was cancelled at Replicate"))
     if prediction.output is None:
         raise bad_response("the prediction finished without an output")
 

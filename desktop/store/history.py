@@ -36,17 +36,20 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from desktop.core.errors import SwitchboardError
+from desktop.core.vocab import Status
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 log = logging.getLogger(__name__)
 
 ROLES: Final = frozenset({"system", "user", "assistant"})
-STATUSES: Final = frozenset({"complete", "interrupted", "failed"})
+STATUSES: Final = frozenset({Status.COMPLETE, Status.INTERRUPTED, Status.FAILED})
 PREVIEW_CHARS: Final = 80
 
 
-class HistoryError(Exception):
+class HistoryError(SwitchboardError):
     """The history database cannot be used as asked; ``str()`` is one sentence."""
 
 
@@ -145,9 +148,7 @@ class SearchHit:
     generation_id: int | None = None
 
 
-GENERATION_STATUSES: Final = frozenset(
-    {"running", "complete", "failed", "cancelled", "interrupted"}
-)
+GENERATION_STATUSES: Final = frozenset(Status)
 """``running``: an accepted job not finished yet (video); ``interrupted``: the app stopped
 before it finished and it cannot be resumed."""
 
@@ -411,10 +412,16 @@ def _from_row(cls: type[R], row: sqlite3.Row, **decoded: Any) -> R:
     return cls(**plain, **decoded)
 
 
+def _status(raw: str) -> str:
+    """A stored status as the :class:`Status` it names (the same string, typed)."""
+    return Status(raw) if raw in Status._value2member_map_ else raw
+
+
 def _row_to_message(row: sqlite3.Row) -> StoredMessage:
     return _from_row(
         StoredMessage,
         row,
+        status=_status(row["status"]),
         attachments=_decode_list(row["attachments"]),
         trace=_decode_dict(row["trace"]),
         usage=_decode_dict(row["usage"]),
@@ -425,6 +432,7 @@ def _row_to_generation(row: sqlite3.Row) -> StoredGeneration:
     return _from_row(
         StoredGeneration,
         row,
+        status=_status(row["status"]),
         params=_decode_dict(row["params"]) or {},
         files=_decode_list(row["files"]),
         trace=_decode_dict(row["trace"]),
@@ -679,7 +687,7 @@ class HistoryStore:
         model: str | None = None,
         provider: str | None = None,
         provider_model: str | None = None,
-        status: str = "complete",
+        status: str = Status.COMPLETE,
         error: str | None = None,
         trace: Mapping[str, Any] | None = None,
         usage: Mapping[str, Any] | None = None,
@@ -833,7 +841,7 @@ class HistoryStore:
         model: str | None = None,
         provider: str | None = None,
         provider_model: str | None = None,
-        status: str = "complete",
+        status: str = Status.COMPLETE,
         params: Mapping[str, Any] | None = None,
         files: Sequence[Mapping[str, Any]] | None = None,
         text: str | None = None,

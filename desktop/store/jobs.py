@@ -28,25 +28,16 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
 
-SUBMITTED: Final = "submitted"
-QUEUED: Final = "queued"
-RUNNING: Final = "running"
-SUCCEEDED: Final = "succeeded"
-"""The provider finished; the file is not downloaded yet (so the job is still ours to do)."""
-DOWNLOADING: Final = "downloading"
-DONE: Final = "done"
-FAILED: Final = "failed"
-CANCELLED: Final = "cancelled"
+from desktop.core.errors import SwitchboardError
+from desktop.core.vocab import JobStatus
 
-STATUSES: Final = frozenset(
-    {SUBMITTED, QUEUED, RUNNING, SUCCEEDED, DOWNLOADING, DONE, FAILED, CANCELLED}
-)
-TERMINAL: Final = frozenset({DONE, FAILED, CANCELLED})
+STATUSES: Final = frozenset(JobStatus)
+TERMINAL: Final = frozenset({JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED})
 
 SCHEMA_VERSION: Final = 1
 
 
-class JobStoreError(Exception):
+class JobStoreError(SwitchboardError):
     """The job database cannot be used as asked; ``str()`` is one sentence."""
 
 
@@ -84,7 +75,7 @@ class JobRecord:
     params: dict[str, Any] = field(default_factory=dict)
     result_url: str | None = None
     cancel_url: str | None = None
-    status: str = SUBMITTED
+    status: str = JobStatus.SUBMITTED
     queue_position: int | None = None
     media_url: str | None = None
     created_at: float = 0.0
@@ -150,6 +141,8 @@ def _decode(row: sqlite3.Row) -> JobRecord:
             if name == "params" and not isinstance(value, dict):
                 value = {}
         values[name] = value
+    if values["status"] in STATUSES:
+        values["status"] = JobStatus(values["status"])
     return JobRecord(**values)
 
 

@@ -19,6 +19,8 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail
 
+from desktop.core.errors import SwitchboardError
+
 log = logging.getLogger(__name__)
 
 SERVICE = "switchboard"
@@ -29,7 +31,7 @@ UNAVAILABLE_MESSAGE = (
 )
 
 
-class SecretStoreError(Exception):
+class SecretStoreError(SwitchboardError):
     """The keyring failed; ``str()`` is a user-facing message that never holds the secret."""
 
 

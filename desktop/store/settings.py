@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from desktop.core.errors import SwitchboardError
 from desktop.core.table import DEFAULT_ORDER, HF_CREDENTIAL, PROVIDERS, Task
 from desktop.store._atomic import atomic_write_text
 
@@ -35,7 +36,7 @@ POLICY_WORDS = frozenset({"auto", "fastest", "cheapest"})
 a provider id."""
 
 
-class SettingsError(ValueError):
+class SettingsError(SwitchboardError, ValueError):
     """A setting the user asked for is not possible; ``str()`` is one user-facing sentence."""
 
 

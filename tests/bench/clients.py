@@ -33,7 +33,8 @@ import httpx2
 import keyring
 from keyring.backend import KeyringBackend
 
-from desktop.core.chat_types import COMPLETE, ChatMessage, ChatRequest
+from desktop.core.chat_types import ChatMessage, ChatRequest
+from desktop.core.vocab import Status
 from desktop.engine.failover import Deadlines
 from desktop.services import Services, make_http_client
 from desktop.store.paths import AppPaths
@@ -217,7 +218,7 @@ class EngineContender(Contender):
             chunks += 1
 
         result = await services.engine.chat(self.request(stream), on_delta=on_delta)
-        if result.status != COMPLETE:
+        if result.status != Status.COMPLETE:
             raise RuntimeError(f"engine: {result.status}: {result.error}")
         return Reply(result.text, chunks if stream else 1)
 

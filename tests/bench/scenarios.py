@@ -24,8 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop.core import trace as t
-from desktop.core.chat_types import COMPLETE, ChatResult
+from desktop.core.chat_types import ChatResult
+from desktop.core.trace import Outcome
+from desktop.core.vocab import Status
 from desktop.engine.failover import Deadlines
 from desktop.engine.health import HealthBook
 from desktop.services import Services
@@ -271,7 +272,7 @@ async def _one(engine: EngineContender) -> tuple[float, ChatResult]:
 
 def _check(result: ChatResult, provider: str, outcomes: list[str]) -> str | None:
     got = [a.outcome for a in result.trace.attempts]
-    if result.status != COMPLETE or result.provider != provider or got != outcomes:
+    if result.status != Status.COMPLETE or result.provider != provider or got != outcomes:
         return (
             f"status {result.status}, provider {result.provider}, attempts {got} "
             f"(expected {provider} after {outcomes})"
@@ -296,8 +297,8 @@ async def _measure_case(
             emu.fault("groq", fault, times=1, **(fault_params or {}))
         fail_ms, fail_result = await _one(failing)
         ok_ms, ok_result = await _one(healthy)
-        problem = _check(fail_result, "cerebras", [failed_outcome, t.OK]) or _check(
-            ok_result, "groq", [t.OK]
+        problem = _check(fail_result, "cerebras", [failed_outcome, Outcome.OK]) or _check(
+            ok_result, "groq", [Outcome.OK]
         )
         if problem is not None:
             case.unexpected.append(problem)
@@ -341,7 +342,7 @@ async def run_failover(
             count=plan.requests,
             warmup=plan.warmup,
             fault=None,
-            failed_outcome=t.CONNECT_ERROR,
+            failed_outcome=Outcome.CONNECT_ERROR,
         )
         await _measure_case(
             cases[1],
@@ -352,7 +353,7 @@ async def run_failover(
             warmup=plan.warmup,
             fault="status",
             fault_params={"status": 429},
-            failed_outcome=t.RATE_LIMITED,
+            failed_outcome=Outcome.RATE_LIMITED,
         )
         await _measure_case(
             cases[2],
@@ -362,7 +363,7 @@ async def run_failover(
             count=plan.silent_requests,
             warmup=1,
             fault="silent",
-            failed_outcome=t.TIMEOUT,
+            failed_outcome=Outcome.TIMEOUT,
         )
     finally:
         for engine in engines:

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from desktop.core import trace as t
-from desktop.core.chat_types import (
-    COMPLETE,
-    FAILED,
-    INTERRUPTED,
-    ChatMessage,
-    ChatRequest,
-    ChatResult,
-)
-from desktop.core.trace import AttemptRecord
+from desktop.core.chat_types import ChatMessage, ChatRequest, ChatResult
+from desktop.core.trace import AttemptRecord, Outcome
+from desktop.core.vocab import Status
 from desktop.services import Services
 from tests.emulator import HF_TOKEN, LLAMA_8B, Emulator, direct_key
 
@@ -35,7 +28,7 @@ async def ask(
 async def test_streams_through_the_router_with_the_hf_token(open_services, emulator: Emulator):
     services = await open_services()
     result, deltas, _ = await ask(services)
-    assert result.status == COMPLETE
+    assert result.status == Status.COMPLETE
     assert result.text == "Hello from groq."
     assert "".join(deltas) == result.text and len(deltas) > 1  # really streamed
     assert result.provider == "groq" and result.via == "router"
@@ -50,7 +43,7 @@ async def test_streams_through_the_router_with_the_hf_token(open_services, emula
 async def test_own_key_goes_direct_to_the_provider(open_services, emulator: Emulator):
     services = await open_services(extra_env={"GROQ_API_KEY": direct_key("groq")})
     result, _, _ = await ask(services)
-    assert result.status == COMPLETE and result.via == "direct"
+    assert result.status == Status.COMPLETE and result.via == "direct"
     assert result.trace.billed_to == "groq"
     (req,) = emulator.requests_for("groq")
     assert not req.routed and req.path.endswith("/openai/v1/chat/completions")
@@ -68,16 +61,16 @@ async def test_429_fails_over_at_once_and_keeps_the_provider_out(open_services, 
     services = await open_services()
     emulator.fault("groq", "status", status=429, retry_after=30)
     result, _, attempts = await ask(services)
-    assert result.status == COMPLETE and result.provider == "cerebras"
-    assert [a.outcome for a in result.trace.attempts] == [t.RATE_LIMITED, t.OK]
+    assert result.status == Status.COMPLETE and result.provider == "cerebras"
+    assert [a.outcome for a in result.trace.attempts] == [Outcome.RATE_LIMITED, Outcome.OK]
     assert result.trace.attempts[0].retry_after_s == 30
     assert result.trace.summary() == "Groq 429 (retry after 30 s) → Cerebras ✓"
     # The listener heard each attempt start and end.
     assert attempts == [
         ("groq", ""),
-        ("groq", t.RATE_LIMITED),
+        ("groq", Outcome.RATE_LIMITED),
         ("cerebras", ""),
-        ("cerebras", t.OK),
+        ("cerebras", Outcome.OK),
     ]
     # The next request does not knock on Groq's door during its Retry-After.
     emulator.clear_requests()
@@ -90,8 +83,8 @@ async def test_reset_before_headers_fails_over(open_services, emulator: Emulator
     services = await open_services()
     emulator.fault("groq", "reset", times=1)
     result, _, _ = await ask(services)
-    assert result.status == COMPLETE and result.provider == "cerebras"
-    assert result.trace.attempts[0].outcome == t.CONNECT_ERROR
+    assert result.status == Status.COMPLETE and result.provider == "cerebras"
+    assert result.trace.attempts[0].outcome == Outcome.CONNECT_ERROR
 
 
 async def test_refused_connection_fails_over(open_services, emulator: Emulator):
@@ -102,17 +95,17 @@ async def test_refused_connection_fails_over(open_services, emulator: Emulator):
         }
     )
     result, _, _ = await ask(services)
-    assert result.status == COMPLETE and result.provider == "cerebras"
-    assert result.trace.attempts[0].outcome == t.CONNECT_ERROR
+    assert result.status == Status.COMPLETE and result.provider == "cerebras"
+    assert result.trace.attempts[0].outcome == Outcome.CONNECT_ERROR
 
 
 async def test_silent_provider_is_abandoned_at_the_first_token_deadline(open_services, emulator):
     services = await open_services()
     emulator.fault("groq", "silent")
     result, _, _ = await ask(services)
-    assert result.status == COMPLETE and result.provider == "cerebras"
+    assert result.status == Status.COMPLETE and result.provider == "cerebras"
     first = result.trace.attempts[0]
-    assert first.outcome == t.TIMEOUT
+    assert first.outcome == Outcome.TIMEOUT
     assert first.duration_ms is not None and 900 <= first.duration_ms < 3000
 
 
@@ -120,7 +113,7 @@ async def test_last_candidate_gets_no_first_token_cut_off(open_services, emulato
     services = await open_services()
     emulator.fault("groq", "slow_first_token", delay=1.5)
     result, _, _ = await ask(services, provider="groq")
-    assert result.status == COMPLETE and result.provider == "groq"
+    assert result.status == Status.COMPLETE and result.provider == "groq"
     assert result.ttft_ms is not None and result.ttft_ms >= 1400
 
 
@@ -129,7 +122,7 @@ async def test_cut_stream_after_commit_is_interrupted_and_never_retried(open_ser
     emulator.set_reply("one two three four five six seven eight")
     emulator.fault("groq", "cut", after=3)
     result, deltas, _ = await ask(services)
-    assert result.status == INTERRUPTED
+    assert result.status == Status.INTERRUPTED
     assert result.text and result.text == "".join(deltas)
     assert len(result.trace.attempts) == 1  # no silent failover after the commit point
     assert result.error and "partial answer is kept" in result.error
@@ -141,15 +134,15 @@ async def test_stall_after_commit_ends_interrupted_at_the_idle_deadline(open_ser
     emulator.set_reply("one two three four five six")
     emulator.fault("groq", "stall", after=2)
     result, _, _ = await ask(services)
-    assert result.status == INTERRUPTED and result.text
-    assert result.trace.attempts[0].outcome == t.INTERRUPTED
+    assert result.status == Status.INTERRUPTED and result.text
+    assert result.trace.attempts[0].outcome == Outcome.INTERRUPTED
 
 
 async def test_stream_without_done_but_with_finish_reason_is_complete(open_services, emulator):
     services = await open_services()
     services.settings.set_order(["cerebras"])  # cerebras sends no [DONE]
     result, _, _ = await ask(services)
-    assert result.status == COMPLETE and result.provider == "cerebras"
+    assert result.status == Status.COMPLETE and result.provider == "cerebras"
     assert result.finish_reason == "stop"
 
 
@@ -157,42 +150,45 @@ async def test_stream_ending_without_any_terminal_signal_is_interrupted(open_ser
     services = await open_services()
     emulator.fault("groq", "no_finish")
     result, _, _ = await ask(services)
-    assert result.status == INTERRUPTED and result.text
+    assert result.status == Status.INTERRUPTED and result.text
 
 
 async def test_data_without_space_and_one_malformed_event_still_complete(open_services, emulator):
     services = await open_services()
     emulator.fault("groq", "data_no_space", times=1)
     result, _, _ = await ask(services)
-    assert result.status == COMPLETE and result.text == "Hello from groq."
+    assert result.status == Status.COMPLETE and result.text == "Hello from groq."
     emulator.fault("groq", "malformed", times=1, after=1)
     result, _, _ = await ask(services)
-    assert result.status == COMPLETE and result.malformed_events == 1
+    assert result.status == Status.COMPLETE and result.malformed_events == 1
 
 
 async def test_in_band_error_before_content_fails_over(open_services, emulator: Emulator):
     services = await open_services()
     emulator.fault("groq", "error_event", times=1, after=0, message="Model is overloaded")
     result, _, _ = await ask(services)
-    assert result.status == COMPLETE and result.provider == "cerebras"
-    assert result.trace.attempts[0].outcome == t.SERVER_ERROR
+    assert result.status == Status.COMPLETE and result.provider == "cerebras"
+    assert result.trace.attempts[0].outcome == Outcome.SERVER_ERROR
 
 
 async def test_bad_hf_token_blocks_only_routed_candidates(open_services, emulator: Emulator):
     services = await open_services(extra_env={"TOGETHER_API_KEY": direct_key("together")})
     emulator.reject_token(HF_TOKEN, status=401)
     result, _, _ = await ask(services)
-    assert result.status == COMPLETE and result.provider == "together"
+    assert result.status == Status.COMPLETE and result.provider == "together"
     assert result.via == "direct"
     outcomes = [(a.provider, a.outcome) for a in result.trace.attempts]
-    assert outcomes == [("groq", t.AUTH), ("together", t.OK)]  # cerebras (HF token) skipped
+    assert outcomes == [
+        ("groq", Outcome.AUTH),
+        ("together", Outcome.OK),
+    ]  # cerebras (HF token) skipped
 
 
 async def test_no_credits_on_the_hf_account_stops_routed_candidates(open_services, emulator):
     services = await open_services()
     emulator.reject_token(HF_TOKEN, status=402)
     result, _, _ = await ask(services)
-    assert result.status == FAILED
+    assert result.status == Status.FAILED
     assert len(result.trace.attempts) == 1
     assert result.error and "no inference credits" in result.error
     assert HF_TOKEN not in result.error
@@ -202,7 +198,7 @@ async def test_content_policy_refusal_is_not_shopped_around(open_services, emula
     services = await open_services()
     emulator.fault("groq", "content_policy")
     result, _, _ = await ask(services)
-    assert result.status == FAILED and len(result.trace.attempts) == 1
+    assert result.status == Status.FAILED and len(result.trace.attempts) == 1
     assert result.error and "content filter" in result.error
 
 
@@ -210,7 +206,7 @@ async def test_explicit_provider_means_only_that_provider(open_services, emulato
     services = await open_services()
     emulator.fault("together", "status", status=503)
     result, _, _ = await ask(services, provider="together")
-    assert result.status == FAILED
+    assert result.status == Status.FAILED
     assert {a.provider for a in result.trace.attempts} == {"together"}
     assert "Together AI had a server error" in (result.error or "")
 
@@ -225,7 +221,7 @@ async def test_mapping_entry_in_error_state_is_skipped_with_a_reason(open_servic
         },
     )
     result, _, _ = await ask(services, model="acme/flaky-chat")
-    assert result.status == COMPLETE and result.provider == "together"
+    assert result.status == Status.COMPLETE and result.provider == "together"
     notes = {n.provider: n.skipped for n in result.trace.candidates if n.skipped}
     assert "health check" in notes["groq"]
 
@@ -233,24 +229,24 @@ async def test_mapping_entry_in_error_state_is_skipped_with_a_reason(open_servic
 async def test_no_credentials_says_how_to_get_one(open_services):
     services = await open_services(hf=False)
     result, _, _ = await ask(services)
-    assert result.status == FAILED and result.error_action == "add_token"
+    assert result.status == Status.FAILED and result.error_action == "add_token"
     assert "huggingface.co/settings/tokens" in (result.error or "")
 
 
 async def test_unknown_model_is_one_clear_sentence(open_services):
     services = await open_services()
     result, _, _ = await ask(services, model="nobody/no-such-model")
-    assert result.status == FAILED
+    assert result.status == Status.FAILED
     assert result.error and "no public model called nobody/no-such-model" in result.error
 
 
 async def test_mapping_is_cached_for_offline_use(open_services, emulator: Emulator):
     services = await open_services()
-    assert (await ask(services))[0].status == COMPLETE
+    assert (await ask(services))[0].status == Status.COMPLETE
     services.catalog.invalidate(LLAMA_8B)  # stale: the next request asks the Hub again
     emulator.fault("hub", "status", status=503)
     result, _, _ = await ask(services)
-    assert result.status == COMPLETE
+    assert result.status == Status.COMPLETE
     assert LLAMA_8B in services.catalog.cached_models("conversational")
 
 
@@ -268,7 +264,7 @@ async def test_custom_openai_compatible_server(open_services, emulator: Emulator
     )
     await services.set_secret("my-llama", direct_key("groq"))
     result, _, _ = await ask(services, model="local-llama")
-    assert result.status == COMPLETE and result.provider == "my-llama"
+    assert result.status == Status.COMPLETE and result.provider == "my-llama"
     (req,) = emulator.requests_for("groq")
     assert req.json["model"] == "llama-3.1-8b-instant"
     assert req.authorization == f"Bearer {direct_key('groq')}"
@@ -277,7 +273,7 @@ async def test_custom_openai_compatible_server(open_services, emulator: Emulator
 async def test_hf_auto_records_who_the_router_chose(open_services, emulator: Emulator):
     services = await open_services()
     result, _, _ = await ask(services, provider="hf-auto")
-    assert result.status == COMPLETE
+    assert result.status == Status.COMPLETE
     assert result.trace.attempts[0].served_by == result.provider
     assert result.provider not in (None, "hf-auto")
 
@@ -298,7 +294,7 @@ async def test_cancel_mid_stream_stops_promptly(open_services, emulator: Emulato
     task.cancel()
     done, _ = await asyncio.wait({task}, timeout=1.0)
     assert task in done and task.cancelled()
-    assert attempts[-1].outcome == t.CANCELLED
+    assert attempts[-1].outcome == Outcome.CANCELLED
     # A user's stop is not the provider's fault.
     assert services.health.state(services.health.key("groq", "huggingface")) == "closed"
 
@@ -307,7 +303,7 @@ async def test_non_streaming_chat(open_services, emulator: Emulator):
     services = await open_services()
     request = ChatRequest(model=LLAMA_8B, messages=[ChatMessage("user", "Hi")], stream=False)
     result = await services.engine.chat(request)
-    assert result.status == COMPLETE and result.text == "Hello from groq."
+    assert result.status == Status.COMPLETE and result.text == "Hello from groq."
     assert result.finish_reason == "stop" and result.usage and result.usage.total_tokens
     (req,) = emulator.requests_for("groq")
     assert req.json["stream"] is False and "stream_options" not in req.json

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from desktop.core.chat_types import COMPLETE, FAILED, INTERRUPTED
 from desktop.core.errors import SwitchboardError
 from desktop.core.trace import AttemptRecord
+from desktop.core.vocab import Status
 from desktop.engine.conversations import Turn
 from tests.emulator import LLAMA_8B, QWEN_VL, Emulator
 
@@ -37,12 +37,12 @@ async def test_a_turn_is_saved_with_provider_trace_and_usage(open_services, emul
     services = await open_services()
     rec = Recorder()
     turn = await services.chat.send(None, "Tell me about owls", model=LLAMA_8B, listener=rec)
-    assert turn.result is not None and turn.result.status == COMPLETE
+    assert turn.result is not None and turn.result.status == Status.COMPLETE
     conv = services.history.get_conversation(turn.conversation_id)
     assert conv is not None and conv.title == "Tell me about owls"
     user, answer = conv.messages
     assert (user.role, user.content) == ("user", "Tell me about owls")
-    assert answer.status == COMPLETE and answer.content == "Hello from groq."
+    assert answer.status == Status.COMPLETE and answer.content == "Hello from groq."
     assert answer.provider == "groq" and answer.trace and answer.trace["answered_by"] == "groq"
     assert answer.usage and answer.usage["total_tokens"]
     assert rec.turns[0].assistant_message_id == answer.id
@@ -75,7 +75,7 @@ async def test_stop_keeps_the_partial_answer_marked_interrupted(open_services, e
     with pytest.raises(asyncio.CancelledError):
         await task
     answer = services.history.get_conversation(rec.turns[0].conversation_id).messages[-1]
-    assert answer.status == INTERRUPTED
+    assert answer.status == Status.INTERRUPTED
     assert answer.content == "".join(rec.text) and answer.content
     assert answer.provider == "groq"
     assert answer.trace and answer.trace["attempts"][-1]["outcome"] == "cancelled"
@@ -112,7 +112,7 @@ async def test_failed_turn_is_saved_with_its_reason(open_services, emulator: Emu
     emulator.fault("groq", "content_policy")
     turn = await services.chat.send(None, "Hi", model=LLAMA_8B)
     answer = services.history.get_conversation(turn.conversation_id).messages[-1]
-    assert answer.status == FAILED and answer.error and "content filter" in answer.error
+    assert answer.status == Status.FAILED and answer.error and "content filter" in answer.error
 
 
 async def test_images_are_downscaled_stored_and_sent_as_parts(open_services, emulator, tmp_path):
@@ -123,7 +123,7 @@ async def test_images_are_downscaled_stored_and_sent_as_parts(open_services, emu
     with Image.open(attachment.path) as stored:
         assert max(stored.size) == 1568 and attachment.mime == "image/jpeg"
     turn = await services.chat.send(None, "What is this?", model=QWEN_VL, attachments=[attachment])
-    assert turn.result and turn.result.status == COMPLETE
+    assert turn.result and turn.result.status == Status.COMPLETE
     assert "saw 1 image" in turn.result.text
     req = [r for r in emulator.requests if r.json and "messages" in r.json][-1]
     parts = req.json["messages"][-1]["content"]

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from desktop.core import trace as t
-from desktop.core.media_types import COMPLETE, FAILED, EmbedRequest, MediaResult
+from desktop.core.media_types import EmbedRequest, MediaResult
+from desktop.core.trace import Outcome
+from desktop.core.vocab import Status
 from desktop.engine.embeddings import load_vectors
 from desktop.engine.vector_export import npy_bytes, read_npy, to_csv, to_json
 from desktop.engine.vectors import check_vectors, cosine_matrix, nearest, pca_2d
@@ -41,7 +42,7 @@ async def embed(
 
 
 def assert_vectors(result: MediaResult, dims: int = 384) -> None:
-    assert result.status == COMPLETE, result.error
+    assert result.status == Status.COMPLETE, result.error
     assert result.vectors is not None and len(result.vectors) == len(TEXTS)
     for text, vector in zip(TEXTS, result.vectors, strict=True):
         assert len(vector) == dims
@@ -66,7 +67,7 @@ async def test_the_dimension_belongs_to_the_model(open_services) -> None:
     result = await services.embeddings.embed(
         EmbedRequest(model=E5_LARGE, texts=TEXTS, provider="hf-inference")
     )
-    assert result.status == COMPLETE and result.vectors is not None
+    assert result.status == Status.COMPLETE and result.vectors is not None
     assert {len(v) for v in result.vectors} == {1024}
 
 
@@ -125,7 +126,7 @@ async def test_custom_servers_join_auto_for_their_models(open_services, emulator
         )
     )
     result = await embed(services, "auto", model="my-embedder")
-    assert result.status == COMPLETE and result.provider == "local"
+    assert result.status == Status.COMPLETE and result.provider == "local"
 
 
 # --- the commit check and failover -------------------------------------------------------------
@@ -142,7 +143,7 @@ async def test_vectors_that_do_not_fit_fail_over(
     assert_vectors(result)
     assert result.provider == "together"
     first = result.trace.attempts[0]
-    assert first.outcome == t.BAD_RESPONSE and "do not fit the texts" in first.message
+    assert first.outcome == Outcome.BAD_RESPONSE and "do not fit the texts" in first.message
 
 
 async def test_a_rate_limit_fails_over(open_services, emulator: Emulator) -> None:
@@ -159,7 +160,7 @@ async def test_every_provider_failing_gives_one_sentence(open_services, emulator
     emulator.fault("hf-inference", "status", status=500)
     emulator.fault("together", "status", status=502)
     result = await embed(services)
-    assert result.status == FAILED and result.vectors is None
+    assert result.status == Status.FAILED and result.vectors is None
     assert "server error" in (result.error or "") and result.error_action == "retry"
 
 
@@ -177,7 +178,7 @@ async def test_impossible_inputs_fail_before_any_call(
     services = await open_services()
     emulator.clear_requests()
     result = await embed(services, texts=texts)
-    assert result.status == FAILED and words in (result.error or "")
+    assert result.status == Status.FAILED and words in (result.error or "")
     assert emulator.requests == []
 
 

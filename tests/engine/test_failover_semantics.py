@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from desktop.core import trace as t
-from desktop.core.chat_types import COMPLETE, FAILED, ChatMessage, ChatRequest, ChatResult
+from desktop.core.chat_types import ChatMessage, ChatRequest, ChatResult
+from desktop.core.trace import Outcome
+from desktop.core.vocab import Status
 from desktop.engine.failover import Deadlines
 from desktop.engine.health import CLOSED, HALF_OPEN, OPEN
 from desktop.services import Services
@@ -34,7 +35,7 @@ async def test_persistent_429_without_retry_after_is_not_hammered(open_services,
     emulator.fault("groq", "status", status=429, retry_after=None)
     for _ in range(5):
         result = await ask(services)
-        assert result.status == COMPLETE and result.provider == "cerebras"
+        assert result.status == Status.COMPLETE and result.provider == "cerebras"
     assert len(emulator.requests_for("groq")) == 1  # the breaker kept it out afterwards
     key = services.health.key("groq", "huggingface")
     assert services.health.state(key) == OPEN
@@ -44,22 +45,22 @@ async def test_one_500_then_healthy_on_a_pinned_provider_is_retried_once(open_se
     services = await open_services()
     emulator.fault("together", "status", status=500, times=1)
     result = await ask(services, provider="together")
-    assert result.status == COMPLETE and result.provider == "together"
-    assert outcomes(result) == [("together", t.SERVER_ERROR), ("together", t.OK)]
+    assert result.status == Status.COMPLETE and result.provider == "together"
+    assert outcomes(result) == [("together", Outcome.SERVER_ERROR), ("together", Outcome.OK)]
 
 
 async def test_500_with_other_candidates_fails_over_without_retrying(open_services, emulator):
     services = await open_services()
     emulator.fault("groq", "status", status=500, times=1)
     result = await ask(services)
-    assert outcomes(result) == [("groq", t.SERVER_ERROR), ("cerebras", t.OK)]
+    assert outcomes(result) == [("groq", Outcome.SERVER_ERROR), ("cerebras", Outcome.OK)]
 
 
 async def test_slow_first_token_fails_over_when_others_remain(open_services, emulator):
     services = await open_services()
     emulator.fault("groq", "slow_first_token", delay=3.0)
     result = await ask(services)
-    assert outcomes(result) == [("groq", t.TIMEOUT), ("cerebras", t.OK)]
+    assert outcomes(result) == [("groq", Outcome.TIMEOUT), ("cerebras", Outcome.OK)]
 
 
 async def test_failover_accounting_reports_the_fallback(open_services, emulator: Emulator):
@@ -75,7 +76,7 @@ async def test_pinned_provider_waits_out_a_short_retry_after(open_services, emul
     services = await open_services()
     emulator.fault("together", "status", status=429, retry_after=1, times=1)
     result = await ask(services, provider="together")
-    assert result.status == COMPLETE
+    assert result.status == Status.COMPLETE
     first, second = emulator.requests_for("together")
     assert second.time - first.time >= 0.95
 
@@ -84,7 +85,7 @@ async def test_pinned_provider_with_a_long_retry_after_fails_clearly(open_servic
     services = await open_services()
     emulator.fault("together", "status", status=429, retry_after=120)
     result = await ask(services, provider="together")
-    assert result.status == FAILED and len(emulator.requests_for("together")) == 1
+    assert result.status == Status.FAILED and len(emulator.requests_for("together")) == 1
     assert "rate-limiting" in (result.error or "") and "120 s" in (result.error or "")
 
 
@@ -97,9 +98,11 @@ async def test_when_every_breaker_is_open_the_soonest_to_expire_is_tried(open_se
     services.settings.set_order(ids)
     services.settings.disabled = [p for p in services.settings.ordered_providers() if p not in ids]
     for i, pid in enumerate(ids):
-        health.record(health.key(pid, "huggingface"), t.RATE_LIMITED, retry_after_s=60 - 10 * i)
+        health.record(
+            health.key(pid, "huggingface"), Outcome.RATE_LIMITED, retry_after_s=60 - 10 * i
+        )
     result = await ask(services)
-    assert result.status == COMPLETE and result.provider == "together"  # expires first
+    assert result.status == Status.COMPLETE and result.provider == "together"  # expires first
 
 
 async def test_a_flapping_primary_gets_its_traffic_back(open_services, emulator: Emulator):
@@ -125,7 +128,7 @@ async def test_a_flapping_primary_gets_its_traffic_back(open_services, emulator:
 async def test_a_refused_key_blocks_that_provider_only(open_services, emulator: Emulator):
     services = await open_services(extra_env={"GROQ_API_KEY": "key-wrong"})
     result = await ask(services)
-    assert outcomes(result) == [("groq", t.AUTH), ("cerebras", t.OK)]
+    assert outcomes(result) == [("groq", Outcome.AUTH), ("cerebras", Outcome.OK)]
     assert result.trace.attempts[0].short() == "Groq key refused"
     key = services.health.key("groq", "groq")
     assert services.health.state(key) == OPEN
@@ -140,7 +143,7 @@ async def test_context_length_only_moves_to_a_larger_window(open_services, emula
     services.settings.set_order(["cerebras", "novita", "groq"])  # novita has 16k
     emulator.fault("cerebras", "context_length")
     result = await ask(services)
-    assert outcomes(result) == [("cerebras", t.CONTEXT_LENGTH), ("groq", t.OK)]
+    assert outcomes(result) == [("cerebras", Outcome.CONTEXT_LENGTH), ("groq", Outcome.OK)]
     skipped = {n.provider: n.skipped for n in result.trace.candidates if n.skipped}
     assert skipped["novita"] == "its context window is not larger"
 
@@ -165,8 +168,8 @@ async def test_hedge_starts_a_second_provider_and_the_first_answer_wins(open_ser
     services.engine.latency_mode = True
     emulator.fault("groq", "slow_first_token", delay=3.0, times=1)
     result = await ask(services)
-    assert result.status == COMPLETE and result.provider == "cerebras"
-    assert outcomes(result) == [("groq", t.CANCELLED), ("cerebras", t.OK)]
+    assert result.status == Status.COMPLETE and result.provider == "cerebras"
+    assert outcomes(result) == [("groq", Outcome.CANCELLED), ("cerebras", Outcome.OK)]
     assert "lost the hedge" in result.trace.attempts[0].message
     key = services.health.key("groq", "huggingface")
     assert services.health.state(key) == CLOSED  # losing a hedge is not a failure
@@ -188,7 +191,7 @@ async def test_hedges_stay_within_their_budget(open_services, emulator: Emulator
     first = await ask(services)
     assert len(first.trace.attempts) == 2  # one hedge allowed to begin with
     second = await ask(services)
-    assert outcomes(second) == [("groq", t.OK)]  # budget spent: no second hedge yet
+    assert outcomes(second) == [("groq", Outcome.OK)]  # budget spent: no second hedge yet
 
 
 async def test_cancel_during_a_hedge_reaches_both_attempts(open_services, emulator: Emulator):
@@ -214,4 +217,4 @@ async def test_cancel_during_a_hedge_reaches_both_attempts(open_services, emulat
     task.cancel()
     done, _ = await asyncio.wait({task}, timeout=1.0)
     assert task in done and task.cancelled()
-    assert ("groq", t.CANCELLED) in heard and ("cerebras", t.CANCELLED) in heard
+    assert ("groq", Outcome.CANCELLED) in heard and ("cerebras", Outcome.CANCELLED) in heard

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.core import trace as t
+from desktop.core.trace import Outcome
 from desktop.engine.health import CLOSED, HALF_OPEN, OPEN, HealthBook
 
 
@@ -20,15 +20,15 @@ def test_three_failures_open_then_half_open_lets_exactly_one_probe() -> None:
     clock = Clock()
     book = HealthBook(None, clock)
     for _ in range(2):
-        book.record("p|c", t.SERVER_ERROR)
+        book.record("p|c", Outcome.SERVER_ERROR)
     assert book.state("p|c") == CLOSED
-    book.record("p|c", t.TIMEOUT)
+    book.record("p|c", Outcome.TIMEOUT)
     assert book.state("p|c") == OPEN and not book.allows("p|c")
     clock.now += 5.1
     assert book.state("p|c") == HALF_OPEN and book.allows("p|c")
     book.begin("p|c")
     assert not book.allows("p|c")  # one probe in flight at a time
-    book.record("p|c", t.SERVER_ERROR)  # the probe failed: open again, longer
+    book.record("p|c", Outcome.SERVER_ERROR)  # the probe failed: open again, longer
     assert book.state("p|c") == OPEN
     assert book.open_until("p|c") - clock.now == 10.0
 
@@ -36,17 +36,22 @@ def test_three_failures_open_then_half_open_lets_exactly_one_probe() -> None:
 def test_cooldown_never_shortens_and_is_capped() -> None:
     clock = Clock()
     book = HealthBook(None, clock)
-    book.record("p|c", t.RATE_LIMITED, retry_after_s=120)
-    book.record("p|c", t.RATE_LIMITED, retry_after_s=3)
+    book.record("p|c", Outcome.RATE_LIMITED, retry_after_s=120)
+    book.record("p|c", Outcome.RATE_LIMITED, retry_after_s=3)
     assert book.open_until("p|c") - clock.now == 120
     for _ in range(20):
-        book.record("q|c", t.RATE_LIMITED)
+        book.record("q|c", Outcome.RATE_LIMITED)
     assert book.open_until("q|c") - clock.now <= 300
 
 
 def test_user_cancel_and_refusals_are_not_provider_failures() -> None:
     book = HealthBook(None, Clock())
-    for outcome in (t.CANCELLED, t.CONTENT_POLICY, t.CONTEXT_LENGTH, t.INVALID_REQUEST) * 3:
+    for outcome in (
+        Outcome.CANCELLED,
+        Outcome.CONTENT_POLICY,
+        Outcome.CONTEXT_LENGTH,
+        Outcome.INVALID_REQUEST,
+    ) * 3:
         book.record("p|c", outcome)
     assert book.state("p|c") == CLOSED and book.get("p|c").failures == 0
 
@@ -55,8 +60,8 @@ def test_state_survives_a_restart_but_old_breakers_expire(tmp_path: Path) -> Non
     clock = Clock()
     path = tmp_path / "health.json"
     book = HealthBook(path, clock)
-    book.record("p|c", t.RATE_LIMITED, retry_after_s=120)
-    book.record("q|c", t.OK, ttft_ms=400)
+    book.record("p|c", Outcome.RATE_LIMITED, retry_after_s=120)
+    book.record("q|c", Outcome.OK, ttft_ms=400)
     book.save()
     again = HealthBook(path, clock)
     assert again.state("p|c") == OPEN
@@ -70,5 +75,5 @@ def test_state_survives_a_restart_but_old_breakers_expire(tmp_path: Path) -> Non
 def test_p95_of_recent_first_token_times() -> None:
     book = HealthBook(None, Clock())
     for ms in range(100, 2100, 100):
-        book.record("p|c", t.OK, ttft_ms=float(ms))
+        book.record("p|c", Outcome.OK, ttft_ms=float(ms))
     assert book.ttft_p95_ms("p|c") == 1900.0

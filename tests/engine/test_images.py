@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from desktop.core import trace as t
-from desktop.core.media_types import COMPLETE, FAILED, ImageRequest, MediaResult
+from desktop.core.media_types import ImageRequest, MediaResult
+from desktop.core.trace import Outcome
+from desktop.core.vocab import Status
 from desktop.engine.image_decode import decode_image
 from desktop.providers.exchange import AttemptFailed
 from desktop.providers.replicate import PollBackoff
@@ -48,7 +49,7 @@ def in_media(path: Path, services: Services) -> bool:
 
 
 def assert_picture(result: MediaResult, mime: str, width: int = 96, height: int = 64) -> None:
-    assert result.status == COMPLETE, result.error
+    assert result.status == Status.COMPLETE, result.error
     (file,) = result.files
     assert (file.mime, file.width, file.height) == (mime, width, height)
     with Image.open(file.path) as img:
@@ -195,7 +196,7 @@ async def test_nebius_direct_keeps_width_and_height_and_drops_guidance(
 async def test_nebius_without_its_own_key_is_not_a_candidate(open_services) -> None:
     services = await open_services()
     result = await make(services, "nebius")
-    assert result.status == FAILED and "own key" in (result.error or "")
+    assert result.status == Status.FAILED and "own key" in (result.error or "")
 
 
 # --- Replicate's slow path ------------------------------------------------------------------------
@@ -224,9 +225,9 @@ async def test_replicate_job_ending_badly_fails_over(
     services.settings.set_order(["replicate", "together"])
     emulator.fault("replicate", kind, polls=1, times=1)
     result = await make(services)
-    assert result.status == COMPLETE and result.provider == "together"
+    assert result.status == Status.COMPLETE and result.provider == "together"
     first = result.trace.attempts[0]
-    assert (first.provider, first.outcome) == ("replicate", t.SERVER_ERROR)
+    assert (first.provider, first.outcome) == ("replicate", Outcome.SERVER_ERROR)
 
 
 async def test_replicate_422_problem_json_fails_over(open_services, emulator: Emulator) -> None:
@@ -234,9 +235,9 @@ async def test_replicate_422_problem_json_fails_over(open_services, emulator: Em
     services.settings.set_order(["replicate", "hf-inference"])
     emulator.fault("replicate", "status", status=422, times=1)
     result = await make(services)
-    assert result.status == COMPLETE and result.provider == "hf-inference"
+    assert result.status == Status.COMPLETE and result.provider == "hf-inference"
     first = result.trace.attempts[0]
-    assert (first.outcome, first.status_code) == (t.REJECTED, 422)
+    assert (first.outcome, first.status_code) == (Outcome.REJECTED, 422)
     assert "prompt is not valid" in first.message
     (create,) = calls(emulator, "replicate")
     assert create.status == 422
@@ -269,8 +270,8 @@ async def test_a_stuck_prediction_is_cancelled_at_the_deadline(
     services = await open_services(deadlines=deadlines)
     emulator.fault("replicate", "job_pending", polls=None)
     result = await make(services, "replicate")
-    assert result.status == FAILED
-    assert result.trace.attempts[0].outcome == t.TIMEOUT
+    assert result.status == Status.FAILED
+    assert result.trace.attempts[0].outcome == Outcome.TIMEOUT
     cancel = [r for r in emulator.requests_for("replicate") if r.path.endswith("/cancel")]
     assert len(cancel) == 1 and cancel[0].method == "POST" and cancel[0].status == 200
     creates = [r for r in emulator.requests_for("replicate") if r.path.endswith("predictions")]
@@ -287,7 +288,7 @@ async def test_server_error_fails_over_to_the_next_provider(
     services.settings.set_order(["fal-ai", "together"])
     emulator.fault("fal-ai", "status", status=503, times=1)
     result = await make(services)
-    assert result.status == COMPLETE and result.provider == "together"
+    assert result.status == Status.COMPLETE and result.provider == "together"
     assert result.trace.summary() == "fal server error → Together AI ✓"
 
 
@@ -296,9 +297,9 @@ async def test_a_corrupt_picture_is_not_a_result(open_services, emulator: Emulat
     services.settings.set_order(["hf-inference", "nscale"])
     emulator.fault("hf-inference", "corrupt", times=1)
     result = await make(services)
-    assert result.status == COMPLETE and result.provider == "nscale"
+    assert result.status == Status.COMPLETE and result.provider == "nscale"
     first = result.trace.attempts[0]
-    assert first.outcome == t.BAD_RESPONSE and "corrupt or truncated" in first.message
+    assert first.outcome == Outcome.BAD_RESPONSE and "corrupt or truncated" in first.message
 
 
 async def test_a_corrupt_base64_picture_fails_over_too(open_services, emulator: Emulator) -> None:
@@ -307,7 +308,7 @@ async def test_a_corrupt_base64_picture_fails_over_too(open_services, emulator: 
     emulator.fault("together", "corrupt", times=1)
     result = await make(services)
     assert result.provider == "hf-inference"
-    assert result.trace.attempts[0].outcome == t.BAD_RESPONSE
+    assert result.trace.attempts[0].outcome == Outcome.BAD_RESPONSE
 
 
 @pytest.mark.parametrize(
@@ -325,9 +326,9 @@ async def test_media_link_problems_fail_over(
     services.settings.set_order(["fal-ai", "together"])
     emulator.fault("media", fault, times=1, **params)
     result = await make(services)
-    assert result.status == COMPLETE and result.provider == "together"
+    assert result.status == Status.COMPLETE and result.provider == "together"
     first = result.trace.attempts[0]
-    assert first.provider == "fal-ai" and first.outcome == t.BAD_RESPONSE
+    assert first.provider == "fal-ai" and first.outcome == Outcome.BAD_RESPONSE
     assert words in first.message
 
 
@@ -339,7 +340,7 @@ async def test_an_oversized_download_is_refused(
     services.images.limits = services.images.limits.with_cap(200_000)
     emulator.fault("media", "oversize", size=1_000_000, chunked=chunked)
     result = await make(services, "fal-ai")
-    assert result.status == FAILED
+    assert result.status == Status.FAILED
     assert "larger than the 195 KB limit" in (result.trace.attempts[0].message or "")
 
 
@@ -348,10 +349,10 @@ async def test_no_media_download_carries_credentials(open_services, emulator: Em
         extra_env={"FAL_KEY": direct_key("fal-ai"), "REPLICATE_API_TOKEN": direct_key("replicate")}
     )
     for provider in ("fal-ai", "replicate"):
-        assert (await make(services, provider)).status == COMPLETE
+        assert (await make(services, provider)).status == Status.COMPLETE
     services2 = await open_services(subdir="routed")
     for provider in ("fal-ai", "replicate"):
-        assert (await make(services2, provider)).status == COMPLETE
+        assert (await make(services2, provider)).status == Status.COMPLETE
     downloads = emulator.requests_for("media")
     assert len(downloads) == 4
     for download in downloads:
@@ -367,7 +368,7 @@ async def test_a_random_seed_is_drawn_and_each_picture_gets_its_own(
 ) -> None:
     services = await open_services()
     result = await make(services, "hf-inference", seed=None, count=3)
-    assert result.status == COMPLETE and len(result.files) == 3
+    assert result.status == Status.COMPLETE and len(result.files) == 3
     seed = result.params["seed"]
     assert isinstance(seed, int)
     assert sorted(f.seed for f in result.files) == [seed, seed + 1, seed + 2]
@@ -382,7 +383,7 @@ async def test_one_of_several_pictures_failing_keeps_the_others(
     services = await open_services()
     emulator.fault("nscale", "status", status=400, times=1)
     result = await make(services, "nscale", count=2)
-    assert result.status == COMPLETE and len(result.files) == 1
+    assert result.status == Status.COMPLETE and len(result.files) == 1
     assert result.error is not None and result.error.startswith("1 of 2 pictures")
 
 
@@ -414,7 +415,7 @@ async def test_the_picture_is_kept_in_the_library(open_services, emulator: Emula
     assert file["seed"] == 7 and file["mime"] == "image/jpeg"
     assert (file["width"], file["height"]) == (96, 64) and file["provider"] == "fal-ai"
     assert in_media(Path(file["path"]), services)
-    assert row.trace is not None and row.trace["attempts"][0]["outcome"] == t.OK
+    assert row.trace is not None and row.trace["attempts"][0]["outcome"] == Outcome.OK
     assert services.history.search("lighthouse")[0].generation_id == result.record_id
 
 
@@ -422,7 +423,7 @@ async def test_a_failed_request_is_kept_with_its_reason(open_services, emulator:
     services = await open_services()
     emulator.fault("hf-inference", "content_policy")
     result = await make(services, "hf-inference")
-    assert result.status == FAILED and "content filter" in (result.error or "")
+    assert result.status == Status.FAILED and "content filter" in (result.error or "")
     row = services.history.get_generation(result.record_id or 0)
     assert row is not None and row.status == "failed" and row.files == []
 
@@ -441,14 +442,14 @@ async def test_impossible_requests_fail_before_any_call(
     services = await open_services()
     emulator.clear_requests()
     result = await make(services, **changes)
-    assert result.status == FAILED and words in (result.error or "")
+    assert result.status == Status.FAILED and words in (result.error or "")
     assert [r for r in emulator.requests if r.provider not in ("hub", "models")] == []
 
 
 async def test_an_unknown_provider_is_a_clear_failure(open_services) -> None:
     services = await open_services()
     result = await make(services, "nobody")
-    assert result.status == FAILED and "nobody" in (result.error or "")
+    assert result.status == Status.FAILED and "nobody" in (result.error or "")
     assert result.error_action == "open_providers"
 
 
@@ -472,7 +473,7 @@ def _png_header_only(width: int, height: int) -> bytes:
 def test_decompression_bombs_are_refused() -> None:
     with pytest.raises(AttemptFailed) as caught:
         decode_image(_png_header_only(30_000, 30_000))
-    assert caught.value.failure.outcome == t.BAD_RESPONSE
+    assert caught.value.failure.outcome == Outcome.BAD_RESPONSE
     assert "too many pixels" in caught.value.failure.detail
 
 
@@ -488,5 +489,5 @@ async def test_an_image_request_stops_after_three_attempts(open_services, emulat
     for provider in ("fal-ai", "replicate", "together", "hf-inference", "nscale"):
         emulator.fault(provider, "status", status=503)
     result = await make(services)
-    assert result.status == FAILED
+    assert result.status == Status.FAILED
     assert len(result.trace.attempts) == 3

@@ -11,7 +11,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from desktop.core import trace as t
+from desktop.core.trace import Outcome
 from desktop.providers import replicate
 from desktop.providers.exchange import AttemptFailed
 from desktop.providers.media_fetch import AUDIO, IMAGE, TEXT, VIDEO, fetch_media
@@ -113,7 +113,7 @@ async def test_bad_downloads_are_clear_failures(
     url = publish(emu, picture("z", 4, 16, 16), "image/png")
     emu.fault("media", kind, **params)
     failed = await failure_of(fetch_media(client, url, IMAGE.with_cap(2 * 1024 * 1024)))
-    assert failed.failure.outcome == t.BAD_RESPONSE and failed.failure.detail == detail
+    assert failed.failure.outcome == Outcome.BAD_RESPONSE and failed.failure.detail == detail
 
 
 async def test_a_silent_media_host_times_out(emu: Emulator, client: httpx2.AsyncClient) -> None:
@@ -121,12 +121,12 @@ async def test_a_silent_media_host_times_out(emu: Emulator, client: httpx2.Async
     emu.fault("media", "silent")
     loop = asyncio.get_running_loop()
     failed = await failure_of(fetch_media(client, url, IMAGE, deadline_at=loop.time() + 0.3))
-    assert failed.failure.outcome == t.TIMEOUT
+    assert failed.failure.outcome == Outcome.TIMEOUT
 
 
 async def test_unreachable_hosts_and_other_schemes(client: httpx2.AsyncClient) -> None:
     failed = await failure_of(fetch_media(client, Emulator.closed_url() + "/x.png", IMAGE))
-    assert failed.failure.outcome == t.CONNECT_ERROR
+    assert failed.failure.outcome == Outcome.CONNECT_ERROR
     failed = await failure_of(fetch_media(client, "file:///etc/passwd", IMAGE))
     assert "not a web address" in failed.failure.detail
 
@@ -204,11 +204,11 @@ def test_finished_and_failed_predictions() -> None:
     failed = replicate.parse_prediction({"id": "1", "status": "failed", "error": "NSFW content"})
     with pytest.raises(AttemptFailed) as caught:
         replicate.check_succeeded(failed)
-    assert caught.value.failure.outcome == t.CONTENT_POLICY
+    assert caught.value.failure.outcome == Outcome.CONTENT_POLICY
     crashed = replicate.parse_prediction({"id": "1", "status": "failed", "error": "OOM"})
     with pytest.raises(AttemptFailed) as caught:
         replicate.check_succeeded(crashed)
-    assert caught.value.failure.outcome == t.SERVER_ERROR
+    assert caught.value.failure.outcome == Outcome.SERVER_ERROR
     with pytest.raises(AttemptFailed):
         replicate.parse_prediction({"detail": "nope"})
 
@@ -250,7 +250,7 @@ async def test_422_from_submit_is_rejected_not_invalid(
     failed = await failure_of(
         replicate.submit(client, base, "black-forest-labs/flux-schnell", {"width": 5}, headers)
     )
-    assert (failed.failure.outcome, failed.failure.status_code) == (t.REJECTED, 422)
+    assert (failed.failure.outcome, failed.failure.status_code) == (Outcome.REJECTED, 422)
     assert failed.failure.detail == "- input: prompt is required"
     (req,) = emu.requests_for("replicate")
     assert req.status == 422

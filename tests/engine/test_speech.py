@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core import trace as t
-from desktop.core.media_types import COMPLETE, FAILED, MediaResult, TranscribeRequest
+from desktop.core.media_types import MediaResult, TranscribeRequest
 from desktop.core.media_types import TranscriptChunk as Chunk
+from desktop.core.trace import Outcome
+from desktop.core.vocab import Status
 from desktop.engine.speech import FIRST_RESULT_S, first_deadline_for, read_audio
 from desktop.engine.transcripts import sentences, timed_cues, to_srt, to_txt, to_vtt
 from desktop.providers.mime import fal_audio_label
@@ -68,7 +69,7 @@ async def test_hf_inference_gets_the_raw_audio_with_its_type(
 ) -> None:
     services = await open_services()
     result = await hear(services, spoken, "hf-inference")
-    assert result.status == COMPLETE and result.text == transcript("hf-inference")
+    assert result.status == Status.COMPLETE and result.text == transcript("hf-inference")
     assert result.chunks == []  # no timestamps without parameters
     (req,) = emulator.requests_for("hf-inference")
     assert req.path == f"/router/hf-inference/models/{WHISPER}"
@@ -84,7 +85,7 @@ async def test_fal_gets_a_data_url_it_can_read_and_gives_timestamps(
     env = {"FAL_KEY": direct_key("fal-ai")} if direct else {}
     services = await open_services(extra_env=env)
     result = await hear(services, spoken, "fal-ai")
-    assert result.status == COMPLETE and result.text == transcript("fal-ai")
+    assert result.status == Status.COMPLETE and result.text == transcript("fal-ai")
     (req,) = emulator.requests_for("fal-ai")
     assert req.path == ("/direct" if direct else "/router") + "/fal-ai/fal-ai/whisper"
     assert req.authorization == (f"Key {direct_key('fal-ai')}" if direct else f"Bearer {HF_TOKEN}")
@@ -115,8 +116,8 @@ async def test_each_audio_type_is_labelled_for_each_provider(
     path = tmp_path / f"clip{suffix}"
     path.write_bytes(wav_bytes(0.5) if suffix == ".wav" else b"\x00fake audio frames" * 64)
     services = await open_services()
-    assert (await hear(services, path, "hf-inference")).status == COMPLETE
-    assert (await hear(services, path, "fal-ai")).status == COMPLETE
+    assert (await hear(services, path, "hf-inference")).status == Status.COMPLETE
+    assert (await hear(services, path, "fal-ai")).status == Status.COMPLETE
     (hf,) = emulator.requests_for("hf-inference")
     assert hf.headers["content-type"] == hf_type
     (fal,) = emulator.requests_for("fal-ai")
@@ -131,7 +132,7 @@ async def test_replicate_uses_the_pinned_version(
     env = {"REPLICATE_API_TOKEN": direct_key("replicate")} if direct else {}
     services = await open_services(extra_env=env)
     result = await hear(services, spoken, "replicate")
-    assert result.status == COMPLETE and result.text == transcript("replicate")
+    assert result.status == Status.COMPLETE and result.text == transcript("replicate")
     (req,) = [r for r in emulator.requests_for("replicate") if r.method == "POST"]
     assert req.path == ("/direct" if direct else "/router") + "/replicate/v1/predictions"
     assert req.headers["prefer"] == "wait"
@@ -166,7 +167,7 @@ async def test_replicate_output_in_each_shape(
     )
     services = await open_services()
     result = await hear(services, spoken, "replicate")
-    assert result.status == COMPLETE and result.text == transcript("replicate")
+    assert result.status == Status.COMPLETE and result.text == transcript("replicate")
     assert bool(result.chunks) is timestamps
     downloads = emulator.requests_for("media")
     assert len(downloads) == (1 if shape == "txt_file" else 0)
@@ -179,7 +180,7 @@ async def test_a_slow_replicate_transcription_is_polled(
     services = await open_services()
     emulator.fault("replicate", "job_pending", polls=2, times=1)
     result = await hear(services, spoken, "replicate")
-    assert result.status == COMPLETE
+    assert result.status == Status.COMPLETE
     assert [r.method for r in emulator.requests_for("replicate")] == ["POST", "GET", "GET"]
 
 
@@ -193,9 +194,9 @@ async def test_fal_unsupported_data_url_fails_over(
     services.settings.set_order(["fal-ai", "hf-inference"])
     emulator.fault("fal-ai", "status", status=400, body={"detail": "Unsupported data URL"}, times=1)
     result = await hear(services, spoken)
-    assert result.status == COMPLETE and result.provider == "hf-inference"
+    assert result.status == Status.COMPLETE and result.provider == "hf-inference"
     first = result.trace.attempts[0]
-    assert (first.provider, first.outcome, first.status_code) == ("fal-ai", t.REJECTED, 400)
+    assert (first.provider, first.outcome, first.status_code) == ("fal-ai", Outcome.REJECTED, 400)
     assert first.message == "Unsupported data URL"
     assert result.trace.summary() == "fal refused these settings → HF Inference ✓"
 
@@ -205,8 +206,8 @@ async def test_replicate_422_fails_over(open_services, emulator: Emulator, spoke
     services.settings.set_order(["replicate", "fal-ai"])
     emulator.fault("replicate", "status", status=422, times=1)
     result = await hear(services, spoken)
-    assert result.status == COMPLETE and result.provider == "fal-ai"
-    assert result.trace.attempts[0].outcome == t.REJECTED
+    assert result.status == Status.COMPLETE and result.provider == "fal-ai"
+    assert result.trace.attempts[0].outcome == Outcome.REJECTED
 
 
 async def test_a_server_error_fails_over(open_services, emulator: Emulator, spoken: Path) -> None:
@@ -215,7 +216,7 @@ async def test_a_server_error_fails_over(open_services, emulator: Emulator, spok
     emulator.fault("hf-inference", "status", status=500, times=1)
     result = await hear(services, spoken)
     assert result.provider == "fal-ai"
-    assert [a.outcome for a in result.trace.attempts] == [t.SERVER_ERROR, t.OK]
+    assert [a.outcome for a in result.trace.attempts] == [Outcome.SERVER_ERROR, Outcome.OK]
 
 
 async def test_a_silent_provider_is_left_at_the_deadline(
@@ -227,7 +228,7 @@ async def test_a_silent_provider_is_left_at_the_deadline(
     emulator.fault("fal-ai", "silent", times=1)
     result = await hear(services, spoken)
     assert result.provider == "hf-inference"
-    assert result.trace.attempts[0].outcome == t.TIMEOUT
+    assert result.trace.attempts[0].outcome == Outcome.TIMEOUT
 
 
 # --- files, the library ----------------------------------------------------------------------
@@ -270,7 +271,7 @@ async def test_unreadable_files_fail_clearly_without_a_request(
     services = await open_services()
     emulator.clear_requests()
     result = await hear(services, path)
-    assert result.status == FAILED and words in (result.error or "")
+    assert result.status == Status.FAILED and words in (result.error or "")
     assert [r for r in emulator.requests if r.provider not in ("hub", "models")] == []
 
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.media_types import CANCELLED, COMPLETE, FAILED, JobProgress, VideoRequest
+from desktop.core.media_types import JobProgress, VideoRequest
 from desktop.core.table import provider_label
+from desktop.core.vocab import JobStatus, Status
 from desktop.engine.job_poll import PollTiming
 from desktop.services import Services
-from desktop.store import jobs as js
 from tests.emulator import HF_TOKEN, Emulator, direct_key
 from tests.emulator.jobs import HUNYUAN_VIDEO, WAN_T2V
 from tests.emulator.media import mp4_bytes
@@ -92,7 +92,7 @@ def statuses(events: list[JobProgress]) -> list[str]:
 
 
 def assert_delivered(services: Services, result_status: str, path: str) -> None:
-    assert result_status == COMPLETE
+    assert result_status == Status.COMPLETE
     data = Path(path).read_bytes()
     assert data == mp4_bytes()
     assert data[4:8] == b"ftyp"
@@ -108,7 +108,7 @@ async def test_fal_queue_routed_flow_shapes_progress_and_library(
     emulator.jobs.plan("fal-ai", queue_polls=3, running_polls=2)
     events: list[JobProgress] = []
     result = await services.video.generate(request(), on_progress=events.append)
-    assert result.status == COMPLETE, result.error
+    assert result.status == Status.COMPLETE, result.error
     assert_delivered(services, result.status, result.files[0].path)
 
     (submit,) = posts(emulator, "fal-ai")
@@ -138,7 +138,7 @@ async def test_fal_queue_routed_flow_shapes_progress_and_library(
     assert result.files[0].mime == "video/mp4" and result.files[0].seed == 7
     assert result.trace.summary() == "fal ✓"
     stored = services.jobs.get(result.job_id or "")
-    assert stored is not None and stored.status == js.DONE
+    assert stored is not None and stored.status == JobStatus.DONE
     assert stored.result_path == result.files[0].path and stored.provider_job_id == job.id
     assert stored.credential == "huggingface"
     generation = services.history.get_generation(result.record_id or 0)
@@ -154,7 +154,7 @@ async def test_fal_direct_uses_key_and_builds_urls_from_response_url(
     # The providerId is longer than fal's app id: URLs built from it would 404 (pitfall #19).
     services = await video_services(hf=False, extra_env={"FAL_KEY": direct_key("fal-ai")})
     result = await services.video.generate(request(model=HUNYUAN_VIDEO))
-    assert result.status == COMPLETE, result.error
+    assert result.status == Status.COMPLETE, result.error
     (submit,) = posts(emulator, "fal-ai")
     assert submit.path == "/direct/fal-ai/fal-ai/hunyuan-video/v1.5/text-to-video"
     assert submit.query == {}
@@ -174,7 +174,7 @@ async def test_novita_task_api(video_services: VideoServices, emulator: Emulator
     services = await video_services()
     events: list[JobProgress] = []
     result = await services.video.generate(request("novita"), on_progress=events.append)
-    assert result.status == COMPLETE, result.error
+    assert result.status == Status.COMPLETE, result.error
     (submit,) = posts(emulator, "novita")
     assert submit.path == "/router/novita/v3/async/wan-t2v"
     assert submit.authorization == BEARER_HF
@@ -203,7 +203,7 @@ async def test_together_videos_with_missing_status_as_pending(
     services = await video_services()
     emulator.jobs.plan("together", no_status=True)
     result = await services.video.generate(request("together"))
-    assert result.status == COMPLETE, result.error
+    assert result.status == Status.COMPLETE, result.error
     (submit,) = posts(emulator, "together")
     assert submit.path == "/router/together/v2/videos"
     assert submit.json == {
@@ -228,7 +228,7 @@ async def test_replicate_prediction_polled_on_the_submitting_base(
     services = await video_services()
     emulator.fault("replicate", "job_pending", polls=2, times=1)
     result = await services.video.generate(request("replicate"))
-    assert result.status == COMPLETE, result.error
+    assert result.status == Status.COMPLETE, result.error
     (submit,) = posts(emulator, "replicate")
     assert submit.path == "/router/replicate/v1/models/wavespeedai/wan-2.1-t2v-480p/predictions"
     assert submit.headers["prefer"] == "wait=1"  # short: the job id must be stored quickly
@@ -256,7 +256,7 @@ async def test_replicate_finished_within_the_short_wait_is_not_polled(
 ) -> None:
     services = await video_services()
     result = await services.video.generate(request("replicate"))
-    assert result.status == COMPLETE, result.error
+    assert result.status == Status.COMPLETE, result.error
     assert [r.method for r in emulator.requests_for("replicate")] == ["POST"]
 
 
@@ -275,13 +275,13 @@ async def test_cancel_by_job_id_reaches_fal_cancel(
     outcome = await services.video.cancel(pending.id)
     assert outcome.at_provider is True and outcome.message == "Cancelled at fal."
     result = await task
-    assert result.status == CANCELLED and result.job_id == pending.id
+    assert result.status == Status.CANCELLED and result.job_id == pending.id
     (cancel,) = [r for r in emulator.requests_for("fal-ai") if r.method == "PUT"]
     assert cancel.path == f"/router/fal-ai/fal-ai/wan-t2v/requests/{job.id}/cancel"
     assert cancel.query == {"_subdomain": "queue"} and cancel.status == 202
     assert emulator.jobs.jobs("fal-ai")[0].cancelled
     stored = services.jobs.get(pending.id)
-    assert stored is not None and stored.status == js.CANCELLED
+    assert stored is not None and stored.status == JobStatus.CANCELLED
     generation = services.history.get_generation(result.record_id or 0)
     assert generation is not None and generation.status == "cancelled"
     assert events[-1].status == "cancelled"
@@ -301,7 +301,7 @@ async def test_cancelling_the_task_cancels_at_the_provider_and_records_it(
     (job,) = emulator.jobs.jobs("fal-ai")
     assert job.cancel_calls == 1 and job.cancelled
     stored = services.jobs.get(pending.id)
-    assert stored is not None and stored.status == js.CANCELLED
+    assert stored is not None and stored.status == JobStatus.CANCELLED
     assert stored.error is not None and "Cancelled at fal" in stored.error
     generation = services.history.get_generation(stored.generation_id or 0)
     assert generation is not None and generation.status == "cancelled"
@@ -335,7 +335,7 @@ async def test_cancel_without_a_provider_endpoint_says_so(
     assert outcome.at_provider is None
     assert "Novita AI has no way to cancel a job" in outcome.message
     result = await task
-    assert result.status == CANCELLED and result.error == outcome.message
+    assert result.status == Status.CANCELLED and result.error == outcome.message
 
 
 # --- failover and deadlines ------------------------------------------------------------------
@@ -349,7 +349,7 @@ async def test_failed_job_fails_over_to_the_next_provider(
     emulator.jobs.plan("fal-ai", outcome="fail", error="CUDA error: an illegal memory access")
     events: list[JobProgress] = []
     result = await services.video.generate(request("auto"), on_progress=events.append)
-    assert result.status == COMPLETE, result.error
+    assert result.status == Status.COMPLETE, result.error
     assert result.provider == "novita"
     assert result.trace.summary() == "fal server error → Novita AI ✓"
     assert len(posts(emulator, "fal-ai")) == 1 and len(posts(emulator, "novita")) == 1
@@ -362,7 +362,7 @@ async def test_failed_job_fails_over_to_the_next_provider(
     assert generation.id == result.record_id and generation.status == "complete"
     assert generation.provider == "novita"
     failed = [j for j in services.jobs.recent() if j.provider == "fal-ai"]
-    assert failed[0].status == js.FAILED
+    assert failed[0].status == JobStatus.FAILED
     assert failed[0].error == "fal could not make the video (CUDA error: an illegal memory access)."
 
 
@@ -375,7 +375,7 @@ async def test_content_policy_job_failure_is_not_shopped_around(
         "fal-ai", outcome="fail", error="The prompt was flagged by the safety checker."
     )
     result = await services.video.generate(request("auto"))
-    assert result.status == FAILED
+    assert result.status == Status.FAILED
     assert result.error == (
         "fal could not make the video (The prompt was flagged by the safety checker.)."
     )
@@ -390,7 +390,7 @@ async def test_submission_5xx_fails_over_before_any_job_exists(
     services.settings.set_order(["fal-ai", "together"])
     emulator.fault("fal-ai", "status", status=503, times=1)
     result = await services.video.generate(request("auto"))
-    assert result.status == COMPLETE, result.error
+    assert result.status == Status.COMPLETE, result.error
     assert result.provider == "together"
     assert result.trace.summary() == "fal server error → Together AI ✓"
     assert emulator.jobs.submissions("fal-ai") == 0
@@ -406,7 +406,7 @@ async def test_stuck_in_queue_past_the_deadline_fails_without_resubmitting(
     emulator.jobs.plan("fal-ai", outcome="hold", queue_polls=4)
     events: list[JobProgress] = []
     result = await services.video.generate(request("auto"), on_progress=events.append)
-    assert result.status == FAILED
+    assert result.status == Status.FAILED
     assert result.error == (
         "fal did not finish the video within 0.05 s (it was still waiting in the queue); "
         "Switchboard cancelled it there and did not submit it again."
@@ -418,7 +418,7 @@ async def test_stuck_in_queue_past_the_deadline_fails_without_resubmitting(
     assert job.cancel_calls == 1
     assert {e.queue_position for e in events if e.status == "queued"} == {4}
     stored = services.jobs.get(result.job_id or "")
-    assert stored is not None and stored.status == js.FAILED
+    assert stored is not None and stored.status == JobStatus.FAILED
     assert result.trace.summary() == "fal timed out"
 
 
@@ -428,7 +428,7 @@ async def test_transient_status_errors_keep_polling(
     services = await video_services()
     emulator.jobs.poll_fault("fal-ai", 503, times=2)
     result = await services.video.generate(request())
-    assert result.status == COMPLETE, result.error
+    assert result.status == Status.COMPLETE, result.error
     statuses_seen = [
         r.status for r in emulator.requests_for("fal-ai") if r.path.endswith("/status")
     ]
@@ -445,14 +445,14 @@ async def test_media_url_404_is_a_clear_error(
     services = await video_services()
     emulator.fault("media", "status", status=404, times=1)
     result = await services.video.generate(request())
-    assert result.status == FAILED
+    assert result.status == Status.FAILED
     assert result.error == (
         "fal finished the video, but it could not be downloaded "
         "(the video link returned 404 (not found))."
     )
     assert result.error_action == "retry"
     stored = services.jobs.get(result.job_id or "")
-    assert stored is not None and stored.status == js.FAILED
+    assert stored is not None and stored.status == JobStatus.FAILED
     assert emulator.jobs.submissions() == 1
     assert_media_anonymous(emulator)
 
@@ -463,7 +463,7 @@ async def test_a_page_instead_of_a_video_is_refused(
     services = await video_services()
     emulator.fault("media", "wrong_type", times=1)
     result = await services.video.generate(request("together"))
-    assert result.status == FAILED
+    assert result.status == Status.FAILED
     assert result.error == (
         "Together AI finished the video, but it could not be downloaded "
         "(the video link returned text/html, not a video)."
@@ -496,7 +496,7 @@ async def test_quit_mid_poll_then_restart_resumes_without_resubmitting(
     emulator.jobs.release(job.id)
     events: list[JobProgress] = []
     (result,) = await second.video.resume_pending(on_progress=events.append)
-    assert result.status == COMPLETE, result.error
+    assert result.status == Status.COMPLETE, result.error
     assert_delivered(second, result.status, result.files[0].path)
     assert emulator.jobs.submissions() == 1  # never submitted twice
     assert len(posts(emulator, provider)) == 1
@@ -522,7 +522,7 @@ async def test_resume_without_the_credential_keeps_the_job(
 
     second = await video_services(subdir="app", hf=False)
     (result,) = await second.video.resume_pending()
-    assert result.status == FAILED
+    assert result.status == Status.FAILED
     assert result.error == (
         "The Hugging Face token that started this fal job is gone; add it "
         "again on the Providers page to fetch the video."
@@ -547,7 +547,7 @@ async def test_a_job_that_finished_while_the_app_was_closed_is_fetched_at_once(
     second = await video_services(subdir="app")
     second.video.timing = replace(FAST_POLL, first_s=30.0, max_s=30.0)  # only the first look
     (result,) = await second.video.resume_pending()
-    assert result.status == COMPLETE, result.error
+    assert result.status == Status.COMPLETE, result.error
     assert emulator.jobs.jobs("fal-ai")[0].polls == job.polls + 1
 
 
@@ -556,6 +556,6 @@ async def test_a_blank_prompt_is_refused_before_anything_is_sent(
 ) -> None:
     services = await video_services()
     result = await services.video.generate(request(prompt="   "))
-    assert result.status == FAILED
+    assert result.status == Status.FAILED
     assert result.error == "Describe the video first: the prompt is empty."
     assert emulator.requests == []

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from desktop.core.chat_types import COMPLETE, ChatMessage, ChatRequest
+from desktop.core.chat_types import ChatMessage, ChatRequest
 from desktop.core.table import PROVIDERS, Task
+from desktop.core.vocab import Status
 from tests.emulator import Emulator, direct_key
 
 VLM = "acme/vision-chat-7b"
@@ -38,7 +39,7 @@ async def test_image_parts_reach_each_vision_provider(
         messages=[ChatMessage("user", "What is in it?", [attachment])],
     )
     result = await services.engine.chat(request)
-    assert result.status == COMPLETE and result.provider == provider
+    assert result.status == Status.COMPLETE and result.provider == provider
     assert "saw 1 image" in result.text
     (sent,) = [r for r in emulator.requests_for(provider) if r.json]
     parts = sent.json["messages"][-1]["content"]

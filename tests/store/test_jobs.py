@@ -9,15 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from desktop.core.vocab import JobStatus
 from desktop.store.jobs import (
-    CANCELLED,
-    DONE,
-    DOWNLOADING,
-    FAILED,
-    QUEUED,
-    RUNNING,
     SCHEMA_VERSION,
-    SUCCEEDED,
     JobRecord,
     JobStore,
     JobStoreError,
@@ -44,7 +38,7 @@ def make_job(job_id: str = "job1", **changes: object) -> JobRecord:
         cancel_url="https://router.huggingface.co/fal-ai/fal-ai/wan-t2v/requests/req-1/cancel"
         "?_subdomain=queue",
         params={"seed": 7, "steps": 30},
-        status=QUEUED,
+        status=JobStatus.QUEUED,
         queue_position=3,
         trace={"model": "Wan-AI/Wan2.1-T2V-14B", "attempts": []},
     )
@@ -70,13 +64,13 @@ def test_add_and_get_round_trip(store: JobStore) -> None:
 
 def test_update_moves_updated_at_and_keeps_the_rest(store: JobStore) -> None:
     added = store.add(make_job())
-    updated = store.update("job1", status=RUNNING, queue_position=None)
+    updated = store.update("job1", status=JobStatus.RUNNING, queue_position=None)
     assert updated is not None
-    assert updated.status == RUNNING and updated.queue_position is None
+    assert updated.status == JobStatus.RUNNING and updated.queue_position is None
     assert updated.updated_at > added.updated_at
     assert updated.created_at == added.created_at
     assert updated.provider_job_id == "req-1"
-    assert store.update("missing", status=RUNNING) is None
+    assert store.update("missing", status=JobStatus.RUNNING) is None
 
 
 def test_update_refuses_unknown_fields_and_statuses(store: JobStore) -> None:
@@ -91,18 +85,18 @@ def test_update_refuses_unknown_fields_and_statuses(store: JobStore) -> None:
 
 def test_pending_lists_unfinished_jobs_oldest_first(store: JobStore) -> None:
     for job_id, status in [
-        ("a", QUEUED),
-        ("b", DONE),
-        ("c", RUNNING),
-        ("d", FAILED),
-        ("e", SUCCEEDED),
-        ("f", CANCELLED),
-        ("g", DOWNLOADING),
+        ("a", JobStatus.QUEUED),
+        ("b", JobStatus.DONE),
+        ("c", JobStatus.RUNNING),
+        ("d", JobStatus.FAILED),
+        ("e", JobStatus.SUCCEEDED),
+        ("f", JobStatus.CANCELLED),
+        ("g", JobStatus.DOWNLOADING),
     ]:
         store.add(make_job(job_id, status=status))
     assert [j.id for j in store.pending()] == ["a", "c", "e", "g"]
     assert [j.id for j in store.recent(3)] == ["g", "f", "e"]
-    store.update("a", status=DONE, result_path="/media/ab/cd.mp4")
+    store.update("a", status=JobStatus.DONE, result_path="/media/ab/cd.mp4")
     assert [j.id for j in store.pending()] == ["c", "e", "g"]
     done = store.get("a")
     assert done is not None and done.terminal and done.result_path == "/media/ab/cd.mp4"
@@ -129,10 +123,10 @@ def test_no_column_can_hold_a_secret(store: JobStore) -> None:
 
 
 def test_prune_forgets_only_old_finished_jobs(store: JobStore, clock: FakeClock) -> None:
-    store.add(make_job("old-done", status=DONE))
-    store.add(make_job("old-pending", status=QUEUED))
+    store.add(make_job("old-done", status=JobStatus.DONE))
+    store.add(make_job("old-pending", status=JobStatus.QUEUED))
     cutoff = clock.now + 0.5
-    store.add(make_job("new-done", status=DONE))
+    store.add(make_job("new-done", status=JobStatus.DONE))
     assert store.prune(cutoff) == 1
     assert store.get("old-done") is None
     assert store.get("old-pending") is not None and store.get("new-done") is not None

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 import qasync
 
-from desktop.core.chat_types import COMPLETE, FAILED, INTERRUPTED
+from desktop.core.vocab import Status
 from desktop.ui.chat.message_data import STOPPED_TEXT, STREAMING
 from desktop.ui.chat.page import ChatPage
 from desktop.ui.main_window import MainWindow
@@ -46,7 +46,7 @@ def test_send_streams_the_answer_and_shows_who_answered(
     assert [w.data.role for w in widgets] == ["user", "assistant"]
     assert widgets[0].data.text == "Say hello"
     answer = widgets[1]
-    assert answer.data.status == COMPLETE
+    assert answer.data.status == Status.COMPLETE
     assert answer.data.text == "Hello from groq. This answer has **several** words in it."
     assert "several" in answer.body.toPlainText()
     assert "**" not in answer.body.toPlainText()  # rendered, not raw markdown
@@ -56,7 +56,7 @@ def test_send_streams_the_answer_and_shows_who_answered(
     assert chat.conversation_id is not None
     until(loop, lambda: chat.sidebar.model.rowCount() == 1)
     stored = window.services.history.get_conversation(chat.conversation_id)
-    assert stored is not None and stored.messages[-1].status == COMPLETE
+    assert stored is not None and stored.messages[-1].status == Status.COMPLETE
 
 
 def test_first_delta_appears_before_the_stream_ends(
@@ -70,7 +70,7 @@ def test_first_delta_appears_before_the_stream_ends(
     assert live.data.status == STREAMING
     assert chat.busy
     until(loop, lambda: not chat.busy)
-    assert live.data.status == COMPLETE
+    assert live.data.status == Status.COMPLETE
 
 
 def test_stop_keeps_the_partial_answer_and_marks_it(
@@ -88,7 +88,7 @@ def test_stop_keeps_the_partial_answer_and_marks_it(
     answer = chat.view.widgets()[-1]
     partial = answer.data.text
     assert partial and partial != "Hello from groq. This answer has **several** words in it."
-    assert answer.data.status == INTERRUPTED
+    assert answer.data.status == Status.INTERRUPTED
     assert answer.status_bar.text_label.text() == STOPPED_TEXT
     assert answer.status_bar.action_button.text() == "Retry"
     assert answer.status_bar.isVisibleTo(answer)
@@ -104,7 +104,7 @@ def test_stop_keeps_the_partial_answer_and_marks_it(
     until(loop, stored_interrupted)
     conv = window.services.history.get_conversation(conversation_id)
     assert conv is not None
-    assert conv.messages[-1].status == INTERRUPTED
+    assert conv.messages[-1].status == Status.INTERRUPTED
     assert conv.messages[-1].content.startswith(partial[:10])
 
     # Reopening the conversation shows the same marker.
@@ -128,7 +128,7 @@ def test_escape_shortcut_stops(
     chat.composer.prompt.setFocus()
     act(loop, lambda: QTest.keyClick(chat.composer.prompt, Qt.Key.Key_Escape))
     assert not chat.busy
-    assert chat.view.widgets()[-1].data.status == INTERRUPTED
+    assert chat.view.widgets()[-1].data.status == Status.INTERRUPTED
 
 
 def test_regenerate_replaces_the_last_answer(
@@ -160,7 +160,7 @@ def test_failover_badge_names_the_failed_provider(
     send(chat, "Who answers?")
     until(loop, lambda: not chat.busy)
     answer = chat.view.widgets()[-1]
-    assert answer.data.status == COMPLETE
+    assert answer.data.status == Status.COMPLETE
     assert answer.badge.text().startswith("via Cerebras")
     assert answer.failover.isVisibleTo(answer)
     assert answer.failover.text().startswith("Groq 429")
@@ -179,7 +179,7 @@ def test_failure_shows_one_sentence_and_a_fix(
     send(chat, "Anyone?")
     until(loop, lambda: not chat.busy)
     answer = chat.view.widgets()[-1]
-    assert answer.data.status == FAILED
+    assert answer.data.status == Status.FAILED
     bar = answer.status_bar
     assert bar.isVisibleTo(answer)
     assert bar.text_label.text()

@@ -12,8 +12,9 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from desktop.core.chat_types import COMPLETE, ChatResult
+from desktop.core.chat_types import ChatResult
 from desktop.core.trace import AttemptRecord, Trace
+from desktop.core.vocab import Status
 from desktop.engine.conversations import Turn
 from desktop.ui.chat.composer import Composer
 from desktop.ui.chat.live_turn import LiveTurn
@@ -109,7 +110,7 @@ def test_deltas_are_coalesced_into_few_updates(loop: qasync.QEventLoop, qapp: QA
     widget.finish(
         ChatResult(
             text=widget.data.text,
-            status=COMPLETE,
+            status=Status.COMPLETE,
             trace=Trace("m", "auto"),
             provider="groq",
             ttft_ms=250.0,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from desktop.core.chat_types import COMPLETE, FAILED, INTERRUPTED, ChatResult, Usage
+from desktop.core.chat_types import ChatResult, Usage
 from desktop.core.trace import AttemptRecord, Trace
+from desktop.core.vocab import Status
 from desktop.store.history import StoredMessage
 from desktop.ui.chat.message_data import (
     CRASHED_TEXT,
@@ -57,21 +58,21 @@ def test_failover_summary_only_after_a_failure() -> None:
         1,
         "assistant",
         "",
-        status=FAILED,
+        status=Status.FAILED,
         trace=trace(attempt("together", "server_error"), attempt("groq", "server_error")),
     )
     assert failover_summary(failed) == ""
 
 
 def test_interruption_markers() -> None:
-    assert interruption_text(MessageData(1, "assistant", "x", status=COMPLETE)) == ""
-    stopped = MessageData(1, "assistant", "x", status=INTERRUPTED, stopped_by_user=True)
+    assert interruption_text(MessageData(1, "assistant", "x", status=Status.COMPLETE)) == ""
+    stopped = MessageData(1, "assistant", "x", status=Status.INTERRUPTED, stopped_by_user=True)
     assert interruption_text(stopped) == STOPPED_TEXT
     lost = MessageData(
-        1, "assistant", "x", status=INTERRUPTED, trace=trace(attempt("groq", "interrupted"))
+        1, "assistant", "x", status=Status.INTERRUPTED, trace=trace(attempt("groq", "interrupted"))
     )
     assert interruption_text(lost) == LOST_TEXT
-    crashed = MessageData(1, "assistant", "x", status=INTERRUPTED)
+    crashed = MessageData(1, "assistant", "x", status=Status.INTERRUPTED)
     assert interruption_text(crashed) == CRASHED_TEXT
 
 
@@ -85,7 +86,7 @@ def test_from_stored_recognises_a_user_stop() -> None:
         model="m",
         provider="groq",
         provider_model="x",
-        status=INTERRUPTED,
+        status=Status.INTERRUPTED,
         error="Stopped — the partial answer is kept.",
         trace=trace(attempt("groq", "cancelled", ttft_ms=100.0)).to_dict(),
         usage=None,
@@ -103,7 +104,7 @@ def test_apply_result() -> None:
     data = MessageData(7, "assistant", "", model="m")
     result = ChatResult(
         text="done",
-        status=COMPLETE,
+        status=Status.COMPLETE,
         trace=trace(attempt("groq", "ok")),
         provider="groq",
         via="direct",

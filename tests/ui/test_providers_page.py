@@ -254,13 +254,13 @@ def test_switching_a_provider_off_removes_it_from_the_chat_picker(
 
 
 def test_health_of_a_resting_provider_is_shown(make_window: Callable[..., MainWindow]) -> None:
-    from desktop.core import trace as t
+    from desktop.core.trace import Outcome
     from desktop.ui.widgets.two_line_delegate import NOTE_ROLE
 
     window = make_window({"HF_TOKEN": SECRET})
     page = window.providers
     health = window.services.health
-    health.record(health.key("groq", HF_CREDENTIAL), t.RATE_LIMITED, retry_after_s=30)
+    health.record(health.key("groq", HF_CREDENTIAL), Outcome.RATE_LIMITED, retry_after_s=30)
     page.select_provider("groq")
     page.refresh_health()
     assert page.details.health.text().startswith("Health: Resting for 30 s (rate-limited)")

@@ -14,10 +14,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
-from desktop.core import trace as t
 from desktop.core.media_types import JobProgress
 from desktop.core.table import Task
-from desktop.core.trace import AttemptRecord, CandidateNote, Trace
+from desktop.core.trace import AttemptRecord, CandidateNote, Outcome, Trace
 from desktop.services import Services
 from desktop.store.history import StoredGeneration
 from desktop.store.settings import CustomEndpoint
@@ -53,13 +52,13 @@ def failover_trace() -> Trace:
     trace.attempts = [
         attempt(
             "together",
-            t.RATE_LIMITED,
+            Outcome.RATE_LIMITED,
             status_code=429,
             retry_after_s=3.0,
             message="slow down",
             duration_ms=120.0,
         ),
-        attempt("fal-ai", t.OK, status_code=200, ttft_ms=2100.0, duration_ms=2100.0),
+        attempt("fal-ai", Outcome.OK, status_code=200, ttft_ms=2100.0, duration_ms=2100.0),
     ]
     trace.candidates = [CandidateNote("nebius", "direct", "x", "needs its own key")]
     trace.billed_to = "huggingface"
@@ -94,17 +93,17 @@ def test_badge_and_failover_words() -> None:
 def test_four_pictures_read_as_one_story_not_four() -> None:
     trace = Trace(model=FLUX_SCHNELL, policy="auto")
     trace.attempts = [
-        attempt("fal-ai", t.SERVER_ERROR),
-        attempt("fal-ai", t.OK),
-        attempt("together", t.OK),
-        attempt("fal-ai", t.OK),
-        attempt("fal-ai", t.SERVER_ERROR),
-        attempt("fal-ai", t.CANCELLED),
+        attempt("fal-ai", Outcome.SERVER_ERROR),
+        attempt("fal-ai", Outcome.OK),
+        attempt("together", Outcome.OK),
+        attempt("fal-ai", Outcome.OK),
+        attempt("fal-ai", Outcome.SERVER_ERROR),
+        attempt("fal-ai", Outcome.CANCELLED),
     ]
     assert words.failover_text(trace) == "fal server error → fal ✓, Together AI ✓"
     assert words.winners(trace) == ["fal-ai", "together"]
     clean = Trace(model=FLUX_SCHNELL, policy="auto")
-    clean.attempts = [attempt("fal-ai", t.OK)] * 4
+    clean.attempts = [attempt("fal-ai", Outcome.OK)] * 4
     assert words.failover_text(clean) == ""
 
 
@@ -116,7 +115,7 @@ def test_times_and_live_status() -> None:
     )
     assert (words.clock(65), words.clock(3725)) == ("1:05", "1:02:05")
     assert words.live_text(attempt("fal-ai", "")) == "fal is working on it…"
-    assert words.live_text(attempt("together", t.RATE_LIMITED)) == (
+    assert words.live_text(attempt("together", Outcome.RATE_LIMITED)) == (
         "Together AI 429 — trying the next provider…"
     )
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop.core import trace as t
-from desktop.core.chat_types import COMPLETE, FAILED, INTERRUPTED, Attachment, ChatResult
+from desktop.core.chat_types import Attachment, ChatResult
 from desktop.core.table import provider_label
-from desktop.core.trace import AttemptRecord, Trace
+from desktop.core.trace import AttemptRecord, Outcome, Trace
+from desktop.core.vocab import FixAction, Status
 from desktop.store.history import StoredMessage
 from desktop.ui.widgets.routing_words import attempt_row, seconds
 
@@ -36,7 +36,7 @@ class MessageData:
     model: str | None = None
     provider: str | None = None
     via: str | None = None
-    status: str = COMPLETE
+    status: str = Status.COMPLETE
     error: str | None = None
     error_action: str | None = None
     trace: Trace | None = None
@@ -70,8 +70,8 @@ class MessageData:
         )
         data.via = _winning_via(trace)
         data.stopped_by_user = _was_cancelled(trace)
-        if data.status == FAILED and data.role == "assistant":
-            data.error_action = "retry"
+        if data.status == Status.FAILED and data.role == "assistant":
+            data.error_action = FixAction.RETRY
         return data
 
     def apply_result(self, result: ChatResult) -> None:
@@ -93,13 +93,16 @@ def _winning_via(trace: Trace | None) -> str | None:
     if trace is None:
         return None
     for attempt in reversed(trace.attempts):
-        if attempt.outcome in (t.OK, t.INTERRUPTED, t.CANCELLED) and attempt.ttft_ms is not None:
+        if (
+            attempt.outcome in (Outcome.OK, Outcome.INTERRUPTED, Outcome.CANCELLED)
+            and attempt.ttft_ms is not None
+        ):
             return attempt.via
     return None
 
 
 def _was_cancelled(trace: Trace | None) -> bool:
-    return bool(trace and trace.attempts and trace.attempts[-1].outcome == t.CANCELLED)
+    return bool(trace and trace.attempts and trace.attempts[-1].outcome == Outcome.CANCELLED)
 
 
 def badge_text(data: MessageData) -> str:
@@ -136,17 +139,17 @@ def badge_tooltip(data: MessageData) -> str:
 def failover_summary(data: MessageData) -> str:
     """``"Together 429 → Groq ✓"`` when more than one provider was tried, else ``""``."""
     trace = data.trace
-    if trace is None or data.status == FAILED:
+    if trace is None or data.status == Status.FAILED:
         return ""  # a failed turn's error sentence already tells the story
     earlier = trace.attempts[:-1]
-    if not any(a.outcome not in (t.OK, t.CANCELLED, "") for a in earlier):
+    if not any(a.outcome not in (Outcome.OK, Outcome.CANCELLED, "") for a in earlier):
         return ""
     return trace.summary()
 
 
 def interruption_text(data: MessageData) -> str:
     """The marker of an answer cut short, or ``""`` if it was not."""
-    if data.status != INTERRUPTED:
+    if data.status != Status.INTERRUPTED:
         return ""
     if data.stopped_by_user:
         return STOPPED_TEXT

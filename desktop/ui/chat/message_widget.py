@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.chat_types import FAILED, INTERRUPTED, ChatResult
+from desktop.core.chat_types import ChatResult
+from desktop.core.vocab import FixAction, Status
 from desktop.ui.chat.attachments import AttachmentStrip
 from desktop.ui.chat.message_data import (
     ATTEMPT_HEADERS,
@@ -191,14 +192,14 @@ class MessageWidget(QFrame):
 
     def mark_stopped(self) -> None:
         """The user pressed Stop: keep what arrived and say so."""
-        self.data.status = INTERRUPTED
+        self.data.status = Status.INTERRUPTED
         self.data.stopped_by_user = True
         self.body.end_stream()
         self.refresh()
 
     def show_failure(self, text: str, action: str | None) -> None:
         """The turn broke without a result (an error before or outside the engine)."""
-        self.data.status = FAILED
+        self.data.status = Status.FAILED
         self.data.error = text
         self.data.error_action = action
         self.body.end_stream()
@@ -234,11 +235,11 @@ class MessageWidget(QFrame):
         marker = interruption_text(data)
         if marker:
             detail = "" if data.stopped_by_user or not data.error else f" ({data.error})"
-            self._status_action = "retry"
+            self._status_action = FixAction.RETRY
             self.status_bar.show_message(
                 marker + detail, kind=INFO, action_label="Retry", action=self._on_status_action
             )
-        elif data.status == FAILED:
+        elif data.status == Status.FAILED:
             self._status_action = data.error_action
             label = ACTION_LABELS.get(data.error_action or "")
             self.status_bar.show_message(

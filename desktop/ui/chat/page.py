@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from desktop.core.chat_types import COMPLETE, FAILED, Attachment
+from desktop.core.chat_types import Attachment
 from desktop.core.errors import SwitchboardError
 from desktop.core.table import Task
+from desktop.core.vocab import FixAction, Status
 from desktop.engine.conversations import Turn
 from desktop.services import Services
 from desktop.ui.chat.attachments import load_thumbnail
@@ -353,7 +354,7 @@ class ChatPage(QWidget):
         except Exception:
             live.close()
             self._on_turn_error(
-                live, "Something went wrong; the error was reported.", "retry", None
+                live, "Something went wrong; the error was reported.", FixAction.RETRY, None
             )
             raise
         else:
@@ -397,11 +398,11 @@ class ChatPage(QWidget):
         if result is not None and widget is not None and isValid(widget):
             widget.finish(result)
         self.view.refresh_actions()
-        if result is not None and result.status != FAILED:
+        if result is not None and result.status != Status.FAILED:
             self.services.settings.remember_model(live.model)
             self.services.save_settings()
             self.refresh_models()
-        if result is not None and result.status == COMPLETE:
+        if result is not None and result.status == Status.COMPLETE:
             self.message_bar.clear()
 
     def _on_turn_error(
@@ -429,13 +430,13 @@ class ChatPage(QWidget):
 
     def _on_action(self, action: str) -> None:
         """The fix button of an error message."""
-        if action == "retry":
+        if action == FixAction.RETRY:
             self.regenerate()
-        elif action == "add_token":
+        elif action == FixAction.ADD_TOKEN:
             self.providers_requested.emit("token")
-        elif action == "open_providers":
+        elif action == FixAction.OPEN_PROVIDERS:
             self.providers_requested.emit("")
-        elif action == "other_provider":
+        elif action == FixAction.OTHER_PROVIDER:
             self.provider_picker.setFocus()
             self.provider_picker.showPopup()
 

@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.media_types import COMPLETE, EmbedRequest
+from desktop.core.media_types import EmbedRequest
 from desktop.core.table import Task
 from desktop.core.trace import AttemptRecord
+from desktop.core.vocab import Status
 from desktop.engine.embeddings import check_texts, load_vectors
 from desktop.engine.vectors import cosine_matrix, nearest, pca_2d
 from desktop.services import Services
@@ -332,7 +333,7 @@ class EmbeddingsPage(QWidget):
             stopped="Stopped — nothing was computed.",
         )
         self.badge.set_trace(result.trace, duration_ms=result.duration_ms)
-        if result.status != COMPLETE or result.vectors is None:
+        if result.status != Status.COMPLETE or result.vectors is None:
             self.banner.show_error(
                 result.error or "The embeddings could not be computed.", result.error_action
             )

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.core.errors import SwitchboardError
+
 TEXT_SUFFIXES = (".txt", ".csv", ".tsv")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 OPEN_FILTER = "Text or CSV files (*.txt *.csv *.tsv);;All files (*)"
@@ -62,7 +64,7 @@ class LoadedTexts:
     note: str
 
 
-class TextFileError(Exception):
+class TextFileError(SwitchboardError):
     """A file that gave no texts; the message is one sentence for a person."""
 
 

@@ -28,6 +28,7 @@ from shiboken6 import isValid
 
 from desktop.core.media_types import ImageRequest
 from desktop.core.table import Task, provider_label
+from desktop.core.vocab import FixAction
 from desktop.engine.images import check_request
 from desktop.services import Services
 from desktop.ui.images.form import ImageForm
@@ -215,7 +216,7 @@ class ImagesPage(QWidget):
             who = provider_label(picture.provider) if picture.provider else "this provider"
             self.banner.show_error(
                 f"No provider other than {who} that makes pictures is switched on.",
-                "open_providers",
+                FixAction.OPEN_PROVIDERS,
             )
             return
         self._fill_form(picture, seed=picture.seed)

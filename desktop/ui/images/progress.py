@@ -15,8 +15,7 @@ import time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from desktop.core import trace as t
-from desktop.core.trace import AttemptRecord
+from desktop.core.trace import AttemptRecord, Outcome
 from desktop.ui.widgets.labels import ElidedLabel, MutedLabel
 from desktop.ui.widgets.routing_words import clock, live_text
 
@@ -90,7 +89,7 @@ class PictureProgress(QWidget):
             row.running = key
             return
         row.running = None
-        if record.outcome == t.OK:
+        if record.outcome == Outcome.OK:
             row.done_at = time.monotonic()
         self._tick()
 

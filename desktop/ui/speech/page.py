@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.media_types import COMPLETE, MediaResult, TranscribeRequest, TranscriptChunk
+from desktop.core.media_types import MediaResult, TranscribeRequest, TranscriptChunk
 from desktop.core.table import Task
 from desktop.core.trace import AttemptRecord
+from desktop.core.vocab import Status
 from desktop.services import Services
 from desktop.store.history import StoredGeneration
 from desktop.ui.file_dialogs import ask_open_path
@@ -282,13 +283,13 @@ class SpeechPage(QWidget):
             stopped="Stopped — nothing was transcribed.",
         )
         self._show_result(result)
-        if result.status == COMPLETE:
+        if result.status == Status.COMPLETE:
             self.model_picker.remember()
         self.reload_history()
 
     def _show_result(self, result: MediaResult) -> None:
         self.badge.set_trace(result.trace, duration_ms=result.duration_ms)
-        if result.status != COMPLETE:
+        if result.status != Status.COMPLETE:
             self.banner.show_error(result.error or "The transcription failed.", result.error_action)
             return
         self._record_id = result.record_id

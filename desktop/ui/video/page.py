@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from desktop.core.errors import SwitchboardError
-from desktop.core.media_types import CANCELLED, COMPLETE, JobProgress, MediaResult, VideoRequest
+from desktop.core.media_types import JobProgress, MediaResult, VideoRequest
 from desktop.core.table import Task
+from desktop.core.vocab import Status
 from desktop.engine.video import check_request
 from desktop.services import Services
 from desktop.store.history import StoredGeneration, make_preview
@@ -282,7 +283,7 @@ class VideoPage(QWidget):
         """A job ended (made here or resumed): say so, list it, select it."""
         if result.record_id is not None:
             self.generation_added.emit(result.record_id)
-        if result.status == COMPLETE:
+        if result.status == Status.COMPLETE:
             self._select_after_reload = result.record_id
             prompt = str(result.params.get("prompt") or "")
             notify_finished(
@@ -291,7 +292,7 @@ class VideoPage(QWidget):
                 f"“{make_preview(prompt, 80)}” is ready to watch.",
                 self.banner,
             )
-        elif result.status == CANCELLED:
+        elif result.status == Status.CANCELLED:
             self.banner.show_info(result.error or "The video was cancelled.")
         elif result.error:
             self.banner.show_error(result.error, result.error_action)
@@ -356,7 +357,7 @@ class VideoPage(QWidget):
         self.model.set_generations(gens)
         row = self.model.row_of(wanted) if wanted is not None else -1
         if row < 0 and gens:
-            row = next((i for i, g in enumerate(gens) if g.status == COMPLETE), 0)
+            row = next((i for i, g in enumerate(gens) if g.status == Status.COMPLETE), 0)
         if row >= 0:
             self.results.setCurrentIndex(self.model.index(row))
             self._show(self.model.generation(row))

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from desktop.core import trace as t
 from desktop.core.table import provider_label
-from desktop.core.trace import AttemptRecord, Trace, seconds_text
+from desktop.core.trace import AttemptRecord, Outcome, Trace, seconds_text
+from desktop.core.vocab import FixAction
 
 ACTION_LABELS: dict[str, str] = {
-    "add_token": "Add a token",
-    "open_providers": "Open Providers",
-    "retry": "Try again",
-    "other_provider": "Use another provider",
+    FixAction.ADD_TOKEN: "Add a token",
+    FixAction.OPEN_PROVIDERS: "Open Providers",
+    FixAction.RETRY: "Try again",
+    FixAction.OTHER_PROVIDER: "Use another provider",
 }
 """The button offered with an error, by the engine's ``error_action``."""
 
@@ -43,7 +43,7 @@ ATTEMPT_HEADERS: tuple[str, ...] = (
     "Retry after",
 )
 
-_NOT_A_FAILURE = frozenset({t.OK, t.CANCELLED, ""})
+_NOT_A_FAILURE = frozenset({Outcome.OK, Outcome.CANCELLED, ""})
 
 
 def seconds(ms: float | None) -> str:
@@ -76,7 +76,7 @@ def winners(trace: Trace | None) -> list[str]:
     """Providers that delivered (who really served, when HF's router chose), in order."""
     if trace is None:
         return []
-    return _unique(a.served_by or a.provider for a in trace.attempts if a.outcome == t.OK)
+    return _unique(a.served_by or a.provider for a in trace.attempts if a.outcome == Outcome.OK)
 
 
 def joined_names(providers: Sequence[str]) -> str:
@@ -104,7 +104,7 @@ def failover_text(trace: Trace | None) -> str:
     failed = _unique(a.short() for a in trace.attempts if a.outcome not in _NOT_A_FAILURE)
     if not failed:
         return ""
-    delivered = _unique(a.short() for a in trace.attempts if a.outcome == t.OK)
+    delivered = _unique(a.short() for a in trace.attempts if a.outcome == Outcome.OK)
     parts = [*failed]
     if delivered:
         parts.append(", ".join(delivered))
@@ -115,7 +115,9 @@ def badge_tooltip(trace: Trace | None, providers: Sequence[str]) -> str:
     """The longer story: who answered, over which route, who is billed."""
     if trace is None or not providers:
         return ""
-    routes = _unique(ROUTE_LABELS.get(a.via, a.via) for a in trace.attempts if a.outcome == t.OK)
+    routes = _unique(
+        ROUTE_LABELS.get(a.via, a.via) for a in trace.attempts if a.outcome == Outcome.OK
+    )
     text = f"Made by {joined_names(providers)}"
     if routes:
         text += f" ({', '.join(routes)})"
@@ -132,9 +134,9 @@ def live_text(record: AttemptRecord) -> str:
     who = provider_label(record.provider)
     if record.outcome == "":
         return f"{who} is working on it…"
-    if record.outcome == t.OK:
+    if record.outcome == Outcome.OK:
         return f"Done by {provider_label(record.served_by or record.provider)}"
-    if record.outcome == t.CANCELLED:
+    if record.outcome == Outcome.CANCELLED:
         return "Stopped"
     return f"{record.short()} — trying the next provider…"
 
@@ -150,7 +152,7 @@ def attempt_row(
     who = provider_label(a.provider)
     if a.served_by and a.served_by != a.provider:
         who += f" (served by {provider_label(a.served_by)})"
-    if a.outcome == t.OK:
+    if a.outcome == Outcome.OK:
         outcome = ok_word
     elif a.outcome == "":
         outcome = "running"

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.media_types import COMPLETE
 from desktop.core.table import Task
+from desktop.core.vocab import FixAction, Status
 from desktop.services import Services
 from desktop.store.state import StateStore
 from desktop.ui.file_dialogs import write_file
@@ -181,13 +181,13 @@ def banner_action(
     policy_picker: PolicyPicker,
 ) -> None:
     """What the fix button of an error does (the engine's ``error_action``)."""
-    if action == "retry":
+    if action == FixAction.RETRY:
         retry()
-    elif action == "add_token":
+    elif action == FixAction.ADD_TOKEN:
         providers_requested.emit("token")
-    elif action == "open_providers":
+    elif action == FixAction.OPEN_PROVIDERS:
         providers_requested.emit("")
-    elif action == "other_provider":
+    elif action == FixAction.OTHER_PROVIDER:
         policy_picker.setFocus()
         policy_picker.showPopup()
 
@@ -326,7 +326,7 @@ async def load_past_runs(
 ) -> None:
     """Read the completed runs of ``task`` off the loop into ``history_list``."""
     rows = await services.run_blocking(
-        lambda: services.history.list_generations(task.value, limit, status=COMPLETE)
+        lambda: services.history.list_generations(task.value, limit, status=Status.COMPLETE)
     )
     history_list.set_runs(rows)
     if selected is not None:

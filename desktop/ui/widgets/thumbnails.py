@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from shiboken6 import isValid
 
+from desktop.core.errors import SwitchboardError
 from desktop.ui.tasks import TaskScope
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ RunBlocking = Callable[..., Awaitable[Any]]
 """``services.run_blocking``: run a blocking callable in the app's thread pool."""
 
 
-class ImageLoadError(ValueError):
+class ImageLoadError(SwitchboardError, ValueError):
     """A file that is not a readable picture (missing, corrupt, truncated, too large)."""
 
 
