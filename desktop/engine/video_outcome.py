@@ -202,7 +202,7 @@ class VideoKeeper:
         if generation_id is not None:
             self.history.update_generation(
                 generation_id,
-                status="running",
+                status=Status.RUNNING,
                 provider=record.provider,
                 provider_model=record.provider_model,
                 error=None,
@@ -216,7 +216,7 @@ class VideoKeeper:
             model=record.model,
             provider=record.provider,
             provider_model=record.provider_model,
-            status="running",
+            status=Status.RUNNING,
             params=params,
             trace=trace.to_dict(),
         )

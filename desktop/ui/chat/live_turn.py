@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from desktop.core.chat_types import Attachment
 from desktop.core.table import provider_label
-from desktop.core.trace import AttemptRecord
+from desktop.core.trace import AttemptRecord, Outcome
 from desktop.engine.conversations import Turn
 from desktop.ui.chat.message_widget import MessageWidget
 
@@ -82,7 +82,7 @@ class LiveTurn(QObject):
             return
         if record.outcome == "":
             self._attempt = record
-        elif record.outcome != "ok":
+        elif record.outcome != Outcome.OK:
             self._failures.append(record)
             if record is self._attempt:
                 self._attempt = None

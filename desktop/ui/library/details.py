@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.table import Task, provider_label
+from desktop.core.vocab import Status
 from desktop.store.history import StoredGeneration
 from desktop.ui.widgets.generation_text import (
     STATUS_WORDS,
@@ -176,14 +177,14 @@ class DetailsPanel(QWidget):
         who = f" · via {provider_label(gen.provider)}" if gen.provider else ""
         self._set_fact(self.model, (gen.model or "") + who)
         self._set_fact(self.settings, params_summary(gen.task, gen.params))
-        status = "" if gen.status == "complete" else STATUS_WORDS.get(gen.status, gen.status)
+        status = "" if gen.status == Status.COMPLETE else STATUS_WORDS.get(gen.status, gen.status)
         if gen.error:
             status = f"{status}: {gen.error}" if status else gen.error
         self._set_fact(self.status, status)
         self.badge.set_stored(gen)
         has_file = main_file(gen) is not None
         self.open_button.setEnabled(
-            gen.status == "complete" and (has_file or bool(readable_text(gen)))
+            gen.status == Status.COMPLETE and (has_file or bool(readable_text(gen)))
         )
         self.open_button.setToolTip(
             "Play the video" if gen.task == Task.TEXT_TO_VIDEO.value else "Open it large"
@@ -211,17 +212,17 @@ class DetailsPanel(QWidget):
         path = main_file(gen)
         if gen.task != Task.TEXT_TO_VIDEO.value:
             self.player.clear()
-        if gen.task == Task.TEXT_TO_IMAGE.value and path and gen.status == "complete":
+        if gen.task == Task.TEXT_TO_IMAGE.value and path and gen.status == Status.COMPLETE:
             if previous is None or previous.id != gen.id:
                 self._note("Loading…")
-        elif gen.task == Task.TEXT_TO_VIDEO.value and path and gen.status == "complete":
+        elif gen.task == Task.TEXT_TO_VIDEO.value and path and gen.status == Status.COMPLETE:
             if self.player.path != path:
                 self.player.load(path)
             self.stack.setCurrentWidget(self.player)
         elif readable_text(gen):
             self.text.setPlainText(readable_text(gen))
             self.stack.setCurrentWidget(self.text)
-        elif gen.status == "running":
+        elif gen.status == Status.RUNNING:
             self._note("Still being made — its progress is in the Video tab.")
         else:
             self._note(gen.error or "Nothing to show for this item.")

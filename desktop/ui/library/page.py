@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.table import Task
+from desktop.core.vocab import Status
 from desktop.services import Services
 from desktop.store.history import StoredGeneration, make_preview
 from desktop.ui.library.details import DetailsPanel, TextWindow, main_file, readable_text
@@ -189,7 +190,7 @@ class LibraryPage(QWidget):
     def open_selected(self) -> None:
         """Open the chosen item: a picture large, a video playing, texts in a window."""
         gen = self.details.generation
-        if gen is None or gen.status != "complete":
+        if gen is None or gen.status != Status.COMPLETE:
             return
         if gen.task == Task.TEXT_TO_IMAGE.value:
             path = main_file(gen)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
+from desktop.core.vocab import Status
 from desktop.store.history import StoredGeneration
 from desktop.ui.widgets.generation_text import model_name, params_summary, when
 from desktop.ui.widgets.result_parts import (
@@ -64,7 +65,7 @@ class VideoResultPanel(QWidget):
         )
         self._gen = gen
         path = video_path(gen) if gen is not None else None
-        playable = gen is not None and gen.status == "complete" and path is not None
+        playable = gen is not None and gen.status == Status.COMPLETE and path is not None
         self.save_button.setEnabled(playable)
         self.reuse_button.setEnabled(gen is not None)
         if gen is None:
@@ -75,7 +76,7 @@ class VideoResultPanel(QWidget):
             if not same_file:
                 self.player.load(path)
             self.stack.setCurrentWidget(self.player)
-        elif gen.status == "running":
+        elif gen.status == Status.RUNNING:
             self._show_note("Still being made — its progress is on the left.")
         else:
             self._show_note(gen.error or "This video was not made.")

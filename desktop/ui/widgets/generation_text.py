@@ -13,6 +13,7 @@ from typing import Any
 
 from desktop.core.table import Task, provider_label
 from desktop.core.trace import Trace
+from desktop.core.vocab import Status
 from desktop.store.history import StoredGeneration, make_preview
 from desktop.ui.widgets.routing_words import clock
 
@@ -33,9 +34,9 @@ TAB_NAMES: dict[str, str] = {
 
 STATUS_WORDS: dict[str, str] = {
     "running": "Still being made",
-    "failed": "Failed",
-    "cancelled": "Cancelled",
-    "interrupted": "Interrupted",
+    Status.FAILED: "Failed",
+    Status.CANCELLED: "Cancelled",
+    Status.INTERRUPTED: "Interrupted",
 }
 
 
@@ -89,7 +90,7 @@ def summary(gen: StoredGeneration) -> str:
         parts.append(f"Embeddings of {n} text{'s' if n != 1 else ''}")
     else:
         parts.append(kind_label(gen.task))
-    if gen.status != "complete":
+    if gen.status != Status.COMPLETE:
         parts.append(STATUS_WORDS.get(gen.status, gen.status))
     if gen.model:
         parts.append(model_name(gen.model))
