@@ -33,7 +33,7 @@ TAB_NAMES: dict[str, str] = {
 """The tab that makes each kind ("Reuse in Images")."""
 
 STATUS_WORDS: dict[str, str] = {
-    "running": "Still being made",
+    Status.RUNNING: "Still being made",
     Status.FAILED: "Failed",
     Status.CANCELLED: "Cancelled",
     Status.INTERRUPTED: "Interrupted",
