@@ -18,6 +18,8 @@ from desktop.core.vocab import FixAction
 class SwitchboardError(Exception):
     """Base of every error meant for a person.
 
+    ``str(error)`` is the one sentence a person reads, exactly as given.
+
     Attributes:
         action: an obvious next step the UI can offer as a button
             (:class:`~desktop.core.vocab.FixAction`), or None.
@@ -29,11 +31,6 @@ class SwitchboardError(Exception):
         super().__init__(message)
         if action is not None:
             self.action = action
-
-    @property
-    def sentence(self) -> str:
-        """The one sentence a person reads (the message, exactly as given)."""
-        return str(self)
 
 
 class NoCredentials(SwitchboardError):

@@ -1,1 +1,1 @@
-"""Engine: asyncio only, no Qt. Routing, failover, traces, model catalogue."""
+"""Engine: asyncio only, no Qt. Candidate choice, the one failover path, the task services."""

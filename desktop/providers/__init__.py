@@ -1,1 +1,1 @@
-"""Provider wire formats and the declarative provider table. No Qt."""
+"""Provider wire code of every task (chat included): HTTP exchanges and formats. No Qt."""

@@ -1,6 +1,6 @@
 """One plain sentence per provider for the Providers page, and how it can be reached.
 
-Why here and not in ``providers/table.py``: these are words for people, chosen for the page;
+Why here and not in ``core/table.py``: these are words for people, chosen for the page;
 the table holds the facts the engine needs. The reach sentence is derived from those facts,
 so it cannot drift from what the engine actually does.
 """
