@@ -87,12 +87,6 @@ class Engine:
 
     # --- Candidates ---------------------------------------------------------------------
 
-    async def chat_candidates(
-        self, model: str, policy: str
-    ) -> tuple[list[Candidate], list[CandidateNote]]:
-        """Ordered candidates for a chat request, and notes on every provider left out."""
-        return await self.chooser.choose(Task.CHAT, model, policy)
-
     async def task_candidates(
         self, task: Task, model: str, policy: str
     ) -> tuple[list[Candidate], list[CandidateNote]]:
