@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -16,6 +15,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from desktop import __version__, cli_media, cli_video
+from desktop.cli_text import InertWriter, json_text
 from desktop.engine import trace as t
 from desktop.engine.chat_types import COMPLETE, INTERRUPTED
 from desktop.engine.conversations import Turn
@@ -24,6 +24,9 @@ from desktop.engine.health_summary import provider_health
 from desktop.engine.trace import AttemptRecord, seconds_text
 from desktop.providers.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.services import Services
+from desktop.store.history import HistoryError
+from desktop.store.jobs import JobStoreError
+from desktop.store.secrets import SecretStoreError
 from desktop.store.settings import CustomEndpoint, SettingsError
 
 EXIT_FAILED = 1
@@ -33,6 +36,10 @@ EXIT_INTERRUPTED = 3
 
 class CliError(Exception):
     """A one-line error for stderr."""
+
+
+# Storage and keyring errors carry one sentence for a person; the CLI prints it and exits 1.
+STORE_ERRORS = (HistoryError, JobStoreError, SecretStoreError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,14 +113,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    out, err = InertWriter(sys.stdout), InertWriter(sys.stderr)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
     try:
         return asyncio.run(_run(args))
-    except (CliError, SwitchboardError, SettingsError) as exc:
+    except (CliError, SwitchboardError, SettingsError, *STORE_ERRORS) as exc:
         print(f"switchboard: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("switchboard: stopped.", file=sys.stderr)
         return 130
+    finally:
+        out.finish()
+        err.finish()
+        sys.stdout, sys.stderr = saved
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -159,6 +173,12 @@ async def _chat(services: Services, args: argparse.Namespace) -> int:
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     if not prompt.strip():
         raise CliError("the prompt is empty.")
+    if args.conversation is not None and (
+        await services.run_blocking(services.history.get_conversation, args.conversation) is None
+    ):
+        raise CliError(
+            f"there is no conversation {args.conversation}; see 'switchboard history list'."
+        )
     printer = _Printer(sys.stdout, sys.stderr, quiet=args.json)
     services.settings.remember_model(args.model)
     services.save_settings()
@@ -177,7 +197,7 @@ async def _chat(services: Services, args: argparse.Namespace) -> int:
             "conversation_id": turn.conversation_id,
             "message_id": turn.assistant_message_id,
         }
-        print(json.dumps(payload, ensure_ascii=False))
+        print(json_text(payload))
     else:
         if result.text and not result.text.endswith("\n"):
             print()
@@ -204,7 +224,7 @@ async def _providers(services: Services, args: argparse.Namespace) -> int:
     if action == "list":
         rows = _provider_rows(services)
         if args.json:
-            print(json.dumps(rows, ensure_ascii=False))
+            print(json_text(rows))
         else:
             hf = services.credentials.info(HF_CREDENTIAL)
             print(f"Hugging Face token: {_source_text(hf.source) if hf.present else 'not set'}")
@@ -321,7 +341,7 @@ def _history(services: Services, args: argparse.Namespace) -> int:
     if args.action == "list":
         convs = history.list_conversations()
         if args.json:
-            print(json.dumps([asdict(c) for c in convs], ensure_ascii=False, default=str))
+            print(json_text([asdict(c) for c in convs]))
         else:
             for c in convs:
                 print(f"{c.id:5}  {_when(c.updated_at)}  {c.title}")
@@ -329,7 +349,7 @@ def _history(services: Services, args: argparse.Namespace) -> int:
     if args.action == "search":
         hits = history.search(args.text)
         if args.json:
-            print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, default=str))
+            print(json_text([asdict(h) for h in hits]))
         else:
             for h in hits:
                 print(f"{h.conversation_id:5}  {h.title}: {h.snippet}")
@@ -339,14 +359,18 @@ def _history(services: Services, args: argparse.Namespace) -> int:
         raise CliError(f"there is no conversation {args.id}.")
     if args.json:
         data = asdict(conv)
-        print(json.dumps(data, ensure_ascii=False, default=str))
+        print(json_text(data))
         return 0
     print(f"# {conv.title}")
     for m in conv.messages:
         who = m.role
         if m.role == "assistant" and m.provider:
             who += f" (via {provider_label(m.provider)}, {m.status})"
+        elif m.role == "assistant" and m.status != COMPLETE:
+            who += f" ({m.status})"
         print(f"\n## {who}\n{m.content}")
+        if m.role == "assistant" and m.status == INTERRUPTED:
+            print("[interrupted: this answer stopped before it was finished]")
         if m.error:
             print(f"[{m.error}]")
     return 0
