@@ -21,12 +21,14 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from shiboken6 import isValid
 
+from desktop.store.file_reads import check_regular
 from desktop.ui.tasks import TaskScope
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ def load_scaled(path: str, max_side: int) -> QImage:
     from PIL import Image, ImageOps  # imported here: keeps Pillow out of the start-up path
 
     try:
+        check_regular(Path(path))  # never open a FIFO (it blocks) or a device
         with Image.open(path) as img:
             img.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced scale
             oriented = ImageOps.exif_transpose(img)
