@@ -62,5 +62,5 @@ def test_a_folder_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_missing_file_says_so(tmp_path: Path) -> None:
-    with pytest.raises(FileReadError, match="Could not open gone.png"):
+    with pytest.raises(FileReadError, match=r"Could not open gone\.png"):
         read_limited(tmp_path / "gone.png", 10)
