@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from desktop import __version__, cli_media, cli_video
+from desktop.base_urls import UrlProblem, shown, split_credentials
 from desktop.cli_text import InertWriter, json_text
 from desktop.engine import trace as t
 from desktop.engine.chat_types import COMPLETE, INTERRUPTED
@@ -118,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.stdout, sys.stderr = out, err
     try:
         return asyncio.run(_run(args))
-    except (CliError, SwitchboardError, SettingsError, *STORE_ERRORS) as exc:
+    except (CliError, SwitchboardError, SettingsError, UrlProblem, *STORE_ERRORS) as exc:
         print(f"switchboard: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
@@ -265,13 +266,20 @@ async def _providers(services: Services, args: argparse.Namespace) -> int:
             if not alias.strip():
                 raise CliError(f"--model {item!r} should look like ALIAS=SERVED_NAME.")
             models[alias.strip()] = (served if sep else alias).strip() or alias.strip()
-        settings.add_custom(
+        url, key_in_url = split_credentials(args.url)
+        stored = settings.add_custom(
             CustomEndpoint(
-                name=args.name, base_url=args.url, models=models, needs_key=args.needs_key
+                name=args.name,
+                base_url=url,
+                models=models,
+                needs_key=args.needs_key or key_in_url is not None,
             )
         )
         services.save_settings()
-        print(f"Added {args.name}.")
+        if key_in_url is not None:
+            await services.set_secret(stored.name, key_in_url)
+            print("The key in the address was moved to the system keyring.", file=sys.stderr)
+        print(f"Added {stored.name}.")
         return 0
     if action == "remove":
         if settings.custom(args.name) is None:
@@ -305,7 +313,7 @@ def _provider_rows(services: Services) -> list[dict[str, Any]]:
         custom = settings.custom(ident)
         info = creds.info(ident)
         if custom is not None:
-            reach = "custom server " + custom.base_url
+            reach = "custom server " + shown(custom.base_url)
         elif info.present:
             reach = "own key (" + _source_text(info.source) + ")"
         elif spec is not None and spec.routed and has_hf:

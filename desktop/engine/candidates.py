@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from desktop.base_urls import shown, url_problem
 from desktop.engine.catalog import MappingEntry
 from desktop.engine.credentials import Credentials
+from desktop.engine.errors import SwitchboardError
 from desktop.engine.health import HealthBook
 from desktop.engine.trace import CandidateNote
 from desktop.providers.table import HF_CREDENTIAL, PROVIDERS, Endpoints, Task, join_url
@@ -73,6 +75,13 @@ def custom_chat_url(base_url: str) -> str:
 
 
 def custom_candidate(endpoint: CustomEndpoint, model: str, credentials: Credentials) -> Candidate:
+    problem = url_problem(endpoint.base_url)
+    if problem is not None:  # a hand-edited settings file: kept as it is, but never called
+        raise SwitchboardError(
+            f"The custom server {endpoint.name} has the address \u201c{shown(endpoint.base_url)}"
+            f"\u201d, which Switchboard can't use ({problem}); fix it on the Providers page.",
+            action="open_providers",
+        )
     key = credentials.provider_key(endpoint.name)
     return Candidate(
         provider=endpoint.name,

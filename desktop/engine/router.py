@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx2
 
+from desktop.base_urls import url_problem
 from desktop.engine import trace as t
 from desktop.engine.candidates import (
     POLICIES,
@@ -185,7 +186,11 @@ class Engine:
         customs = [
             custom_candidate(c, model, creds)
             for c in settings.custom_endpoints
-            if custom_ok and only is None and settings.is_enabled(c.name) and model in c.models
+            if custom_ok
+            and only is None
+            and settings.is_enabled(c.name)
+            and model in c.models
+            and url_problem(c.base_url) is None  # a bad hand-edited address: never called
         ]
         has_hub_credentials = bool(hf_token) or any(creds.provider_key(p) for p in PROVIDERS)
         if not has_hub_credentials and not customs:

@@ -100,3 +100,35 @@ def test_history_show_marks_an_interrupted_answer(run: Run, emulator: Emulator):
     conv = as_json(run("history", "list", "--json"))[0]
     shown = run("history", "show", str(conv["id"]))
     assert "interrupted" in shown.stdout
+
+
+def test_a_bad_endpoint_variable_is_one_line_naming_it(run: Run, cli_env: dict[str, str]):
+    proc = run("chat", "--model", LLAMA_8B, "Hi", env=cli_env | {"HF_ENDPOINT": "htp//nowhere"})
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "HF_ENDPOINT" in lines[0]
+
+
+def test_a_hand_edited_bad_address_is_refused_and_kept(
+    run: Run, emulator: Emulator, cli_env: dict[str, str]
+):
+    from pathlib import Path
+
+    from desktop.store.settings import SETTINGS_VERSION
+
+    folder = Path(cli_env["XDG_CONFIG_HOME"]) / "switchboard"
+    folder.mkdir(parents=True)
+    settings = {
+        "version": SETTINGS_VERSION,
+        "custom_endpoints": [
+            {"name": "lab", "base_url": "file:///etc/passwd", "models": {"mine": "x"}}
+        ],
+    }
+    (folder / "settings.json").write_text(json.dumps(settings))
+    proc = run("chat", "--model", "mine", "--provider", "lab", "Hi")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "lab" in proc.stderr and "http:// or https://" in proc.stderr
+    kept = json.loads((folder / "settings.json").read_text())
+    assert kept["custom_endpoints"][0]["base_url"] == "file:///etc/passwd"  # nothing lost
+    # Auto routing is not broken by it: the server is just left out.
+    assert run("chat", "--model", LLAMA_8B, "Hi").returncode == 0
