@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -114,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    # Log records are for SWITCHBOARD_DEBUG; without it, stderr carries our one line only.
+    logging.basicConfig(
+        level=logging.DEBUG if os.environ.get("SWITCHBOARD_DEBUG") else logging.CRITICAL + 1,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     out, err = InertWriter(sys.stdout), InertWriter(sys.stderr)
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err
@@ -228,7 +235,10 @@ async def _providers(services: Services, args: argparse.Namespace) -> int:
             print(json_text(rows))
         else:
             hf = services.credentials.info(HF_CREDENTIAL)
-            print(f"Hugging Face token: {_source_text(hf.source) if hf.present else 'not set'}")
+            if services.credentials.keyring_locked:
+                print(f"switchboard: {services.credentials.keyring_error}", file=sys.stderr)
+            state = "unknown (keyring locked)" if hf.locked else "not set"
+            print(f"Hugging Face token: {_source_text(hf.source) if hf.present else state}")
             for i, row in enumerate(rows, 1):
                 state = "on " if row["enabled"] else "off"
                 health = f"  [{row['health']}]" if row["health"] else ""
@@ -328,7 +338,7 @@ def _provider_rows(services: Services) -> list[dict[str, Any]]:
                 "label": provider_label(ident),
                 "enabled": settings.is_enabled(ident),
                 "custom": custom is not None,
-                "key": info.present,
+                "key": None if info.locked else info.present,
                 "reach": reach,
                 "tasks": sorted(s.value for s in spec.tasks) if spec else ["conversational"],
                 "health": provider_health(services.health, ident).short(),
