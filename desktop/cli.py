@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -16,6 +17,8 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from desktop import __version__, cli_media, cli_video
+from desktop.cli_text import InertWriter, json_text
+from desktop.core.base_urls import UrlProblem, shown, split_credentials
 from desktop.core.errors import SwitchboardError
 from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.core.trace import AttemptRecord, Outcome, seconds_text
@@ -105,14 +108,26 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    # Log records are for SWITCHBOARD_DEBUG; without it, stderr carries our one line only.
+    logging.basicConfig(
+        level=logging.DEBUG if os.environ.get("SWITCHBOARD_DEBUG") else logging.CRITICAL + 1,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    out, err = InertWriter(sys.stdout), InertWriter(sys.stderr)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
     try:
         return asyncio.run(_run(args))
-    except SwitchboardError as exc:  # CliError, SettingsError and every store error too
+    except (SwitchboardError, UrlProblem) as exc:  # CliError, SettingsError, store errors too
         print(f"switchboard: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("switchboard: stopped.", file=sys.stderr)
         return 130
+    finally:
+        out.finish()
+        err.finish()
+        sys.stdout, sys.stderr = saved
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -158,6 +173,12 @@ async def _chat(services: Services, args: argparse.Namespace) -> int:
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     if not prompt.strip():
         raise CliError("the prompt is empty.")
+    if args.conversation is not None and (
+        await services.run_blocking(services.history.get_conversation, args.conversation) is None
+    ):
+        raise CliError(
+            f"there is no conversation {args.conversation}; see 'switchboard history list'."
+        )
     printer = _Printer(sys.stdout, sys.stderr, quiet=args.json)
     services.settings.remember_model(args.model)
     services.save_settings()
@@ -176,7 +197,7 @@ async def _chat(services: Services, args: argparse.Namespace) -> int:
             "conversation_id": turn.conversation_id,
             "message_id": turn.assistant_message_id,
         }
-        print(json.dumps(payload, ensure_ascii=False))
+        print(json_text(payload))
     else:
         if result.text and not result.text.endswith("\n"):
             print()
@@ -203,10 +224,13 @@ async def _providers(services: Services, args: argparse.Namespace) -> int:
     if action == "list":
         rows = _provider_rows(services)
         if args.json:
-            print(json.dumps(rows, ensure_ascii=False))
+            print(json_text(rows))
         else:
             hf = services.credentials.info(HF_CREDENTIAL)
-            print(f"Hugging Face token: {_source_text(hf.source) if hf.present else 'not set'}")
+            if services.credentials.keyring_locked:
+                print(f"switchboard: {services.credentials.keyring_error}", file=sys.stderr)
+            state = "unknown (keyring locked)" if hf.locked else "not set"
+            print(f"Hugging Face token: {_source_text(hf.source) if hf.present else state}")
             for i, row in enumerate(rows, 1):
                 state = "on " if row["enabled"] else "off"
                 health = f"  [{row['health']}]" if row["health"] else ""
@@ -244,13 +268,20 @@ async def _providers(services: Services, args: argparse.Namespace) -> int:
             if not alias.strip():
                 raise CliError(f"--model {item!r} should look like ALIAS=SERVED_NAME.")
             models[alias.strip()] = (served if sep else alias).strip() or alias.strip()
-        settings.add_custom(
+        url, key_in_url = split_credentials(args.url)
+        stored = settings.add_custom(
             CustomEndpoint(
-                name=args.name, base_url=args.url, models=models, needs_key=args.needs_key
+                name=args.name,
+                base_url=url,
+                models=models,
+                needs_key=args.needs_key or key_in_url is not None,
             )
         )
         services.save_settings()
-        print(f"Added {args.name}.")
+        if key_in_url is not None:
+            await services.set_secret(stored.name, key_in_url)
+            print("The key in the address was moved to the system keyring.", file=sys.stderr)
+        print(f"Added {stored.name}.")
         return 0
     if action == "remove":
         if settings.custom(args.name) is None:
@@ -284,7 +315,7 @@ def _provider_rows(services: Services) -> list[dict[str, Any]]:
         custom = settings.custom(ident)
         info = creds.info(ident)
         if custom is not None:
-            reach = "custom server " + custom.base_url
+            reach = "custom server " + shown(custom.base_url)
         elif info.present:
             reach = "own key (" + _source_text(info.source) + ")"
         elif spec is not None and spec.routed and has_hf:
@@ -299,7 +330,7 @@ def _provider_rows(services: Services) -> list[dict[str, Any]]:
                 "label": provider_label(ident),
                 "enabled": settings.is_enabled(ident),
                 "custom": custom is not None,
-                "key": info.present,
+                "key": None if info.locked else info.present,
                 "reach": reach,
                 "tasks": sorted(s.value for s in spec.tasks) if spec else ["conversational"],
                 "health": provider_health(services.health, ident).short(),
@@ -320,7 +351,7 @@ def _history(services: Services, args: argparse.Namespace) -> int:
     if args.action == "list":
         convs = history.list_conversations()
         if args.json:
-            print(json.dumps([asdict(c) for c in convs], ensure_ascii=False, default=str))
+            print(json_text([asdict(c) for c in convs]))
         else:
             for c in convs:
                 print(f"{c.id:5}  {_when(c.updated_at)}  {c.title}")
@@ -328,7 +359,7 @@ def _history(services: Services, args: argparse.Namespace) -> int:
     if args.action == "search":
         hits = history.search(args.text)
         if args.json:
-            print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, default=str))
+            print(json_text([asdict(h) for h in hits]))
         else:
             for h in hits:
                 print(f"{h.conversation_id:5}  {h.title}: {h.snippet}")
@@ -338,14 +369,18 @@ def _history(services: Services, args: argparse.Namespace) -> int:
         raise CliError(f"there is no conversation {args.id}.")
     if args.json:
         data = asdict(conv)
-        print(json.dumps(data, ensure_ascii=False, default=str))
+        print(json_text(data))
         return 0
     print(f"# {conv.title}")
     for m in conv.messages:
         who = m.role
         if m.role == "assistant" and m.provider:
             who += f" (via {provider_label(m.provider)}, {m.status})"
+        elif m.role == "assistant" and m.status != Status.COMPLETE:
+            who += f" ({m.status})"
         print(f"\n## {who}\n{m.content}")
+        if m.role == "assistant" and m.status == Status.INTERRUPTED:
+            print("[interrupted: this answer stopped before it was finished]")
         if m.error:
             print(f"[{m.error}]")
     return 0

@@ -15,15 +15,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import json
 import shutil
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
+from desktop.cli_text import json_text
 from desktop.core.errors import SwitchboardError
 from desktop.core.media_types import EmbedRequest, ImageRequest, MediaResult, TranscribeRequest
 from desktop.core.table import provider_label
@@ -32,6 +33,7 @@ from desktop.core.vocab import Status
 from desktop.engine.transcripts import to_srt, to_txt, to_vtt
 from desktop.engine.vectors import cosine_matrix
 from desktop.services import Services
+from desktop.store.free_names import claim
 
 EXIT_FAILED = 1
 COMMANDS = ("image", "transcribe", "embed")
@@ -59,6 +61,11 @@ def add_parsers(subparsers: Any) -> None:
     image.add_argument("--guidance", type=float, help="guidance scale")
     image.add_argument("--negative", help="what the picture should not show")
     image.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    image.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the file --out names (default: pick a free name)",
+    )
 
     transcribe = subparsers.add_parser("transcribe", help="turn speech in an audio file into text")
     transcribe.add_argument("audio", help="a WAV, MP3, FLAC, Ogg, M4A or WebM file")
@@ -109,7 +116,7 @@ def _attempt_notice(quiet: bool) -> Any:
 def _finish(result: MediaResult, args: argparse.Namespace, extra: dict[str, Any]) -> int:
     """The JSON object (with ``--json``) and the exit code; the error line otherwise."""
     if args.json:
-        print(json.dumps(result.to_dict() | extra, ensure_ascii=False))
+        print(json_text(result.to_dict() | extra))
     elif result.error:
         print(f"switchboard: {result.error}", file=sys.stderr)
     return 0 if result.status == Status.COMPLETE else EXIT_FAILED
@@ -134,7 +141,6 @@ def _targets(out: str, count: int, files: Sequence[Any]) -> list[Path]:
 
 def _copy_as(source: Path, target: Path) -> None:
     """Blocking: copy, converting when the target's suffix asks for another image format."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     wanted = _PILLOW_FORMATS.get(target.suffix.lower())
     have = _PILLOW_FORMATS.get(source.suffix.lower())
     if wanted is None or wanted == have:
@@ -166,8 +172,15 @@ async def _image(services: Services, args: argparse.Namespace) -> int:
         targets = _targets(args.out, request.count, result.files)
         try:
             for source, target in zip(result.files, targets, strict=True):
-                await services.run_blocking(_copy_as, Path(source.path), target)
-                saved.append(str(target))
+                actual = await services.run_blocking(partial(claim, target, force=args.force))
+                await services.run_blocking(_copy_as, Path(source.path), actual)
+                saved.append(str(actual))
+                if actual != target and not args.json:
+                    print(
+                        f"[{target.name} already exists; saved as {actual.name} "
+                        "(--force replaces it)]",
+                        file=sys.stderr,
+                    )
         except OSError as exc:
             raise MediaCliError(f"could not save to {args.out}: {exc.strerror or exc}.") from exc
     if not args.json and result.files:

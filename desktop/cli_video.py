@@ -13,17 +13,19 @@ into :mod:`desktop.cli`.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
+from desktop.cli_text import json_text
 from desktop.core.media_types import JobProgress, MediaResult, VideoRequest
 from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome
 from desktop.core.vocab import Status
 from desktop.services import Services
+from desktop.store.free_names import claim
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -52,6 +54,11 @@ def add_parsers(subparsers: Any) -> None:
         help="auto, fastest, cheapest or a provider id (fal-ai, replicate, …)",
     )
     video.add_argument("--out", help="copy the video to this file, or into this folder")
+    video.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the file --out names (default: pick a free name)",
+    )
     video.add_argument("--json", action="store_true", help="print one JSON object at the end")
     video.add_argument("--negative", help="what the video should not show")
     video.add_argument("--frames", type=int, help="number of frames")
@@ -148,10 +155,10 @@ async def run(services: Services, args: argparse.Namespace) -> int:
     result = await services.video.generate(
         request, on_progress=reporter.progress, on_attempt=reporter.attempt
     )
-    out = await _copy_out(services, [result], args.out)
+    out = await _copy_out(services, [result], args.out, force=args.force)
     if args.json:
         payload = result.to_dict() | {"out": out[0] if out else None}
-        print(json.dumps(payload, ensure_ascii=False))
+        print(json_text(payload))
     else:
         _print_result(result, out[0] if out else None)
     return 0 if result.status == Status.COMPLETE else EXIT_FAILED
@@ -162,18 +169,10 @@ async def _resume(services: Services, args: argparse.Namespace) -> int:
         return _usage("--resume finishes earlier jobs; it takes no prompt.")
     reporter = _Reporter(sys.stderr)
     results = await services.video.resume_pending(on_progress=reporter.progress)
-    out = await _copy_out(services, results, args.out)
+    out = await _copy_out(services, results, args.out, force=args.force)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "results": [
-                        r.to_dict() | {"out": path} for r, path in zip(results, out, strict=False)
-                    ]
-                },
-                ensure_ascii=False,
-            )
-        )
+        results_json = [r.to_dict() | {"out": path} for r, path in zip(results, out, strict=False)]
+        print(json_text({"results": results_json}))
     elif not results:
         print("No unfinished video jobs.", file=sys.stderr)
     for i, result in enumerate(results):
@@ -193,7 +192,7 @@ def _print_result(result: MediaResult, out: str | None) -> None:
 
 
 async def _copy_out(
-    services: Services, results: list[MediaResult], out: str | None
+    services: Services, results: list[MediaResult], out: str | None, *, force: bool = False
 ) -> list[str | None]:
     """Copy finished videos to ``out`` (a file, or a folder for several); returns the paths."""
     done = [r for r in results if r.status == Status.COMPLETE and r.files]
@@ -213,11 +212,16 @@ async def _copy_out(
             if folder
             else target
         )
-        await services.run_blocking(_copy, source, dest)
-        paths.append(str(dest))
+        actual = await services.run_blocking(partial(claim, dest, force=force))
+        await services.run_blocking(_copy, source, actual)
+        paths.append(str(actual))
+        if actual != dest:
+            print(
+                f"[{dest.name} already exists; saved as {actual.name} (--force replaces it)]",
+                file=sys.stderr,
+            )
     return paths
 
 
 def _copy(source: Path, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, dest)

@@ -10,11 +10,12 @@ import asyncio
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import httpx2
 
+from desktop.core.base_urls import split_credentials
 from desktop.core.table import HF_CREDENTIAL, Endpoints
 from desktop.engine.catalog import ModelCatalog
 from desktop.engine.conversations import ChatService
@@ -29,7 +30,7 @@ from desktop.store.history import HistoryStore
 from desktop.store.jobs import JobStore
 from desktop.store.media import MediaStore
 from desktop.store.paths import AppPaths
-from desktop.store.secrets import SecretStore
+from desktop.store.secrets import SecretStore, SecretStoreError
 from desktop.store.settings import Settings, SettingsStore
 from desktop.store.state import StateStore
 
@@ -128,7 +129,28 @@ class Services:
             video=VideoService(engine, jobs, history, media, executor),
         )
         await services.refresh_credentials()
+        await services.move_address_keys_to_keyring()
         return services
+
+    async def move_address_keys_to_keyring(self) -> None:
+        """Keys an older version kept inside a custom server's address go to the keyring.
+
+        Until that works (no keyring), the address stays as it was, so nothing is lost; the
+        engine refuses to call it and says why.
+        """
+        moved = False
+        for index, endpoint in enumerate(self.settings.custom_endpoints):
+            url, key = split_credentials(endpoint.base_url)
+            if key is None:
+                continue
+            try:
+                await self.set_secret(endpoint.name, key)
+            except SecretStoreError:
+                continue
+            self.settings.custom_endpoints[index] = replace(endpoint, base_url=url, needs_key=True)
+            moved = True
+        if moved:
+            self.save_settings()
 
     async def aclose(self) -> None:
         """Close the client, save health, close the database, stop the pool without waiting.

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from desktop.core.base_urls import check_env_url
+
 
 class Task(StrEnum):
     """Task names as the Hub mapping spells them."""
@@ -247,7 +249,9 @@ class Endpoints:
     """Where the Hub, the router and every provider live, after environment overrides.
 
     Built once from the environment (``HF_ENDPOINT``, ``SWITCHBOARD_ROUTER_URL``,
-    ``SWITCHBOARD_<ID>_URL``) so tests and proxied users can redirect every origin.
+    ``SWITCHBOARD_<ID>_URL``) so tests and proxied users can redirect every origin. A value
+    that is not an http(s) base address raises :class:`~desktop.core.base_urls.UrlProblem`
+    naming the variable.
     """
 
     hub: str
@@ -257,14 +261,19 @@ class Endpoints:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Endpoints:
         env = os.environ if env is None else env
+
+        def pick(variable: str, default: str) -> str:
+            value = env.get(variable)
+            return check_env_url(variable, value) if value else default.rstrip("/")
+
         direct: dict[str, str] = {}
         for spec in PROVIDERS.values():
-            url = env.get(spec.env_url_var) or spec.direct_base
+            url = pick(spec.env_url_var, spec.direct_base or "")
             if url:
-                direct[spec.id] = url.rstrip("/")
+                direct[spec.id] = url
         return cls(
-            hub=(env.get("HF_ENDPOINT") or DEFAULT_HUB_URL).rstrip("/"),
-            router=(env.get("SWITCHBOARD_ROUTER_URL") or DEFAULT_ROUTER_URL).rstrip("/"),
+            hub=pick("HF_ENDPOINT", DEFAULT_HUB_URL),
+            router=pick("SWITCHBOARD_ROUTER_URL", DEFAULT_ROUTER_URL),
             direct=direct,
         )
 

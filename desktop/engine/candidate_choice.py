@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from desktop.core.base_urls import url_problem
 from desktop.core.errors import NoCandidates, NoCredentials, SwitchboardError
 from desktop.core.table import PROVIDERS, Endpoints, Task, provider_label
 from desktop.core.trace import CandidateNote
@@ -107,7 +108,11 @@ class CandidateChooser:
         customs = [
             custom_candidate(c, model, creds)
             for c in settings.custom_endpoints
-            if custom_ok and only is None and settings.is_enabled(c.name) and model in c.models
+            if custom_ok
+            and only is None
+            and settings.is_enabled(c.name)
+            and model in c.models
+            and url_problem(c.base_url) is None  # a bad hand-edited address: never called
         ]
         has_hub_credentials = bool(hf_token) or any(creds.provider_key(p) for p in PROVIDERS)
         if not has_hub_credentials and not customs:

@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from desktop.core.base_urls import shown, url_problem
+from desktop.core.errors import SwitchboardError
 from desktop.core.table import HF_CREDENTIAL, PROVIDERS, Endpoints, Task, join_url
 from desktop.core.trace import CandidateNote
+from desktop.core.vocab import FixAction
 from desktop.engine.catalog import MappingEntry
 from desktop.engine.credentials import Credentials
 from desktop.engine.health import HealthBook
@@ -73,6 +76,13 @@ def custom_chat_url(base_url: str) -> str:
 
 
 def custom_candidate(endpoint: CustomEndpoint, model: str, credentials: Credentials) -> Candidate:
+    problem = url_problem(endpoint.base_url)
+    if problem is not None:  # a hand-edited settings file: kept as it is, but never called
+        raise SwitchboardError(
+            f"The custom server {endpoint.name} has the address \u201c{shown(endpoint.base_url)}"
+            f"\u201d, which Switchboard can't use ({problem}); fix it on the Providers page.",
+            action=FixAction.OPEN_PROVIDERS,
+        )
     key = credentials.provider_key(endpoint.name)
     return Candidate(
         provider=endpoint.name,

@@ -24,6 +24,7 @@ import httpx2
 from desktop.core.errors import CatalogueUnavailable, SwitchboardError
 from desktop.core.table import Endpoints
 from desktop.core.vocab import FixAction
+from desktop.engine.model_ids import check_hub_id, hub_id_problem
 
 MAPPING_TTL_S = 600.0
 CACHE_FILE = "mappings.json"
@@ -182,6 +183,8 @@ class ModelCatalog:
         Fetched without credentials (the list is public) and cached with the mapping, so
         "fastest" and "cheapest" keep working offline with the last numbers seen.
         """
+        if hub_id_problem(model_id) is not None:
+            return {}
         record = self._cache.get(model_id)
         if (
             record
@@ -225,6 +228,7 @@ class ModelCatalog:
 
     async def mapping(self, model_id: str, token: str | None = None) -> list[MappingEntry]:
         """The model's mapping: fresh cache, else the Hub, else a stale cache, else an error."""
+        check_hub_id(model_id)  # before any URL is built from it
         record = self._cache.get(model_id)
         if record and self._clock() - float(record.get("fetched_at", 0.0)) < self._ttl:
             return self.cached(model_id) or []

@@ -22,6 +22,7 @@ from desktop.core.errors import SwitchboardError
 from desktop.core.trace import AttemptRecord, Outcome, Trace
 from desktop.core.vocab import Status
 from desktop.engine.service_base import StoredTaskService
+from desktop.store.file_reads import FileReadError, read_limited
 from desktop.store.history import StoredMessage
 
 FLUSH_INTERVAL_S = 0.1
@@ -220,12 +221,10 @@ class ChatService(StoredTaskService):
 
     def _import_file(self, path: Path) -> Attachment:
         try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise SwitchboardError(f"Could not open {path.name}: {exc.strerror}.") from exc
-        if size > MAX_IMAGE_FILE_BYTES:
-            raise SwitchboardError(f"{path.name} is larger than 40 MB; pick a smaller image.")
-        return self._import_bytes(path.read_bytes(), path.name)
+            data = read_limited(path, MAX_IMAGE_FILE_BYTES, advice="pick a smaller image")
+        except FileReadError as exc:
+            raise SwitchboardError(str(exc)) from exc
+        return self._import_bytes(data, path.name)
 
     def _import_bytes(self, data: bytes, name: str) -> Attachment:
         try:

@@ -14,6 +14,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from desktop.core.table import HF_CREDENTIAL, PROVIDERS
+from desktop.store.secrets import KeyringLocked
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class CredentialInfo:
 
     present: bool
     source: str | None = None
+    locked: bool = False
+    """Not readable now because the keyring is locked: a saved key may well exist."""
 
 
 class Credentials:
@@ -31,6 +34,8 @@ class Credentials:
         self._env = dict(os.environ if env is None else env)
         self._keyring: dict[str, str] = {}
         self.keyring_error: str | None = None
+        self.keyring_locked = False
+        """The last read found the keyring locked: keys there are unknown, not absent."""
         self.version = 0
         """Bumped on every change, so caches keyed on it notice new or removed keys."""
 
@@ -65,9 +70,11 @@ class Credentials:
         try:
             self._keyring = await asyncio.get_running_loop().run_in_executor(executor, read_all)
             self.keyring_error = None
+            self.keyring_locked = False
             self.version += 1
         except Exception as exc:  # keyring backends raise many types; keep the sentence
             self.keyring_error = str(exc) or "The system keyring could not be read."
+            self.keyring_locked = isinstance(exc, KeyringLocked)
 
     def remember(self, user: str, secret: str | None) -> None:
         """Update the snapshot after the UI saved or deleted a secret."""
@@ -105,7 +112,7 @@ class Credentials:
                 return CredentialInfo(True, f"env:{var}")
         if user in self._keyring:
             return CredentialInfo(True, "keyring")
-        return CredentialInfo(False)
+        return CredentialInfo(False, locked=self.keyring_locked)
 
     def any(self) -> bool:
         """Whether at least one credential exists at all."""

@@ -42,6 +42,7 @@ from desktop.providers.exchange import AttemptFailed, bad_response, exchange
 from desktop.providers.media_fetch import TEXT, fetch_media
 from desktop.providers.mime import AUDIO_MIME_BY_SUFFIX, audio_mime_for
 from desktop.providers.speech_wire import chunks_from, transcript_from
+from desktop.store.file_reads import FileReadError, read_limited
 
 FIRST_RESULT_S = 30.0
 SECONDS_PER_MB = 20.0
@@ -91,14 +92,9 @@ def read_audio(path: Path, max_bytes: int = MAX_AUDIO_BYTES) -> Audio:
             f"{path.name} is not an audio file Switchboard can send ({READABLE})."
         )
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise SwitchboardError(
-                f"{path.name} is larger than {max_bytes >> 20} MB; cut it into shorter parts."
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SwitchboardError(f"Could not open {path.name}: {exc.strerror or exc}.") from exc
+        data = read_limited(path, max_bytes, advice="cut it into shorter parts")
+    except FileReadError as exc:
+        raise SwitchboardError(str(exc)) from exc
     if not data:
         raise SwitchboardError(f"{path.name} is empty.")
     suffix = path.suffix.lower()

@@ -69,6 +69,18 @@ def _mean_pool(tokens: Any) -> list[float] | None:
     return [sum(col) / len(vectors) for col in zip(*vectors, strict=True)]
 
 
+def _one_vector(item: Any, depth: int = 0) -> list[float] | None:
+    """One text's vector: sentence level, token level (mean-pooled), or either wrapped in a
+    batch of one (``[1, tokens, dim]``: HF Inference answers ``[n, 1, tokens, dim]`` for some
+    models when given several texts)."""
+    vector = _vector(item)
+    if vector is None:
+        vector = _mean_pool(item)
+    if vector is None and depth < 2 and isinstance(item, list) and len(item) == 1:
+        vector = _one_vector(item[0], depth + 1)
+    return vector
+
+
 def parse_embeddings(data: Any, count: int) -> list[list[float]]:
     """One vector per text from feature-extraction's nested lists (validated by the caller)."""
     if count == 1:
@@ -79,9 +91,7 @@ def parse_embeddings(data: Any, count: int) -> list[list[float]]:
         raise bad_response("the answer was not a list of vectors")
     out: list[list[float]] = []
     for item in data:
-        vector = _vector(item)
-        if vector is None:
-            vector = _mean_pool(item)
+        vector = _one_vector(item)
         if vector is None:
             raise bad_response("the answer held something other than number vectors")
         out.append(vector)

@@ -42,15 +42,31 @@ class KeyringUnavailable(SecretStoreError):
         super().__init__(message)
 
 
+LOCKED_MESSAGE = (
+    "The system keyring is locked, so your saved keys can't be read right now. Unlock it "
+    "(usually with your login password) and try again; your keys are still there."
+)
+
+
+class KeyringLocked(SecretStoreError):
+    """A keyring exists but is locked (or its unlock prompt was dismissed): keys are kept
+    there, just unreadable until the person unlocks it. Never shown as "not set"."""
+
+    def __init__(self, message: str = LOCKED_MESSAGE) -> None:
+        super().__init__(message)
+
+
 # Errors that mean "there is no keyring to talk to", as opposed to "this call failed".
 _UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     keyring.errors.NoKeyringError,
     keyring.errors.InitError,
-    keyring.errors.KeyringLocked,
 )
-# secretstorage's "no daemon" and "prompt dismissed" errors, matched by name because that
-# package only exists on Linux.
-_UNAVAILABLE_NAMES = frozenset({"SecretServiceNotAvailableException", "PromptDismissedException"})
+# secretstorage's "no daemon" error, matched by name because that package only exists on Linux.
+_UNAVAILABLE_NAMES = frozenset({"SecretServiceNotAvailableException"})
+# A keyring that is there but locked: keyring's own error, and secretstorage's "the unlock
+# prompt was dismissed" (also what a locked collection without a prompter answers).
+_LOCKED_ERRORS: tuple[type[BaseException], ...] = (keyring.errors.KeyringLocked,)
+_LOCKED_NAMES = frozenset({"PromptDismissedException", "LockedException"})
 
 
 def _is_unavailable_backend(backend: KeyringBackend) -> bool:
@@ -146,6 +162,8 @@ class SecretStore:
         traceback locals might hold the secret; only its type name is logged.
         """
         log.warning("Keyring failed to %s the key for %s (%s)", action, user, type(exc).__name__)
+        if isinstance(exc, _LOCKED_ERRORS) or type(exc).__name__ in _LOCKED_NAMES:
+            return KeyringLocked()
         if isinstance(exc, _UNAVAILABLE_ERRORS) or type(exc).__name__ in _UNAVAILABLE_NAMES:
             return KeyringUnavailable()
         reason = _scrub(str(exc), secret)

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from desktop.core.base_urls import url_problem
 from desktop.core.errors import SwitchboardError
 from desktop.core.table import DEFAULT_ORDER, HF_CREDENTIAL, PROVIDERS, Task
 from desktop.store._atomic import atomic_write_text
@@ -157,11 +157,11 @@ class Settings:
             raise SettingsError(f"'{name}' is a reserved word; choose another name.")
         if any(ep.name.casefold() == folded for ep in self.custom_endpoints):
             raise SettingsError(f"A custom endpoint named '{name}' already exists.")
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        problem = url_problem(url)
+        if problem is not None:
             raise SettingsError(
-                "The address must start with http:// or https://, "
-                "for example http://localhost:8000/v1."
+                f"Switchboard can't use that address: {problem} "
+                "(for example http://localhost:8000/v1)."
             )
         for shown, served in endpoint.models.items():
             if not shown.strip() or not served.strip():

@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.library.generation_deleted.connect(self._on_generation_deleted)
         self.providers.settings_changed.connect(self._on_settings_changed)
         self.providers.credentials_changed.connect(self.chat.refresh_first_launch)
+        self.chat.empty.retry_keyring_requested.connect(self.providers.retry_keyring)
 
         self._shortcut("Ctrl+N", self._on_new_chat)
         self._shortcut("Ctrl+F", self._on_search)

@@ -170,3 +170,39 @@ def test_embed_unknown_model(cli_env: dict[str, str]) -> None:
     done = media_cli(cli_env, "embed", "--model", "nobody/nothing", "x")
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("switchboard: ")
+
+
+def test_image_never_overwrites_the_users_own_files(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "image-1.jpg").write_bytes(b"my own picture")
+    own = tmp_path / "fox.png"
+    own.write_bytes(b"my fox")
+    base = ("image", "--model", FLUX_SCHNELL, "--provider", "hf-inference")
+    into_folder = media_cli(cli_env, *base, "--count", "2", "--out", str(folder), "--json", "x")
+    assert into_folder.returncode == 0, into_folder.stderr
+    saved = json.loads(into_folder.stdout)["saved"]
+    assert str(folder / "image-1.jpg") not in saved and len(set(saved)) == 2
+    assert (folder / "image-1.jpg").read_bytes() == b"my own picture"
+    named = media_cli(cli_env, *base, "--out", str(own), "a fox")
+    assert named.returncode == 0, named.stderr
+    assert own.read_bytes() == b"my fox"
+    assert named.stdout == f"{tmp_path / 'fox-2.png'}\n"
+    assert "fox.png already exists; saved as fox-2.png" in named.stderr
+    forced = media_cli(cli_env, *base, "--out", str(own), "--force", "a fox")
+    assert forced.returncode == 0 and forced.stdout == f"{own}\n"
+    with Image.open(own) as img:
+        assert img.format == "PNG"
+
+
+def test_free_names_are_claimed_once(tmp_path: Path) -> None:
+    from desktop.store.free_names import claim, first_free
+
+    target = tmp_path / "a" / "clip.mp4"
+    first = claim(target)
+    second = claim(target)
+    assert (first, second) == (target, tmp_path / "a" / "clip-2.mp4")
+    assert first_free(target) == tmp_path / "a" / "clip-3.mp4"
+    assert claim(target, force=True) == target

@@ -141,3 +141,11 @@ async def test_unreadable_images_are_one_clear_sentence(open_services, tmp_path:
     Image.new("RGB", (64, 64)).save(truncated, "PNG")
     with pytest.raises(SwitchboardError):
         await services.chat.import_image_bytes(truncated.getvalue()[:40], "cut.png")
+
+
+async def test_a_device_dropped_as_an_image_is_refused_at_once(open_services, tmp_path: Path):
+    services = await open_services()
+    link = tmp_path / "photo.png"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(SwitchboardError, match="not an ordinary file"):
+        await asyncio.wait_for(services.chat.import_image(link), 10)

@@ -297,3 +297,15 @@ def test_csv_and_json_exports() -> None:
             {"text": "second", "embedding": [0.25, -1.0]},
         ],
     }
+
+
+def test_every_nesting_hf_inference_answers_with_is_read() -> None:
+    from desktop.providers.hf_inference import parse_embeddings
+
+    sentence = [[1.0, 2.0], [3.0, 4.0]]
+    tokens = [[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]]
+    batched = [[[[1.0, 2.0], [3.0, 4.0]]], [[[5.0, 6.0], [7.0, 8.0]]]]  # [n, 1, tokens, dim]
+    assert parse_embeddings(sentence, 2) == [[1.0, 2.0], [3.0, 4.0]]
+    assert parse_embeddings(tokens, 2) == [[2.0, 3.0], [6.0, 7.0]]
+    assert parse_embeddings(batched, 2) == [[2.0, 3.0], [6.0, 7.0]]
+    assert parse_embeddings([[[1.0, 3.0]]], 1) == [[1.0, 3.0]]

@@ -67,3 +67,44 @@ def test_set_key_reaches_the_keyring_and_never_a_file(tmp_path: Path) -> None:
                 assert secret.encode() not in path.read_bytes(), path
         removed = run("providers", "delete-key", "groq")
         assert removed.returncode == 0
+
+
+def test_a_key_in_a_custom_address_goes_to_the_keyring(tmp_path: Path) -> None:
+    with Emulator() as emu:
+        env = (
+            clean_env()
+            | emu.env()
+            | {
+                "XDG_DATA_HOME": str(tmp_path / "data"),
+                "XDG_CONFIG_HOME": str(tmp_path / "config"),
+                "XDG_CACHE_HOME": str(tmp_path / "cache"),
+                "PYTHONPATH": str(ROOT),
+            }
+        )
+
+        def run(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "desktop", *args],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=ROOT,
+                timeout=60,
+            )
+
+        secret = direct_key("groq")
+        base = emu.direct_url("groq").replace("http://", f"http://me:{secret}@") + "/openai/v1"
+        added = run(
+            "providers", "add-custom", "lab", "--url", base, "--model", "mine=llama-3.1-8b-instant"
+        )
+        assert added.returncode == 0, added.stderr
+        assert "moved to the system keyring" in added.stderr
+        listed = run("providers", "list")
+        assert secret not in added.stdout + added.stderr + listed.stdout + listed.stderr
+        for path in tmp_path.rglob("*"):
+            if path.is_file():
+                assert secret.encode() not in path.read_bytes(), path
+        answer = run("chat", "--model", "mine", "--provider", "lab", "--json", "Hi")
+        assert answer.returncode == 0, answer.stderr
+        assert json.loads(answer.stdout)["status"] == "complete"
+        run("providers", "remove", "lab")

@@ -18,6 +18,7 @@ from desktop.store.secrets import (
     SecretStore,
     SecretStoreError,
 )
+from desktop.store.secrets import KeyringLocked as SecretsLocked
 from tests.memory_keyring import MemoryKeyring
 
 SECRET = "hf_SuperSecretToken1234567890"
@@ -117,9 +118,10 @@ def test_backend_errors_never_contain_the_secret(caplog: pytest.LogCaptureFixtur
     assert info.value.__cause__ is None and info.value.__suppress_context__
     with pytest.raises(SecretStoreError, match="could not read the key for groq"):
         store.get("groq")
-    # a locked keyring that stays locked is "unavailable", with the fix in the sentence
-    with pytest.raises(KeyringUnavailable, match="unlock"):
+    # a locked keyring is locked, not missing: the sentence says so and how to unlock it
+    with pytest.raises(SecretsLocked, match=r"locked.*Unlock it") as locked:
         store.delete("groq")
+    assert not isinstance(locked.value, KeyringUnavailable)
     assert SECRET not in caplog.text
 
 
@@ -132,3 +134,27 @@ def test_secret_is_not_logged(
     store.get("groq")
     store.delete("groq")
     assert SECRET not in caplog.text
+
+
+class LockedBackend(KeyringBackend):
+    priority = 1
+
+    def get_password(self, service: str, username: str) -> NoReturn:
+        raise KeyringLocked("Failed to unlock the collection!")
+
+    def set_password(self, service: str, username: str, password: str) -> NoReturn:
+        raise KeyringLocked("Failed to unlock the collection!")
+
+    def delete_password(self, service: str, username: str) -> NoReturn:
+        raise KeyringLocked("Failed to unlock the collection!")
+
+
+async def test_locked_keys_are_unknown_not_absent() -> None:
+    from desktop.engine.credentials import Credentials
+
+    store = SecretStore(LockedBackend())
+    credentials = Credentials({})
+    await credentials.refresh(store.get, ["groq"], None)
+    assert credentials.keyring_locked and "locked" in (credentials.keyring_error or "")
+    info = credentials.info("groq")
+    assert not info.present and info.locked

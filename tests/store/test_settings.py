@@ -96,7 +96,7 @@ def test_add_custom_normalises_and_orders_last() -> None:
         (CustomEndpoint("auto", "http://x"), "reserved"),
         (CustomEndpoint("x", "ftp://host/v1"), "http:// or https://"),
         (CustomEndpoint("x", "localhost:8000"), "http:// or https://"),
-        (CustomEndpoint("x", "http://"), "http:// or https://"),
+        (CustomEndpoint("x", "http://"), "names no server"),
         (CustomEndpoint("x", "http://h", {"": "m"}), "model"),
     ],
 )

@@ -191,8 +191,9 @@ class ChatPage(QWidget):
 
     def refresh_first_launch(self) -> None:
         """Show the how-to-start panel only when nothing at all can be called."""
-        first = not self.services.credentials.any() and not self.services.settings.custom_endpoints
-        self.empty.set_first_launch(first)
+        credentials = self.services.credentials
+        first = not credentials.any() and not self.services.settings.custom_endpoints
+        self.empty.set_first_launch(first, keyring_locked=credentials.keyring_locked)
         self._show_current_page()
 
     def new_chat(self) -> None:

@@ -21,6 +21,11 @@ FIRST_LAUNCH_TEXT = (
     "models."
 )
 
+LOCKED_TEXT = (
+    "Your system keyring is locked, so Switchboard can't read the tokens and keys you saved "
+    "(they are still there). Unlock it, usually with your login password, then press Try again."
+)
+
 READY_TEXT = "Ask anything. Pick a model above; Ctrl+Enter sends, Esc stops."
 
 
@@ -34,6 +39,7 @@ class EmptyChat(QFrame):
 
     add_token_requested = Signal()
     add_server_requested = Signal()
+    retry_keyring_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +65,9 @@ class EmptyChat(QFrame):
         self.add_server_button = QPushButton("Add a local server", self)
         self.add_server_button.clicked.connect(self.add_server_requested)
         buttons.addWidget(self.add_server_button)
+        self.retry_keyring_button = QPushButton("Try again", self)
+        self.retry_keyring_button.clicked.connect(self.retry_keyring_requested)
+        buttons.addWidget(self.retry_keyring_button)
         buttons.addStretch(1)
         self.first_launch_buttons = QWidget(self)
         self.first_launch_buttons.setLayout(buttons)
@@ -72,8 +81,18 @@ class EmptyChat(QFrame):
         outer.addStretch(2)
         self.set_first_launch(False)
 
-    def set_first_launch(self, first: bool) -> None:
-        """Show the how-to-start panel (no credentials) or the quiet ready hint."""
+    def set_first_launch(self, first: bool, *, keyring_locked: bool = False) -> None:
+        """Show the how-to-start panel (no credentials) or the quiet ready hint.
+
+        With ``keyring_locked`` the panel says the saved keys can't be read yet and offers
+        Try again, instead of asking for a token the person already saved.
+        """
+        self.title.setText("Your keyring is locked" if keyring_locked else "Welcome to Switchboard")
+        self.first_launch.setText(LOCKED_TEXT if keyring_locked else FIRST_LAUNCH_TEXT)
+        self.add_token_button.setVisible(not keyring_locked)
+        self.retry_keyring_button.setVisible(keyring_locked)
+        self.add_token_button.setDefault(not keyring_locked)
+        self.retry_keyring_button.setDefault(keyring_locked)
         self.title.setVisible(first)
         self.first_launch.setVisible(first)
         self.first_launch_buttons.setVisible(first)

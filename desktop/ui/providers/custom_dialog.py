@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.base_urls import split_credentials
 from desktop.store.settings import CustomEndpoint, SettingsError
 from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.message_bar import MessageBar
@@ -141,16 +142,23 @@ class CustomEndpointDialog(QDialog):
         self.result_endpoint: CustomEndpoint | None = None
 
     def endpoint(self) -> CustomEndpoint:
-        """The endpoint as typed (raises SettingsError for a bad model line)."""
+        """The endpoint as typed (raises SettingsError for a bad model line).
+
+        A key pasted into the address (``http://key@host``) is taken out of it: it goes to
+        the keyring with the typed key, never into the settings file.
+        """
+        url, key_in_url = split_credentials(self.base_url.text())
         return CustomEndpoint(
             name=self.name.text().strip(),
-            base_url=self.base_url.text().strip(),
+            base_url=url,
             models=parse_model_map(self.models.toPlainText()),
-            needs_key=self.needs_key.isChecked(),
+            needs_key=self.needs_key.isChecked() or key_in_url is not None,
         )
 
     def typed_key(self) -> str:
-        return self.key.text().strip() if self.needs_key.isChecked() else ""
+        """The key to store: the key field, else a key that was pasted into the address."""
+        typed = self.key.text().strip() if self.needs_key.isChecked() else ""
+        return typed or (split_credentials(self.base_url.text())[1] or "")
 
     def accept(self) -> None:
         try:

@@ -330,6 +330,16 @@ class ProvidersPage(QWidget):
             row.set_busy(False)
         self._after_credentials_changed()
 
+    def retry_keyring(self) -> None:
+        """Read the keyring again (after the person unlocked it)."""
+        self.scope.spawn(self._retry_keyring(), slot="keyring")
+
+    async def _retry_keyring(self) -> None:
+        await self.services.refresh_credentials()
+        self.banner.clear()
+        self.refresh_credentials()
+        self.credentials_changed.emit()
+
     def _after_credentials_changed(self) -> None:
         self.refresh_credentials(show_keyring_error=False)
         self.credentials_changed.emit()

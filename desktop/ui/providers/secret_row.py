@@ -17,6 +17,8 @@ from desktop.ui.widgets.labels import MutedLabel
 
 def source_text(info: CredentialInfo) -> str:
     """Where a credential comes from, in words."""
+    if not info.present and info.locked:
+        return "Unknown while the system keyring is locked"
     if not info.present:
         return "Not set"
     if info.source == "keyring":

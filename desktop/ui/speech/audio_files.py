@@ -13,6 +13,7 @@ import wave
 from pathlib import Path
 
 from desktop.engine.speech import READABLE, SUPPORTED_SUFFIXES
+from desktop.store.file_reads import check_regular
 from desktop.ui.widgets.routing_words import clock
 
 OPEN_FILTER = "Audio files (" + " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES) + ");;All files (*)"
@@ -54,7 +55,7 @@ def describe_audio(path: Path) -> tuple[int, float | None]:
     Raises:
         OSError: the file cannot be read.
     """
-    size = path.stat().st_size
+    size = check_regular(path)  # a device or a FIFO named .wav is never opened
     duration = None
     if path.suffix.lower() == ".wav":
         with contextlib.suppress(wave.Error, EOFError, ValueError), wave.open(str(path)) as w:

@@ -30,6 +30,7 @@ from desktop.core.table import Task
 from desktop.core.trace import AttemptRecord
 from desktop.core.vocab import Status
 from desktop.services import Services
+from desktop.store.file_reads import FileReadError
 from desktop.store.history import StoredGeneration
 from desktop.ui.file_dialogs import ask_open_path
 from desktop.ui.past_runs import PastRunsList
@@ -258,6 +259,9 @@ class SpeechPage(QWidget):
     async def _load_audio(self, path: Path) -> None:
         try:
             size, duration = await self.services.run_blocking(describe_audio, path)
+        except FileReadError as exc:
+            self.banner_error(str(exc))
+            return
         except OSError as exc:
             self.banner_error(f"Could not open {path.name}: {exc.strerror or exc}.")
             return

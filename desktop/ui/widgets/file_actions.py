@@ -19,6 +19,7 @@ from PySide6.QtCore import QMimeData, QStandardPaths, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from desktop.store.free_names import first_free
 from desktop.ui.tasks import run_dialog
 
 RunBlocking = Callable[..., Awaitable[Any]]
@@ -61,7 +62,8 @@ async def ask_save_path(
     """A non-blocking "Save as" dialog; the chosen path, or None when cancelled."""
     key = location.name
     folder = _last_folder.get(key) or QStandardPaths.writableLocation(location) or str(Path.home())
-    dialog = QFileDialog(parent, "Save as", str(Path(folder) / name), name_filter)
+    # Suggest a name nothing has yet; replacing a file stays the user's explicit choice.
+    dialog = QFileDialog(parent, "Save as", str(first_free(Path(folder) / name)), name_filter)
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     dialog.setFileMode(QFileDialog.FileMode.AnyFile)
     suffix = Path(name).suffix.lstrip(".")

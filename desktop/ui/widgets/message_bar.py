@@ -40,6 +40,9 @@ class MessageBar(QFrame):
         layout.setContentsMargins(12, 8, 8, 8)
         layout.setSpacing(8)
         self.text_label = QLabel(self)
+        # Messages can quote a provider's error body: never read it as HTML (no markup, no
+        # links, no <img src=file://…>).
+        self.text_label.setTextFormat(Qt.TextFormat.PlainText)
         self.text_label.setWordWrap(True)
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.text_label, 1)

@@ -21,6 +21,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -28,6 +29,7 @@ from PySide6.QtGui import QImage, QPixmap
 from shiboken6 import isValid
 
 from desktop.core.errors import SwitchboardError
+from desktop.store.file_reads import check_regular
 from desktop.ui.tasks import TaskScope
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ def load_scaled(path: str, max_side: int) -> QImage:
     from PIL import Image, ImageOps  # imported here: keeps Pillow out of the start-up path
 
     try:
+        check_regular(Path(path))  # never open a FIFO (it blocks) or a device
         with Image.open(path) as img:
             img.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced scale
             oriented = ImageOps.exif_transpose(img)
