@@ -8,8 +8,8 @@ from desktop.ui.chat.markdown import (
     COPY_SCHEME,
     MarkdownTheme,
     render_markdown,
-    stable_prefix_length,
 )
+from desktop.ui.chat.stream_blocks import BlockSplitter, Piece
 
 THEME = MarkdownTheme(
     dark=False,
@@ -76,11 +76,51 @@ def test_tables_get_borders() -> None:
         ("no boundary yet", 0),
         ("para one\n\npara two", len("para one\n\n")),
         ("a\n\nb\n\nc", len("a\n\nb\n\n")),
-        ("```\ncode\n\nstill code", 0),  # blank line inside an open fence is no boundary
+        ("```\ncode\n\nstill code", len("```\ncode\n\n")),  # code lines go out as they come
         ("```py\ncode\n```\nafter", len("```py\ncode\n```\n")),
         ("~~~~\nx\n~~~\nstill\n~~~~\n", len("~~~~\nx\n~~~\nstill\n~~~~\n")),
-        ("text\n\n```\nopen", len("text\n\n")),
+        ("text\n\n```\nopen", len("text\n\n```\n")),
+        ("1. item\n\n   more of the item", 0),  # an indented line keeps the list item open
+        ("1. item\n\nNext", len("1. item\n\n")),
     ],
 )
-def test_stable_prefix(text: str, expected: int) -> None:
-    assert stable_prefix_length(text) == expected
+def test_finished_pieces_end_where_blocks_end(text: str, expected: int) -> None:
+    splitter = BlockSplitter()
+    pieces = splitter.feed(text)
+    assert splitter.committed == expected
+    # Fed one character at a time, the same pieces come out (each text exactly once).
+    slow = BlockSplitter()
+    drip = [p for n in range(1, len(text) + 1) for p in slow.feed(text[:n])]
+    assert "".join(p.text for p in drip) == "".join(p.text for p in pieces)
+    assert slow.committed == expected
+
+
+def test_an_endless_paragraph_is_cut_at_sentence_ends() -> None:
+    splitter = BlockSplitter(soft_limit=100)
+    text = ""
+    pieces = []
+    for n in range(400):
+        text += f"Sentence {n} ends here. "
+        pieces += splitter.feed(text)
+    assert len(pieces) > 10
+    assert all(len(p.text) <= 260 for p in pieces)  # the live part stays short
+    assert all(p.text.endswith(". ") for p in pieces)
+    pieces += splitter.finish(text)
+    assert "".join(p.text for p in pieces) == text
+
+
+def test_a_long_code_block_goes_out_line_by_line_in_one_box() -> None:
+    splitter = BlockSplitter()
+    text = "```python\n"
+    pieces = splitter.feed(text)
+    for n in range(50):
+        text += f"x{n} = {n}\n"
+        pieces += splitter.feed(text)
+    text += "```\nafter"
+    pieces += splitter.finish(text)
+    code = [p for p in pieces if p.kind == "code"]
+    assert [p.first for p in code] == [True] + [False] * (len(code) - 1)
+    assert [p.last for p in code] == [False] * (len(code) - 1) + [True]
+    assert {p.language for p in code} == {"python"}
+    assert "".join(p.text for p in code) == "".join(f"x{n} = {n}\n" for n in range(50))
+    assert pieces[-1] == Piece("markdown", "after")

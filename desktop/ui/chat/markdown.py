@@ -10,7 +10,6 @@ text processing (no Qt), so the rules are easy to test.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,8 +23,6 @@ COPY_SCHEME = "switchboard-copy"
 """Links ``switchboard-copy:<n>`` copy code block ``n`` to the clipboard."""
 
 SAFE_SCHEMES = ("http", "https", "mailto")
-
-_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 @dataclass(frozen=True)
@@ -47,10 +44,14 @@ class Rendered:
     code_blocks: list[str] = field(default_factory=list)
 
 
-def render_markdown(text: str, theme: MarkdownTheme) -> Rendered:
-    """Render ``text`` to Qt-friendly HTML with highlighted, copyable code blocks."""
+def render_markdown(text: str, theme: MarkdownTheme, code_offset: int = 0) -> Rendered:
+    """Render ``text`` to Qt-friendly HTML with highlighted, copyable code blocks.
+
+    ``code_offset`` numbers the copy links after the code blocks already shown above this
+    text (a streamed answer is rendered piece by piece).
+    """
     code_blocks: list[str] = []
-    env: dict[str, Any] = {"theme": theme, "code_blocks": code_blocks}
+    env: dict[str, Any] = {"theme": theme, "code_blocks": code_blocks, "code_offset": code_offset}
     body = _markdown().render(text, env)
     return Rendered(body, code_blocks)
 
@@ -66,35 +67,6 @@ def default_stylesheet(theme: MarkdownTheme) -> str:
         f"blockquote {{ color: {theme.muted}; margin-left: 12px; }}"
         "table { margin-bottom: 8px; }"
     )
-
-
-def stable_prefix_length(text: str) -> int:
-    """Length of the longest prefix made only of finished top-level blocks.
-
-    A block is finished at a blank line outside a code fence, or at the line closing a fence.
-    While a stream runs, the prefix is shown rendered and the rest as plain text, so markdown
-    is re-rendered only when a block completes, not on every token (style.md §3.2).
-    """
-    boundary = 0
-    fence: str | None = None
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        end = pos + len(line)
-        complete = line.endswith("\n")
-        stripped = line.strip()
-        if fence is None:
-            match = _FENCE_OPEN.match(line)
-            if match:
-                fence = match.group(1)
-            elif complete and not stripped:
-                boundary = end
-        elif (
-            complete and stripped.startswith(fence[0] * len(fence)) and not stripped.strip(fence[0])
-        ):
-            fence = None
-            boundary = end
-        pos = end
-    return boundary
 
 
 # --- markdown-it set-up -----------------------------------------------------------------
@@ -139,18 +111,27 @@ def _render_fence(
     language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
     blocks: list[str] = env["code_blocks"]
     blocks.append(code.rstrip("\n"))
-    number = len(blocks) - 1
+    number = int(env.get("code_offset", 0)) + len(blocks) - 1
+    return code_box(code.rstrip("\n"), language, theme, number)
+
+
+def code_box(code: str, language: str, theme: MarkdownTheme, number: int) -> str:
+    """A highlighted code block in a tinted box with its language and a "Copy code" link."""
     label = html.escape(language) if language else "&nbsp;"
-    highlighted = highlight_code(code.rstrip("\n"), language, theme.dark)
     return (
         f'<table width="100%" cellspacing="0" cellpadding="6" border="0" '
         f'bgcolor="{theme.code_background}" style="margin-bottom:8px;">'
         f'<tr><td><span style="color:{theme.muted}; font-size:small;">{label}</span></td>'
         f'<td align="right"><a href="{COPY_SCHEME}:{number}" style="font-size:small;">'
         "Copy code</a></td></tr>"
-        f'<tr><td colspan="2"><pre style="white-space:pre-wrap; margin:0px;">{highlighted}'
-        "</pre></td></tr></table>\n"
+        f'<tr><td colspan="2">{code_lines(code, language, theme)}</td></tr></table>\n'
     )
+
+
+def code_lines(code: str, language: str, theme: MarkdownTheme) -> str:
+    """``code`` highlighted as one ``<pre>``, for a code box or to extend one while streaming."""
+    highlighted = highlight_code(code, language, theme.dark)
+    return f'<pre style="white-space:pre-wrap; margin:0px;">{highlighted}</pre>'
 
 
 def _render_code_inline(

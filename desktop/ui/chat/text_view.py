@@ -1,11 +1,13 @@
 """The body of one message: rendered markdown that grows to fit, streams cheaply, loads nothing.
 
 Why a QTextBrowser per message (style.md §3.2): older messages are laid out once and never
-touched again; only the live one changes. While streaming, finished markdown blocks are shown
-rendered and the unfinished tail is appended as plain text through a cursor kept at the end,
-so a token costs an append, not a re-layout of the whole answer. ``loadResource`` refuses
-everything, so an answer can never make the app fetch a URL; links open in the system browser
-only when clicked.
+touched again; only the live one changes. While streaming, the cost of a flush is the cost of
+the new text (issue 8): :class:`~desktop.ui.chat.stream_blocks.BlockSplitter` says which
+pieces finished, each finished piece is rendered once and appended through a cursor, code
+lines join their box as they arrive, and only the open piece is shown as plain text at the
+end of the document. Nothing already shown is rendered or laid out again. ``loadResource``
+refuses everything, so an answer can never make the app fetch a URL; links open in the
+system browser only when clicked.
 """
 
 from __future__ import annotations
@@ -14,17 +16,48 @@ import math
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QResizeEvent, QTextCursor
+from PySide6.QtGui import (
+    QDesktopServices,
+    QFontDatabase,
+    QGuiApplication,
+    QResizeEvent,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
 from desktop.ui.chat.markdown import (
     COPY_SCHEME,
     SAFE_SCHEMES,
+    MarkdownTheme,
+    code_box,
+    code_lines,
     default_stylesheet,
     render_markdown,
-    stable_prefix_length,
 )
+from desktop.ui.chat.stream_blocks import BlockSplitter, Piece
 from desktop.ui.theme import markdown_theme
+
+_OWN_BLOCK = ("<ul", "<ol", "<table")
+"""HTML that Qt puts in blocks of its own when inserted (lists, tables)."""
+
+
+def _start_block(cursor: QTextCursor, html: str = "") -> None:
+    """Make sure HTML inserted at ``cursor`` starts a block of its own, with no gap line.
+
+    Paragraphs join the block they are inserted into, so they get a fresh empty one. Lists and
+    tables always open their own block, leaving an empty one before them: that one is given
+    no height, so it never shows as a blank line.
+    """
+    own_block = html.startswith(_OWN_BLOCK)
+    if cursor.block().length() > 1:
+        if not own_block:
+            cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+    elif own_block:
+        flat = QTextBlockFormat()
+        flat.setLineHeight(0, QTextBlockFormat.LineHeightTypes.FixedHeight.value)
+        cursor.setBlockFormat(flat)
 
 
 class MessageText(QTextBrowser):
@@ -32,6 +65,9 @@ class MessageText(QTextBrowser):
 
     Signals:
         code_copied(): a "Copy code" link put a code block on the clipboard.
+
+    Attributes:
+        pieces_rendered: finished pieces rendered since the stream began (each exactly once).
     """
 
     code_copied = Signal()
@@ -40,8 +76,14 @@ class MessageText(QTextBrowser):
         super().__init__(parent)
         self._markdown = markdown
         self._text = ""
-        self._rendered_prefix = 0
+        self._shown_full = False  # the document shows ``_text`` completely, rendered
+        self._splitter: BlockSplitter | None = None  # set while a stream runs
+        self._tail_pos = 0  # where the live (plain) part starts in the document
+        self._live_end = 0  # characters of ``_text`` in the document, rendered or live
+        self._code_cursor: QTextCursor | None = None  # the end of an open code box
+        self._code_raw = ""
         self._code_blocks: list[str] = []
+        self.pieces_rendered = 0
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -67,36 +109,73 @@ class MessageText(QTextBrowser):
         return self._text
 
     def set_text(self, text: str) -> None:
-        """Show ``text`` in full (rendered as markdown when this view renders markdown)."""
+        """Show ``text`` in full (rendered as markdown when this view renders markdown).
+
+        The text a finished stream already shows is not rendered again.
+        """
+        if self._splitter is None and self._shown_full and text == self._text:
+            return
+        self._splitter = None
+        self._code_cursor = None
         self._text = text
         self._render_all()
 
     def begin_stream(self, text: str = "") -> None:
         """Start showing a live answer that :meth:`append_stream` will extend."""
-        self._text = text
-        self._rendered_prefix = 0
-        self._show_stream()
+        self._text = ""
+        self._shown_full = False
+        self._code_blocks = []
+        self._code_cursor = None
+        self._code_raw = ""
+        self._tail_pos = self._live_end = 0
+        self.pieces_rendered = 0
+        self.clear()
+        self._apply_stylesheet()
+        if not self._markdown:
+            self._splitter = None
+            self.setPlainText(text)
+            self._text = text
+            return
+        self._splitter = BlockSplitter()
+        self.append_stream(text)
 
     def append_stream(self, chunk: str) -> None:
-        """Append newly arrived text; re-render only when a markdown block completed."""
+        """Append newly arrived text: render what finished, show the rest as plain text."""
         if not chunk:
             return
         self._text += chunk
-        if self._markdown and stable_prefix_length(self._text) > self._rendered_prefix:
-            self._show_stream()
+        splitter = self._splitter
+        if splitter is None:
+            cursor = QTextCursor(self.document())
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.insertText(chunk)
             return
-        cursor = QTextCursor(self.document())
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(chunk)
+        pieces = splitter.feed(self._text)
+        if pieces:
+            cursor = self._drop_live_part()
+            self._render_pieces(cursor, pieces)
+            self._show_live(cursor, self._text[splitter.committed :])
+        else:
+            cursor = QTextCursor(self.document())
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            self._show_live(cursor, self._text[self._live_end :])
 
     def end_stream(self) -> None:
-        """The answer is complete (or stopped): render it once, in full."""
-        self._render_all()
+        """The answer is complete (or stopped): render what is still open, and only that."""
+        splitter = self._splitter
+        if splitter is None:
+            return
+        pieces = splitter.finish(self._text)
+        cursor = self._drop_live_part()
+        self._render_pieces(cursor, pieces)
+        self._splitter = None
+        self._code_cursor = None
+        self._shown_full = True
 
     # --- Rendering ------------------------------------------------------------------------
 
     def _render_all(self) -> None:
-        self._rendered_prefix = len(self._text)
+        self._shown_full = True
         if not self._markdown:
             self.setPlainText(self._text)
             return
@@ -104,27 +183,66 @@ class MessageText(QTextBrowser):
         self._code_blocks = rendered.code_blocks
         self.setHtml(rendered.html)
 
-    def _show_stream(self) -> None:
-        """Rendered finished blocks, then the unfinished tail as plain text."""
-        if not self._markdown:
-            self.setPlainText(self._text)
-            self._rendered_prefix = len(self._text)
+    def _drop_live_part(self) -> QTextCursor:
+        """Remove the plain live part; return a cursor where the next pieces go."""
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self._tail_pos)
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        assert self._splitter is not None
+        self._live_end = self._splitter.committed
+        return cursor
+
+    def _show_live(self, cursor: QTextCursor, text: str) -> None:
+        """Append ``text`` to the live part at ``cursor`` (the end of the document)."""
+        if not text:
             return
-        prefix = stable_prefix_length(self._text)
-        self._rendered_prefix = prefix
-        if prefix:
-            rendered = render_markdown(self._text[:prefix], markdown_theme(self.palette()))
-            self._code_blocks = rendered.code_blocks
-            self.setHtml(rendered.html)
-        else:
-            self.clear()
-        tail = self._text[prefix:]
-        if tail:
-            cursor = QTextCursor(self.document())
-            cursor.movePosition(QTextCursor.MoveOperation.End)
-            if prefix:
-                cursor.insertBlock()
-            cursor.insertText(tail)
+        splitter = self._splitter
+        assert splitter is not None
+        if self._live_end == splitter.committed:  # the live part starts here
+            self._tail_pos = cursor.position()
+            _start_block(cursor)
+            live = QTextCharFormat()
+            if splitter.in_fence:
+                live.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+            cursor.setCharFormat(live)
+        cursor.insertText(text)
+        self._live_end = len(self._text)
+
+    def _render_pieces(self, cursor: QTextCursor, pieces: list[Piece]) -> None:
+        theme = markdown_theme(self.palette())
+        for piece in pieces:
+            self.pieces_rendered += 1
+            if piece.kind == "code":
+                self._add_code(cursor, piece, theme)
+                continue
+            rendered = render_markdown(piece.text, theme, len(self._code_blocks))
+            self._code_blocks.extend(rendered.code_blocks)
+            html = rendered.html.strip()
+            _start_block(cursor, html)
+            cursor.insertHtml(html)
+        self._tail_pos = cursor.position()
+
+    def _add_code(self, cursor: QTextCursor, piece: Piece, theme: MarkdownTheme) -> None:
+        """Open a code box, or add the new lines to the open one (highlighted once each)."""
+        code = piece.text[:-1] if piece.text.endswith("\n") else piece.text
+        if piece.first or self._code_cursor is None:
+            self._code_raw = piece.text
+            self._code_blocks.append(piece.text.rstrip("\n"))
+            html = code_box(code, piece.language, theme, len(self._code_blocks) - 1).strip()
+            _start_block(cursor, html)
+            cursor.insertHtml(html)
+            cell = QTextCursor(cursor)
+            cell.movePosition(QTextCursor.MoveOperation.PreviousBlock)
+            cell.movePosition(QTextCursor.MoveOperation.EndOfBlock)
+            self._code_cursor = cell
+        elif piece.text:
+            self._code_raw += piece.text
+            self._code_blocks[-1] = self._code_raw.rstrip("\n")
+            self._code_cursor.insertBlock()
+            self._code_cursor.insertHtml(code_lines(code, piece.language, theme))
+        if piece.last:
+            self._code_cursor = None
 
     def _apply_stylesheet(self) -> None:
         self.document().setDefaultStyleSheet(default_stylesheet(markdown_theme(self.palette())))
@@ -148,7 +266,9 @@ class MessageText(QTextBrowser):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             self._apply_stylesheet()
-            if self._markdown and self._rendered_prefix:
+            if self._markdown and self._splitter is not None:
+                self.begin_stream(self._text)
+            elif self._markdown and self._shown_full:
                 self._render_all()
 
     # --- Never load anything --------------------------------------------------------------
