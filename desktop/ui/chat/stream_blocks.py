@@ -152,8 +152,8 @@ class BlockSplitter:
             return
         window_start = self.committed + self.soft_limit // 2
         last = None
-        for last in _SENTENCE_END.finditer(text, window_start):
-            pass
+        for match in _SENTENCE_END.finditer(text, window_start):
+            last = match
         if last is not None:
             self._cut_markdown(text, last.end(), pieces)
         elif len(text) - self.committed > 2 * self.soft_limit:
