@@ -13,8 +13,10 @@ which of the two applies.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from typing import Any
 
 import httpx2
@@ -28,6 +30,10 @@ from desktop.providers.openai_chat import Chunk, StreamParser, build_body, parse
 
 MALFORMED_IN_A_ROW = 3
 """Unreadable events in a row that end a stream like a broken connection."""
+
+DRAIN_S = 0.5
+"""How long to read what follows ``[DONE]`` (normally just the end of the body), so the
+connection goes back to the pool; a server that keeps it open longer loses it instead."""
 
 
 async def answer_chunks(
@@ -59,14 +65,21 @@ async def answer_chunks(
     content = json.dumps(build_body(request, provider_model, wire_messages)).encode()
     try:
         if request.stream:
-            async with client.stream("POST", url, content=content, headers=send) as response:
-                async for chunk in _answer(response, record, label, secrets):
+            # Every generator below is closed explicitly (``aclosing``), never left to the
+            # garbage collector: a stream abandoned there ends in "ignored GeneratorExit" and
+            # a transport error, and its connection is lost to the pool (issue 8).
+            async with (
+                client.stream("POST", url, content=content, headers=send) as response,
+                contextlib.aclosing(_answer(response, record, label, secrets)) as answer,
+            ):
+                async for chunk in answer:
                     yield chunk
         else:
             # A whole answer: a plain POST costs less than a stream read to the end.
             response = await client.post(url, content=content, headers=send)
-            async for chunk in _answer(response, record, label, secrets):
-                yield chunk
+            async with contextlib.aclosing(_answer(response, record, label, secrets)) as answer:
+                async for chunk in answer:
+                    yield chunk
     except httpx2.ConnectError as exc:
         raise AttemptFailed(
             Failure(Outcome.CONNECT_ERROR, clean(describe_error(exc), secrets)),
@@ -118,38 +131,55 @@ async def _answer(
         return
     parser = StreamParser()
     bad_in_a_row = 0
-    finished = False
-    async for event in httpx2.EventSource(response):
-        chunk = parser.feed(event.data)
-        if chunk.malformed:
-            yield chunk
-            bad_in_a_row += 1
-            if bad_in_a_row >= MALFORMED_IN_A_ROW:
+    finished = done = False
+    async with contextlib.aclosing(_events(response)) as events:
+        async for data in events:
+            chunk = parser.feed(data)
+            if chunk.malformed:
+                yield chunk
+                bad_in_a_row += 1
+                if bad_in_a_row >= MALFORMED_IN_A_ROW:
+                    raise AttemptFailed(
+                        Failure(Outcome.BAD_RESPONSE, "several unreadable events in a row"),
+                        mid_answer=f"{label} sent unreadable data in the middle of the answer; "
+                        "the partial answer is kept.",
+                    )
+                continue
+            bad_in_a_row = 0
+            if chunk.error is not None:
+                failure = classify_inband(chunk.error)
+                failure.detail = clean(failure.detail, secrets)
                 raise AttemptFailed(
-                    Failure(Outcome.BAD_RESPONSE, "several unreadable events in a row"),
-                    mid_answer=f"{label} sent unreadable data in the middle of the answer; "
-                    "the partial answer is kept.",
+                    failure,
+                    mid_answer=f"{label} reported an error in the middle of the answer "
+                    f"({failure.detail}); the partial answer is kept.",
                 )
-            continue
-        bad_in_a_row = 0
-        if chunk.error is not None:
-            failure = classify_inband(chunk.error)
-            failure.detail = clean(failure.detail, secrets)
-            raise AttemptFailed(
-                failure,
-                mid_answer=f"{label} reported an error in the middle of the answer "
-                f"({failure.detail}); the partial answer is kept.",
-            )
-        if chunk.done:
-            finished = True
-            break
-        if chunk.finish_reason:
-            finished = True
-        if chunk.text or chunk.usage is not None or chunk.finish_reason:
-            yield chunk
+            if chunk.done:
+                finished = done = True
+                break
+            if chunk.finish_reason:
+                finished = True
+            if chunk.text or chunk.usage is not None or chunk.finish_reason:
+                yield chunk
+        if done:
+            await _drain(events)
     if not finished:
         raise AttemptFailed(
             Failure(Outcome.BAD_RESPONSE, "the stream ended before any answer"),
             mid_answer=f"{label} ended the answer early without saying it was finished; "
             "the partial answer is kept.",
         )
+
+
+async def _events(response: httpx2.Response) -> AsyncGenerator[str, None]:
+    """The data of each server-sent event, as a generator the caller closes."""
+    async for event in httpx2.EventSource(response):
+        yield event.data
+
+
+async def _drain(events: AsyncIterator[str]) -> None:
+    """Read to the end of the body after ``[DONE]`` so the connection can be reused."""
+    with contextlib.suppress(TimeoutError, httpx2.HTTPError):
+        async with asyncio.timeout(DRAIN_S):
+            async for _ in events:
+                pass

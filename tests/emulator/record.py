@@ -18,6 +18,8 @@ class RecordedRequest:
     for paths that match nothing. ``resolved`` is the provider the auto-router picked.
     ``status`` is the HTTP status sent, ``None`` if the connection was dropped before headers.
     ``time`` is ``time.monotonic()`` at arrival (compare intervals, e.g. retry back-off).
+    ``connection`` is the client's ``(host, port)``: one value per TCP connection, so requests
+    sharing it came over a reused (pooled) connection.
     """
 
     method: str
@@ -31,6 +33,7 @@ class RecordedRequest:
     time: float
     resolved: str | None = None
     status: int | None = None
+    connection: tuple[str, int] | None = None
 
     @property
     def authorization(self) -> str | None:

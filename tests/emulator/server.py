@@ -168,6 +168,7 @@ class Emulator:
             with contextlib.suppress(ValueError):
                 parsed = json.loads(raw)
         provider, routed = classify(request.path)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
         rec = RecordedRequest(
             method=request.method,
             path=request.path,
@@ -178,6 +179,7 @@ class Emulator:
             provider=provider,
             routed=routed,
             time=time.monotonic(),
+            connection=(str(peer[0]), int(peer[1])) if peer else None,
         )
         self._state.record(rec)
         request[RECORD] = rec
@@ -304,6 +306,19 @@ class Emulator:
 
     def clear_requests(self) -> None:
         self._state.clear_requests()
+
+    def connections_for(self, provider: str | None = None) -> int:
+        """How many TCP connections carried the recorded requests (of ``provider``, if given).
+
+        Fewer connections than requests means the client reused pooled connections.
+        """
+        return len(
+            {
+                r.connection
+                for r in self._state.requests()
+                if r.connection is not None and (provider is None or r.provider == provider)
+            }
+        )
 
     def wait_for_requests(
         self, count: int = 1, provider: str | None = None, timeout: float = 5.0
