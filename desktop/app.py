@@ -22,7 +22,9 @@ from desktop import __version__
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from desktop.services import Services
     from desktop.ui.errors import ErrorReporter
+    from desktop.ui.main_window import MainWindow
 
 COMMANDS = frozenset(
     {
@@ -127,7 +129,9 @@ async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -
     if reporter is not None:
         asyncio.get_running_loop().set_exception_handler(reporter.loop_exception_handler)
     try:
-        services = await Services.open()
+        # The keyring is read in the background: the window appears even while it waits
+        # for an unlock; requests wait for it instead (issue 8).
+        services = await Services.open(wait_for_keyring=False)
     except Exception as exc:  # a newer database, an unreadable data folder …
         log.exception("Could not open Switchboard's data")
         await show_startup_error(str(exc))
@@ -138,12 +142,20 @@ async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -
         if warning:
             window.chat.message_bar.show_message(warning, kind=INFO)
         window.show()
+        keyring_read = asyncio.ensure_future(show_credentials_when_read(services, window))
         await quitting.wait()
+        keyring_read.cancel()
         if window.isVisible():
             await window.shutdown()
     finally:
         await services.aclose()
     return 0
+
+
+async def show_credentials_when_read(services: Services, window: MainWindow) -> None:
+    """Once the background keyring read is over, the window shows what it found."""
+    await services.credentials.ready()
+    window.credentials_loaded()
 
 
 async def show_startup_error(text: str) -> None:

@@ -79,16 +79,24 @@ class Services:
 
     @classmethod
     async def open(
-        cls, paths: AppPaths | None = None, env: Mapping[str, str] | None = None
+        cls,
+        paths: AppPaths | None = None,
+        env: Mapping[str, str] | None = None,
+        *,
+        wait_for_keyring: bool = True,
     ) -> Services:
+        """Open everything. With ``wait_for_keyring=False`` (the window) the keyring is read
+        in the background: requests wait for it, the window does not (issue 8)."""
         env = dict(os.environ if env is None else env)
         paths = paths or AppPaths.default()
         paths.ensure()
         executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="switchboard")
+        # Loading the certificate bundle takes tens of milliseconds: off the loop, meanwhile.
+        client_future = asyncio.get_running_loop().run_in_executor(executor, make_http_client)
         endpoints = Endpoints.from_env(env)
         settings_store = SettingsStore(paths.settings_file)
         settings = settings_store.load()
-        client = make_http_client()
+        client = await client_future
         credentials = Credentials(env)
         secrets = SecretStore()
         history = HistoryStore(paths.history_db)
@@ -128,9 +136,16 @@ class Services:
             jobs=jobs,
             video=VideoService(engine, jobs, history, media, executor),
         )
-        await services.refresh_credentials()
-        await services.move_address_keys_to_keyring()
+        if wait_for_keyring:
+            await services.load_credentials()
+        else:
+            credentials.load_in_background(asyncio.ensure_future(services.load_credentials()))
         return services
+
+    async def load_credentials(self) -> None:
+        """Read the keyring, then move keys older versions kept in addresses into it."""
+        await self.refresh_credentials()
+        await self.move_address_keys_to_keyring()
 
     async def move_address_keys_to_keyring(self) -> None:
         """Keys an older version kept inside a custom server's address go to the keyring.
@@ -158,6 +173,7 @@ class Services:
         Video jobs still running at a provider are left running there (a quit is not a
         cancel) and resume at the next start.
         """
+        self.credentials.stop_loading()
         try:
             await self.video.aclose()
             await self.catalog.aclose()

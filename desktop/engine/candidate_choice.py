@@ -73,6 +73,7 @@ class CandidateChooser:
         Raises :class:`SwitchboardError` (:class:`NoCredentials`, :class:`NoCandidates`) when
         there is nothing to try, with the sentence and the button for the person.
         """
+        await self.credentials.ready()  # the keyring may still be opening (start-up)
         settings = self._settings()
         creds = self.credentials
         custom_ok = task in (Task.CHAT, Task.EMBEDDINGS)

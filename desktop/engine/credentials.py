@@ -38,6 +38,33 @@ class Credentials:
         """The last read found the keyring locked: keys there are unknown, not absent."""
         self.version = 0
         """Bumped on every change, so caches keyed on it notice new or removed keys."""
+        self._loading: asyncio.Future[None] | None = None
+
+    # --- Loading in the background ----------------------------------------------------------
+
+    def load_in_background(self, loading: asyncio.Future[None]) -> None:
+        """The first keyring read runs as ``loading``; requests wait for it (:meth:`ready`).
+
+        Why: a locked keyring may wait for an unlock prompt for minutes. The window must
+        appear meanwhile (issue 8); only a request that needs a key waits.
+        """
+        self._loading = loading
+
+    @property
+    def loaded(self) -> bool:
+        """False while the first read still runs: nothing is known about keyring keys yet."""
+        return self._loading is None or self._loading.done()
+
+    def stop_loading(self) -> None:
+        """Give up on a first read still running (the app is closing)."""
+        if self._loading is not None and not self._loading.done():
+            self._loading.cancel()
+
+    async def ready(self) -> None:
+        """Wait until the first keyring read is over (at once when it is)."""
+        loading = self._loading
+        if loading is not None and not loading.done():
+            await asyncio.shield(loading)
 
     def __repr__(self) -> str:
         return f"Credentials(present={sorted(self._names())})"

@@ -1,5 +1,10 @@
 """The main window: the task tabs, the Library and Providers pages, shortcuts, an orderly close.
 
+Why pages are built when first shown (issue 8): the window must appear at once. Only Chat is
+built with the window; every other tab holds an empty placeholder until it is first shown (or
+a page is asked for, e.g. by a shortcut or "Reuse in …"), so start-up pays for one page and
+one history query, not seven.
+
 Why the close is asynchronous: pages own running tasks (a streaming answer, a keyring call).
 ``closeEvent`` therefore ignores the first close, cancels every page's scope and waits for it
 (with a timeout), saves the window state, and only then closes for real and tells the app to
@@ -12,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -20,17 +26,51 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 from desktop.core.table import Task
 from desktop.services import Services
 from desktop.ui.chat.page import ChatPage
-from desktop.ui.embeddings import EmbeddingsPage
-from desktop.ui.images import ImagesPage
-from desktop.ui.library import LibraryPage
-from desktop.ui.providers.page import ProvidersPage
-from desktop.ui.speech import SpeechPage
-from desktop.ui.video import VideoPage
+
+if TYPE_CHECKING:  # the other pages are imported when first shown
+    from desktop.ui.embeddings import EmbeddingsPage
+    from desktop.ui.images import ImagesPage
+    from desktop.ui.library import LibraryPage
+    from desktop.ui.providers.page import ProvidersPage
+    from desktop.ui.speech import SpeechPage
+    from desktop.ui.video import VideoPage
 
 log = logging.getLogger(__name__)
 
 TAB_NAMES = ("chat", "images", "video", "speech", "embeddings", "library", "providers")
+TAB_LABELS = ("Chat", "Images", "Video", "Speech", "Embeddings", "Library", "Providers")
+TASK_PAGES = ("images", "video", "speech", "embeddings")
+STATEFUL_PAGES = ("images", "video", "speech", "embeddings", "library")
 CLOSE_TIMEOUT_S = 3.0
+
+P = TypeVar("P", bound=QWidget)
+
+
+def _make_page(name: str, services: Services, parent: QWidget) -> QWidget:
+    """Import and build page ``name`` (its module is imported only now)."""
+    if name == "images":
+        from desktop.ui.images import ImagesPage
+
+        return ImagesPage(services, parent)
+    if name == "video":
+        from desktop.ui.video import VideoPage
+
+        return VideoPage(services, parent)
+    if name == "speech":
+        from desktop.ui.speech import SpeechPage
+
+        return SpeechPage(services, parent)
+    if name == "embeddings":
+        from desktop.ui.embeddings import EmbeddingsPage
+
+        return EmbeddingsPage(services, parent)
+    if name == "library":
+        from desktop.ui.library import LibraryPage
+
+        return LibraryPage(services, parent)
+    from desktop.ui.providers.page import ProvidersPage
+
+    return ProvidersPage(services, parent)
 
 
 class MainWindow(QMainWindow):
@@ -57,34 +97,17 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
+        self._pages: dict[str, QWidget] = {}
         self.chat = ChatPage(services, self.tabs)
-        self.images = ImagesPage(services, self.tabs)
-        self.video = VideoPage(services, self.tabs)
-        self.speech = SpeechPage(services, self.tabs)
-        self.embeddings = EmbeddingsPage(services, self.tabs)
-        self.library = LibraryPage(services, self.tabs)
-        self.providers = ProvidersPage(services, self.tabs)
-        self.tabs.addTab(self.chat, "Chat")
-        self.tabs.addTab(self.images, "Images")
-        self.tabs.addTab(self.video, "Video")
-        self.tabs.addTab(self.speech, "Speech")
-        self.tabs.addTab(self.embeddings, "Embeddings")
-        self.tabs.addTab(self.library, "Library")
-        self.tabs.addTab(self.providers, "Providers")
+        self._pages["chat"] = self.chat
+        self.tabs.addTab(self.chat, TAB_LABELS[0])
+        for label in TAB_LABELS[1:]:
+            self.tabs.addTab(QWidget(self.tabs), label)  # the page is built when first shown
         self.setCentralWidget(self.tabs)
 
         self.chat.providers_requested.connect(self.show_providers)
-        for page in (self.images, self.video):
-            page.generation_added.connect(self.library.mark_stale)
-        for task_page in (self.images, self.video, self.speech, self.embeddings):
-            task_page.providers_requested.connect(self.show_providers)
-        # Anything made in any tab shows up the next time the Library is opened.
+        self.chat.empty.retry_keyring_requested.connect(lambda: self.providers.retry_keyring())
         self.tabs.currentChanged.connect(self._on_tab_changed)
-        self.library.reuse_requested.connect(self.reuse_in_tab)
-        self.library.generation_deleted.connect(self._on_generation_deleted)
-        self.providers.settings_changed.connect(self._on_settings_changed)
-        self.providers.credentials_changed.connect(self.chat.refresh_first_launch)
-        self.chat.empty.retry_keyring_requested.connect(self.providers.retry_keyring)
 
         self._shortcut("Ctrl+N", self._on_new_chat)
         self._shortcut("Ctrl+F", self._on_search)
@@ -95,7 +118,105 @@ class MainWindow(QMainWindow):
         self._shortcut(quit_keys, self.close)
         self.restore_state()
 
+    # --- Pages, built on first use ---------------------------------------------------------
+
+    @property
+    def images(self) -> ImagesPage:
+        from desktop.ui.images import ImagesPage
+
+        return self._typed("images", ImagesPage)
+
+    @property
+    def video(self) -> VideoPage:
+        from desktop.ui.video import VideoPage
+
+        return self._typed("video", VideoPage)
+
+    @property
+    def speech(self) -> SpeechPage:
+        from desktop.ui.speech import SpeechPage
+
+        return self._typed("speech", SpeechPage)
+
+    @property
+    def embeddings(self) -> EmbeddingsPage:
+        from desktop.ui.embeddings import EmbeddingsPage
+
+        return self._typed("embeddings", EmbeddingsPage)
+
+    @property
+    def library(self) -> LibraryPage:
+        from desktop.ui.library import LibraryPage
+
+        return self._typed("library", LibraryPage)
+
+    @property
+    def providers(self) -> ProvidersPage:
+        from desktop.ui.providers.page import ProvidersPage
+
+        return self._typed("providers", ProvidersPage)
+
+    def built(self, name: str) -> QWidget | None:
+        """Page ``name`` if it has been built, without building it."""
+        return self._pages.get(name)
+
+    def _typed(self, name: str, kind: type[P]) -> P:
+        page = self._page(name)
+        assert isinstance(page, kind)
+        return page
+
+    def _page(self, name: str) -> QWidget:
+        """Page ``name``, built (and put in its tab) on first use."""
+        page = self._pages.get(name)
+        if page is not None:
+            return page
+        index = TAB_NAMES.index(name)
+        page = _make_page(name, self.services, self.tabs)
+        self._pages[name] = page
+        self._wire(name)
+        current = self.tabs.currentIndex()
+        placeholder = self.tabs.widget(index)
+        blocked = self.tabs.blockSignals(True)
+        try:
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, page, TAB_LABELS[index])
+            self.tabs.setCurrentIndex(current)
+        finally:
+            self.tabs.blockSignals(blocked)
+        if placeholder is not None:
+            placeholder.deleteLater()
+        if name in STATEFUL_PAGES:
+            restore: Any = getattr(page, "restore_state")  # noqa: B009 (every stateful page)
+            restore()
+        return page
+
+    def _wire(self, name: str) -> None:
+        """Connect a freshly built page to the window (pages built later connect themselves)."""
+        if name == "images":
+            self.images.providers_requested.connect(self.show_providers)
+            self.images.generation_added.connect(self._on_generation_added)
+        elif name == "video":
+            self.video.providers_requested.connect(self.show_providers)
+            self.video.generation_added.connect(self._on_generation_added)
+        elif name == "speech":
+            self.speech.providers_requested.connect(self.show_providers)
+        elif name == "embeddings":
+            self.embeddings.providers_requested.connect(self.show_providers)
+        elif name == "library":
+            self.library.reuse_requested.connect(self.reuse_in_tab)
+            self.library.generation_deleted.connect(self._on_generation_deleted)
+        elif name == "providers":
+            self.providers.settings_changed.connect(self._on_settings_changed)
+            self.providers.credentials_changed.connect(self.chat.refresh_first_launch)
+
     # --- Public API -----------------------------------------------------------------------
+
+    def credentials_loaded(self) -> None:
+        """The keyring was read in the background: show what it holds."""
+        self.chat.refresh_first_launch()
+        providers = self._pages.get("providers")
+        if providers is not None:
+            self.providers.refresh_credentials()
 
     def show_chat(self) -> None:
         self.tabs.setCurrentWidget(self.chat)
@@ -128,20 +249,20 @@ class MainWindow(QMainWindow):
         geometry = state.get_bytes("window.geometry")
         if geometry:
             self.restoreGeometry(QByteArray(geometry))
+        self.chat.restore_state()
         tab = state.get_str("window.tab")
         if tab in TAB_NAMES:
-            self.tabs.setCurrentIndex(TAB_NAMES.index(tab))
-        self.chat.restore_state()
-        for page in (self.images, self.video, self.speech, self.embeddings, self.library):
-            page.restore_state()
+            self.tabs.setCurrentIndex(TAB_NAMES.index(tab))  # builds that page (and restores it)
 
     def save_state(self) -> None:
         state = self.services.state
         state.set_bytes("window.geometry", bytes(self.saveGeometry().data()))
         state.set("window.tab", TAB_NAMES[max(0, self.tabs.currentIndex())])
         self.chat.save_state()
-        for page in (self.images, self.video, self.speech, self.embeddings, self.library):
-            page.save_state()
+        for name in STATEFUL_PAGES:
+            page: Any = self._pages.get(name)
+            if page is not None:
+                page.save_state()
         try:
             state.save()
         except OSError as exc:  # losing window geometry must never block quitting
@@ -152,15 +273,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(
-                asyncio.gather(
-                    self.chat.aclose(),
-                    self.images.aclose(),
-                    self.video.aclose(),
-                    self.speech.aclose(),
-                    self.embeddings.aclose(),
-                    self.library.aclose(),
-                    self.providers.aclose(),
-                ),
+                asyncio.gather(*(page.aclose() for page in self._pages.values())),  # type: ignore[attr-defined]
                 timeout=CLOSE_TIMEOUT_S,
             )
         self._may_close = True
@@ -196,49 +309,66 @@ class MainWindow(QMainWindow):
         self.show_chat()
         self.chat.new_chat()
 
+    def _current_name(self) -> str:
+        return TAB_NAMES[max(0, self.tabs.currentIndex())]
+
     def _on_search(self) -> None:
-        if self.tabs.currentWidget() is self.library:
+        if self._current_name() == "library":
             self.library.focus_search()
             return
         self.show_chat()
         self.chat.focus_search()
 
     def _on_send(self) -> None:
-        page = self.tabs.currentWidget()
-        if page is self.chat:
+        name = self._current_name()
+        if name == "chat":
             self.chat.send()
-        elif page is self.images:
+        elif name == "images":
             self.images.run()
-        elif page is self.video:
+        elif name == "video":
             self.video.run()
-        elif page is self.speech:
+        elif name == "speech":
             self.speech.transcribe()
-        elif page is self.embeddings:
+        elif name == "embeddings":
             self.embeddings.compute()
 
     def _on_stop(self) -> None:
-        page = self.tabs.currentWidget()
-        if page is self.images:
+        name = self._current_name()
+        if name == "images":
             self.images.cancel()
-        elif page is self.video:
+        elif name == "video":
             self.video.cancel()
-        elif page is self.speech:
+        elif name == "speech":
             self.speech.cancel()
-        elif page is self.embeddings:
+        elif name == "embeddings":
             self.embeddings.cancel()
         elif self.chat.busy:
             self.chat.stop()
 
-    def _on_generation_deleted(self, _generation_id: int) -> None:
-        self.images.reload()
-        self.video.reload()
+    def _on_generation_added(self, *_: object) -> None:
+        if "library" in self._pages:  # a library built later reads everything anyway
+            self.library.mark_stale()
 
-    def _on_tab_changed(self, _index: int) -> None:
-        if self.tabs.currentWidget() is self.library:
+    def _on_generation_deleted(self, _generation_id: int) -> None:
+        for name in ("images", "video"):
+            page: Any = self._pages.get(name)
+            if page is not None:
+                page.reload()
+
+    def _on_tab_changed(self, index: int) -> None:
+        name = TAB_NAMES[index] if 0 <= index < len(TAB_NAMES) else ""
+        if not name:
+            return
+        if name not in self._pages:
+            self._page(name)  # first time shown: build it (it reads what it needs)
+        elif name == "library":
+            # Anything made in any tab shows up the next time the Library is opened.
             self.library.mark_stale()
 
     def _on_settings_changed(self) -> None:
         self.chat.refresh_providers()
-        for page in (self.images, self.video, self.speech, self.embeddings):
-            page.refresh_providers()
+        for name in TASK_PAGES:
+            page: Any = self._pages.get(name)
+            if page is not None:
+                page.refresh_providers()
         self.chat.refresh_first_launch()

@@ -66,10 +66,15 @@ class TaskScope:
 
     def _event_loop(self, coro: Coroutine[Any, Any, Any]) -> asyncio.AbstractEventLoop:
         """The running loop, remembered; a scope keeps using it when called from plain code
-        between loop runs (tests drive the loop step by step)."""
+        between loop runs (tests drive the loop step by step). A scope that never saw a
+        running loop (its page was built on first use, between loop runs) takes the thread's
+        current loop, the one the app's runner set."""
         try:
             self._loop = asyncio.get_running_loop()
         except RuntimeError:
+            if self._loop is None:
+                with contextlib.suppress(RuntimeError):
+                    self._loop = asyncio.get_event_loop_policy().get_event_loop()
             if self._loop is None or self._loop.is_closed():
                 coro.close()
                 raise

@@ -192,7 +192,12 @@ class ChatPage(QWidget):
     def refresh_first_launch(self) -> None:
         """Show the how-to-start panel only when nothing at all can be called."""
         credentials = self.services.credentials
-        first = not credentials.any() and not self.services.settings.custom_endpoints
+        # While the keyring is still opening, nothing says this is a first launch.
+        first = (
+            credentials.loaded
+            and not credentials.any()
+            and not self.services.settings.custom_endpoints
+        )
         self.empty.set_first_launch(first, keyring_locked=credentials.keyring_locked)
         self._show_current_page()
 
