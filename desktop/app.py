@@ -4,13 +4,12 @@ Why it is shaped like this (style.md §2.1): the QApplication exists first, then
 coroutine runs on a ``qasync.QEventLoop`` through ``asyncio.Runner``. The coroutine opens the
 services, shows the window and waits for a ``quitting`` event; the window sets it after its
 own asynchronous cleanup, so Qt never quits under a running coroutine. Qt, qasync and the
-engine are imported only when the window is really wanted, so ``switchboard --help`` and
-commands stay quick and work without a display.
+engine are imported only when the window is really wanted (even asyncio), so
+``switchboard --help`` and commands stay quick and work without a display.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
@@ -95,6 +94,8 @@ def make_application(argv: Sequence[str]) -> QApplication:
 
 def run_gui(argv: Sequence[str]) -> int:
     """Open the window and run until it is closed."""
+    import asyncio
+
     import qasync
 
     from desktop.ui.errors import ErrorReporter
@@ -120,6 +121,8 @@ def run_gui(argv: Sequence[str]) -> int:
 
 async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -> int:
     """The main coroutine: services, window, wait for quitting, close everything."""
+    import asyncio
+
     from desktop.services import Services
     from desktop.ui.main_window import MainWindow
     from desktop.ui.widgets.message_bar import INFO

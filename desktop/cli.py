@@ -2,19 +2,21 @@
 
 Every command exits 0 on success and non-zero with one line on stderr otherwise; ``--json``
 prints one machine-readable object (the routing trace included) and nothing else on stdout.
+
+Each command imports only what it needs (issue 8): ``--help`` and ``history`` never load the
+HTTP stack, the engine, Pillow or Qt, and ``history`` opens only the history database.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from desktop import __version__, cli_media, cli_video
 from desktop.cli_text import InertWriter, json_text
@@ -23,10 +25,11 @@ from desktop.core.errors import SwitchboardError
 from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.core.trace import AttemptRecord, Outcome, seconds_text
 from desktop.core.vocab import Status
-from desktop.engine.conversations import Turn
-from desktop.engine.health_summary import provider_health
-from desktop.services import Services
-from desktop.store.settings import CustomEndpoint
+
+if TYPE_CHECKING:
+    from desktop.engine.conversations import Turn
+    from desktop.services import Services
+    from desktop.store.history import HistoryStore
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -117,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err
     try:
+        if args.command == "history":
+            return _history_only(args)
+        import asyncio
+
         return asyncio.run(_run(args))
     except (SwitchboardError, UrlProblem) as exc:  # CliError, SettingsError, store errors too
         print(f"switchboard: {exc}", file=sys.stderr)
@@ -130,7 +137,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout, sys.stderr = saved
 
 
+def _history_only(args: argparse.Namespace) -> int:
+    """History commands read the database alone: no services, no event loop, no network."""
+    from desktop.store.history import HistoryStore
+    from desktop.store.paths import AppPaths
+
+    paths = AppPaths.default()
+    paths.ensure()
+    history = HistoryStore(paths.history_db)
+    try:
+        return _history(history, args)
+    finally:
+        history.close()
+
+
 async def _run(args: argparse.Namespace) -> int:
+    from desktop.services import Services
+
     services = await Services.open()
     try:
         if args.command == "chat":
@@ -141,7 +164,7 @@ async def _run(args: argparse.Namespace) -> int:
             return await cli_media.run(services, args)
         if args.command == "video":
             return await cli_video.run(services, args)
-        return _history(services, args)
+        return _history(services.history, args)
     finally:
         await services.aclose()
 
@@ -268,6 +291,8 @@ async def _providers(services: Services, args: argparse.Namespace) -> int:
             if not alias.strip():
                 raise CliError(f"--model {item!r} should look like ALIAS=SERVED_NAME.")
             models[alias.strip()] = (served if sep else alias).strip() or alias.strip()
+        from desktop.store.settings import CustomEndpoint
+
         url, key_in_url = split_credentials(args.url)
         stored = settings.add_custom(
             CustomEndpoint(
@@ -306,6 +331,8 @@ def _source_text(source: str | None) -> str:
 
 
 def _provider_rows(services: Services) -> list[dict[str, Any]]:
+    from desktop.engine.health_summary import provider_health
+
     settings = services.settings
     creds = services.credentials
     has_hf = creds.info(HF_CREDENTIAL).present
@@ -346,8 +373,7 @@ def _when(ts: float) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
 
 
-def _history(services: Services, args: argparse.Namespace) -> int:
-    history = services.history
+def _history(history: HistoryStore, args: argparse.Namespace) -> int:
     if args.action == "list":
         convs = history.list_conversations()
         if args.json:

@@ -13,16 +13,13 @@ desktop.cli_media …`` runs these commands alone (the tests use that).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import shutil
 import sys
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
-
-from PIL import Image
+from typing import TYPE_CHECKING, Any
 
 from desktop.cli_text import json_text
 from desktop.core.errors import SwitchboardError
@@ -30,10 +27,10 @@ from desktop.core.media_types import EmbedRequest, ImageRequest, MediaResult, Tr
 from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome
 from desktop.core.vocab import Status
-from desktop.engine.transcripts import to_srt, to_txt, to_vtt
-from desktop.engine.vectors import cosine_matrix
-from desktop.services import Services
 from desktop.store.free_names import claim
+
+if TYPE_CHECKING:  # the command line imports what a command needs when it runs (issue 8)
+    from desktop.services import Services
 
 EXIT_FAILED = 1
 COMMANDS = ("image", "transcribe", "embed")
@@ -146,6 +143,8 @@ def _copy_as(source: Path, target: Path) -> None:
     if wanted is None or wanted == have:
         shutil.copyfile(source, target)
         return
+    from PIL import Image
+
     with Image.open(source) as img:
         out = io.BytesIO()
         (img.convert("RGB") if wanted == "JPEG" else img).save(out, wanted)
@@ -195,6 +194,8 @@ async def _image(services: Services, args: argparse.Namespace) -> int:
 
 
 async def _transcribe(services: Services, args: argparse.Namespace) -> int:
+    from desktop.engine.transcripts import to_srt, to_txt, to_vtt
+
     request = TranscribeRequest(model=args.model, audio_path=args.audio, provider=args.provider)
     result = await services.speech.transcribe(request, on_attempt=_attempt_notice(args.json))
     duration = result.files[0].duration_s if result.files else None
@@ -228,6 +229,8 @@ def _matrix_text(texts: Sequence[str], matrix: Sequence[Sequence[float]]) -> str
 
 
 async def _embed(services: Services, args: argparse.Namespace) -> int:
+    from desktop.engine.vectors import cosine_matrix
+
     request = EmbedRequest(model=args.model, texts=list(args.texts), provider=args.provider)
     result = await services.embeddings.embed(request, on_attempt=_attempt_notice(args.json))
     if result.status == Status.COMPLETE and result.vectors and not args.json:
@@ -250,6 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _main(args: argparse.Namespace) -> int:
+    from desktop.services import Services
+
     services = await Services.open()
     try:
         return await run(services, args)
@@ -259,6 +264,8 @@ async def _main(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    import asyncio
+
     try:
         return asyncio.run(_main(args))
     except SwitchboardError as exc:

@@ -17,15 +17,17 @@ import shutil
 import sys
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from desktop.cli_text import json_text
 from desktop.core.media_types import JobProgress, MediaResult, VideoRequest
 from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome
 from desktop.core.vocab import Status
-from desktop.services import Services
 from desktop.store.free_names import claim
+
+if TYPE_CHECKING:  # the command line imports what a command needs when it runs (issue 8)
+    from desktop.services import Services
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
