@@ -2,11 +2,15 @@
 
 Why: auto-scroll must follow a streaming answer only while the user is at the bottom; anyone
 who scrolled up to read keeps their place (style.md §3.2, item 4). Only the newest
-:data:`PAGE` messages are built at first; older ones appear on request, so opening a very
-long conversation stays fast.
+:data:`PAGE` messages are built at all; older ones appear on request. Even those are built in
+slices (issue 8): the newest messages first, within a few milliseconds, then the rest of the
+page a slice per turn of the event loop, so opening a 2,000-message conversation shows its
+end at once and never freezes the window.
 """
 
 from __future__ import annotations
+
+import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -24,6 +28,10 @@ from desktop.ui.chat.message_widget import MessageWidget
 PAGE = 60
 COLUMN_WIDTH = 860
 BOTTOM_SLACK = 24
+FIRST_SLICE_S = 0.03
+"""Time spent building the newest messages before the window may paint them."""
+SLICE_S = 0.012
+"""Time per later slice: the loop (input, paint, streaming) runs between slices."""
 
 
 def _dispose(widget: QWidget) -> None:
@@ -70,6 +78,11 @@ class MessageView(QScrollArea):
 
         self._widgets: list[MessageWidget] = []
         self._hidden: list[MessageData] = []
+        self._pending: list[MessageData] = []  # of the page, still to build (older first)
+        self._filler = QTimer(self)
+        self._filler.setSingleShot(True)
+        self._filler.setInterval(0)
+        self._filler.timeout.connect(self._build_slice)
         self._stick = True
         self._busy = False
         bar = self.verticalScrollBar()
@@ -88,19 +101,24 @@ class MessageView(QScrollArea):
             _dispose(widget)
         self._widgets.clear()
         self._hidden.clear()
+        self._pending.clear()
+        self._filler.stop()
         self._earlier.hide()
         self._stick = True
 
     def set_messages(self, messages: list[MessageData]) -> None:
-        """Show ``messages`` (the newest page now, older ones on request) at the bottom."""
+        """Show ``messages`` at the bottom: the newest at once, the rest of the page in slices
+        while the loop runs, older pages on request."""
         self.clear()
         visible = messages[-PAGE:]
         self._hidden = messages[: len(messages) - len(visible)]
-        self._earlier.setVisible(bool(self._hidden))
-        for data in visible:
-            self._insert(len(self._widgets), data)
-        self.refresh_actions()
+        self._pending = list(visible)
+        self._build_newest(FIRST_SLICE_S)
         self.scroll_to_bottom()
+
+    def loading(self) -> bool:
+        """True while messages of the page are still being built."""
+        return bool(self._pending)
 
     def append(self, data: MessageData) -> MessageWidget:
         """Add a message at the end (the view follows if the user was at the bottom)."""
@@ -142,7 +160,7 @@ class MessageView(QScrollArea):
         self.refresh_actions()
 
     def is_empty(self) -> bool:
-        return not self._widgets and not self._hidden
+        return not self._widgets and not self._hidden and not self._pending
 
     def scroll_to_bottom(self) -> None:
         self._stick = True
@@ -150,7 +168,7 @@ class MessageView(QScrollArea):
 
     def reveal(self, message_id: int) -> bool:
         """Scroll to a message (loading older pages if needed) and highlight it."""
-        while self.widget_for(message_id) is None and self._hidden:
+        while self.widget_for(message_id) is None and (self._pending or self._hidden):
             self._show_earlier()
         widget = self.widget_for(message_id)
         if widget is None:
@@ -174,7 +192,31 @@ class MessageView(QScrollArea):
         self.message_added.emit(widget)
         return widget
 
+    def _build_newest(self, budget_s: float) -> None:
+        """Build pending messages, newest first, for ``budget_s`` (at least one)."""
+        deadline = time.perf_counter() + budget_s
+        built = False
+        while self._pending and (not built or time.perf_counter() < deadline):
+            self._insert(0, self._pending.pop())
+            built = True
+        self._earlier.setVisible(bool(self._hidden) and not self._pending)
+        self.refresh_actions()
+        if self._pending:
+            self._filler.start()
+
+    def _build_slice(self) -> None:
+        """One later slice, keeping what the reader sees in place."""
+        bar = self.verticalScrollBar()
+        from_bottom = bar.maximum() - bar.value()
+        self._build_newest(SLICE_S)
+        if not self._stick:
+            QTimer.singleShot(0, lambda: bar.setValue(bar.maximum() - from_bottom))
+
     def _show_earlier(self) -> None:
+        if self._pending:  # the page first, all of it, then an older page
+            self._filler.stop()
+            self._build_newest(float("inf"))
+            return
         chunk = self._hidden[-PAGE:]
         self._hidden = self._hidden[: len(self._hidden) - len(chunk)]
         for offset, data in enumerate(chunk):
