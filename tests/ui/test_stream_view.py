@@ -8,6 +8,7 @@ and never again, code joins one box with one copy link, and a megabyte stays sel
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 from PySide6.QtGui import QGuiApplication, QTextCursor
@@ -124,8 +125,14 @@ def test_a_megabyte_answer_stays_selectable(qapp: QApplication) -> None:
     view.end_stream()
     assert len(view.text()) >= 1_000_000
     view.show()
-    assert view.document().size().height() > 10_000  # laid out in full: the page scrolls
-    assert view.height() >= view.document().size().height()
+    full = view.document().size().height()  # lays it all out
+    assert full > 10_000
+    # The view grows to the whole answer as the layout reports it, so the page scrolls to
+    # its end (the layout may report in steps while events run; a deadline, no sleep).
+    deadline = time.monotonic() + 10
+    while view.height() < full and time.monotonic() < deadline:
+        QApplication.processEvents()
+    assert view.height() >= full
     cursor = QTextCursor(view.document())
     cursor.select(QTextCursor.SelectionType.Document)
     view.setTextCursor(cursor)

@@ -56,6 +56,17 @@ def render_markdown(text: str, theme: MarkdownTheme, code_offset: int = 0) -> Re
     return Rendered(body, code_blocks)
 
 
+def warm_up() -> None:
+    """Import markdown-it and Pygments and build the renderer once (blocking: off the loop).
+
+    Why: the first answer would otherwise pay ~50 ms of imports in the middle of its stream,
+    a visible stall (issue 8). The chat page runs this in the pool when it opens.
+    """
+    for dark in (False, True):
+        theme = MarkdownTheme(dark, "#ffffff", "#ffffff", "#ffffff", "#ffffff")
+        render_markdown("# a\n\n*b* `c` [d](https://e.org)\n\n```python\nx = 1\n```\n", theme)
+
+
 def default_stylesheet(theme: MarkdownTheme) -> str:
     """A calm default stylesheet for a QTextDocument showing rendered answers."""
     return (
@@ -115,23 +126,44 @@ def _render_fence(
     return code_box(code.rstrip("\n"), language, theme, number)
 
 
-def code_box(code: str, language: str, theme: MarkdownTheme, number: int) -> str:
-    """A highlighted code block in a tinted box with its language and a "Copy code" link."""
-    label = html.escape(language) if language else "&nbsp;"
+CODE_GAP_PX = 8
+"""Space under a code box, like under a paragraph."""
+
+
+def code_box(
+    code: str, language: str, theme: MarkdownTheme, number: int, *, last: bool = True
+) -> str:
+    """A highlighted code block on a tinted background, headed by its language and a
+    "Copy code" link.
+
+    Why tinted blocks and no table: Qt lays out a table as one unit, so a code box that grows
+    line by line while streaming would be laid out again in full for every line (O(n²) for a
+    long block). Blocks with a background grow one block at a time.
+    """
+    label = html.escape(language) if language else "code"
     return (
-        f'<table width="100%" cellspacing="0" cellpadding="6" border="0" '
-        f'bgcolor="{theme.code_background}" style="margin-bottom:8px;">'
-        f'<tr><td><span style="color:{theme.muted}; font-size:small;">{label}</span></td>'
-        f'<td align="right"><a href="{COPY_SCHEME}:{number}" style="font-size:small;">'
-        "Copy code</a></td></tr>"
-        f'<tr><td colspan="2">{code_lines(code, language, theme)}</td></tr></table>\n'
+        f'<p style="background-color:{theme.code_background}; margin-top:0px; '
+        f'margin-bottom:0px; text-indent:{CODE_INDENT_PX}px;">'
+        f'<span style="color:{theme.muted}; font-size:small;">{label}</span>&nbsp;&nbsp;&nbsp;'
+        f'<a href="{COPY_SCHEME}:{number}" style="font-size:small;">Copy code</a></p>\n'
+        f"{code_lines(code, language, theme, last=last)}\n"
     )
 
 
-def code_lines(code: str, language: str, theme: MarkdownTheme) -> str:
-    """``code`` highlighted as one ``<pre>``, for a code box or to extend one while streaming."""
+CODE_INDENT_PX = 8
+"""Inner left padding of code lines (a first-line indent: every code line is its own block)."""
+
+
+def code_lines(code: str, language: str, theme: MarkdownTheme, *, last: bool = False) -> str:
+    """``code`` highlighted as ``<pre>`` lines on the code background, for a code box or to
+    extend one while streaming; ``last`` leaves the gap under the box."""
     highlighted = highlight_code(code, language, theme.dark)
-    return f'<pre style="white-space:pre-wrap; margin:0px;">{highlighted}</pre>'
+    gap = CODE_GAP_PX if last else 0
+    return (
+        f'<pre style="background-color:{theme.code_background}; white-space:pre-wrap; '
+        f'margin-top:0px; margin-bottom:{gap}px; text-indent:{CODE_INDENT_PX}px;">'
+        f"{highlighted}</pre>"
+    )
 
 
 def _render_code_inline(

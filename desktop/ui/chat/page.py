@@ -36,6 +36,7 @@ from desktop.ui.chat.attachments import load_thumbnail
 from desktop.ui.chat.composer import Composer, local_image_paths
 from desktop.ui.chat.conversation_list import ConversationList
 from desktop.ui.chat.live_turn import LiveTurn
+from desktop.ui.chat.markdown import warm_up
 from desktop.ui.chat.message_data import STREAMING, MessageData
 from desktop.ui.chat.message_view import MessageView
 from desktop.ui.chat.message_widget import MessageWidget
@@ -146,6 +147,8 @@ class ChatPage(QWidget):
         self.provider_picker.refresh(services.settings, keep=services.settings.chat_policy)
         self.refresh_first_launch()
         self.sidebar.reload()
+        # The first answer must not pay for importing the renderer mid-stream (issue 8).
+        self.scope.spawn(services.run_blocking(warm_up), slot="warm-up")
 
     # --- Public API -----------------------------------------------------------------------
 

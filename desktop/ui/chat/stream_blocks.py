@@ -82,7 +82,7 @@ class BlockSplitter:
             self._decide_pending(text, rest, pieces)
         if self._fence is None and self._pending is None:
             self._soft_cut(text, pieces)
-        return pieces
+        return _join_code(pieces)
 
     def finish(self, text: str) -> list[Piece]:
         """Every piece left once the answer is complete (or stopped)."""
@@ -95,7 +95,7 @@ class BlockSplitter:
             pieces.append(Piece("markdown", rest))
         self.committed = self._scan = len(text)
         self._pending = None
-        return pieces
+        return _join_code(pieces)
 
     # --- Internals ------------------------------------------------------------------------
 
@@ -160,3 +160,22 @@ class BlockSplitter:
             space = text.rfind(" ", window_start)
             if space > 0:
                 self._cut_markdown(text, space + 1, pieces)
+
+
+def _join_code(pieces: list[Piece]) -> list[Piece]:
+    """Lines of one code box that finished together go out as one piece (one render)."""
+    joined: list[Piece] = []
+    for piece in pieces:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and previous.kind == piece.kind == "code"
+            and not previous.last
+            and not piece.first
+        ):
+            joined[-1] = Piece(
+                "code", previous.text + piece.text, previous.language, previous.first, piece.last
+            )
+        else:
+            joined.append(piece)
+    return joined

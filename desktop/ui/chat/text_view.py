@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QSize, QSizeF, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QDesktopServices,
     QFontDatabase,
@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
 from desktop.ui.chat.markdown import (
+    CODE_GAP_PX,
     COPY_SCHEME,
     SAFE_SCHEMES,
     MarkdownTheme,
@@ -229,19 +230,20 @@ class MessageText(QTextBrowser):
         if piece.first or self._code_cursor is None:
             self._code_raw = piece.text
             self._code_blocks.append(piece.text.rstrip("\n"))
-            html = code_box(code, piece.language, theme, len(self._code_blocks) - 1).strip()
+            number = len(self._code_blocks) - 1
+            html = code_box(code, piece.language, theme, number, last=piece.last).strip()
             _start_block(cursor, html)
             cursor.insertHtml(html)
-            cell = QTextCursor(cursor)
-            cell.movePosition(QTextCursor.MoveOperation.PreviousBlock)
-            cell.movePosition(QTextCursor.MoveOperation.EndOfBlock)
-            self._code_cursor = cell
+            self._code_cursor = QTextCursor(cursor)  # the end of the box's last line
         elif piece.text:
             self._code_raw += piece.text
             self._code_blocks[-1] = self._code_raw.rstrip("\n")
-            self._code_cursor.insertBlock()
+            self._code_cursor.insertBlock()  # same tinted format as the line above
             self._code_cursor.insertHtml(code_lines(code, piece.language, theme))
         if piece.last:
+            box_end = self._code_cursor.blockFormat()
+            box_end.setBottomMargin(CODE_GAP_PX)
+            self._code_cursor.setBlockFormat(box_end)
             self._code_cursor = None
 
     def _apply_stylesheet(self) -> None:
@@ -249,15 +251,22 @@ class MessageText(QTextBrowser):
 
     # --- Sizing ---------------------------------------------------------------------------
 
-    def _fit_height(self, *_: Any) -> None:
-        height = math.ceil(self.document().size().height()) + 2 * self.frameWidth()
+    def _fit_height(self, size: QSizeF | None = None) -> None:
+        """Grow to the document's height (taken from the layout's signal when it gave one:
+        asking the document for its size lays out all of it, which costs O(answer))."""
+        document_height = self.document().size().height() if size is None else size.height()
+        height = math.ceil(document_height) + 2 * self.frameWidth()
         if height != self.height():
             self.setFixedHeight(height)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self.document().setTextWidth(self.viewport().width())
-        self._fit_height()
+        # Setting the text width lays out the whole document again, even when it is the same
+        # width; growing taller (every streamed line) must not pay for that.
+        width = self.viewport().width()
+        if self.document().textWidth() != width:
+            self.document().setTextWidth(width)
+            self._fit_height()
 
     def sizeHint(self) -> QSize:
         return QSize(super().sizeHint().width(), self.height())
