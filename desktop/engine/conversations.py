@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from PIL import Image, UnidentifiedImageError
-
 from desktop.core.chat_types import Attachment, ChatMessage, ChatRequest, ChatResult
 from desktop.core.errors import SwitchboardError
 from desktop.core.trace import AttemptRecord, Outcome, Trace
@@ -227,6 +225,8 @@ class ChatService(StoredTaskService):
         return self._import_bytes(data, path.name)
 
     def _import_bytes(self, data: bytes, name: str) -> Attachment:
+        from PIL import Image, UnidentifiedImageError  # Pillow stays off the start-up path
+
         try:
             with Image.open(io.BytesIO(data)) as probe:
                 probe.verify()

@@ -11,8 +11,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
-
 from desktop.providers.exchange import bad_response
 
 MAX_PIXELS = 64_000_000
@@ -29,6 +27,8 @@ class DecodedImage:
 def decode_image(data: bytes, max_pixels: int = MAX_PIXELS) -> DecodedImage:
     """Size and type of ``data``, or :class:`AttemptFailed` (``bad_response``) when it is not
     a whole, readable image."""
+    from PIL import Image, UnidentifiedImageError  # Pillow stays off the start-up path
+
     if not data:
         raise bad_response("the image was empty")
     try:

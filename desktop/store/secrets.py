@@ -13,11 +13,10 @@ types with a scrubbed message and without the original exception chained to them
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
-from keyring.backends import chainer, fail
+if TYPE_CHECKING:  # keyring itself is imported on first use, off the window's start-up path
+    from keyring.backend import KeyringBackend
 
 from desktop.core.errors import SwitchboardError
 
@@ -56,21 +55,30 @@ class KeyringLocked(SecretStoreError):
         super().__init__(message)
 
 
-# Errors that mean "there is no keyring to talk to", as opposed to "this call failed".
-_UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
-    keyring.errors.NoKeyringError,
-    keyring.errors.InitError,
-)
+def _unavailable_errors() -> tuple[type[BaseException], ...]:
+    """Errors that mean "there is no keyring to talk to", as opposed to "this call failed"."""
+    import keyring.errors
+
+    return (keyring.errors.NoKeyringError, keyring.errors.InitError)
+
+
 # secretstorage's "no daemon" error, matched by name because that package only exists on Linux.
 _UNAVAILABLE_NAMES = frozenset({"SecretServiceNotAvailableException"})
 # A keyring that is there but locked: keyring's own error, and secretstorage's "the unlock
 # prompt was dismissed" (also what a locked collection without a prompter answers).
-_LOCKED_ERRORS: tuple[type[BaseException], ...] = (keyring.errors.KeyringLocked,)
+def _locked_errors() -> tuple[type[BaseException], ...]:
+    import keyring.errors
+
+    return (keyring.errors.KeyringLocked,)
+
+
 _LOCKED_NAMES = frozenset({"PromptDismissedException", "LockedException"})
 
 
 def _is_unavailable_backend(backend: KeyringBackend) -> bool:
     """The "fail" backend, or a chainer with nothing to chain, cannot store anything."""
+    from keyring.backends import chainer, fail
+
     if isinstance(backend, fail.Keyring):
         return True
     if isinstance(backend, chainer.ChainerBackend):
@@ -101,6 +109,8 @@ class SecretStore:
         """The keyring backend in use."""
         if self._fixed_backend is not None:
             return self._fixed_backend
+        import keyring
+
         return keyring.get_keyring()
 
     def available(self) -> bool:
@@ -141,6 +151,8 @@ class SecretStore:
 
     def delete(self, user: str) -> None:
         """Remove the secret for ``user``; nothing happens if there is none."""
+        import keyring.errors
+
         backend = self._usable_backend()
         try:
             backend.delete_password(self.service, user)
@@ -162,9 +174,9 @@ class SecretStore:
         traceback locals might hold the secret; only its type name is logged.
         """
         log.warning("Keyring failed to %s the key for %s (%s)", action, user, type(exc).__name__)
-        if isinstance(exc, _LOCKED_ERRORS) or type(exc).__name__ in _LOCKED_NAMES:
+        if isinstance(exc, _locked_errors()) or type(exc).__name__ in _LOCKED_NAMES:
             return KeyringLocked()
-        if isinstance(exc, _UNAVAILABLE_ERRORS) or type(exc).__name__ in _UNAVAILABLE_NAMES:
+        if isinstance(exc, _unavailable_errors()) or type(exc).__name__ in _UNAVAILABLE_NAMES:
             return KeyringUnavailable()
         reason = _scrub(str(exc), secret)
         message = f"The system keyring could not {action} the key for {user}"

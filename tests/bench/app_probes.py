@@ -202,11 +202,9 @@ def app_window(load: bool) -> None:
 
     watcher = FirstPaint()
     app.installEventFilter(watcher)
-    import keyring
-
-    from tests.memory_keyring import MemoryKeyring
-
-    keyring.set_keyring(MemoryKeyring())
+    # The in-memory keyring comes through keyring's own variable, so the probe imports
+    # nothing the app would not import itself.
+    os.environ["PYTHON_KEYRING_BACKEND"] = "tests.memory_keyring.MemoryKeyring"
     from desktop import app as desktop_app
 
     desktop_app.main(["switchboard"])

@@ -50,6 +50,7 @@ from desktop.ui.widgets.routing_words import ACTION_LABELS
 log = logging.getLogger(__name__)
 
 CHAT = Task.CHAT.value
+WARM_UP_DELAY_S = 1.0
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp *.tif *.tiff);;All files (*)"
 
 
@@ -148,7 +149,7 @@ class ChatPage(QWidget):
         self.refresh_first_launch()
         self.sidebar.reload()
         # The first answer must not pay for importing the renderer mid-stream (issue 8).
-        self.scope.spawn(services.run_blocking(warm_up), slot="warm-up")
+        self.scope.spawn(self._warm_up(), slot="warm-up")
 
     # --- Public API -----------------------------------------------------------------------
 
@@ -452,6 +453,12 @@ class ChatPage(QWidget):
     def _set_busy(self, busy: bool) -> None:
         self.composer.set_busy(busy)
         self.view.set_busy(busy)
+
+    async def _warm_up(self) -> None:
+        """Load the markdown renderer in the pool once the window is up (not competing with
+        start-up for the interpreter)."""
+        await asyncio.sleep(WARM_UP_DELAY_S)
+        await self.services.run_blocking(warm_up)
 
     # --- Conversations --------------------------------------------------------------------
 
