@@ -1,8 +1,14 @@
-"""``python -m tests.bench`` (``make bench``): the routing benchmark of issue 3.
+"""``python -m tests.bench`` (``make bench``): every figure of issues 3 and 8.
 
-Runs everything against the loopback emulator (in its own process), prints the tables and the
-target checks, and with ``--json PATH`` writes every figure as JSON. It never asserts: a missed
-target prints FAIL and the exit status stays 0 (``--strict`` makes it 1).
+Two parts. Routing (issue 3): the engine's client CPU against raw httpx2, huggingface_hub and
+openai at the same concurrency, streaming first (what the app uses), ChatService end to end,
+and the cost of a failover, all against the loopback emulator in its own process. The window
+and the command line (issue 8, :mod:`tests.bench.app_bench`): streaming into the chat view,
+start-up, memory, opening a long conversation, library search, each side by side with its
+baseline. Every figure is the median of its runs with the spread; PASS only when every run
+meets the target. ``--quick`` is a smoke run (minutes, not meaningful figures); ``--json PATH``
+writes everything. It never asserts: a missed target prints FAIL and the exit status stays 0
+(``--strict`` makes it 1).
 """
 
 from __future__ import annotations
@@ -19,11 +25,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .app_bench import AppPlan
 from .clients import BASELINE, CONTENDERS, Contender, EngineContender, Target
 from .emulator_process import EmulatorProcess
+from .figures import Figure, markdown, table
 from .report import (
     check_targets,
     failover_table,
+    routing_figures,
     summarise,
     targets_table,
     throughput_table,
@@ -39,6 +48,9 @@ from .scenarios import (
     run_failover,
     run_throughput,
 )
+
+APP_SECTIONS = ("stream", "startup", "cli", "open", "search")
+"""The window and command-line sections of :mod:`tests.bench.app_bench`."""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -64,12 +76,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=100,
         help="content chunks per streamed answer (default 100)",
     )
-    p.add_argument("--concurrency", type=int, default=16, help="requests in flight (default 16)")
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=4,
+        help="requests in flight for every client (default 4, the engine's per-provider "
+        "limit; a higher value is lowered to it so all clients get the same)",
+    )
     p.add_argument(
         "--rounds",
         type=int,
-        default=3,
-        help="rounds per contender; the report takes the median (default 3)",
+        default=5,
+        help="rounds per contender; the report takes the median and the spread (default 5)",
     )
     p.add_argument(
         "--warmup",
@@ -102,6 +120,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--skip-throughput", action="store_true")
     p.add_argument("--skip-failover", action="store_true")
+    p.add_argument("--skip-app", action="store_true", help="leave out the window and CLI part")
+    p.add_argument("--skip-routing", action="store_true", help="only the window and CLI part")
+    p.add_argument(
+        "--app-sections",
+        default=",".join(APP_SECTIONS),
+        help=f"comma-separated subset of {','.join(APP_SECTIONS)}",
+    )
+    p.add_argument("--runs", type=int, default=5, help="runs per window/CLI figure (default 5)")
+    p.add_argument(
+        "--stream-seconds", type=float, default=10.0, help="seconds of streaming per run"
+    )
+    p.add_argument(
+        "--library-items", type=int, default=100_000, help="items in the big profile's library"
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: few requests, one short run per figure (the figures mean little)",
+    )
+    p.add_argument(
+        "--markdown", type=Path, metavar="PATH", help="also write the figures as a Markdown table"
+    )
     p.add_argument(
         "--profile",
         type=Path,
@@ -112,6 +152,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--json", type=Path, metavar="PATH", help="write every figure as JSON")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
     args = p.parse_args(argv)
+    if args.quick:
+        args.requests, args.stream_requests, args.stream_words = 100, 20, 50
+        args.rounds, args.warmup = 1, 10
+        args.failover_requests, args.silent_requests = 3, 1
+        args.runs, args.stream_seconds, args.library_items = 1, 2.0, 5_000
+    sections = {n.strip() for n in args.app_sections.split(",") if n.strip()}
+    if sections - set(APP_SECTIONS):
+        p.error(f"unknown section(s); choose from {', '.join(APP_SECTIONS)}")
+    args.app_section_set = sections
     names = [n.strip() for n in args.contenders.split(",") if n.strip()]
     unknown = sorted(set(names) - set(CONTENDERS))
     if unknown:
@@ -199,6 +248,9 @@ async def bench(args: argparse.Namespace, emu: EmulatorProcess) -> dict[str, Any
             await contender.open()
             if isinstance(contender, EngineContender) and contender.provider_limit:
                 engine_limit = contender.provider_limit
+        if engine_limit is not None and engine_limit < args.concurrency:
+            print(f"  concurrency lowered to the engine's limit, {engine_limit}, for every client")
+            args.concurrency = engine_limit
         try:
             batches = await run_throughput(
                 contenders,
@@ -231,16 +283,17 @@ async def bench(args: argparse.Namespace, emu: EmulatorProcess) -> dict[str, Any
     sections = [
         throughput_table(
             summaries,
-            stream=False,
-            title=f"Non-streaming chat: {args.requests} requests, {args.concurrency} "
-            f"concurrent, median of {args.rounds} rounds (client CPU = process_time "
-            "of this process; server = emulator process)",
+            stream=True,
+            title=f"Streaming chat (what the app uses): {args.stream_requests} requests × "
+            f"{args.stream_words} chunks, {args.concurrency} concurrent for every client, "
+            f"median of {args.rounds} rounds (client CPU = process_time of this process; "
+            "server = emulator process)",
         ),
         throughput_table(
             summaries,
-            stream=True,
-            title=f"Streaming chat: {args.stream_requests} requests × {args.stream_words} "
-            f"chunks, {args.concurrency} concurrent, median of {args.rounds} rounds",
+            stream=False,
+            title=f"Whole answers: {args.requests} requests, {args.concurrency} concurrent, "
+            f"median of {args.rounds} rounds",
         ),
         failover_table(cases, args.ttft),
         notes(args, engine_limit, bool(batches)),
@@ -261,6 +314,7 @@ async def bench(args: argparse.Namespace, emu: EmulatorProcess) -> dict[str, Any
         ttft_s=args.ttft,
     )
     result["passed"] = all(c.passed for c in checks)
+    result["figures"] = routing_figures(batches, contenders)
     return result
 
 
@@ -278,8 +332,32 @@ def _finite(value: Any) -> Any:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
-    with EmulatorProcess() as emu:
-        result = asyncio.run(bench(args, emu))
+    result: dict[str, Any] = {"passed": True}
+    figures: list[Figure] = []
+    if not args.skip_routing:
+        with EmulatorProcess() as emu:
+            result = asyncio.run(bench(args, emu))
+        figures += result.pop("figures")
+    if not args.skip_app:
+        from .app_bench import run as run_app
+
+        print("\nWindow and command line:", flush=True)
+        figures += run_app(
+            AppPlan(
+                runs=args.runs,
+                stream_s=args.stream_seconds,
+                library_items=args.library_items,
+            ),
+            args.app_section_set,
+        )
+    print("\nFigures: median (min–max) of the runs; PASS only when every run meets its target")
+    print("(a shared machine makes them noisy: compare ratios, measured side by side)")
+    print(table(figures))
+    result["figures"] = [f.as_dict() for f in figures]
+    result["passed"] = result["passed"] and all(f.passed for f in figures)
+    if args.markdown is not None:
+        args.markdown.write_text(markdown(figures) + "\n")
+        print(f"wrote {args.markdown}")
     result["elapsed_s"] = time.perf_counter() - started
     print(f"\n(total {result['elapsed_s']:.0f} s)")
     if args.json is not None:

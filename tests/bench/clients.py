@@ -93,6 +93,8 @@ class Contender(ABC):
 
     name: str = ""
     label: str = ""
+    streams_only = False
+    """Only measured streaming (the chat service never asks for a whole answer)."""
 
     def __init__(self, target: Target) -> None:
         self.target = target
@@ -231,6 +233,42 @@ class EngineContender(Contender):
             self._tmp = None
 
 
+class ChatServiceContender(EngineContender):
+    """The engine behind ChatService, as the chat page and ``switchboard chat`` use it: every
+    request is a new conversation whose question and answer are stored (the end-to-end
+    figure, persistence included)."""
+
+    name = "engine+history"
+    label = "ChatService (engine + persistence)"
+    streams_only = True
+
+    async def chat(self, stream: bool) -> Reply:
+        services = self.services
+        assert services is not None
+        chunks = 0
+
+        class Listener:
+            def turn_started(self, turn: object) -> None:
+                pass
+
+            def attempt_changed(self, record: object) -> None:
+                pass
+
+            def delta(self, text: str) -> None:
+                nonlocal chunks
+                chunks += 1
+
+        if not stream:
+            raise RuntimeError("ChatService always streams")
+        turn = await services.chat.send(
+            None, PROMPT, model=self.target.hf_model, provider="auto", listener=Listener()
+        )
+        result = turn.result
+        if result is None or result.status != Status.COMPLETE:
+            raise RuntimeError(f"chat service: {result and result.status}")
+        return Reply(result.text, chunks)
+
+
 class HubInferenceClient(Contender):
     name = "huggingface_hub"
     label = "huggingface_hub AsyncInferenceClient"
@@ -308,7 +346,8 @@ class OpenAIClient(Contender):
 
 
 CONTENDERS: dict[str, type[Contender]] = {
-    c.name: c for c in (RawHttpx2, EngineContender, HubInferenceClient, OpenAIClient)
+    c.name: c
+    for c in (RawHttpx2, EngineContender, ChatServiceContender, HubInferenceClient, OpenAIClient)
 }
 """In table order; ``httpx2`` is the baseline every ratio divides by."""
 

@@ -20,7 +20,8 @@ class Figure:
     section: str
     name: str
     unit: str
-    limit: float
+    limit: float | None
+    """None: shown for comparison, no target."""
     values: list[float] = field(default_factory=list)
     baseline: list[float] = field(default_factory=list)
     baseline_name: str = ""
@@ -38,7 +39,22 @@ class Figure:
     @property
     def passed(self) -> bool:
         judged = self.judged
-        return bool(judged) and all(math.isfinite(v) and v <= self.limit for v in judged)
+        if self.limit is None:
+            return True
+        limit = self.limit
+        return bool(judged) and all(math.isfinite(v) and v <= limit for v in judged)
+
+    @property
+    def verdict(self) -> str:
+        if self.limit is None:
+            return "info"
+        return "PASS" if self.passed else "FAIL"
+
+    @property
+    def target(self) -> str:
+        if self.limit is None:
+            return "—"
+        return f"≤ {self.limit:g}×" if self.ratio else f"≤ {self.limit:g} {self.unit}"
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "ratios": self.ratios, "passed": self.passed}
@@ -69,11 +85,9 @@ def table(figures: list[Figure]) -> str:
             ratio = f"ratio {_spread(f.ratios, 2)}"
         else:
             base = ratio = ""
-        limit = f"≤ {f.limit:g}×" if f.ratio else f"≤ {f.limit:g} {f.unit}"
-        verdict = "PASS" if f.passed else "FAIL"
         lines.append(
-            f"  {verdict}  {f.name:44} {measured:28} {base:36} {ratio:26} target {limit}"
-            f"  [{len(f.values)} runs]"
+            f"  {f.verdict:4}  {f.name:44} {measured:28} {base:36} {ratio:26} "
+            f"target {f.target}  [{len(f.values)} runs]"
         )
         if f.note:
             lines.append(f"        {f.note}")
@@ -90,9 +104,8 @@ def markdown(figures: list[Figure]) -> str:
         digits = 2 if f.ratio else 1
         base = f"{f.baseline_name} {_spread(f.baseline, digits)} {f.unit}" if f.baseline else ""
         ratio = _spread(f.ratios, 2) if f.baseline else ""
-        limit = f"≤ {f.limit:g}×" if f.ratio else f"≤ {f.limit:g} {f.unit}"
         rows.append(
             f"| {f.section}: {f.name} | {_spread(f.values, digits)} {f.unit} | {base} | {ratio} "
-            f"| {limit} | {'PASS' if f.passed else 'FAIL'} |"
+            f"| {f.target} | {f.verdict} |"
         )
     return "\n".join(rows)

@@ -152,6 +152,8 @@ async def run_throughput(
             (False, SHORT_REPLY, short),
             (True, stream_text, stream_text),
         ):
+            if contender.streams_only and not stream:
+                continue
             emu.set_reply(reply)
             warm = await run_batch(
                 contender,
@@ -178,6 +180,8 @@ async def run_throughput(
         ):
             emu.set_reply(reply)
             for contender in order:
+                if contender.streams_only and not stream:
+                    continue
                 batch = await run_batch(
                     contender,
                     emu,

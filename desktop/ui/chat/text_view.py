@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
+    QTextDocument,
 )
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
@@ -219,10 +220,27 @@ class MessageText(QTextBrowser):
                 continue
             rendered = render_markdown(piece.text, theme, len(self._code_blocks))
             self._code_blocks.extend(rendered.code_blocks)
-            html = rendered.html.strip()
-            _start_block(cursor, html)
-            cursor.insertHtml(html)
+            self._insert_html(cursor, rendered.html.strip())
         self._tail_pos = cursor.position()
+
+    def _insert_html(self, cursor: QTextCursor, html: str) -> None:
+        """Insert ``html`` as blocks of its own, its first block keeping its own format.
+
+        Inserted HTML joins the block at the cursor, which keeps *that* block's format (no
+        margins, no background); the first block's format is therefore taken from the HTML
+        laid out alone, with the same stylesheet, and put back.
+        """
+        _start_block(cursor, html)
+        start = cursor.position()
+        cursor.insertHtml(html)
+        if html.startswith(_OWN_BLOCK):
+            return
+        alone = QTextDocument()
+        alone.setDefaultStyleSheet(self.document().defaultStyleSheet())
+        alone.setHtml(html)
+        first = QTextCursor(self.document())
+        first.setPosition(start)
+        first.setBlockFormat(alone.begin().blockFormat())
 
     def _add_code(self, cursor: QTextCursor, piece: Piece, theme: MarkdownTheme) -> None:
         """Open a code box, or add the new lines to the open one (highlighted once each)."""
@@ -232,8 +250,7 @@ class MessageText(QTextBrowser):
             self._code_blocks.append(piece.text.rstrip("\n"))
             number = len(self._code_blocks) - 1
             html = code_box(code, piece.language, theme, number, last=piece.last).strip()
-            _start_block(cursor, html)
-            cursor.insertHtml(html)
+            self._insert_html(cursor, html)
             self._code_cursor = QTextCursor(cursor)  # the end of the box's last line
         elif piece.text:
             self._code_raw += piece.text
