@@ -64,6 +64,8 @@ def _unavailable_errors() -> tuple[type[BaseException], ...]:
 
 # secretstorage's "no daemon" error, matched by name because that package only exists on Linux.
 _UNAVAILABLE_NAMES = frozenset({"SecretServiceNotAvailableException"})
+
+
 # A keyring that is there but locked: keyring's own error, and secretstorage's "the unlock
 # prompt was dismissed" (also what a locked collection without a prompter answers).
 def _locked_errors() -> tuple[type[BaseException], ...]:

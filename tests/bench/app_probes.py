@@ -398,7 +398,7 @@ def open_conversation(conversation_id: int) -> None:
         window = MainWindow(services)
         window.resize(1180, 760)
         window.show()
-        await asyncio.sleep(0.5)  # the window settles (sidebar list, first paint)
+        await asyncio.sleep(1.5)  # the window settles (first paint, sidebar, warm-up)
         view = window.chat.view
         probe = GapProbe()
         marks: dict[str, float] = {}

@@ -3,7 +3,7 @@
 Why: auto-scroll must follow a streaming answer only while the user is at the bottom; anyone
 who scrolled up to read keeps their place (style.md §3.2, item 4). Only the newest
 :data:`PAGE` messages are built at all; older ones appear on request. Even those are built in
-slices (issue 8): the newest messages first, within a few milliseconds, then the rest of the
+slices (issue 8): the newest messages first, within 20 ms, then the rest of the
 page a slice per turn of the event loop, so opening a 2,000-message conversation shows its
 end at once and never freezes the window.
 """
@@ -28,9 +28,9 @@ from desktop.ui.chat.message_widget import MessageWidget
 PAGE = 60
 COLUMN_WIDTH = 860
 BOTTOM_SLACK = 24
-FIRST_SLICE_S = 0.03
+FIRST_SLICE_S = 0.02
 """Time spent building the newest messages before the window may paint them."""
-SLICE_S = 0.012
+SLICE_S = 0.01
 """Time per later slice: the loop (input, paint, streaming) runs between slices."""
 
 

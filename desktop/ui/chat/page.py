@@ -50,7 +50,7 @@ from desktop.ui.widgets.routing_words import ACTION_LABELS
 log = logging.getLogger(__name__)
 
 CHAT = Task.CHAT.value
-WARM_UP_DELAY_S = 1.0
+WARM_UP_DELAY_S = 0.5
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp *.tif *.tiff);;All files (*)"
 
 
