@@ -100,8 +100,10 @@ def run_gui(argv: Sequence[str]) -> int:
 
     from desktop.ui.errors import ErrorReporter
     from desktop.ui.gc_guard import GuiThreadCollector
+    from desktop.ui.memory import limit_arenas
 
     configure_logging()
+    limit_arenas()  # before any worker thread exists (issue 8)
     app = make_application(argv)
     reporter = ErrorReporter()
     reporter.install()
@@ -125,6 +127,7 @@ async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -
 
     from desktop.services import Services
     from desktop.ui.main_window import MainWindow
+    from desktop.ui.memory import trim_soon
     from desktop.ui.widgets.message_bar import INFO
 
     quitting = asyncio.Event()
@@ -145,6 +148,7 @@ async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -
         if warning:
             window.chat.message_bar.show_message(warning, kind=INFO)
         window.show()
+        trim_soon()  # start-up's temporary allocations go back to the system
         keyring_read = asyncio.ensure_future(show_credentials_when_read(services, window))
         await quitting.wait()
         keyring_read.cancel()

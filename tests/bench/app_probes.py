@@ -28,7 +28,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-T0 = time.time()
+IDLE_AFTER_MS = 1500
+"""Memory is read this long after the work, once the app is idle (it trims after 1 s)."""
 
 
 def rss_mib() -> float:
@@ -159,7 +160,7 @@ def bare_window() -> None:
     def first_paint() -> None:
         if not painted:
             painted.append(time.time())
-            QTimer.singleShot(500, finish)
+            QTimer.singleShot(IDLE_AFTER_MS, finish)
 
     def finish() -> None:
         emit({"painted": painted[0], "rss_mib": rss_mib()})
@@ -186,7 +187,7 @@ def app_window(load: bool) -> None:
                 if isinstance(window, QMainWindow) and window.isVisible():
                     state["painted"] = time.time()
                     state["window"] = window
-                    QTimer.singleShot(500, idle)
+                    QTimer.singleShot(IDLE_AFTER_MS, idle)
             return False
 
     def idle() -> None:
@@ -261,7 +262,7 @@ def load_and_measure(state: dict[str, Any]) -> None:
                 live.close()
                 widget.mark_stopped()
                 gc.collect()
-                QTimer.singleShot(500, after)
+                QTimer.singleShot(IDLE_AFTER_MS, after)
 
         feed()
 

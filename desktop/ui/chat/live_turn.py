@@ -19,6 +19,7 @@ from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome
 from desktop.engine.conversations import Turn
 from desktop.ui.chat.message_widget import MessageWidget
+from desktop.ui.memory import trim_soon
 
 FLUSH_MS = 33
 
@@ -134,6 +135,7 @@ class LiveTurn(QObject):
         self.flush()
         self._clock.stop()
         self._closed = True
+        trim_soon()  # a long answer's discarded buffers go back to the system (issue 8)
 
     # --- Internals ------------------------------------------------------------------------
 

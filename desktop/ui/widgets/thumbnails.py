@@ -30,6 +30,7 @@ from shiboken6 import isValid
 
 from desktop.core.errors import SwitchboardError
 from desktop.store.file_reads import check_regular
+from desktop.ui.memory import trim_soon
 from desktop.ui.tasks import TaskScope
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,7 @@ class ThumbnailCache(QObject):
             if image is not None:
                 self._store(path, QPixmap.fromImage(image))
             self.ready.emit(path)
+        trim_soon()  # the decoders' freed memory goes back to the system (issue 8)
 
     def _store(self, path: str, pixmap: QPixmap) -> None:
         self._pixmaps[path] = pixmap

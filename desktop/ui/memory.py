@@ -1,0 +1,69 @@
+"""Giving freed memory back to the system after a burst of work (pictures, a long answer).
+
+Why (issue 8): glibc keeps memory freed by a thread in that thread's own arena. Decoding
+twenty pictures in the pool leaves tens of MiB resident long after the pixels are gone. Two
+remedies, both no-ops where glibc is absent: fewer arenas for threads started from now on
+(:func:`limit_arenas`, called once at start-up), and ``malloc_trim`` shortly after a burst
+ends (:func:`trim_soon`, debounced so a burst costs one trim, on the GUI thread when idle).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import sys
+from functools import lru_cache
+from typing import Any
+
+from PySide6.QtCore import QTimer
+
+log = logging.getLogger(__name__)
+
+M_ARENA_MAX = -8
+"""glibc's ``mallopt`` parameter for the number of malloc arenas."""
+ARENAS = 2
+TRIM_DELAY_MS = 1000
+
+
+@lru_cache(maxsize=1)
+def _glibc() -> Any | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    except (OSError, AttributeError):  # musl or another libc: nothing to do
+        return None
+    return libc
+
+
+def limit_arenas(count: int = ARENAS) -> None:
+    """Let threads share ``count`` malloc arenas instead of one each (call before the pool)."""
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(M_ARENA_MAX, count)
+
+
+def trim() -> None:
+    """Return free heap memory to the system now (a few milliseconds)."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+_timer: QTimer | None = None
+
+
+def trim_soon() -> None:
+    """Trim once, :data:`TRIM_DELAY_MS` after the last call (a burst costs one trim)."""
+    global _timer
+    if _glibc() is None:
+        return
+    if _timer is None:
+        _timer = QTimer()
+        _timer.setSingleShot(True)
+        _timer.setInterval(TRIM_DELAY_MS)
+        _timer.timeout.connect(trim)
+    _timer.start()
