@@ -139,3 +139,52 @@ def test_a_megabyte_answer_stays_selectable(qapp: QApplication) -> None:
     selected = view.textCursor().selectedText()
     assert len(selected) > 990_000
     view.deleteLater()
+
+
+def test_a_stream_picked_up_again_mid_code_block_ends_whole(qapp: QApplication) -> None:
+    """Coming back to a conversation mid-answer rebuilds the view from the text so far."""
+    first = "Intro.\n\n```python\nx = 1\ny = 2\n"
+    view = MessageText()
+    view.resize(600, 100)
+    view.begin_stream(first)  # what arrived while another conversation was open
+    view.append_stream("z = 3\n```\n\nDone.")
+    view.end_stream()
+    assert view.text() == first + "z = 3\n```\n\nDone."
+    assert view.toHtml().count("Copy code") == 1
+    view.anchorClicked.emit(text_view.QUrl(f"{COPY_SCHEME}:0"))
+    assert QGuiApplication.clipboard().text() == "x = 1\ny = 2\nz = 3"
+    assert _words(view.toPlainText())[-1] == "Done."
+    view.deleteLater()
+
+
+def test_stopping_inside_a_code_block_keeps_what_arrived(qapp: QApplication) -> None:
+    view = MessageText()
+    view.resize(600, 100)
+    view.begin_stream()
+    for part in ("Look:\n\n", "```sh\n", "echo one\n", "echo tw"):
+        view.append_stream(part)
+    view.end_stream()  # Stop pressed: the open block is shown as it is, no fence marks
+    plain = view.toPlainText()
+    assert "echo one" in plain and "echo tw" in plain and "```" not in plain
+    view.anchorClicked.emit(text_view.QUrl(f"{COPY_SCHEME}:0"))
+    assert QGuiApplication.clipboard().text() == "echo one\necho tw"
+    view.deleteLater()
+
+
+def test_switching_to_dark_mid_stream_keeps_the_answer(qapp: QApplication) -> None:
+    from desktop.ui.theme import dark_palette
+
+    view = MessageText()
+    view.resize(600, 100)
+    half = len(ANSWER) // 2
+    view.begin_stream()
+    view.append_stream(ANSWER[:half])
+    view.setPalette(dark_palette())  # the system switched to dark while the answer streams
+    view.append_stream(ANSWER[half:])
+    view.end_stream()
+    stored = MessageText()
+    stored.resize(600, 100)
+    stored.set_text(ANSWER)
+    assert _words(view.toPlainText()) == _words(stored.toPlainText())
+    view.deleteLater()
+    stored.deleteLater()
