@@ -96,12 +96,12 @@ class Services:
         endpoints = Endpoints.from_env(env)
         settings_store = SettingsStore(paths.settings_file)
         settings = settings_store.load()
-        client = await client_future
         credentials = Credentials(env)
         secrets = SecretStore()
         history = HistoryStore(paths.history_db)
         jobs = JobStore(paths.jobs_db)
         media = MediaStore(paths.media_dir)
+        client = await client_future
         catalog = ModelCatalog(client, endpoints, paths.catalogue_cache_dir, executor=executor)
         health = HealthBook(paths.health_file)
         services: Services
