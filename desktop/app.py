@@ -48,6 +48,9 @@ NO_DISPLAY_MESSAGE = (
 
 log = logging.getLogger("switchboard")
 
+FREEZE_AFTER_S = 2.0
+"""Start-up (window, keyring read, renderer warm-up) is over by then."""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command (``switchboard chat …``) or open the window; return the exit code."""
@@ -149,6 +152,9 @@ async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -
             window.chat.message_bar.show_message(warning, kind=INFO)
         window.show()
         trim_soon()  # start-up's temporary allocations go back to the system
+        # What start-up built lives as long as the app: keep the collector from walking it
+        # again and again (a full collection would otherwise stall a streaming answer).
+        asyncio.get_running_loop().call_later(FREEZE_AFTER_S, freeze_startup_objects)
         keyring_read = asyncio.ensure_future(show_credentials_when_read(services, window))
         await quitting.wait()
         keyring_read.cancel()
@@ -157,6 +163,14 @@ async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -
     finally:
         await services.aclose()
     return 0
+
+
+def freeze_startup_objects() -> None:
+    """Collect once, then move every object alive now out of the collector's way."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 async def show_credentials_when_read(services: Services, window: MainWindow) -> None:

@@ -118,6 +118,16 @@ def paint_watch(widget: Any, on_paint: Callable[[], None]) -> Any:
     return watch
 
 
+def app_like_collection(app: Any) -> Any:
+    """Garbage collection as the app runs it: on the GUI thread, after a start-up freeze."""
+    from desktop.app import freeze_startup_objects
+    from desktop.ui.gc_guard import GuiThreadCollector
+
+    collector = GuiThreadCollector(app)
+    freeze_startup_objects()
+    return collector
+
+
 def chat_column() -> tuple[Any, Any, Any]:
     """The chat view in a shown top-level window, with a user question and a live answer."""
     from PySide6.QtWidgets import QApplication
@@ -280,6 +290,7 @@ def stream(kind: str, seconds: float, rate: float) -> None:
 
     app = QApplication(["bench"])
     _view, widget, live = chat_column()
+    collector = app_like_collection(app)
     flush_ms: list[float] = []
     real_append = widget.append_stream
 
@@ -316,6 +327,7 @@ def stream(kind: str, seconds: float, rate: float) -> None:
 
     def finish() -> None:
         live.close()
+        collector.stop()
         result = {
             "kind": kind,
             "tokens": sent[0],
