@@ -154,9 +154,10 @@ async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -
         trim_soon()  # start-up's temporary allocations go back to the system
         # What start-up built lives as long as the app: keep the collector from walking it
         # again and again (a full collection would otherwise stall a streaming answer).
-        asyncio.get_running_loop().call_later(FREEZE_AFTER_S, freeze_startup_objects)
+        freeze = asyncio.get_running_loop().call_later(FREEZE_AFTER_S, freeze_startup_objects)
         keyring_read = asyncio.ensure_future(show_credentials_when_read(services, window))
         await quitting.wait()
+        freeze.cancel()
         keyring_read.cancel()
         if window.isVisible():
             await window.shutdown()
