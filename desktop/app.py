@@ -167,11 +167,15 @@ async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -
 
 
 def freeze_startup_objects() -> None:
-    """Collect once, then move every object alive now out of the collector's way."""
+    """Collect once, move every object alive now out of the collector's way, and give what
+    start-up freed back to the system."""
     import gc
+
+    from desktop.ui.memory import trim
 
     gc.collect()
     gc.freeze()
+    trim()
 
 
 async def show_credentials_when_read(services: Services, window: MainWindow) -> None:

@@ -28,8 +28,9 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-IDLE_AFTER_MS = 1500
-"""Memory is read this long after the work, once the app is idle (it trims after 1 s)."""
+IDLE_AFTER_MS = 2500
+"""Memory is read this long after the work, once the app is idle (start-up settles after
+2 s, a burst of work is trimmed 1 s after it ends)."""
 
 
 def rss_mib() -> float:
