@@ -27,7 +27,6 @@ import contextlib
 import enum
 import json
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -35,6 +34,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from desktop.store.atomic import replacing
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -575,17 +576,14 @@ class HistoryStore:
 
     def _backup(self, target: Path) -> None:
         """Copy the whole database with the online backup API (consistent even in WAL)."""
-        tmp = target.with_name(target.name + ".tmp")
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        dest = sqlite3.connect(tmp)
-        try:
-            self._conn.backup(dest)
-            # A single self-contained file: no -wal/-shm siblings for the copy.
-            dest.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            dest.close()
-        os.replace(tmp, target)
+        with replacing(target) as tmp:
+            dest = sqlite3.connect(tmp)
+            try:
+                self._conn.backup(dest)
+                # A single self-contained file: no -wal/-shm siblings for the copy.
+                dest.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dest.close()
         log.info("Backed up the history to %s before upgrading it", target)
 
     # --- Conversations

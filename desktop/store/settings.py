@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from desktop.providers.table import DEFAULT_ORDER, HF_CREDENTIAL, PROVIDERS, Task
-from desktop.store._atomic import atomic_write_text
+from desktop.store.atomic import atomic_write_text
 
 log = logging.getLogger(__name__)
 
