@@ -4,6 +4,10 @@ The user message and an empty assistant message (status ``interrupted``) are wri
 the request starts; answer text is appended in batches of about 100 ms while it streams, and the
 message is finalised with status, provider, trace and usage at the end. So a crash or a kill
 mid-answer leaves exactly what was on screen, marked interrupted, and nothing is ever lost.
+
+Every history call runs on the database worker (``self.db``), never on the event loop's
+thread: streamed text is queued there without waiting, and the worker's order guarantees it
+is written before the final update queued after it.
 """
 
 from __future__ import annotations
@@ -88,14 +92,21 @@ class ChatService(StoredTaskService):
         system: str | None = None,
     ) -> Turn:
         """Store the user's message, then answer it (see :meth:`_answer`)."""
-        if conversation_id is None:
-            conversation_id = self.history.create_conversation(title_from(text), model, provider)
-            if system:
-                self.history.add_message(conversation_id, "system", system)
-        user_id = self.history.add_message(
-            conversation_id, "user", text, attachments=[a.to_dict() for a in attachments]
-        )
-        return await self._answer(conversation_id, user_id, model, provider, listener)
+        history = self.history
+
+        def store_question() -> tuple[int, int]:
+            conversation = conversation_id
+            if conversation is None:
+                conversation = history.create_conversation(title_from(text), model, provider)
+                if system:
+                    history.add_message(conversation, "system", system)
+            user = history.add_message(
+                conversation, "user", text, attachments=[a.to_dict() for a in attachments]
+            )
+            return conversation, user
+
+        stored_in, user_id = await self.db.run(store_question)
+        return await self._answer(stored_in, user_id, model, provider, listener)
 
     async def regenerate(
         self,
@@ -106,12 +117,19 @@ class ChatService(StoredTaskService):
         listener: TurnListener | None = None,
     ) -> Turn:
         """Drop the last answer (if the last message is one) and answer again."""
-        conversation = self.history.get_conversation(conversation_id)
-        if conversation is None or not conversation.messages:
+        history = self.history
+
+        def drop_last_answer() -> bool:
+            conversation = history.get_conversation(conversation_id)
+            if conversation is None or not conversation.messages:
+                return False
+            last = conversation.messages[-1]
+            if last.role == "assistant":
+                history.delete_message_and_after(conversation_id, last.id)
+            return True
+
+        if not await self.db.run(drop_last_answer):
             raise SwitchboardError("This conversation no longer exists.")
-        last = conversation.messages[-1]
-        if last.role == "assistant":
-            self.history.delete_message_and_after(conversation_id, last.id)
         return await self._answer(conversation_id, None, model, provider, listener)
 
     async def edit_and_resend(
@@ -125,15 +143,22 @@ class ChatService(StoredTaskService):
         listener: TurnListener | None = None,
     ) -> Turn:
         """Replace a user message (and everything after it) with ``new_text``, then answer."""
-        conversation = self.history.get_conversation(conversation_id)
-        old = (
-            next((m for m in conversation.messages if m.id == user_message_id), None)
-            if (conversation)
-            else None
-        )
+        history = self.history
+
+        def cut_at_question() -> StoredMessage | None:
+            conversation = history.get_conversation(conversation_id)
+            old = (
+                next((m for m in conversation.messages if m.id == user_message_id), None)
+                if conversation
+                else None
+            )
+            if old is not None:
+                history.delete_message_and_after(conversation_id, user_message_id)
+            return old
+
+        old = await self.db.run(cut_at_question)
         if old is None:
             raise SwitchboardError("That message no longer exists.")
-        self.history.delete_message_and_after(conversation_id, user_message_id)
         return await self.send(
             conversation_id,
             new_text,
@@ -151,12 +176,18 @@ class ChatService(StoredTaskService):
         provider: str,
         listener: TurnListener | None,
     ) -> Turn:
-        conversation = self.history.get_conversation(conversation_id)
-        messages = history_to_messages(conversation.messages if conversation else [])
-        self.history.set_conversation_model(conversation_id, model, provider)
-        assistant_id = self.history.add_message(
-            conversation_id, "assistant", "", model=model, status=INTERRUPTED
-        )
+        history = self.history
+
+        def prepare() -> tuple[list[ChatMessage], int]:
+            conversation = history.get_conversation(conversation_id)
+            messages = history_to_messages(conversation.messages if conversation else [])
+            history.set_conversation_model(conversation_id, model, provider)
+            answer_id = history.add_message(
+                conversation_id, "assistant", "", model=model, status=INTERRUPTED
+            )
+            return messages, answer_id
+
+        messages, assistant_id = await self.db.run(prepare)
         turn = Turn(conversation_id, user_id, assistant_id)
         if listener:
             listener.turn_started(turn)
@@ -168,7 +199,7 @@ class ChatService(StoredTaskService):
             while scheduled:
                 scheduled.pop().cancel()
             if pending:
-                self.history.append_text(assistant_id, "".join(pending))
+                self.db.submit(history.append_text, assistant_id, "".join(pending))
                 pending.clear()
 
         def on_delta(text: str) -> None:
@@ -192,7 +223,8 @@ class ChatService(StoredTaskService):
             )
         except asyncio.CancelledError:
             flush()
-            self.history.update_message(
+            await self.db.run(
+                history.update_message,
                 assistant_id,
                 status=INTERRUPTED,
                 error="Stopped — the partial answer is kept.",
@@ -201,7 +233,8 @@ class ChatService(StoredTaskService):
             )
             raise
         flush()
-        self.history.update_message(
+        await self.db.run(
+            history.update_message,
             assistant_id,
             content=result.text,
             status=result.status,

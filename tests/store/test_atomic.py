@@ -38,4 +38,3 @@ def test_private_by_default_exports_follow_the_umask(tmp_path: Path) -> None:
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "secret.db").stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "export.png").stat().st_mode) == 0o644
-
