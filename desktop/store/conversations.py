@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from desktop.store.db import StorePart
-from desktop.store.messages import MESSAGE_COLUMNS, row_to_message
+from desktop.store.messages import MESSAGE_COLUMNS, with_parts
 from desktop.store.records import Conversation, ConversationSummary, make_preview
 from desktop.store.rows import from_row
 
@@ -86,4 +86,5 @@ class Conversations(StorePart):
                 f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id",
                 (conversation_id,),
             ).fetchall()
-        return from_row(Conversation, head, messages=[row_to_message(r) for r in rows])
+            messages = with_parts(conn, rows)
+        return from_row(Conversation, head, messages=messages)

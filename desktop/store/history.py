@@ -86,6 +86,11 @@ class HistoryStore(Conversations, Messages, Library, Search):
         """
         self.path = path
         self._db = Database(path, MIGRATIONS if migrations is None else migrations, clock)
+        try:
+            self.settle_streams()  # answers a killed app left half-written become searchable
+        except BaseException:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         """Close the database; later calls fail. Safe to call twice."""

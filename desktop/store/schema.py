@@ -133,7 +133,26 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: Final[tuple[Migration, ...]] = (_migrate_0_to_1, _migrate_1_to_2)
+_SCHEMA_V3: Final = (
+    # Streamed text arrives here, one row per batch: an INSERT costs the same at any answer
+    # length and touches no full-text index. The parts are folded into ``messages.content``
+    # (re-indexing it once) when the answer ends, or at the next open after a crash.
+    """CREATE TABLE message_parts (
+        id INTEGER PRIMARY KEY,
+        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        text TEXT NOT NULL
+    )""",
+    "CREATE INDEX message_parts_by_message ON message_parts(message_id, id)",
+)
+
+
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    """Append-only parts of answers still streaming."""
+    for statement in _SCHEMA_V3:
+        conn.execute(statement)
+
+
+MIGRATIONS: Final[tuple[Migration, ...]] = (_migrate_0_to_1, _migrate_1_to_2, _migrate_2_to_3)
 """``MIGRATIONS[n]`` upgrades a version-``n`` database to ``n + 1``; the schema version is
 ``len(MIGRATIONS)``. Never edit a released step; append a new one. A step that rebuilds a
 table must cope with ``foreign_keys=ON`` (it cannot be switched off inside a transaction)."""
