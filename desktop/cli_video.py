@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,6 +23,7 @@ from desktop.engine.media_types import COMPLETE, JobProgress, MediaResult, Video
 from desktop.engine.trace import AttemptRecord
 from desktop.providers.table import provider_label
 from desktop.services import Services
+from desktop.store.atomic import atomic_copy
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -219,5 +219,4 @@ async def _copy_out(
 
 
 def _copy(source: Path, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, dest)
+    atomic_copy(source, dest)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,6 +63,15 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = PRIVATE_MODE) -> 
 def atomic_write_text(path: Path, text: str, *, mode: int = PRIVATE_MODE) -> None:
     """:func:`atomic_write_bytes` for UTF-8 text."""
     atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+def atomic_copy(source: Path, target: Path, *, mode: int = SHARED_MODE) -> None:
+    """Copy ``source`` over ``target`` atomically (an export: shared permissions by default).
+
+    A copy interrupted half-way never leaves a truncated file under the target's name.
+    """
+    with replacing(target, mode=mode) as tmp:
+        shutil.copyfile(source, tmp)
 
 
 def _create_temp(path: Path, mode: int) -> Path:

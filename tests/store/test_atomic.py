@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from desktop.store.atomic import SHARED_MODE, atomic_write_bytes, atomic_write_text, replacing
+from desktop.store.atomic import (
+    SHARED_MODE,
+    atomic_copy,
+    atomic_write_bytes,
+    atomic_write_text,
+    replacing,
+)
 
 
 def test_replaces_the_whole_file_and_leaves_nothing_else(tmp_path: Path) -> None:
@@ -38,3 +44,15 @@ def test_private_by_default_exports_follow_the_umask(tmp_path: Path) -> None:
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "secret.db").stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "export.png").stat().st_mode) == 0o644
+
+
+def test_a_copy_that_fails_leaves_the_old_target_whole(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "video.mp4"
+    source = tmp_path / "made.mp4"
+    source.write_bytes(b"new video")
+    atomic_copy(source, target)
+    assert target.read_bytes() == b"new video"
+    with pytest.raises(FileNotFoundError):
+        atomic_copy(tmp_path / "missing.mp4", target)
+    assert target.read_bytes() == b"new video"
+    assert os.listdir(target.parent) == ["video.mp4"]

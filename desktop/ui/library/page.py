@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop.providers.table import Task
 from desktop.services import Services
+from desktop.store.atomic import SHARED_MODE, atomic_write_text
 from desktop.store.history import StoredGeneration, make_preview
 from desktop.ui.library.details import DetailsPanel, TextWindow, main_file, readable_text
 from desktop.ui.tasks import TaskScope, run_dialog
@@ -70,7 +71,7 @@ EMPTY_LIBRARY = (
 
 
 def _write_text(path: str, text: str) -> None:
-    Path(path).write_text(text, encoding="utf-8")
+    atomic_write_text(Path(path), text, mode=SHARED_MODE)
 
 
 class LibraryPage(QWidget):
