@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from PIL import Image, UnidentifiedImageError
 
@@ -33,7 +34,7 @@ from desktop.engine.chat_types import (
 from desktop.engine.errors import SwitchboardError
 from desktop.engine.service_base import StoredTaskService
 from desktop.engine.trace import AttemptRecord, Trace
-from desktop.store.history import StoredMessage
+from desktop.store.history import HistoryStore, StoredMessage
 
 FLUSH_INTERVAL_S = 0.1
 MAX_IMAGE_SIDE = 1568
@@ -92,21 +93,10 @@ class ChatService(StoredTaskService):
         system: str | None = None,
     ) -> Turn:
         """Store the user's message, then answer it (see :meth:`_answer`)."""
-        history = self.history
-
-        def store_question() -> tuple[int, int]:
-            conversation = conversation_id
-            if conversation is None:
-                conversation = history.create_conversation(title_from(text), model, provider)
-                if system:
-                    history.add_message(conversation, "system", system)
-            user = history.add_message(
-                conversation, "user", text, attachments=[a.to_dict() for a in attachments]
-            )
-            return conversation, user
-
-        stored_in, user_id = await self.db.run(store_question)
-        return await self._answer(stored_in, user_id, model, provider, listener)
+        ask = self._question(
+            conversation_id, text, [a.to_dict() for a in attachments], system, model, provider
+        )
+        return await self._answer(ask, model, provider, listener)
 
     async def regenerate(
         self,
@@ -119,18 +109,22 @@ class ChatService(StoredTaskService):
         """Drop the last answer (if the last message is one) and answer again."""
         history = self.history
 
-        def drop_last_answer() -> bool:
+        def drop_last_answer() -> _Asked:
             conversation = history.get_conversation(conversation_id)
             if conversation is None or not conversation.messages:
-                return False
+                return None
             last = conversation.messages[-1]
             if last.role == "assistant":
                 history.delete_message_and_after(conversation_id, last.id)
-            return True
+            return conversation_id, None
 
-        if not await self.db.run(drop_last_answer):
-            raise SwitchboardError("This conversation no longer exists.")
-        return await self._answer(conversation_id, None, model, provider, listener)
+        return await self._answer(
+            drop_last_answer,
+            model,
+            provider,
+            listener,
+            missing="This conversation no longer exists.",
+        )
 
     async def edit_and_resend(
         self,
@@ -145,49 +139,89 @@ class ChatService(StoredTaskService):
         """Replace a user message (and everything after it) with ``new_text``, then answer."""
         history = self.history
 
-        def cut_at_question() -> StoredMessage | None:
+        def replace_question() -> _Asked:
             conversation = history.get_conversation(conversation_id)
             old = (
                 next((m for m in conversation.messages if m.id == user_message_id), None)
                 if conversation
                 else None
             )
-            if old is not None:
-                history.delete_message_and_after(conversation_id, user_message_id)
-            return old
+            if old is None:
+                return None
+            history.delete_message_and_after(conversation_id, user_message_id)
+            store = self._question(
+                conversation_id, new_text, old.attachments, None, model, provider
+            )
+            return store()
 
-        old = await self.db.run(cut_at_question)
-        if old is None:
-            raise SwitchboardError("That message no longer exists.")
-        return await self.send(
-            conversation_id,
-            new_text,
-            model=model,
-            provider=provider,
-            attachments=[Attachment.from_dict(a) for a in old.attachments],
-            listener=listener,
+        return await self._answer(
+            replace_question,
+            model,
+            provider,
+            listener,
+            missing="That message no longer exists.",
         )
+
+    def _question(
+        self,
+        conversation_id: int | None,
+        text: str,
+        attachments: list[dict[str, Any]],
+        system: str | None,
+        model: str,
+        provider: str,
+    ) -> Callable[[], _Asked]:
+        """The blocking step that stores a question (starting a conversation if needed)."""
+        history = self.history
+
+        def store_question() -> _Asked:
+            conversation = conversation_id
+            if conversation is None:
+                conversation = history.create_conversation(title_from(text), model, provider)
+                if system:
+                    history.add_message(conversation, "system", system)
+            user = history.add_message(conversation, "user", text, attachments=attachments)
+            return conversation, user
+
+        return store_question
 
     async def _answer(
         self,
-        conversation_id: int,
-        user_id: int | None,
+        ask: Callable[[], _Asked],
         model: str,
         provider: str,
         listener: TurnListener | None,
+        *,
+        missing: str = "This conversation no longer exists.",
     ) -> Turn:
+        """Run ``ask`` (store or change the question), read the conversation and add the
+        empty answer, all in one trip to the database worker; then stream the answer."""
         history = self.history
 
-        def prepare() -> tuple[list[ChatMessage], int]:
+        def prepare() -> tuple[int, int | None, list[ChatMessage], int] | None:
+            asked = ask()
+            if asked is None:
+                return None
+            conversation_id, user_id = asked
             conversation = history.get_conversation(conversation_id)
             messages = history_to_messages(conversation.messages if conversation else [])
             history.set_conversation_model(conversation_id, model, provider)
             answer_id = history.add_message(
                 conversation_id, "assistant", "", model=model, status=INTERRUPTED
             )
-            return messages, answer_id
+            return conversation_id, user_id, messages, answer_id
 
-        messages, assistant_id = await self.db.run(prepare)
+        job = self.db.start(prepare)
+        try:
+            prepared = await asyncio.shield(asyncio.wrap_future(job))
+        except asyncio.CancelledError:
+            # The step runs anyway (it may be running now): its empty answer is then marked
+            # stopped, exactly as a stop during the stream would leave it.
+            self.db.submit(_mark_stopped_when_prepared, history, job)
+            raise
+        if prepared is None:
+            raise SwitchboardError(missing)
+        conversation_id, user_id, messages, assistant_id = prepared
         turn = Turn(conversation_id, user_id, assistant_id)
         if listener:
             listener.turn_started(turn)
@@ -227,7 +261,7 @@ class ChatService(StoredTaskService):
                 history.update_message,
                 assistant_id,
                 status=INTERRUPTED,
-                error="Stopped — the partial answer is kept.",
+                error=STOPPED_ERROR,
                 provider=_answering(trace),
                 trace=trace.to_dict(),
             )
@@ -293,6 +327,25 @@ class ChatService(StoredTaskService):
             mime, suffix = "image/jpeg", ".jpg"
         stored = self.media.put(out.getvalue(), suffix)
         return Attachment(str(stored), mime, name)
+
+
+_Asked = tuple[int, int | None] | None
+"""What storing a question gives: the conversation and the user message (None when the
+answer is regenerated), or None when the conversation or message is gone."""
+
+STOPPED_ERROR = "Stopped — the partial answer is kept."
+
+
+def _mark_stopped_when_prepared(
+    history: HistoryStore,
+    job: Future[tuple[int, int | None, list[ChatMessage], int] | None],
+) -> None:
+    """Runs on the worker after ``job``: mark the empty answer it added as stopped."""
+    if job.cancelled() or job.exception() is not None:
+        return
+    prepared = job.result()
+    if prepared is not None:
+        history.update_message(prepared[3], status=INTERRUPTED, error=STOPPED_ERROR)
 
 
 def _answering(trace: Trace) -> str | None:

@@ -49,6 +49,11 @@ class DbWorker:
         future.add_done_callback(_log_failure)
         return future
 
+    def start(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Queue ``fn`` and return its future, for a caller that waits on it its own way
+        (and so hears of its error itself)."""
+        return self._pool.submit(fn, *args, **kwargs)
+
     def close(self, *last: Callable[[], object]) -> None:
         """Run the ``last`` calls (closing the stores) after everything queued, then stop.
 
