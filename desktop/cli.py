@@ -141,7 +141,7 @@ async def _run(args: argparse.Namespace) -> int:
             return await cli_media.run(services, args)
         if args.command == "video":
             return await cli_video.run(services, args)
-        return _history(services, args)
+        return await _history(services, args)
     finally:
         await services.aclose()
 
@@ -346,10 +346,11 @@ def _when(ts: float) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
 
 
-def _history(services: Services, args: argparse.Namespace) -> int:
-    history = services.history
+async def _history(services: Services, args: argparse.Namespace) -> int:
+    """Read through the database worker, like every other store call (one storage path)."""
+    history, db = services.history, services.db
     if args.action == "list":
-        convs = history.list_conversations()
+        convs = await db.run(history.list_conversations)
         if args.json:
             print(json_text([asdict(c) for c in convs]))
         else:
@@ -357,14 +358,14 @@ def _history(services: Services, args: argparse.Namespace) -> int:
                 print(f"{c.id:5}  {_when(c.updated_at)}  {c.title}")
         return 0
     if args.action == "search":
-        hits = history.search(args.text)
+        hits = await db.run(history.search, args.text)
         if args.json:
             print(json_text([asdict(h) for h in hits]))
         else:
             for h in hits:
                 print(f"{h.conversation_id:5}  {h.title}: {h.snippet}")
         return 0 if hits else EXIT_FAILED
-    conv = history.get_conversation(args.id)
+    conv = await db.run(history.get_conversation, args.id)
     if conv is None:
         raise CliError(f"there is no conversation {args.id}.")
     if args.json:

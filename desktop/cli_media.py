@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import shutil
 import sys
 from collections.abc import Sequence
 from functools import partial
@@ -33,6 +32,7 @@ from desktop.core.vocab import Status
 from desktop.engine.transcripts import to_srt, to_txt, to_vtt
 from desktop.engine.vectors import cosine_matrix
 from desktop.services import Services
+from desktop.store.atomic import SHARED_MODE, atomic_copy, atomic_write_bytes
 from desktop.store.free_names import claim
 
 EXIT_FAILED = 1
@@ -144,12 +144,12 @@ def _copy_as(source: Path, target: Path) -> None:
     wanted = _PILLOW_FORMATS.get(target.suffix.lower())
     have = _PILLOW_FORMATS.get(source.suffix.lower())
     if wanted is None or wanted == have:
-        shutil.copyfile(source, target)
+        atomic_copy(source, target)
         return
     with Image.open(source) as img:
         out = io.BytesIO()
         (img.convert("RGB") if wanted == "JPEG" else img).save(out, wanted)
-    target.write_bytes(out.getvalue())
+    atomic_write_bytes(target, out.getvalue(), mode=SHARED_MODE)
 
 
 async def _image(services: Services, args: argparse.Namespace) -> int:

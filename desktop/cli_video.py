@@ -13,7 +13,6 @@ into :mod:`desktop.cli`.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from functools import partial
 from pathlib import Path
@@ -25,6 +24,7 @@ from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome
 from desktop.core.vocab import Status
 from desktop.services import Services
+from desktop.store.atomic import atomic_copy
 from desktop.store.free_names import claim
 
 EXIT_FAILED = 1
@@ -224,4 +224,4 @@ async def _copy_out(
 
 
 def _copy(source: Path, dest: Path) -> None:
-    shutil.copyfile(source, dest)
+    atomic_copy(source, dest)

@@ -1,7 +1,13 @@
 """The composition of engine and stores that both the window and the command line use.
 
 No Qt here: ``app.py`` wraps this in a window, ``cli.py`` in commands. One shared HTTP client,
-one thread pool for blocking work (keyring, Pillow, big SQLite reads), one settings object.
+one settings object, and two places for blocking work:
+
+* ``db`` (:class:`~desktop.store.worker.DbWorker`), the one thread on which every history,
+  library and job-store call runs, in the window and on the command line alike
+  (``await services.db.run(services.history.search, text)``); the stores are opened and
+  closed there too;
+* ``executor``, a small pool for everything else that blocks (keyring, Pillow, file copies).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from desktop.store.paths import AppPaths
 from desktop.store.secrets import SecretStore, SecretStoreError
 from desktop.store.settings import Settings, SettingsStore
 from desktop.store.state import StateStore
+from desktop.store.worker import DbWorker
 
 T = TypeVar("T")
 
@@ -71,6 +78,7 @@ class Services:
     chat: ChatService
     client: httpx2.AsyncClient
     executor: ThreadPoolExecutor
+    db: DbWorker
     images: ImageService
     speech: TranscribeService
     embeddings: EmbedService
@@ -91,8 +99,19 @@ class Services:
         client = make_http_client()
         credentials = Credentials(env)
         secrets = SecretStore()
-        history = HistoryStore(paths.history_db)
-        jobs = JobStore(paths.jobs_db)
+        db = DbWorker()
+        try:
+            history = await db.run(HistoryStore, paths.history_db)
+            try:
+                jobs = await db.run(JobStore, paths.jobs_db)
+            except BaseException:
+                db.close(history.close)
+                raise
+        except BaseException:
+            db.close()
+            await client.aclose()
+            executor.shutdown(wait=False)
+            raise
         media = MediaStore(paths.media_dir)
         catalog = ModelCatalog(client, endpoints, paths.catalogue_cache_dir, executor=executor)
         health = HealthBook(paths.health_file)
@@ -104,7 +123,7 @@ class Services:
         engine = Engine(
             client, endpoints, credentials, catalog, health, current_settings, executor=executor
         )
-        chat = ChatService(engine, history, media, executor)
+        chat = ChatService(engine, history, media, db, executor)
         services = cls(
             paths=paths,
             env=env,
@@ -122,11 +141,12 @@ class Services:
             chat=chat,
             client=client,
             executor=executor,
-            images=ImageService(engine, history, media, executor),
-            speech=TranscribeService(engine, history, media, executor),
-            embeddings=EmbedService(engine, history, media, executor),
+            db=db,
+            images=ImageService(engine, history, media, db, executor),
+            speech=TranscribeService(engine, history, media, db, executor),
+            embeddings=EmbedService(engine, history, media, db, executor),
             jobs=jobs,
-            video=VideoService(engine, jobs, history, media, executor),
+            video=VideoService(engine, jobs, history, media, db, executor),
         )
         await services.refresh_credentials()
         await services.move_address_keys_to_keyring()
@@ -153,7 +173,8 @@ class Services:
             self.save_settings()
 
     async def aclose(self) -> None:
-        """Close the client, save health, close the database, stop the pool without waiting.
+        """Close the client, save health, finish the queued database work and close the
+        stores (on the database worker), stop the pool without waiting.
 
         Video jobs still running at a provider are left running there (a quit is not a
         cancel) and resume at the next start.
@@ -164,12 +185,13 @@ class Services:
             await self.client.aclose()
         finally:
             self.health.save()
-            self.history.close()
-            self.jobs.close()
+            self.db.close(self.history.close, self.jobs.close)
             self.executor.shutdown(wait=False, cancel_futures=True)
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a blocking call (keyring, Pillow, a big query) in the pool, off the loop."""
+        """Run a blocking call (keyring, Pillow, files) in the pool, off the loop.
+
+        Not for the stores: history, library and job calls go through :attr:`db`."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
     # --- Settings -----------------------------------------------------------------------

@@ -4,16 +4,21 @@ The user message and an empty assistant message (status ``interrupted``) are wri
 the request starts; answer text is appended in batches of about 100 ms while it streams, and the
 message is finalised with status, provider, trace and usage at the end. So a crash or a kill
 mid-answer leaves exactly what was on screen, marked interrupted, and nothing is ever lost.
+
+Every history call runs on the database worker (``self.db``), never on the event loop's
+thread: streamed text is queued there without waiting, and the worker's order guarantees it
+is written before the final update queued after it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from PIL import Image, UnidentifiedImageError
 
@@ -23,7 +28,7 @@ from desktop.core.trace import AttemptRecord, Outcome, Trace
 from desktop.core.vocab import Status
 from desktop.engine.service_base import StoredTaskService
 from desktop.store.file_reads import FileReadError, read_limited
-from desktop.store.history import StoredMessage
+from desktop.store.history import HistoryStore, StoredMessage
 
 FLUSH_INTERVAL_S = 0.1
 MAX_IMAGE_SIDE = 1568
@@ -82,14 +87,10 @@ class ChatService(StoredTaskService):
         system: str | None = None,
     ) -> Turn:
         """Store the user's message, then answer it (see :meth:`_answer`)."""
-        if conversation_id is None:
-            conversation_id = self.history.create_conversation(title_from(text), model, provider)
-            if system:
-                self.history.add_message(conversation_id, "system", system)
-        user_id = self.history.add_message(
-            conversation_id, "user", text, attachments=[a.to_dict() for a in attachments]
+        ask = self._question(
+            conversation_id, text, [a.to_dict() for a in attachments], system, model, provider
         )
-        return await self._answer(conversation_id, user_id, model, provider, listener)
+        return await self._answer(ask, model, provider, listener)
 
     async def regenerate(
         self,
@@ -100,13 +101,24 @@ class ChatService(StoredTaskService):
         listener: TurnListener | None = None,
     ) -> Turn:
         """Drop the last answer (if the last message is one) and answer again."""
-        conversation = self.history.get_conversation(conversation_id)
-        if conversation is None or not conversation.messages:
-            raise SwitchboardError("This conversation no longer exists.")
-        last = conversation.messages[-1]
-        if last.role == "assistant":
-            self.history.delete_message_and_after(conversation_id, last.id)
-        return await self._answer(conversation_id, None, model, provider, listener)
+        history = self.history
+
+        def drop_last_answer() -> _Asked:
+            conversation = history.get_conversation(conversation_id)
+            if conversation is None or not conversation.messages:
+                return None
+            last = conversation.messages[-1]
+            if last.role == "assistant":
+                history.delete_message_and_after(conversation_id, last.id)
+            return conversation_id, None
+
+        return await self._answer(
+            drop_last_answer,
+            model,
+            provider,
+            listener,
+            missing="This conversation no longer exists.",
+        )
 
     async def edit_and_resend(
         self,
@@ -119,38 +131,91 @@ class ChatService(StoredTaskService):
         listener: TurnListener | None = None,
     ) -> Turn:
         """Replace a user message (and everything after it) with ``new_text``, then answer."""
-        conversation = self.history.get_conversation(conversation_id)
-        old = (
-            next((m for m in conversation.messages if m.id == user_message_id), None)
-            if (conversation)
-            else None
+        history = self.history
+
+        def replace_question() -> _Asked:
+            conversation = history.get_conversation(conversation_id)
+            old = (
+                next((m for m in conversation.messages if m.id == user_message_id), None)
+                if conversation
+                else None
+            )
+            if old is None:
+                return None
+            history.delete_message_and_after(conversation_id, user_message_id)
+            store = self._question(
+                conversation_id, new_text, old.attachments, None, model, provider
+            )
+            return store()
+
+        return await self._answer(
+            replace_question,
+            model,
+            provider,
+            listener,
+            missing="That message no longer exists.",
         )
-        if old is None:
-            raise SwitchboardError("That message no longer exists.")
-        self.history.delete_message_and_after(conversation_id, user_message_id)
-        return await self.send(
-            conversation_id,
-            new_text,
-            model=model,
-            provider=provider,
-            attachments=[Attachment.from_dict(a) for a in old.attachments],
-            listener=listener,
-        )
+
+    def _question(
+        self,
+        conversation_id: int | None,
+        text: str,
+        attachments: list[dict[str, Any]],
+        system: str | None,
+        model: str,
+        provider: str,
+    ) -> Callable[[], _Asked]:
+        """The blocking step that stores a question (starting a conversation if needed)."""
+        history = self.history
+
+        def store_question() -> _Asked:
+            conversation = conversation_id
+            if conversation is None:
+                conversation = history.create_conversation(title_from(text), model, provider)
+                if system:
+                    history.add_message(conversation, "system", system)
+            user = history.add_message(conversation, "user", text, attachments=attachments)
+            return conversation, user
+
+        return store_question
 
     async def _answer(
         self,
-        conversation_id: int,
-        user_id: int | None,
+        ask: Callable[[], _Asked],
         model: str,
         provider: str,
         listener: TurnListener | None,
+        *,
+        missing: str = "This conversation no longer exists.",
     ) -> Turn:
-        conversation = self.history.get_conversation(conversation_id)
-        messages = history_to_messages(conversation.messages if conversation else [])
-        self.history.set_conversation_model(conversation_id, model, provider)
-        assistant_id = self.history.add_message(
-            conversation_id, "assistant", "", model=model, status=Status.INTERRUPTED
-        )
+        """Run ``ask`` (store or change the question), read the conversation and add the
+        empty answer, all in one trip to the database worker; then stream the answer."""
+        history = self.history
+
+        def prepare() -> tuple[int, int | None, list[ChatMessage], int] | None:
+            asked = ask()
+            if asked is None:
+                return None
+            conversation_id, user_id = asked
+            conversation = history.get_conversation(conversation_id)
+            messages = history_to_messages(conversation.messages if conversation else [])
+            history.set_conversation_model(conversation_id, model, provider)
+            answer_id = history.add_message(
+                conversation_id, "assistant", "", model=model, status=Status.INTERRUPTED
+            )
+            return conversation_id, user_id, messages, answer_id
+
+        job = self.db.start(prepare)
+        try:
+            prepared = await asyncio.shield(asyncio.wrap_future(job))
+        except asyncio.CancelledError:
+            # The step runs anyway (it may be running now): its empty answer is then marked
+            # stopped, exactly as a stop during the stream would leave it.
+            self.db.submit(_mark_stopped_when_prepared, history, job)
+            raise
+        if prepared is None:
+            raise SwitchboardError(missing)
+        conversation_id, user_id, messages, assistant_id = prepared
         turn = Turn(conversation_id, user_id, assistant_id)
         if listener:
             listener.turn_started(turn)
@@ -162,7 +227,7 @@ class ChatService(StoredTaskService):
             while scheduled:
                 scheduled.pop().cancel()
             if pending:
-                self.history.append_text(assistant_id, "".join(pending))
+                self.db.submit(history.append_text, assistant_id, "".join(pending))
                 pending.clear()
 
         def on_delta(text: str) -> None:
@@ -186,16 +251,18 @@ class ChatService(StoredTaskService):
             )
         except asyncio.CancelledError:
             flush()
-            self.history.update_message(
+            await self.db.run(
+                history.update_message,
                 assistant_id,
                 status=Status.INTERRUPTED,
-                error="Stopped — the partial answer is kept.",
+                error=STOPPED_ERROR,
                 provider=_answering(trace),
                 trace=trace.to_dict(),
             )
             raise
         flush()
-        self.history.update_message(
+        await self.db.run(
+            history.update_message,
             assistant_id,
             content=result.text,
             status=result.status,
@@ -252,6 +319,25 @@ class ChatService(StoredTaskService):
             mime, suffix = "image/jpeg", ".jpg"
         stored = self.media.put(out.getvalue(), suffix)
         return Attachment(str(stored), mime, name)
+
+
+_Asked = tuple[int, int | None] | None
+"""What storing a question gives: the conversation and the user message (None when the
+answer is regenerated), or None when the conversation or message is gone."""
+
+STOPPED_ERROR = "Stopped — the partial answer is kept."
+
+
+def _mark_stopped_when_prepared(
+    history: HistoryStore,
+    job: Future[tuple[int, int | None, list[ChatMessage], int] | None],
+) -> None:
+    """Runs on the worker after ``job``: mark the empty answer it added as stopped."""
+    if job.cancelled() or job.exception() is not None:
+        return
+    prepared = job.result()
+    if prepared is not None:
+        history.update_message(prepared[3], status=Status.INTERRUPTED, error=STOPPED_ERROR)
 
 
 def _answering(trace: Trace) -> str | None:

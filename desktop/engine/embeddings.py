@@ -128,8 +128,8 @@ class EmbedService(StoredTaskService):
             error=result.error,
             duration_ms=result.duration_ms,
         )
-        # The texts may be long: JSON and SQLite work happen off the loop.
-        result.record_id = await self._off_loop(save)
+        # The texts may be long: JSON and SQLite work happen on the database worker.
+        result.record_id = await self.db.run(save)
         return result
 
     def _store(self, vectors: list[list[float]]) -> Path:

@@ -9,9 +9,8 @@ a minute ago; breaker entries older than 10 minutes are dropped on load.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from desktop.core.trace import Outcome
+from desktop.store.atomic import atomic_write_text
 
 CLOSED = "closed"
 OPEN = "open"
@@ -246,11 +246,6 @@ class HealthBook:
         payload = json.dumps(
             {"version": 1, "items": {k: asdict(v) for k, v in self._items.items()}}
         )
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=".health-")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(payload)
-            os.replace(tmp, self._path)
-        except OSError:
-            pass  # health is a cache: losing it costs one slow request, not data
+        # Health is a cache: losing it costs one slow request, not data.
+        with contextlib.suppress(OSError):
+            atomic_write_text(self._path, payload)

@@ -174,7 +174,7 @@ class TranscribeService(StoredTaskService):
             error=result.error,
             duration_ms=result.duration_ms,
         )
-        result.record_id = await self._off_loop(save)
+        result.record_id = await self.db.run(save)
         return result
 
     # --- one attempt ----------------------------------------------------------------------

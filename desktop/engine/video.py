@@ -68,6 +68,7 @@ from desktop.providers.media_fetch import MediaLimits
 from desktop.store.history import HistoryStore
 from desktop.store.jobs import JobRecord, JobStore
 from desktop.store.media import MediaStore
+from desktop.store.worker import DbWorker
 
 __all__ = ["CancelOutcome", "PollTiming", "VideoService"]
 
@@ -153,6 +154,7 @@ class VideoService:
         jobs: JobStore,
         history: HistoryStore,
         media: MediaStore,
+        db: DbWorker,
         executor: Executor | None = None,
         *,
         timing: PollTiming | None = None,
@@ -160,9 +162,10 @@ class VideoService:
     ) -> None:
         self.engine = engine
         self.jobs = jobs
+        self.db = db
         self.timing = timing or PollTiming()
         self.keeper = VideoKeeper(
-            lambda: engine.client, jobs, history, media, engine.health, executor
+            lambda: engine.client, jobs, history, media, engine.health, db, executor
         )
         self._protocols = protocols or default_protocols()
         self._following: dict[str, _Following] = {}
@@ -185,10 +188,12 @@ class VideoService:
 
     @property
     def _poller(self) -> JobPoller:
-        return JobPoller(self.client, self.jobs, self.timing)
+        return JobPoller(self.client, self.jobs, self.db, self.timing)
 
     def pending(self) -> list[JobRecord]:
-        """Jobs accepted by a provider and not finished (what :meth:`resume_pending` takes)."""
+        """Jobs accepted by a provider and not finished (what :meth:`resume_pending` takes).
+
+        Blocking: front ends call it through the database worker (``services.db.run``)."""
         return self.jobs.pending()
 
     # --- Generate ----------------------------------------------------------------------
@@ -271,10 +276,15 @@ class VideoService:
                     Status.FAILED, trace, params, started, error=message, action=action
                 )
             accepted = outcome.value
-            generation_id = self.keeper.library_start(accepted.record, trace, params, generation_id)
+            generation_id = await self.keeper.library_start(
+                accepted.record, trace, params, generation_id
+            )
             # The attempt is settled now ("ok"): keep that trace with the job for a resume.
-            record = self.jobs.update(
-                accepted.record.id, generation_id=generation_id, trace=trace.to_dict()
+            record = await self.db.run(
+                self.jobs.update,
+                accepted.record.id,
+                generation_id=generation_id,
+                trace=trace.to_dict(),
             )
             run = JobRun(
                 record or accepted.record,
@@ -313,7 +323,8 @@ class VideoService:
         )
         ticket = await protocol.submit(self.client, target, request)
         scope.ctx.record.message = f"accepted as job {ticket.provider_job_id}"
-        record = self.jobs.add(
+        record = await self.db.run(
+            self.jobs.add,
             JobRecord(
                 id=uuid.uuid4().hex,
                 task=TASK.value,
@@ -336,7 +347,7 @@ class VideoService:
                 media_url=ticket.media_url,
                 error=ticket.error,
                 trace=trace.to_dict(),
-            )
+            ),
         )
         return _Accepted(record, JobAuth(headers, secrets))
 
@@ -370,7 +381,7 @@ class VideoService:
                 message = cancel_sentence(record.provider, agreed)
                 if not following.outcome.done():
                     following.outcome.set_result(CancelOutcome(record.id, agreed, message))
-                return self.keeper.cancelled(run, progress, message)
+                return await self.keeper.cancelled(run, progress, message)
             return await self._ended_badly(run, end, protocol, progress)
         except asyncio.CancelledError:
             if not self._closing:  # the user's cancel, not an app quit
@@ -378,7 +389,7 @@ class VideoService:
                     agreed = await self._cancel_shielded(run.record, protocol, run.auth)
                 except asyncio.CancelledError:
                     agreed = False
-                self.keeper.cancelled(
+                await self.keeper.cancelled(
                     run, progress, "Stopped. " + cancel_sentence(record.provider, agreed)
                 )
             raise
@@ -398,20 +409,20 @@ class VideoService:
             agreed = await self._cancel_shielded(run.record, protocol, run.auth)
             mark_attempt(run, Outcome.TIMEOUT, "the job did not finish before the deadline")
             message = expired_sentence(run.record, self.timing.deadline_s, agreed)
-            return self.keeper.finish(
+            return await self.keeper.finish(
                 run, progress, Status.FAILED, JobStatus.FAILED, message, action=FixAction.RETRY
             )
         if end.outcome == jp.CANCELLED:
-            return self.keeper.cancelled(run, progress, f"{who} cancelled the job.")
+            return await self.keeper.cancelled(run, progress, f"{who} cancelled the job.")
         error = end.error or "the job failed"
         if end.lost:
             message = (
                 f"{who} stopped answering about the job ({error}); it may still be running there."
             )
-            return self.keeper.finish(
+            return await self.keeper.finish(
                 run, progress, Status.FAILED, JobStatus.FAILED, message, action=FixAction.RETRY
             )
-        return self.keeper.job_failed(run, error, progress)
+        return await self.keeper.job_failed(run, error, progress)
 
     async def _cancel_shielded(
         self, record: JobRecord, protocol: jw.VideoJobProtocol, auth: JobAuth
@@ -432,7 +443,8 @@ class VideoService:
         Credentials are read again (by the keyring user name kept with each job). A job whose
         credential is gone stays pending and its result says why.
         """
-        records = [r for r in self.jobs.pending() if r.id not in self._following]
+        pending = await self.db.run(self.jobs.pending)
+        records = [r for r in pending if r.id not in self._following]
         if not records:
             return []
         task = asyncio.current_task()
@@ -478,8 +490,9 @@ class VideoService:
             return result
         generation_id = record.generation_id
         if generation_id is None:
-            generation_id = self.keeper.library_start(record, trace, record.params, None)
-            record = self.jobs.update(record.id, generation_id=generation_id) or record
+            generation_id = await self.keeper.library_start(record, trace, record.params, None)
+            noted = await self.db.run(self.jobs.update, record.id, generation_id=generation_id)
+            record = noted or record
         progress.record(record)
         run = JobRun(
             record,
@@ -532,7 +545,7 @@ class VideoService:
         if following is not None:
             following.stop.set()
             return await asyncio.shield(following.outcome)
-        record = self.jobs.get(job_id)
+        record = await self.db.run(self.jobs.get, job_id)
         if record is None:
             raise SwitchboardError("There is no such video job.")
         if record.terminal:
@@ -543,11 +556,16 @@ class VideoService:
         if protocol is not None and auth is not None:
             agreed = await self._cancel_shielded(record, protocol, auth)
         message = cancel_sentence(record.provider, agreed)
-        self.jobs.update(job_id, status=JobStatus.CANCELLED, error=message, queue_position=None)
-        if record.generation_id is not None:
-            self.keeper.history.update_generation(
-                record.generation_id, status=Status.CANCELLED, error=message
-            )
+        generation_id = record.generation_id
+
+        def record_cancel() -> None:
+            self.jobs.update(job_id, status=JobStatus.CANCELLED, error=message, queue_position=None)
+            if generation_id is not None:
+                self.keeper.history.update_generation(
+                    generation_id, status=Status.CANCELLED, error=message
+                )
+
+        await self.db.run(record_cancel)
         return CancelOutcome(job_id, agreed, message)
 
     async def aclose(self) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 from desktop.core.base_urls import url_problem
 from desktop.core.errors import SwitchboardError
 from desktop.core.table import DEFAULT_ORDER, HF_CREDENTIAL, PROVIDERS, Task
-from desktop.store._atomic import atomic_write_text
+from desktop.store.atomic import atomic_write_text
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from desktop.store.history import HistoryStore
 from tests.cli.conftest import ROOT, Run, as_json
 from tests.emulator import LLAMA_8B, Emulator
 
@@ -108,19 +109,24 @@ def test_killing_the_app_mid_answer_keeps_what_was_shown(
             assert char, proc.stderr.read() if proc.stderr else "no output"
             shown += char
         db = tmp_path / "data" / "switchboard" / "history.db"
-        # Wait (by polling the database, not the clock) for the batch writer to catch up.
+        # Wait (by polling the database, not the clock) for the batch writer to catch up;
+        # streamed batches are rows of message_parts until the answer ends.
         while True:
             with sqlite3.connect(db) as conn:
                 row = conn.execute(
-                    "SELECT content, status FROM messages WHERE role='assistant'"
+                    "SELECT group_concat(text, '') FROM (SELECT text FROM message_parts "
+                    "ORDER BY id)"
                 ).fetchone()
-            if row and "word3" in row[0]:
+            if row and row[0] and "word3" in row[0]:
                 break
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=10)
-    with sqlite3.connect(db) as conn:
-        content, status = conn.execute(
-            "SELECT content, status FROM messages WHERE role='assistant'"
-        ).fetchone()
-    assert status == "interrupted" and content.startswith("word0 word1 word2 word3")
+    with HistoryStore(db) as history:  # as the next start of the app or the CLI sees it
+        (conversation,) = history.list_conversations()
+        stored = history.get_conversation(conversation.id)
+        assert stored is not None
+        answer = stored.messages[-1]
+        assert answer.role == "assistant" and answer.status == "interrupted"
+        assert answer.content.startswith("word0 word1 word2 word3")
+        assert history.search("word3")[0].message_id == answer.id

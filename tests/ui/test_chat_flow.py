@@ -246,7 +246,8 @@ def test_the_view_follows_the_answer_only_when_at_the_bottom(
 
     emulator.fault("groq", "slow_stream", interval=0.02, times=1)
     send(chat, "Another long one")
-    until(loop, lambda: bool(answers(chat)[-1]) and chat.busy)
+    # The second answer has started streaming (not the first one, which is already there).
+    until(loop, lambda: len(answers(chat)) == 2 and bool(answers(chat)[-1]) and chat.busy)
     bar.setValue(0)  # the reader scrolls up to read the first answer
     until(loop, lambda: not chat.busy)
     assert bar.value() == 0

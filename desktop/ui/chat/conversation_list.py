@@ -261,11 +261,11 @@ class ConversationList(QWidget):
     async def _load(self, query: str) -> None:
         history = self.services.history
         if query:
-            hits = await self.services.run_blocking(history.search, query)
+            hits = await self.services.db.run(history.search, query)
             self.model.set_rows(rows_from_hits(hits), editable=False)
             self.empty_label.setText("" if hits else f"No chat mentions “{query}”.")
         else:
-            summaries = await self.services.run_blocking(history.list_conversations)
+            summaries = await self.services.db.run(history.list_conversations)
             self.model.set_rows(rows_from_summaries(summaries), editable=True)
             self.empty_label.setText("" if summaries else "Your chats will appear here.")
         self.empty_label.setVisible(bool(self.empty_label.text()))
@@ -294,9 +294,7 @@ class ConversationList(QWidget):
 
     def _on_rename_requested(self, conversation_id: int, title: str) -> None:
         self.scope.spawn(
-            self.services.run_blocking(
-                self.services.history.rename_conversation, conversation_id, title
-            )
+            self.services.db.run(self.services.history.rename_conversation, conversation_id, title)
         )
 
     def _on_context_menu(self, pos: QPoint) -> None:
@@ -335,7 +333,7 @@ class ConversationList(QWidget):
         box.deleteLater()
         if not confirmed:
             return
-        await self.services.run_blocking(self.services.history.delete_conversation, conversation_id)
+        await self.services.db.run(self.services.history.delete_conversation, conversation_id)
         if self._current == conversation_id:
             self._current = None
         self.deleted.emit(conversation_id)

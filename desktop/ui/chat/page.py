@@ -449,7 +449,7 @@ class ChatPage(QWidget):
 
     async def _open(self, conversation_id: int, reveal: int | None) -> None:
         history = self.services.history
-        conversation = await self.services.run_blocking(history.get_conversation, conversation_id)
+        conversation = await self.services.db.run(history.get_conversation, conversation_id)
         if conversation is None:
             self.sidebar.reload()
             self.new_chat()

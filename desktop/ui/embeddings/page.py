@@ -408,7 +408,7 @@ class EmbeddingsPage(QWidget):
 
     async def _open_record(self, record_id: int) -> None:
         history = self.services.history
-        row = await self.services.run_blocking(history.get_generation, record_id)
+        row = await self.services.db.run(history.get_generation, record_id)
         texts = texts_of(row) if row is not None else []
         if row is None or not row.vectors_path or not texts:
             self.banner.show_error("Those embeddings are no longer in the library.")

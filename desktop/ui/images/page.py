@@ -271,9 +271,7 @@ class ImagesPage(QWidget):
             if isValid(self):
                 self.progress.finish()
         if result.record_id:
-            gen = await self.services.run_blocking(
-                self.services.history.get_generation, result.record_id
-            )
+            gen = await self.services.db.run(self.services.history.get_generation, result.record_id)
             pictures = pictures_of(gen) if gen is not None else []
             if pictures:
                 self.model.prepend(pictures)
@@ -286,7 +284,7 @@ class ImagesPage(QWidget):
     # --- Gallery --------------------------------------------------------------------------
 
     async def _load_history(self) -> None:
-        gens = await self.services.run_blocking(
+        gens = await self.services.db.run(
             self.services.history.list_generations, TASK.value, HISTORY_LIMIT
         )
         pictures = [p for gen in gens for p in pictures_of(gen)]
@@ -347,7 +345,7 @@ class ImagesPage(QWidget):
         task_page.fill_pickers(self.model_picker, self.policy_picker, params, picture.model)
 
     async def _reuse_generation(self, generation_id: int) -> None:
-        gen = await self.services.run_blocking(self.services.history.get_generation, generation_id)
+        gen = await self.services.db.run(self.services.history.get_generation, generation_id)
         if gen is None or gen.task != TASK.value:
             self.banner.show_error("That picture is no longer in the library.")
             return

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from desktop.core.table import Task
 from desktop.core.vocab import Status
 from desktop.services import Services
+from desktop.store.atomic import SHARED_MODE, atomic_write_text
 from desktop.store.history import StoredGeneration, make_preview
 from desktop.ui.library.details import DetailsPanel, TextWindow, main_file, readable_text
 from desktop.ui.tasks import TaskScope, run_dialog
@@ -71,7 +72,7 @@ EMPTY_LIBRARY = (
 
 
 def _write_text(path: str, text: str) -> None:
-    Path(path).write_text(text, encoding="utf-8")
+    atomic_write_text(Path(path), text, mode=SHARED_MODE)
 
 
 class LibraryPage(QWidget):
@@ -244,7 +245,7 @@ class LibraryPage(QWidget):
     # --- Loading and filtering ------------------------------------------------------------
 
     async def _load(self) -> None:
-        self._all = await self.services.run_blocking(
+        self._all = await self.services.db.run(
             self.services.history.list_generations, None, HISTORY_LIMIT
         )
         if self.search.text().strip():
@@ -267,14 +268,12 @@ class LibraryPage(QWidget):
     async def _search(self, text: str) -> None:
         """Ask the full-text index (off the loop); items older than the list are fetched."""
         history = self.services.history
-        hits = await self.services.run_blocking(
-            lambda: history.search_generations(text, SEARCH_LIMIT)
-        )
+        hits = await self.services.db.run(lambda: history.search_generations(text, SEARCH_LIMIT))
         ids = [h.generation_id for h in hits if h.generation_id is not None]
         known = {g.id for g in self._all}
         missing = [i for i in ids if i not in known]
         if missing:
-            extra = await self.services.run_blocking(
+            extra = await self.services.db.run(
                 lambda: [g for i in missing if (g := history.get_generation(i)) is not None]
             )
             self._all += extra
@@ -388,7 +387,7 @@ class LibraryPage(QWidget):
             box.deleteLater()
         if not confirmed:
             return
-        removed = await self.services.run_blocking(self.services.history.delete_generation, gen.id)
+        removed = await self.services.db.run(self.services.history.delete_generation, gen.id)
         if not removed:
             self.banner.show_info("It was already gone.")
         row = self.model.row_of(gen.id)

@@ -329,7 +329,7 @@ class SpeechPage(QWidget):
 
     async def _open_record(self, record_id: int) -> None:
         await self._flush_edits()
-        row = await self.services.run_blocking(self.services.history.get_generation, record_id)
+        row = await self.services.db.run(self.services.history.get_generation, record_id)
         if row is None:
             self.banner_error("That transcript is no longer in the library.")
             self.reload_history()
@@ -382,7 +382,7 @@ class SpeechPage(QWidget):
         if self.editor.has_timestamps:
             params["chunks"] = [asdict(c) for c in self.editor.cues()]
         self._params = params
-        await self.services.run_blocking(
+        await self.services.db.run(
             lambda: self.services.history.update_generation(
                 record_id, text=self.editor.plain_text(), params=params
             )

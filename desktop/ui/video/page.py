@@ -301,7 +301,7 @@ class VideoPage(QWidget):
     # --- Jobs left from an earlier run ----------------------------------------------------
 
     async def _resume_pending(self) -> None:
-        records = await self.services.run_blocking(self.services.video.pending)
+        records = await self.services.db.run(self.services.video.pending)
         if not records:
             return
         for record in records:
@@ -348,7 +348,7 @@ class VideoPage(QWidget):
             self._reload_timer.start()
 
     async def _load_history(self) -> None:
-        gens: list[StoredGeneration] = await self.services.run_blocking(
+        gens: list[StoredGeneration] = await self.services.db.run(
             self.services.history.list_generations, TASK.value, HISTORY_LIMIT
         )
         current = self.result.generation
@@ -380,7 +380,7 @@ class VideoPage(QWidget):
         self.form.prompt.setFocus()
 
     async def _reuse_generation(self, generation_id: int) -> None:
-        gen = await self.services.run_blocking(self.services.history.get_generation, generation_id)
+        gen = await self.services.db.run(self.services.history.get_generation, generation_id)
         if gen is None or gen.task != TASK.value:
             self.banner.show_error("That video is no longer in the library.")
             return

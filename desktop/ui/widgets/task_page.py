@@ -325,7 +325,7 @@ async def load_past_runs(
     selected: int | None,
 ) -> None:
     """Read the completed runs of ``task`` off the loop into ``history_list``."""
-    rows = await services.run_blocking(
+    rows = await services.db.run(
         lambda: services.history.list_generations(task.value, limit, status=Status.COMPLETE)
     )
     history_list.set_runs(rows)

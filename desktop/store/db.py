@@ -1,0 +1,156 @@
+"""The history's SQLite connection: pragmas, transactions, schema upgrades with a backup.
+
+Why it is built this way (DESIGN §5):
+
+* **WAL + ``synchronous=NORMAL``**: readers never block the writer, and a streaming answer
+  can be written in small batches cheaply; a power cut loses at most the last commits, never
+  the database.
+* **One connection behind a lock**: in the window every call comes from the one database
+  worker (:class:`desktop.store.worker.DbWorker`); the lock keeps the store safe anyway for
+  tests and tools that call it from other threads. The command line may open the same file
+  from another process; ``busy_timeout`` and ``BEGIN IMMEDIATE`` cover that.
+* **Schema version in ``PRAGMA user_version`` with ordered migrations**
+  (:mod:`desktop.store.schema`), each in its own transaction, after a backup copy made with
+  SQLite's online backup API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from desktop.store.atomic import replacing
+from desktop.store.records import HistoryError
+from desktop.store.schema import Migration
+
+log = logging.getLogger(__name__)
+
+
+class Database:
+    """One open history database.
+
+    Attributes:
+        path: the database file.
+        clock: the source of timestamps (epoch seconds).
+    """
+
+    def __init__(
+        self, path: Path, migrations: Sequence[Migration], clock: Callable[[], float]
+    ) -> None:
+        """Open (creating or upgrading) the database at ``path``.
+
+        Raises:
+            HistoryError: the file was written by a newer release, or a migration failed
+                (the backup copy is then intact next to it).
+        """
+        self.path = path
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._migrations = tuple(migrations)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing is implicit.
+        self._conn = sqlite3.connect(
+            path, check_same_thread=False, isolation_level=None, timeout=5.0
+        )
+        try:
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn.execute("PRAGMA busy_timeout = 5000")
+            self._upgrade()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def close(self) -> None:
+        """Close the database; later calls fail. Safe to call twice."""
+        with self._lock:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("PRAGMA optimize")
+            self._conn.close()
+
+    @property
+    def schema_version(self) -> int:
+        """The ``user_version`` of the open database."""
+        with self.read() as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock, for queries that change nothing."""
+        with self._lock:
+            yield self._conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the lock; rolled back on any error."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._rollback()
+                raise
+            self._conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        """Roll back if a transaction is still open (SQLite rolls back some errors itself,
+        and a second ROLLBACK would hide the original exception)."""
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    def _upgrade(self) -> None:
+        target = len(self._migrations)
+        version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > target:
+            raise HistoryError(
+                f"The history in {self.path} was written by a newer version of Switchboard "
+                f"(schema {version}, this version knows {target}); please update Switchboard."
+            )
+        if version == target:
+            return
+        has_schema = self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if has_schema:
+            self._backup(self.path.with_name(f"{self.path.name}.bak-v{version}"))
+        while version < target:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Another process may have migrated while we waited for the write lock.
+                current = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+                if current == version:
+                    self._migrations[version](self._conn)
+                    self._conn.execute(f"PRAGMA user_version = {version + 1:d}")
+                self._conn.execute("COMMIT")
+            except BaseException as exc:
+                self._rollback()
+                if isinstance(exc, sqlite3.Error):
+                    raise HistoryError(
+                        f"The history could not be upgraded from schema {version} "
+                        f"({exc}); a copy of it was kept next to {self.path.name}."
+                    ) from exc
+                raise
+            version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+            log.info("History schema is now version %d", version)
+
+    def _backup(self, target: Path) -> None:
+        """Copy the whole database with the online backup API (consistent even in WAL)."""
+        with replacing(target) as tmp:
+            dest = sqlite3.connect(tmp)
+            try:
+                self._conn.backup(dest)
+                # A single self-contained file: no -wal/-shm siblings for the copy.
+                dest.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dest.close()
+        log.info("Backed up the history to %s before upgrading it", target)
+
+
+class StorePart:
+    """Base of the history's parts (conversations, messages, library, search): one database."""
+
+    _db: Database
