@@ -106,8 +106,8 @@ def test_keyring_failure_is_said_in_a_banner(
     page = window.providers
     page.token_row.field.setText(SECRET)
     page.token_row.save_button.click()
-    until(loop, lambda: page.banner.isVisibleTo(page))
-    message = page.banner.text_label.text()
+    until(loop, lambda: page.message_bar.isVisibleTo(page))
+    message = page.message_bar.text_label.text()
     assert message
     assert SECRET not in message
     assert page.token_row.status.text() == "Not set"

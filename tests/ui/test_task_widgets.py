@@ -24,7 +24,7 @@ from desktop.store.settings import CustomEndpoint
 from desktop.ui.tasks import TaskScope
 from desktop.ui.video.status_words import status_text
 from desktop.ui.widgets import routing_words as words
-from desktop.ui.widgets.error_banner import ErrorBanner
+from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.generation_text import params_summary, summary, when
 from desktop.ui.widgets.notify import BANNER, notify_finished
 from desktop.ui.widgets.prompt_box import PromptBox
@@ -232,8 +232,8 @@ def test_run_button_uses_the_pages_canceller(loop: qasync.QEventLoop) -> None:
     drive(loop, scenario())
 
 
-def test_error_banner_names_the_fix_and_emits_its_action(qtbot: object) -> None:
-    banner = ErrorBanner()
+def test_message_bar_names_the_fix_and_emits_its_action(qtbot: object) -> None:
+    banner = MessageBar()
     asked: list[str] = []
     banner.action_requested.connect(asked.append)
     banner.show_error("fal refused the key.", "open_providers")
@@ -260,7 +260,7 @@ def test_prompt_box_ctrl_enter_submits_and_enter_makes_a_line(qtbot: object) -> 
 
 def test_notification_falls_back_to_the_banner(qtbot: object) -> None:
     page = QWidget()
-    banner = ErrorBanner(page)
+    banner = MessageBar(page)
     assert notify_finished(page, "Your video is ready", "“fox” is ready.", banner) == BANNER
     assert banner.text_label.text() == "“fox” is ready."
     page.deleteLater()

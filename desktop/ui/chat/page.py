@@ -40,10 +40,10 @@ from desktop.ui.chat.message_view import MessageView
 from desktop.ui.chat.message_widget import MessageWidget
 from desktop.ui.chat.pickers import ModelPicker, ProviderPicker
 from desktop.ui.chat.welcome import EmptyChat
+from desktop.ui.errors import apply_fix, show_problem
 from desktop.ui.tasks import TaskScope, run_dialog
 from desktop.ui.widgets.labels import ElidedLabel, MutedLabel, heading_font
 from desktop.ui.widgets.message_bar import MessageBar
-from desktop.ui.widgets.routing_words import ACTION_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,7 @@ class ChatPage(QWidget):
         bar.addWidget(self.provider_picker)
         column.addLayout(bar)
         self.message_bar = MessageBar(right)
+        self.message_bar.action_requested.connect(self._on_fix)
         bar_holder = QHBoxLayout()
         bar_holder.setContentsMargins(16, 0, 16, 6)
         bar_holder.addWidget(self.message_bar)
@@ -317,7 +318,7 @@ class ChatPage(QWidget):
     def _model_or_complain(self) -> str | None:
         model = self.model_picker.current_model()
         if not model:
-            self.message_bar.show_message(
+            self.message_bar.show_error(
                 "Type or pick a model first, for example meta-llama/Llama-3.1-8B-Instruct."
             )
             self.model_picker.setFocus()
@@ -420,24 +421,16 @@ class ChatPage(QWidget):
             self.composer.set_text(restored_text)
             for attachment in attachments:
                 self._queue_attachment(attachment)
-        label = ACTION_LABELS.get(action or "")
-        self.message_bar.show_message(
-            text,
-            action_label=label,
-            action=(lambda: self._on_action(action or "")) if label else None,
-        )
+        self.message_bar.show_error(text, action)
 
-    def _on_action(self, action: str) -> None:
-        """The fix button of an error message."""
-        if action == "retry":
-            self.regenerate()
-        elif action == "add_token":
-            self.providers_requested.emit("token")
-        elif action == "open_providers":
-            self.providers_requested.emit("")
-        elif action == "other_provider":
-            self.provider_picker.setFocus()
-            self.provider_picker.showPopup()
+    def _on_fix(self, action: str) -> None:
+        """The fix button of an error, in the bar or under a failed answer."""
+        apply_fix(
+            action,
+            retry=self.regenerate,
+            providers_requested=self.providers_requested,
+            provider_picker=self.provider_picker,
+        )
 
     def _set_busy(self, busy: bool) -> None:
         self.composer.set_busy(busy)
@@ -500,7 +493,7 @@ class ChatPage(QWidget):
     def _on_message_added(self, widget: MessageWidget) -> None:
         widget.regenerate_requested.connect(self.regenerate)
         widget.edit_submitted.connect(self.edit_and_resend)
-        widget.action_requested.connect(self._on_action)
+        widget.action_requested.connect(self._on_fix)
         for attachment in widget.data.attachments:
             self.scope.spawn(self._load_thumbnail(widget, attachment.path))
 
@@ -533,7 +526,7 @@ class ChatPage(QWidget):
             try:
                 attachment = await self.services.chat.import_image(Path(path))
             except SwitchboardError as exc:
-                self.message_bar.show_message(str(exc))
+                show_problem(self.message_bar, exc)
                 continue
             self._queue_attachment(attachment)
 
@@ -542,7 +535,7 @@ class ChatPage(QWidget):
             data = await self.services.run_blocking(encode_png, image)
             attachment = await self.services.chat.import_image_bytes(data, "pasted image")
         except SwitchboardError as exc:
-            self.message_bar.show_message(str(exc))
+            show_problem(self.message_bar, exc)
             return
         self._queue_attachment(attachment)
 

@@ -156,8 +156,8 @@ class ProvidersPage(QWidget):
         layout.setContentsMargins(24, 18, 24, 18)
         layout.setSpacing(10)
 
-        self.banner = MessageBar(content)
-        layout.addWidget(self.banner)
+        self.message_bar = MessageBar(content)
+        layout.addWidget(self.message_bar)
 
         layout.addWidget(heading("Hugging Face token", content))
         layout.addWidget(wrapped(MutedLabel(TOKEN_HELP, content)))
@@ -258,7 +258,7 @@ class ProvidersPage(QWidget):
         if self.details.provider_id:
             self.details.show_provider(self.services, self.details.provider_id)
         if show_keyring_error and credentials.keyring_error:
-            self.banner.show_message(credentials.keyring_error)
+            self.message_bar.show_error(credentials.keyring_error)
 
     def refresh_health(self) -> None:
         self.model.refresh_status()
@@ -310,12 +310,12 @@ class ProvidersPage(QWidget):
         try:
             await self.services.set_secret(user, secret)
         except Exception as exc:  # keyring backends raise many types; each is one sentence
-            self.banner.show_message(str(exc) or "The system keyring refused to save the key.")
+            self.message_bar.show_error(str(exc) or "The system keyring refused to save the key.")
             return
         finally:
             row.set_busy(False)
         row.clear_field()
-        self.banner.clear()
+        self.message_bar.clear()
         self._after_credentials_changed()
 
     async def _remove_secret(self, user: str) -> None:
@@ -324,7 +324,7 @@ class ProvidersPage(QWidget):
         try:
             await self.services.delete_secret(user)
         except Exception as exc:  # see _save_secret
-            self.banner.show_message(str(exc) or "The system keyring refused to remove the key.")
+            self.message_bar.show_error(str(exc) or "The system keyring refused to remove the key.")
             return
         finally:
             row.set_busy(False)
@@ -436,7 +436,7 @@ class ProvidersPage(QWidget):
         try:
             settings.remove_custom(name)
         except SettingsError as exc:
-            self.banner.show_message(str(exc))
+            self.message_bar.show_error(str(exc))
             return
         self.services.save_settings()
         self._after_servers_changed(None)
