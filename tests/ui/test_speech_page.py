@@ -111,7 +111,10 @@ def transcribe(loop: qasync.QEventLoop, page: SpeechPage, audio: Path) -> None:
 def export(loop: qasync.QEventLoop, page: SpeechPage, key: str, target: Path) -> str:
     act(loop, lambda: page.export_buttons[key].click())
     answer_dialog(
-        loop, page, target, done=lambda: page.message_bar.text_label.text() == f"Saved {target.name}."
+        loop,
+        page,
+        target,
+        done=lambda: page.message_bar.text_label.text() == f"Saved {target.name}.",
     )
     return target.read_text(encoding="utf-8")
 

@@ -24,8 +24,8 @@ from desktop.store.settings import CustomEndpoint
 from desktop.ui.tasks import TaskScope
 from desktop.ui.video.status_words import status_text
 from desktop.ui.widgets import routing_words as words
-from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.generation_text import params_summary, summary, when
+from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.notify import BANNER, notify_finished
 from desktop.ui.widgets.prompt_box import PromptBox
 from desktop.ui.widgets.routing_badge import RoutingBadge
