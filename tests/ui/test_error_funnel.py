@@ -233,3 +233,26 @@ def test_a_providers_page_failure_shows_in_its_own_bar(
     until(loop, shows(page.message_bar, UNEXPECTED, "Copy details"))
     assert [type(e) for e in reporter.reported] == [OSError]
     assert "No space left" not in page.message_bar.text_label.text()
+
+
+def test_a_video_job_that_breaks_reaches_the_funnel_once(
+    loop: qasync.QEventLoop,
+    make_window: Callable[..., MainWindow],
+    emulator: Emulator,
+    reporter: ErrorReporter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = open_window(loop, make_window, emulator.env() | {"HF_TOKEN": HF_TOKEN})
+    page = window.video
+    window.tabs.setCurrentWidget(page)
+
+    async def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise KeyError("job_id")  # a bug in the job code, not a provider failure
+
+    monkeypatch.setattr(window.services.video, "generate", broken)
+    page.model_picker.set_current_model(WAN_T2V)
+    page.form.prompt.setPlainText("a red fox running through fresh snow")
+    page.run()
+    until(loop, shows(page.message_bar, UNEXPECTED, "Copy details"))
+    until(loop, lambda: not page.busy and not page.jobs.cards())
+    assert [type(e) for e in reporter.reported] == [KeyError]  # once, not lost in the log

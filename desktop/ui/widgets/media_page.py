@@ -25,21 +25,11 @@ from desktop.store.history import StoredGeneration
 from desktop.ui.widgets import task_page
 from desktop.ui.widgets.labels import heading
 from desktop.ui.widgets.message_bar import MessageBar
+from desktop.ui.widgets.param_fields import MediaForm
 from desktop.ui.widgets.task_pickers import PolicyPicker, TaskModelPicker
 
 HISTORY_LIMIT = 500
 """Generations read at start (an image generation holds up to four pictures)."""
-
-
-class MediaForm(Protocol):
-    """What the skeleton needs of a tab's form (``ImageForm``, ``VideoForm``)."""
-
-    submitted: Any  # Signal(): Ctrl+Enter in the prompt
-
-    @property
-    def prompt(self) -> QWidget: ...
-
-    def request(self, model: str, provider: str) -> Any: ...
 
 
 class _Listing(Protocol):
@@ -110,7 +100,7 @@ class MediaPage(task_page.TaskPage):
     RESULT_HEIGHT = 520
     """The result pane's first height (the list takes 200)."""
 
-    form: Any
+    form: MediaForm
     model: _Listing
 
     def __init__(
@@ -173,8 +163,8 @@ class MediaPage(task_page.TaskPage):
         self._add_below(column, right)
         return right
 
-    def _make_form(self, parent: QWidget) -> QWidget:
-        """The tab's form (a :class:`MediaForm`)."""
+    def _make_form(self, parent: QWidget) -> MediaForm:
+        """The tab's form."""
         raise NotImplementedError
 
     def _make_progress(self, parent: QWidget) -> QWidget:
