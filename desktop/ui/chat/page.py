@@ -226,13 +226,12 @@ class ChatPage(QWidget):
         if not text and not attachments:
             self.composer.focus_prompt()
             return
-        model = self._model_or_complain()
-        if model is None:
+        started = self._new_turn("send")
+        if started is None:
             return
-        provider = self.provider_picker.current_policy()
+        live, model, provider = started
         conversation_id = self._conversation_id
         self.composer.clear()
-        live = LiveTurn("send", model, self._on_turn_started, self)
         live.user_text = text
         live.attachments = list(attachments)
 
@@ -251,14 +250,11 @@ class ChatPage(QWidget):
     def regenerate(self) -> None:
         """Answer the last question again (Regenerate, Retry, Try again)."""
         conversation_id = self._conversation_id
-        if self._live is not None or conversation_id is None:
+        started = self._new_turn("regenerate") if conversation_id is not None else None
+        if conversation_id is None or started is None:
             return
-        model = self._model_or_complain()
-        if model is None:
-            return
-        provider = self.provider_picker.current_policy()
+        live, model, provider = started
         widgets = self.view.widgets()
-        live = LiveTurn("regenerate", model, self._on_turn_started, self)
         if widgets and widgets[-1].data.role == "assistant":
             live.replaces = widgets[-1].message_id
 
@@ -272,14 +268,11 @@ class ChatPage(QWidget):
     def edit_and_resend(self, message_id: int, text: str) -> None:
         """Replace user message ``message_id`` and everything after it, then ask again."""
         conversation_id = self._conversation_id
-        if self._live is not None or conversation_id is None:
+        started = self._new_turn("edit") if conversation_id is not None else None
+        if conversation_id is None or started is None:
             return
-        model = self._model_or_complain()
-        if model is None:
-            return
-        provider = self.provider_picker.current_policy()
+        live, model, provider = started
         old = self.view.widget_for(message_id)
-        live = LiveTurn("edit", model, self._on_turn_started, self)
         live.replaces = message_id
         live.user_text = text
         live.attachments = list(old.data.attachments) if old is not None else []
@@ -315,7 +308,11 @@ class ChatPage(QWidget):
 
     # --- Turns ----------------------------------------------------------------------------
 
-    def _model_or_complain(self) -> str | None:
+    def _new_turn(self, kind: str) -> tuple[LiveTurn, str, str] | None:
+        """A live turn of ``kind`` ("send", "regenerate", "edit"), its model and provider
+        policy; None while an answer is arriving, or when no model is chosen (said so)."""
+        if self._live is not None:
+            return None
         model = self.model_picker.current_model()
         if not model:
             self.message_bar.show_error(
@@ -323,7 +320,8 @@ class ChatPage(QWidget):
             )
             self.model_picker.setFocus()
             return None
-        return model
+        live = LiveTurn(kind, model, self._on_turn_started, self)
+        return live, model, self.provider_picker.current_policy()
 
     def _start(
         self,

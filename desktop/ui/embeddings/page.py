@@ -70,6 +70,15 @@ def analyse(
     return prepare(texts, matrix), pca_2d(vectors)
 
 
+def _titled_box(parent: QWidget, title: str) -> tuple[QWidget, QVBoxLayout]:
+    """A view's holder: its one-line title, then what the caller adds."""
+    box = QWidget(parent)
+    column = QVBoxLayout(box)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.addWidget(MutedLabel(title, box))
+    return box, column
+
+
 class EmbeddingsPage(RequestPage):
     """Texts in; heat map, map and neighbours out.
 
@@ -157,10 +166,7 @@ class EmbeddingsPage(RequestPage):
         column.setSpacing(6)
         views = QSplitter(Qt.Orientation.Horizontal, panel)
         views.setChildrenCollapsible(False)
-        heat_box = QWidget(views)
-        heat_column = QVBoxLayout(heat_box)
-        heat_column.setContentsMargins(0, 0, 0, 0)
-        heat_column.addWidget(MutedLabel("How alike each pair is (cosine similarity)", heat_box))
+        heat_box, heat_column = _titled_box(views, "How alike each pair is (cosine similarity)")
         self.heat_map = HeatMap(heat_box)
         self.heat_map.text_chosen.connect(self.select_text)
         heat_column.addWidget(self.heat_map, 1)
@@ -170,10 +176,7 @@ class EmbeddingsPage(RequestPage):
         )
         self.hover_label.hide()
         heat_column.addWidget(self.hover_label)
-        map_box = QWidget(views)
-        map_column = QVBoxLayout(map_box)
-        map_column.setContentsMargins(0, 0, 0, 0)
-        map_column.addWidget(MutedLabel("Map: similar texts sit close together", map_box))
+        map_box, map_column = _titled_box(views, "Map: similar texts sit close together")
         self.text_map = TextMap(map_box)
         self.text_map.text_chosen.connect(self.select_text)
         map_column.addWidget(self.text_map, 1)

@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 from desktop.providers.table import Task
 from desktop.services import Services
 from desktop.store.history import StoredGeneration, make_preview
+from desktop.ui.confirm import confirm
 from desktop.ui.library.details import DetailsPanel, TextWindow, main_file, readable_text
-from desktop.ui.tasks import TaskScope, run_dialog
+from desktop.ui.tasks import TaskScope
 from desktop.ui.widgets.file_actions import (
     DOCUMENTS,
     MOVIES,
@@ -365,26 +366,18 @@ class LibraryPage(QWidget):
             self.message_bar.show_info(f"Saved as {target}.")
 
     async def _delete(self, gen: StoredGeneration) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        def keep(box: QMessageBox | None) -> None:
+            self.confirm_box = box
+
+        confirmed = await confirm(
+            self,
             "Delete from the library",
             f"Delete “{make_preview(title(gen), 60)}” from the library?",
-            QMessageBox.StandardButton.Cancel,
-            self,
+            "Delete",
+            details=f"The {kind_label(gen.task).lower()} disappears from the "
+            "library and its tab. This cannot be undone.",
+            shown=keep,
         )
-        box.setInformativeText(
-            f"The {kind_label(gen.task).lower()} disappears from the "
-            "library and its tab. This cannot be undone."
-        )
-        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        self.confirm_box = box
-        try:
-            await run_dialog(box)
-            confirmed = box.clickedButton() is delete
-        finally:
-            self.confirm_box = None
-            box.deleteLater()
         if not confirmed:
             return
         removed = await self.services.run_blocking(self.services.history.delete_generation, gen.id)

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -32,6 +31,7 @@ from desktop.engine.health_summary import provider_health
 from desktop.providers.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.services import Services
 from desktop.store.settings import CustomEndpoint, SettingsError
+from desktop.ui.confirm import confirm
 from desktop.ui.providers.custom_dialog import CustomEndpointDialog
 from desktop.ui.providers.descriptions import description, reach, tasks
 from desktop.ui.providers.order_model import ID_ROLE, ProviderOrderModel
@@ -367,13 +367,10 @@ class ProvidersPage(QWidget):
         def validate(endpoint: CustomEndpoint) -> None:
             settings.add_custom(endpoint)
 
-        dialog = CustomEndpointDialog(validate, parent=self)
-        code = await run_dialog(dialog)
-        endpoint = dialog.result_endpoint
-        key = dialog.typed_key()
-        dialog.deleteLater()
-        if code != QDialog.DialogCode.Accepted or endpoint is None:
+        answer = await self._ask_endpoint(CustomEndpointDialog(validate, parent=self))
+        if answer is None:
             return
+        endpoint, key = answer
         stored = settings.custom(endpoint.name.strip())
         name = stored.name if stored else endpoint.name.strip()
         self.services.save_settings()
@@ -382,6 +379,19 @@ class ProvidersPage(QWidget):
             await self._save_secret(name, key)
         else:
             self._after_credentials_changed()
+
+    async def _ask_endpoint(
+        self, dialog: CustomEndpointDialog
+    ) -> tuple[CustomEndpoint, str] | None:
+        """The server the dialog was accepted with and the key typed (may be ""); None when
+        cancelled."""
+        code = await run_dialog(dialog)
+        endpoint = dialog.result_endpoint
+        key = dialog.typed_key()
+        dialog.deleteLater()
+        if code != QDialog.DialogCode.Accepted or endpoint is None:
+            return None
+        return endpoint, key
 
     def _on_edit_requested(self, name: str) -> None:
         self.scope.spawn(self._edit_custom(name), slot="dialog")
@@ -398,12 +408,10 @@ class ProvidersPage(QWidget):
             replace_custom(self.services, old, endpoint)
 
         dialog = CustomEndpointDialog(validate, old, has_key=had_key, parent=self)
-        code = await run_dialog(dialog)
-        endpoint = dialog.result_endpoint
-        key = dialog.typed_key()
-        dialog.deleteLater()
-        if code != QDialog.DialogCode.Accepted or endpoint is None:
+        answer = await self._ask_endpoint(dialog)
+        if answer is None:
             return
+        endpoint, key = answer
         new_name = endpoint.name.strip()
         self.services.save_settings()
         self._after_servers_changed(new_name)
@@ -419,18 +427,8 @@ class ProvidersPage(QWidget):
         self.scope.spawn(self._remove_custom(name), slot="dialog")
 
     async def _remove_custom(self, name: str) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Remove server",
-            f"Remove the server “{name}”? Its key, if one is saved, is deleted too.",
-            QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
-        await run_dialog(box)
-        confirmed = box.clickedButton() is remove
-        box.deleteLater()
-        if not confirmed:
+        question = f"Remove the server “{name}”? Its key, if one is saved, is deleted too."
+        if not await confirm(self, "Remove server", question, "Remove"):
             return
         settings = self.services.settings
         try:
