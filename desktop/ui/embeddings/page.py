@@ -103,7 +103,7 @@ class EmbeddingsPage(RequestPage):
         outer, self.model_picker, self.policy_picker = task_page.top_bar(
             self, "Embeddings", services, EMBEDDINGS
         )
-        outer.addWidget(self.message_bar)
+        outer.addWidget(self._make_message_bar(self))
 
         self.splitter = task_page.side_by_side(
             self, self._build_inputs, self._build_results, [320, 780]
@@ -144,6 +144,7 @@ class EmbeddingsPage(RequestPage):
         self.source_note.hide()
         column.addWidget(self.source_note)
         run_row = QHBoxLayout()
+        self._make_run_parts(panel)
         run_row.addWidget(self.run_button, 1)
         run_row.addWidget(self.elapsed)
         column.addLayout(run_row)
@@ -156,7 +157,7 @@ class EmbeddingsPage(RequestPage):
         column.addWidget(self.stale_note)
         column.addSpacing(6)
         column.addWidget(MutedLabel("Earlier runs", panel))
-        column.addWidget(self.history_list, 2)
+        column.addWidget(self._make_history_list(panel), 2)
         return panel
 
     def _build_results(self) -> QWidget:

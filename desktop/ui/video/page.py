@@ -71,6 +71,7 @@ class VideoPage(MediaPage):
     """
 
     RESULT_HEIGHT = 540
+    PROGRESS_GAP = 4
 
     form: VideoForm
     model: GenerationListModel

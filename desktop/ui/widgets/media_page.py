@@ -51,16 +51,6 @@ def scroll_column(parent: QWidget, title: str) -> tuple[QScrollArea, QWidget, QV
     return scroll, holder, column
 
 
-def banner_column(parent: QWidget, bar: MessageBar) -> tuple[QWidget, QVBoxLayout]:
-    """The right column of a form tab, opened by the page's message bar."""
-    right = QWidget(parent)
-    column = QVBoxLayout(right)
-    column.setContentsMargins(12, 12, 16, 12)
-    column.setSpacing(8)
-    column.addWidget(bar)
-    return right, column
-
-
 def form_request(
     form: MediaForm,
     model_picker: TaskModelPicker,
@@ -99,6 +89,8 @@ class MediaPage(task_page.TaskPage):
 
     RESULT_HEIGHT = 520
     """The result pane's first height (the list takes 200)."""
+    PROGRESS_GAP = 0
+    """Space between the Run button and what is being made."""
 
     form: MediaForm
     model: _Listing
@@ -144,13 +136,19 @@ class MediaPage(task_page.TaskPage):
         self.run_button = task_page.run_button(self._run_text, holder, self.scope, "make", self.run)
         self.run_button.setToolTip(self._run_tooltip)
         column.addWidget(self.run_button)
+        if self.PROGRESS_GAP:
+            column.addSpacing(self.PROGRESS_GAP)
         column.addWidget(self._make_progress(holder))
         column.addStretch(1)
         scroll.setWidget(holder)
         return scroll
 
     def _build_right(self) -> QWidget:
-        right, column = banner_column(self, self.message_bar)
+        right = QWidget(self)
+        column = QVBoxLayout(right)
+        column.setContentsMargins(12, 12, 16, 12)
+        column.setSpacing(8)
+        column.addWidget(self._make_message_bar(right))
         split = QSplitter(Qt.Orientation.Vertical, right)
         split.setChildrenCollapsible(False)
         split.addWidget(self._make_result(split))

@@ -61,8 +61,9 @@ class ElapsedClock(QObject):
 class RequestPage(task_page.TaskPage):
     """One request at a time, its route shown live, earlier runs one click away.
 
-    A subclass places the parts made here, implements :meth:`run` (sending through
-    :meth:`_send`) and :meth:`_open_record`, and :meth:`_export` when it has exports.
+    A subclass makes the shared parts where it lays them out (:meth:`_make_run_parts`,
+    :meth:`_make_history_list`, ``_make_message_bar``), implements :meth:`run` (sending
+    through :meth:`_send`) and :meth:`_open_record`, and :meth:`_export` when it exports.
 
     Attributes:
         run_button: the primary action ("Cancel" while a request runs).
@@ -83,12 +84,24 @@ class RequestPage(task_page.TaskPage):
     ) -> None:
         super().__init__(services, task, name, parent)
         self.record_id: int | None = None
-        self.run_button = task_page.run_button(run_text, self, self.scope, name, self.run)
-        self.elapsed = MutedLabel("", self)
-        self.badge = RoutingBadge(self)
-        self.history_list = PastRunsList(self)
+        self._run_text, self._verb = run_text, verb
+
+    # --- Building -------------------------------------------------------------------------
+
+    def _make_run_parts(self, parent: QWidget) -> None:
+        """The Run button, the elapsed time beside it and the routing badge."""
+        self.run_button = task_page.run_button(
+            self._run_text, parent, self.scope, self.scope.name, self.run
+        )
+        self.elapsed = MutedLabel("", parent)
+        self.badge = RoutingBadge(parent)
+        self._elapsed = ElapsedClock(self.elapsed, self._verb, self)
+
+    def _make_history_list(self, parent: QWidget) -> PastRunsList:
+        """The earlier runs; choosing one opens it."""
+        self.history_list = PastRunsList(parent)
         self.history_list.chosen.connect(self.open_record)
-        self._elapsed = ElapsedClock(self.elapsed, verb, self)
+        return self.history_list
 
     # --- Public API -----------------------------------------------------------------------
 

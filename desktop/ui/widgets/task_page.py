@@ -197,10 +197,11 @@ async def export_file(
 class TaskPage(QWidget):
     """What every task tab has: its task, scope, pickers, Run button and message bar.
 
-    A subclass builds its layout (placing :attr:`message_bar`, and making
-    :attr:`model_picker`, :attr:`policy_picker` and :attr:`run_button`) and implements
-    :meth:`run`. The fix buttons of the bar do the same on every page (``apply_fix``):
-    "Try again" calls :meth:`retry`, which runs the page again unless a subclass knows better.
+    A subclass builds its layout (making :attr:`message_bar` with :meth:`_make_message_bar`,
+    :attr:`model_picker`, :attr:`policy_picker` and :attr:`run_button` where it places them,
+    so the Tab key follows the layout) and implements :meth:`run`. The bar's fix buttons do
+    the same on every page (``apply_fix``): "Try again" calls :meth:`retry`, which runs the
+    page again unless a subclass knows better.
 
     Signals:
         providers_requested(str): open the Providers page ("token": focus the HF token).
@@ -213,6 +214,7 @@ class TaskPage(QWidget):
 
     providers_requested = Signal(str)
 
+    message_bar: MessageBar
     model_picker: TaskModelPicker
     policy_picker: PolicyPicker
     run_button: RunButton
@@ -225,8 +227,6 @@ class TaskPage(QWidget):
         self.services = services
         self.task = task
         self.scope = TaskScope(name)
-        self.message_bar = MessageBar(self)
-        self.message_bar.action_requested.connect(self._on_fix)
 
     # --- Public API -----------------------------------------------------------------------
 
@@ -275,6 +275,12 @@ class TaskPage(QWidget):
         await self.scope.aclose()
 
     # --- Internals ------------------------------------------------------------------------
+
+    def _make_message_bar(self, parent: QWidget) -> MessageBar:
+        """The page's one bar, its fix buttons wired (:func:`apply_fix`)."""
+        self.message_bar = MessageBar(parent)
+        self.message_bar.action_requested.connect(self._on_fix)
+        return self.message_bar
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {"splitter": self.splitter}
