@@ -2,9 +2,8 @@
 
 Why one funnel: the pages used to word, show and fix errors each their own way. Here:
 
-- :func:`show_problem` puts an error in a page's :class:`MessageBar`: an engine error
-  (``SwitchboardError``) with its own sentence and fix button, anything else as
-  :data:`UNEXPECTED` (the details go to the log, never to the screen).
+- :func:`show_problem` puts an engine error (``SwitchboardError``) in a page's
+  :class:`MessageBar`: its own sentence, and its fix as the button.
 - :func:`apply_fix` is the one meaning of each fix button (``action``): "Add a token" opens
   the Providers page on the token, "Open Providers" opens it, "Try again" runs the page's last
   request again, "Use another provider" opens the provider picker. Chat, Images, Video,
@@ -12,7 +11,8 @@ Why one funnel: the pages used to word, show and fix errors each their own way. 
 - :class:`ErrorReporter` installs ``sys.excepthook``, which receives errors from Qt virtual
   overrides, ``asyncSlot`` and every :class:`~desktop.ui.tasks.TaskScope`; the loop's
   exception handler sends it the rest. Each is logged with its traceback and shown as one
-  sentence in the message bar of the page in front, with "Copy details" for a bug report.
+  sentence (:data:`UNEXPECTED`, never a traceback) in the message bar of the page in front,
+  with "Copy details" for a bug report.
   The window keeps running (a bug in one slot must not take the answer being written down).
 """
 
@@ -49,13 +49,9 @@ _CONNECTED = "switchboard_reporter"
 # --- Expected problems --------------------------------------------------------------------
 
 
-def show_problem(bar: MessageBar, error: BaseException) -> None:
-    """Say ``error`` in ``bar``: its own sentence and fix when it is meant for a person."""
-    if isinstance(error, SwitchboardError):
-        bar.show_error(str(error), error.action)
-    else:
-        log.error("Unexpected error", exc_info=error)
-        bar.show_error(UNEXPECTED)
+def show_problem(bar: MessageBar, error: SwitchboardError) -> None:
+    """Say an engine error in ``bar``: its own sentence, and its fix as the button."""
+    bar.show_error(str(error), error.action)
 
 
 def apply_fix(
@@ -146,7 +142,7 @@ class ErrorReporter:
             QGuiApplication.clipboard().setText(self.details)
 
 
-def front_window() -> QWidget | None:
+def _front_window() -> QWidget | None:
     """The visible main window, if any."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
@@ -159,7 +155,7 @@ def front_window() -> QWidget | None:
 
 def _front_bar() -> MessageBar | None:
     """The message bar of the page in front of the visible main window, if any."""
-    window = front_window()
+    window = _front_window()
     finder: Callable[[], MessageBar | None] | None = getattr(window, "current_message_bar", None)
     return finder() if callable(finder) else None
 

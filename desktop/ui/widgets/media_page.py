@@ -24,9 +24,7 @@ from desktop.services import Services
 from desktop.store.history import StoredGeneration
 from desktop.ui.widgets import task_page
 from desktop.ui.widgets.labels import heading
-from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.param_fields import MediaForm
-from desktop.ui.widgets.task_pickers import PolicyPicker, TaskModelPicker
 
 HISTORY_LIMIT = 500
 """Generations read at start (an image generation holds up to four pictures)."""
@@ -34,45 +32,6 @@ HISTORY_LIMIT = 500
 
 class _Listing(Protocol):
     def set_palette(self, palette: QPalette) -> None: ...
-
-
-def scroll_column(parent: QWidget, title: str) -> tuple[QScrollArea, QWidget, QVBoxLayout]:
-    """The left column of a form tab: a scroll area (no sideways scrolling) with a heading."""
-    scroll = QScrollArea(parent)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setMinimumWidth(300)
-    holder = QWidget(scroll)
-    column = QVBoxLayout(holder)
-    column.setContentsMargins(16, 12, 12, 12)
-    column.setSpacing(8)
-    column.addWidget(heading(title, holder))
-    return scroll, holder, column
-
-
-def form_request(
-    form: MediaForm,
-    model_picker: TaskModelPicker,
-    policy_picker: PolicyPicker,
-    banner: MessageBar,
-    check: Callable[[Any], str | None],
-    *,
-    example_model: str,
-) -> Any | None:
-    """The form's request, or None after saying (and focusing) what is missing."""
-    model = model_picker.current_model()
-    if not model:
-        banner.show_error(f"Type or pick a model first, for example {example_model}.")
-        model_picker.setFocus()
-        return None
-    request = form.request(model, policy_picker.current_policy())
-    problem = check(request)
-    if problem is not None:
-        banner.show_error(problem)
-        form.prompt.setFocus()
-        return None
-    return request
 
 
 class MediaPage(task_page.TaskPage):
@@ -124,7 +83,16 @@ class MediaPage(task_page.TaskPage):
     # --- Building -------------------------------------------------------------------------
 
     def _build_left(self) -> QWidget:
-        scroll, holder, column = scroll_column(self, self._title)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(300)
+        holder = QWidget(scroll)
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(16, 12, 12, 12)
+        column.setSpacing(8)
+        column.addWidget(heading(self._title, holder))
         self.model_picker, self.policy_picker = task_page.add_pickers(
             column, self.services, self.task, holder
         )
@@ -186,16 +154,20 @@ class MediaPage(task_page.TaskPage):
         """Make what the form describes (the Run button, Ctrl+Enter)."""
         if self.busy:
             return
-        request = form_request(
-            self.form,
-            self.model_picker,
-            self.policy_picker,
-            self.message_bar,
-            self._check,
-            example_model=self._example_model,
-        )
-        if request is not None:
-            self._start(request)
+        model = self.model_picker.current_model()
+        if not model:
+            self.message_bar.show_error(
+                f"Type or pick a model first, for example {self._example_model}."
+            )
+            self.model_picker.setFocus()
+            return
+        request = self.form.request(model, self.policy_picker.current_policy())
+        problem = self._check(request)
+        if problem is not None:
+            self.message_bar.show_error(problem)
+            self.form.prompt.setFocus()
+            return
+        self._start(request)
 
     def retry(self) -> None:
         """ "Try again": the last request as it was sent, whatever the form says now."""

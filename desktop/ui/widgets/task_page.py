@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import QItemSelection, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
@@ -38,8 +38,6 @@ from desktop.ui.widgets.labels import MutedLabel, heading
 from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.run_button import RunButton
 from desktop.ui.widgets.task_pickers import PolicyPicker, TaskModelPicker
-
-T = TypeVar("T")
 
 # --- Building -----------------------------------------------------------------------------
 
