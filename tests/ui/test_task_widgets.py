@@ -1,4 +1,4 @@
-"""The shared widgets of the task tabs: pickers, routing badge, run button, error banner,
+"""The shared widgets of the task tabs: pickers, routing badge, run button, message bar,
 thumbnails, notifications, and the wording they use."""
 
 from __future__ import annotations
@@ -244,6 +244,18 @@ def test_message_bar_names_the_fix_and_emits_its_action(qtbot: object) -> None:
     banner.show_error("Something odd.", "no_such_action")
     assert banner.action_button.isHidden() and banner.action is None
     banner.deleteLater()
+
+
+def test_a_fixed_message_bar_keeps_saying_it_and_offers_its_button_again(qtbot: object) -> None:
+    bar = MessageBar(closable=False)  # the marker under a stopped chat answer
+    asked: list[str] = []
+    bar.action_requested.connect(asked.append)
+    bar.show_info("Stopped by you.", "retry", label="Retry")
+    assert bar.action_button.text() == "Retry" and bar.close_button.isHidden()
+    bar.action_button.click()
+    bar.action_button.click()
+    assert asked == ["retry", "retry"] and not bar.isHidden()
+    bar.deleteLater()
 
 
 def test_prompt_box_ctrl_enter_submits_and_enter_makes_a_line(qtbot: object) -> None:
