@@ -120,7 +120,6 @@ async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -
     """The main coroutine: services, window, wait for quitting, close everything."""
     from desktop.services import Services
     from desktop.ui.main_window import MainWindow
-    from desktop.ui.widgets.message_bar import INFO
 
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)  # backstop: the OS ends the session
@@ -136,7 +135,7 @@ async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -
         window = MainWindow(services, on_closed=quitting.set)
         warning = services.settings_store.load_warning
         if warning:
-            window.chat.message_bar.show_message(warning, kind=INFO)
+            window.chat.message_bar.show_info(warning)
         window.show()
         await quitting.wait()
         if window.isVisible():

@@ -26,6 +26,8 @@ from desktop.ui.library import LibraryPage
 from desktop.ui.providers.page import ProvidersPage
 from desktop.ui.speech import SpeechPage
 from desktop.ui.video import VideoPage
+from desktop.ui.widgets.message_bar import MessageBar
+from desktop.ui.widgets.task_page import TaskPage
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +125,11 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentWidget(self.embeddings)
             self.embeddings.open_record(generation_id)
 
+    def current_message_bar(self) -> MessageBar | None:
+        """The message bar of the tab in front (where the error funnel speaks)."""
+        bar = getattr(self.tabs.currentWidget(), "message_bar", None)
+        return bar if isinstance(bar, MessageBar) else None
+
     def restore_state(self) -> None:
         state = self.services.state
         geometry = state.get_bytes("window.geometry")
@@ -207,25 +214,13 @@ class MainWindow(QMainWindow):
         page = self.tabs.currentWidget()
         if page is self.chat:
             self.chat.send()
-        elif page is self.images:
-            self.images.run()
-        elif page is self.video:
-            self.video.run()
-        elif page is self.speech:
-            self.speech.transcribe()
-        elif page is self.embeddings:
-            self.embeddings.compute()
+        elif isinstance(page, TaskPage):
+            page.run()
 
     def _on_stop(self) -> None:
         page = self.tabs.currentWidget()
-        if page is self.images:
-            self.images.cancel()
-        elif page is self.video:
-            self.video.cancel()
-        elif page is self.speech:
-            self.speech.cancel()
-        elif page is self.embeddings:
-            self.embeddings.cancel()
+        if isinstance(page, TaskPage):
+            page.cancel()
         elif self.chat.busy:
             self.chat.stop()
 

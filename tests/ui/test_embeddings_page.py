@@ -137,7 +137,7 @@ def test_four_texts_give_a_heat_map_a_map_and_neighbours(
 
 
 def saved(page: EmbeddingsPage, target: Path) -> bool:
-    return page.banner.text_label.text() == f"Saved {target.name}."
+    return page.message_bar.text_label.text() == f"Saved {target.name}."
 
 
 def test_csv_and_npy_exports_read_back_to_the_same_vectors(
@@ -191,8 +191,8 @@ def test_a_csv_file_loads_its_text_column(
 
     notes = tmp_path / "notes.pdf"
     notes.write_bytes(b"%PDF")
-    act_until(loop, lambda: page.load_file(notes), page.banner.isVisible)
-    assert page.banner.text_label.text() == (
+    act_until(loop, lambda: page.load_file(notes), page.message_bar.isVisible)
+    assert page.message_bar.text_label.text() == (
         "notes.pdf is not a text or CSV file; load a .txt with one text per line "
         "or a .csv with a column of text."
     )
@@ -222,7 +222,7 @@ def test_nothing_to_embed_is_one_sentence(
     emulator.clear_requests()
     act(loop, page.compute)
     assert not page.busy
-    assert page.banner.text_label.text() == "Add at least one text to embed."
+    assert page.message_bar.text_label.text() == "Add at least one text to embed."
     assert emulator.requests_for("hf-inference") == []
 
 

@@ -106,8 +106,8 @@ def test_keyring_failure_is_said_in_a_banner(
     page = window.providers
     page.token_row.field.setText(SECRET)
     page.token_row.save_button.click()
-    until(loop, lambda: page.banner.isVisibleTo(page))
-    message = page.banner.text_label.text()
+    until(loop, lambda: page.message_bar.isVisibleTo(page))
+    message = page.message_bar.text_label.text()
     assert message
     assert SECRET not in message
     assert page.token_row.status.text() == "Not set"
@@ -306,7 +306,7 @@ def test_a_locked_keyring_opens_the_window_and_never_says_not_set(
         assert not chat.empty.add_token_button.isVisibleTo(chat.empty)
         assert page.token_row.status.text() != "Not set"
         assert "locked" in page.token_row.status.text()
-        assert "locked" in page.banner.text_label.text().lower()
+        assert "locked" in page.message_bar.text_label.text().lower()
         backend.locked = False  # the person unlocks it, then presses Try again
         chat.empty.retry_keyring_button.click()
         until(loop, lambda: page.token_row.status.text() == "Saved in the system keyring")

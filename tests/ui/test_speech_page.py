@@ -111,7 +111,10 @@ def transcribe(loop: qasync.QEventLoop, page: SpeechPage, audio: Path) -> None:
 def export(loop: qasync.QEventLoop, page: SpeechPage, key: str, target: Path) -> str:
     act(loop, lambda: page.export_buttons[key].click())
     answer_dialog(
-        loop, page, target, done=lambda: page.banner.text_label.text() == f"Saved {target.name}."
+        loop,
+        page,
+        target,
+        done=lambda: page.message_bar.text_label.text() == f"Saved {target.name}.",
     )
     return target.read_text(encoding="utf-8")
 
@@ -138,7 +141,7 @@ def test_a_dropped_recording_gets_a_timed_transcript_that_exports_with_correctio
     )
     assert page.badge.label.text().startswith("via fal · ")
     assert not page.badge.failover.isVisible()
-    assert not page.banner.isVisible()
+    assert not page.message_bar.isVisible()
 
     # The person fixes a word; copy and every export carry the fix.
     act(loop, lambda: editor.document().find("test").insertText("real"))
@@ -158,7 +161,7 @@ def test_a_dropped_recording_gets_a_timed_transcript_that_exports_with_correctio
     )
     txt = export(loop, page, "txt", tmp_path / "fox.txt")
     assert txt == "Hello from fal-ai.\nThis is a real recording.\n"
-    assert page.banner.text_label.text() == "Saved fox.txt."
+    assert page.message_bar.text_label.text() == "Saved fox.txt."
 
     # The correction reaches the library, so it is there after a restart.
     record_id = page.record_id
@@ -243,12 +246,12 @@ def test_every_provider_failing_gives_one_sentence_and_a_button(
         emulator.fault(provider, "status", status=503)
     page = make_page(services)
     transcribe(loop, page, spoken)
-    assert page.banner.isVisible()
-    sentence = page.banner.text_label.text()
+    assert page.message_bar.isVisible()
+    sentence = page.message_bar.text_label.text()
     assert sentence.startswith("fal had a server error (503); try again or use another provider.")
     assert "\n" not in sentence
-    assert page.banner.action_button.isVisible()
-    assert page.banner.action_button.text() == "Try again"
+    assert page.message_bar.action_button.isVisible()
+    assert page.message_bar.action_button.text() == "Try again"
     assert page.editor.plain_text() == ""
     assert page.badge.failover.text() == (
         "fal server error → HF Inference server error → Replicate server error"
@@ -278,7 +281,7 @@ def test_cancel_stops_the_transcription(
 
     run(loop, start_then_cancel())
     assert page.run_button.text() == "Transcribe"
-    assert page.banner.text_label.text() == "Stopped — nothing was transcribed."
+    assert page.message_bar.text_label.text() == "Stopped — nothing was transcribed."
     assert page.editor.plain_text() == ""
 
 
@@ -293,8 +296,8 @@ def test_a_file_of_another_kind_is_refused_in_one_sentence(
     path = tmp_path / name
     path.write_bytes(b"not audio")
     page = make_page(services)
-    assert drop_files(loop, page, path, done=page.banner.isVisible)
-    assert page.banner.text_label.text() == (
+    assert drop_files(loop, page, path, done=page.message_bar.isVisible)
+    assert page.message_bar.text_label.text() == (
         f"{name} is not a WAV, MP3, FLAC, Ogg, M4A or WebM file, so it cannot be transcribed."
     )
     assert page.audio_path is None and not page.run_button.isEnabled()

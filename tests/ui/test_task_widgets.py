@@ -1,4 +1,4 @@
-"""The shared widgets of the task tabs: pickers, routing badge, run button, error banner,
+"""The shared widgets of the task tabs: pickers, routing badge, run button, message bar,
 thumbnails, notifications, and the wording they use."""
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from desktop.store.settings import CustomEndpoint
 from desktop.ui.tasks import TaskScope
 from desktop.ui.video.status_words import status_text
 from desktop.ui.widgets import routing_words as words
-from desktop.ui.widgets.error_banner import ErrorBanner
 from desktop.ui.widgets.generation_text import params_summary, summary, when
+from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.notify import BANNER, notify_finished
 from desktop.ui.widgets.prompt_box import PromptBox
 from desktop.ui.widgets.routing_badge import RoutingBadge
@@ -231,8 +231,8 @@ def test_run_button_uses_the_pages_canceller(loop: qasync.QEventLoop) -> None:
     drive(loop, scenario())
 
 
-def test_error_banner_names_the_fix_and_emits_its_action(qtbot: object) -> None:
-    banner = ErrorBanner()
+def test_message_bar_names_the_fix_and_emits_its_action(qtbot: object) -> None:
+    banner = MessageBar()
     asked: list[str] = []
     banner.action_requested.connect(asked.append)
     banner.show_error("fal refused the key.", "open_providers")
@@ -243,6 +243,18 @@ def test_error_banner_names_the_fix_and_emits_its_action(qtbot: object) -> None:
     banner.show_error("Something odd.", "no_such_action")
     assert banner.action_button.isHidden() and banner.action is None
     banner.deleteLater()
+
+
+def test_a_fixed_message_bar_keeps_saying_it_and_offers_its_button_again(qtbot: object) -> None:
+    bar = MessageBar(closable=False)  # the marker under a stopped chat answer
+    asked: list[str] = []
+    bar.action_requested.connect(asked.append)
+    bar.show_info("Stopped by you.", "retry", label="Retry")
+    assert bar.action_button.text() == "Retry" and bar.close_button.isHidden()
+    bar.action_button.click()
+    bar.action_button.click()
+    assert asked == ["retry", "retry"] and not bar.isHidden()
+    bar.deleteLater()
 
 
 def test_prompt_box_ctrl_enter_submits_and_enter_makes_a_line(qtbot: object) -> None:
@@ -259,7 +271,7 @@ def test_prompt_box_ctrl_enter_submits_and_enter_makes_a_line(qtbot: object) -> 
 
 def test_notification_falls_back_to_the_banner(qtbot: object) -> None:
     page = QWidget()
-    banner = ErrorBanner(page)
+    banner = MessageBar(page)
     assert notify_finished(page, "Your video is ready", "“fox” is ready.", banner) == BANNER
     assert banner.text_label.text() == "“fox” is ready."
     page.deleteLater()

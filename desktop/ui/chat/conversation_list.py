@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QMenu,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -37,7 +36,8 @@ from PySide6.QtWidgets import (
 
 from desktop.services import Services
 from desktop.store.history import ConversationSummary, SearchHit
-from desktop.ui.tasks import TaskScope, run_dialog
+from desktop.ui.confirm import confirm
+from desktop.ui.tasks import TaskScope
 from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.two_line_delegate import NOTE_ROLE, SECONDARY_ROLE, TwoLineDelegate
 
@@ -319,19 +319,8 @@ class ConversationList(QWidget):
             self.scope.spawn(self._confirm_delete(conversation_id, title), slot="delete")
 
     async def _confirm_delete(self, conversation_id: int, title: str) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Delete chat",
-            f"Delete “{title}”? Its messages are removed for good.",
-            QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        await run_dialog(box)
-        confirmed = box.clickedButton() is delete
-        box.deleteLater()
-        if not confirmed:
+        question = f"Delete “{title}”? Its messages are removed for good."
+        if not await confirm(self, "Delete chat", question, "Delete"):
             return
         await self.services.db.run(self.services.history.delete_conversation, conversation_id)
         if self._current == conversation_id:

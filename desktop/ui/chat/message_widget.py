@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.chat_types import ChatResult
-from desktop.core.vocab import FixAction, Status
+from desktop.core.vocab import Status
 from desktop.ui.chat.attachments import AttachmentStrip
 from desktop.ui.chat.message_data import (
     ATTEMPT_HEADERS,
@@ -38,8 +38,8 @@ from desktop.ui.chat.message_data import (
 from desktop.ui.chat.text_view import MessageText
 from desktop.ui.theme import bubble_colour, mix
 from desktop.ui.widgets.labels import MutedLabel
-from desktop.ui.widgets.message_bar import ERROR, INFO, MessageBar
-from desktop.ui.widgets.routing_words import ACTION_LABELS, skipped_notes
+from desktop.ui.widgets.message_bar import MessageBar
+from desktop.ui.widgets.routing_words import skipped_notes
 
 
 def _tool(text: str, tooltip: str, parent: QWidget) -> QToolButton:
@@ -106,7 +106,7 @@ class MessageWidget(QFrame):
         self._editor_row: QWidget | None = None
 
         self.status_bar = MessageBar(self, closable=False)
-        self._status_action: str | None = None
+        self.status_bar.action_requested.connect(self.action_requested)
         layout.addWidget(self.status_bar)
 
         self.details = QLabel(self)
@@ -235,21 +235,10 @@ class MessageWidget(QFrame):
         marker = interruption_text(data)
         if marker:
             detail = "" if data.stopped_by_user or not data.error else f" ({data.error})"
-            self._status_action = FixAction.RETRY
-            self.status_bar.show_message(
-                marker + detail, kind=INFO, action_label="Retry", action=self._on_status_action
-            )
+            self.status_bar.show_info(marker + detail, "retry", label="Retry")
         elif data.status == Status.FAILED:
-            self._status_action = data.error_action
-            label = ACTION_LABELS.get(data.error_action or "")
-            self.status_bar.show_message(
-                data.error or "This answer failed.",
-                kind=ERROR,
-                action_label=label,
-                action=self._on_status_action if label else None,
-            )
+            self.status_bar.show_error(data.error or "This answer failed.", data.error_action)
         else:
-            self._status_action = None
             self.status_bar.clear()
 
     def _show_trace(self) -> None:
@@ -298,10 +287,6 @@ class MessageWidget(QFrame):
         self.edit_button.setVisible(data.role == "user" and data.id is not None)
         self.edit_button.setEnabled(not self._busy and self.editor is None)
         self.status_bar.action_button.setEnabled(not self._busy)
-
-    def _on_status_action(self) -> None:
-        if self._status_action:
-            self.action_requested.emit(self._status_action)
 
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self.data.text)

@@ -41,10 +41,10 @@ from desktop.ui.chat.message_view import MessageView
 from desktop.ui.chat.message_widget import MessageWidget
 from desktop.ui.chat.pickers import ModelPicker, ProviderPicker
 from desktop.ui.chat.welcome import EmptyChat
+from desktop.ui.errors import apply_fix, show_problem
 from desktop.ui.tasks import TaskScope, run_dialog
 from desktop.ui.widgets.labels import ElidedLabel, MutedLabel, heading_font
 from desktop.ui.widgets.message_bar import MessageBar
-from desktop.ui.widgets.routing_words import ACTION_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,7 @@ class ChatPage(QWidget):
         bar.addWidget(self.provider_picker)
         column.addLayout(bar)
         self.message_bar = MessageBar(right)
+        self.message_bar.action_requested.connect(self._on_fix)
         bar_holder = QHBoxLayout()
         bar_holder.setContentsMargins(16, 0, 16, 6)
         bar_holder.addWidget(self.message_bar)
@@ -227,13 +228,12 @@ class ChatPage(QWidget):
         if not text and not attachments:
             self.composer.focus_prompt()
             return
-        model = self._model_or_complain()
-        if model is None:
+        started = self._new_turn("send")
+        if started is None:
             return
-        provider = self.provider_picker.current_policy()
+        live, model, provider = started
         conversation_id = self._conversation_id
         self.composer.clear()
-        live = LiveTurn("send", model, self._on_turn_started, self)
         live.user_text = text
         live.attachments = list(attachments)
 
@@ -252,14 +252,11 @@ class ChatPage(QWidget):
     def regenerate(self) -> None:
         """Answer the last question again (Regenerate, Retry, Try again)."""
         conversation_id = self._conversation_id
-        if self._live is not None or conversation_id is None:
+        started = self._new_turn("regenerate") if conversation_id is not None else None
+        if conversation_id is None or started is None:
             return
-        model = self._model_or_complain()
-        if model is None:
-            return
-        provider = self.provider_picker.current_policy()
+        live, model, provider = started
         widgets = self.view.widgets()
-        live = LiveTurn("regenerate", model, self._on_turn_started, self)
         if widgets and widgets[-1].data.role == "assistant":
             live.replaces = widgets[-1].message_id
 
@@ -273,14 +270,11 @@ class ChatPage(QWidget):
     def edit_and_resend(self, message_id: int, text: str) -> None:
         """Replace user message ``message_id`` and everything after it, then ask again."""
         conversation_id = self._conversation_id
-        if self._live is not None or conversation_id is None:
+        started = self._new_turn("edit") if conversation_id is not None else None
+        if conversation_id is None or started is None:
             return
-        model = self._model_or_complain()
-        if model is None:
-            return
-        provider = self.provider_picker.current_policy()
+        live, model, provider = started
         old = self.view.widget_for(message_id)
-        live = LiveTurn("edit", model, self._on_turn_started, self)
         live.replaces = message_id
         live.user_text = text
         live.attachments = list(old.data.attachments) if old is not None else []
@@ -316,15 +310,20 @@ class ChatPage(QWidget):
 
     # --- Turns ----------------------------------------------------------------------------
 
-    def _model_or_complain(self) -> str | None:
+    def _new_turn(self, kind: str) -> tuple[LiveTurn, str, str] | None:
+        """A live turn of ``kind`` ("send", "regenerate", "edit"), its model and provider
+        policy; None while an answer is arriving, or when no model is chosen (said so)."""
+        if self._live is not None:
+            return None
         model = self.model_picker.current_model()
         if not model:
-            self.message_bar.show_message(
+            self.message_bar.show_error(
                 "Type or pick a model first, for example meta-llama/Llama-3.1-8B-Instruct."
             )
             self.model_picker.setFocus()
             return None
-        return model
+        live = LiveTurn(kind, model, self._on_turn_started, self)
+        return live, model, self.provider_picker.current_policy()
 
     def _start(
         self,
@@ -422,24 +421,16 @@ class ChatPage(QWidget):
             self.composer.set_text(restored_text)
             for attachment in attachments:
                 self._queue_attachment(attachment)
-        label = ACTION_LABELS.get(action or "")
-        self.message_bar.show_message(
-            text,
-            action_label=label,
-            action=(lambda: self._on_action(action or "")) if label else None,
-        )
+        self.message_bar.show_error(text, action)
 
-    def _on_action(self, action: str) -> None:
-        """The fix button of an error message."""
-        if action == FixAction.RETRY:
-            self.regenerate()
-        elif action == FixAction.ADD_TOKEN:
-            self.providers_requested.emit("token")
-        elif action == FixAction.OPEN_PROVIDERS:
-            self.providers_requested.emit("")
-        elif action == FixAction.OTHER_PROVIDER:
-            self.provider_picker.setFocus()
-            self.provider_picker.showPopup()
+    def _on_fix(self, action: str) -> None:
+        """The fix button of an error, in the bar or under a failed answer."""
+        apply_fix(
+            action,
+            retry=self.regenerate,
+            providers_requested=self.providers_requested,
+            provider_picker=self.provider_picker,
+        )
 
     def _set_busy(self, busy: bool) -> None:
         self.composer.set_busy(busy)
@@ -502,7 +493,7 @@ class ChatPage(QWidget):
     def _on_message_added(self, widget: MessageWidget) -> None:
         widget.regenerate_requested.connect(self.regenerate)
         widget.edit_submitted.connect(self.edit_and_resend)
-        widget.action_requested.connect(self._on_action)
+        widget.action_requested.connect(self._on_fix)
         for attachment in widget.data.attachments:
             self.scope.spawn(self._load_thumbnail(widget, attachment.path))
 
@@ -535,7 +526,7 @@ class ChatPage(QWidget):
             try:
                 attachment = await self.services.chat.import_image(Path(path))
             except SwitchboardError as exc:
-                self.message_bar.show_message(str(exc))
+                show_problem(self.message_bar, exc)
                 continue
             self._queue_attachment(attachment)
 
@@ -544,7 +535,7 @@ class ChatPage(QWidget):
             data = await self.services.run_blocking(encode_png, image)
             attachment = await self.services.chat.import_image_bytes(data, "pasted image")
         except SwitchboardError as exc:
-            self.message_bar.show_message(str(exc))
+            show_problem(self.message_bar, exc)
             return
         self._queue_attachment(attachment)
 

@@ -32,9 +32,9 @@ from desktop.core.vocab import Status
 from desktop.services import Services
 from desktop.store.atomic import SHARED_MODE, atomic_write_text
 from desktop.store.history import StoredGeneration, make_preview
+from desktop.ui.confirm import confirm
 from desktop.ui.library.details import DetailsPanel, TextWindow, main_file, readable_text
-from desktop.ui.tasks import TaskScope, run_dialog
-from desktop.ui.widgets.error_banner import ErrorBanner
+from desktop.ui.tasks import TaskScope
 from desktop.ui.widgets.file_actions import (
     DOCUMENTS,
     MOVIES,
@@ -48,6 +48,7 @@ from desktop.ui.widgets.generation_list import GenerationListModel, GenerationLi
 from desktop.ui.widgets.generation_text import kind_label, title
 from desktop.ui.widgets.image_view import ImageWindow
 from desktop.ui.widgets.labels import MutedLabel, heading
+from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.thumbnails import ImageLoadError, ThumbnailCache, load_scaled
 
 log = logging.getLogger(__name__)
@@ -123,8 +124,8 @@ class LibraryPage(QWidget):
         self.count_label = MutedLabel("", self)
         top.addWidget(self.count_label)
         column.addLayout(top)
-        self.banner = ErrorBanner(self)
-        column.addWidget(self.banner)
+        self.message_bar = MessageBar(self)
+        column.addWidget(self.message_bar)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setChildrenCollapsible(False)
@@ -211,7 +212,7 @@ class LibraryPage(QWidget):
         gen = self.details.generation
         path = main_file(gen) if gen is not None else None
         if path and not reveal_file(path):
-            self.banner.show_error("The folder could not be opened on this system.")
+            self.message_bar.show_error("The folder could not be opened on this system.")
 
     def save_selected(self) -> None:
         gen = self.details.generation
@@ -359,37 +360,29 @@ class LibraryPage(QWidget):
             else:
                 return
         except OSError as exc:
-            self.banner.show_error(f"It could not be saved: {exc.strerror or exc}.")
+            self.message_bar.show_error(f"It could not be saved: {exc.strerror or exc}.")
             return
         if target:
-            self.banner.show_info(f"Saved as {target}.")
+            self.message_bar.show_info(f"Saved as {target}.")
 
     async def _delete(self, gen: StoredGeneration) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        def keep(box: QMessageBox | None) -> None:
+            self.confirm_box = box
+
+        confirmed = await confirm(
+            self,
             "Delete from the library",
             f"Delete “{make_preview(title(gen), 60)}” from the library?",
-            QMessageBox.StandardButton.Cancel,
-            self,
+            "Delete",
+            details=f"The {kind_label(gen.task).lower()} disappears from the "
+            "library and its tab. This cannot be undone.",
+            shown=keep,
         )
-        box.setInformativeText(
-            f"The {kind_label(gen.task).lower()} disappears from the "
-            "library and its tab. This cannot be undone."
-        )
-        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        self.confirm_box = box
-        try:
-            await run_dialog(box)
-            confirmed = box.clickedButton() is delete
-        finally:
-            self.confirm_box = None
-            box.deleteLater()
         if not confirmed:
             return
         removed = await self.services.db.run(self.services.history.delete_generation, gen.id)
         if not removed:
-            self.banner.show_info("It was already gone.")
+            self.message_bar.show_info("It was already gone.")
         row = self.model.row_of(gen.id)
         self._all = [g for g in self._all if g.id != gen.id]
         if self._hits is not None:

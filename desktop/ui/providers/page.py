@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -32,6 +31,7 @@ from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.engine.health_summary import provider_health
 from desktop.services import Services
 from desktop.store.settings import CustomEndpoint, SettingsError
+from desktop.ui.confirm import confirm
 from desktop.ui.providers.custom_dialog import CustomEndpointDialog
 from desktop.ui.providers.descriptions import description, reach, tasks
 from desktop.ui.providers.order_model import ID_ROLE, ProviderOrderModel
@@ -156,8 +156,8 @@ class ProvidersPage(QWidget):
         layout.setContentsMargins(24, 18, 24, 18)
         layout.setSpacing(10)
 
-        self.banner = MessageBar(content)
-        layout.addWidget(self.banner)
+        self.message_bar = MessageBar(content)
+        layout.addWidget(self.message_bar)
 
         layout.addWidget(heading("Hugging Face token", content))
         layout.addWidget(wrapped(MutedLabel(TOKEN_HELP, content)))
@@ -258,7 +258,7 @@ class ProvidersPage(QWidget):
         if self.details.provider_id:
             self.details.show_provider(self.services, self.details.provider_id)
         if show_keyring_error and credentials.keyring_error:
-            self.banner.show_message(credentials.keyring_error)
+            self.message_bar.show_error(credentials.keyring_error)
 
     def refresh_health(self) -> None:
         self.model.refresh_status()
@@ -310,12 +310,12 @@ class ProvidersPage(QWidget):
         try:
             await self.services.set_secret(user, secret)
         except Exception as exc:  # keyring backends raise many types; each is one sentence
-            self.banner.show_message(str(exc) or "The system keyring refused to save the key.")
+            self.message_bar.show_error(str(exc) or "The system keyring refused to save the key.")
             return
         finally:
             row.set_busy(False)
         row.clear_field()
-        self.banner.clear()
+        self.message_bar.clear()
         self._after_credentials_changed()
 
     async def _remove_secret(self, user: str) -> None:
@@ -324,7 +324,7 @@ class ProvidersPage(QWidget):
         try:
             await self.services.delete_secret(user)
         except Exception as exc:  # see _save_secret
-            self.banner.show_message(str(exc) or "The system keyring refused to remove the key.")
+            self.message_bar.show_error(str(exc) or "The system keyring refused to remove the key.")
             return
         finally:
             row.set_busy(False)
@@ -336,7 +336,7 @@ class ProvidersPage(QWidget):
 
     async def _retry_keyring(self) -> None:
         await self.services.refresh_credentials()
-        self.banner.clear()
+        self.message_bar.clear()
         self.refresh_credentials()
         self.credentials_changed.emit()
 
@@ -377,13 +377,10 @@ class ProvidersPage(QWidget):
         def validate(endpoint: CustomEndpoint) -> None:
             settings.add_custom(endpoint)
 
-        dialog = CustomEndpointDialog(validate, parent=self)
-        code = await run_dialog(dialog)
-        endpoint = dialog.result_endpoint
-        key = dialog.typed_key()
-        dialog.deleteLater()
-        if code != QDialog.DialogCode.Accepted or endpoint is None:
+        answer = await self._ask_endpoint(CustomEndpointDialog(validate, parent=self))
+        if answer is None:
             return
+        endpoint, key = answer
         stored = settings.custom(endpoint.name.strip())
         name = stored.name if stored else endpoint.name.strip()
         self.services.save_settings()
@@ -392,6 +389,19 @@ class ProvidersPage(QWidget):
             await self._save_secret(name, key)
         else:
             self._after_credentials_changed()
+
+    async def _ask_endpoint(
+        self, dialog: CustomEndpointDialog
+    ) -> tuple[CustomEndpoint, str] | None:
+        """The server the dialog was accepted with and the key typed (may be ""); None when
+        cancelled."""
+        code = await run_dialog(dialog)
+        endpoint = dialog.result_endpoint
+        key = dialog.typed_key()
+        dialog.deleteLater()
+        if code != QDialog.DialogCode.Accepted or endpoint is None:
+            return None
+        return endpoint, key
 
     def _on_edit_requested(self, name: str) -> None:
         self.scope.spawn(self._edit_custom(name), slot="dialog")
@@ -408,12 +418,10 @@ class ProvidersPage(QWidget):
             replace_custom(self.services, old, endpoint)
 
         dialog = CustomEndpointDialog(validate, old, has_key=had_key, parent=self)
-        code = await run_dialog(dialog)
-        endpoint = dialog.result_endpoint
-        key = dialog.typed_key()
-        dialog.deleteLater()
-        if code != QDialog.DialogCode.Accepted or endpoint is None:
+        answer = await self._ask_endpoint(dialog)
+        if answer is None:
             return
+        endpoint, key = answer
         new_name = endpoint.name.strip()
         self.services.save_settings()
         self._after_servers_changed(new_name)
@@ -429,24 +437,14 @@ class ProvidersPage(QWidget):
         self.scope.spawn(self._remove_custom(name), slot="dialog")
 
     async def _remove_custom(self, name: str) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Remove server",
-            f"Remove the server “{name}”? Its key, if one is saved, is deleted too.",
-            QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
-        await run_dialog(box)
-        confirmed = box.clickedButton() is remove
-        box.deleteLater()
-        if not confirmed:
+        question = f"Remove the server “{name}”? Its key, if one is saved, is deleted too."
+        if not await confirm(self, "Remove server", question, "Remove"):
             return
         settings = self.services.settings
         try:
             settings.remove_custom(name)
         except SettingsError as exc:
-            self.banner.show_message(str(exc))
+            self.message_bar.show_error(str(exc))
             return
         self.services.save_settings()
         self._after_servers_changed(None)

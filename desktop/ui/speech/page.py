@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -27,13 +27,10 @@ from PySide6.QtWidgets import (
 
 from desktop.core.media_types import MediaResult, TranscribeRequest, TranscriptChunk
 from desktop.core.table import Task
-from desktop.core.trace import AttemptRecord
-from desktop.core.vocab import Status
 from desktop.services import Services
 from desktop.store.file_reads import FileReadError
 from desktop.store.history import StoredGeneration
 from desktop.ui.file_dialogs import ask_open_path
-from desktop.ui.past_runs import PastRunsList
 from desktop.ui.speech.audio_files import (
     OPEN_FILTER,
     describe_audio,
@@ -44,40 +41,33 @@ from desktop.ui.speech.audio_files import (
 from desktop.ui.speech.exports import EXPORT_KINDS, KINDS, render, suggested_name
 from desktop.ui.speech.source_panel import SourcePanel
 from desktop.ui.speech.transcript_view import TranscriptEditor
-from desktop.ui.tasks import TaskScope
 from desktop.ui.widgets import task_page
-from desktop.ui.widgets.error_banner import ErrorBanner
 from desktop.ui.widgets.labels import MutedLabel
-from desktop.ui.widgets.routing_badge import RoutingBadge
-from desktop.ui.widgets.routing_words import live_text
+from desktop.ui.widgets.request_page import RequestPage
 
 SPEECH = Task.SPEECH_TO_TEXT
-HISTORY_LIMIT = 50
 SAVE_EDITS_MS = 1000
 """Quiet time after the last keystroke before corrections are written to the library."""
 
 
-class SpeechPage(QWidget):
+class SpeechPage(RequestPage):
     """Audio in, transcript out.
 
-    Signals:
+    Signals (from :class:`TaskPage`):
         providers_requested(str): open the Providers page ("token" focuses the HF token).
 
     Attributes:
-        source, run_button, badge, banner, editor, history_list, copy_button,
+        source, run_button, badge, message_bar, editor, history_list, copy_button,
         export_buttons: the parts, public for tests and the main window.
     """
 
-    providers_requested = Signal(str)
-
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.services = services
-        self.scope = TaskScope("speech")
+        super().__init__(
+            services, SPEECH, "speech", run_text="Transcribe", verb="Transcribing", parent=parent
+        )
         self._audio: Path | None = None
         self._audio_name: str | None = None
         self._duration_s: float | None = None
-        self._record_id: int | None = None
         self._params: dict[str, Any] = {}
         self._devices_checked = False
         self.setAcceptDrops(True)
@@ -89,39 +79,30 @@ class SpeechPage(QWidget):
         self.source = SourcePanel(self._recordings_folder, self)
         self.source.open_requested.connect(self.choose_file)
         self.source.recorded.connect(self._on_recorded)
-        self.source.failed.connect(self.banner_error)
         self.source.recording_changed.connect(self._on_recording_changed)
         outer.addWidget(self.source)
 
         run_row = QHBoxLayout()
         run_row.setSpacing(12)
-        self.run_button = task_page.run_button(
-            "Transcribe", self, self.scope, "transcribe", self.transcribe
-        )
+        self._make_run_parts(self)
         self.run_button.setMaximumWidth(220)
         self.run_button.setEnabled(False)
         self.run_button.setToolTip("Open, drop or record audio first")
         top = Qt.AlignmentFlag.AlignTop
         run_row.addWidget(self.run_button, 0, top)
-        self.elapsed = MutedLabel("", self)
         self.elapsed.setMinimumHeight(self.run_button.minimumHeight())
         run_row.addWidget(self.elapsed, 0, top)
-        self.badge = RoutingBadge(self)
         run_row.addWidget(self.badge, 1, top)
         outer.addLayout(run_row)
-
-        self.banner = ErrorBanner(self)
-        self.banner.action_requested.connect(self._on_action)
-        outer.addWidget(self.banner)
+        outer.addWidget(self._make_message_bar(self))
+        self.source.failed.connect(self.message_bar.show_error)
 
         left = QWidget(self)
         left_column = QVBoxLayout(left)
         left_column.setContentsMargins(0, 0, 0, 0)
         left_column.setSpacing(6)
         left_column.addWidget(MutedLabel("Earlier transcripts", left))
-        self.history_list = PastRunsList(left)
-        self.history_list.chosen.connect(self.open_record)
-        left_column.addWidget(self.history_list, 1)
+        left_column.addWidget(self._make_history_list(left), 1)
         right = QWidget(self)
         right_column = QVBoxLayout(right)
         right_column.setContentsMargins(0, 0, 0, 0)
@@ -142,7 +123,6 @@ class SpeechPage(QWidget):
         self.splitter = task_page.side_by_side(self, left, right, [260, 800])
         outer.addWidget(self.splitter, 1)
 
-        self._elapsed = task_page.ElapsedClock(self.elapsed, "Transcribing", self)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_EDITS_MS)
@@ -153,38 +133,25 @@ class SpeechPage(QWidget):
     # --- Public API -----------------------------------------------------------------------
 
     @property
-    def busy(self) -> bool:
-        """True while a transcription runs."""
-        return self.run_button.running
-
-    @property
     def audio_path(self) -> Path | None:
         return self._audio
-
-    @property
-    def record_id(self) -> int | None:
-        """The library row of the transcript shown, if any."""
-        return self._record_id
 
     def refresh_devices(self) -> None:
         """Check for a microphone now (done when the tab is first shown)."""
         self._devices_checked = True
         self.source.refresh_devices()
 
-    def refresh_providers(self) -> None:
-        """The provider list or the custom servers changed."""
-        task_page.refresh_pickers(self.services, self.model_picker, self.policy_picker)
-
-    def choose_file(self) -> None:
-        self.scope.spawn(self._choose_file(), slot="pick")
-
     def open_audio(self, path: str | Path) -> None:
         """Use ``path`` as the audio to transcribe (one sentence when it cannot be)."""
         path = Path(path)
         if not is_supported(path):
-            self.banner_error(unsupported_message(path))
+            self.message_bar.show_error(unsupported_message(path))
             return
         self.scope.spawn(self._load_audio(path), slot="load")
+
+    def run(self) -> None:
+        """Transcribe (the Run button, Ctrl+Enter, "Try again")."""
+        self.transcribe()
 
     def transcribe(self) -> None:
         """Send the current audio to the chosen model and provider."""
@@ -192,18 +159,16 @@ class SpeechPage(QWidget):
             return
         model = self.model_picker.current_model()
         if not model:
-            self.banner_error("Choose a speech model first, for example openai/whisper-large-v3.")
+            self.message_bar.show_error(
+                "Choose a speech model first, for example openai/whisper-large-v3."
+            )
             return
         request = TranscribeRequest(
             model=model, audio_path=str(self._audio), provider=self.policy_picker.current_policy()
         )
-        task = self.scope.spawn(self._transcribe(request), slot="transcribe")
+        task = self.scope.spawn(self._transcribe(request), slot="speech")
         self.run_button.track(task)  # first: the button is idle again when the next runs
         task.add_done_callback(lambda _task: self._update_actions())
-
-    def cancel(self) -> bool:
-        """Stop the running transcription (Esc); False when none runs."""
-        return self.run_button.cancel()
 
     def copy_transcript(self) -> None:
         text = self.editor.plain_text()
@@ -213,39 +178,14 @@ class SpeechPage(QWidget):
         self.copy_button.setText("Copied ✓")
         QTimer.singleShot(1500, self.copy_button, lambda: self.copy_button.setText("Copy"))
 
-    def export(self, key: str) -> None:
-        """Ask where, then write the transcript as ``key`` ("txt", "srt" or "vtt")."""
-        self.scope.spawn(self._export(key), slot="export")
-
-    def open_record(self, record_id: int) -> None:
-        """Show an earlier transcript from the library."""
-        self.scope.spawn(self._open_record(record_id), slot="open-record")
-
-    def reload_history(self) -> None:
-        self.scope.spawn(self._reload_history(), slot="history")
-
-    def banner_error(self, text: str) -> None:
-        self.banner.show_error(text)
-
-    def save_state(self) -> None:
-        task_page.save_layout(
-            self.services.state, "speech", self.policy_picker, {"splitter": self.splitter}
-        )
-
-    def restore_state(self) -> None:
-        task_page.restore_layout(
-            self.services.state, "speech", self.policy_picker, {"splitter": self.splitter}
-        )
-
     async def aclose(self) -> None:
         """Stop recording, write pending corrections, cancel every task."""
         self.source.cancel_recording()
-        self._elapsed.timer.stop()
         if self._save_timer.isActive():
             self._save_timer.stop()
             with contextlib.suppress(Exception):  # closing must not fail on a full disk
                 await self._save_edits()
-        await self.scope.aclose()
+        await super().aclose()
 
     # --- Work -----------------------------------------------------------------------------
 
@@ -260,14 +200,14 @@ class SpeechPage(QWidget):
         try:
             size, duration = await self.services.run_blocking(describe_audio, path)
         except FileReadError as exc:
-            self.banner_error(str(exc))
+            self.message_bar.show_error(str(exc))
             return
         except OSError as exc:
-            self.banner_error(f"Could not open {path.name}: {exc.strerror or exc}.")
+            self.message_bar.show_error(f"Could not open {path.name}: {exc.strerror or exc}.")
             return
-        self.banner.clear()
+        self.message_bar.clear()
         self._audio, self._audio_name, self._duration_s = path, path.name, duration
-        self._record_id = None
+        self.record_id = None
         self._params = {}
         self.editor.clear_transcript()
         self.badge.clear()
@@ -278,73 +218,58 @@ class SpeechPage(QWidget):
 
     async def _transcribe(self, request: TranscribeRequest) -> None:
         self._update_actions()
-        result = await task_page.routed(
+        result = await self._send(
             self.services.speech.transcribe(request, on_attempt=self._on_attempt),
-            badge=self.badge,
-            banner=self.banner,
-            elapsed=self._elapsed,
             sending="Sending the audio…",
             stopped="Stopped — nothing was transcribed.",
+            failed="The transcription failed.",
         )
-        self._show_result(result)
-        if result.status == Status.COMPLETE:
+        if result is not None:
+            self._show_result(result)
             self.model_picker.remember()
         self.reload_history()
 
     def _show_result(self, result: MediaResult) -> None:
-        self.badge.set_trace(result.trace, duration_ms=result.duration_ms)
-        if result.status != Status.COMPLETE:
-            self.banner.show_error(result.error or "The transcription failed.", result.error_action)
-            return
-        self._record_id = result.record_id
+        self.record_id = result.record_id
         self._params = dict(result.params)
         if result.files and result.files[0].duration_s:
             self._duration_s = result.files[0].duration_s
         self.editor.set_transcript(result.text, result.chunks)
         self._update_actions()
 
-    def _on_attempt(self, record: AttemptRecord) -> None:
-        self.badge.set_live(live_text(record))
-
     async def _export(self, key: str) -> None:
         kind = KINDS[key]
         text = self.editor.plain_text()
         if not text:
-            self.banner_error("There is no transcript to export yet.")
+            self.message_bar.show_error("There is no transcript to export yet.")
             return
         content = render(key, text, self.editor.cues(), self._duration_s)
         await task_page.export_file(
             self,
             self.services,
-            self.banner,
+            self.message_bar,
             suggested_name(self._audio_name, kind.suffix),
             kind,
             content,
-        )
-
-    async def _reload_history(self) -> None:
-        await task_page.load_past_runs(
-            self.services, self.history_list, SPEECH, HISTORY_LIMIT, self._record_id
         )
 
     async def _open_record(self, record_id: int) -> None:
         await self._flush_edits()
         row = await self.services.db.run(self.services.history.get_generation, record_id)
         if row is None:
-            self.banner_error("That transcript is no longer in the library.")
-            self.reload_history()
+            self._record_gone("That transcript is no longer in the library.")
             return
         self._show_record(row)
 
     def _show_record(self, row: StoredGeneration) -> None:
-        self.banner.clear()
+        self.message_bar.clear()
         chunks = [
             TranscriptChunk(c.get("start"), c.get("end"), str(c.get("text", "")))
             for c in row.params.get("chunks", [])
             if isinstance(c, dict)
         ]
         audio = next((f for f in row.files if f.get("path")), None)
-        self._record_id = row.id
+        self.record_id = row.id
         self._params = dict(row.params)
         self._audio_name = row.prompt or None
         self._audio = Path(audio["path"]) if audio is not None else None
@@ -362,7 +287,7 @@ class SpeechPage(QWidget):
 
     def _on_edited(self) -> None:
         self._update_actions()
-        if self._record_id is not None:
+        if self.record_id is not None:
             self._save_timer.start()
 
     def _on_save_timer(self) -> None:
@@ -375,7 +300,7 @@ class SpeechPage(QWidget):
 
     async def _save_edits(self) -> None:
         """Write the corrected text (and the segment texts) to the library row."""
-        record_id = self._record_id
+        record_id = self.record_id
         if record_id is None:
             return
         params = dict(self._params)
@@ -398,7 +323,7 @@ class SpeechPage(QWidget):
 
     def _on_recording_changed(self, recording: bool) -> None:
         if recording:
-            self.banner.clear()
+            self.message_bar.clear()
         self._update_actions()
 
     def _update_actions(self) -> None:
@@ -420,14 +345,6 @@ class SpeechPage(QWidget):
             self.timing_note.setText(
                 "No timestamps from this provider: subtitle times are spread over the audio."
             )
-
-    def _on_action(self, action: str) -> None:
-        task_page.banner_action(
-            action,
-            retry=self.transcribe,
-            providers_requested=self.providers_requested,
-            policy_picker=self.policy_picker,
-        )
 
     # --- Qt -------------------------------------------------------------------------------
 
