@@ -40,6 +40,7 @@ from desktop.ui.chat.message_view import MessageView
 from desktop.ui.chat.message_widget import MessageWidget
 from desktop.ui.chat.pickers import ModelPicker, ProviderPicker
 from desktop.ui.chat.welcome import EmptyChat
+from desktop.ui.models.link import ModelLink, link_allows
 from desktop.ui.tasks import TaskScope, run_dialog
 from desktop.ui.widgets.labels import ElidedLabel, MutedLabel, heading_font
 from desktop.ui.widgets.message_bar import MessageBar
@@ -102,8 +103,12 @@ class ChatPage(QWidget):
         bar.addWidget(MutedLabel("Model", right))
         self.model_picker = ModelPicker(right)
         bar.addWidget(self.model_picker, 2)
-        bar.addWidget(MutedLabel("Provider", right))
         self.provider_picker = ProviderPicker(right)
+        link = ModelLink(
+            services, Task.CHAT, self.model_picker, self.provider_picker, again="Send again"
+        )
+        bar.addWidget(link.button)
+        bar.addWidget(MutedLabel("Provider", right))
         self.provider_picker.activated.connect(self._on_policy_chosen)
         bar.addWidget(self.provider_picker)
         column.addLayout(bar)
@@ -226,7 +231,9 @@ class ChatPage(QWidget):
             self.composer.focus_prompt()
             return
         model = self._model_or_complain()
-        if model is None:
+        if model is None or not link_allows(
+            self.model_picker, model, self.message_bar, attachments
+        ):
             return
         provider = self.provider_picker.current_policy()
         conversation_id = self._conversation_id

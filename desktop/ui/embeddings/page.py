@@ -265,6 +265,10 @@ class EmbeddingsPage(QWidget):
                 "Choose an embedding model first, for example BAAI/bge-small-en-v1.5."
             )
             return
+        if self.model_picker.link is not None and not self.model_picker.link.allows(
+            model, self.banner
+        ):
+            return
         request = EmbedRequest(
             model=model, texts=texts, provider=self.policy_picker.current_policy()
         )

@@ -192,6 +192,10 @@ class SpeechPage(QWidget):
         if not model:
             self.banner_error("Choose a speech model first, for example openai/whisper-large-v3.")
             return
+        if self.model_picker.link is not None and not self.model_picker.link.allows(
+            model, self.banner
+        ):
+            return
         request = TranscribeRequest(
             model=model, audio_path=str(self._audio), provider=self.policy_picker.current_policy()
         )

@@ -34,6 +34,7 @@ from desktop.providers.table import Task
 from desktop.services import Services
 from desktop.store.state import StateStore
 from desktop.ui.file_dialogs import write_file
+from desktop.ui.models.link import ModelLink
 from desktop.ui.past_runs import PastRunsList
 from desktop.ui.tasks import TaskScope
 from desktop.ui.widgets.error_banner import ErrorBanner
@@ -56,9 +57,14 @@ def add_pickers(
     """ "Model" and "Provider" with their pickers, the provider list filled from the settings."""
     layout.addWidget(MutedLabel("Model", parent))
     model_picker = TaskModelPicker(services, task, parent)
-    layout.addWidget(model_picker, model_stretch)
-    layout.addWidget(MutedLabel("Provider", parent))
     policy_picker = PolicyPicker(task, parent)
+    link = ModelLink(services, task, model_picker, policy_picker)
+    row = QHBoxLayout()  # the box and its "Browse…" button stay together in any layout
+    row.setSpacing(4)
+    row.addWidget(model_picker, 1)
+    row.addWidget(link.button)
+    layout.addLayout(row, model_stretch)
+    layout.addWidget(MutedLabel("Provider", parent))
     policy_picker.refresh(services.settings)
     layout.addWidget(policy_picker)
     return model_picker, policy_picker
@@ -220,6 +226,8 @@ def form_request(
         banner.show_error(problem)
         form.prompt.setFocus()
         return None
+    if model_picker.link is not None and not model_picker.link.allows(model, banner):
+        return None  # a model for another tab, or no such model: said in the banner
     return request
 
 
