@@ -21,6 +21,7 @@ from desktop.engine.credentials import Credentials
 from desktop.engine.embeddings import EmbedService
 from desktop.engine.health import HealthBook
 from desktop.engine.images import ImageService
+from desktop.engine.model_directory import ModelDirectory
 from desktop.engine.router import Engine
 from desktop.engine.speech import TranscribeService
 from desktop.engine.video import VideoService
@@ -75,6 +76,7 @@ class Services:
     embeddings: EmbedService
     jobs: JobStore
     video: VideoService
+    models: ModelDirectory
 
     @classmethod
     async def open(
@@ -104,6 +106,17 @@ class Services:
             client, endpoints, credentials, catalog, health, current_settings, executor=executor
         )
         chat = ChatService(engine, history, media, executor)
+        models = ModelDirectory(
+            client,
+            endpoints,
+            paths.catalogue_cache_dir / "models",
+            settings=current_settings,
+            credentials=credentials,
+            health=health,
+            picks=StateStore(paths.config_dir / "models.json"),
+            executor=executor,
+            catalog=catalog,
+        )
         services = cls(
             paths=paths,
             env=env,
@@ -126,6 +139,7 @@ class Services:
             embeddings=EmbedService(engine, history, media, executor),
             jobs=jobs,
             video=VideoService(engine, jobs, history, media, executor),
+            models=models,
         )
         await services.refresh_credentials()
         return services
@@ -138,6 +152,7 @@ class Services:
         """
         try:
             await self.video.aclose()
+            await self.models.aclose()
             await self.catalog.aclose()
             await self.client.aclose()
         finally:
