@@ -477,20 +477,23 @@ class ModelDirectory:
         provider: str | None = None,
         sort: str = "trending",
         limit: int = 30,
+        refresh: bool = False,
     ) -> ModelPage:
         """Ask the sources; a newer search cancels an older one still in flight.
 
-        The cancelled call raises :class:`asyncio.CancelledError`. Offline, the answer comes
-        from the cache (``stale``, with a note saying how old), else from the starter picks.
+        The cancelled call raises :class:`asyncio.CancelledError`. Answers younger than ten
+        minutes are reused unless ``refresh`` (the command line always asks afresh). Offline,
+        the answer comes from the cache (``stale``, with a note saying how old), else from the
+        starter picks.
         """
         await self._ensure_loaded()
         text = text.strip()
         custom = self._settings().custom(provider) if provider else None
         if custom is not None:
-            return await self._server_page(custom, task, text)
-        hub = self._hub_search(task, text, provider, sort, limit)
-        router = self._router_list() if task == "chat" else _nothing()
-        servers = self._server_lists() if provider is None else _nothing()
+            return await self._server_page(custom, task, text, refresh)
+        hub = self._hub_search(task, text, provider, sort, limit, refresh)
+        router = self._router_list(refresh) if task == "chat" else _nothing()
+        servers = self._server_lists(refresh) if provider is None else _nothing()
         (records, fetched_at, stale), _, _ = await asyncio.gather(hub, router, servers)
         if records is None:
             # Offline and this exact query never answered: what other queries and the starter
@@ -509,11 +512,17 @@ class ModelDirectory:
         return ModelPage(tuple(models), fetched_at, stale, note)
 
     async def _hub_search(
-        self, task: TaskName, text: str, provider: str | None, sort: str, limit: int
+        self,
+        task: TaskName,
+        text: str,
+        provider: str | None,
+        sort: str,
+        limit: int,
+        refresh: bool = False,
     ) -> tuple[list[Json] | None, float | None, bool]:
         key = _hub_key(task, text, provider, sort, limit)
         entry = self._lists.get(key)
-        if entry is not None and self._clock() - entry.fetched_at < HUB_TTL_S:
+        if entry is not None and not refresh and self._clock() - entry.fetched_at < HUB_TTL_S:
             self._used(key)
             return list(entry.data), entry.fetched_at, False
         previous = self._hub_task
@@ -555,35 +564,39 @@ class ModelDirectory:
             records.sort(key=lambda r: _sort_value(r, sort), reverse=True)
         return records[:limit]
 
-    async def _router_list(self) -> None:
+    async def _router_list(self, refresh: bool = False) -> None:
         """Refresh the router's catalogue when old; a failure keeps the last one."""
         await self._shared(
             "router",
-            ROUTER_TTL_S,
+            0.0 if refresh else ROUTER_TTL_S,
             lambda: hub_models.list_router_models(self._client, self._endpoints.router),
         )
 
-    async def _server_lists(self) -> None:
+    async def _server_lists(self, refresh: bool = False) -> None:
         settings = self._settings()
         await asyncio.gather(
             *(
-                self._server_list(e)
+                self._server_list(e, refresh)
                 for e in settings.custom_endpoints
                 if settings.is_enabled(e.name)
             )
         )
 
-    async def _server_list(self, endpoint: CustomEndpoint) -> tuple[CachedList | None, bool]:
+    async def _server_list(
+        self, endpoint: CustomEndpoint, refresh: bool = False
+    ) -> tuple[CachedList | None, bool]:
         secret = self._credentials.provider_key(endpoint.name) if endpoint.needs_key else None
         return await self._shared(
             _server_key(endpoint),
-            SERVER_TTL_S,
+            0.0 if refresh else SERVER_TTL_S,
             lambda: hub_models.list_server_models(
                 self._client, custom_api_base(endpoint.base_url), endpoint.name, secret
             ),
         )
 
-    async def _server_page(self, endpoint: CustomEndpoint, task: TaskName, text: str) -> ModelPage:
+    async def _server_page(
+        self, endpoint: CustomEndpoint, task: TaskName, text: str, refresh: bool = False
+    ) -> ModelPage:
         if task not in ("chat", "embeddings"):
             return ModelPage(
                 (),
@@ -592,7 +605,7 @@ class ModelDirectory:
                 f"{endpoint.name} is an OpenAI-compatible server; it can chat and make "
                 "embeddings, not this.",
             )
-        entry, stale = await self._server_list(endpoint)
+        entry, stale = await self._server_list(endpoint, refresh)
         note = ""
         if stale:
             when = age_text(self._clock() - entry.fetched_at) if entry else ""
@@ -608,13 +621,13 @@ class ModelDirectory:
             note,
         )
 
-    async def show(self, model_id: str) -> ModelInfo | None:
-        """One model with its offers; None when no source knows it."""
+    async def show(self, model_id: str, *, refresh: bool = False) -> ModelInfo | None:
+        """One model with its offers; None when no source knows it (see :attr:`offline`)."""
         await self._ensure_loaded()
         model_id = model_id.strip()
         if "/" not in model_id:
             # Not a Hub id (owner/name): only a custom server can know it.
-            await self._server_lists()
+            await self._server_lists(refresh)
             return self._custom_info(model_id)
         key = f"model|{model_id}"
 
@@ -626,7 +639,8 @@ class ModelDirectory:
 
         try:
             (entry, stale), _ = await asyncio.gather(
-                self._shared(key, HUB_TTL_S, fetch), self._router_list()
+                self._shared(key, 0.0 if refresh else HUB_TTL_S, fetch),
+                self._router_list(refresh),
             )
         except _NoSuchModel:
             return self._custom_info(model_id)

@@ -68,6 +68,7 @@ class CandidateNote:
     via: str  # "router", "direct", "custom" or "hf-auto"
     provider_model: str
     skipped: str | None = None
+    note: str = ""  # said even when tried: "test-only (staging) …" for a provider named by hand
 
 
 @dataclass
