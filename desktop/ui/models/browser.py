@@ -141,7 +141,13 @@ class ModelBrowser(QDialog):
         self.images_box.setToolTip("Only chat models that can look at pictures you attach")
         self.images_box.setChecked(reads_images)
         filters.addWidget(self.images_box)
-        filters.addStretch(1)
+        self.note_label = MutedLabel("", self)
+        self.note_label.setAccessibleName("Note")
+        self.note_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        filters.addWidget(self.note_label, 1)
+        self.status_label = MutedLabel("", self)
+        filters.addWidget(self.status_label)
+        filters.addSpacing(8)
         filters.addWidget(MutedLabel("Sort", self))
         self.sort_box = QComboBox(self)
         self.sort_box.setAccessibleName("Sort")
@@ -149,15 +155,6 @@ class ModelBrowser(QDialog):
             self.sort_box.addItem(SORT_LABELS.get(key, key.capitalize()), key)
         filters.addWidget(self.sort_box)
         outer.addLayout(filters)
-
-        notes = QHBoxLayout()
-        self.note_label = MutedLabel("", self)
-        self.note_label.setWordWrap(True)
-        self.note_label.setAccessibleName("Note")
-        notes.addWidget(self.note_label, 1)
-        self.status_label = MutedLabel("", self)
-        notes.addWidget(self.status_label)
-        outer.addLayout(notes)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setChildrenCollapsible(False)
@@ -326,7 +323,7 @@ class ModelBrowser(QDialog):
         self.scope.spawn(self._search(self.query()), slot="search")
 
     async def _search(self, query: Query) -> None:
-        self.status_label.setText("Searching…")
+        self._set_notes(self.note_label.text(), "Searching…")
         try:
             page = await self.directory.search(
                 query.task,
@@ -340,8 +337,7 @@ class ModelBrowser(QDialog):
         except Exception:  # the directory falls back to its cache; this is a last resort
             log.exception("The model search failed")
             if query == self.query():
-                self.status_label.setText("")
-                self.note_label.setText("The search did not work; showing what is known.")
+                self._set_notes("The search did not work; showing what is known.", "")
             return
         if query != self.query():
             return  # the user typed on; the newer search is on its way
@@ -359,8 +355,7 @@ class ModelBrowser(QDialog):
         favourites = self.favourite_ids()
         rows = self._rows(query, models, favourites)
         self.results.set_rows(rows)
-        self.status_label.setText("Searching…" if pending else "")
-        self.note_label.setText(self._note(page))
+        self._set_notes(self._note(page), "Searching…" if pending else "")
         if any(r.model is not None for r in rows):
             self.stack.setCurrentWidget(self.view)
             if keep is None or not self.select_model(keep.id):
@@ -369,6 +364,11 @@ class ModelBrowser(QDialog):
             self.stack.setCurrentWidget(self.empty_label)
             self.empty_label.setText(self._empty_text(query, pending))
             self._show_details(None)
+
+    def _set_notes(self, note: str, status: str) -> None:
+        """The calm words beside the filters: offline or stale results, a search under way."""
+        self.note_label.setText(note)
+        self.status_label.setText(status)
 
     def _passes(self, model: ModelInfo) -> bool:
         if self.free_box.isChecked() and not words.is_free(model):

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QCompleter, QPushButton, QWidget
+from PySide6.QtWidgets import QCompleter, QPushButton
 
 from desktop.engine.model_directory import ModelInfo, ModelWarning, TaskName
 from desktop.providers.table import Task
@@ -131,10 +131,14 @@ class ModelLink(QObject):
         self.completer = ModelCompleter(self.suggestions, box)
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.completer.setMaxVisibleItems(COMPLETIONS)
-        box.setCompleter(self.completer)
         line = box.lineEdit()
         if line is not None:
+            # On the line edit, not the combo box: the box would look the shown text up among
+            # its own items and clear the field when it is not one of them.
+            line.setCompleter(self.completer)
             line.textEdited.connect(self._on_text_edited)
+        # Also when the box lost focus meanwhile (the line edit only listens while focused).
+        self.completer.activated[str].connect(self._on_completed)
 
     # --- Type-ahead -----------------------------------------------------------------------
 
@@ -156,6 +160,10 @@ class ModelLink(QObject):
         if page.models:
             self.completer.setCompletionPrefix(text)
             self.completer.complete()
+
+    def _on_completed(self, model_id: str) -> None:
+        self.box.set_current_model(model_id)
+        self._warned = None
 
     # --- Browsing -------------------------------------------------------------------------
 
@@ -235,11 +243,9 @@ class ModelLink(QObject):
             | Qt.TextInteractionFlag.LinksAccessibleByMouse
             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
         )
-        try:
-            label.linkActivated.disconnect(self._on_suggestion)
-        except (RuntimeError, TypeError):
-            pass
-        label.linkActivated.connect(self._on_suggestion)
+        if self.warning_bar is not bar:  # each bar's links are connected once
+            label.linkActivated.connect(self._on_suggestion)
+            self.warning_bar = bar
         if warning.kind == "no-vision":
             action_label = "Browse models that read images"
 
@@ -257,7 +263,6 @@ class ModelLink(QObject):
         bar.show_message(
             f"<span>{text}</span>", kind=ERROR, action_label=action_label, action=action
         )
-        self.warning_bar = bar
 
     def _on_suggestion(self, model_id: str) -> None:
         if self.warning_bar is not None:

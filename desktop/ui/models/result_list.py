@@ -237,7 +237,9 @@ class ResultDelegate(QStyledItemDelegate):
             star = "★ "
             painter.drawText(QRect(x, top.top(), top.width(), top.height()), int(left), star)
             x += fm_bold.horizontalAdvance(star)
-        badge_width = self._paint_badges(painter, top, badge_font, words.badges(model), back)
+        badge_width = self._paint_badges(
+            painter, top, badge_font, words.badges(model), back, palette if selected else None
+        )
         room = top.right() - x - badge_width - PADDING
         painter.setFont(bold)
         painter.setPen(text_colour)
@@ -297,7 +299,7 @@ class ResultDelegate(QStyledItemDelegate):
         if not model.offers:
             self._line(painter, font, muted, rect, y, words.providers_line(()))
             return
-        dot = max(6, fm.height() // 3)
+        dot = max(7, fm.height() // 2)
         for n, offer in enumerate(model.offers):
             label = f"{offer.label} {words.STATE_WORDS.get(offer.state, offer.state)}"
             needed = dot + 4 + fm.horizontalAdvance(label) + 14
@@ -323,9 +325,18 @@ class ResultDelegate(QStyledItemDelegate):
             x += needed
 
     def _paint_badges(
-        self, painter: QPainter, line: QRect, font: QFont, names: list[str], back: QColor
+        self,
+        painter: QPainter,
+        line: QRect,
+        font: QFont,
+        names: list[str],
+        back: QColor,
+        selected: QPalette | None,
     ) -> int:
-        """Rounded pills at the right end of ``line``; returns the width they take."""
+        """Rounded pills at the right end of ``line``; returns the width they take.
+
+        On a selected card the pills are drawn on the document colour, so a tint close to the
+        highlight colour stays readable."""
         if not names:
             return 0
         fm = QFontMetrics(font)
@@ -337,10 +348,11 @@ class ResultDelegate(QStyledItemDelegate):
             x -= width
             pill = QRectF(x, line.top() + (line.height() - height) / 2, width, height)
             tint = _BADGE_TINTS.get(name, QColor("#3d7dd8"))
-            painter.setPen(mix(back, tint, 0.7))
-            painter.setBrush(mix(back, tint, 0.16))
+            ground = selected.color(QPalette.ColorRole.Base) if selected is not None else back
+            painter.setPen(mix(ground, tint, 0.7))
+            painter.setBrush(mix(ground, tint, 0.16))
             painter.drawRoundedRect(pill, height / 2, height / 2)
-            dark_back = back.lightness() < 128
+            dark_back = ground.lightness() < 128
             painter.setPen(mix(tint, QColor("#ffffff" if dark_back else "#000000"), 0.35))
             painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), name)
             x -= 4

@@ -77,13 +77,12 @@ def popularity(model: ModelInfo) -> str:
         parts.append(f"{short_count(model.likes)} like{'' if model.likes == 1 else 's'}")
     if model.downloads is not None:
         parts.append(f"{short_count(model.downloads)} downloads")
-    if model.trending:
-        parts.append("trending")
     return " · ".join(parts)
 
 
 def price(value: float) -> str:
-    """``0.0`` → ``"free"``; ``0.05`` → ``"$0.05"``; ``1.5`` → ``"$1.50"``; ``0.002`` → ``"$0.002"``."""
+    """USD per million tokens: ``0`` → ``"free"``; ``0.05`` → ``"$0.05"``; ``1.5`` →
+    ``"$1.50"``; ``0.002`` → ``"$0.002"``."""
     if value == 0:
         return "free"
     if value < 0.01:
