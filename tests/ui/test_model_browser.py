@@ -19,7 +19,9 @@ from desktop.engine.chat_types import Attachment
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.browser import ModelBrowser
 from desktop.ui.models.link import ModelLink
-from tests.ui.conftest import act, until
+from tests.emulator import HF_TOKEN, Emulator
+from tests.emulator.media_models import FLUX_SCHNELL
+from tests.ui.conftest import act, run, until
 from tests.ui.model_fakes import FLUX, GEMMA_FREE, LLAMA, QWEN_VL, SDXL, WHISPER, FakeDirectory
 
 pytestmark = pytest.mark.gui
@@ -316,3 +318,66 @@ def test_a_misspelt_id_offers_close_matches(
     assert not page.banner.isVisible()
     assert link.allows(WHISPER.id, page.banner)
     assert fake.recents("speech")[0].model_id == WHISPER.id  # a model sent with is recent
+
+
+# --- With the real directory ----------------------------------------------------------------
+
+
+def wait_for_search(loop: qasync.QEventLoop, browser: ModelBrowser) -> None:
+    """The real directory: wait until the search started on opening has answered."""
+    until(loop, lambda: browser.searches > 0 and browser.status_label.text() == "")
+
+
+def test_real_directory_lists_served_image_models_and_picks_one(
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow], emulator: Emulator
+) -> None:
+    window = make_window(emulator.env() | {"HF_TOKEN": HF_TOKEN})
+    link = link_of(window, "images")
+    browser = open_browser(loop, link)
+    wait_for_search(loop, browser)
+    assert FLUX_SCHNELL in ids(browser)
+    assert all(m.task == "image" for m in browser.results.models())
+    assert browser.note_label.text() == ""
+    act(loop, lambda: browser.select_model(FLUX_SCHNELL))
+    model = browser.selected_model()
+    assert model is not None and model.offers, "who serves it is shown"
+    assert model.offers[0].label in browser.details.toPlainText()
+    act(loop, lambda: QTest.keyClick(browser.search_field, Qt.Key.Key_Return))
+    until(loop, lambda: link.browser is None)
+    assert window.images.model_picker.current_model() == FLUX_SCHNELL
+
+
+def test_real_directory_offline_offers_starter_picks_with_a_note(
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow]
+) -> None:
+    nowhere = Emulator.closed_url()
+    window = make_window({"HF_ENDPOINT": nowhere, "SWITCHBOARD_ROUTER_URL": nowhere})
+    browser = open_browser(loop, link_of(window, "video"))
+    wait_for_search(loop, browser)
+    assert browser.note_label.text().startswith("Offline")
+    assert browser.results.headings()[0] == "Starter picks"
+    models = browser.results.models()
+    assert len(models) >= 3 and all(m.summary for m in models)  # real choices, in plain words
+
+
+def test_real_directory_keeps_favourites_for_the_next_start(
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow]
+) -> None:
+    nowhere = Emulator.closed_url()
+    env = {"HF_ENDPOINT": nowhere, "SWITCHBOARD_ROUTER_URL": nowhere}
+    window = make_window(env)
+    link = link_of(window, "speech")
+    browser = open_browser(loop, link)
+    wait_for_search(loop, browser)
+    chosen = browser.results.models()[-1]
+    act(loop, lambda: browser.select_model(chosen.id))
+    act(loop, browser.star_button.click)
+    act(loop, browser.reject)
+    until(loop, lambda: link.browser is None)
+    run(loop, window.shutdown())
+
+    again = make_window(env)  # a new start on the same folders
+    browser = open_browser(loop, link_of(again, "speech"))
+    assert browser.results.headings()[0] == "Favourites"
+    assert ids(browser)[0] == chosen.id
+    act(loop, browser.reject)

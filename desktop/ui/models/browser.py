@@ -194,7 +194,7 @@ class ModelBrowser(QDialog):
         self.close_button.clicked.connect(self.reject)
         buttons.addWidget(self.close_button)
         self.use_button = QPushButton("Use this model", self)
-        self.use_button.setAutoDefault(False)
+        self.use_button.setDefault(True)  # drawn as the main button; Enter picks anyway
         self.use_button.clicked.connect(self.use_selected)
         buttons.addWidget(self.use_button)
         outer.addLayout(buttons)

@@ -138,7 +138,7 @@ class ModelLink(QObject):
             line.setCompleter(self.completer)
             line.textEdited.connect(self._on_text_edited)
         # Also when the box lost focus meanwhile (the line edit only listens while focused).
-        self.completer.activated[str].connect(self._on_completed)
+        self.completer.activated[str].connect(self._on_completed)  # type: ignore[index]
 
     # --- Type-ahead -----------------------------------------------------------------------
 
@@ -235,7 +235,7 @@ class ModelLink(QObject):
                 f"<a href='{html.escape(s, quote=True)}'>{html.escape(s)}</a>"
                 for s in warning.suggestions
             )
-            text += f" Did you mean {links}?"
+            text += f" Choose one: {links}."
         text += f" ({html.escape(self.again)} to use it anyway.)"
         label = bar.text_label
         label.setTextInteractionFlags(

@@ -257,11 +257,20 @@ class ResultDelegate(QStyledItemDelegate):
             )
 
         # Line 2: what it is good at; line 3: who serves it; line 4 (chat): the numbers.
+        # Popularity sits at the right end, so a long summary never hides it.
         y = top.bottom() + 1 + LINE_GAP
-        summary = model.summary or (f"{model.pipeline_tag}" if model.pipeline_tag else "")
         popular = words.popularity(model)
-        second = " — ".join(p for p in (summary, popular) if p)
-        self._line(painter, small, text_colour if model.summary else muted, rect, y, second)
+        popular_width = fm_small.horizontalAdvance(popular) + PADDING if popular else 0
+        if popular:
+            painter.setFont(small)
+            painter.setPen(muted)
+            painter.drawText(
+                QRect(rect.right() - popular_width, y, popular_width, fm_small.height()),
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                popular,
+            )
+        summary_rect = rect.adjusted(0, 0, -popular_width - PADDING, 0)
+        self._line(painter, small, text_colour, summary_rect, y, model.summary)
         y += fm_small.height() + LINE_GAP
         self._paint_offers(painter, small, rect, y, model, muted, selected)
         if self.show_chat_facts:
