@@ -16,12 +16,14 @@ from typing import Any
 
 import desktop
 
-SOURCE_DIR = Path(desktop.__file__).resolve().parent.parent / "resources"
+CHECKOUT = Path(desktop.__file__).resolve().parent.parent
+SOURCE_DIR = CHECKOUT / "resources"
 
 
 def read_text(name: str) -> str:
     """The text of one shipped file, e.g. ``starter_models.json``."""
-    if (SOURCE_DIR / name).is_file():
+    # Only a checkout (pyproject.toml beside it), never a stray site-packages/resources.
+    if (CHECKOUT / "pyproject.toml").is_file() and (SOURCE_DIR / name).is_file():
         return (SOURCE_DIR / name).read_text(encoding="utf-8")
     return resources.files("desktop.resources").joinpath(name).read_text(encoding="utf-8")
 
