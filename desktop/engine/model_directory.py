@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import difflib
 import logging
 import time
 from collections import OrderedDict
@@ -53,6 +52,7 @@ from desktop.engine.model_types import (
     Pick,
     ProviderOffer,
 )
+from desktop.engine.model_typos import close_ids
 from desktop.providers import hub_models
 from desktop.providers.hub_models import ListUnavailable
 from desktop.providers.table import Endpoints
@@ -735,29 +735,14 @@ class ModelDirectory:
         return None
 
     def _unknown(self, model_id: str, task: TaskName) -> ModelWarning | None:
-        ids = self._all_ids()
-        lowered = {i.lower(): i for i in ids}
-        if model_id.lower() in lowered:
-            suggestions = [lowered[model_id.lower()]]
-        else:
-            # Compare case-insensitively; a user's "llama-3.1-8b-instruct" is close enough.
-            close = difflib.get_close_matches(model_id.lower(), list(lowered), n=5, cutoff=0.75)
-            if not close:
-                tails = {i.rsplit("/", 1)[-1].lower(): i for i in ids}
-                close_tails = difflib.get_close_matches(
-                    model_id.rsplit("/", 1)[-1].lower(), list(tails), n=5, cutoff=0.8
-                )
-                suggestions = [tails[t] for t in close_tails]
-            else:
-                suggestions = [lowered[c] for c in close]
+        suggestions = close_ids(model_id, self._all_ids(), limit=5)
         if not suggestions:
             return None
         # Models of this tab first.
-        suggestions.sort(key=lambda i: 0 if task in (self._tasks_of(i)) else 1)
-        first = suggestions[0]
+        suggestions.sort(key=lambda i: 0 if task in self._tasks_of(i) else 1)
         return ModelWarning(
             "unknown",
-            f"No model called {model_id} is known; did you mean {first}?",
+            f"No model called {model_id} is known; did you mean {suggestions[0]}?",
             suggestions=tuple(suggestions[:3]),
         )
 
