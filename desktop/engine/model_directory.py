@@ -557,6 +557,7 @@ class ModelDirectory:
                 inference_provider=provider or "all",
                 sort=sort,
                 limit=limit,
+                executor=self._executor,
             ):
                 merged.setdefault(record["id"], record)
         records = list(merged.values())
@@ -569,7 +570,9 @@ class ModelDirectory:
         await self._shared(
             "router",
             0.0 if refresh else ROUTER_TTL_S,
-            lambda: hub_models.list_router_models(self._client, self._endpoints.router),
+            lambda: hub_models.list_router_models(
+                self._client, self._endpoints.router, self._executor
+            ),
         )
 
     async def _server_lists(self, refresh: bool = False) -> None:

@@ -10,6 +10,9 @@ form of ``inferenceProviderMapping`` is ``[{provider, providerId, status, task},
 
 from __future__ import annotations
 
+import asyncio
+import json
+from concurrent.futures import Executor
 from typing import Any
 from urllib.parse import quote
 
@@ -119,7 +122,14 @@ def _hub_params(
     return params
 
 
-async def _get_json(client: httpx2.AsyncClient, url: str, what: str, **kwargs: Any) -> Any:
+async def _get_json(
+    client: httpx2.AsyncClient,
+    url: str,
+    what: str,
+    executor: Executor | None = None,
+    **kwargs: Any,
+) -> Any:
+    """GET and parse; lists can run to megabytes, so the parsing happens in ``executor``."""
     try:
         response = await client.get(url, timeout=LIST_TIMEOUT, **kwargs)
     except httpx2.HTTPError as exc:
@@ -127,7 +137,9 @@ async def _get_json(client: httpx2.AsyncClient, url: str, what: str, **kwargs: A
     if response.status_code >= 400:
         raise ListUnavailable(f"{what} answered HTTP {response.status_code}.")
     try:
-        return response.json()
+        return await asyncio.get_running_loop().run_in_executor(
+            executor, json.loads, response.content
+        )
     except ValueError as exc:
         raise ListUnavailable(f"{what} sent something that is not a model list.") from exc
 
@@ -141,6 +153,7 @@ async def list_hub_models(
     inference_provider: str = "all",
     sort: str = "trending",
     limit: int = 30,
+    executor: Executor | None = None,
 ) -> list[Json]:
     """Models with at least one inference provider, for one pipeline tag, best first.
 
@@ -153,7 +166,7 @@ async def list_hub_models(
         sort=sort,
         limit=limit,
     )
-    data = await _get_json(client, f"{hub}/api/models", "Hugging Face", params=params)
+    data = await _get_json(client, f"{hub}/api/models", "Hugging Face", executor, params=params)
     if not isinstance(data, list):
         raise ListUnavailable("Hugging Face sent something that is not a model list.")
     return [m for m in (parse_hub_model(item) for item in data) if m is not None]
@@ -216,9 +229,11 @@ def parse_router_model(item: Any) -> Json | None:
     }
 
 
-async def list_router_models(client: httpx2.AsyncClient, router: str) -> list[Json]:
+async def list_router_models(
+    client: httpx2.AsyncClient, router: str, executor: Executor | None = None
+) -> list[Json]:
     """The router's chat catalogue (no token needed)."""
-    data = await _get_json(client, f"{router}/v1/models", "the Hugging Face router")
+    data = await _get_json(client, f"{router}/v1/models", "the Hugging Face router", executor)
     items = data.get("data") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise ListUnavailable("The Hugging Face router sent something that is not a model list.")
@@ -233,7 +248,7 @@ async def list_server_models(
     ``api_base`` is the server's ``…/v1`` root; the key, if any, goes in the header only.
     """
     headers = {"authorization": f"Bearer {secret}"} if secret else {}
-    data = await _get_json(client, f"{api_base.rstrip('/')}/models", name, headers=headers)
+    data = await _get_json(client, f"{api_base.rstrip('/')}/models", name, None, headers=headers)
     items = data.get("data") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise ListUnavailable(f"{name} sent something that is not a model list.")
