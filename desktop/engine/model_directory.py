@@ -81,7 +81,6 @@ ROUTER_TTL_S = 600.0
 SERVER_TTL_S = 60.0
 """Local servers load and unload models often: ask them again after a minute."""
 NEW_DAYS = 30
-RECENTS_MAX = 12
 STARTER_FILE = "starter_models.json"
 
 Json = dict[str, Any]
@@ -422,10 +421,14 @@ class ModelDirectory:
 
     # --- Browsing ------------------------------------------------------------------------
 
-    def cached(self, task: TaskName, text: str = "", *, provider: str | None = None) -> ModelPage:
+    def cached(
+        self, task: TaskName, text: str = "", *, provider: str | None = None, limit: int = 50
+    ) -> ModelPage:
         """Instant: what memory and the starter picks know, for type-ahead. No I/O.
 
-        The first call also starts reading the disk cache in the background.
+        Every cached answer of the tab is searched, so a few typed letters already find the
+        models an earlier, shorter query returned. The first call also starts reading the disk
+        cache in the background.
         """
         with contextlib.suppress(RuntimeError):  # no running loop: memory only
             self._ensure_loaded()
@@ -438,31 +441,46 @@ class ModelDirectory:
                 entry.fetched_at if entry else None,
                 self.offline,
             )
+        records, newest = self._cached_records(task, text, provider)
+        models: list[ModelInfo] = []
+        for record in records:
+            info = self._info(record, task)
+            if provider and not any(o.provider == provider for o in info.offers):
+                continue
+            models.append(info)
+            if len(models) >= limit:
+                break
+        if provider is None:
+            shown = {m.id for m in models}
+            models = self._custom_infos(task, text) + models
+            models += [s for s in self._starter_infos(task, text) if s.id not in shown]
+        note = self._note(newest) if self.offline else ""
+        return ModelPage(tuple(models), newest, self.offline and newest is not None, note)
+
+    def _cached_records(
+        self, task: TaskName, text: str, provider: str | None
+    ) -> tuple[list[Json], float | None]:
+        """Hub records of the tab in memory matching ``text``: the exact query's answer in its
+        own order if cached, else every answer's, most trending first; and the newest date."""
         tags = set(PIPELINE_TAGS[task])
-        seen: dict[str, ModelInfo] = {}
-        newest: float | None = None
         exact = self._lists.get(_hub_key(task, text, provider, "trending", 30))
         entries = [exact] if exact is not None else []
         entries += [e for e in reversed(self._lists.values()) if e.key.startswith(f"hub|{task}|")]
+        found: dict[str, Json] = {}
+        newest: float | None = None
         for entry in entries:
             for record in entry.data if isinstance(entry.data, list) else []:
-                if record["id"] in seen or record.get("pipeline_tag") not in tags:
+                if record["id"] in found or record.get("pipeline_tag") not in tags:
                     continue
-                if not _matches(text, record["id"], record.get("summary", "")):
-                    continue
-                info = self._info(record, task)
-                if provider and not any(o.provider == provider for o in info.offers):
-                    continue
-                seen[record["id"]] = info
-                newest = max(newest or 0.0, entry.fetched_at)
-        models = list(seen.values())
+                if _matches(text, record["id"], record.get("summary", "")):
+                    found[record["id"]] = record
+                    newest = max(newest or 0.0, entry.fetched_at)
+        records = list(found.values())
         if exact is None:
-            models.sort(key=lambda m: (m.trending or 0.0, m.likes or 0), reverse=True)
-        if provider is None:
-            models = self._custom_infos(task, text) + models
-            models += [s for s in self._starter_infos(task, text) if s.id not in seen]
-        note = self._note(newest) if self.offline else ""
-        return ModelPage(tuple(models), newest, self.offline and newest is not None, note)
+            records.sort(
+                key=lambda r: (r.get("trending") or 0.0, r.get("likes") or 0), reverse=True
+            )
+        return records, newest
 
     def _note(self, fetched_at: float | None) -> str:
         if fetched_at is None:
