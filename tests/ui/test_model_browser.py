@@ -161,6 +161,27 @@ def test_use_this_model_fills_the_picker_and_closes(
     assert window.images.model_picker.current_model() == SDXL.id
 
 
+def test_a_picked_model_brings_back_its_provider_choice(
+    loop: qasync.QEventLoop, window: MainWindow, fake: FakeDirectory
+) -> None:
+    page = window.chat
+    link = link_of(window, "chat")
+    groq = page.provider_picker.findData("groq")
+    assert groq >= 0
+    act(loop, lambda: page.provider_picker.setCurrentIndex(groq))
+    assert link.allows(QWEN_VL.id, page.message_bar)  # sent once with "Only Groq"
+    act(loop, lambda: page.provider_picker.set_policy("auto"))
+
+    browser = open_browser(loop, link)
+    settled(loop, browser, fake)
+    assert browser.results.headings()[:1] == ["Recent"]
+    assert ids(browser)[0] == QWEN_VL.id
+    act(loop, lambda: QTest.keyClick(browser.search_field, Qt.Key.Key_Return))
+    until(loop, lambda: link.browser is None)
+    assert page.model_picker.current_model() == QWEN_VL.id
+    assert page.provider_picker.current_policy() == "groq"
+
+
 def test_keyboard_arrows_move_enter_picks_esc_closes(
     loop: qasync.QEventLoop, window: MainWindow, fake: FakeDirectory
 ) -> None:
