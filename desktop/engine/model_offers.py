@@ -34,18 +34,16 @@ class OfferMaker:
         self._health = health
         self._endpoints = endpoints
 
-    # --- Offers --------------------------------------------------------------------------
-
     def state(self, provider: str, status: str) -> str:
+        """How the user can use ``provider`` for a mapping entry of ``status``, the way the
+        engine would pick a credential for it (candidates.py): own key direct, else the HF
+        token through the router."""
         settings = self._settings()
         if provider in settings.disabled:
             return "off"
         spec = PROVIDERS.get(provider)
         key = self._credentials.provider_key(provider)
-        direct = spec is not None and (
-            spec.direct_base is not None or provider in self._endpoints.direct
-        )
-        if key and direct:
+        if key and spec is not None and provider in self._endpoints.direct:
             credential = provider
         elif self._credentials.hf_token() and (spec is None or spec.routed):
             credential = HF_CREDENTIAL
@@ -58,6 +56,7 @@ class OfferMaker:
         return "live"
 
     def custom(self, endpoint: CustomEndpoint) -> ProviderOffer:
+        """A custom server's own offer: no token needed, its key only if it asks for one."""
         settings = self._settings()
         key = self._credentials.provider_key(endpoint.name)
         if not settings.is_enabled(endpoint.name):
