@@ -20,6 +20,7 @@ from desktop.engine.model_directory import (
     ProviderOffer,
     TaskName,
 )
+from desktop.engine.model_tasks import wrong_task_text
 
 GROQ_LIVE = ProviderOffer(
     "groq", "Groq", "live", 131072, 0.05, 0.08, first_token_ms=210, throughput=540
@@ -184,11 +185,9 @@ class FakeDirectory:
         if model is None:
             close = tuple(m.id for m in self.models if m.id.lower()[:8] == model_id.lower()[:8])
             return ModelWarning("unknown", f"There is no model called {model_id}.", close)
-        if model.task != task:
+        if model.task != task and model.task is not None:
             return ModelWarning(
-                "wrong-task",
-                f"This is a {model.task} model; pick a {task} model.",
-                fits_task=model.task,
+                "wrong-task", wrong_task_text(model.task, task), fits_task=model.task
             )
         if has_image and "reads images" not in model.badges:
             return ModelWarning("no-vision", "This model does not read images.")

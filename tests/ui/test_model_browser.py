@@ -286,7 +286,7 @@ def test_a_chat_model_in_images_is_flagged_with_a_browse_button(
     page.form.prompt.setPlainText("a lighthouse")
     act(loop, page.run)
     assert page.banner.isVisible()
-    assert "This is a chat model; pick a image model." in page.banner.text_label.text()
+    assert "This is a chat model; pick an image model." in page.banner.text_label.text()
     assert not page.busy
     assert page.banner.action_button.text() == "Browse image models"
     act(loop, page.banner.action_button.click)
@@ -402,3 +402,29 @@ def test_real_directory_keeps_favourites_for_the_next_start(
     assert browser.results.headings()[0] == "Favourites"
     assert ids(browser)[0] == chosen.id
     act(loop, browser.reject)
+
+
+def test_real_checks_before_sending_in_three_tabs(
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow]
+) -> None:
+    nowhere = Emulator.closed_url()
+    window = make_window({"HF_ENDPOINT": nowhere, "SWITCHBOARD_ROUTER_URL": nowhere})
+    images = window.images
+    images.model_picker.set_current_model("meta-llama/Llama-3.1-8B-Instruct")
+    images.form.prompt.setPlainText("a lighthouse")
+    act(loop, images.run)
+    assert not images.busy
+    assert "This is a chat model; pick an image model." in images.banner.text_label.text()
+    assert images.banner.action_button.text() == "Browse image models"
+
+    speech = window.speech
+    assert not link_of(window, "speech").allows("openai/whisper-larg-v3", speech.banner)
+    assert "href='openai/whisper-large-v3'" in speech.banner.text_label.text()
+
+    chat = window.chat
+    chat.model_picker.set_current_model("meta-llama/Llama-3.1-8B-Instruct")
+    chat.composer.set_text("what is this?")
+    chat.composer.add_attachment(Attachment(path="/nowhere/cat.png", mime="image/png"))
+    act(loop, chat.send)
+    assert not chat.busy
+    assert "does not read images" in chat.message_bar.text_label.text()
