@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 ID_ROLE = Qt.ItemDataRole.UserRole + 30
 COMPLETIONS = 12
 """Type-ahead suggestions shown at most."""
+POPUP_MIN_WIDTH = 440
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -131,6 +132,9 @@ class ModelLink(QObject):
         self.completer = ModelCompleter(self.suggestions, box)
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.completer.setMaxVisibleItems(COMPLETIONS)
+        popup = self.completer.popup()
+        if popup is not None:  # names and what they are good at need more than a narrow box
+            popup.setMinimumWidth(POPUP_MIN_WIDTH)
         line = box.lineEdit()
         if line is not None:
             # On the line edit, not the combo box: the box would look the shown text up among
