@@ -474,8 +474,7 @@ class ModelBrowser(QDialog):
 
     def done(self, result: int) -> None:
         self.timer.stop()
-        for slot in ("search",):
-            self.scope.cancel(slot)
+        self.scope.cancel("search")  # closed: an answer on its way is no longer wanted
         super().done(result)
 
     def closeEvent(self, event: QCloseEvent) -> None:
