@@ -281,10 +281,11 @@ class ModelCatalog:
                 f"{model_id} ({type(exc).__name__}); check your connection and try again."
             ) from exc
         if response.status_code in (401, 404):
+            # No button: "Open Providers" cannot fix a misspelt id (issue 11); the model
+            # browser's check offers close matches before sending.
             raise SwitchboardError(
                 f"Hugging Face has no public model called {model_id}; check the spelling "
-                "(it looks like owner/name).",
-                action="open_providers",
+                "(it looks like owner/name)."
             )
         if response.status_code >= 400:
             raise CatalogueUnavailable(
