@@ -98,3 +98,24 @@ def test_first_launch_offline_lists_the_starter_picks(run: Run, cli_env: dict[st
     unknown = run("models", "show", "nobody/nothing", env=offline_env)
     assert unknown.returncode == 1
     assert "could not reach Hugging Face, and nobody/nothing is not in the cache" in unknown.stderr
+
+
+def test_chat_with_a_staging_provider_named_by_hand_says_test_only(
+    run: Run, emulator: Emulator
+) -> None:
+    emulator.add_model(
+        "acme/Stage-Chat",
+        {
+            "groq": {"providerId": "stage-groq"},
+            "together": {"providerId": "stage-together", "status": "staging"},
+        },
+    )
+    proc = run("chat", "Hi", "--model", "acme/Stage-Chat", "--provider", "together")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "Hello from together."
+    assert proc.stderr.startswith("[via Together AI · ")
+    assert "test-only: Hugging Face lists this provider as staging" in proc.stderr
+    listed = as_json(run("models", "--task", "chat", "--search", "stage", "--json"))
+    (model,) = listed["models"]
+    states = {o["provider"]: o["state"] for o in model["offers"]}
+    assert states == {"groq": "live", "together": "test-only"}
