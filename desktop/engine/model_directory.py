@@ -250,8 +250,7 @@ class ModelDirectory:
     async def aclose(self) -> None:
         """Cancel requests still running and finish the cache writes."""
         pending: list[asyncio.Future[Any]] = list(self._inflight.values())
-        if self._hub_task is not None:
-            pending.append(self._hub_task)
+        pending += [f for f in (self._hub_task, self._loaded) if f is not None and not f.done()]
         for future in pending:
             future.cancel()
         if pending:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Literal, get_args
 
+from desktop.providers.table import Task
+
 TaskName = Literal["chat", "image", "video", "speech", "embeddings"]
 """Our tabs."""
 
@@ -25,13 +27,14 @@ PIPELINE_TAGS: dict[TaskName, tuple[str, ...]] = {
 """The Hub's pipeline tags listed in each tab, most common first."""
 
 MAPPING_TASKS: dict[TaskName, tuple[str, ...]] = {
-    "chat": ("conversational",),
-    "image": ("text-to-image",),
-    "video": ("text-to-video",),
-    "speech": ("automatic-speech-recognition",),
-    "embeddings": ("feature-extraction", "sentence-similarity"),
+    "chat": (Task.CHAT.value,),
+    "image": (Task.TEXT_TO_IMAGE.value,),
+    "video": (Task.TEXT_TO_VIDEO.value,),
+    "speech": (Task.SPEECH_TO_TEXT.value,),
+    "embeddings": (Task.EMBEDDINGS.value,),
 }
-"""Provider mapping ``task`` values that let a provider serve a model in each tab."""
+"""Provider mapping ``task`` values the engine routes in each tab (table.Task): an offer is
+only shown for a provider that a request would really use."""
 
 TASK_NOUNS: dict[TaskName, str] = {
     "chat": "chat",
