@@ -117,6 +117,7 @@ class Services:
             executor=executor,
             catalog=catalog,
         )
+        engine.custom_models = models.server_models
         services = cls(
             paths=paths,
             env=env,

@@ -322,6 +322,12 @@ class ModelDirectory:
                     return task, record
         return None
 
+    def server_models(self, name: str) -> list[str]:
+        """What the custom server ``name`` offers as far as is known (no I/O): its aliases and
+        the names it listed last. The engine's Auto uses the server for these."""
+        endpoint = self._settings().custom(name)
+        return self._server_names(endpoint) if endpoint is not None else []
+
     def _server_names(self, endpoint: CustomEndpoint) -> list[str]:
         """Names a custom server offers: the user's aliases, then what it listed last."""
         entry = self._lists.get(_server_key(endpoint))

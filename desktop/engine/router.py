@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,6 +117,9 @@ class Engine:
     ) -> None:
         self.client = client
         self.executor = executor
+        self.custom_models: Callable[[str], Collection[str]] = lambda _name: ()
+        """Names a custom server listed at its ``/v1/models`` (set by Services from the model
+        directory's cache), so Auto uses the server for them without an alias."""
         """The app's own pool for blocking work (reading attachments); never qasync's default."""
         self.endpoints = endpoints
         self.credentials = credentials
@@ -185,7 +188,10 @@ class Engine:
         customs = [
             custom_candidate(c, model, creds)
             for c in settings.custom_endpoints
-            if custom_ok and only is None and settings.is_enabled(c.name) and model in c.models
+            if custom_ok
+            and only is None
+            and settings.is_enabled(c.name)
+            and (model in c.models or model in self.custom_models(c.name))
         ]
         has_hub_credentials = bool(hf_token) or any(creds.provider_key(p) for p in PROVIDERS)
         if not has_hub_credentials and not customs:

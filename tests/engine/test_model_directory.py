@@ -402,3 +402,17 @@ async def test_a_staging_provider_named_by_hand_is_used_with_a_test_only_note(
     assert auto.provider == "groq"
     skipped = [c for c in auto.trace.candidates if c.provider == "together"]
     assert skipped and skipped[0].skipped == "not public yet (staging)"
+
+
+async def test_auto_uses_a_custom_server_for_the_models_it_lists(open_services, emulator):
+    services = await open_services()
+    services.settings.add_custom(CustomEndpoint(name="ollama", base_url=emulator.custom_url))
+    request = ChatRequest(model="llama3.2:3b", messages=[ChatMessage("user", "Hi")])
+    before = await services.engine.chat(request)
+    assert before.status != COMPLETE  # nothing knows the name yet: no alias, list not fetched
+    await services.models.search("chat", provider="ollama")
+    after = await services.engine.chat(request)
+    assert after.status == COMPLETE and after.provider == "ollama"
+    assert after.text == "Hello from custom."
+    (sent,) = [r for r in emulator.requests if r.path == "/custom/v1/chat/completions"]
+    assert sent.json["model"] == "llama3.2:3b"
