@@ -13,7 +13,7 @@ from typing import Any
 from desktop.engine.credentials import Credentials
 from desktop.engine.health import OPEN, HealthBook
 from desktop.engine.model_types import ProviderOffer
-from desktop.providers.table import HF_CREDENTIAL, PROVIDERS, Endpoints, provider_label
+from desktop.providers.table import HF_CREDENTIAL, PROVIDERS, Endpoints, Task, provider_label
 from desktop.store.settings import CustomEndpoint, Settings
 
 Json = dict[str, Any]
@@ -55,6 +55,13 @@ class OfferMaker:
             return "resting"
         return "live"
 
+    @staticmethod
+    def usable(provider: str, mapping_task: str) -> bool:
+        """Whether Switchboard can send this task to this provider at all (the engine skips
+        the others as "not supported by Switchboard yet"), so no offer promises more."""
+        spec = PROVIDERS.get(provider)
+        return spec is not None and any(t.value == mapping_task for t in spec.tasks)
+
     def custom(self, endpoint: CustomEndpoint) -> ProviderOffer:
         """A custom server's own offer: no token needed, its key only if it asks for one."""
         settings = self._settings()
@@ -81,13 +88,14 @@ class OfferMaker:
         offers: dict[str, ProviderOffer] = {}
         for entry in mapping:
             provider = entry.get("provider", "")
-            if not provider or provider in offers or entry.get("task") not in wanted:
+            task = str(entry.get("task", ""))
+            if provider in offers or task not in wanted or not self.usable(provider, task):
                 continue
             offers[provider] = self._offer(provider, str(entry.get("status", "live")), stats)
-        if "conversational" in wanted:
+        if Task.CHAT.value in wanted:
             # The router may know chat providers the Hub list left out (or no mapping at all).
             for provider, figures in stats.items():
-                if provider not in offers:
+                if provider not in offers and self.usable(provider, Task.CHAT.value):
                     offers[provider] = self._offer(provider, figures.get("status", "live"), stats)
         order = {p: i for i, p in enumerate(self._settings().ordered_providers())}
         return tuple(sorted(offers.values(), key=lambda o: order.get(o.provider, len(order))))

@@ -416,3 +416,17 @@ async def test_auto_uses_a_custom_server_for_the_models_it_lists(open_services, 
     assert after.text == "Hello from custom."
     (sent,) = [r for r in emulator.requests if r.path == "/custom/v1/chat/completions"]
     assert sent.json["model"] == "llama3.2:3b"
+
+
+async def test_providers_switchboard_cannot_call_are_not_offered(directory_for, emulator):
+    emulator.add_model(
+        "acme/New-Chat",
+        {
+            "groq": {"providerId": "new-groq"},
+            "brand-new-cloud": {"providerId": "new-chat"},  # unknown to this release
+            "fal-ai": {"providerId": "fal-ai/new-chat"},  # fal serves no chat here
+        },
+    )
+    directory, _ = await directory_for()
+    info = by_id((await directory.search("chat", "new-chat")).models)["acme/New-Chat"]
+    assert [o.provider for o in info.offers] == ["groq"]
