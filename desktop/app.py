@@ -32,6 +32,7 @@ COMMANDS = frozenset(
         "transcribe",
         "embed",
         "providers",
+        "models",
         "history",
         "--help",
         "-h",

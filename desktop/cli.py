@@ -1,4 +1,4 @@
-"""``switchboard chat|providers|history …``: the same engine, history, settings and secrets.
+"""``switchboard chat|providers|models|history …``: the same engine, history, settings and secrets.
 
 Every command exits 0 on success and non-zero with one line on stderr otherwise; ``--json``
 prints one machine-readable object (the routing trace included) and nothing else on stdout.
@@ -16,7 +16,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, TextIO
 
-from desktop import __version__, cli_media, cli_video
+from desktop import __version__, cli_media, cli_models, cli_video
 from desktop.cli_text import InertWriter, json_text
 from desktop.core.base_urls import UrlProblem, shown, split_credentials
 from desktop.core.errors import SwitchboardError
@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_media.add_parsers(sub)
     cli_video.add_parsers(sub)
+    cli_models.add_parsers(sub)
 
     history = sub.add_parser("history", help="list, search and show saved conversations")
     hsub = history.add_subparsers(dest="action", required=True)
@@ -141,6 +142,8 @@ async def _run(args: argparse.Namespace) -> int:
             return await cli_media.run(services, args)
         if args.command == "video":
             return await cli_video.run(services, args)
+        if args.command == "models":
+            return await cli_models.run(services, args)
         return await _history(services, args)
     finally:
         await services.aclose()
@@ -203,6 +206,15 @@ async def _chat(services: Services, args: argparse.Namespace) -> int:
             print()
         if result.status == Status.COMPLETE:
             ttft = f" · {seconds_text(result.ttft_ms / 1000)}" if result.ttft_ms is not None else ""
+            remark = next(
+                (
+                    c.note
+                    for c in result.trace.candidates
+                    if c.provider == result.provider and c.note
+                ),
+                "",
+            )
+            ttft += f" · {remark}" if remark else ""
             print(f"[via {provider_label(result.provider or '')}{ttft}]", file=sys.stderr)
     if result.status == Status.COMPLETE:
         return 0

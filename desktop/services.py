@@ -29,6 +29,7 @@ from desktop.engine.credentials import Credentials
 from desktop.engine.embeddings import EmbedService
 from desktop.engine.health import HealthBook
 from desktop.engine.images import ImageService
+from desktop.engine.model_directory import ModelDirectory
 from desktop.engine.router import Engine
 from desktop.engine.speech import TranscribeService
 from desktop.engine.video import VideoService
@@ -84,6 +85,7 @@ class Services:
     embeddings: EmbedService
     jobs: JobStore
     video: VideoService
+    models: ModelDirectory
 
     @classmethod
     async def open(
@@ -124,6 +126,18 @@ class Services:
             client, endpoints, credentials, catalog, health, current_settings, executor=executor
         )
         chat = ChatService(engine, history, media, db, executor)
+        models = ModelDirectory(
+            client,
+            endpoints,
+            paths.catalogue_cache_dir / "models",
+            settings=current_settings,
+            credentials=credentials,
+            health=health,
+            picks=StateStore(paths.config_dir / "models.json"),
+            executor=executor,
+            catalog=catalog,
+        )
+        engine.custom_models = models.server_models
         services = cls(
             paths=paths,
             env=env,
@@ -147,6 +161,7 @@ class Services:
             embeddings=EmbedService(engine, history, media, db, executor),
             jobs=jobs,
             video=VideoService(engine, jobs, history, media, db, executor),
+            models=models,
         )
         await services.refresh_credentials()
         await services.move_address_keys_to_keyring()
@@ -181,6 +196,7 @@ class Services:
         """
         try:
             await self.video.aclose()
+            await self.models.aclose()
             await self.catalog.aclose()
             await self.client.aclose()
         finally:

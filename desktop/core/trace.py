@@ -73,6 +73,7 @@ class CandidateNote:
     via: str  # "router", "direct", "custom" or "hf-auto"
     provider_model: str
     skipped: str | None = None
+    note: str = ""  # said even when tried: "test-only (staging) …" for a provider named by hand
 
 
 @dataclass
@@ -126,7 +127,11 @@ class Trace:
         return [a for a in self.attempts if a.outcome not in (Outcome.OK, "")]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        for note in data["candidates"]:  # added later: absent unless said, as older traces
+            if not note.get("note"):
+                note.pop("note", None)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Trace:

@@ -9,7 +9,7 @@ settings and keys give the same candidates, so they are built once and cached.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from desktop.core.base_urls import url_problem
 from desktop.core.errors import NoCandidates, NoCredentials, SwitchboardError
@@ -65,6 +65,8 @@ class CandidateChooser:
         self.catalog = catalog
         self.health = health
         self._settings = settings
+        self.custom_models: Callable[[str], Collection[str]] = lambda _name: ()
+        """Names each custom server lists at its ``/v1/models`` (see Engine.custom_models)."""
         self._cache: dict[tuple[object, ...], Choice] = {}
 
     async def choose(self, task: Task, model: str, policy: str) -> Choice:
@@ -111,7 +113,7 @@ class CandidateChooser:
             if custom_ok
             and only is None
             and settings.is_enabled(c.name)
-            and model in c.models
+            and (model in c.models or model in self.custom_models(c.name))
             and url_problem(c.base_url) is None  # a bad hand-edited address: never called
         ]
         has_hub_credentials = bool(hf_token) or any(creds.provider_key(p) for p in PROVIDERS)

@@ -24,6 +24,12 @@ from desktop.store.settings import CustomEndpoint, Settings
 
 POLICIES = ("auto", "fastest", "cheapest", "hf-auto")
 
+TEST_ONLY_NOTE = (
+    "test-only: Hugging Face lists this provider as staging for this model (not public yet); "
+    "used because you picked it by name"
+)
+"""Shown in the trace when a staging provider is used: Auto skips them, as HF's clients warn."""
+
 
 @dataclass
 class Candidate:
@@ -38,6 +44,8 @@ class Candidate:
     auth_scheme: str = "Bearer"
     billed_to: str | None = None
     context_length: int | None = None
+    remark: str = ""
+    """A note the trace shows even when this candidate answers (:data:`TEST_ONLY_NOTE`)."""
     base: str = ""
     """Where task routes are appended: ``{router}/{provider}``, the provider's own base URL,
     or a custom server's ``…/v1``."""
@@ -57,7 +65,7 @@ class Candidate:
         return headers
 
     def note(self, skipped: str | None = None) -> CandidateNote:
-        return CandidateNote(self.provider, self.via, self.provider_model, skipped)
+        return CandidateNote(self.provider, self.via, self.provider_model, skipped, self.remark)
 
 
 def custom_api_base(base_url: str) -> str:
@@ -144,9 +152,10 @@ def mapped_candidates(
         if entry.status == "error":
             skip("Hugging Face's health check of this provider is failing")
             continue
-        if entry.status == "staging":
+        if entry.status == "staging" and only != entry.provider:
             skip("not public yet (staging)")
             continue
+        remark = TEST_ONLY_NOTE if entry.status == "staging" else ""
         seen.add(entry.provider)
         key = credentials.provider_key(entry.provider)
         direct_base = endpoints.direct.get(entry.provider)
@@ -163,6 +172,7 @@ def mapped_candidates(
                     auth_scheme=spec.auth_scheme,
                     billed_to=entry.provider,
                     base=direct_base,
+                    remark=remark,
                 )
             )
         elif hf_token and spec.routed:
@@ -177,6 +187,7 @@ def mapped_candidates(
                     secret=hf_token,
                     billed_to="huggingface",
                     base=routed_base,
+                    remark=remark,
                 )
             )
         elif not spec.routed:

@@ -22,7 +22,6 @@ import httpx2
 
 from desktop.core.errors import CatalogueUnavailable, SwitchboardError
 from desktop.core.table import Endpoints
-from desktop.core.vocab import FixAction
 from desktop.engine.model_ids import check_hub_id, hub_id_problem
 from desktop.store.atomic import atomic_write_text
 
@@ -280,10 +279,11 @@ class ModelCatalog:
                 f"{model_id} ({type(exc).__name__}); check your connection and try again."
             ) from exc
         if response.status_code in (401, 404):
+            # No button: "Open Providers" cannot fix a misspelt id (issue 11); the model
+            # browser's check offers close matches before sending.
             raise SwitchboardError(
                 f"Hugging Face has no public model called {model_id}; check the spelling "
-                "(it looks like owner/name).",
-                action=FixAction.OPEN_PROVIDERS,
+                "(it looks like owner/name)."
             )
         if response.status_code >= 400:
             raise CatalogueUnavailable(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Executor
 
 import httpx2
@@ -76,6 +76,16 @@ class Engine:
         self.chooser = CandidateChooser(endpoints, credentials, catalog, health, settings)
         self.latency_mode = False
         """Hedge chat requests (start a second provider when the first is slow); opt-in."""
+
+    @property
+    def custom_models(self) -> Callable[[str], Collection[str]]:
+        """Names a custom server listed at its ``/v1/models`` (set by Services from the model
+        directory's cache), so Auto uses the server for them without an alias."""
+        return self.chooser.custom_models
+
+    @custom_models.setter
+    def custom_models(self, value: Callable[[str], Collection[str]]) -> None:
+        self.chooser.custom_models = value
 
     @property
     def deadlines(self) -> Deadlines:

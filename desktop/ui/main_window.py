@@ -23,6 +23,7 @@ from desktop.ui.chat.page import ChatPage
 from desktop.ui.embeddings import EmbeddingsPage
 from desktop.ui.images import ImagesPage
 from desktop.ui.library import LibraryPage
+from desktop.ui.models.link import ModelLink
 from desktop.ui.providers.page import ProvidersPage
 from desktop.ui.speech import SpeechPage
 from desktop.ui.video import VideoPage
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self._shortcut("Ctrl+Return", self._on_send)
         self._shortcut("Ctrl+Enter", self._on_send)
         self._shortcut("Esc", self._on_stop)
+        self._shortcut("Ctrl+K", self.browse_models)
         quit_keys = QKeySequence(QKeySequence.StandardKey.Quit).toString() or "Ctrl+Q"
         self._shortcut(quit_keys, self.close)
         self.restore_state()
@@ -109,6 +111,23 @@ class MainWindow(QMainWindow):
             self.providers.focus_token()
         elif focus == "server":
             self.providers.add_custom_endpoint()
+
+    def browse_models(self) -> None:
+        """Ctrl+K: the model browser for the current task tab (Chat's from other pages)."""
+        links = self.model_links()
+        if self.tabs.currentWidget() not in links:
+            self.show_chat()
+        link = links.get(self.tabs.currentWidget())
+        if link is not None:
+            link.browse()
+
+    def model_links(self) -> dict[QWidget, ModelLink]:
+        """Each task tab's link to the model directory (Browse button, type-ahead, checks)."""
+        links: dict[QWidget, ModelLink] = {}
+        for page in (self.chat, self.images, self.video, self.speech, self.embeddings):
+            if page.model_picker.link is not None:
+                links[page] = page.model_picker.link
+        return links
 
     def reuse_in_tab(self, task: str, generation_id: int) -> None:
         """Library "Reuse in …": open the tab that made the item and fill its form."""
@@ -167,6 +186,7 @@ class MainWindow(QMainWindow):
                     self.embeddings.aclose(),
                     self.library.aclose(),
                     self.providers.aclose(),
+                    *(link.aclose() for link in self.model_links().values()),
                 ),
                 timeout=CLOSE_TIMEOUT_S,
             )

@@ -238,14 +238,26 @@ class Emulator:
         *,
         pipeline_tag: str | None = None,
         tags: list[str] | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> None:
         """Register (or replace) a model; ``mapping`` order is the preference order.
 
         Entries need ``providerId``; ``task`` defaults to ``conversational`` and ``status`` to
         ``live``. Router-only keys (``context_length``, ``pricing``, ``throughput``,
         ``first_token_latency_ms`` …) show in ``/v1/models`` and drive ``:fastest``/``:cheapest``.
+        ``meta`` holds Hub list fields: ``likes``, ``downloads``, ``trendingScore``,
+        ``createdAt``, ``cardData``.
         """
-        self._state.add_model(hf_id, mapping, pipeline_tag=pipeline_tag, tags=tags)
+        self._state.add_model(hf_id, mapping, pipeline_tag=pipeline_tag, tags=tags, meta=meta)
+
+    def set_custom_models(self, names: list[str]) -> None:
+        """What the custom server lists at ``GET /custom/v1/models`` from now on."""
+        self._state.custom_models = list(names)
+
+    @property
+    def custom_url(self) -> str:
+        """A custom OpenAI-compatible server's base URL (``…/custom/v1``)."""
+        return self.base_url + "/custom/v1"
 
     def remove_model(self, hf_id: str) -> None:
         self._state.remove_model(hf_id)

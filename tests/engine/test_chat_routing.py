@@ -238,6 +238,7 @@ async def test_unknown_model_is_one_clear_sentence(open_services):
     result, _, _ = await ask(services, model="nobody/no-such-model")
     assert result.status == Status.FAILED
     assert result.error and "no public model called nobody/no-such-model" in result.error
+    assert result.error_action is None  # no "Open Providers": keys cannot fix a misspelt id
 
 
 async def test_mapping_is_cached_for_offline_use(open_services, emulator: Emulator):

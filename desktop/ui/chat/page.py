@@ -42,6 +42,7 @@ from desktop.ui.chat.message_widget import MessageWidget
 from desktop.ui.chat.pickers import ModelPicker, ProviderPicker
 from desktop.ui.chat.welcome import EmptyChat
 from desktop.ui.errors import apply_fix, show_problem
+from desktop.ui.models.link import ModelLink, link_allows
 from desktop.ui.tasks import TaskScope, run_dialog
 from desktop.ui.widgets.labels import ElidedLabel, MutedLabel, heading_font
 from desktop.ui.widgets.message_bar import MessageBar
@@ -103,8 +104,12 @@ class ChatPage(QWidget):
         bar.addWidget(MutedLabel("Model", right))
         self.model_picker = ModelPicker(right)
         bar.addWidget(self.model_picker, 2)
-        bar.addWidget(MutedLabel("Provider", right))
         self.provider_picker = ProviderPicker(right)
+        link = ModelLink(
+            services, Task.CHAT, self.model_picker, self.provider_picker, again="Send again"
+        )
+        bar.addWidget(link.button)
+        bar.addWidget(MutedLabel("Provider", right))
         self.provider_picker.activated.connect(self._on_policy_chosen)
         bar.addWidget(self.provider_picker)
         column.addLayout(bar)
@@ -228,6 +233,9 @@ class ChatPage(QWidget):
         if not text and not attachments:
             self.composer.focus_prompt()
             return
+        chosen = self.model_picker.current_model()
+        if chosen and not link_allows(self.model_picker, chosen, self.message_bar, attachments):
+            return  # a model for another tab, one that can't read the pictures, or a typo
         started = self._new_turn("send")
         if started is None:
             return

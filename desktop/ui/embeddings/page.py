@@ -242,6 +242,10 @@ class EmbeddingsPage(RequestPage):
                 "Choose an embedding model first, for example BAAI/bge-small-en-v1.5."
             )
             return
+        if self.model_picker.link is not None and not self.model_picker.link.allows(
+            model, self.message_bar
+        ):
+            return
         request = EmbedRequest(
             model=model, texts=texts, provider=self.policy_picker.current_policy()
         )

@@ -163,6 +163,10 @@ class SpeechPage(RequestPage):
                 "Choose a speech model first, for example openai/whisper-large-v3."
             )
             return
+        if self.model_picker.link is not None and not self.model_picker.link.allows(
+            model, self.message_bar
+        ):
+            return
         request = TranscribeRequest(
             model=model, audio_path=str(self._audio), provider=self.policy_picker.current_policy()
         )

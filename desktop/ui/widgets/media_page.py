@@ -167,6 +167,9 @@ class MediaPage(task_page.TaskPage):
             self.message_bar.show_error(problem)
             self.form.prompt.setFocus()
             return
+        link = self.model_picker.link
+        if link is not None and not link.allows(model, self.message_bar):
+            return  # a model for another tab, or no such model: said in the bar
         self._start(request)
 
     def retry(self) -> None:

@@ -11,6 +11,8 @@ every page. Colours are a tint of the palette, so the bar reads well in light an
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
@@ -60,6 +62,10 @@ class MessageBar(QFrame):
         self.text_label.setWordWrap(True)
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.text_label, 1)
+        self._choice_row = QHBoxLayout()
+        self._choice_row.setSpacing(6)
+        layout.addLayout(self._choice_row)
+        self.choice_buttons: list[QPushButton] = []
         self.action_button = QPushButton(self)
         self.action_button.clicked.connect(self._on_action_clicked)
         layout.addWidget(self.action_button)
@@ -84,9 +90,26 @@ class MessageBar(QFrame):
         ``label`` overrides the button's usual words (a stopped answer offers "Retry")."""
         self._show(text, INFO, action, label)
 
+    def show_choices(
+        self,
+        text: str,
+        choices: Sequence[tuple[str, Callable[[], None]]],
+        *,
+        kind: str = ERROR,
+    ) -> None:
+        """``text`` with one button per choice (e.g. close matches of a misspelt model id and
+        "Browse image models"); a button clears the bar, then does its choice."""
+        self._show(text, kind, None, "")
+        for label, choice in choices:
+            button = QPushButton(label, self)
+            button.clicked.connect(lambda _checked=False, c=choice: self._on_choice(c))
+            self._choice_row.addWidget(button)
+            self.choice_buttons.append(button)
+
     def clear(self) -> None:
         """Hide the bar."""
         self._action = None
+        self._drop_choices()
         self.hide()
 
     @property
@@ -101,7 +124,19 @@ class MessageBar(QFrame):
 
     # --- Internals ------------------------------------------------------------------------
 
+    def _drop_choices(self) -> None:
+        for button in self.choice_buttons:
+            button.hide()
+            button.deleteLater()
+        self.choice_buttons.clear()
+
+    def _on_choice(self, choice: Callable[[], None]) -> None:
+        if self._closable:
+            self.clear()
+        choice()
+
     def _show(self, text: str, kind: str, action: str | None, label: str) -> None:
+        self._drop_choices()
         label = label or FIX_LABELS.get(action or "", "")
         self._kind = kind
         self._action = action if label else None

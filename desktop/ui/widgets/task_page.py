@@ -31,6 +31,7 @@ from desktop.core.table import Task
 from desktop.services import Services
 from desktop.ui.errors import apply_fix
 from desktop.ui.file_dialogs import write_file
+from desktop.ui.models.link import ModelLink
 from desktop.ui.tasks import TaskScope
 from desktop.ui.widgets.export_kinds import ExportKind
 from desktop.ui.widgets.file_actions import DOCUMENTS, ask_save_path, save_copy_as
@@ -48,9 +49,14 @@ def add_pickers(
     """ "Model" and "Provider" with their pickers, the provider list filled from the settings."""
     layout.addWidget(MutedLabel("Model", parent))
     model_picker = TaskModelPicker(services, task, parent)
-    layout.addWidget(model_picker, model_stretch)
-    layout.addWidget(MutedLabel("Provider", parent))
     policy_picker = PolicyPicker(task, parent)
+    link = ModelLink(services, task, model_picker, policy_picker)
+    row = QHBoxLayout()  # the box and its "Browse…" button stay together in any layout
+    row.setSpacing(4)
+    row.addWidget(model_picker, 1)
+    row.addWidget(link.button)
+    layout.addLayout(row, model_stretch)
+    layout.addWidget(MutedLabel("Provider", parent))
     policy_picker.refresh(services.settings)
     layout.addWidget(policy_picker)
     return model_picker, policy_picker
