@@ -38,6 +38,8 @@ class Candidate:
     auth_scheme: str = "Bearer"
     billed_to: str | None = None
     context_length: int | None = None
+    published_ttft_ms: float | None = None
+    """The router's published time to first token for this provider (``/v1/models``)."""
     base: str = ""
     """Where task routes are appended: ``{router}/{provider}``, the provider's own base URL,
     or a custom server's ``…/v1``."""

@@ -10,7 +10,14 @@ import math
 from dataclasses import dataclass
 
 from desktop.core.trace import Outcome, seconds_text
-from desktop.engine.health import CLOSED, HALF_OPEN, OPEN, HealthBook, ProviderHealth
+from desktop.engine.health import (
+    CLOSED,
+    HALF_OPEN,
+    OPEN,
+    WHOLE_CREDENTIAL,
+    HealthBook,
+    ProviderHealth,
+)
 
 _REASONS: dict[str, str] = {
     Outcome.RATE_LIMITED: "rate-limited",
@@ -22,6 +29,34 @@ _REASONS: dict[str, str] = {
     Outcome.NOT_FOUND: "model missing",
     Outcome.BAD_RESPONSE: "bad answers",
 }
+
+
+_AFTER: dict[str, str] = {
+    Outcome.RATE_LIMITED: "after it said \u2018too many requests\u2019",
+    Outcome.AUTH: "after it refused the key",
+    Outcome.BILLING: "after it said the account has no credits",
+    Outcome.TIMEOUT: "after it was too slow to answer",
+    Outcome.CONNECT_ERROR: "after it could not be reached",
+    Outcome.SERVER_ERROR: "after server errors",
+    Outcome.NOT_FOUND: "after it said the model is missing",
+    Outcome.BAD_RESPONSE: "after answers Switchboard could not read",
+    Outcome.INTERRUPTED: "after it stopped in the middle of answers",
+}
+
+
+def rest_words(book: HealthBook, key: str) -> str | None:
+    """Why ``key`` is not being asked, in words for a skip note; None when it is not resting.
+
+    "resting for 25 s after it said ‘too many requests’"; a whole-credential rest
+    says whose key it is: "resting for 60 min after Hugging Face refused the token".
+    """
+    item = book.resting(key)
+    if item is None:
+        return None
+    left = _duration(item.open_until - book.clock())
+    if item is book.credential_rest(key):
+        return f"resting for {left} after Hugging Face refused the token"
+    return f"resting for {left} {_AFTER.get(item.reason, 'after failures')}"
 
 
 @dataclass(frozen=True)
@@ -73,11 +108,19 @@ def _duration(seconds: float) -> str:
     return f"{math.ceil(seconds / 3600)} h"
 
 
-def provider_health(book: HealthBook, provider_id: str) -> HealthView:
+def provider_health(
+    book: HealthBook, provider_id: str, credentials: tuple[str, ...] = ()
+) -> HealthView:
+    """The view of ``provider_id``; ``credentials`` (those it is reached with now) bring in a
+    rest of a whole credential, such as the HF token refused by the router."""
     now = book.clock()
     items: list[ProviderHealth] = [
         item for key, item in book.snapshot().items() if key.split("|", 1)[0] == provider_id
     ]
+    for credential in credentials:
+        wide = book.credential_rest(f"{WHOLE_CREDENTIAL}|{credential}")
+        if wide is not None:
+            items.append(wide)
     if not items:
         return HealthView("unknown", 0.0, "", None, None, 0)
     rank = {OPEN: 0, HALF_OPEN: 1, CLOSED: 2}
