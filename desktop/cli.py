@@ -150,10 +150,17 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 class _Printer:
-    """Streams text to stdout and routing news to stderr (stdout stays the answer only)."""
+    """Streams text to stdout and routing news to stderr (stdout stays the answer only).
+
+    Text already written cannot be taken back: when an answer breaks off and the engine
+    restarts it on another provider, a separator line goes to stderr and the complete answer
+    is streamed again from the start of a fresh line. ``--json`` prints the complete answer
+    only, once.
+    """
 
     def __init__(self, out: TextIO, err: TextIO, quiet: bool) -> None:
         self.out, self.err, self.quiet = out, err, quiet
+        self.at_line_start = True
 
     def turn_started(self, turn: Turn) -> None:
         pass
@@ -167,6 +174,16 @@ class _Printer:
         if not self.quiet:
             self.out.write(text)
             self.out.flush()
+            self.at_line_start = text.endswith("\n")
+
+    def restarted(self, note: str) -> None:
+        if self.quiet:
+            return
+        if not self.at_line_start:
+            self.out.write("\n")
+            self.out.flush()
+            self.at_line_start = True
+        print(f"[{note}; the complete answer follows]", file=self.err, flush=True)
 
 
 async def _chat(services: Services, args: argparse.Namespace) -> int:
@@ -204,6 +221,9 @@ async def _chat(services: Services, args: argparse.Namespace) -> int:
         if result.status == Status.COMPLETE:
             ttft = f" · {seconds_text(result.ttft_ms / 1000)}" if result.ttft_ms is not None else ""
             print(f"[via {provider_label(result.provider or '')}{ttft}]", file=sys.stderr)
+            first = result.trace.first_choice_skipped()
+            if first:
+                print(f"[{first}]", file=sys.stderr)
     if result.status == Status.COMPLETE:
         return 0
     if result.error and not args.json:

@@ -121,5 +121,6 @@ class ChatResult:
             "duration_ms": self.duration_ms,
             "error": self.error,
             "notice": self.notice,
+            "not_tried": self.trace.not_tried(),
             "trace": self.trace.to_dict(),
         }

@@ -134,6 +134,22 @@ class Trace:
         """Failed attempts then the winner: "Together 429 → Groq ✓"."""
         return " → ".join(a.short() for a in self.attempts)
 
+    def not_tried(self) -> list[str]:
+        """Every candidate not tried, with the reason, in words ("Groq: resting for 25 s
+        after it said ‘too many requests’")."""
+        return [f"{provider_label(c.provider)}: {c.skipped}" for c in self.candidates if c.skipped]
+
+    def first_choice_skipped(self) -> str:
+        """ "Groq, your first choice, was skipped: resting for 25 s …", or "" when the user's
+        first choice was tried (or the policy was not the user's own order)."""
+        first = self.first_choice
+        if not first or any(a.provider == first for a in self.attempts):
+            return ""
+        why = next((c.skipped for c in self.candidates if c.provider == first and c.skipped), "")
+        if not why or why.startswith("not needed"):
+            return ""
+        return f"{provider_label(first)}, your first choice, was skipped: {why}"
+
     def failovers(self) -> list[AttemptRecord]:
         return [a for a in self.attempts if a.outcome not in (Outcome.OK, "")]
 

@@ -6,9 +6,9 @@ connect errors, timeouts, 429, 5xx, 401/402/403 (scoped to the credential refuse
 after it, a cut or stalled stream ends ``interrupted`` with its partial text
 (:func:`desktop.engine.failover.past_commit_point`), and the failover core restarts the request
 on the next candidate when one is left, so the person gets one complete answer instead.
-Deadlines are enforced with asyncio (time to first token, idle between content chunks, total), not by socket timeouts, because
-keepalives would reset those. The HTTP and the stream format live in
-:mod:`desktop.providers.chat_wire`, like every other task's wire code.
+Deadlines are enforced with asyncio (time to first token, idle between content chunks,
+total), not by socket timeouts, because keepalives would reset those. The HTTP and the
+stream format live in :mod:`desktop.providers.chat_wire`, like every other task's wire code.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ The user message and an empty assistant message (status ``interrupted``) are wri
 the request starts; answer text is appended in batches of about 100 ms while it streams, and the
 message is finalised with status, provider, trace and usage at the end. So a crash or a kill
 mid-answer leaves exactly what was on screen, marked interrupted, and nothing is ever lost.
+When an answer breaks off and the engine restarts it on another provider, the stored text is
+emptied as the new answer starts, so the history keeps the complete answer only (the partial
+one stays in the trace).
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ class TurnListener(Protocol):
     def turn_started(self, turn: Turn) -> None: ...
     def attempt_changed(self, record: AttemptRecord) -> None: ...
     def delta(self, text: str) -> None: ...
+    def restarted(self, note: str) -> None:
+        """The text so far is to be *replaced* by the answer that follows (``note`` says why:
+        "Groq stopped mid-answer; Together AI answered instead")."""
+        ...
 
 
 @dataclass
@@ -178,11 +185,23 @@ class ChatService(StoredTaskService):
             if listener:
                 listener.attempt_changed(record)
 
+        def on_restart(note: str) -> None:
+            while scheduled:
+                scheduled.pop().cancel()
+            pending.clear()
+            self.history.update_message(assistant_id, content="")
+            if listener:
+                listener.restarted(note)
+
         trace = Trace(model=model, policy=provider)
         request = ChatRequest(model=model, messages=messages, provider=provider)
         try:
             result = await self.engine.chat(
-                request, on_delta=on_delta, on_attempt=on_attempt, trace=trace
+                request,
+                on_delta=on_delta,
+                on_attempt=on_attempt,
+                trace=trace,
+                on_restart=on_restart,
             )
         except asyncio.CancelledError:
             flush()

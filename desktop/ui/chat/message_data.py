@@ -147,6 +147,21 @@ def failover_summary(data: MessageData) -> str:
     return trace.summary()
 
 
+def restart_text(data: MessageData) -> str:
+    """ "Groq stopped mid-answer; Together AI answered instead." for a complete answer that
+    replaced a cut one, else ``""``."""
+    if data.status != Status.COMPLETE or data.trace is None or not data.trace.restarts:
+        return ""
+    return data.trace.restarts[-1] + "."
+
+
+def first_choice_text(data: MessageData) -> str:
+    """ "Groq, your first choice, was skipped: resting …" when it was, else ``""``."""
+    if data.trace is None or data.status == Status.FAILED:
+        return ""
+    return data.trace.first_choice_skipped()
+
+
 def interruption_text(data: MessageData) -> str:
     """The marker of an answer cut short, or ``""`` if it was not."""
     if data.status != Status.INTERRUPTED:

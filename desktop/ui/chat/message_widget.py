@@ -33,13 +33,15 @@ from desktop.ui.chat.message_data import (
     badge_text,
     badge_tooltip,
     failover_summary,
+    first_choice_text,
     interruption_text,
+    restart_text,
 )
 from desktop.ui.chat.text_view import MessageText
 from desktop.ui.theme import bubble_colour, mix
 from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.message_bar import ERROR, INFO, MessageBar
-from desktop.ui.widgets.routing_words import ACTION_LABELS, skipped_notes
+from desktop.ui.widgets.routing_words import ACTION_LABELS, routing_notes, skipped_notes
 
 
 def _tool(text: str, tooltip: str, parent: QWidget) -> QToolButton:
@@ -175,6 +177,15 @@ class MessageWidget(QFrame):
         if self.data.text:
             self.progress.setText("")
 
+    def replace_stream(self, note: str) -> None:
+        """The answer so far broke off and another provider starts over: drop its text
+        (the new answer replaces it, never follows it) and say so."""
+        self.data.text = ""
+        self.body.begin_stream("")
+        self.status_bar.show_message(
+            note + "; its complete answer replaces the partial one.", kind=INFO
+        )
+
     def set_progress(self, text: str) -> None:
         """A short live status ("Trying Groq…") shown until text arrives."""
         self.progress.setText(text)
@@ -248,6 +259,10 @@ class MessageWidget(QFrame):
                 action_label=label,
                 action=self._on_status_action if label else None,
             )
+        elif restart_text(data) or first_choice_text(data):
+            self._status_action = None
+            notes = [n for n in (restart_text(data), first_choice_text(data)) if n]
+            self.status_bar.show_message(" ".join(n.rstrip(".") + "." for n in notes), kind=INFO)
         else:
             self._status_action = None
             self.status_bar.clear()
@@ -278,6 +293,7 @@ class MessageWidget(QFrame):
         )
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in skipped_notes(trace))
         skipped = f"<p>Not tried:</p><ul>{notes}</ul>" if notes else ""
+        skipped = "".join(f"<p>{html.escape(n)}</p>" for n in routing_notes(trace)) + skipped
         model = html.escape(trace.model)
         policy = html.escape(trace.policy)
         self.details.setText(
