@@ -24,7 +24,7 @@ from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.core.trace import AttemptRecord, Outcome, seconds_text
 from desktop.core.vocab import Status
 from desktop.engine.conversations import Turn
-from desktop.engine.health_summary import provider_health
+from desktop.engine.health_summary import provider_health, reached_with
 from desktop.services import Services
 from desktop.store.settings import CustomEndpoint
 
@@ -353,7 +353,9 @@ def _provider_rows(services: Services) -> list[dict[str, Any]]:
                 "key": None if info.locked else info.present,
                 "reach": reach,
                 "tasks": sorted(s.value for s in spec.tasks) if spec else ["conversational"],
-                "health": provider_health(services.health, ident).short(),
+                "health": provider_health(
+                    services.health, ident, reached_with(services.credentials, ident)
+                ).short(),
             }
         )
     return rows

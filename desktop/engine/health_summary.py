@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from desktop.core.table import HF_CREDENTIAL
 from desktop.core.trace import Outcome, seconds_text
+from desktop.engine.credentials import Credentials
 from desktop.engine.health import (
     CLOSED,
     HALF_OPEN,
@@ -106,6 +108,19 @@ def _duration(seconds: float) -> str:
     if seconds < 5400:
         return f"{math.ceil(seconds / 60)} min"
     return f"{math.ceil(seconds / 3600)} h"
+
+
+def reached_with(credentials: Credentials, provider_id: str) -> tuple[str, ...]:
+    """The credential a request to ``provider_id`` would use now: its own key, else the HF
+    token (through the router)."""
+    return (provider_id,) if credentials.provider_key(provider_id) else (HF_CREDENTIAL,)
+
+
+def try_again_now(book: HealthBook, credentials: Credentials, provider_id: str) -> None:
+    """End every rest of ``provider_id`` (the "Try again now" button): its own breakers and a
+    rest of the credential it is reached with; the next request asks it first again."""
+    book.try_again(provider_id, reached_with(credentials, provider_id))
+    book.save()
 
 
 def provider_health(
