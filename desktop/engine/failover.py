@@ -162,6 +162,7 @@ class _Request(Generic[OutcomeT]):
         self.cut_message = ""
         self.replace_pending = False
         self.current: Candidate | None = None
+        self.stop_reason = ""
         self.plan = plan
         self.trace = trace
         self.on_attempt = on_attempt
@@ -270,8 +271,14 @@ class _Request(Generic[OutcomeT]):
             resting = rest_words(self.failover.health, key) if key else None
             if resting is not None:
                 note.skipped = resting
-            elif winner is not None:
+            elif (
+                winner is not None
+                and self.routed.record is not None
+                and (self.routed.record.outcome == Outcome.OK)
+            ):
                 note.skipped = f"not needed ({provider_label(winner.provider)} answered)"
+            elif self.stop_reason:
+                note.skipped = self.stop_reason
             elif self.started >= (self.plan.max_attempts or self.failover.deadlines.max_attempts):
                 note.skipped = "the attempts allowed for one request were used up"
             elif self.loop.time() >= self.deadline_at:
@@ -358,6 +365,10 @@ class _Request(Generic[OutcomeT]):
         kind = failure.outcome
         if kind in (Outcome.CONTENT_POLICY, Outcome.INVALID_REQUEST):
             self.remaining.clear()  # every provider would refuse it; no shopping around
+            self.stop_reason = (
+                f"not asked: {provider_label(cand.provider)} refused the request itself, "
+                "and every provider would"
+            )
             return
         if kind == Outcome.CONTEXT_LENGTH:
             self.context_floor = cand.context_length or 0
@@ -405,6 +416,7 @@ class _Request(Generic[OutcomeT]):
             and self.started == 1
             and self.plan.candidates
             and self.plan.candidates[0] is cand
+            and cand.provider == self.trace.first_choice
             and self.failover.health.retry_allowed(cand.health_key)
         ):
             return None

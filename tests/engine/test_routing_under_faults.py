@@ -473,3 +473,18 @@ async def test_an_explicit_provider_never_silently_becomes_another(
     assert result.error and result.error.startswith("Groq refused this request")
     chat = {r.provider for r in emulator.requests if r.provider not in (None, "hub", "models")}
     assert chat == {"groq"}
+
+
+async def test_after_a_refusal_every_provider_would_give_the_others_say_why(
+    open_services: Any, emulator: Emulator
+) -> None:
+    services = await open_services()
+    emulator.fault("groq", "content_policy")
+    result = await ask(services)
+    assert result.status == Status.FAILED and outcomes(result) == [
+        ("groq", Outcome.CONTENT_POLICY)
+    ]
+    reasons = {n.provider: n.skipped for n in result.trace.candidates if n.provider != "groq"}
+    assert set(reasons.values()) == {
+        "not asked: Groq refused the request itself, and every provider would"
+    }
