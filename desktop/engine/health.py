@@ -202,6 +202,10 @@ class HealthBook:
         item.updated_at = now
         item.probing = False
         if outcome == Outcome.OK:
+            # A success with a credential proves it works: a rest of it as a whole ends.
+            wide = self._items.get(f"{WHOLE_CREDENTIAL}|{key.split('|', 1)[-1]}")
+            if wide is not None and wide is not item:
+                self._close(wide)
             item.consecutive_failures = 0
             item.opens = 0
             item.open_until = 0.0

@@ -489,3 +489,17 @@ async def test_after_a_refusal_every_provider_would_give_the_others_say_why(
         == reasons["together"]
         == ("not asked: Groq refused the request itself, and every provider would")
     )
+
+
+async def test_a_refused_token_that_works_again_ends_its_rest_at_the_first_answer(
+    open_services: Any, emulator: Emulator
+) -> None:
+    services = await open_services()
+    emulator.reject_token(HF_TOKEN, status=401)
+    failed = await ask(services)
+    assert failed.status == Status.FAILED and len(failed.trace.attempts) == 1
+    assert services.health.state("cerebras|huggingface") == OPEN
+    emulator.accept_token(HF_TOKEN)  # fixed at Hugging Face (e.g. the permission was added)
+    result = await ask(services)  # everyone rests, so the earliest is asked anyway
+    assert result.status == Status.COMPLETE and result.provider == "groq"
+    assert services.health.state("cerebras|huggingface") == CLOSED

@@ -294,3 +294,21 @@ def test_with_restarting_off_a_cut_answer_keeps_its_partial_text(
     assert answer.data.status == Status.INTERRUPTED
     assert answer.data.text.startswith("Hello from groq")
     assert emulator.requests_for("cerebras") == []
+
+
+def test_the_badge_says_when_the_first_choice_was_skipped(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    emulator.fault("groq", "status", status=429, times=1, retry_after=60)
+    chat = window.chat
+    send(chat, "First")
+    until(loop, lambda: not chat.busy)
+    send(chat, "Second")
+    until(loop, lambda: not chat.busy and len(answers(chat)) == 2)
+    answer = chat.view.widgets()[-1]
+    assert answer.badge.text().startswith("via Cerebras")
+    assert answer.failover.isVisibleTo(answer)
+    assert answer.failover.text().startswith("Groq, your first choice, was skipped: resting for ")
+    assert "after it said \u2018too many requests\u2019." in answer.failover.text()
+    answer.details_button.click()
+    assert "Groq: resting for" in answer.details.text()

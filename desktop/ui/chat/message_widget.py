@@ -33,7 +33,6 @@ from desktop.ui.chat.message_data import (
     badge_text,
     badge_tooltip,
     failover_summary,
-    first_choice_text,
     interruption_text,
     restart_text,
 )
@@ -259,10 +258,9 @@ class MessageWidget(QFrame):
                 action_label=label,
                 action=self._on_status_action if label else None,
             )
-        elif restart_text(data) or first_choice_text(data):
+        elif restart_text(data):
             self._status_action = None
-            notes = [n for n in (restart_text(data), first_choice_text(data)) if n]
-            self.status_bar.show_message(" ".join(n.rstrip(".") + "." for n in notes), kind=INFO)
+            self.status_bar.show_message(restart_text(data), kind=INFO)
         else:
             self._status_action = None
             self.status_bar.clear()
