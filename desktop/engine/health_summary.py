@@ -132,10 +132,12 @@ def provider_health(
     items: list[ProviderHealth] = [
         item for key, item in book.snapshot().items() if key.split("|", 1)[0] == provider_id
     ]
+    wides: list[ProviderHealth] = []
     for credential in credentials:
         wide = book.credential_rest(f"{WHOLE_CREDENTIAL}|{credential}")
         if wide is not None:
-            items.append(wide)
+            wides.append(wide)
+    items += wides
     if not items:
         return HealthView("unknown", 0.0, "", None, None, 0)
     rank = {OPEN: 0, HALF_OPEN: 1, CLOSED: 2}
@@ -144,7 +146,9 @@ def provider_health(
     return HealthView(
         state=state,
         resting_s=max(0.0, item.open_until - now) if state == OPEN else 0.0,
-        reason=_REASONS.get(item.reason, item.reason or "failures"),
+        reason="Hugging Face refused the token"
+        if any(item is w for w in wides)
+        else _REASONS.get(item.reason, item.reason or "failures"),
         ttft_s=item.ttft_ewma_ms / 1000.0 if item.ttft_ewma_ms is not None else None,
         success_rate=item.success_rate(),
         attempts=item.successes + item.failures,

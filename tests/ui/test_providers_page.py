@@ -346,7 +346,9 @@ def test_a_refused_hf_token_shows_every_routed_provider_resting(
     window.services.health.rest_credential(HF_CREDENTIAL, Outcome.AUTH)
     page.select_provider("cerebras")
     page.refresh_health()
-    assert page.details.health.text().startswith("Health: Resting for 60 min (key refused)")
+    assert page.details.health.text().startswith(
+        "Health: Resting for 60 min (Hugging Face refused the token)"
+    )
     page.details.try_again.click()
     assert "Resting" not in page.details.health.text()
 
