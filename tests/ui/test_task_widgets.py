@@ -384,3 +384,19 @@ def test_routing_badge_says_when_the_first_choice_was_skipped(
     badge.set_trace(trace, duration_ms=900)
     assert badge.failover.text() == ""
     badge.deleteLater()
+
+
+def test_details_name_the_model_the_provider_says_answered() -> None:
+    from desktop.ui.widgets.routing_words import routing_notes
+
+    trace = Trace(model="m", policy="auto")
+    trace.attempts = [
+        attempt("groq", Outcome.OK, provider_model="llama-3.1-8b-instant"),
+    ]
+    trace.attempts[0].provider_model_reported = "llama-3.1-8b-instant-2025-06"
+    assert routing_notes(trace) == [
+        "Groq says the model that answered was llama-3.1-8b-instant-2025-06 "
+        "(asked for llama-3.1-8b-instant)."
+    ]
+    trace.attempts[0].provider_model_reported = "llama-3.1-8b-instant"
+    assert routing_notes(trace) == ["Groq says the model that answered was llama-3.1-8b-instant."]

@@ -194,6 +194,14 @@ def routing_notes(trace: Trace) -> list[str]:
                 f"{_clip(a.partial_text)}\u201d"
             )
     notes += [w[0].upper() + w[1:] + "." for w in trace.waits]
+    for a in trace.attempts:
+        reported = a.provider_model_reported
+        if a.outcome == Outcome.OK and reported:
+            asked = f" (asked for {a.provider_model})" if reported != a.provider_model else ""
+            notes.append(
+                f"{provider_label(a.served_by or a.provider)} says the model that answered "
+                f"was {reported}{asked}."
+            )
     return notes
 
 
