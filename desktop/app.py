@@ -38,6 +38,7 @@ COMMANDS = frozenset(
         "-h",
         "--version",
         "help",
+        "about",
     }
 )
 
@@ -54,6 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv if argv is None else argv)
     rest = args[1:]
     if rest and rest[0] in COMMANDS:
+        if getattr(sys, "frozen", False):  # the bundle names its keyring backend explicitly
+            from desktop.store import keyring_setup
+
+            keyring_setup.self_test()
         from desktop import cli  # lazy: the window path never needs it
 
         return int(cli.main(rest))
@@ -79,6 +84,7 @@ def make_application(argv: Sequence[str]) -> QApplication:
     """The QApplication with our names, the system colour scheme, and manual quitting."""
     from PySide6.QtWidgets import QApplication
 
+    from desktop.ui.app_icon import DESKTOP_ID, application_icon
     from desktop.ui.theme import follow_system_scheme
 
     existing = QApplication.instance()
@@ -86,7 +92,8 @@ def make_application(argv: Sequence[str]) -> QApplication:
     app.setApplicationName("Switchboard")
     app.setOrganizationName("Switchboard")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("switchboard")
+    app.setDesktopFileName(DESKTOP_ID)  # = resources/switchboard.desktop, Icon=switchboard
+    app.setWindowIcon(application_icon())
     app.setQuitOnLastWindowClosed(False)
     follow_system_scheme(app)
     return app
@@ -120,12 +127,16 @@ def run_gui(argv: Sequence[str]) -> int:
 async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -> int:
     """The main coroutine: services, window, wait for quitting, close everything."""
     from desktop.services import Services
+    from desktop.store import keyring_setup
     from desktop.ui.main_window import MainWindow
 
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)  # backstop: the OS ends the session
     if reporter is not None:
         asyncio.get_running_loop().set_exception_handler(reporter.loop_exception_handler)
+    # Before the services read any key: a frozen build picks its backend here, and the
+    # About box shows the result. Blocking (D-Bus), hence the thread.
+    await asyncio.get_running_loop().run_in_executor(None, keyring_setup.self_test)
     try:
         services = await Services.open()
     except Exception as exc:  # a newer database, an unreadable data folder …
