@@ -62,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop import cli  # lazy: the window path never needs it
 
         return int(cli.main(rest))
+    if rest and rest[0] == "self-check":
+        return run_self_check(args)
     if not has_display(os.environ):
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return 2
@@ -122,6 +124,28 @@ def run_gui(argv: Sequence[str]) -> int:
                 raise
     finally:
         collector.stop()
+
+
+def run_self_check(argv: Sequence[str]) -> int:
+    """``switchboard self-check [MEDIA …]``: window, media and keyring checks as one JSON
+    object on stdout (desktop/ui/self_check.py says why); exit 1 when one failed."""
+    import json
+    from pathlib import Path
+
+    import qasync
+
+    from desktop.ui import self_check
+
+    if not has_display(os.environ):
+        print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        return 2
+    configure_logging()
+    app = make_application(argv[:1])
+    media = [Path(a) for a in argv[2:]]
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        result = runner.run(self_check.check(media))
+    print(json.dumps(result, indent=2))
+    return 0 if result["ok"] else 1
 
 
 async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -> int:

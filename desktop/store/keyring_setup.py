@@ -108,7 +108,8 @@ def self_test(
     if report.ok:
         log.debug("Keyring: %s", report.backend)
     else:
-        log.warning("Keyring: %s", report.problem)
+        # info, not warning: the CLI's stderr must stay one line; About shows the sentence.
+        log.info("Keyring: %s", report.problem)
     return report
 
 
