@@ -141,7 +141,7 @@ def run_self_check(argv: Sequence[str]) -> int:
         return 2
     configure_logging()
     app = make_application(argv[:1])
-    media = [Path(a) for a in argv[2:]]
+    media = [Path(a).resolve() for a in argv[2:]]
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
         result = runner.run(self_check.check(media))
     print(json.dumps(result, indent=2))

@@ -35,8 +35,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYRING_PASSWORD = "switchboard-dist-check"
-TOOLS = ("desktop-file-validate", "appstreamcli", "dbus-run-session", "gnome-keyring-daemon",
-         "ffmpeg")
+TOOLS = (
+    "desktop-file-validate",
+    "appstreamcli",
+    "dbus-run-session",
+    "gnome-keyring-daemon",
+    "ffmpeg",
+)
 
 
 class CheckFailed(Exception):
@@ -59,8 +64,13 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run(cmd: list[str], env: dict[str, str], timeout: float = 120, ok: bool = True,
-        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    cmd: list[str],
+    env: dict[str, str],
+    timeout: float = 120,
+    ok: bool = True,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=cwd)
     if ok and proc.returncode != 0:
         raise CheckFailed(
@@ -77,22 +87,46 @@ def make_media(folder: Path) -> tuple[Path, Path]:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(22050)
-        out.writeframes(b"".join(
-            struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 22050)))
-            for i in range(22050)
-        ))
+        out.writeframes(
+            b"".join(
+                struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 22050)))
+                for i in range(22050)
+            )
+        )
     mp4 = folder / "clip.mp4"
     subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-         "testsrc=size=160x120:rate=25:duration=1", "-f", "lavfi", "-i", "sine=duration=1",
-         "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(mp4)],
-        check=True, timeout=60,
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=160x120:rate=25:duration=1",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=1",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(mp4),
+        ],
+        check=True,
+        timeout=60,
     )
     return wav, mp4
 
 
 def size_mb(folder: Path) -> float:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) / 1e6
+    return (
+        sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) / 1e6
+    )
 
 
 def check(tarball: Path) -> None:
@@ -129,8 +163,10 @@ def check(tarball: Path) -> None:
         run(["desktop-file-validate", str(desktop_file)], env)
         run(["appstreamcli", "validate", "--no-net", str(metainfo)], env)
         bundle = local / "lib/switchboard"
-        step(f"install.sh installed without root ({len(icons)} icons); .desktop and metainfo "
-             f"validate; bundle {size_mb(bundle):.0f} MB, tarball {tarball.stat().st_size / 1e6:.0f} MB")
+        step(
+            f"install.sh installed without root ({len(icons)} icons); .desktop and metainfo "
+            f"validate; bundle {size_mb(bundle):.0f} MB, tarball {tarball.stat().st_size / 1e6:.0f} MB"
+        )
 
         # 2. commands from the bundle
         out = run([str(link), "--version"], env).stdout.strip()
@@ -151,8 +187,12 @@ def check(tarball: Path) -> None:
             f"echo {KEYRING_PASSWORD} | gnome-keyring-daemon --unlock --components=secrets "
             f">/dev/null 2>&1; exec '{link}' self-check '{wav}' '{mp4}'"
         )
-        proc = run(["dbus-run-session", "--", "sh", "-c", script],
-                   clean_env(home, QT_QPA_PLATFORM="offscreen"), timeout=180, ok=False)
+        proc = run(
+            ["dbus-run-session", "--", "sh", "-c", script],
+            clean_env(home, QT_QPA_PLATFORM="offscreen"),
+            timeout=180,
+            ok=False,
+        )
         try:
             result = json.loads(proc.stdout)
         except json.JSONDecodeError:
@@ -164,16 +204,22 @@ def check(tarball: Path) -> None:
             + (f" ({m['frames']} frames)" if m["has_video"] else "")
             for m in result["media"]
         )
-        step(f"keyring backend found ({result['keyring']['backend']}); window painted offscreen "
-             f"({result['window']['colours']} colours, icon sizes {result['window']['icon_sizes']}); "
-             f"{media}")
+        step(
+            f"keyring backend found ({result['keyring']['backend']}); window painted offscreen "
+            f"({result['window']['colours']} colours, icon sizes {result['window']['icon_sizes']}); "
+            f"{media}"
+        )
 
         # 5. uninstall keeps the data
         data = home / ".local/share/switchboard"
         if not (data / "history.db").exists():
             raise CheckFailed("the app wrote no history.db, so uninstall cannot be checked")
         run(["sh", str(bundle / "uninstall.sh")], env)
-        left = [p for p in (link, desktop_file, metainfo, bundle, *icons) if p.exists() or p.is_symlink()]
+        left = [
+            p
+            for p in (link, desktop_file, metainfo, bundle, *icons)
+            if p.exists() or p.is_symlink()
+        ]
         if left:
             raise CheckFailed(f"uninstall.sh left {left}")
         if not (data / "history.db").exists():

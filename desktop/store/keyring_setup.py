@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import keyring
 from keyring.backend import KeyringBackend
-from keyring.backends import chainer, fail
+from keyring.backends import chainer, fail, null
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,10 @@ def _check(backend: KeyringBackend) -> KeyringReport:
         isinstance(backend, chainer.ChainerBackend) and not list(backend.backends)
     ):
         return KeyringReport(backend=None, problem="none is installed or running")
+    if isinstance(backend, null.Keyring):
+        return KeyringReport(
+            backend=None, problem="the null keyring, which keeps nothing, is configured"
+        )
     return KeyringReport(backend=_name(backend))
 
 

@@ -38,9 +38,7 @@ async def check(media: Sequence[Path]) -> dict[str, Any]:
         "media": [await play(path) for path in media],
     }
     result["ok"] = (
-        result["window"]["ok"]
-        and all(m["ok"] for m in result["media"])
-        and result["keyring"]["ok"]
+        result["window"]["ok"] and all(m["ok"] for m in result["media"]) and result["keyring"]["ok"]
     )
     return result
 
@@ -106,7 +104,7 @@ async def play(path: Path) -> dict[str, Any]:
     player.positionChanged.connect(on_position)
     player.mediaStatusChanged.connect(on_status)
     player.errorOccurred.connect(lambda _e, text: settle(text or "playback failed"))
-    player.setSource(QUrl.fromLocalFile(str(path.resolve())))
+    player.setSource(QUrl.fromLocalFile(str(path)))  # absolute: run_self_check resolved it
     player.play()
     try:
         error = await asyncio.wait_for(done, PLAY_DEADLINE_S)
