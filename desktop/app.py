@@ -86,7 +86,7 @@ def make_application(argv: Sequence[str]) -> QApplication:
     """The QApplication with our names, the system colour scheme, and manual quitting."""
     from PySide6.QtWidgets import QApplication
 
-    from desktop.ui.app_icon import DESKTOP_ID, application_icon
+    from desktop.ui.app_icon import application_icon, desktop_file_name
     from desktop.ui.theme import follow_system_scheme
 
     existing = QApplication.instance()
@@ -94,7 +94,7 @@ def make_application(argv: Sequence[str]) -> QApplication:
     app.setApplicationName("Switchboard")
     app.setOrganizationName("Switchboard")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName(DESKTOP_ID)  # = resources/switchboard.desktop, Icon=switchboard
+    app.setDesktopFileName(desktop_file_name())  # resources/switchboard.desktop
     app.setWindowIcon(application_icon())
     app.setQuitOnLastWindowClosed(False)
     follow_system_scheme(app)

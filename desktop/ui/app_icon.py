@@ -8,6 +8,9 @@ window and dialog, and desktops match a running window to its menu entry through
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QIcon, QPixmap
 
@@ -15,6 +18,12 @@ from desktop import assets
 
 DESKTOP_ID = "switchboard"
 """The .desktop file's name without ``.desktop`` and the icon name in the hicolor theme."""
+
+
+def desktop_file_name(env: Mapping[str, str] = os.environ) -> str:
+    """The app id the desktop matches windows with: ``switchboard`` from the tarball or a
+    wheel, the Flatpak id inside a Flatpak (whose .desktop file is renamed to that id)."""
+    return env.get("FLATPAK_ID") or DESKTOP_ID
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 

@@ -9,7 +9,7 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from desktop import __version__
+from desktop import __version__, app
 from desktop.store import keyring_setup
 from desktop.store.keyring_setup import KeyringReport
 from desktop.store.paths import AppPaths
@@ -78,3 +78,15 @@ def test_the_providers_page_opens_about_with_the_start_up_self_test(
 def test_the_application_icon_has_every_size(qapp: QApplication) -> None:
     sizes = sorted(s.width() for s in application_icon().availableSizes())
     assert sizes == [16, 24, 32, 48, 64, 128, 256, 512]
+
+
+def test_start_up_names_the_shipped_menu_entry_and_sets_the_icon(qapp: QApplication) -> None:
+    """The desktop matches the window to resources/switchboard.desktop (and its icon)."""
+    quit_on_close = qapp.quitOnLastWindowClosed()
+    try:
+        assert app.make_application(["switchboard"]) is qapp
+        assert QApplication.desktopFileName() == "switchboard"
+        sizes = sorted(s.width() for s in QApplication.windowIcon().availableSizes())
+        assert sizes == [16, 24, 32, 48, 64, 128, 256, 512]
+    finally:
+        qapp.setQuitOnLastWindowClosed(quit_on_close)
