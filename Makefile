@@ -118,10 +118,13 @@ dist: system-run $(VENV)/.dist-installed
 	@du -sh build/dist/switchboard $(TARBALL)
 
 # Installs that tarball into a throwaway home and runs the frozen app there: window,
-# WAV and MP4 playback, keyring found (and a missing one reported), --version, history list,
-# desktop-file-validate, appstreamcli validate, uninstall. Several minutes; not in `make test`
-# (which checks the .desktop, metainfo, icons, install scripts and the wheel's resources).
-dist-check: system-dist dist
+# WAV and MP4 playback, keyring found (and a missing one reported), a token saved in GNOME
+# Keyring and a chat with the emulator, --version, history list,
+# desktop-file-validate, appstreamcli validate, uninstall. About two minutes; CI runs it after
+# `make test` (.ci/run), whose fast part checks the .desktop, metainfo, icons, install scripts
+# and the wheel's resources.
+# The check itself runs with the test extras: it drives the bundle against tests/emulator.
+dist-check: system-dist dist $(VENV)/.test-installed
 	$(PY) packaging/dist_check.py $(TARBALL)
 
 clean:

@@ -8,9 +8,10 @@ Checks, each printed as it passes:
   2. ``switchboard --version`` and ``switchboard history list`` run from the bundle;
   3. without a Secret Service, ``switchboard about --json`` reports the missing keyring in
      words (and does not fail);
-  4. inside a private D-Bus session with an unlocked GNOME Keyring, ``switchboard
-     self-check`` finds the keyring backend, paints the window offscreen, and plays a WAV
-     and an MP4 through Qt Multimedia;
+  4. inside a private D-Bus session with an unlocked GNOME Keyring, the HF token is saved
+     into the keyring through the bundle and read back to chat with the loopback provider
+     emulator (tests/emulator); ``switchboard self-check`` finds the keyring backend, paints
+     the window offscreen, and plays a WAV and an MP4 through Qt Multimedia;
   5. uninstall.sh removes every installed file and keeps the person's data.
 
     python packaging/dist_check.py build/switchboard-VERSION-linux-x86_64.tar.gz
@@ -34,6 +35,10 @@ import wave
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the loopback provider emulator lives in tests/emulator
+
+from tests.emulator import HF_TOKEN, LLAMA_8B, Emulator  # noqa: E402
+
 KEYRING_PASSWORD = "switchboard-dist-check"
 TOOLS = (
     "desktop-file-validate",
@@ -181,17 +186,38 @@ def check(tarball: Path) -> None:
             raise CheckFailed(f"a missing keyring was not reported: {about['keyring']}")
         step(f"no Secret Service: reported as “{about['keyring']['sentence'][:90]}…”")
 
-        # 4. keyring, window, media inside a private session with GNOME Keyring
+        # 4. keyring, chat, window, media inside a private session with GNOME Keyring: the
+        # token is saved through the bundle into the keyring, then read back from there to
+        # chat with the loopback emulator (no HF_TOKEN in the environment).
         wav, mp4 = make_media(tmp)
         script = (
             f"echo {KEYRING_PASSWORD} | gnome-keyring-daemon --unlock --components=secrets "
-            f">/dev/null 2>&1; exec '{link}' self-check '{wav}' '{mp4}'"
+            f">/dev/null 2>&1; "
+            f"printf %s \"$DIST_CHECK_TOKEN\" | '{link}' providers set-key huggingface "
+            f">'{tmp}/set-key.out' 2>&1 || exit 10; "
+            f"'{link}' chat --model {LLAMA_8B} 'What is a fox?' >'{tmp}/chat.out' "
+            f"2>'{tmp}/chat.err' || exit 11; "
+            f"exec '{link}' self-check '{wav}' '{mp4}'"
         )
-        proc = run(
-            ["dbus-run-session", "--", "sh", "-c", script],
-            clean_env(home, QT_QPA_PLATFORM="offscreen"),
-            timeout=180,
-            ok=False,
+        with Emulator() as emulator:
+            proc = run(
+                ["dbus-run-session", "--", "sh", "-c", script],
+                clean_env(home, QT_QPA_PLATFORM="offscreen", DIST_CHECK_TOKEN=HF_TOKEN)
+                | emulator.env(),
+                timeout=180,
+                ok=False,
+            )
+        if proc.returncode in (10, 11):
+            logs = "".join(
+                p.read_text() for p in (tmp / "set-key.out", tmp / "chat.err") if p.exists()
+            )
+            raise CheckFailed(f"saving the token or chatting from the bundle failed:\n{logs}")
+        answer = (tmp / "chat.out").read_text().strip()
+        if answer != "Hello from groq." or "via Groq" not in (tmp / "chat.err").read_text():
+            raise CheckFailed(f"unexpected chat answer {answer!r}")
+        step(
+            "the token was saved in GNOME Keyring through the bundle and read back to chat "
+            f"with the emulator: “{answer}” via Groq"
         )
         try:
             result = json.loads(proc.stdout)
