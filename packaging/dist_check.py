@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import struct
 import subprocess
@@ -170,7 +169,8 @@ def check(tarball: Path) -> None:
         bundle = local / "lib/switchboard"
         step(
             f"install.sh installed without root ({len(icons)} icons); .desktop and metainfo "
-            f"validate; bundle {size_mb(bundle):.0f} MB, tarball {tarball.stat().st_size / 1e6:.0f} MB"
+            f"validate; bundle {size_mb(bundle):.0f} MB, "
+            f"tarball {tarball.stat().st_size / 1e6:.0f} MB"
         )
 
         # 2. commands from the bundle
@@ -232,7 +232,8 @@ def check(tarball: Path) -> None:
         )
         step(
             f"keyring backend found ({result['keyring']['backend']}); window painted offscreen "
-            f"({result['window']['colours']} colours, icon sizes {result['window']['icon_sizes']}); "
+            f"({result['window']['colours']} colours, "
+            f"icon sizes {result['window']['icon_sizes']}); "
             f"{media}"
         )
 
