@@ -24,6 +24,8 @@ def desktop_file_name(env: Mapping[str, str] = os.environ) -> str:
     """The app id the desktop matches windows with: ``switchboard`` from the tarball or a
     wheel, the Flatpak id inside a Flatpak (whose .desktop file is renamed to that id)."""
     return env.get("FLATPAK_ID") or DESKTOP_ID
+
+
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 
