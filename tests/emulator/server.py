@@ -28,6 +28,7 @@ from desktop.core.table import PROVIDERS
 from .fal_queue import FalQueueRoutes
 from .faults import Fault
 from .hub import HubRoutes, seed
+from .image_edit import seed_creative
 from .jobs import JobBook, seed_video
 from .media import MediaRoutes
 from .media_models import seed_media
@@ -82,6 +83,7 @@ class Emulator:
             seed(self._state)
             seed_media(self._state)
             seed_video(self._state)
+            seed_creative(self._state)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
