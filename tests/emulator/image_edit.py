@@ -41,6 +41,7 @@ STYLE_INK = "someone/ink-wash-flux"
 STYLE_SDXL = "nerijs/pixel-art-xl"
 """An adapter of SDXL, not of FLUX: choosing it for FLUX must be refused."""
 STYLE_KONTEXT = "owner/kontext-watercolor"
+STYLE_WAN = "owner/wan-paper-cut"
 
 _DATA_URL = re.compile(r"^data:(image/[a-z0-9.+-]+);base64,(.+)$", re.S)
 _WEIGHTS_URL = re.compile(r"^https://huggingface\.co/[^/]+/[^/]+/resolve/main/.+\.safetensors$")
@@ -103,6 +104,7 @@ ADAPTERS: dict[str, dict[str, Any]] = {
         "stabilityai/stable-diffusion-xl-base-1.0", "pixel art", [], "pixel.safetensors"
     ),
     STYLE_KONTEXT: _adapter(KONTEXT, "wtrclr", ["a watercolor street"], "watercolor.safetensors"),
+    STYLE_WAN: _adapter(WAN_I2V, "paper cut", [], "paper_cut.safetensors"),
 }
 
 

@@ -42,6 +42,16 @@ def start_picture(tmp_path: Path) -> Path:
     return path
 
 
+def raw(path: Path | str) -> bytes:
+    return Path(path).read_bytes()
+
+
+def outlives(original: Path, kept: Path) -> bool:
+    """The library copy stays when the original is deleted."""
+    original.unlink()
+    return kept.is_file()
+
+
 def data_url(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
 
@@ -93,7 +103,7 @@ async def test_hf_inference_gets_the_picture_as_base64_inputs(
     assert req.path == f"/router/hf-inference/models/{KONTEXT}"
     assert req.headers["accept"] == "image/png"
     assert req.json == {
-        "inputs": base64.b64encode(start_picture.read_bytes()).decode(),
+        "inputs": base64.b64encode(raw(start_picture)).decode(),
         "parameters": {
             "prompt": CHANGE,
             "num_inference_steps": 8,
@@ -211,10 +221,9 @@ async def test_the_library_keeps_the_change_with_its_start_picture(
     assert gen is not None and gen.task == "image-to-image"
     kept = Path(gen.params["source_file"])
     assert kept.is_relative_to(services.paths.media_dir)
-    assert kept.read_bytes() == start_picture.read_bytes()
+    assert raw(kept) == raw(start_picture)
     assert gen.params["strength"] == 0.5 and gen.params["source_path"] == str(start_picture)
-    start_picture.unlink()  # the library copy outlives the original
-    assert kept.is_file()
+    assert outlives(start_picture, kept)
 
 
 # --- bad input: one sentence, nothing sent --------------------------------------------------------
