@@ -14,6 +14,18 @@ from typing import Any
 from desktop.core.trace import Trace
 from desktop.core.vocab import FixAction, Status
 
+TAB_TASK: dict[str, str] = {
+    "image-to-image": "text-to-image",
+    "image-to-video": "text-to-video",
+}
+"""Tasks made in another task's tab: a changed picture lives with the pictures (Images tab),
+an animated picture with the videos (Video tab)."""
+
+
+def tab_task(task: str) -> str:
+    """The task whose tab makes and shows ``task`` (``image-to-image`` → ``text-to-image``)."""
+    return TAB_TASK.get(task, task)
+
 
 @dataclass(frozen=True)
 class LoraChoice:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
+from desktop.core.media_types import tab_task
 from desktop.core.table import Task
 from desktop.services import Services
 from desktop.ui.chat.page import ChatPage
@@ -131,10 +132,10 @@ class MainWindow(QMainWindow):
 
     def reuse_in_tab(self, task: str, generation_id: int) -> None:
         """Library "Reuse in …": open the tab that made the item and fill its form."""
-        if task == Task.TEXT_TO_IMAGE.value:
+        if tab_task(task) == Task.TEXT_TO_IMAGE.value:
             self.tabs.setCurrentWidget(self.images)
             self.images.reuse_generation(generation_id)
-        elif task == Task.TEXT_TO_VIDEO.value:
+        elif tab_task(task) == Task.TEXT_TO_VIDEO.value:
             self.tabs.setCurrentWidget(self.video)
             self.video.reuse_generation(generation_id)
         elif task == Task.SPEECH_TO_TEXT.value:

@@ -38,7 +38,7 @@ from desktop.ui.widgets import task_page
 from desktop.ui.widgets.file_actions import PICTURES, copy_image, suggested_name
 from desktop.ui.widgets.image_view import ImageWindow
 from desktop.ui.widgets.labels import MutedLabel
-from desktop.ui.widgets.media_page import HISTORY_LIMIT, MediaPage
+from desktop.ui.widgets.media_page import MediaPage
 from desktop.ui.widgets.thumbnails import ImageLoadError, ThumbnailCache, load_scaled
 
 log = logging.getLogger(__name__)
@@ -208,9 +208,7 @@ class ImagesPage(MediaPage):
     # --- Gallery --------------------------------------------------------------------------
 
     async def _load_history(self) -> None:
-        gens = await self.services.db.run(
-            self.services.history.list_generations, TASK.value, HISTORY_LIMIT
-        )
+        gens = await self._history()
         pictures = [p for gen in gens for p in pictures_of(gen)]
         selected = self.result.picture.key if self.result.picture else None
         self.model.set_pictures(pictures)

@@ -42,7 +42,7 @@ from desktop.ui.video.status_words import TERMINAL
 from desktop.ui.widgets import task_page
 from desktop.ui.widgets.file_actions import MOVIES, suggested_name
 from desktop.ui.widgets.generation_list import GenerationListModel, GenerationListView
-from desktop.ui.widgets.media_page import HISTORY_LIMIT, MediaPage
+from desktop.ui.widgets.media_page import MediaPage
 from desktop.ui.widgets.notify import notify_finished
 
 log = logging.getLogger(__name__)
@@ -297,9 +297,7 @@ class VideoPage(MediaPage):
             self._reload_timer.start()
 
     async def _load_history(self) -> None:
-        gens: list[StoredGeneration] = await self.services.db.run(
-            self.services.history.list_generations, TASK.value, HISTORY_LIMIT
-        )
+        gens: list[StoredGeneration] = await self._history()
         current = self.result.generation
         wanted = self._select_after_reload or (current.id if current else None)
         self._select_after_reload = None
