@@ -31,9 +31,9 @@ from desktop.engine.health import HealthBook
 from desktop.engine.images import ImageService
 from desktop.engine.model_directory import ModelDirectory
 from desktop.engine.router import Engine
-from desktop.providers.hub_adapters import AdapterInfo, search_adapters
 from desktop.engine.speech import TranscribeService
 from desktop.engine.video import VideoService
+from desktop.providers.hub_adapters import AdapterInfo, search_adapters
 from desktop.store.history import HistoryStore
 from desktop.store.jobs import JobStore
 from desktop.store.media import MediaStore

@@ -85,6 +85,8 @@ class MainWindow(QMainWindow):
         # Anything made in any tab shows up the next time the Library is opened.
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.library.reuse_requested.connect(self.reuse_in_tab)
+        self.library.picture_chosen.connect(self.use_picture)
+        self.images.animate_requested.connect(lambda path: self.use_picture("animate", path))
         self.library.generation_deleted.connect(self._on_generation_deleted)
         self.providers.settings_changed.connect(self._on_settings_changed)
         self.providers.credentials_changed.connect(self.chat.refresh_first_launch)
@@ -129,6 +131,12 @@ class MainWindow(QMainWindow):
             if page.model_picker.link is not None:
                 links[page] = page.model_picker.link
         return links
+
+    def use_picture(self, purpose: str, path: str) -> None:
+        """ "Use this picture" (→ Images, to change it) or "Animate it" (→ Video)."""
+        page = self.video if purpose == "animate" else self.images
+        self.tabs.setCurrentWidget(page)
+        page.use_picture(path)
 
     def reuse_in_tab(self, task: str, generation_id: int) -> None:
         """Library "Reuse in …": open the tab that made the item and fill its form."""

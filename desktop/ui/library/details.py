@@ -134,10 +134,16 @@ class DetailsPanel(QWidget):
         self.save_button = action_button("Save as…", "Save a copy somewhere else", self)
         self.reuse_button = action_button("Reuse", "", self)
         self.delete_button = action_button("Delete", "Remove this item from the library", self)
+        self.use_button = action_button(
+            "Use this picture", "Start a change of this picture in the Images tab", self
+        )
+        self.animate_button = action_button(
+            "Animate it", "Start a video from this picture in the Video tab", self
+        )
         add_actions_row(
             column,
-            [self.open_button, self.reveal_button, self.save_button],
-            [self.reuse_button, self.delete_button],
+            [self.open_button, self.reveal_button, self.save_button, self.use_button],
+            [self.reuse_button, self.delete_button, self.animate_button],
         )
         self.show_generation(None)
 
@@ -154,6 +160,8 @@ class DetailsPanel(QWidget):
             self.save_button,
             self.reuse_button,
             self.delete_button,
+            self.use_button,
+            self.animate_button,
         ]
 
     def show_generation(self, gen: StoredGeneration | None) -> None:
@@ -196,6 +204,13 @@ class DetailsPanel(QWidget):
         self.reuse_button.setText(f"Reuse in {tab}" if tab else "Reuse")
         self.reuse_button.setToolTip(f"Put its settings in the {tab} tab" if tab else "")
         self.reuse_button.setEnabled(tab is not None)
+        picture = (
+            has_file
+            and gen.status == Status.COMPLETE
+            and tab_task(gen.task) == Task.TEXT_TO_IMAGE.value
+        )
+        self.use_button.setEnabled(picture)
+        self.animate_button.setEnabled(picture)
         self.delete_button.setEnabled(True)
 
     def set_image(self, image: QImage | None, path: str) -> None:

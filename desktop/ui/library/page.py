@@ -84,9 +84,12 @@ class LibraryPage(QWidget):
         reuse_requested(str, int): reuse generation ``id`` in the tab of task ``task``
             (``Task`` value: "text-to-image" → Images, …).
         generation_deleted(int): a row was deleted (tabs listing it may reload).
+        picture_chosen(str, str): "Use this picture" (``"change"``) or "Animate it"
+            (``"animate"``) with the picture's path.
     """
 
     reuse_requested = Signal(str, int)
+    picture_chosen = Signal(str, str)
     generation_deleted = Signal(int)
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
@@ -146,6 +149,8 @@ class LibraryPage(QWidget):
         self.details.reveal_button.clicked.connect(self.reveal_selected)
         self.details.save_button.clicked.connect(self.save_selected)
         self.details.reuse_button.clicked.connect(self.reuse_selected)
+        self.details.use_button.clicked.connect(lambda: self._choose_picture("change"))
+        self.details.animate_button.clicked.connect(lambda: self._choose_picture("animate"))
         self.details.delete_button.clicked.connect(self.delete_selected)
         self.splitter.addWidget(self.view)
         self.splitter.addWidget(self.details)
@@ -224,6 +229,12 @@ class LibraryPage(QWidget):
         gen = self.details.generation
         if gen is not None:
             self.reuse_requested.emit(gen.task, gen.id)
+
+    def _choose_picture(self, purpose: str) -> None:
+        gen = self.details.generation
+        path = main_file(gen) if gen is not None else None
+        if path is not None:
+            self.picture_chosen.emit(purpose, path)
 
     def delete_selected(self) -> None:
         gen = self.details.generation

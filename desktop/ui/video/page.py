@@ -44,6 +44,8 @@ from desktop.ui.widgets.file_actions import MOVIES, suggested_name
 from desktop.ui.widgets.generation_list import GenerationListModel, GenerationListView
 from desktop.ui.widgets.media_page import MediaPage
 from desktop.ui.widgets.notify import notify_finished
+from desktop.ui.widgets.start_picture import StartPictureField
+from desktop.ui.widgets.styles_field import StylesField
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +106,21 @@ class VideoPage(MediaPage):
     # --- Building -------------------------------------------------------------------------
 
     def _make_form(self, parent: QWidget) -> VideoForm:
-        return VideoForm(parent)
+        form = VideoForm(parent)
+        self.start_picture = StartPictureField(
+            self.services, self.scope, "None — the video is made from the description.", form
+        )
+        self.start_picture.problem.connect(lambda text: self.message_bar.show_error(text))
+        self.styles = StylesField(
+            self.services.search_styles, self.model_picker.current_model, self.scope, form
+        )
+        form.add_start_and_styles(self.start_picture, self.styles)
+        return form
+
+    def use_picture(self, path: str) -> None:
+        """ "Animate it" (Images tab, Library): the next video starts from ``path``."""
+        self.form.use_picture(path)
+        self.form.prompt.setFocus()
 
     def _make_progress(self, parent: QWidget) -> JobsPanel:
         self.jobs = JobsPanel(parent)
