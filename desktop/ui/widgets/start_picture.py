@@ -12,9 +12,10 @@ so it has a path like any other.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, Qt, Signal
+from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from shiboken6 import isValid
@@ -30,13 +31,16 @@ PICTURE_FILTER = "Pictures (*.png *.jpg *.jpeg *.webp *.gif);;All files (*)"
 
 
 def png_bytes(image: QImage) -> bytes:
-    """Blocking: a pasted picture as PNG bytes."""
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, b"PNG")
-    buffer.close()
-    return bytes(data.data())
+    """Blocking: a pasted picture as PNG bytes (its pixels read out, encoded by Pillow)."""
+    from PIL import Image  # imported here: keeps Pillow out of the start-up path
+
+    rgba = image.convertToFormat(QImage.Format.Format_RGBA8888)
+    width, height, stride = rgba.width(), rgba.height(), rgba.bytesPerLine()
+    pixels = bytes(rgba.constBits())[: stride * height]
+    picture = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", stride, 1)
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
 
 
 def local_file(mime: QMimeData) -> str | None:
