@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QPixmap
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
 from desktop.services import Services
@@ -51,6 +51,14 @@ def local_file(mime: QMimeData) -> str | None:
     return None
 
 
+def _small_button(text: str, parent: QWidget) -> QToolButton:
+    """A compact text button: three of them must fit the narrow form column."""
+    button = QToolButton(parent)
+    button.setText(text)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+    return button
+
+
 class StartPictureField(QFrame):
     """A drop target with a preview, Pick…, Paste and Clear.
 
@@ -74,35 +82,36 @@ class StartPictureField(QFrame):
         self.setAcceptDrops(True)
         self.setAccessibleName("Start picture")
         self.setToolTip("Drop a picture here, paste one, or pick a file")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(6, 6, 6, 6)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(6, 6, 6, 6)
+        column.setSpacing(6)
+        row = QHBoxLayout()
         row.setSpacing(8)
         self.preview = QLabel(self)
         self.preview.setFixedSize(PREVIEW_SIDE, PREVIEW_SIDE)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setText("Drop a\npicture")
         row.addWidget(self.preview)
-        side = QVBoxLayout()
-        side.setSpacing(4)
         self.caption = MutedLabel(empty_text, self)
         self.caption.setWordWrap(True)
-        side.addWidget(self.caption, 1)
+        self.caption.setMinimumWidth(60)
+        row.addWidget(self.caption, 1)
+        column.addLayout(row)
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
-        self.pick_button = QPushButton("Pick…", self)
+        self.pick_button = _small_button("Pick…", self)
         self.pick_button.setToolTip("Choose a picture file")
         self.pick_button.clicked.connect(self.pick)
-        self.paste_button = QPushButton("Paste", self)
+        self.paste_button = _small_button("Paste", self)
         self.paste_button.setToolTip("Use the picture on the clipboard")
         self.paste_button.clicked.connect(self.paste)
-        self.clear_button = QPushButton("Clear", self)
+        self.clear_button = _small_button("Clear", self)
         self.clear_button.setToolTip("Start from the description alone")
         self.clear_button.clicked.connect(lambda: self.set_path(None))
         for button in (self.pick_button, self.paste_button, self.clear_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        side.addLayout(buttons)
-        row.addLayout(side, 1)
+        column.addLayout(buttons)
         self._refresh()
 
     # --- Public API -----------------------------------------------------------------------

@@ -33,7 +33,7 @@ from desktop.core.errors import SwitchboardError
 from desktop.core.media_types import LoraChoice
 from desktop.providers.hub_adapters import AdapterInfo
 from desktop.ui.tasks import TaskScope, run_dialog
-from desktop.ui.widgets.labels import MutedLabel
+from desktop.ui.widgets.labels import ElidedLabel, MutedLabel
 
 Search = Callable[[str, str], Awaitable[list[AdapterInfo]]]
 WEIGHT_TIP = "How strongly the style applies: 1 as trained, lower is subtler, 0 switches it off."
@@ -60,11 +60,15 @@ class _StyleRow(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
-        text = choice.repo + (f" — say “{choice.trigger}”" if choice.trigger else "")
-        self.label = QLabel(text, self)
-        self.label.setToolTip(text)
-        self.label.setWordWrap(True)
-        row.addWidget(self.label, 1)
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        self.label = ElidedLabel(choice.repo, self)
+        names.addWidget(self.label)
+        self.trigger_label = MutedLabel(f"say “{choice.trigger}”" if choice.trigger else "", self)
+        self.trigger_label.setVisible(bool(choice.trigger))
+        self.trigger_label.setToolTip("Put this in the description for the style to show")
+        names.addWidget(self.trigger_label)
+        row.addLayout(names, 1)
         self.weight = QDoubleSpinBox(self)
         self.weight.setRange(-4.0, 4.0)
         self.weight.setSingleStep(0.1)
@@ -72,6 +76,7 @@ class _StyleRow(QWidget):
         self.weight.setValue(choice.weight)
         self.weight.setToolTip(WEIGHT_TIP)
         self.weight.setAccessibleName(f"Weight of {choice.repo}")
+        self.weight.setMaximumWidth(72)
         row.addWidget(self.weight)
         self.remove = QToolButton(self)
         self.remove.setText("✕")
