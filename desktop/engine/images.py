@@ -50,11 +50,20 @@ from desktop.engine.attempts import (
 from desktop.engine.creative_inputs import Prepared, prepare, style_params
 from desktop.engine.image_decode import DecodedImage, decode_image
 from desktop.engine.service_base import StoredTaskService
-from desktop.providers import fal, fal_queue, hf_inference, image_edit, openai_images, replicate
+from desktop.providers import (
+    fal,
+    fal_queue,
+    hf_inference,
+    image_edit,
+    openai_images,
+    replicate,
+    wavespeed,
+)
 from desktop.providers.exchange import AttemptFailed, exchange
 from desktop.providers.job_wire import SUCCEEDED, JobTarget
 from desktop.providers.media_fetch import IMAGE, MediaLimits, fetch_media
 from desktop.providers.mime import suffix_for
+from desktop.providers.wavespeed import WaveSpeedJobs
 
 FIRST_RESULT_S = 60.0
 """routing.md §5.12: a picture has a minute before the next provider is tried."""
@@ -283,6 +292,9 @@ class ImageService(StoredTaskService):
             data = await self._replicate(scope, {"prompt": prompt, **params, **styles})
         elif provider in openai_images.PROVIDERS:
             data = await self._openai_style(scope, prompt, params)
+        elif provider == "wavespeed":
+            body = wavespeed.build_body(prompt, params, None, loras)
+            data = await self._follow_job(scope, WaveSpeedJobs(), body)
         else:
             raise AttemptFailed(Failure(Outcome.REJECTED, "it does not make pictures here"))
         info = await self._off_loop(decode_image, data)
@@ -311,6 +323,9 @@ class ImageService(StoredTaskService):
         elif provider == "together":
             body = image_edit.together_body(source, cand.provider_model, prompt, params)
             data = await self._openai_style_body(scope, body)
+        elif provider == "wavespeed":
+            body = wavespeed.build_body(prompt, params, source, loras)
+            data = await self._follow_job(scope, WaveSpeedJobs(), body)
         else:
             raise AttemptFailed(Failure(Outcome.REJECTED, "it does not change pictures here"))
         info = await self._off_loop(decode_image, data)
@@ -337,9 +352,19 @@ class ImageService(StoredTaskService):
         return answer.content
 
     async def _fal_queue(self, scope: AttemptScope, body: dict[str, Any]) -> bytes:
-        """fal's queue within one attempt: once accepted the job is polled (never submitted
-        again) under the request's total deadline, and cancelled at fal if the attempt ends
-        without it."""
+        return await self._follow_job(
+            scope, fal_queue.FalQueue(media_of=image_edit.fal_image_url), body
+        )
+
+    async def _follow_job(
+        self,
+        scope: AttemptScope,
+        protocol: fal_queue.FalQueue | WaveSpeedJobs,
+        body: dict[str, Any],
+    ) -> bytes:
+        """A provider job (fal's queue, WaveSpeed) within one attempt: once accepted it is
+        polled (never submitted again) under the request's total deadline, and cancelled at
+        the provider (where it can be) if the attempt ends without it."""
         cand = scope.ctx.candidate
         client = self.engine.client
         headers = task_headers(cand, accept="image/png")
@@ -347,14 +372,13 @@ class ImageService(StoredTaskService):
         target = JobTarget(
             cand.provider, cand.via, cand.base, cand.provider_model, headers, secrets
         )
-        queue = fal_queue.FalQueue(media_of=image_edit.fal_image_url)
-        ticket = await queue.submit_body(client, target, body)
+        ticket = await protocol.submit_body(client, target, body)
         scope.ctx.record.message = f"accepted as job {ticket.provider_job_id}"
         scope.extend_to_total()
         try:
             delays = iter(self.poll.delays())
             while True:
-                state = await queue.poll(client, ticket, headers, secrets)
+                state = await protocol.poll(client, ticket, headers, secrets)
                 if state.status == SUCCEEDED and state.media_url:
                     break
                 if state.terminal:
@@ -364,7 +388,7 @@ class ImageService(StoredTaskService):
                 await asyncio.sleep(next(delays))
         except (asyncio.CancelledError, AttemptFailed):
             with contextlib.suppress(AttemptFailed):
-                await asyncio.shield(queue.cancel(client, ticket, headers, secrets))
+                await asyncio.shield(protocol.cancel(client, ticket, headers, secrets))
             raise
         return (await fetch_media(client, state.media_url, self.limits)).data
 

@@ -61,7 +61,13 @@ from desktop.engine.video_outcome import (
     mark_attempt,
     media_result,
 )
-from desktop.providers import fal_queue, novita_video, replicate_video, together_video
+from desktop.providers import (
+    fal_queue,
+    novita_video,
+    replicate_video,
+    together_video,
+    wavespeed,
+)
 from desktop.providers import job_wire as jw
 from desktop.providers.exchange import AttemptFailed
 from desktop.providers.media_fetch import MediaLimits
@@ -75,6 +81,7 @@ __all__ = ["CancelOutcome", "PollTiming", "VideoService"]
 I2V_KIND_BY_PROVIDER: dict[str, str] = {
     "fal-ai": fal_queue.KIND,
     "together": together_video.KIND,
+    "wavespeed": wavespeed.KIND,
 }
 """Which job protocol animates pictures on each provider (providers.md §4.6)."""
 
@@ -86,6 +93,7 @@ KIND_BY_PROVIDER: dict[str, str] = {
     "replicate": replicate_video.KIND,
     "novita": novita_video.KIND,
     "together": together_video.KIND,
+    "wavespeed": wavespeed.KIND,
 }
 """Which job protocol makes videos on each provider (providers.md §4.5)."""
 
@@ -107,6 +115,7 @@ def default_protocols() -> dict[str, jw.VideoJobProtocol]:
         replicate_video.ReplicateVideo(),
         novita_video.NovitaVideo(),
         together_video.TogetherVideo(),
+        wavespeed.WaveSpeedJobs(),
     ]
     return {p.kind: p for p in protocols}
 

@@ -38,6 +38,7 @@ from .router import ChatRoutes
 from .state import HF_TOKEN, State, direct_key
 from .tasks import add_task_routes
 from .together_video import TogetherVideoRoutes
+from .wavespeed import WaveSpeedRoutes
 from .wire import ABORTED, RECORD
 
 _START_TIMEOUT = 10.0
@@ -147,6 +148,7 @@ class Emulator:
         FalQueueRoutes(self._state, self.jobs, stop).add_to(app)
         NovitaTaskRoutes(self._state, self.jobs, stop).add_to(app)
         TogetherVideoRoutes(self._state, self.jobs, stop).add_to(app)
+        WaveSpeedRoutes(self._state, self.jobs, stop).add_to(app)
         chat.add_fallbacks(app)
         runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=_SHUTDOWN_GRACE
