@@ -24,6 +24,7 @@ from typing import Any
 
 from PIL import Image
 
+from .jobs import WAN_T2V
 from .media import picture
 from .state import State
 
@@ -42,6 +43,7 @@ STYLE_SDXL = "nerijs/pixel-art-xl"
 """An adapter of SDXL, not of FLUX: choosing it for FLUX must be refused."""
 STYLE_KONTEXT = "owner/kontext-watercolor"
 STYLE_WAN = "owner/wan-paper-cut"
+STYLE_WAN_T2V = "owner/wan-t2v-claymation"
 
 _DATA_URL = re.compile(r"^data:(image/[a-z0-9.+-]+);base64,(.+)$", re.S)
 _WEIGHTS_URL = re.compile(r"^https://huggingface\.co/[^/]+/[^/]+/resolve/main/.+\.safetensors$")
@@ -105,6 +107,7 @@ ADAPTERS: dict[str, dict[str, Any]] = {
     ),
     STYLE_KONTEXT: _adapter(KONTEXT, "wtrclr", ["a watercolor street"], "watercolor.safetensors"),
     STYLE_WAN: _adapter(WAN_I2V, "paper cut", [], "paper_cut.safetensors"),
+    STYLE_WAN_T2V: _adapter(WAN_T2V, "claymation", [], "lora/clay.safetensors"),
 }
 
 

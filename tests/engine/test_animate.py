@@ -16,7 +16,8 @@ from desktop.core.media_types import LoraChoice, VideoRequest
 from desktop.core.vocab import Status
 from desktop.services import Services
 from tests.emulator import Emulator
-from tests.emulator.image_edit import STYLE_KONTEXT, STYLE_WAN, WAN_I2V
+from tests.emulator.image_edit import STYLE_KONTEXT, STYLE_WAN, STYLE_WAN_T2V, WAN_I2V
+from tests.emulator.jobs import WAN_T2V
 from tests.emulator.record import RecordedRequest
 from tests.engine.test_video import FAST_POLL
 
@@ -196,3 +197,30 @@ async def test_a_bad_start_picture_is_refused_before_anything_is_sent(
     assert result.status == Status.FAILED and words in (result.error or "")
     assert emulator.jobs.submissions() == 0
     assert await services.db.run(services.video.pending) == []
+
+
+async def test_a_video_from_a_description_takes_styles_on_fal_only(
+    video_services: VideoServices, emulator: Emulator
+) -> None:
+    services = await video_services()
+    services.settings.provider_order = ["replicate", "fal-ai"] + [
+        p for p in services.settings.provider_order if p not in ("fal-ai", "replicate")
+    ]
+    request = VideoRequest(
+        model=WAN_T2V, prompt="a claymation fox", loras=[LoraChoice(STYLE_WAN_T2V, 1.2)]
+    )
+    result = await services.video.generate(request)
+    assert result.status == Status.COMPLETE, result.error
+    assert result.task == "text-to-video"
+    assert posts(emulator, "replicate") == []
+    (submit,) = posts(emulator, "fal-ai")
+    assert submit.path == "/router/fal-ai/fal-ai/wan-t2v"
+    assert submit.json == {
+        "prompt": "a claymation fox",
+        "loras": [
+            {
+                "path": f"https://huggingface.co/{STYLE_WAN_T2V}/resolve/main/lora/clay.safetensors",
+                "scale": 1.2,
+            }
+        ],
+    }
