@@ -75,6 +75,7 @@ def test_changing_a_picture_from_the_images_tab(
     wait_until(loop, lambda: not images.start_picture.preview.pixmap().isNull())
     assert images.start_picture.caption.text() == "harbour.png"
     assert images.form.strength.isEnabled() and not images.form.width_box.isEnabled()
+    assert images.run_button.text() == "Change picture"
     images.form.strength.setValue(0.45)
     run_page(loop, images)
 
@@ -89,6 +90,7 @@ def test_changing_a_picture_from_the_images_tab(
 
     images.start_picture.set_path(None)
     assert images.form.width_box.isEnabled() and not images.form.strength.isEnabled()
+    assert images.run_button.text() == "Make image"
     images.reuse_selected()  # "Reuse settings" brings the start picture back
     assert images.start_picture.path() == picture.params["source_file"]
     assert images.form.strength.value() == 0.45
@@ -176,6 +178,7 @@ def test_animating_a_picture_from_the_video_tab(
     page.model_picker.set_current_model(WAN_I2V)
     page.form.prompt.setPlainText("the boats rock gently")
     page.use_picture(str(still))
+    assert page.run_button.text() == "Animate picture"
     page.policy_picker.set_policy("together")
     run_page(loop, page)
     wait_until(loop, lambda: page.model.rowCount() == 1)

@@ -97,7 +97,13 @@ class ImagesPage(MediaPage):
             self.services.search_styles, self.model_picker.current_model, self.scope, form
         )
         form.add_start_and_styles(self.start_picture, self.styles)
+        self.start_picture.changed.connect(self._on_start_changed)
         return form
+
+    def _on_start_changed(self) -> None:
+        """The Run button says what it will do: make a picture, or change the one given."""
+        changing = self.start_picture.path() is not None
+        self.run_button.set_idle_text("Change picture" if changing else "Make image")
 
     def _make_progress(self, parent: QWidget) -> PictureProgress:
         self.progress = PictureProgress(parent)

@@ -115,7 +115,13 @@ class VideoPage(MediaPage):
             self.services.search_styles, self.model_picker.current_model, self.scope, form
         )
         form.add_start_and_styles(self.start_picture, self.styles)
+        self.start_picture.changed.connect(self._on_start_changed)
         return form
+
+    def _on_start_changed(self) -> None:
+        """The Run button says what it will do: make a video, or animate the picture given."""
+        animating = self.start_picture.path() is not None
+        self.run_button.set_idle_text("Animate picture" if animating else "Make video")
 
     def use_picture(self, path: str) -> None:
         """ "Animate it" (Images tab, Library): the next video starts from ``path``."""
