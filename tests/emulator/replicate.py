@@ -36,6 +36,7 @@ from typing import Any
 from aiohttp import web
 
 from .faults import Fault, early
+from .image_edit import changed_picture, inline_picture
 from .media import corrupt, host_for, mp4_bytes, picture, wav_bytes
 from .speech import whisper_segments
 from .task_common import TaskRoutes
@@ -53,6 +54,7 @@ REQUIRED = {
     "text-to-video": "prompt",
     "automatic-speech-recognition": "audio",
     "text-to-speech": "text",
+    "image-to-image": "image",
 }
 
 
@@ -155,6 +157,22 @@ class ReplicateRoutes(TaskRoutes):
         required = REQUIRED.get(task, "prompt")
         if not isinstance(model_input, dict) or not isinstance(model_input.get(required), str):
             return problem_response(problem(required, f"{required} is required"), gate.headers)
+        if task == "image-to-image":
+            # Models name the picture differently; the HF client sends all four (§4.6).
+            for name in ("image", "input_image"):
+                if inline_picture(model_input.get(name)) is None:
+                    return problem_response(
+                        problem(name, f"{name} is not a valid image"), gate.headers
+                    )
+            if not isinstance(model_input.get("prompt"), str):
+                return problem_response(problem("prompt", "prompt is required"), gate.headers)
+        lora = model_input.get("lora_weights")
+        if lora is not None and not (
+            isinstance(lora, str) and lora.startswith("https://huggingface.co/")
+        ):
+            return problem_response(
+                problem("lora_weights", "lora_weights must be a Hugging Face URL"), gate.headers
+            )
         fault = self.state.take_fault(PROVIDER)
         if (
             fault is not None
@@ -213,6 +231,12 @@ class ReplicateRoutes(TaskRoutes):
                 model_input.get("width"),
                 model_input.get("height"),
             )
+            if fault is not None and fault.kind == "corrupt":
+                data = corrupt(data)
+            return [host.publish(request, data, "image/png", ".png")]
+        if task == "image-to-image":
+            source = inline_picture(model_input.get("image")) or b""
+            data = changed_picture(source, model_input["prompt"], model_input.get("seed"))
             if fault is not None and fault.kind == "corrupt":
                 data = corrupt(data)
             return [host.publish(request, data, "image/png", ".png")]

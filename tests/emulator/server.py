@@ -28,6 +28,7 @@ from desktop.core.table import PROVIDERS
 from .fal_queue import FalQueueRoutes
 from .faults import Fault
 from .hub import HubRoutes, seed
+from .image_edit import seed_creative
 from .jobs import JobBook, seed_video
 from .media import MediaRoutes
 from .media_models import seed_media
@@ -37,6 +38,7 @@ from .router import ChatRoutes
 from .state import HF_TOKEN, State, direct_key
 from .tasks import add_task_routes
 from .together_video import TogetherVideoRoutes
+from .wavespeed import WaveSpeedRoutes
 from .wire import ABORTED, RECORD
 
 _START_TIMEOUT = 10.0
@@ -82,6 +84,7 @@ class Emulator:
             seed(self._state)
             seed_media(self._state)
             seed_video(self._state)
+            seed_creative(self._state)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
@@ -145,6 +148,7 @@ class Emulator:
         FalQueueRoutes(self._state, self.jobs, stop).add_to(app)
         NovitaTaskRoutes(self._state, self.jobs, stop).add_to(app)
         TogetherVideoRoutes(self._state, self.jobs, stop).add_to(app)
+        WaveSpeedRoutes(self._state, self.jobs, stop).add_to(app)
         chat.add_fallbacks(app)
         runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=_SHUTDOWN_GRACE

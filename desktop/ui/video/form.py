@@ -13,7 +13,14 @@ from PySide6.QtWidgets import QSpinBox, QWidget
 
 from desktop.core.media_types import VideoRequest
 from desktop.ui.widgets.labels import tip_label
-from desktop.ui.widgets.param_fields import MODEL_DEFAULT, MediaForm, whole_number
+from desktop.ui.widgets.param_fields import (
+    MODEL_DEFAULT,
+    MediaForm,
+    apply_creative,
+    whole_number,
+)
+from desktop.ui.widgets.start_picture import StartPictureField
+from desktop.ui.widgets.styles_field import StylesField
 
 FRAMES_TIP = (
     "How long the video is, in pictures. Most models make 16–24 per second: 81 frames is "
@@ -40,6 +47,18 @@ class VideoForm(MediaForm):
         self.frames.setAccessibleName("Frames")
         self.rows.addRow(tip_label("Frames", FRAMES_TIP, self), self.frames)
         self.add_tuning_rows()
+        self.start: StartPictureField | None = None
+        self.styles: StylesField | None = None
+
+    def add_start_and_styles(self, start: StartPictureField, styles: StylesField) -> None:
+        """The rows that animate a picture and give the video a style."""
+        self.start, self.styles = start, styles
+        self.add_creative_rows(start, styles)
+
+    def use_picture(self, path: str) -> None:
+        """ "Animate this picture": start the next video from ``path``."""
+        if self.start is not None:
+            self.start.set_path(path)
 
     def request(self, model: str, provider: str) -> VideoRequest:
         return VideoRequest(
@@ -51,6 +70,8 @@ class VideoForm(MediaForm):
             guidance=self.guidance.value() or None,
             seed=self.seed.value(),
             provider=provider,
+            source_path=self.start.path() if self.start is not None else None,
+            loras=self.styles.choices() if self.styles is not None else [],
         )
 
     def apply(self, params: dict[str, Any]) -> None:
@@ -58,3 +79,4 @@ class VideoForm(MediaForm):
         self.apply_shared(params)
         self.frames.setValue(whole_number(params.get("num_frames")) or 0)
         self.seed.set_value(whole_number(params.get("seed")))
+        apply_creative(params, self.start, self.styles)

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyleOptionViewItem, QWidget
 
+from desktop.core.media_types import tab_task
 from desktop.core.table import Task
 from desktop.store.history import StoredGeneration
 from desktop.ui.theme import mix
@@ -63,7 +64,7 @@ def kind_icon(task: str, size: int, palette: QPalette) -> QIcon:
 
 def first_picture(gen: StoredGeneration) -> str | None:
     """The file a picture row's thumbnail comes from."""
-    if gen.task != Task.TEXT_TO_IMAGE.value:
+    if tab_task(gen.task) != Task.TEXT_TO_IMAGE.value:
         return None
     return next((str(f["path"]) for f in gen.files if f.get("path")), None)
 
