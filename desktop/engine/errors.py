@@ -39,9 +39,3 @@ class CatalogueUnavailable(SwitchboardError):
     """The Hub could not be asked which providers serve a model, and nothing is cached."""
 
     action = "retry"
-
-
-class AllCandidatesFailed(SwitchboardError):
-    """Every candidate was tried and failed; the message is the most actionable failure."""
-
-    action = "retry"

@@ -594,8 +594,3 @@ class _BadStream(httpx2.HTTPError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-
-
-def _notify(callback: AttemptCallback | None, record: AttemptRecord) -> None:
-    if callback is not None:
-        callback(record)

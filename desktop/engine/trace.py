@@ -116,9 +116,6 @@ class Trace:
         """Failed attempts then the winner: "Together 429 → Groq ✓"."""
         return " → ".join(a.short() for a in self.attempts)
 
-    def failovers(self) -> list[AttemptRecord]:
-        return [a for a in self.attempts if a.outcome not in (OK, "")]
-
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

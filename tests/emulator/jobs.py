@@ -143,7 +143,6 @@ class JobBook:
         self._changed = threading.Condition(self._lock)
         self._jobs: dict[str, EmuJob] = {}
         self._plans: dict[str, JobPlan] = {}
-        self._next: dict[str, deque[JobPlan]] = {}
         self._poll_faults: dict[str, deque[_PollFault]] = {}
         self.video: bytes | None = None
         """The bytes a successful job publishes; None: the media host's sample MP4."""
@@ -155,15 +154,6 @@ class JobBook:
         self._check(provider)
         with self._lock:
             self._plans[provider] = replace(self._plans.get(provider, JobPlan()), **changes)
-
-    def next_plan(self, provider: str, *, times: int = 1, **changes: Any) -> None:
-        """A plan for the next ``times`` jobs of ``provider`` only (then the default again)."""
-        self._check(provider)
-        with self._lock:
-            base = self._plans.get(provider, JobPlan())
-            queue = self._next.setdefault(provider, deque())
-            for _ in range(times):
-                queue.append(replace(base, **changes))
 
     def poll_fault(self, provider: str, status: int = 503, *, times: int | None = 1) -> None:
         """The next ``times`` status calls of ``provider`` answer HTTP ``status``."""
@@ -235,8 +225,7 @@ class JobBook:
         self, provider: str, provider_model: str, *, routed: bool, body: Any, app_id: str = ""
     ) -> EmuJob:
         with self._changed:
-            queue = self._next.get(provider)
-            plan = queue.popleft() if queue else self._plans.get(provider, JobPlan())
+            plan = self._plans.get(provider, JobPlan())
             job = EmuJob(
                 id=secrets.token_hex(8),
                 provider=provider,

@@ -86,7 +86,6 @@ class Job:
     final: str = "succeeded"
     polls_left: int | None = 1  # GETs before ``final``; None: never
     error: str | None = None
-    cancel_requests: int = 0
 
     @property
     def terminal(self) -> bool:
@@ -223,6 +222,8 @@ class ReplicateRoutes(TaskRoutes):
         audio = self._audio(model_input.get("audio", ""))
         text, segments = whisper_segments(PROVIDER, audio)
         shape = self.entry(PROVIDER, provider_id).get("output", "transcription")
+        if shape not in ASR_SHAPES:
+            raise ValueError(f"unknown speech output shape {shape!r}; one of {ASR_SHAPES}")
         txt_url = host.publish(request, text.encode(), "text/plain", ".txt")
         if shape == "string":
             return text
@@ -298,7 +299,6 @@ class ReplicateRoutes(TaskRoutes):
         if job is None:
             return json_response(404, {"detail": "Not found.", "status": 404}, gate.headers)
         with self._lock:
-            job.cancel_requests += 1
             if not job.terminal:
                 job.status = "canceled"
             public = self._public(job_id, job)

@@ -170,9 +170,8 @@ def test_generation_wording() -> None:
 # --- widgets --------------------------------------------------------------------------------
 
 
-def test_routing_badge_shows_who_the_failover_and_the_trace_table(
-    loop: qasync.QEventLoop, qtbot: object
-) -> None:
+@pytest.mark.usefixtures("qtbot")
+def test_routing_badge_shows_who_the_failover_and_the_trace_table(loop: qasync.QEventLoop) -> None:
     badge = RoutingBadge()
     assert badge.isHidden()
     badge.set_trace(failover_trace(), duration_ms=2100)
@@ -232,7 +231,8 @@ def test_run_button_uses_the_pages_canceller(loop: qasync.QEventLoop) -> None:
     drive(loop, scenario())
 
 
-def test_error_banner_names_the_fix_and_emits_its_action(qtbot: object) -> None:
+@pytest.mark.usefixtures("qtbot")
+def test_error_banner_names_the_fix_and_emits_its_action() -> None:
     banner = ErrorBanner()
     asked: list[str] = []
     banner.action_requested.connect(asked.append)
@@ -246,7 +246,8 @@ def test_error_banner_names_the_fix_and_emits_its_action(qtbot: object) -> None:
     banner.deleteLater()
 
 
-def test_prompt_box_ctrl_enter_submits_and_enter_makes_a_line(qtbot: object) -> None:
+@pytest.mark.usefixtures("qtbot")
+def test_prompt_box_ctrl_enter_submits_and_enter_makes_a_line() -> None:
     box = PromptBox("Describe it")
     submitted: list[bool] = []
     box.submitted.connect(lambda: submitted.append(True))
@@ -258,7 +259,8 @@ def test_prompt_box_ctrl_enter_submits_and_enter_makes_a_line(qtbot: object) -> 
     box.deleteLater()
 
 
-def test_notification_falls_back_to_the_banner(qtbot: object) -> None:
+@pytest.mark.usefixtures("qtbot")
+def test_notification_falls_back_to_the_banner() -> None:
     page = QWidget()
     banner = ErrorBanner(page)
     assert notify_finished(page, "Your video is ready", "“fox” is ready.", banner) == BANNER

@@ -285,10 +285,6 @@ class EmbeddingsPage(QWidget):
         if self.focus_picker.currentIndex() != index:
             self.focus_picker.setCurrentIndex(index)
 
-    def selected_text(self) -> int | None:
-        index = self.focus_picker.currentIndex()
-        return index if index >= 0 and self._texts else None
-
     def choose_file(self) -> None:
         self.scope.spawn(self._choose_file(), slot="pick")
 

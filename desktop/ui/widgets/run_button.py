@@ -72,11 +72,6 @@ class RunButton(QPushButton):
         """Use ``canceller`` instead of cancelling the bound slot (None: back to the slot)."""
         self._canceller = canceller
 
-    def set_idle_text(self, text: str) -> None:
-        self._idle_text = text
-        if not self.running:
-            self.setText(text)
-
     def track(self, task: asyncio.Task[Any]) -> None:
         """Show "Cancel" until ``task`` ends."""
         self._task = task
