@@ -167,17 +167,37 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
             settle(event_loop)
 
 
-def act(loop: asyncio.AbstractEventLoop, action: Callable[[], T]) -> T:
-    """Do ``action`` (a click, a key press) while the loop runs, as a real user event would.
+async def outside_tasks(action: Callable[[], T]) -> T:
+    """Call ``action`` from a plain callback of the running loop, with no task current.
 
-    Synthesised input can make Qt process pending events; with qasync those include asyncio
-    callbacks, which must run inside the running loop.
+    Why: synthesised input makes Qt process events on the spot (``QTest.mouseMove`` fires due
+    timers, ``qWait`` spins the loop), and with qasync those events include the steps of
+    other tasks. Run inside a task step, each such nested step fails to start ("Cannot enter
+    into task … while another task is being executed") and its wakeup is gone: the task
+    never runs again. As a plain callback, as a real user event is, nested steps just run.
     """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
 
-    async def inside() -> T:
-        return action()
+    def call() -> None:
+        try:
+            result = action()
+        except BaseException as exc:
+            if not done.done():
+                done.set_exception(exc)
+        else:
+            if not done.done():
+                done.set_result(result)
 
-    return run(loop, inside())
+    loop.call_soon(call)
+    return await done
+
+
+def act(loop: asyncio.AbstractEventLoop, action: Callable[[], T]) -> T:
+    """Do ``action`` (a click, a key press) while the loop runs, as a real user event would:
+    inside the running loop (nested callbacks find it) and outside any task (nested task
+    steps can start; see :func:`outside_tasks`)."""
+    return run(loop, outside_tasks(action))
 
 
 @pytest.fixture
