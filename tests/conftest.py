@@ -31,6 +31,16 @@ def is_provider_variable(name: str) -> bool:
     )
 
 
+UI_TESTS = Path(__file__).parent / "ui"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under ``tests/ui`` needs Qt: mark it ``gui`` (``-m "not gui"`` skips them)."""
+    for item in items:
+        if item.path.is_relative_to(UI_TESTS):
+            item.add_marker(pytest.mark.gui)
+
+
 @pytest.fixture(autouse=True)
 def isolated_dirs(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

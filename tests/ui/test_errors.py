@@ -11,8 +11,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop.ui.errors import ErrorReporter
 from tests.ui.conftest import until
 
-pytestmark = pytest.mark.gui
-
 
 def boxes(qapp: QApplication) -> list[QMessageBox]:
     return [w for w in qapp.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]

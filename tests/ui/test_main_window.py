@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-import pytest
 import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -15,8 +14,6 @@ from desktop import app
 from desktop.services import Services
 from desktop.ui.main_window import MainWindow
 from tests.ui.conftest import act, run, until
-
-pytestmark = pytest.mark.gui
 
 
 def test_exactly_the_working_tabs(make_window: Callable[..., MainWindow]) -> None:

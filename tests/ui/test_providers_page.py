@@ -20,8 +20,6 @@ from desktop.ui.providers.page import replace_custom
 from tests.memory_keyring import MemoryKeyring
 from tests.ui.conftest import until
 
-pytestmark = pytest.mark.gui
-
 SECRET = "hf_thisIsAVerySecretTokenValue1234567890"
 
 

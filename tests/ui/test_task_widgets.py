@@ -36,8 +36,6 @@ from tests.emulator import HF_TOKEN, Emulator
 from tests.emulator.media_models import FLUX_SCHNELL
 from tests.ui.page_helpers import drive, wait_until
 
-pytestmark = pytest.mark.gui
-
 
 def attempt(provider: str, outcome: str, **extra: object) -> AttemptRecord:
     record = AttemptRecord(
