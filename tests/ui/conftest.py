@@ -21,13 +21,53 @@ from typing import Any, TypeVar
 
 import pytest
 import qasync
-from PySide6.QtWidgets import QApplication
+import shiboken6
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.services import Services
 from desktop.store.paths import AppPaths
 from desktop.ui.main_window import MainWindow
 
 T = TypeVar("T")
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_windows(qapp: QApplication) -> Iterator[None]:
+    """Fail a test that leaves a top-level widget alive once its windows were shut down.
+
+    Autouse, so it is set up before and torn down after every other fixture of the test
+    (the window, the pages, the loop): what is alive then outlived its owner. A leaked
+    window keeps its page, services and timers alive and runs into later tests.
+    """
+    before = top_level_addresses(qapp)
+    yield
+    leaked = leaked_windows(qapp, before)
+    if leaked:
+        names = sorted(type(w).__name__ for w in leaked)
+        for widget in leaked:  # so the next test starts clean
+            widget.close()
+            widget.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        pytest.fail(f"top-level widgets still alive after the test: {', '.join(names)}")
+
+
+def top_level_addresses(qapp: QApplication) -> set[int]:
+    return {_address(w) for w in qapp.topLevelWidgets()}
+
+
+def leaked_windows(qapp: QApplication, before: set[int]) -> list[QWidget]:
+    """Parentless top-level widgets alive now that were not in ``before`` (after pending
+    ``deleteLater`` calls and a garbage collection had their chance)."""
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    return [
+        w for w in qapp.topLevelWidgets() if _address(w) not in before and w.parentWidget() is None
+    ]
+
+
+def _address(widget: QWidget) -> int:
+    return int(shiboken6.getCppPointer(widget)[0])
 
 
 TEARDOWN_S = 5.0
@@ -247,7 +287,10 @@ def make_window(
 
     yield factory
     for window in windows:
+        if not shiboken6.isValid(window):
+            continue
         if not window.isHidden():
             run(loop, window.shutdown())
+        window.deleteLater()
     windows.clear()
     gc.collect()  # on the GUI thread, see ``loop``

@@ -85,3 +85,4 @@ def close_page(loop: qasync.QEventLoop, page: Any) -> None:
     page._closed_by_test = True
     drive(loop, page.aclose())
     page.close()
+    page.deleteLater()

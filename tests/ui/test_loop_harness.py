@@ -13,9 +13,17 @@ import asyncio
 
 import qasync
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from tests.ui.conftest import act, cancel_and_wait, describe_tasks, run, until
+from tests.ui.conftest import (
+    act,
+    cancel_and_wait,
+    describe_tasks,
+    leaked_windows,
+    run,
+    top_level_addresses,
+    until,
+)
 
 
 def test_an_action_that_makes_qt_process_events_strands_no_task(loop: qasync.QEventLoop) -> None:
@@ -77,3 +85,21 @@ def test_a_task_that_ignores_its_cancel_is_reported_with_its_stack(
     assert "in stubborn" in describe_tasks(stuck)
     stubborn_now[0] = False  # now it gives in, so the fixture's own teardown finds it gone
     assert cancel_and_wait(loop, 5) == []
+
+
+def test_a_window_left_alive_is_found_and_a_deleted_one_is_not(qapp: QApplication) -> None:
+    before = top_level_addresses(qapp)
+    kept = QLabel("left behind")
+    kept.show()
+    gone = QWidget()
+    gone.show()
+    gone.close()
+    gone.deleteLater()
+    child = QWidget(kept)  # owned by ``kept``: not a leak of its own
+    child.show()
+    try:
+        assert [type(w).__name__ for w in leaked_windows(qapp, before)] == ["QLabel"]
+    finally:
+        kept.close()
+        kept.deleteLater()
+    assert leaked_windows(qapp, before) == []
