@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.cli.conftest import ROOT, Run, as_json
@@ -87,6 +89,20 @@ def test_custom_server_can_be_added_used_and_removed(
     assert "lab" not in [r["id"] for r in rows]
 
 
+SAVED_WITHIN_S = 10.0
+"""Far below the 30 s idle deadline that would end the stalled stream (and save at the end)."""
+POLL_S = 0.02
+
+
+def saved_text_contains(db: Path, text: str) -> bool:
+    """Whether the assistant message in ``db`` holds ``text`` yet."""
+    if not db.exists():
+        return False
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        row = conn.execute("SELECT content FROM messages WHERE role='assistant'").fetchone()
+    return bool(row) and text in row[0]
+
+
 def test_killing_the_app_mid_answer_keeps_what_was_shown(
     cli_env: dict[str, str], emulator: Emulator, tmp_path: Path
 ):
@@ -108,16 +124,19 @@ def test_killing_the_app_mid_answer_keeps_what_was_shown(
             assert char, proc.stderr.read() if proc.stderr else "no output"
             shown += char
         db = tmp_path / "data" / "switchboard" / "history.db"
-        # Wait (by polling the database, not the clock) for the batch writer to catch up.
-        while True:
-            with sqlite3.connect(db) as conn:
-                row = conn.execute(
-                    "SELECT content, status FROM messages WHERE role='assistant'"
-                ).fetchone()
-            if row and "word3" in row[0]:
-                break
+        # The stream now stalls; it would end only at the idle deadline (30 s). The text on
+        # screen must reach the database in batches well before that, while it still runs.
+        deadline = time.monotonic() + SAVED_WITHIN_S
+        while not saved_text_contains(db, "word3"):
+            assert time.monotonic() < deadline, (
+                f"the streamed text was not saved within {SAVED_WITHIN_S} s while streaming"
+            )
+            time.sleep(POLL_S)  # polling another process's database: nothing to wait on
+        assert proc.poll() is None, "the answer had ended: the text was saved only at the end"
         proc.send_signal(signal.SIGKILL)
     finally:
+        if proc.poll() is None and proc.returncode is None:
+            proc.kill()  # a failed assertion above: end the child before waiting for it
         proc.wait(timeout=10)
     with sqlite3.connect(db) as conn:
         content, status = conn.execute(
