@@ -143,3 +143,14 @@ def test_killing_the_app_mid_answer_keeps_what_was_shown(
             "SELECT content, status FROM messages WHERE role='assistant'"
         ).fetchone()
     assert status == "interrupted" and content.startswith("word0 word1 word2 word3")
+
+
+def test_a_resting_provider_is_remembered_by_the_next_run(run: Run, emulator: Emulator):
+    emulator.fault("groq", "status", status=429, retry_after=600, times=1)
+    first = as_json(run("chat", "--model", LLAMA_8B, "--json", "Hi"))
+    assert [a["provider"] for a in first["trace"]["attempts"]] == ["groq", "cerebras"]
+    # The breaker book was saved when the first run quit: the next run (a new process) goes
+    # straight to Cerebras, without asking the rate-limited Groq again.
+    second = as_json(run("chat", "--model", LLAMA_8B, "--json", "Hi again"))
+    assert [a["provider"] for a in second["trace"]["attempts"]] == ["cerebras"]
+    assert len(emulator.requests_for("groq")) == 1

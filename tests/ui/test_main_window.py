@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 import qasync
@@ -11,7 +12,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from desktop import app
+from desktop.engine import trace
+from desktop.engine.health import HealthBook
+from desktop.providers.table import HF_CREDENTIAL
 from desktop.services import Services
+from desktop.store.paths import AppPaths
 from desktop.ui.main_window import MainWindow
 from tests.ui.conftest import act, run, until
 
@@ -123,3 +128,25 @@ def test_the_app_coroutine_opens_and_closes_cleanly(
 
     assert run(loop, scenario()) == 0
     until(loop, lambda: True)
+
+
+def test_quitting_the_window_saves_the_breaker_book(
+    loop: qasync.QEventLoop, qapp: QApplication
+) -> None:
+    key = HealthBook.key("groq", HF_CREDENTIAL)
+
+    async def scenario() -> int:
+        task = asyncio.get_running_loop().create_task(app.run_window(qapp))
+        while not (shown := [w for w in qapp.topLevelWidgets() if isinstance(w, MainWindow)]):
+            await asyncio.sleep(0.01)
+        window = shown[0]
+        # Groq answered 429 "retry after 10 minutes": its breaker opens, as the engine does.
+        window.services.health.record(key, trace.RATE_LIMITED, retry_after_s=600)
+        window.close()  # the person closes the window: the app quits
+        return await task
+
+    assert run(loop, scenario()) == 0
+    # The next start reads the book back: Groq is still resting.
+    book = HealthBook(AppPaths.default().health_file)
+    assert not book.allows(key)
+    assert book.open_until(key) > time.time() + 500
