@@ -137,9 +137,13 @@ def test_quitting_the_window_saves_the_breaker_book(
 
     async def scenario() -> int:
         task = asyncio.get_running_loop().create_task(app.run_window(qapp))
-        while not (shown := [w for w in qapp.topLevelWidgets() if isinstance(w, MainWindow)]):
+
+        def windows() -> list[MainWindow]:
+            return [w for w in qapp.topLevelWidgets() if isinstance(w, MainWindow)]
+
+        while not windows():  # noqa: ASYNC110 (a window appearing signals nothing here)
             await asyncio.sleep(0.01)
-        window = shown[0]
+        window = windows()[0]
         # Groq answered 429 "retry after 10 minutes": its breaker opens, as the engine does.
         window.services.health.record(key, trace.RATE_LIMITED, retry_after_s=600)
         window.close()  # the person closes the window: the app quits
