@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 import keyring
 import pytest
@@ -12,13 +14,14 @@ from keyring.errors import PasswordSetError
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox
 
+from desktop import app
 from desktop.providers.table import HF_CREDENTIAL
 from desktop.store.settings import CustomEndpoint, SettingsError
 from desktop.ui.main_window import MainWindow
 from desktop.ui.providers.custom_dialog import CustomEndpointDialog, parse_model_map
 from desktop.ui.providers.page import replace_custom
 from tests.memory_keyring import MemoryKeyring
-from tests.ui.conftest import until
+from tests.ui.conftest import outside_tasks, run, until
 
 SECRET = "hf_thisIsAVerySecretTokenValue1234567890"
 
@@ -273,3 +276,46 @@ def test_latency_mode_switch_is_saved(make_window: Callable[..., MainWindow]) ->
     assert window.services.settings.latency_mode
     reloaded = window.services.settings_store.load()
     assert reloaded.latency_mode
+
+
+def test_no_token_or_key_reaches_any_file(
+    loop: qasync.QEventLoop, qapp: QApplication, isolated_dirs: Path
+) -> None:
+    """Type a token and a key, save them, type another token without saving, quit the app:
+    no file in the data, config or cache folder holds any of them (only the keyring does)."""
+    unsaved = "hf_typedButNeverSavedTokenValue0987654321"
+    provider_key = "together-key-0123456789abcdef"
+
+    async def scenario() -> int:
+        task = asyncio.get_running_loop().create_task(app.run_window(qapp))
+
+        def windows() -> list[MainWindow]:
+            return [w for w in qapp.topLevelWidgets() if isinstance(w, MainWindow)]
+
+        async def until_true(condition: Callable[[], object]) -> None:
+            while not condition():  # noqa: ASYNC110 (widget states signal nothing)
+                await asyncio.sleep(0.01)
+
+        await until_true(windows)
+        window = windows()[0]
+        page = window.providers
+        row, key_row = page.token_row, page.details.key_row
+        await outside_tasks(window.show_providers)
+        await outside_tasks(lambda: row.field.setText(SECRET))
+        await outside_tasks(row.save_button.click)
+        await until_true(lambda: row.status.text() == "Saved in the system keyring")
+        await outside_tasks(lambda: page.select_provider("together"))
+        await outside_tasks(lambda: key_row.field.setText(provider_key))
+        await outside_tasks(key_row.save_button.click)
+        await until_true(lambda: key_row.status.text() == "Saved in the system keyring")
+        await outside_tasks(lambda: row.field.setText(unsaved))
+        window.close()  # quit: the window saves its state, the services close
+        return await task
+
+    assert run(loop, scenario(), timeout=20) == 0
+    assert keyring.get_password("switchboard", HF_CREDENTIAL) == SECRET
+    files = [f for f in isolated_dirs.rglob("*") if f.is_file()]
+    assert any(f.name == "state.json" for f in files)  # the quit did write the state
+    for secret in (SECRET, unsaved, provider_key):
+        holding = [str(f) for f in files if secret.encode() in f.read_bytes()]
+        assert not holding, f"a secret was written to {holding}"
