@@ -36,6 +36,8 @@ FAST_POLL = PollTiming(
     honour_cadence=False,
 )
 BEARER_HF = f"Bearer {HF_TOKEN}"
+RETRY_AFTER_MS = 300
+"""A provider's Retry-After, 150 times the test's polling interval."""
 
 VideoServices = Callable[..., Awaitable[Services]]
 
@@ -433,6 +435,21 @@ async def test_transient_status_errors_keep_polling(
         r.status for r in emulator.requests_for("fal-ai") if r.path.endswith("/status")
     ]
     assert statuses_seen[:2] == [503, 503] and statuses_seen[-1] == 200
+    assert emulator.jobs.submissions() == 1
+
+
+@pytest.mark.parametrize("provider", ["fal-ai", "novita", "together"])
+async def test_a_status_429_waits_its_retry_after_before_the_next_look(
+    video_services: VideoServices, emulator: Emulator, provider: str
+) -> None:
+    services = await video_services()  # polls every 2 ms otherwise
+    emulator.jobs.poll_fault(provider, 429, times=1, retry_after_ms=RETRY_AFTER_MS)
+    result = await services.video.generate(request(provider))
+    assert result.status == COMPLETE, result.error
+    looks = [r for r in emulator.requests_for(provider) if r.method == "GET"]
+    refused = next(i for i, r in enumerate(looks) if r.status == 429)
+    waited = looks[refused + 1].time - looks[refused].time  # arrival times at the provider
+    assert waited >= RETRY_AFTER_MS / 1000
     assert emulator.jobs.submissions() == 1
 
 
