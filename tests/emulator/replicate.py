@@ -274,6 +274,15 @@ class ReplicateRoutes(TaskRoutes):
 
     # -- poll and cancel -----------------------------------------------------------------------
 
+    def release(self) -> int:
+        """Let every held prediction (``job_pending`` with ``polls=None``) succeed at its
+        next look; returns how many there were."""
+        with self._lock:
+            held = [j for j in self.jobs.values() if not j.terminal and j.polls_left is None]
+            for job in held:
+                job.polls_left = 1
+            return len(held)
+
     def _job(self, request: web.Request) -> tuple[str, Job | None]:
         job_id = request.match_info["id"]
         with self._lock:

@@ -527,6 +527,41 @@ async def test_quit_mid_poll_then_restart_resumes_without_resubmitting(
     assert await second.video.resume_pending() == []
 
 
+async def test_quit_mid_poll_then_restart_resumes_a_replicate_prediction(
+    video_services: VideoServices, emulator: Emulator
+) -> None:
+    first = await video_services(subdir="app")
+    emulator.fault("replicate", "job_pending", polls=None, times=1)  # held until released
+    task = asyncio.create_task(first.video.generate(request("replicate")))
+    await asyncio.to_thread(emulator.wait_for_requests, 3, "replicate")  # submit + two looks
+    await first.aclose()  # the app quits: the prediction keeps running at Replicate
+    assert task.cancelled()
+    assert not [r for r in emulator.requests_for("replicate") if r.path.endswith("/cancel")]
+
+    second = await video_services(subdir="app")
+    (pending,) = second.video.pending()
+    assert pending.provider == "replicate"
+    generation = second.history.get_generation(pending.generation_id or 0)
+    assert generation is not None and generation.status == "running"
+
+    assert emulator.release_replicate() == 1
+    events: list[JobProgress] = []
+    (result,) = await second.video.resume_pending(on_progress=events.append)
+    assert result.status == COMPLETE, result.error
+    assert_delivered(second, result.status, result.files[0].path)
+    assert len(posts(emulator, "replicate")) == 1  # never submitted twice
+    looks = {r.path for r in emulator.requests_for("replicate") if r.method == "GET"}
+    assert len(looks) == 1  # before and after the restart: the one prediction
+    assert looks.pop().startswith("/router/replicate/v1/predictions/")
+    assert result.job_id == pending.id and result.record_id == pending.generation_id
+    assert result.trace.summary() == "Replicate ✓"  # the submission's trace
+    finished = second.history.get_generation(pending.generation_id or 0)
+    assert finished is not None and finished.status == "complete"
+    assert second.video.pending() == []
+    assert events[-1].status == "done" and events[-1].job_id == pending.id
+    assert await second.video.resume_pending() == []
+
+
 async def test_resume_without_the_credential_keeps_the_job(
     video_services: VideoServices, emulator: Emulator
 ) -> None:
