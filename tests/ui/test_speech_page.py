@@ -378,6 +378,7 @@ def virtual_microphone(tmp_path: Path) -> Iterator[dict[str, str]]:
         )
 
 
+@pytest.mark.timeout(150)  # the recording child process alone may take up to 90 s
 def test_recording_from_a_virtual_microphone_becomes_the_audio_to_transcribe(
     loop: qasync.QEventLoop,
     services: Services,
