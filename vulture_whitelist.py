@@ -40,5 +40,6 @@ pytest.isolated_dirs
 pytest.no_provider_env
 pytest.emulator_env
 pytest.restore_keyring
+pytest.no_leaked_windows
 pytest.media_env_fixture
 pytest.build_page_fixture
