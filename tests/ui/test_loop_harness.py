@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 import qasync
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
@@ -103,3 +104,10 @@ def test_a_window_left_alive_is_found_and_a_deleted_one_is_not(qapp: QApplicatio
         kept.close()
         kept.deleteLater()
     assert leaked_windows(qapp, before) == []
+
+
+def test_ui_tests_are_marked_gui_without_saying_so(request: pytest.FixtureRequest) -> None:
+    # This module sets no ``pytestmark``: the root conftest marks everything under tests/ui,
+    # so ``-m "not gui"`` runs the rest of the suite where Qt cannot run.
+    assert request.node.get_closest_marker("gui") is not None
+    assert "pytestmark" not in globals()
