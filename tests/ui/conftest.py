@@ -229,8 +229,11 @@ async def outside_tasks(action: Callable[[], T]) -> T:
             if not done.done():
                 done.set_result(result)
 
-    loop.call_soon(call)
-    return await done
+    handle = loop.call_soon(call)
+    try:
+        return await done
+    finally:
+        handle.cancel()  # timed out before it ran: the action must not run later
 
 
 def act(loop: asyncio.AbstractEventLoop, action: Callable[[], T]) -> T:
