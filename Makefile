@@ -22,13 +22,14 @@ DIST_DEBS := $(RUN_DEBS) desktop-file-utils appstream gnome-keyring dbus ffmpeg
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' desktop/__init__.py)
 TARBALL := build/switchboard-$(VERSION)-linux-$(shell uname -m).tar.gz
 
-.PHONY: run test system-run system-test lint typecheck contracts pytest keyring-test bench clean \
-	dist dist-check system-dist
+.PHONY: run test system-run system-test lint format-check deadcode typecheck contracts pytest \
+	keyring-test bench clean dist dist-check system-dist
 
 run: system-run $(VENV)/.run-installed
 	$(VENV)/bin/switchboard
 
-test: system-test $(VENV)/.test-installed lint typecheck contracts pytest keyring-test
+test: system-test $(VENV)/.test-installed lint format-check deadcode typecheck contracts pytest \
+	keyring-test
 
 # --- installation ---------------------------------------------------------------------------
 
@@ -82,6 +83,15 @@ $(VENV)/.test-installed: pyproject.toml | $(VENV)/bin/python
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check desktop tests
 
+# The tree is kept formatted: a diff here means `ruff format desktop tests` was not run.
+format-check: $(VENV)/.test-installed
+	$(VENV)/bin/ruff format --check desktop tests
+
+# Unused code (paths and threshold in pyproject's [tool.vulture]; framework-called names in
+# vulture_whitelist.py).
+deadcode: $(VENV)/.test-installed
+	$(VENV)/bin/vulture
+
 typecheck: $(VENV)/.test-installed
 	$(VENV)/bin/mypy
 
@@ -98,7 +108,7 @@ keyring-test: $(VENV)/.test-installed
 	@tmp=$$(mktemp -d); mkdir -m 700 $$tmp/run; \
 	XDG_DATA_HOME=$$tmp/data XDG_RUNTIME_DIR=$$tmp/run SWITCHBOARD_PRIVATE_KEYRING=1 \
 	dbus-run-session -- sh -c 'echo $(KEYRING_PW) | gnome-keyring-daemon --unlock \
-		--components=secrets >/dev/null 2>&1; $(PY) -m pytest -q -m keyring_real tests/integration'; \
+		--components=secrets >/dev/null 2>&1; $(PY) -m pytest -q --timeout 60 -m keyring_real tests/integration'; \
 	rc=$$?; rm -rf $$tmp; exit $$rc
 
 # Benchmarks (not part of `make test`): ratios measured side by side in one run.

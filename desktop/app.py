@@ -176,6 +176,9 @@ async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -
         await quitting.wait()
         if window.isVisible():
             await window.shutdown()
+        # Destroyed while the loop still runs: Qt objects torn down after the loop closed
+        # (at the interpreter's exit) could crash in their destructors.
+        window.deleteLater()
     finally:
         await services.aclose()
     return 0

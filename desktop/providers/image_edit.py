@@ -31,8 +31,6 @@ from desktop.core.trace import Outcome
 from desktop.providers.exchange import AttemptFailed, bad_response
 from desktop.providers.hub_adapters import repo_url, weights_url
 
-LORA_PROVIDERS = frozenset({"fal-ai", "replicate", "wavespeed"})
-
 
 def _kept(params: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}

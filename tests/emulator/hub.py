@@ -281,10 +281,6 @@ def _expands(request: web.Request) -> list[str]:
     return request.query.getall("expand", []) + request.query.getall("expand[]", [])
 
 
-def _expands_mapping(request: web.Request) -> bool:
-    return "inferenceProviderMapping" in _expands(request)
-
-
 def model_fields(model: ModelEntry, names: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """The Hub fields ``names`` of one model (missing popularity reads as 0, as on the Hub)."""
     out: dict[str, Any] = {}

@@ -88,7 +88,6 @@ class Job:
     final: str = "succeeded"
     polls_left: int | None = 1  # GETs before ``final``; None: never
     error: str | None = None
-    cancel_requests: int = 0
 
     @property
     def terminal(self) -> bool:
@@ -247,6 +246,8 @@ class ReplicateRoutes(TaskRoutes):
         audio = self._audio(model_input.get("audio", ""))
         text, segments = whisper_segments(PROVIDER, audio)
         shape = self.entry(PROVIDER, provider_id).get("output", "transcription")
+        if shape not in ASR_SHAPES:
+            raise ValueError(f"unknown speech output shape {shape!r}; one of {ASR_SHAPES}")
         txt_url = host.publish(request, text.encode(), "text/plain", ".txt")
         if shape == "string":
             return text
@@ -297,6 +298,15 @@ class ReplicateRoutes(TaskRoutes):
 
     # -- poll and cancel -----------------------------------------------------------------------
 
+    def release(self) -> int:
+        """Let every held prediction (``job_pending`` with ``polls=None``) succeed at its
+        next look; returns how many there were."""
+        with self._lock:
+            held = [j for j in self.jobs.values() if not j.terminal and j.polls_left is None]
+            for job in held:
+                job.polls_left = 1
+            return len(held)
+
     def _job(self, request: web.Request) -> tuple[str, Job | None]:
         job_id = request.match_info["id"]
         with self._lock:
@@ -322,7 +332,6 @@ class ReplicateRoutes(TaskRoutes):
         if job is None:
             return json_response(404, {"detail": "Not found.", "status": 404}, gate.headers)
         with self._lock:
-            job.cancel_requests += 1
             if not job.terminal:
                 job.status = "canceled"
             public = self._public(job_id, job)

@@ -34,6 +34,7 @@ from .media import MediaRoutes
 from .media_models import seed_media
 from .novita import NovitaTaskRoutes
 from .record import RecordedRequest
+from .replicate import ReplicateRoutes
 from .router import ChatRoutes
 from .state import HF_TOKEN, State, direct_key
 from .tasks import add_task_routes
@@ -91,6 +92,7 @@ class Emulator:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._port: int | None = None
+        self._replicate: ReplicateRoutes | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -144,7 +146,7 @@ class Emulator:
         HubRoutes(self._state, stop).add_to(app)
         chat.add_to(app)
         MediaRoutes(self._state, stop).add_to(app)
-        add_task_routes(app, self._state, stop)
+        self._replicate = add_task_routes(app, self._state, stop)
         FalQueueRoutes(self._state, self.jobs, stop).add_to(app)
         NovitaTaskRoutes(self._state, self.jobs, stop).add_to(app)
         TogetherVideoRoutes(self._state, self.jobs, stop).add_to(app)
@@ -280,6 +282,13 @@ class Emulator:
         Returns the :class:`Fault`, whose ``hits`` counts the requests it hit.
         """
         return self._state.add_fault(provider, kind, times, params)
+
+    def release_replicate(self) -> int:
+        """Let held Replicate predictions (``job_pending`` with ``polls=None``) finish at
+        their next look; returns how many were held."""
+        if self._replicate is None:
+            raise RuntimeError("emulator not started")
+        return self._replicate.release()
 
     def clear_faults(self) -> None:
         self._state.clear_faults()

@@ -20,8 +20,6 @@ from desktop.ui.providers.page import replace_custom
 from tests.memory_keyring import MemoryKeyring
 from tests.ui.conftest import until
 
-pytestmark = pytest.mark.gui
-
 SECRET = "hf_thisIsAVerySecretTokenValue1234567890"
 
 
@@ -275,87 +273,3 @@ def test_latency_mode_switch_is_saved(make_window: Callable[..., MainWindow]) ->
     assert window.services.settings.latency_mode
     reloaded = window.services.settings_store.load()
     assert reloaded.latency_mode
-
-
-class _Lockable(MemoryKeyring):
-    """A memory keyring that can be locked: every call raises KeyringLocked while it is."""
-
-    locked = True
-
-    def get_password(self, service: str, username: str) -> str | None:
-        if self.locked:
-            from keyring.errors import KeyringLocked
-
-            raise KeyringLocked("Failed to unlock the collection!")
-        return super().get_password(service, username)
-
-
-def test_a_locked_keyring_opens_the_window_and_never_says_not_set(
-    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow]
-) -> None:
-    backend = _Lockable()
-    backend.set_password("switchboard", HF_CREDENTIAL, SECRET)
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    try:
-        window = make_window({})
-        chat, page = window.chat, window.providers
-        assert chat.empty.showing_first_launch
-        assert "keyring is locked" in chat.empty.title.text().lower()
-        assert chat.empty.retry_keyring_button.isVisibleTo(chat.empty)
-        assert not chat.empty.add_token_button.isVisibleTo(chat.empty)
-        assert page.token_row.status.text() != "Not set"
-        assert "locked" in page.token_row.status.text()
-        assert "locked" in page.message_bar.text_label.text().lower()
-        backend.locked = False  # the person unlocks it, then presses Try again
-        chat.empty.retry_keyring_button.click()
-        until(loop, lambda: page.token_row.status.text() == "Saved in the system keyring")
-        assert not chat.empty.showing_first_launch
-        assert window.services.credentials.hf_token() == SECRET
-    finally:
-        keyring.set_keyring(previous)
-
-
-def test_try_again_now_ends_a_providers_rest(make_window: Callable[..., MainWindow]) -> None:
-    from desktop.core.trace import Outcome
-    from desktop.engine.health import CLOSED
-
-    window = make_window({"HF_TOKEN": SECRET})
-    page = window.providers
-    health = window.services.health
-    key = health.key("groq", HF_CREDENTIAL)
-    page.select_provider("groq")
-    page.refresh_health()
-    assert not page.details.try_again.isVisibleTo(page.details)  # nothing to end
-    health.record(key, Outcome.RATE_LIMITED, retry_after_s=300)
-    page.refresh_health()
-    assert page.details.try_again.isVisibleTo(page.details)
-    page.details.try_again.click()
-    assert health.state(key) == CLOSED
-    assert not page.details.try_again.isVisibleTo(page.details)
-    assert "Resting" not in page.details.health.text()
-
-
-def test_a_refused_hf_token_shows_every_routed_provider_resting(
-    make_window: Callable[..., MainWindow],
-) -> None:
-    from desktop.core.trace import Outcome
-
-    window = make_window({"HF_TOKEN": SECRET})
-    page = window.providers
-    window.services.health.rest_credential(HF_CREDENTIAL, Outcome.AUTH)
-    page.select_provider("cerebras")
-    page.refresh_health()
-    assert page.details.health.text().startswith(
-        "Health: Resting for 60 min (Hugging Face refused the token)"
-    )
-    page.details.try_again.click()
-    assert "Resting" not in page.details.health.text()
-
-
-def test_restart_setting_is_saved(make_window: Callable[..., MainWindow]) -> None:
-    window = make_window({"HF_TOKEN": SECRET})
-    assert window.services.settings.restart_cut_answers  # on by default
-    window.providers.restart_cut.setChecked(False)
-    assert not window.services.settings.restart_cut_answers
-    assert not window.services.settings_store.load().restart_cut_answers

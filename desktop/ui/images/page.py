@@ -67,7 +67,6 @@ class ImagesPage(MediaPage):
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         self._image: QImage | None = None
         self._image_path: str | None = None
-        self._loaded = False
         self.large_window: ImageWindow | None = None
         """The last picture opened large (Qt owns it; kept for tests)."""
         super().__init__(
@@ -250,7 +249,6 @@ class ImagesPage(MediaPage):
         pictures = [p for gen in gens for p in pictures_of(gen)]
         selected = self.result.picture.key if self.result.picture else None
         self.model.set_pictures(pictures)
-        self._loaded = True
         self._show_count()
         if selected is not None:
             self._select(selected)
@@ -268,9 +266,6 @@ class ImagesPage(MediaPage):
         index = self.model.index(row)
         self.gallery.setCurrentIndex(index)
         self.gallery.scrollTo(index)
-
-    def selected_picture(self) -> Picture | None:
-        return self.result.picture
 
     def _on_selection_changed(self, selected: QItemSelection, _old: QItemSelection) -> None:
         row = task_page.first_row(selected)

@@ -124,7 +124,6 @@ class DetailsPanel(QWidget):
             caption = MutedLabel(name, self)
             self._fact_labels[label] = caption
             facts.addRow(caption, label)
-        self._facts = facts
         column.addLayout(facts)
         self.badge = RoutingBadge(self)
         column.addWidget(self.badge)

@@ -102,19 +102,6 @@ class GenerationListModel(QAbstractListModel):
     def row_of(self, generation_id: int) -> int:
         return next((i for i, g in enumerate(self._rows) if g.id == generation_id), -1)
 
-    def upsert(self, gen: StoredGeneration) -> int:
-        """Replace the row of ``gen.id`` or insert it first; returns its row."""
-        row = self.row_of(gen.id)
-        if row >= 0:
-            self._rows[row] = gen
-            index = self.index(row)
-            self.dataChanged.emit(index, index)
-            return row
-        self.beginInsertRows(QModelIndex(), 0, 0)
-        self._rows.insert(0, gen)
-        self.endInsertRows()
-        return 0
-
     def remove(self, generation_id: int) -> bool:
         row = self.row_of(generation_id)
         if row < 0:
