@@ -38,6 +38,7 @@ from desktop.store.records import (
 )
 from desktop.store.schema import MIGRATIONS, SCHEMA_VERSION, Migration
 from desktop.store.search import Search, build_fts_query
+from desktop.store.versions import Versions
 
 __all__ = [
     "GENERATION_STATUSES",
@@ -60,7 +61,7 @@ __all__ = [
 ]
 
 
-class HistoryStore(Conversations, Messages, Library, Search):
+class HistoryStore(Conversations, Messages, Versions, Library, Search):
     """Conversations, messages, the library and search over one database.
 
     Attributes:
