@@ -26,6 +26,7 @@ from desktop.core.vocab import Status
 from desktop.engine.conversations import Turn
 from desktop.engine.health_summary import provider_health
 from desktop.services import Services
+from desktop.store.history import StoredMessage
 from desktop.store.settings import CustomEndpoint
 
 EXIT_FAILED = 1
@@ -157,6 +158,7 @@ class _Printer:
 
     def __init__(self, out: TextIO, err: TextIO, quiet: bool) -> None:
         self.out, self.err, self.quiet = out, err, quiet
+        self.printed = 0
 
     def turn_started(self, turn: Turn) -> None:
         pass
@@ -167,6 +169,7 @@ class _Printer:
         print(f"[{record.short()} — trying the next provider]", file=self.err, flush=True)
 
     def delta(self, text: str) -> None:
+        self.printed += len(text)
         if not self.quiet:
             self.out.write(text)
             self.out.flush()
@@ -220,6 +223,12 @@ async def _chat(services: Services, args: argparse.Namespace) -> int:
         return 0
     if result.error and not args.json:
         print(f"switchboard: {result.error}", file=sys.stderr)
+    if printer.printed > len(result.text) and not args.json:
+        # Saving stopped mid-answer: say which part of what was printed is not kept.
+        unsaved = printer.printed - len(result.text)
+        print(
+            f"switchboard: the last {unsaved} characters printed were not saved.", file=sys.stderr
+        )
     return EXIT_INTERRUPTED if result.status == Status.INTERRUPTED else EXIT_FAILED
 
 
@@ -380,23 +389,39 @@ async def _history(services: Services, args: argparse.Namespace) -> int:
     conv = await db.run(history.get_conversation, args.id)
     if conv is None:
         raise CliError(f"there is no conversation {args.id}.")
+    others = {
+        m.id: [v for v in await db.run(history.versions_of, m.id) if v.id != m.id]
+        for m in conv.messages
+        if m.version_count > 1
+    }
     if args.json:
         data = asdict(conv)
+        for message in data["messages"]:
+            if message["id"] in others:
+                message["other_versions"] = [asdict(v) for v in others[message["id"]]]
         print(json_text(data))
         return 0
     print(f"# {conv.title}")
     for m in conv.messages:
-        who = m.role
-        if m.role == "assistant" and m.provider:
-            who += f" (via {provider_label(m.provider)}, {m.status})"
-        elif m.role == "assistant" and m.status != Status.COMPLETE:
-            who += f" ({m.status})"
-        print(f"\n## {who}\n{m.content}")
-        if m.role == "assistant" and m.status == Status.INTERRUPTED:
-            print("[interrupted: this answer stopped before it was finished]")
-        if m.error:
-            print(f"[{m.error}]")
+        _print_message(m, f" · version {m.version} of {m.version_count}" if m.id in others else "")
+        for other in others.get(m.id, []):
+            place = m.versions.index(other.id) + 1 if other.id in m.versions else 0
+            _print_message(other, f" · version {place} of {m.version_count}, not shown", "###")
     return 0
+
+
+def _print_message(m: StoredMessage, version: str, level: str = "##") -> None:
+    """One message of ``history show``: who, the text, and how it ended."""
+    who = m.role
+    if m.role == "assistant" and m.provider:
+        who += f" (via {provider_label(m.provider)}, {m.status})"
+    elif m.role == "assistant" and m.status != Status.COMPLETE:
+        who += f" ({m.status})"
+    print(f"\n{level} {who}{version}\n{m.content}")
+    if m.role == "assistant" and m.status == Status.INTERRUPTED:
+        print("[interrupted: this answer stopped before it was finished]")
+    if m.error:
+        print(f"[{m.error}]")
 
 
 if __name__ == "__main__":

@@ -163,13 +163,15 @@ class ChatService(StoredTaskService):
             )
             return store()
 
-        return await self._answer(
+        turn = await self._answer(
             replace_question,
             model,
             provider,
             listener,
             missing="That message no longer exists.",
         )
+        turn.replaced = user_message_id
+        return turn
 
     def _question(
         self,

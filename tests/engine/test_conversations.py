@@ -94,7 +94,9 @@ async def test_regenerate_adds_a_version_and_keeps_the_old_answer(
     assert [m.role for m in conv.messages] == ["user", "assistant"]
     answer = conv.messages[-1]
     assert answer.content == "Hello from together."
-    assert second.assistant_message_id == answer.id and second.replaced == first.assistant_message_id
+    assert (
+        second.assistant_message_id == answer.id and second.replaced == first.assistant_message_id
+    )
     assert (answer.version, answer.version_count) == (2, 2)
     versions = services.history.versions_of(answer.id)
     assert [v.content for v in versions] == ["Hello from groq.", "Hello from together."]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 import pytest
@@ -131,7 +132,7 @@ def test_escape_shortcut_stops(
     assert chat.view.widgets()[-1].data.status == Status.INTERRUPTED
 
 
-def test_regenerate_replaces_the_last_answer(
+def test_regenerate_adds_a_version_the_arrows_switch_between(
     loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
 ) -> None:
     chat = window.chat
@@ -150,6 +151,52 @@ def test_regenerate_replaces_the_last_answer(
     assert conv is not None
     assert [m.content for m in conv.messages][-1] == "A second, different answer from groq."
     assert len(conv.messages) == 2
+    # "‹ 2/2 ›" on the answer, and "‹" shows the first answer again (nothing was deleted).
+    until(loop, lambda: chat.view.widgets()[-1].version_label.text() == "2/2")
+    answer = chat.view.widgets()[-1]
+    assert answer.version_label.isVisibleTo(answer)
+    assert answer.previous_version.isEnabled() and not answer.next_version.isEnabled()
+    answer.previous_version.click()
+    until(loop, lambda: chat.view.widgets()[-1].version_label.text() == "1/2")
+    assert answers(chat) == ["Hello from groq. This answer has **several** words in it."]
+    chat.view.widgets()[-1].next_version.click()
+    until(loop, lambda: answers(chat) == ["A second, different answer from groq."])
+
+
+def test_a_failed_regenerate_keeps_the_previous_answer_shown(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    chat = window.chat
+    send(chat, "Hi")
+    until(loop, lambda: not chat.busy)
+    good = answers(chat)
+    emulator.fault("groq", "content_policy")
+    chat.view.widgets()[-1].regenerate_button.click()
+    until(loop, lambda: not chat.busy and chat.message_bar.isVisibleTo(chat))
+    until(loop, lambda: answers(chat) == good and chat.view.widgets()[-1].data.id is not None)
+    answer = chat.view.widgets()[-1]
+    assert answer.data.status == Status.COMPLETE and not answer.version_label.isVisibleTo(answer)
+    assert "content filter" in chat.message_bar.text_label.text()
+    conv = window.services.history.get_conversation(chat.conversation_id or -1)
+    assert conv is not None and [m.content for m in conv.messages][-1] == good[0]
+
+
+def test_a_question_that_cannot_be_saved_goes_back_in_the_composer(
+    loop: qasync.QEventLoop, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = window.services.history
+
+    def locked(*args: object, **kwargs: object) -> int:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(history, "add_message", locked)
+    chat = window.chat
+    send(chat, "A long question I typed with care")
+    until(loop, lambda: not chat.busy)
+    assert chat.composer.text() == "A long question I typed with care"
+    said = chat.message_bar.text_label.text()
+    assert said.startswith("The message was not sent: ") and "locked" in said
+    assert "\n" not in said and "went wrong" not in said
 
 
 def test_failover_badge_names_the_failed_provider(
@@ -191,7 +238,7 @@ def test_failure_shows_one_sentence_and_a_fix(
         assert window.tabs.currentWidget() is window.providers
 
 
-def test_edit_and_resend_drops_what_followed(
+def test_edit_and_resend_keeps_the_old_question_as_a_version(
     loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
 ) -> None:
     chat = window.chat
@@ -211,6 +258,10 @@ def test_edit_and_resend_drops_what_followed(
     conv = window.services.history.get_conversation(chat.conversation_id or -1)
     assert conv is not None
     assert [m.content for m in conv.messages] == ["Edited question", "Answer to the edit."]
+    until(loop, lambda: chat.view.widgets()[0].version_label.text() == "2/2")
+    chat.view.widgets()[0].previous_version.click()
+    until(loop, lambda: len(chat.view.widgets()) == 4)
+    assert chat.view.widgets()[2].data.text == "Second question"
 
 
 def test_conversations_appear_and_can_be_searched(

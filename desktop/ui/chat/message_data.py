@@ -44,6 +44,8 @@ class MessageData:
     duration_ms: float | None = None
     usage: dict[str, Any] | None = None
     stopped_by_user: bool = False
+    version: int = 1
+    version_count: int = 1
 
     @classmethod
     def from_stored(cls, message: StoredMessage) -> MessageData:
@@ -67,6 +69,8 @@ class MessageData:
             ttft_ms=message.ttft_ms,
             duration_ms=message.duration_ms,
             usage=message.usage,
+            version=message.version,
+            version_count=message.version_count,
         )
         data.via = _winning_via(trace)
         data.stopped_by_user = _was_cancelled(trace)
@@ -103,6 +107,11 @@ def _winning_via(trace: Trace | None) -> str | None:
 
 def _was_cancelled(trace: Trace | None) -> bool:
     return bool(trace and trace.attempts and trace.attempts[-1].outcome == Outcome.CANCELLED)
+
+
+def version_text(data: MessageData) -> str:
+    """``"2/3"`` for the second of three versions of a turn, ``""`` when there is one."""
+    return f"{data.version}/{data.version_count}" if data.version_count > 1 else ""
 
 
 def badge_text(data: MessageData) -> str:

@@ -34,6 +34,7 @@ from desktop.ui.chat.message_data import (
     badge_tooltip,
     failover_summary,
     interruption_text,
+    version_text,
 )
 from desktop.ui.chat.text_view import MessageText
 from desktop.ui.theme import bubble_colour, mix
@@ -57,11 +58,14 @@ class MessageWidget(QFrame):
         regenerate_requested(): answer the last question again.
         edit_submitted(int, str): resend user message ``id`` with new text.
         action_requested(str): the fix button of an error ("add_token", "retry", …).
+        version_requested(int, int): show the version ``step`` (-1 or +1) away from
+            message ``id``.
     """
 
     regenerate_requested = Signal()
     edit_submitted = Signal(int, str)
     action_requested = Signal(str)
+    version_requested = Signal(int, int)
 
     def __init__(self, data: MessageData, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,6 +121,16 @@ class MessageWidget(QFrame):
 
         actions = QHBoxLayout()
         actions.setSpacing(2)
+        # "‹ 2/3 ›": the versions of this turn (regenerated answers, edited questions).
+        self.previous_version = _tool("‹", "Show the previous version", self)
+        self.previous_version.clicked.connect(lambda: self._ask_version(-1))
+        actions.addWidget(self.previous_version)
+        self.version_label = MutedLabel("", self)
+        self.version_label.setObjectName("version")
+        actions.addWidget(self.version_label)
+        self.next_version = _tool("›", "Show the next version", self)
+        self.next_version.clicked.connect(lambda: self._ask_version(1))
+        actions.addWidget(self.next_version)
         self.copy_button = _tool("Copy", "Copy this message as text", self)
         self.copy_button.clicked.connect(self._on_copy_clicked)
         actions.addWidget(self.copy_button)
@@ -287,6 +301,16 @@ class MessageWidget(QFrame):
         self.edit_button.setVisible(data.role == "user" and data.id is not None)
         self.edit_button.setEnabled(not self._busy and self.editor is None)
         self.status_bar.action_button.setEnabled(not self._busy)
+        versions = version_text(data)
+        self.version_label.setText(versions)
+        for button in (self.previous_version, self.version_label, self.next_version):
+            button.setVisible(bool(versions) and not live and data.id is not None)
+        self.previous_version.setEnabled(not self._busy and data.version > 1)
+        self.next_version.setEnabled(not self._busy and data.version < data.version_count)
+
+    def _ask_version(self, step: int) -> None:
+        if self.data.id is not None and not self._busy:
+            self.version_requested.emit(self.data.id, step)
 
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self.data.text)
