@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx2
@@ -23,6 +24,13 @@ from desktop.core.chat_types import ChatRequest
 from desktop.core.classify import Failure, classify_inband, clean
 from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome
+from desktop.providers.answer_limits import (
+    MAX_ANSWER_CHARS,
+    TextBudget,
+    read_whole_answer,
+    stream_events,
+    too_large,
+)
 from desktop.providers.exchange import AttemptFailed, describe_error, error_failure, media_type
 from desktop.providers.openai_chat import Chunk, StreamParser, build_body, parse_completion
 
@@ -58,13 +66,8 @@ async def answer_chunks(
         send["accept"] = "text/event-stream"
     content = json.dumps(build_body(request, provider_model, wire_messages)).encode()
     try:
-        if request.stream:
-            async with client.stream("POST", url, content=content, headers=send) as response:
-                async for chunk in _answer(response, record, label, secrets):
-                    yield chunk
-        else:
-            # A whole answer: a plain POST costs less than a stream read to the end.
-            response = await client.post(url, content=content, headers=send)
+        # Streamed or whole, the body is read under a size limit (answer_limits).
+        async with client.stream("POST", url, content=content, headers=send) as response:
             async for chunk in _answer(response, record, label, secrets):
                 yield chunk
     except httpx2.ConnectError as exc:
@@ -100,7 +103,7 @@ async def _answer(
     if response.status_code >= 400:
         raise AttemptFailed(await error_failure(response, secrets))
     if media_type(response.headers.get("content-type", "")) != "text/event-stream":
-        raw = await response.aread()
+        raw = await read_whole_answer(response, label)
         try:
             completion = parse_completion(json.loads(raw))
         except ValueError:
@@ -109,6 +112,8 @@ async def _answer(
             raise AttemptFailed(
                 Failure(Outcome.BAD_RESPONSE, "the answer was not a chat completion")
             )
+        if len(completion.text) > MAX_ANSWER_CHARS:
+            raise too_large(label, f"more than {MAX_ANSWER_CHARS // (1024 * 1024)} MB of text")
         yield Chunk(
             text=completion.text,
             finish_reason=completion.finish_reason,
@@ -117,10 +122,11 @@ async def _answer(
         )
         return
     parser = StreamParser()
+    budget = TextBudget(label)
     bad_in_a_row = 0
     finished = False
-    async for event in httpx2.EventSource(response):
-        chunk = parser.feed(event.data)
+    async for data in stream_events(response, label):
+        chunk = parser.feed(data)
         if chunk.malformed:
             yield chunk
             bad_in_a_row += 1
@@ -145,6 +151,8 @@ async def _answer(
             break
         if chunk.finish_reason:
             finished = True
+        if chunk.text:
+            chunk = replace(chunk, text=budget.take(chunk.text))
         if chunk.text or chunk.usage is not None or chunk.finish_reason:
             yield chunk
     if not finished:
