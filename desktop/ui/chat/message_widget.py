@@ -42,6 +42,22 @@ from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.routing_words import skipped_notes
 
+SHOWN_CHARS = 256 * 1024
+"""The most text one message lays out. Answers can hold up to 8 MB (a provider's limit in
+``answer_limits``); laying that out froze the window for minutes, so a longer answer shows
+its beginning and says so, while Copy still takes all of it."""
+
+
+def shown_part(text: str) -> tuple[str, str]:
+    """The text to lay out, and the note saying it is cut (``""`` when it is not)."""
+    if len(text) <= SHOWN_CHARS:
+        return text, ""
+    size = f"{len(text) / (1024 * 1024):.1f} MB"
+    return text[:SHOWN_CHARS], (
+        f"This answer is very long ({size}); only its first 256 KB are shown here. "
+        "Copy takes all of it."
+    )
+
 
 def _tool(text: str, tooltip: str, parent: QWidget) -> QToolButton:
     button = QToolButton(parent)
@@ -106,6 +122,10 @@ class MessageWidget(QFrame):
 
         self.body = MessageText(self, markdown=not is_user)
         layout.addWidget(self.body)
+        self.cut_note = MutedLabel("", self)
+        self.cut_note.setWordWrap(True)
+        self.cut_note.hide()
+        layout.addWidget(self.cut_note)
         self.editor: QPlainTextEdit | None = None
         self._editor_row: QWidget | None = None
 
@@ -160,10 +180,13 @@ class MessageWidget(QFrame):
     def refresh(self) -> None:
         """Re-show everything from :attr:`data` (after a turn ends)."""
         data = self.data
+        shown, note = shown_part(data.text)
         if data.status == STREAMING:
-            self.body.begin_stream(data.text)
+            self.body.begin_stream(shown)
         else:
-            self.body.set_text(data.text)
+            self.body.set_text(shown)
+        self.cut_note.setText(note)
+        self.cut_note.setVisible(bool(note))
         self.body.setVisible(bool(data.text) or data.status == STREAMING)
         self.author.setText(self._author_text())
         self.badge.setText(badge_text(data))
@@ -184,8 +207,10 @@ class MessageWidget(QFrame):
 
     def append_stream(self, chunk: str) -> None:
         """More answer text arrived (already coalesced by the caller)."""
+        before = len(self.data.text)
         self.data.text += chunk
-        self.body.append_stream(chunk)
+        if before < SHOWN_CHARS:
+            self.body.append_stream(chunk[: SHOWN_CHARS - before])
         if self.data.text:
             self.progress.setText("")
 
