@@ -26,6 +26,7 @@ from desktop.core.vocab import Status
 from desktop.engine.conversations import Turn
 from desktop.engine.health_summary import provider_health
 from desktop.services import Services
+from desktop.store.backups import list_backups, restore_backup
 from desktop.store.history import StoredMessage
 from desktop.store.settings import CustomEndpoint
 
@@ -104,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     hshow = hsub.add_parser("show")
     hshow.add_argument("id", type=int)
     hshow.add_argument("--json", action="store_true")
+    hbackups = hsub.add_parser("backups", help="list the automatic backups of the history")
+    hbackups.add_argument("--json", action="store_true")
+    hrestore = hsub.add_parser(
+        "restore", help="restore a backup (the current history is kept aside first)"
+    )
+    hrestore.add_argument("name", help="a name from 'switchboard history backups'")
     return parser
 
 
@@ -386,6 +393,15 @@ async def _history(services: Services, args: argparse.Namespace) -> int:
             for h in hits:
                 print(f"{h.conversation_id:5}  {h.title}: {h.snippet}")
         return 0 if hits else EXIT_FAILED
+    if args.action == "backups":
+        return await _backups(services, args)
+    if args.action == "restore":
+        aside = await db.run(restore_backup, history, services.paths.backups_dir, args.name)
+        print(
+            f"Restored {args.name}; the history as it was is kept as {aside.name} "
+            f"in {aside.parent}."
+        )
+        return 0
     conv = await db.run(history.get_conversation, args.id)
     if conv is None:
         raise CliError(f"there is no conversation {args.id}.")
@@ -407,6 +423,19 @@ async def _history(services: Services, args: argparse.Namespace) -> int:
         for other in others.get(m.id, []):
             place = m.versions.index(other.id) + 1 if other.id in m.versions else 0
             _print_message(other, f" · version {place} of {m.version_count}, not shown", "###")
+    return 0
+
+
+async def _backups(services: Services, args: argparse.Namespace) -> int:
+    found = await services.db.run(list_backups, services.paths.backups_dir)
+    if args.json:
+        print(json_text([{**asdict(b), "path": str(b.path)} for b in found]))
+        return 0
+    if not found:
+        print(f"No backups yet; they are made daily in {services.paths.backups_dir}.")
+        return 0
+    for b in found:
+        print(f"{b.name}  {_when(b.modified)}  {b.size / (1024 * 1024):.1f} MB")
     return 0
 
 

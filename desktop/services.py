@@ -13,6 +13,7 @@ one settings object, and two places for blocking work:
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,8 @@ from desktop.engine.model_directory import ModelDirectory
 from desktop.engine.router import Engine
 from desktop.engine.speech import TranscribeService
 from desktop.engine.video import VideoService
+from desktop.store.backups import daily_backup
+from desktop.store.faults import STORAGE_ERRORS
 from desktop.store.history import HistoryStore
 from desktop.store.jobs import JobStore
 from desktop.store.media import MediaStore
@@ -43,6 +46,7 @@ from desktop.store.state import StateStore
 from desktop.store.worker import DbWorker
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def make_http_client() -> httpx2.AsyncClient:
@@ -114,6 +118,10 @@ class Services:
             await client.aclose()
             executor.shutdown(wait=False)
             raise
+        try:
+            await db.run(daily_backup, history, paths.backups_dir)
+        except STORAGE_ERRORS as exc:  # a full disk must not keep the history from opening
+            log.warning("The daily backup of the history failed: %s", exc)
         media = MediaStore(paths.media_dir)
         catalog = ModelCatalog(client, endpoints, paths.catalogue_cache_dir, executor=executor)
         health = HealthBook(paths.health_file)

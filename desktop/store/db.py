@@ -137,6 +137,43 @@ class Database:
             version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
             log.info("History schema is now version %d", version)
 
+    def copy_to(self, target: Path) -> None:
+        """A consistent copy of the whole database at ``target`` (the automatic backups)."""
+        with self._lock:
+            self._backup(target)
+
+    def replace_with(self, source: Path) -> None:
+        """Make the open database a copy of ``source`` (restoring a backup), then bring it
+        up to this release's schema. The caller has kept the current content aside first.
+
+        Raises:
+            HistoryError: ``source`` is not a sound Switchboard history, or is newer.
+        """
+        with self._lock:
+            try:
+                src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+            except sqlite3.Error as exc:
+                raise HistoryError(f"The backup {source.name} cannot be opened ({exc}).") from exc
+            try:
+                checked = src.execute("PRAGMA quick_check").fetchone()[0]
+                version = int(src.execute("PRAGMA user_version").fetchone()[0])
+                if checked != "ok" or version < 1:
+                    raise HistoryError(f"The backup {source.name} is damaged; pick another one.")
+                if version > len(self._migrations):
+                    raise HistoryError(
+                        f"The backup {source.name} was written by a newer Switchboard; "
+                        "update Switchboard to restore it."
+                    )
+                src.backup(self._conn)
+            except sqlite3.Error as exc:
+                raise HistoryError(
+                    f"The backup {source.name} could not be restored ({exc})."
+                ) from exc
+            finally:
+                src.close()
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._upgrade()
+
     def _backup(self, target: Path) -> None:
         """Copy the whole database with the online backup API (consistent even in WAL)."""
         with replacing(target) as tmp:

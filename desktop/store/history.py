@@ -103,6 +103,15 @@ class HistoryStore(Conversations, Messages, Versions, Library, Search):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def copy_to(self, target: Path) -> None:
+        """A consistent copy of the whole history at ``target`` (see ``store.backups``)."""
+        self._db.copy_to(target)
+
+    def replace_with(self, source: Path) -> None:
+        """Make the history a copy of the database ``source`` (restoring a backup)."""
+        self._db.replace_with(source)
+        self.settle_streams()
+
     @property
     def schema_version(self) -> int:
         """The ``user_version`` of the open database."""
