@@ -54,7 +54,7 @@ def test_a_damaged_or_unknown_backup_changes_nothing(history: HistoryStore, tmp_
     folder.mkdir()
     (folder / "history-2026-01-01.db").write_bytes(b"this is not a database" * 100)
     history.create_conversation("Mine")
-    with pytest.raises(HistoryError, match="damaged|cannot be opened|could not be restored"):
+    with pytest.raises(HistoryError, match=r"damaged|cannot be opened|could not be restored"):
         restore_backup(history, folder, "history-2026-01-01.db")
     with pytest.raises(HistoryError, match="no backup named"):
         restore_backup(history, folder, "history-1999-01-01.db")
