@@ -85,6 +85,8 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.library.reuse_requested.connect(self.reuse_in_tab)
         self.library.generation_deleted.connect(self._on_generation_deleted)
+        self.library.history_restored.connect(self.chat.new_chat)
+        self.library.history_restored.connect(self.chat.sidebar.reload)
         self.providers.settings_changed.connect(self._on_settings_changed)
         self.providers.credentials_changed.connect(self.chat.refresh_first_launch)
         self.chat.empty.retry_keyring_requested.connect(self.providers.retry_keyring)
