@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from desktop import __version__, cli_media, cli_models, cli_video
@@ -26,8 +27,10 @@ from desktop.core.vocab import Status
 from desktop.engine.conversations import Turn
 from desktop.engine.health_summary import provider_health
 from desktop.services import Services
-from desktop.store.backups import list_backups, restore_backup
+from desktop.store.backups import list_backups, restore_backup, restore_over
+from desktop.store.faults import STORAGE_ERRORS, HistoryUnavailable, storage_fault
 from desktop.store.history import StoredMessage
+from desktop.store.paths import AppPaths
 from desktop.store.settings import CustomEndpoint
 
 EXIT_FAILED = 1
@@ -130,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SwitchboardError, UrlProblem) as exc:  # CliError, SettingsError, store errors too
         print(f"switchboard: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except STORAGE_ERRORS as exc:  # a disk, folder or database fault met mid-command
+        print(f"switchboard: {storage_fault(exc, 'Stopped')}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("switchboard: stopped.", file=sys.stderr)
         return 130
@@ -140,7 +146,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    services = await Services.open()
+    try:
+        services = await Services.open()
+    except HistoryUnavailable as exc:
+        if args.command == "history" and args.action in ("backups", "restore"):
+            return await _backups_without_history(args, exc)
+        raise
     try:
         if args.command == "chat":
             return await _chat(services, args)
@@ -426,13 +437,31 @@ async def _history(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _backups_without_history(args: argparse.Namespace, problem: HistoryUnavailable) -> int:
+    """``history backups`` / ``restore`` when the history itself cannot be opened (damaged,
+    a folder…): the way forward, with the unusable file moved aside, never deleted."""
+    paths = AppPaths.default()
+    if args.action == "backups":
+        print(f"switchboard: {problem}", file=sys.stderr)
+        return await _list_backups(paths.backups_dir, args)
+    aside = await asyncio.to_thread(restore_over, paths.history_db, paths.backups_dir, args.name)
+    print(
+        f"Restored {args.name}; the unusable history was moved to {aside.name} in {aside.parent}."
+    )
+    return 0
+
+
 async def _backups(services: Services, args: argparse.Namespace) -> int:
-    found = await services.db.run(list_backups, services.paths.backups_dir)
+    return await _list_backups(services.paths.backups_dir, args)
+
+
+async def _list_backups(folder: Path, args: argparse.Namespace) -> int:
+    found = await asyncio.to_thread(list_backups, folder)
     if args.json:
         print(json_text([{**asdict(b), "path": str(b.path)} for b in found]))
         return 0
     if not found:
-        print(f"No backups yet; they are made daily in {services.paths.backups_dir}.")
+        print(f"No backups yet; they are made daily in {folder}.")
         return 0
     for b in found:
         print(f"{b.name}  {_when(b.modified)}  {b.size / (1024 * 1024):.1f} MB")

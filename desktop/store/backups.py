@@ -12,14 +12,17 @@ overwritten without a copy. Every call here is blocking: it runs on the database
 from __future__ import annotations
 
 import logging
+import os
 import re
+import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Final
 
-from desktop.store.free_names import claim
+from desktop.store.atomic import PRIVATE_MODE, atomic_copy
+from desktop.store.free_names import claim, first_free
 from desktop.store.history import HistoryError, HistoryStore
 
 log = logging.getLogger(__name__)
@@ -85,3 +88,48 @@ def restore_backup(history: HistoryStore, folder: Path, name: str) -> Path:
     history.copy_to(aside)
     history.replace_with(chosen.path)
     return aside
+
+
+def move_aside(path: Path) -> Path:
+    """Rename an unusable history (file or folder, with its ``-wal``/``-shm``) to
+    ``history.db.damaged-<time>`` next to it, so a fresh one can start; nothing is deleted.
+    Returns the new name."""
+    stamp = datetime.now().strftime("%Y-%m-%d-%H%M%S")
+    aside = first_free(path.with_name(f"{path.name}.damaged-{stamp}"))
+    os.rename(path, aside)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            os.rename(companion, aside.with_name(aside.name + suffix))
+    return aside
+
+
+def restore_over(path: Path, folder: Path, name: str) -> Path:
+    """Restore backup ``name`` as the history file at ``path`` when the history cannot be
+    opened at all: the current file is moved aside first (:func:`move_aside`), whose new
+    path is returned.
+
+    Raises:
+        HistoryError: there is no such backup, or it is damaged (nothing changed).
+    """
+    chosen = next((b for b in list_backups(folder) if b.name == name), None)
+    if chosen is None:
+        raise HistoryError(f"There is no backup named {name!r}; see 'switchboard history backups'.")
+    _check_backup(chosen.path)
+    aside = move_aside(path) if os.path.lexists(path) else path
+    atomic_copy(chosen.path, path, mode=PRIVATE_MODE)
+    return aside
+
+
+def _check_backup(path: Path) -> None:
+    """Refuse a backup that SQLite cannot read through."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            ok = conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        ok = False
+    if not ok:
+        raise HistoryError(f"The backup {path.name} is damaged; pick another one.")

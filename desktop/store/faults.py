@@ -89,3 +89,50 @@ def storage_fault(exc: BaseException, doing: str, path: Path | None = None) -> S
     if isinstance(exc, HistoryError):
         return StorageFault(f"{doing}: {exc}", FaultKind.OTHER)
     return StorageFault(f"{doing}: {reason(exc, path)}.", fault_kind(exc))
+
+
+class HistoryUnavailable(StorageFault):
+    """The history file cannot be opened; ``str()`` names the file and the way forward.
+
+    Attributes:
+        path: the history file (or the data folder that cannot be used).
+    """
+
+    def __init__(self, message: str, kind: FaultKind, path: Path) -> None:
+        super().__init__(message, kind)
+        self.path = path
+
+
+def history_unavailable(exc: BaseException, path: Path) -> HistoryUnavailable:
+    """Why the history at ``path`` cannot be opened, in one sentence with what to do."""
+    if isinstance(exc, HistoryUnavailable):
+        return exc
+    where = f"{path.name} in {path.parent}"
+    if path.is_dir():
+        return HistoryUnavailable(
+            f"The history {where} is a folder, not a file; move it aside to start a fresh "
+            "history, or restore a backup.",
+            FaultKind.DAMAGED,
+            path,
+        )
+    if isinstance(exc, HistoryError):  # a newer schema, a failed upgrade: already a sentence
+        return HistoryUnavailable(str(exc), FaultKind.OTHER, path)
+    kind = fault_kind(exc)
+    if kind == FaultKind.DAMAGED:
+        text = (
+            f"The history {where} is damaged or is not a Switchboard history; move it aside "
+            "to start a fresh one (it is kept), or restore a backup."
+        )
+    elif kind == FaultKind.READ_ONLY:
+        text = (
+            f"The history {where} cannot be opened for writing (the folder or file is "
+            "read-only); allow writing there, or open it read-only."
+        )
+    elif kind == FaultKind.LOCKED:
+        text = (
+            f"The history {where} is locked by another program; close it and try again, "
+            "or open it read-only."
+        )
+    else:
+        text = f"The history {where} cannot be opened: {reason(exc, path)}."
+    return HistoryUnavailable(text, kind, path)
