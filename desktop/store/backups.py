@@ -53,6 +53,13 @@ def daily_backup(history: HistoryStore, folder: Path, now: float | None = None) 
         return None
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     history.copy_to(target)
+    try:
+        _check_backup(target)
+    except HistoryError:
+        # A damaged history makes a damaged copy: keep the good older copies instead.
+        target.unlink(missing_ok=True)
+        log.warning("The history is damaged; no backup was made today")
+        return None
     daily = sorted((p for p in folder.iterdir() if _DAILY.match(p.name)), reverse=True)
     for old in daily[KEEP:]:
         old.unlink(missing_ok=True)
