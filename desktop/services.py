@@ -217,6 +217,7 @@ class Services:
             models=models,
         )
         services.jobs_problem = jobs_problem
+        services.history_read_only = read_only
         await services.refresh_credentials()
         await services.move_address_keys_to_keyring()
         return services

@@ -130,8 +130,7 @@ def history_unavailable(exc: BaseException, path: Path) -> HistoryUnavailable:
         )
     elif kind == FaultKind.LOCKED:
         text = (
-            f"The history {where} is locked by another program; close it and try again, "
-            "or open it read-only."
+            f"The history {where} is locked by another program; close that program and try again."
         )
     else:
         text = f"The history {where} cannot be opened: {reason(exc, path)}."

@@ -25,7 +25,7 @@ def backup_label(backup: Backup) -> str:
     return f"{backup.name} — {when} · {backup.size / (1024 * 1024):.1f} MB"
 
 
-def restore_dialog(parent: QWidget, backups: list[Backup]) -> QInputDialog:
+def restore_dialog(parent: QWidget | None, backups: list[Backup]) -> QInputDialog:
     """The question, with the backups newest first; OK is labelled Restore."""
     dialog = QInputDialog(parent)
     dialog.setWindowTitle("Restore from a backup")
