@@ -3,9 +3,9 @@
 Why a question and not an error box: a damaged, locked or read-only history used to stop the
 window with a traceback or a bare "could not start". The user's data is the one thing that
 must survive, so the window names the file and offers what can be done without losing
-anything: try again (another program holds it), open it read-only (read-only folder), move the damaged file aside and
-start fresh (it is kept, renamed), or restore a daily backup (the current file is moved aside
-first). Nothing here ever deletes or overwrites a file.
+anything: try again (another program holds it), open it read-only (read-only folder), move
+the damaged file aside and start fresh (it is kept, renamed), or restore a daily backup (the
+current file is moved aside first). Nothing here ever deletes or overwrites a file.
 """
 
 from __future__ import annotations
