@@ -303,3 +303,35 @@ def test_the_view_follows_the_answer_only_when_at_the_bottom(
     until(loop, lambda: not chat.busy)
     assert bar.value() == 0
     assert bar.maximum() > 0
+
+
+def test_disk_full_mid_answer_shows_exactly_what_was_kept_and_why(
+    loop: qasync.QEventLoop,
+    window: MainWindow,
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    history = window.services.history
+    real_append = history.append_text
+    calls = {"n": 0}
+
+    def append_then_fill_the_disk(message_id: int, text: str) -> bool:
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_append(message_id, text)
+
+    monkeypatch.setattr(history, "append_text", append_then_fill_the_disk)
+    emulator.set_reply(" ".join(f"word{n}" for n in range(80)))
+    emulator.fault("groq", "slow_stream", interval=0.03, times=1)
+    chat = window.chat
+    send(chat, "A long answer please")
+    until(loop, lambda: not chat.busy, timeout=20)
+    answer = chat.view.widgets()[-1]
+    stored = history.get_message(answer.message_id or -1)
+    assert stored is not None and stored.content
+    assert answer.data.text == stored.content == answer.body.text()
+    assert answer.data.status == Status.INTERRUPTED
+    said = answer.status_bar.text_label.text()
+    assert "Saving stopped because the disk is full" in said and "Traceback" not in said
+    assert "Connection lost" not in said

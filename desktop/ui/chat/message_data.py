@@ -23,6 +23,10 @@ STREAMING = "streaming"
 STOPPED_TEXT = "Stopped — partial answer kept"
 LOST_TEXT = "Connection lost — partial answer kept"
 CRASHED_TEXT = "Interrupted — partial answer kept"
+SAVED_PART_TEXT = "Stopped — the part that could be saved is kept"
+SAVING_STOPPED = "Saving stopped"
+"""How the engine's sentence for an answer whose saving failed begins
+(``desktop.engine.conversations.saving_stopped_text``)."""
 
 
 @dataclass
@@ -162,6 +166,8 @@ def interruption_text(data: MessageData) -> str:
         return ""
     if data.stopped_by_user:
         return STOPPED_TEXT
+    if data.error and data.error.startswith(SAVING_STOPPED):
+        return SAVED_PART_TEXT  # the connection was fine: the disk was not
     if data.trace is None or not data.trace.attempts:
         return CRASHED_TEXT
     return LOST_TEXT
