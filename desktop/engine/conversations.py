@@ -8,6 +8,10 @@ mid-answer leaves exactly what was on screen, marked interrupted, and nothing is
 Every history call runs on the database worker (``self.db``), never on the event loop's
 thread: streamed text is queued there without waiting, and the worker's order guarantees it
 is written before the final update queued after it.
+
+When an answer breaks off and the engine restarts it on another provider, the stored text is
+emptied as the new answer starts, so the history keeps the complete answer only (the partial
+one stays in the trace).
 """
 
 from __future__ import annotations
@@ -47,6 +51,10 @@ class TurnListener(Protocol):
     def turn_started(self, turn: Turn) -> None: ...
     def attempt_changed(self, record: AttemptRecord) -> None: ...
     def delta(self, text: str) -> None: ...
+    def restarted(self, note: str) -> None:
+        """The text so far is to be *replaced* by the answer that follows (``note`` says why:
+        "Groq stopped mid-answer; Together AI answered instead")."""
+        ...
 
 
 @dataclass
@@ -298,8 +306,24 @@ class ChatService(StoredTaskService):
             if listener:
                 listener.attempt_changed(record)
 
+        def on_restart(note: str) -> None:
+            # The engine restarts a cut answer elsewhere: the saved text starts over too.
+            while scheduled:
+                scheduled.pop().cancel()
+            pending.clear()
+            saving.received = 0
+            self.db.submit(saving.restart)
+            if listener:
+                listener.restarted(note)
+
         chat = asyncio.ensure_future(
-            self.engine.chat(request, on_delta=on_delta, on_attempt=on_attempt, trace=trace)
+            self.engine.chat(
+                request,
+                on_delta=on_delta,
+                on_attempt=on_attempt,
+                trace=trace,
+                on_restart=on_restart,
+            )
         )
         saving.on_failure = chat.cancel
         try:
@@ -451,6 +475,16 @@ class _Saving:
             return
         try:
             self.history.append_text(self.message_id, text)
+        except STORAGE_ERRORS as exc:
+            self.fail(exc)
+            self.loop.call_soon_threadsafe(self.on_failure)
+
+    def restart(self) -> None:
+        """Clear the saved text (on the worker) when the answer starts over elsewhere."""
+        if self.error is not None:
+            return
+        try:
+            self.history.update_message(self.message_id, content="")
         except STORAGE_ERRORS as exc:
             self.fail(exc)
             self.loop.call_soon_threadsafe(self.on_failure)

@@ -12,7 +12,6 @@ which the chat view can show.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Final
 
 import httpx2
@@ -26,10 +25,6 @@ MAX_ANSWER_CHARS: Final = 8 * 1024 * 1024
 
 MAX_WHOLE_ANSWER_BYTES: Final = 2 * MAX_ANSWER_CHARS
 """A non-streamed answer's body: its JSON wraps at most :data:`MAX_ANSWER_CHARS` of text."""
-
-MAX_EVENT_BYTES: Final = 1024 * 1024
-"""One stream event (or one line still waiting for its end): real ones are a few hundred
-bytes."""
 
 
 def _megabytes(n: int) -> str:
@@ -56,18 +51,6 @@ async def read_whole_answer(response: httpx2.Response, label: str) -> bytes:
         if len(body) > MAX_WHOLE_ANSWER_BYTES:
             raise too_large(label, f"more than {_megabytes(MAX_WHOLE_ANSWER_BYTES)}")
     return bytes(body)
-
-
-async def stream_events(response: httpx2.Response, label: str) -> AsyncIterator[str]:
-    """The data of each stream event, refused past :data:`MAX_EVENT_BYTES` for one event
-    or one unfinished line."""
-    try:
-        async for event in httpx2.EventSource(response, max_event_size=MAX_EVENT_BYTES):
-            yield event.data
-    except httpx2.SSEError as exc:
-        if "limit" not in str(exc):
-            raise
-        raise too_large(label, f"one event over {_megabytes(MAX_EVENT_BYTES)}") from exc
 
 
 class TextBudget:

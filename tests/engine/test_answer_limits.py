@@ -7,6 +7,7 @@ import pytest
 from desktop.core.chat_types import ChatMessage, ChatRequest
 from desktop.core.vocab import Status
 from desktop.providers import answer_limits
+from desktop.providers.chat_wire import MAX_EVENT_CHARS
 from tests.emulator import LLAMA_8B, Emulator
 
 TOO_LARGE = "sent an answer too large to read"
@@ -31,12 +32,12 @@ async def test_a_huge_event_says_too_large_not_a_broken_connection(
     open_services, emulator: Emulator
 ):
     services = await open_services()
-    emulator.fault("groq", "huge", after=2, size=8 * answer_limits.MAX_EVENT_BYTES)
+    emulator.fault("groq", "huge", after=2, size=2 * MAX_EVENT_CHARS)
     deltas: list[str] = []
     result = await services.engine.chat(request(), on_delta=deltas.append)
     assert result.status == Status.INTERRUPTED
     assert result.text == "".join(deltas) and result.text
-    assert result.error and f"Groq {TOO_LARGE} (one event over 1 MB)" in result.error
+    assert result.error and f"Groq {TOO_LARGE} (one event over 4 MB)" in result.error
     assert "connection" not in result.error
 
 
@@ -45,7 +46,7 @@ async def test_a_line_that_never_ends_is_cut_at_the_event_limit(
     open_services, emulator: Emulator, after: int
 ):
     services = await open_services()
-    emulator.fault("groq", "huge", after=after, size=4 * answer_limits.MAX_EVENT_BYTES, line=True)
+    emulator.fault("groq", "huge", after=after, size=2 * MAX_EVENT_CHARS, line=True)
     result = await services.engine.chat(request())
     assert result.error and TOO_LARGE in result.error
     # Before any text the answer fails (no other provider was allowed); after, it is kept.

@@ -34,13 +34,14 @@ from desktop.ui.chat.message_data import (
     badge_tooltip,
     failover_summary,
     interruption_text,
+    restart_text,
     version_text,
 )
 from desktop.ui.chat.text_view import MessageText
 from desktop.ui.theme import bubble_colour, mix
 from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.message_bar import MessageBar
-from desktop.ui.widgets.routing_words import skipped_notes
+from desktop.ui.widgets.routing_words import routing_notes, skipped_notes
 
 SHOWN_CHARS = 256 * 1024
 """The most text one message lays out. Answers can hold up to 8 MB (a provider's limit in
@@ -202,7 +203,7 @@ class MessageWidget(QFrame):
         self.data.status = STREAMING
         self.data.text = text
         self.body.setVisible(True)
-        self.body.begin_stream(text)
+        self.body.begin_stream(shown_part(text)[0])
         self._update_actions()
 
     def append_stream(self, chunk: str) -> None:
@@ -213,6 +214,13 @@ class MessageWidget(QFrame):
             self.body.append_stream(chunk[: SHOWN_CHARS - before])
         if self.data.text:
             self.progress.setText("")
+
+    def replace_stream(self, note: str) -> None:
+        """The answer so far broke off and another provider starts over: drop its text
+        (the new answer replaces it, never follows it) and say so."""
+        self.data.text = ""
+        self.body.begin_stream("")
+        self.status_bar.show_info(note + "; its complete answer replaces the partial one.")
 
     def set_progress(self, text: str) -> None:
         """A short live status ("Trying Groq…") shown until text arrives."""
@@ -277,6 +285,8 @@ class MessageWidget(QFrame):
             self.status_bar.show_info(marker + detail, "retry", label="Retry")
         elif data.status == Status.FAILED:
             self.status_bar.show_error(data.error or "This answer failed.", data.error_action)
+        elif restart_text(data):
+            self.status_bar.show_info(restart_text(data))
         else:
             self.status_bar.clear()
 
@@ -306,6 +316,7 @@ class MessageWidget(QFrame):
         )
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in skipped_notes(trace))
         skipped = f"<p>Not tried:</p><ul>{notes}</ul>" if notes else ""
+        skipped = "".join(f"<p>{html.escape(n)}</p>" for n in routing_notes(trace)) + skipped
         model = html.escape(trace.model)
         policy = html.escape(trace.policy)
         self.details.setText(
