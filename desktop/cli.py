@@ -224,7 +224,10 @@ async def _chat(services: Services, args: argparse.Namespace) -> int:
         )
     printer = _Printer(sys.stdout, sys.stderr, quiet=args.json)
     services.settings.remember_model(args.model)
-    services.save_settings()
+    try:
+        services.save_settings()
+    except OSError as exc:  # remembering the model is a convenience, not worth the answer
+        logging.getLogger(__name__).warning("Cannot save the settings: %s", exc)
     turn = await services.chat.send(
         args.conversation,
         prompt,

@@ -269,10 +269,7 @@ class Services:
 
     def save_settings(self) -> None:
         """Write the settings file atomically (a few hundred bytes: fine on the loop)."""
-        try:
-            self.settings_store.save(self.settings)
-        except OSError as exc:  # a settings.json that is a folder, a read-only config folder
-            log.warning("Cannot save the settings to %s: %s", self.settings_store.path, exc)
+        self.settings_store.save(self.settings)
 
     # --- Secrets ------------------------------------------------------------------------
 

@@ -351,7 +351,8 @@ class MessageWidget(QFrame):
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self.data.text)
         self.copy_button.setText("Copied")
-        QTimer.singleShot(1200, lambda: self.copy_button.setText("Copy"))
+        # The button as context: the timer is dropped if the widget goes first.
+        QTimer.singleShot(1200, self.copy_button, lambda: self.copy_button.setText("Copy"))
 
     def _on_details_toggled(self, shown: bool) -> None:
         if shown:
