@@ -88,6 +88,8 @@ class MainWindow(QMainWindow):
         self.library.picture_chosen.connect(self.use_picture)
         self.images.animate_requested.connect(lambda path: self.use_picture("animate", path))
         self.library.generation_deleted.connect(self._on_generation_deleted)
+        self.library.history_restored.connect(self.chat.new_chat)
+        self.library.history_restored.connect(self.chat.sidebar.reload)
         self.providers.settings_changed.connect(self._on_settings_changed)
         self.providers.credentials_changed.connect(self.chat.refresh_first_launch)
         self.chat.empty.retry_keyring_requested.connect(self.providers.retry_keyring)

@@ -23,6 +23,10 @@ STREAMING = "streaming"
 STOPPED_TEXT = "Stopped — partial answer kept"
 LOST_TEXT = "Connection lost — partial answer kept"
 CRASHED_TEXT = "Interrupted — partial answer kept"
+SAVED_PART_TEXT = "Stopped — the part that could be saved is kept"
+SAVING_STOPPED = "Saving stopped"
+"""How the engine's sentence for an answer whose saving failed begins
+(``desktop.engine.conversations.saving_stopped_text``)."""
 
 
 @dataclass
@@ -44,6 +48,8 @@ class MessageData:
     duration_ms: float | None = None
     usage: dict[str, Any] | None = None
     stopped_by_user: bool = False
+    version: int = 1
+    version_count: int = 1
 
     @classmethod
     def from_stored(cls, message: StoredMessage) -> MessageData:
@@ -67,6 +73,8 @@ class MessageData:
             ttft_ms=message.ttft_ms,
             duration_ms=message.duration_ms,
             usage=message.usage,
+            version=message.version,
+            version_count=message.version_count,
         )
         data.via = _winning_via(trace)
         data.stopped_by_user = _was_cancelled(trace)
@@ -103,6 +111,11 @@ def _winning_via(trace: Trace | None) -> str | None:
 
 def _was_cancelled(trace: Trace | None) -> bool:
     return bool(trace and trace.attempts and trace.attempts[-1].outcome == Outcome.CANCELLED)
+
+
+def version_text(data: MessageData) -> str:
+    """``"2/3"`` for the second of three versions of a turn, ``""`` when there is one."""
+    return f"{data.version}/{data.version_count}" if data.version_count > 1 else ""
 
 
 def badge_text(data: MessageData) -> str:
@@ -170,6 +183,8 @@ def interruption_text(data: MessageData) -> str:
         return ""
     if data.stopped_by_user:
         return STOPPED_TEXT
+    if data.error and data.error.startswith(SAVING_STOPPED):
+        return SAVED_PART_TEXT  # the connection was fine: the disk was not
     if data.trace is None or not data.trace.attempts:
         return CRASHED_TEXT
     return LOST_TEXT
