@@ -31,6 +31,7 @@ from desktop.engine.health import HealthBook
 from desktop.engine.images import ImageService
 from desktop.engine.model_directory import ModelDirectory
 from desktop.engine.router import Engine
+from desktop.engine.speak import SpeakService
 from desktop.engine.speech import TranscribeService
 from desktop.engine.video import VideoService
 from desktop.store.history import HistoryStore
@@ -82,6 +83,7 @@ class Services:
     db: DbWorker
     images: ImageService
     speech: TranscribeService
+    speak: SpeakService
     embeddings: EmbedService
     jobs: JobStore
     video: VideoService
@@ -158,6 +160,7 @@ class Services:
             db=db,
             images=ImageService(engine, history, media, db, executor),
             speech=TranscribeService(engine, history, media, db, executor),
+            speak=SpeakService(engine, history, media, db, executor),
             embeddings=EmbedService(engine, history, media, db, executor),
             jobs=jobs,
             video=VideoService(engine, jobs, history, media, db, executor),

@@ -48,6 +48,16 @@ class TranscribeRequest:
 
 
 @dataclass
+class SpeakRequest:
+    """Read ``text`` aloud with ``model``; ``voice`` None means the model's default voice."""
+
+    model: str
+    text: str
+    voice: str | None = None
+    provider: str = "auto"
+
+
+@dataclass
 class EmbedRequest:
     model: str
     texts: list[str]

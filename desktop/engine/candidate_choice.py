@@ -38,6 +38,7 @@ TASK_WORDS = {
     Task.TEXT_TO_VIDEO: "making videos",
     Task.SPEECH_TO_TEXT: "transcription",
     Task.EMBEDDINGS: "embeddings",
+    Task.TEXT_TO_SPEECH: "reading aloud",
 }
 
 NO_CREDENTIALS_TEXT = (

@@ -36,8 +36,9 @@ from typing import Any
 from aiohttp import web
 
 from .faults import Fault, early
-from .media import corrupt, host_for, mp4_bytes, picture, wav_bytes
+from .media import corrupt, host_for, mp4_bytes, picture
 from .speech import whisper_segments
+from .tts import spoken
 from .task_common import TaskRoutes
 from .wire import RECORD, json_response
 
@@ -219,7 +220,7 @@ class ReplicateRoutes(TaskRoutes):
         if task == "text-to-video":
             return host.publish(request, mp4_bytes(), "video/mp4", ".mp4")
         if task == "text-to-speech":
-            return host.publish(request, wav_bytes(), "audio/wav", ".wav")
+            return host.publish(request, spoken(str(model_input["text"])), "audio/wav", ".wav")
         audio = self._audio(model_input.get("audio", ""))
         text, segments = whisper_segments(PROVIDER, audio)
         shape = self.entry(PROVIDER, provider_id).get("output", "transcription")

@@ -17,6 +17,7 @@ from .hf_tasks import HfTaskRoutes
 from .images import ImageRoutes
 from .replicate import ReplicateRoutes
 from .state import State
+from .tts import SpeechOutRoutes
 
 
 def add_task_routes(app: web.Application, state: State, stop: asyncio.Event) -> None:
@@ -25,3 +26,4 @@ def add_task_routes(app: web.Application, state: State, stop: asyncio.Event) -> 
     FalRoutes(state, stop).add_to(app)
     ReplicateRoutes(state, stop).add_to(app)
     ImageRoutes(state, stop).add_to(app)
+    SpeechOutRoutes(state, stop).add_to(app)

@@ -64,6 +64,7 @@ KINDS: tuple[tuple[str | None, str], ...] = (
     (Task.TEXT_TO_VIDEO.value, "Videos"),
     (Task.SPEECH_TO_TEXT.value, "Transcripts"),
     (Task.EMBEDDINGS.value, "Embeddings"),
+    (Task.TEXT_TO_SPEECH.value, "Spoken audio"),
 )
 
 EMPTY_LIBRARY = (

@@ -22,6 +22,7 @@ KIND_LABELS: dict[str, str] = {
     Task.TEXT_TO_VIDEO.value: "Video",
     Task.SPEECH_TO_TEXT.value: "Transcript",
     Task.EMBEDDINGS.value: "Embeddings",
+    Task.TEXT_TO_SPEECH.value: "Spoken audio",
 }
 
 TAB_NAMES: dict[str, str] = {
@@ -29,6 +30,7 @@ TAB_NAMES: dict[str, str] = {
     Task.TEXT_TO_VIDEO.value: "Video",
     Task.SPEECH_TO_TEXT.value: "Speech",
     Task.EMBEDDINGS.value: "Embeddings",
+    Task.TEXT_TO_SPEECH.value: "Speech",
 }
 """The tab that makes each kind ("Reuse in Images")."""
 
