@@ -30,6 +30,7 @@ COMMANDS = frozenset(
         "image",
         "video",
         "transcribe",
+        "speak",
         "embed",
         "providers",
         "models",

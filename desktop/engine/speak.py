@@ -160,7 +160,9 @@ class SpeakService(StoredTaskService):
             secrets=[cand.secret or ""],
         )
         scope.note_response(answer.request_id, answer.served_by)
-        fetched = await fetch_media(self.engine.client, tts_wire.fal_audio_url(answer.json()), AUDIO)
+        fetched = await fetch_media(
+            self.engine.client, tts_wire.fal_audio_url(answer.json()), AUDIO
+        )
         return Spoken(fetched.data, tts_wire.audio_type(fetched.data, fetched.mime))
 
     async def _replicate(self, scope: AttemptScope, text: str, voice: str | None) -> Spoken:

@@ -88,4 +88,3 @@ def audio_type(content: bytes, declared: str) -> str:
     if not content:
         raise bad_response("the answer was empty")
     raise bad_response(f"the answer was not audio Switchboard can play ({declared or 'unknown'})")
-

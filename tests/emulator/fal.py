@@ -24,8 +24,8 @@ from .images import image_answer, size_of
 from .jobs import QUEUE_TASKS
 from .media import host_for
 from .speech import FAL_AUDIO_LABELS, fal_answer
-from .tts import fal_tts_answer, voice_problem
 from .task_common import TaskRoutes
+from .tts import fal_tts_answer, voice_problem
 from .wire import RECORD, json_response
 
 PROVIDER = "fal-ai"

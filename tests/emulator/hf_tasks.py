@@ -14,8 +14,8 @@ from aiohttp import web
 from .faults import early, send_json
 from .images import image_answer
 from .speech import hf_answer
-from .tts import audio_answer
 from .task_common import TaskRoutes
+from .tts import audio_answer
 from .wire import RECORD, json_response
 
 PROVIDER = "hf-inference"

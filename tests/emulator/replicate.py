@@ -38,8 +38,8 @@ from aiohttp import web
 from .faults import Fault, early
 from .media import corrupt, host_for, mp4_bytes, picture
 from .speech import whisper_segments
-from .tts import spoken
 from .task_common import TaskRoutes
+from .tts import spoken
 from .wire import RECORD, json_response
 
 PROVIDER = "replicate"

@@ -16,7 +16,7 @@ tell a long reading from a short one. Faults: the common early ones (status, res
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
 
@@ -57,9 +57,9 @@ async def audio_answer(
     fault: Fault | None,
 ) -> web.StreamResponse:
     """The raw audio, or its faulty form."""
-    if fault is not None and fault.kind == "slow_first_token":
-        if not await pause(stop, float(fault.params.get("delay", 1.0))):
-            return web.Response(status=499)
+    delay = float(fault.params.get("delay", 1.0)) if fault is not None else 0.0
+    if fault is not None and fault.kind == "slow_first_token" and not await pause(stop, delay):
+        return web.Response(status=499)
     if fault is not None and fault.kind == "corrupt":
         return web.Response(status=200, body=NOT_AUDIO, content_type="audio/wav", headers=headers)
     return web.Response(status=200, body=spoken(text), content_type="audio/wav", headers=headers)
@@ -82,7 +82,10 @@ def fal_tts_answer(request: web.Request, state: Any, text: str, fault: Fault | N
 class SpeechOutRoutes(TaskRoutes):
     """Together's and DeepInfra's OpenAI-style speech routes."""
 
-    ROUTES = {"together": "/v1/audio/speech", "deepinfra": "/v1/openai/audio/speech"}
+    ROUTES: ClassVar[dict[str, str]] = {
+        "together": "/v1/audio/speech",
+        "deepinfra": "/v1/openai/audio/speech",
+    }
 
     def add_to(self, app: web.Application) -> None:
         for provider, route in self.ROUTES.items():
