@@ -96,6 +96,17 @@ class JobProgress:
 
 
 @dataclass
+class PartProgress:
+    """A long recording's progress: ``done`` of ``total`` parts transcribed, the part now
+    being sent starting at ``offset_s`` in the recording."""
+
+    done: int
+    total: int
+    offset_s: float = 0.0
+    provider: str | None = None
+
+
+@dataclass
 class MediaResult:
     """The outcome of one image, video, transcription or embedding request."""
 
