@@ -29,6 +29,7 @@ from desktop.core.media_types import (
     EmbedRequest,
     ImageRequest,
     MediaResult,
+    PartProgress,
     SpeakRequest,
     TranscribeRequest,
 )
@@ -138,6 +139,25 @@ def _attempt_notice(quiet: bool) -> Any:
     return heard
 
 
+def _part_notice(quiet: bool) -> Any:
+    """``[part 2 of 5 …]`` on stderr while a long recording is transcribed in parts."""
+
+    def heard(progress: PartProgress) -> None:
+        if quiet:
+            return
+        if progress.done >= progress.total:
+            print(f"[all {progress.total} parts transcribed]", file=sys.stderr, flush=True)
+            return
+        minutes, seconds = divmod(int(progress.offset_s), 60)
+        print(
+            f"[part {progress.done + 1} of {progress.total}, from {minutes}:{seconds:02d}…]",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return heard
+
+
 def _finish(result: MediaResult, args: argparse.Namespace, extra: dict[str, Any]) -> int:
     """The JSON object (with ``--json``) and the exit code; the error line otherwise."""
     if args.json:
@@ -221,7 +241,9 @@ async def _image(services: Services, args: argparse.Namespace) -> int:
 
 async def _transcribe(services: Services, args: argparse.Namespace) -> int:
     request = TranscribeRequest(model=args.model, audio_path=args.audio, provider=args.provider)
-    result = await services.speech.transcribe(request, on_attempt=_attempt_notice(args.json))
+    result = await services.speech.transcribe(
+        request, on_attempt=_attempt_notice(args.json), on_part=_part_notice(args.json)
+    )
     duration = result.files[0].duration_s if result.files else None
     if result.status == Status.COMPLETE:
         text = result.text or ""
