@@ -15,6 +15,8 @@ FLUX_SCHNELL = "black-forest-labs/FLUX.1-schnell"
 WHISPER = "openai/whisper-large-v3"
 BGE_SMALL = "BAAI/bge-small-en-v1.5"
 E5_LARGE = "intfloat/multilingual-e5-large"
+BGE_M3 = "BAAI/bge-m3"
+"""Served by the providers HF's router added (Scaleway, DeepInfra) only."""
 
 KOKORO = "hexgrad/Kokoro-82M"
 MMS_TTS = "facebook/mms-tts-eng"
@@ -43,6 +45,12 @@ def _fe(provider_id: str) -> dict[str, Any]:
 
 
 MEDIA_MODELS: list[tuple[str, dict[str, dict[str, Any]], str, list[str]]] = [
+    (
+        BGE_M3,
+        {"scaleway": _fe("bge-m3"), "deepinfra": _fe("BAAI/bge-m3")},
+        "feature-extraction",
+        ["feature-extraction", "sentence-transformers"],
+    ),
     (
         KOKORO,
         {

@@ -61,6 +61,13 @@ SAVE_EDITS_MS = 1000
 """Quiet time after the last keystroke before corrections are written to the library."""
 
 
+def _embolden(button: QPushButton, on: bool) -> None:
+    """The mode in front reads in bold: a checked button alone is faint in some themes."""
+    font = button.font()
+    font.setBold(on)
+    button.setFont(font)
+
+
 class SpeechPage(RequestPage):
     """Audio in, transcript out.
 
@@ -101,6 +108,7 @@ class SpeechPage(RequestPage):
             button.setToolTip(tip)
             button.setAccessibleName(f"{text} mode")
             button.clicked.connect(lambda _checked=False, m=mode: self.set_mode(m))
+            button.toggled.connect(lambda on, b=button: _embolden(b, on))
             self._mode_group.addButton(button)
             self.mode_buttons[mode] = button
             modes.addWidget(button)
