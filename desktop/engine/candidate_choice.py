@@ -148,6 +148,7 @@ class CandidateChooser:
                     credentials=creds,
                     endpoints=self.endpoints,
                     only=only,
+                    model=model,
                 )
                 if len(self._cache) > 256:
                     self._cache.clear()

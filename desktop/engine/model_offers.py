@@ -60,7 +60,9 @@ class OfferMaker:
         """Whether Switchboard can send this task to this provider at all (the engine skips
         the others as "not supported by Switchboard yet"), so no offer promises more."""
         spec = PROVIDERS.get(provider)
-        return spec is not None and any(t.value == mapping_task for t in spec.tasks)
+        if spec is None:  # a provider newer than this release: chat through the router
+            return mapping_task == Task.CHAT.value
+        return any(t.value == mapping_task for t in spec.tasks)
 
     def custom(self, endpoint: CustomEndpoint) -> ProviderOffer:
         """A custom server's own offer: no token needed, its key only if it asks for one."""

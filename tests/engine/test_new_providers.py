@@ -146,3 +146,24 @@ async def test_a_dropped_provider_works_with_its_own_key_and_is_skipped_without(
     )
     result = await ask(with_key, "auto")
     assert result.status == Status.COMPLETE and result.via == "direct"
+
+
+async def test_a_provider_newer_than_the_table_is_offered_for_chat_through_the_router(
+    open_services, emulator: Emulator
+) -> None:
+    emulator.routed_providers.add("newco")
+    emulator.add_model(
+        GLM,
+        {"newco": {"providerId": "glm-4.5-newco"}, "groq": {"providerId": "glm-groq"}},
+        pipeline_tag="text-generation",
+    )
+    services = await open_services()
+    services.settings.set_order(["groq"])  # newco is unknown: it goes last in the order
+    emulator.fault("groq", "status", status=503, times=1)
+    result = await ask(services, "auto")
+    assert result.status == Status.COMPLETE, result.error
+    assert [a.provider for a in result.trace.attempts] == ["groq", "newco"]
+    (req,) = [r for r in emulator.requests if r.path == "/router/v1/chat/completions"]
+    assert req.json["model"] == f"{GLM}:newco"
+    assert req.authorization == f"Bearer {HF_TOKEN}"
+    assert "not in Switchboard's provider table yet" in result.trace.candidates[1].note
