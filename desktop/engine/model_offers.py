@@ -60,9 +60,7 @@ class OfferMaker:
         """Whether Switchboard can send this task to this provider at all (the engine skips
         the others as "not supported by Switchboard yet"), so no offer promises more."""
         spec = PROVIDERS.get(provider)
-        if spec is None:  # a provider newer than this release: chat through the router
-            return mapping_task == Task.CHAT.value
-        return any(t.value == mapping_task for t in spec.tasks)
+        return spec is not None and any(t.value == mapping_task for t in spec.tasks)
 
     def custom(self, endpoint: CustomEndpoint) -> ProviderOffer:
         """A custom server's own offer: no token needed, its key only if it asks for one."""
@@ -95,9 +93,12 @@ class OfferMaker:
                 continue
             offers[provider] = self._offer(provider, str(entry.get("status", "live")), stats)
         if Task.CHAT.value in wanted:
-            # The router may know chat providers the Hub list left out (or no mapping at all).
+            # The router may know chat providers the Hub list left out (or no mapping at all),
+            # and providers newer than this release: the engine sends those chat requests
+            # through the router's OpenAI-compatible route (candidates.router_chat_candidate).
             for provider, figures in stats.items():
-                if provider not in offers and self.usable(provider, Task.CHAT.value):
+                newer = provider not in PROVIDERS
+                if provider not in offers and (newer or self.usable(provider, Task.CHAT.value)):
                     offers[provider] = self._offer(provider, figures.get("status", "live"), stats)
         order = {p: i for i, p in enumerate(self._settings().ordered_providers())}
         return tuple(sorted(offers.values(), key=lambda o: order.get(o.provider, len(order))))
