@@ -50,7 +50,7 @@ from desktop.engine.attempts import (
 from desktop.engine.audio_split import AudioLimit, Part, probe_seconds, split, strictest
 from desktop.engine.long_audio import ASR_LIMITS, Heard, limits_for, merge_traces, stitch, too_long
 from desktop.engine.service_base import Produced, StoredTaskService
-from desktop.providers import fal, hf_inference, replicate
+from desktop.providers import fal, hf_inference, openai_transcriptions, replicate
 from desktop.providers.exchange import AttemptFailed, bad_response, exchange
 from desktop.providers.media_fetch import TEXT, fetch_media
 from desktop.providers.mime import AUDIO_MIME_BY_SUFFIX, audio_mime_for
@@ -293,6 +293,8 @@ class TranscribeService(StoredTaskService):
             heard = await self._fal(scope, audio)
         elif provider == "replicate":
             heard = await self._replicate(scope, audio)
+        elif provider == "deepinfra":
+            heard = await self._openai_style(scope, audio)
         else:
             raise AttemptFailed(Failure(Outcome.REJECTED, "it does not transcribe audio here"))
         if not heard.text.strip():
@@ -334,6 +336,24 @@ class TranscribeService(StoredTaskService):
         )
         scope.note_response(answer.request_id, answer.served_by)
         text, chunks = fal.parse_asr(answer.json())
+        return _Heard(text.strip(), chunks)
+
+    async def _openai_style(self, scope: AttemptScope, audio: Audio) -> _Heard:
+        """DeepInfra: the audio as a multipart upload (built off the loop)."""
+        cand = scope.ctx.candidate
+        body, content_type = await self._off_loop(
+            openai_transcriptions.multipart, audio.data, audio.mime, cand.provider_model
+        )
+        answer = await exchange(
+            self.engine.client,
+            "POST",
+            cand.route(openai_transcriptions.ROUTE),
+            headers={**task_headers(cand), "content-type": content_type},
+            content=body,
+            secrets=[cand.secret or ""],
+        )
+        scope.note_response(answer.request_id, answer.served_by)
+        text, chunks = transcript_from(answer.json())
         return _Heard(text.strip(), chunks)
 
     async def _replicate(self, scope: AttemptScope, audio: Audio) -> _Heard:

@@ -87,6 +87,7 @@ MEDIA_MODELS: list[tuple[str, dict[str, dict[str, Any]], str, list[str]]] = [
             "hf-inference": _asr(WHISPER),
             "fal-ai": _asr("fal-ai/whisper"),
             "replicate": _asr(f"openai/whisper:{WHISPER_VERSION}"),
+            "deepinfra": _asr(WHISPER),
         },
         "automatic-speech-recognition",
         ["automatic-speech-recognition", "transformers"],

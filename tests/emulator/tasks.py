@@ -17,6 +17,7 @@ from .hf_tasks import HfTaskRoutes
 from .images import ImageRoutes
 from .replicate import ReplicateRoutes
 from .state import State
+from .transcriptions import TranscriptionRoutes
 from .tts import SpeechOutRoutes
 
 
@@ -27,3 +28,4 @@ def add_task_routes(app: web.Application, state: State, stop: asyncio.Event) -> 
     ReplicateRoutes(state, stop).add_to(app)
     ImageRoutes(state, stop).add_to(app)
     SpeechOutRoutes(state, stop).add_to(app)
+    TranscriptionRoutes(state, stop).add_to(app)
