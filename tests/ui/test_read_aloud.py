@@ -20,10 +20,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtMultimedia import QMediaPlayer
 from PySide6.QtTest import QTest
 
-from desktop.core.media_types import PartProgress
+from desktop.core.media_types import PartProgress, SpeakRequest
 from desktop.engine.audio_split import AudioLimit
 from desktop.providers.replicate import PollBackoff
 from desktop.services import Services
+from desktop.ui.main_window import MainWindow
 from desktop.ui.speech import SpeechPage
 from desktop.ui.speech.read_aloud import DEFAULT_VOICE
 from tests.emulator import HF_TOKEN, Emulator
@@ -226,3 +227,31 @@ def test_a_long_recording_shows_each_part_and_one_transcript(
     assert "part 2 of 3 (from 0:01)" in seen[1][1]  # the cut is in the 1.5-2.0 s pause
     assert page.editor.lines() == ["Hello from fal-ai.", "This is a test recording."] * 3
     assert "3 parts" in page.timing_note.text()
+
+
+def test_the_library_plays_a_reading_and_reuses_it_in_the_speech_tab(
+    loop: qasync.QEventLoop, emulator: Emulator, make_window: Callable[..., MainWindow]
+) -> None:
+    window = make_window(emulator.env() | {"HF_TOKEN": HF_TOKEN})
+    services = window.services
+
+    async def made() -> int | None:
+        result = await services.speak.speak(
+            SpeakRequest(model=KOKORO, text="From the library.", voice="am_adam")
+        )
+        return result.record_id
+
+    record = run(loop, made())
+    assert record is not None
+    act(loop, lambda: window.tabs.setCurrentWidget(window.library))
+    library = window.library
+    until(loop, lambda: library.select_generation(record))
+    details = library.details
+    until(loop, lambda: details.player.path is not None)
+    assert details.open_button.toolTip() == "Play the reading"
+    assert "voice am_adam" in details.settings.text()
+    act(loop, details.reuse_button.click)
+    form = window.speech.read_aloud
+    until(loop, lambda: form.text_edit.toPlainText() == "From the library.")
+    assert window.tabs.currentWidget() is window.speech and window.speech.mode == "read"
+    assert form.voice_box.currentText() == "am_adam"

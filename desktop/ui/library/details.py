@@ -187,7 +187,11 @@ class DetailsPanel(QWidget):
             gen.status == Status.COMPLETE and (has_file or bool(readable_text(gen)))
         )
         self.open_button.setToolTip(
-            "Play the video" if gen.task == Task.TEXT_TO_VIDEO.value else "Open it large"
+            "Play the video"
+            if gen.task == Task.TEXT_TO_VIDEO.value
+            else "Play the reading"
+            if gen.task == Task.TEXT_TO_SPEECH.value
+            else "Open it large"
         )
         self.reveal_button.setEnabled(has_file)
         self.save_button.setEnabled(has_file or bool(readable_text(gen)))
@@ -210,12 +214,13 @@ class DetailsPanel(QWidget):
 
     def _show_content(self, gen: StoredGeneration, previous: StoredGeneration | None) -> None:
         path = main_file(gen)
-        if gen.task != Task.TEXT_TO_VIDEO.value:
+        played = gen.task in (Task.TEXT_TO_VIDEO.value, Task.TEXT_TO_SPEECH.value)
+        if not played:
             self.player.clear()
         if gen.task == Task.TEXT_TO_IMAGE.value and path and gen.status == Status.COMPLETE:
             if previous is None or previous.id != gen.id:
                 self._note("Loading…")
-        elif gen.task == Task.TEXT_TO_VIDEO.value and path and gen.status == Status.COMPLETE:
+        elif played and path and gen.status == Status.COMPLETE:  # a video, or a reading
             if self.player.path != path:
                 self.player.load(path)
             self.stack.setCurrentWidget(self.player)

@@ -201,7 +201,7 @@ class LibraryPage(QWidget):
                 window = ImageWindow(self._image, path, gen.prompt, self.window())
                 window.show()
                 self.opened = window
-        elif gen.task == Task.TEXT_TO_VIDEO.value:
+        elif gen.task in (Task.TEXT_TO_VIDEO.value, Task.TEXT_TO_SPEECH.value):
             if self.details.player.path:
                 self.details.player.toggle()
         elif readable_text(gen):

@@ -115,6 +115,10 @@ def params_summary(task: str, params: dict[str, Any]) -> str:
         parts.append(f"guidance {params['guidance']:g}")
     if params.get("seed") is not None:
         parts.append(f"seed {params['seed']}")
+    if task == Task.TEXT_TO_SPEECH.value and params.get("voice"):
+        parts.append(f"voice {params['voice']}")
+    if params.get("parts"):
+        parts.append(f"{params['parts']} parts")
     if task == Task.EMBEDDINGS.value and params.get("dimensions"):
         parts.append(f"{params['dimensions']} dimensions")
     return " · ".join(parts)
