@@ -31,6 +31,7 @@ COMMANDS = frozenset(
         "image",
         "video",
         "transcribe",
+        "speak",
         "embed",
         "providers",
         "models",

@@ -160,7 +160,7 @@ async def _run(args: argparse.Namespace) -> int:
             return await _chat(services, args)
         if args.command == "providers":
             return await _providers(services, args)
-        if args.command in ("image", "transcribe", "embed"):
+        if args.command in cli_media.COMMANDS:
             return await cli_media.run(services, args)
         if args.command == "video":
             return await cli_video.run(services, args)

@@ -33,6 +33,7 @@ from desktop.engine.health import HealthBook
 from desktop.engine.images import ImageService
 from desktop.engine.model_directory import ModelDirectory
 from desktop.engine.router import Engine
+from desktop.engine.speak import SpeakService
 from desktop.engine.speech import TranscribeService
 from desktop.engine.video import VideoService
 from desktop.providers.hub_adapters import AdapterInfo, search_adapters
@@ -103,6 +104,7 @@ class Services:
     db: DbWorker
     images: ImageService
     speech: TranscribeService
+    speak: SpeakService
     embeddings: EmbedService
     jobs: JobStore
     video: VideoService
@@ -212,6 +214,7 @@ class Services:
             db=db,
             images=ImageService(engine, history, media, db, executor),
             speech=TranscribeService(engine, history, media, db, executor),
+            speak=SpeakService(engine, history, media, db, executor),
             embeddings=EmbedService(engine, history, media, db, executor),
             jobs=jobs,
             video=VideoService(engine, jobs, history, media, db, executor),

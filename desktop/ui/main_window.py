@@ -130,8 +130,11 @@ class MainWindow(QMainWindow):
         """Each task tab's link to the model directory (Browse button, type-ahead, checks)."""
         links: dict[QWidget, ModelLink] = {}
         for page in (self.chat, self.images, self.video, self.speech, self.embeddings):
-            if page.model_picker.link is not None:
-                links[page] = page.model_picker.link
+            picker = page.model_picker
+            if page is self.speech and self.speech.mode == "read":
+                picker = self.speech.read_aloud.model_picker
+            if picker.link is not None:
+                links[page] = picker.link
         return links
 
     def use_picture(self, purpose: str, path: str) -> None:
@@ -154,9 +157,14 @@ class MainWindow(QMainWindow):
         elif task == Task.EMBEDDINGS.value:
             self.tabs.setCurrentWidget(self.embeddings)
             self.embeddings.open_record(generation_id)
+        elif task == Task.TEXT_TO_SPEECH.value:
+            self.tabs.setCurrentWidget(self.speech)
+            self.speech.open_reading(generation_id)
 
     def current_message_bar(self) -> MessageBar | None:
         """The message bar of the tab in front (where the error funnel speaks)."""
+        if self.tabs.currentWidget() is self.speech:
+            return self.speech.active_message_bar()
         bar = getattr(self.tabs.currentWidget(), "message_bar", None)
         return bar if isinstance(bar, MessageBar) else None
 

@@ -68,6 +68,7 @@ KINDS: tuple[tuple[str | None, str], ...] = (
     (Task.TEXT_TO_VIDEO.value, "Videos"),
     (Task.SPEECH_TO_TEXT.value, "Transcripts"),
     (Task.EMBEDDINGS.value, "Embeddings"),
+    (Task.TEXT_TO_SPEECH.value, "Spoken audio"),
 )
 
 EMPTY_LIBRARY = (
@@ -228,7 +229,7 @@ class LibraryPage(QWidget):
                 window = ImageWindow(self._image, path, gen.prompt, self.window())
                 window.show()
                 self.opened = window
-        elif tab_task(gen.task) == Task.TEXT_TO_VIDEO.value:
+        elif tab_task(gen.task) in (Task.TEXT_TO_VIDEO.value, Task.TEXT_TO_SPEECH.value):
             if self.details.player.path:
                 self.details.player.toggle()
         elif readable_text(gen):

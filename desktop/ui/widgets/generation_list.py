@@ -39,6 +39,7 @@ _SYMBOLS = {
     Task.TEXT_TO_VIDEO.value: "▶",
     Task.SPEECH_TO_TEXT.value: "❝",
     Task.EMBEDDINGS.value: "⁂",
+    Task.TEXT_TO_SPEECH.value: "♪",
 }
 
 
