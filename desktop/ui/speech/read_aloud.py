@@ -197,6 +197,7 @@ class ReadAloudPage(RequestPage):
             self.player.load(file.path, autoplay=True)
 
     def _show_audio(self, path: str | None, mime: str | None) -> None:
+        self._audio_path = path
         kind = Path(path).suffix[1:].upper() if path else ""
         self.audio_note.setText(f"{kind} audio, as the provider made it." if path else "")
         self._update_actions()
