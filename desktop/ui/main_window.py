@@ -23,9 +23,13 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
+from desktop.core.media_types import tab_task
 from desktop.core.table import Task
 from desktop.services import Services
 from desktop.ui.chat.page import ChatPage
+from desktop.ui.models.link import ModelLink
+from desktop.ui.widgets.message_bar import MessageBar
+from desktop.ui.widgets.task_page import TaskPage
 
 if TYPE_CHECKING:  # the other pages are imported when first shown
     from desktop.ui.embeddings import EmbeddingsPage
@@ -114,6 +118,7 @@ class MainWindow(QMainWindow):
         self._shortcut("Ctrl+Return", self._on_send)
         self._shortcut("Ctrl+Enter", self._on_send)
         self._shortcut("Esc", self._on_stop)
+        self._shortcut("Ctrl+K", self.browse_models)
         quit_keys = QKeySequence(QKeySequence.StandardKey.Quit).toString() or "Ctrl+Q"
         self._shortcut(quit_keys, self.close)
         self.restore_state()
@@ -195,6 +200,7 @@ class MainWindow(QMainWindow):
         if name == "images":
             self.images.providers_requested.connect(self.show_providers)
             self.images.generation_added.connect(self._on_generation_added)
+            self.images.animate_requested.connect(lambda path: self.use_picture("animate", path))
         elif name == "video":
             self.video.providers_requested.connect(self.show_providers)
             self.video.generation_added.connect(self._on_generation_added)
@@ -204,7 +210,10 @@ class MainWindow(QMainWindow):
             self.embeddings.providers_requested.connect(self.show_providers)
         elif name == "library":
             self.library.reuse_requested.connect(self.reuse_in_tab)
+            self.library.picture_chosen.connect(self.use_picture)
             self.library.generation_deleted.connect(self._on_generation_deleted)
+            self.library.history_restored.connect(self.chat.new_chat)
+            self.library.history_restored.connect(self.chat.sidebar.reload)
         elif name == "providers":
             self.providers.settings_changed.connect(self._on_settings_changed)
             self.providers.credentials_changed.connect(self.chat.refresh_first_launch)
@@ -229,12 +238,42 @@ class MainWindow(QMainWindow):
         elif focus == "server":
             self.providers.add_custom_endpoint()
 
+    def browse_models(self) -> None:
+        """Ctrl+K: the model browser for the current task tab (Chat's from other pages)."""
+        links = self.model_links()
+        if self.tabs.currentWidget() not in links:
+            self.show_chat()
+        link = links.get(self.tabs.currentWidget())
+        if link is not None:
+            link.browse()
+
+    def model_links(self) -> dict[QWidget, ModelLink]:
+        """Each built task tab's link to the model directory (Browse button, type-ahead,
+        checks); a tab not built yet has none."""
+        links: dict[QWidget, ModelLink] = {}
+        for name in ("chat", *TASK_PAGES):
+            page: Any = self._pages.get(name)
+            if page is None:
+                continue
+            picker = page.model_picker
+            if name == "speech" and page.mode == "read":
+                picker = page.read_aloud.model_picker
+            if picker.link is not None:
+                links[page] = picker.link
+        return links
+
+    def use_picture(self, purpose: str, path: str) -> None:
+        """ "Use this picture" (→ Images, to change it) or "Animate it" (→ Video)."""
+        page = self.video if purpose == "animate" else self.images
+        self.tabs.setCurrentWidget(page)
+        page.use_picture(path)
+
     def reuse_in_tab(self, task: str, generation_id: int) -> None:
         """Library "Reuse in …": open the tab that made the item and fill its form."""
-        if task == Task.TEXT_TO_IMAGE.value:
+        if tab_task(task) == Task.TEXT_TO_IMAGE.value:
             self.tabs.setCurrentWidget(self.images)
             self.images.reuse_generation(generation_id)
-        elif task == Task.TEXT_TO_VIDEO.value:
+        elif tab_task(task) == Task.TEXT_TO_VIDEO.value:
             self.tabs.setCurrentWidget(self.video)
             self.video.reuse_generation(generation_id)
         elif task == Task.SPEECH_TO_TEXT.value:
@@ -243,6 +282,16 @@ class MainWindow(QMainWindow):
         elif task == Task.EMBEDDINGS.value:
             self.tabs.setCurrentWidget(self.embeddings)
             self.embeddings.open_record(generation_id)
+        elif task == Task.TEXT_TO_SPEECH.value:
+            self.tabs.setCurrentWidget(self.speech)
+            self.speech.open_reading(generation_id)
+
+    def current_message_bar(self) -> MessageBar | None:
+        """The message bar of the tab in front (where the error funnel speaks)."""
+        if self._current_name() == "speech" and "speech" in self._pages:
+            return self.speech.active_message_bar()
+        bar = getattr(self.tabs.currentWidget(), "message_bar", None)
+        return bar if isinstance(bar, MessageBar) else None
 
     def restore_state(self) -> None:
         state = self.services.state
@@ -273,7 +322,10 @@ class MainWindow(QMainWindow):
         self.save_state()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(
-                asyncio.gather(*(page.aclose() for page in self._pages.values())),  # type: ignore[attr-defined]
+                asyncio.gather(
+                    *(page.aclose() for page in self._pages.values()),  # type: ignore[attr-defined]
+                    *(link.aclose() for link in self.model_links().values()),
+                ),
                 timeout=CLOSE_TIMEOUT_S,
             )
         self._may_close = True
@@ -320,28 +372,16 @@ class MainWindow(QMainWindow):
         self.chat.focus_search()
 
     def _on_send(self) -> None:
-        name = self._current_name()
-        if name == "chat":
+        page = self.tabs.currentWidget()
+        if page is self.chat:
             self.chat.send()
-        elif name == "images":
-            self.images.run()
-        elif name == "video":
-            self.video.run()
-        elif name == "speech":
-            self.speech.transcribe()
-        elif name == "embeddings":
-            self.embeddings.compute()
+        elif isinstance(page, TaskPage):
+            page.run()
 
     def _on_stop(self) -> None:
-        name = self._current_name()
-        if name == "images":
-            self.images.cancel()
-        elif name == "video":
-            self.video.cancel()
-        elif name == "speech":
-            self.speech.cancel()
-        elif name == "embeddings":
-            self.embeddings.cancel()
+        page = self.tabs.currentWidget()
+        if isinstance(page, TaskPage):
+            page.cancel()
         elif self.chat.busy:
             self.chat.stop()
 

@@ -1,116 +1,147 @@
-"""A window that opens at once (issue 8): pages built when first shown, the keyring not waited on.
-
-Behaviour, not timing (tests/bench measures start-up): which pages exist before they are
-shown, that a page built late is wired like one built early, and that the window appears and
-answers while the keyring still waits for an unlock.
-"""
+"""The window when the history cannot be opened: it names the file and offers the way forward."""
 
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Callable, Iterator
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-import keyring
 import pytest
 import qasync
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop import app
-from desktop.core.table import HF_CREDENTIAL
-from desktop.store.secrets import SERVICE
+from desktop.services import Services
+from desktop.store.faults import history_unavailable
+from desktop.store.history import HistoryStore
+from desktop.store.paths import AppPaths
 from desktop.ui.main_window import MainWindow
-from tests.memory_keyring import MemoryKeyring
-from tests.ui.conftest import act, run, until
+from tests.ui.conftest import run
 
 pytestmark = pytest.mark.gui
 
 
-def test_only_chat_is_built_with_the_window(
-    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow]
-) -> None:
-    window = make_window({})
-    for name in ("images", "video", "speech", "embeddings", "library", "providers"):
-        assert window.built(name) is None, name
-    assert window.tabs.tabText(1) == "Images"
-    act(loop, lambda: window.tabs.setCurrentIndex(1))
-    images = window.built("images")
-    assert images is not None
-    assert window.tabs.currentWidget() is images and images.isVisible()
-    assert window.images is images
-    assert window.built("video") is None  # showing one page builds no other
+def shown_window(qapp: QApplication) -> MainWindow | None:
+    for widget in qapp.topLevelWidgets():
+        if isinstance(widget, MainWindow) and widget.isVisible():
+            return widget
+    return None
 
 
-def test_a_page_built_late_is_wired_like_the_others(
-    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow]
-) -> None:
-    window = make_window({})
-    act(loop, lambda: window.tabs.setCurrentIndex(2))  # Video
-    # Its "add a token" button opens the Providers page, built on that first request.
-    act(loop, lambda: window.video.providers_requested.emit(""))
-    assert window.built("providers") is not None
-    assert window.tabs.currentWidget() is window.providers
-    # A page built on first use takes part in the window's state like one built at start.
-    run(loop, window.shutdown())
-    assert window.services.state.get_str("window.tab") == "providers"
+@dataclass(frozen=True)
+class Seen:
+    """What the started window showed: the chat tab's message, and read-only mode."""
+
+    chat_message: str
+    read_only: bool
 
 
-class WaitingKeyring(MemoryKeyring):
-    """A keyring that blocks every read until ``unlock`` is set (an unlock prompt is open)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.unlock = threading.Event()
-        self.asked = threading.Event()
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.asked.set()
-        self.unlock.wait(timeout=30)
-        return super().get_password(service, username)
-
-
-@pytest.fixture
-def waiting_keyring() -> Iterator[WaitingKeyring]:
-    previous = keyring.get_keyring()
-    backend = WaitingKeyring()
-    backend.set_password(SERVICE, HF_CREDENTIAL, "hf_from_keyring")
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        backend.unlock.set()
-        keyring.set_keyring(previous)
-
-
-def test_the_window_appears_while_the_keyring_waits_for_an_unlock(
+def start(
     loop: qasync.QEventLoop,
     qapp: QApplication,
-    waiting_keyring: WaitingKeyring,
-) -> None:
-    async def scenario() -> int:
-        task = asyncio.get_running_loop().create_task(app.run_window(qapp))
+    answer: str,
+    before: Callable[[], None] = lambda: None,
+) -> tuple[list[str], Seen]:
+    """Run the app coroutine, click ``answer`` in the question (after ``before()``), return
+    the question's text and what the window showed before it was closed (the app destroys
+    its window when it ends)."""
+    questions: list[QWidget] = []
+    texts: list[str] = []
 
-        def window() -> MainWindow | None:
-            for widget in qapp.topLevelWidgets():
-                if isinstance(widget, MainWindow) and widget.isVisible():
-                    return widget
-            return None
-
-        while window() is None:  # noqa: ASYNC110 (a window appearing signals nothing here)
+    async def scenario() -> tuple[list[str], Seen]:
+        task = asyncio.get_running_loop().create_task(app.run_window(qapp, shown=questions.append))
+        while not questions or not questions[0].isVisible():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
-        shown = window()
-        assert shown is not None
-        assert waiting_keyring.asked.is_set() and not waiting_keyring.unlock.is_set()
-        credentials = shown.services.credentials
-        assert not credentials.loaded
-        # Nothing claims a first launch while the keyring is still closed.
-        assert not shown.chat.empty.showing_first_launch
-        waiting_keyring.unlock.set()
-        await credentials.ready()
-        assert credentials.loaded and credentials.hf_token() == "hf_from_keyring"
-        assert not shown.chat.empty.showing_first_launch
-        shown.close()
-        return await task
+        box = questions[0]
+        assert isinstance(box, QMessageBox)
+        texts.append(box.text())
+        before()
+        (button,) = [b for b in box.buttons() if b.text() == answer]
+        button.click()
+        while shown_window(qapp) is None:
+            if task.done():
+                raise AssertionError(f"the app ended: {task.result()}")
+            await asyncio.sleep(0.01)
+        window = shown_window(qapp)
+        assert window is not None
+        seen = Seen(window.chat.message_bar.text_label.text(), window.services.history_read_only)
+        window.close()
+        assert await task == 0
+        return texts, seen
 
-    assert run(loop, scenario(), timeout=30) == 0
-    until(loop, lambda: True)
+    return run(loop, scenario(), 30)
+
+
+def test_a_damaged_history_is_moved_aside_and_the_window_starts_fresh(
+    loop: qasync.QEventLoop, qapp: QApplication
+) -> None:
+    paths = AppPaths.default()
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    paths.history_db.write_bytes(b"\x00garbage\xff" * 500)
+    questions, window = start(loop, qapp, "Move it aside and start fresh")
+    (text,) = questions
+    assert "history.db" in text and "damaged" in text and "Traceback" not in text
+    kept = [p for p in paths.data_dir.iterdir() if p.name.startswith("history.db.damaged-")]
+    assert len(kept) == 1 and kept[0].read_bytes() == b"\x00garbage\xff" * 500
+    assert "the old one is kept as" in window.chat_message
+    with HistoryStore(paths.history_db) as fresh:
+        assert fresh.list_conversations() == []
+
+
+def test_a_locked_history_says_so_and_opens_once_it_is_free(
+    loop: qasync.QEventLoop, qapp: QApplication
+) -> None:
+    paths = AppPaths.default()
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    with HistoryStore(paths.history_db) as history:
+        history.create_conversation("Still here")
+    holder = sqlite3.connect(paths.history_db, isolation_level=None)
+    holder.execute("PRAGMA journal_mode = DELETE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        questions, window = start(loop, qapp, "Try again", before=holder.close)
+    finally:
+        holder.close()
+    assert "locked by another program" in questions[0]
+    assert "locked" not in window.chat_message
+    with HistoryStore(paths.history_db) as history:
+        assert [c.title for c in history.list_conversations()] == ["Still here"]
+
+
+def test_a_read_only_history_can_be_opened_read_only(
+    loop: qasync.QEventLoop, qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = AppPaths.default()
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    with HistoryStore(paths.history_db) as history:
+        history.create_conversation("Readable")
+    real_open = Services.open.__func__  # type: ignore[attr-defined]
+
+    async def open_like_a_read_only_folder(cls: type[Services], *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("read_only"):  # as SQLite says it in a folder without write access
+            raise history_unavailable(
+                sqlite3.OperationalError("attempt to write a readonly database"),
+                paths.history_db,
+            )
+        return await real_open(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Services, "open", classmethod(open_like_a_read_only_folder))
+    questions, window = start(loop, qapp, "Open read-only")
+    assert "read-only" in questions[0] and "history.db" in questions[0]
+    assert "open read-only" in window.chat_message
+    assert window.read_only
+
+
+def test_a_history_folder_where_the_file_should_be_is_kept(
+    loop: qasync.QEventLoop, qapp: QApplication, tmp_path: Path
+) -> None:
+    paths = AppPaths.default()
+    paths.history_db.mkdir(parents=True)
+    (paths.history_db / "mine.txt").write_text("kept")
+    questions, _window = start(loop, qapp, "Move it aside and start fresh")
+    assert "is a folder" in questions[0]
+    (kept,) = [p for p in paths.data_dir.iterdir() if p.name.startswith("history.db.damaged-")]
+    assert (kept / "mine.txt").read_text() == "kept"

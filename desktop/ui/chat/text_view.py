@@ -67,9 +67,6 @@ class MessageText(QTextBrowser):
 
     Signals:
         code_copied(): a "Copy code" link put a code block on the clipboard.
-
-    Attributes:
-        pieces_rendered: finished pieces rendered since the stream began (each exactly once).
     """
 
     code_copied = Signal()
@@ -85,7 +82,6 @@ class MessageText(QTextBrowser):
         self._code_cursor: QTextCursor | None = None  # the end of an open code box
         self._code_raw = ""
         self._code_blocks: list[str] = []
-        self.pieces_rendered = 0
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -130,7 +126,6 @@ class MessageText(QTextBrowser):
         self._code_cursor = None
         self._code_raw = ""
         self._tail_pos = self._live_end = 0
-        self.pieces_rendered = 0
         self.clear()
         self._apply_stylesheet()
         if not self._markdown:
@@ -214,7 +209,6 @@ class MessageText(QTextBrowser):
     def _render_pieces(self, cursor: QTextCursor, pieces: list[Piece]) -> None:
         theme = markdown_theme(self.palette())
         for piece in pieces:
-            self.pieces_rendered += 1
             if piece.kind == "code":
                 self._add_code(cursor, piece, theme)
                 continue
