@@ -1,6 +1,6 @@
 """The routing trace: what the engine considered, tried, and who answered.
 
-Every result, successful or not, carries one. The UI shows its summary ("Together 429 → Groq")
+Every result, successful or not, carries one. The UI shows its story ("Together was busy (too many requests), so Groq answered")
 and expands it; the command line prints it with ``--json``; the history stores it as JSON. It
 never holds a secret: credentials appear only as "HF token" or "<provider> key".
 """
@@ -39,7 +39,7 @@ class Outcome(StrEnum):
 _SHORT: dict[str, str] = {
     Outcome.CONNECT_ERROR: "unreachable",
     Outcome.TIMEOUT: "timed out",
-    Outcome.RATE_LIMITED: "429",
+    Outcome.RATE_LIMITED: "busy (too many requests)",
     Outcome.SERVER_ERROR: "server error",
     Outcome.AUTH: "key refused",
     Outcome.BILLING: "no credits",
@@ -52,6 +52,25 @@ _SHORT: dict[str, str] = {
     Outcome.INTERRUPTED: "interrupted",
     Outcome.CANCELLED: "stopped",
 }
+
+
+_SENTENCE: dict[str, str] = {
+    Outcome.CONNECT_ERROR: "could not be reached",
+    Outcome.TIMEOUT: "took too long",
+    Outcome.RATE_LIMITED: "was busy (too many requests)",
+    Outcome.SERVER_ERROR: "had a problem on its side",
+    Outcome.AUTH: "refused the key",
+    Outcome.BILLING: "has no credits left",
+    Outcome.NOT_FOUND: "does not have this model",
+    Outcome.CONTEXT_LENGTH: "found the prompt too long",
+    Outcome.CONTENT_POLICY: "refused it (content filter)",
+    Outcome.INVALID_REQUEST: "rejected the request",
+    Outcome.REJECTED: "refused these settings",
+    Outcome.BAD_RESPONSE: "sent back something unreadable",
+    Outcome.INTERRUPTED: "was cut off",
+    Outcome.CANCELLED: "was stopped",
+}
+"""The same outcomes as whole clauses, for the story under a result."""
 
 
 def seconds_text(seconds: float) -> str:
@@ -96,14 +115,18 @@ class AttemptRecord:
     breaker: str | None = None  # breaker state before the attempt
 
     def short(self) -> str:
-        """ "Groq 429" / "Together ✓" for one-line summaries."""
+        """ "Groq busy (too many requests)" / "Together ✓" for one-line summaries.
+
+        Plain words only: the status code and Retry-After stay in the details table."""
         who = provider_label(self.served_by or self.provider)
         if self.outcome == Outcome.OK:
             return f"{who} ✓"
-        reason = _SHORT.get(self.outcome, self.outcome)
-        if self.outcome == Outcome.RATE_LIMITED and self.retry_after_s:
-            reason += f" (retry after {self.retry_after_s:g} s)"
-        return f"{who} {reason}"
+        return f"{who} {_SHORT.get(self.outcome, self.outcome)}"
+
+    def sentence(self) -> str:
+        """What went wrong, as a clause: "Groq was busy (too many requests)"."""
+        who = provider_label(self.served_by or self.provider)
+        return f"{who} {_SENTENCE.get(self.outcome, _SHORT.get(self.outcome, self.outcome))}"
 
 
 @dataclass
@@ -120,7 +143,7 @@ class Trace:
     request_id: str = ""
 
     def summary(self) -> str:
-        """Failed attempts then the winner: "Together 429 → Groq ✓"."""
+        """Failed attempts then the winner: "Together busy (too many requests) → Groq ✓"."""
         return " → ".join(a.short() for a in self.attempts)
 
     def failovers(self) -> list[AttemptRecord]:

@@ -64,7 +64,7 @@ async def test_429_fails_over_at_once_and_keeps_the_provider_out(open_services, 
     assert result.status == Status.COMPLETE and result.provider == "cerebras"
     assert [a.outcome for a in result.trace.attempts] == [Outcome.RATE_LIMITED, Outcome.OK]
     assert result.trace.attempts[0].retry_after_s == 30
-    assert result.trace.summary() == "Groq 429 (retry after 30 s) → Cerebras ✓"
+    assert result.trace.summary() == "Groq busy (too many requests) → Cerebras ✓"
     # The listener heard each attempt start and end.
     assert attempts == [
         ("groq", ""),

@@ -221,7 +221,7 @@ def test_a_failing_provider_is_shown_in_the_trace(
     badge = page.badge
     assert badge.label.text().startswith("via HF Inference · ")
     assert badge.failover.isVisible()
-    assert badge.failover.text() == "fal refused these settings → HF Inference ✓"
+    assert badge.failover.text() == "fal refused these settings, so HF Inference delivered"
     act(loop, lambda: badge.details_button.click())
     assert badge.table.isVisible() and badge.table.rowCount() == 2
     outcome = ATTEMPT_HEADERS.index("Outcome")
