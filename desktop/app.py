@@ -133,6 +133,9 @@ async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -
         await show_startup_error(str(exc))
         return 1
     try:
+        from desktop.ui.theme import set_theme
+
+        set_theme(app, services.settings.theme)
         window = MainWindow(services, on_closed=quitting.set)
         warning = services.settings_store.load_warning
         if warning:

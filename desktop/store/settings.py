@@ -79,6 +79,7 @@ class Settings:
         recent_models: most recently used model ids, newest first.
         latency_mode: hedge chat requests: when the first provider is slow to start, ask the
             next one too and keep whichever answers first (may cost one extra prompt).
+        theme: ``system``, ``light`` or ``dark`` (the window's colours).
     """
 
     version: int = SETTINGS_VERSION
@@ -89,6 +90,7 @@ class Settings:
     chat_policy: str = "auto"
     recent_models: list[str] = field(default_factory=list)
     latency_mode: bool = False
+    theme: str = "system"
 
     # --- Queries
 
@@ -302,7 +304,13 @@ def settings_from_dict(data: Mapping[str, Any]) -> Settings:
         chat_policy=policy,
         recent_models=_str_list(data, "recent_models", defaults.recent_models),
         latency_mode=_bool(data, "latency_mode", defaults.latency_mode),
+        theme=_theme(data.get("theme", defaults.theme)),
     )
+
+
+def _theme(value: Any) -> str:
+    """An unknown theme (a hand edit, a newer release) falls back to following the system."""
+    return value if value in ("system", "light", "dark") else "system"
 
 
 def _bool(data: Mapping[str, Any], key: str, default: bool) -> bool:

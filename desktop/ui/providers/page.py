@@ -15,7 +15,9 @@ from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
+    QComboBox,
     QDialog,
     QFrame,
     QHBoxLayout,
@@ -37,6 +39,7 @@ from desktop.ui.providers.descriptions import description, reach, tasks
 from desktop.ui.providers.order_model import ID_ROLE, ProviderOrderModel
 from desktop.ui.providers.secret_row import SecretRow
 from desktop.ui.tasks import TaskScope, run_dialog
+from desktop.ui.theme import THEMES, set_theme
 from desktop.ui.widgets.labels import MutedLabel, heading, wrapped
 from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.two_line_delegate import TwoLineDelegate
@@ -217,17 +220,32 @@ class ProvidersPage(QWidget):
         buttons.addWidget(self.add_button)
         left.addLayout(buttons)
         self.latency = QCheckBox(
-            "Latency mode: when a provider is slow to start answering, ask the next one too "
-            "and keep the first answer",
+            "Faster chat answers: when a provider is slow to start, ask the next one too",
             content,
         )
         self.latency.setToolTip(
-            "At most 5 % of chats; the slower request is cancelled at once, but it may cost "
-            "up to one extra prompt."
+            "Keeps whichever answer starts first and stops the other at once. Happens in at "
+            "most 5 % of chats, and may cost up to one extra prompt."
         )
         self.latency.setChecked(services.settings.latency_mode)
         self.latency.toggled.connect(self._on_latency_toggled)
         left.addWidget(self.latency)
+        look = QHBoxLayout()
+        look_label = QLabel("Appearance:", content)
+        self.theme_picker = QComboBox(content)
+        self.theme_picker.setAccessibleName("Appearance")
+        for value, label in THEMES.items():
+            self.theme_picker.addItem(label, value)
+        self.theme_picker.setCurrentIndex(
+            max(0, self.theme_picker.findData(services.settings.theme))
+        )
+        self.theme_picker.setToolTip("Follow the system's light or dark setting, or pick one")
+        self.theme_picker.currentIndexChanged.connect(self._on_theme_chosen)
+        look_label.setBuddy(self.theme_picker)
+        look.addWidget(look_label)
+        look.addWidget(self.theme_picker)
+        look.addStretch(1)
+        left.addLayout(look)
         row.addLayout(left, 3)
         self.details = ProviderDetails(content)
         self.details.key_row.save_requested.connect(self._on_save_requested)
@@ -277,6 +295,14 @@ class ProvidersPage(QWidget):
         self.services.settings.latency_mode = on
         self.services.save_settings()
         self.settings_changed.emit()
+
+    def _on_theme_chosen(self, _index: int) -> None:
+        choice = str(self.theme_picker.currentData())
+        self.services.settings.theme = choice
+        self.services.save_settings()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            set_theme(app, choice)
 
     def focus_token(self) -> None:
         """Put the cursor in the HF token field (from "Add a token")."""
