@@ -1,6 +1,7 @@
 """The routing trace: what the engine considered, tried, and who answered.
 
-Every result, successful or not, carries one. The UI shows its story ("Together was busy (too many requests), so Groq answered")
+Every result, successful or not, carries one. The UI tells it in words
+("Together was busy (too many requests), so Groq answered")
 and expands it; the command line prints it with ``--json``; the history stores it as JSON. It
 never holds a secret: credentials appear only as "HF token" or "<provider> key".
 """

@@ -173,8 +173,12 @@ class MainWindow(QMainWindow):
             self.resize(size)
         geometry = self.frameGeometry()
         if not free.contains(geometry):
-            x = min(max(geometry.x(), free.left()), max(free.left(), free.right() - geometry.width()))
-            y = min(max(geometry.y(), free.top()), max(free.top(), free.bottom() - geometry.height()))
+            x = min(
+                max(geometry.x(), free.left()), max(free.left(), free.right() - geometry.width())
+            )
+            y = min(
+                max(geometry.y(), free.top()), max(free.top(), free.bottom() - geometry.height())
+            )
             self.move(x, y)
 
     def current_message_bar(self) -> MessageBar | None:

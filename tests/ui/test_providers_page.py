@@ -17,6 +17,7 @@ from desktop.store.settings import CustomEndpoint, SettingsError
 from desktop.ui.main_window import MainWindow
 from desktop.ui.providers.custom_dialog import CustomEndpointDialog, parse_model_map
 from desktop.ui.providers.page import replace_custom
+from tests.emulator.server import Emulator
 from tests.memory_keyring import MemoryKeyring
 from tests.ui.conftest import until
 
@@ -54,9 +55,9 @@ def test_first_launch_panel_hidden_with_a_token(make_window: Callable[..., MainW
 
 
 def test_saving_the_token_never_shows_it_back(
-    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow]
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow], emulator: Emulator
 ) -> None:
-    window = make_window({})
+    window = make_window(emulator.env())  # the saved token is checked with the (emulated) Hub
     page = window.providers
     row = page.token_row
     assert window.chat.empty.showing_first_launch
@@ -114,9 +115,9 @@ def test_keyring_failure_is_said_in_a_banner(
 
 
 def test_provider_key_row_follows_the_selection(
-    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow]
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow], emulator: Emulator
 ) -> None:
-    window = make_window({})
+    window = make_window(emulator.env())
     page = window.providers
     page.select_provider("together")
     details = page.details
@@ -314,3 +315,60 @@ def test_a_locked_keyring_opens_the_window_and_never_says_not_set(
         assert window.services.credentials.hf_token() == SECRET
     finally:
         keyring.set_keyring(previous)
+
+
+def _save_token(loop: qasync.QEventLoop, window: MainWindow, token: str) -> str:
+    page = window.providers
+    page.token_row.field.setText(token)
+    page.token_row.save_button.click()
+    until(loop, lambda: "oken" in page.message_bar.text_label.text())
+    return page.message_bar.text_label.text()
+
+
+def test_a_saved_token_is_checked_and_its_owner_named(
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow], emulator: Emulator
+) -> None:
+    window = make_window(emulator.env())
+    text = _save_token(loop, window, emulator.HF_TOKEN)
+    assert text == "Token saved. It belongs to emulated-user and can call Inference Providers."
+    assert window.providers.message_bar.kind == "info"
+    assert emulator.HF_TOKEN not in text
+
+
+def test_a_refused_token_says_so_and_what_to_do(
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow], emulator: Emulator
+) -> None:
+    window = make_window(emulator.env())
+    text = _save_token(loop, window, SECRET)
+    assert text.startswith("Hugging Face refused this token")
+    assert "huggingface.co/settings/tokens" in text and SECRET not in text
+    assert "401" not in text
+    assert window.providers.message_bar.kind == "error"
+
+
+def test_a_token_without_the_inference_right_names_the_box_to_tick(
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow], emulator: Emulator
+) -> None:
+    limited = "hf_limitedTokenWithoutInference0123456789"
+    emulator.limit_token(limited)
+    window = make_window(emulator.env())
+    text = _save_token(loop, window, limited)
+    assert "may not call Inference Providers" in text
+    assert "Make calls to Inference Providers" in text
+
+
+def test_a_providers_own_key_is_checked_when_saved(
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow], emulator: Emulator
+) -> None:
+    window = make_window(emulator.env())
+    page = window.providers
+    page.select_provider("groq")
+    row = page.details.key_row
+    row.field.setText("not-the-groq-key")
+    row.save_button.click()
+    until(loop, lambda: "Groq refused this key" in page.message_bar.text_label.text())
+    row.field.setText(emulator.direct_key("groq"))
+    row.save_button.click()
+    until(
+        loop, lambda: page.message_bar.text_label.text() == "Groq key saved and accepted by Groq."
+    )

@@ -74,7 +74,9 @@ def test_badge_and_failover_words() -> None:
     assert words.badge_text(["fal-ai"], 2100) == "via fal · 2.1 s"
     assert words.badge_text(["fal-ai", "together"]) == "via fal and Together AI"
     assert words.badge_text([]) == ""
-    assert words.failover_text(trace) == "Together AI was busy (too many requests), so fal delivered"
+    assert (
+        words.failover_text(trace) == "Together AI was busy (too many requests), so fal delivered"
+    )
     assert words.skipped_notes(trace) == ["Nebius AI Studio: needs its own key"]
     assert "Billed to your Hugging Face account" in words.badge_tooltip(trace, ["fal-ai"])
     row = words.attempt_row(trace.attempts[0])
@@ -100,7 +102,10 @@ def test_four_pictures_read_as_one_story_not_four() -> None:
         attempt("fal-ai", Outcome.SERVER_ERROR),
         attempt("fal-ai", Outcome.CANCELLED),
     ]
-    assert words.failover_text(trace) == "fal had a problem on its side, so fal and Together AI delivered"
+    assert (
+        words.failover_text(trace)
+        == "fal had a problem on its side, so fal and Together AI delivered"
+    )
     assert words.winners(trace) == ["fal-ai", "together"]
     clean = Trace(model=FLUX_SCHNELL, policy="auto")
     clean.attempts = [attempt("fal-ai", Outcome.OK)] * 4
@@ -178,7 +183,10 @@ def test_routing_badge_shows_who_the_failover_and_the_trace_table(
     badge.show()
     assert badge.label.text() == "via fal · 2.1 s"
     assert badge.failover.text() == "Together AI was busy (too many requests), so fal delivered"
-    assert badge.text() == "via fal · 2.1 s  Together AI was busy (too many requests), so fal delivered"
+    assert (
+        badge.text()
+        == "via fal · 2.1 s  Together AI was busy (too many requests), so fal delivered"
+    )
     assert badge.details_button.isVisibleTo(badge) and not badge.table.isVisibleTo(badge)
     badge.details_button.click()
     assert badge.table.isVisibleTo(badge) and badge.table.rowCount() == 2

@@ -2,7 +2,8 @@
 
 Why a separate, Qt-free module: the same message comes from two places (a stored row when a
 conversation opens, a live ChatResult when a turn ends) and the wording rules ("via Groq ·
-0.4 s", "Stopped — partial answer kept", "Together AI was busy (too many requests), so Groq answered") deserve plain unit tests.
+0.4 s", "Stopped — partial answer kept", "Together AI was busy (too many requests), so
+Groq answered") deserve plain unit tests.
 """
 
 from __future__ import annotations

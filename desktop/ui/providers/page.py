@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.engine.health_summary import provider_health
+from desktop.engine.key_check import check_hf_token, check_provider_key
 from desktop.services import Services
 from desktop.store.settings import CustomEndpoint, SettingsError
 from desktop.ui.confirm import confirm
@@ -343,6 +344,21 @@ class ProvidersPage(QWidget):
         row.clear_field()
         self.message_bar.clear()
         self._after_credentials_changed()
+        await self._check_saved(user, secret)
+
+    async def _check_saved(self, user: str, secret: str) -> None:
+        """Say at once whether the saved token or key works (never showing it)."""
+        services = self.services
+        if user == HF_CREDENTIAL:
+            check = await check_hf_token(services.client, services.endpoints, secret)
+        elif user in PROVIDERS:
+            check = await check_provider_key(services.client, services.endpoints, user, secret)
+        else:
+            return
+        if check.ok:
+            self.message_bar.show_info(check.text)
+        else:
+            self.message_bar.show_error(check.text)
 
     async def _remove_secret(self, user: str) -> None:
         row = self._row_for(user)

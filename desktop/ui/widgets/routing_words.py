@@ -1,7 +1,8 @@
 """The words of the routing badge and trace table, for every task tab (no Qt here).
 
-Why a Qt-free module: the same wording ("via fal · 2.1 s", "Together AI was busy, so fal delivered", "fal
-is working on it…") is shown by the Images, Video, Speech and Embeddings tabs and the Library,
+Why a Qt-free module: the same wording ("via fal · 2.1 s", "Together AI was busy (too many
+requests), so fal delivered", "fal is working on it…") is shown by the Images, Video, Speech
+and Embeddings tabs and the Library,
 and rules like "a picture request of four images has four winners" deserve plain unit tests.
 
 A media trace may merge several logical requests (four pictures are four routed requests, see
