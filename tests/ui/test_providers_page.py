@@ -85,7 +85,8 @@ def test_token_from_the_environment_is_named_not_shown(
 ) -> None:
     window = make_window({"HF_TOKEN": SECRET})
     row = window.providers.token_row
-    assert row.status.text() == "From HF_TOKEN environment variable"
+    assert row.status.text() == "Set outside Switchboard (in the environment)"
+    assert "HF_TOKEN" in row.status.toolTip()  # the variable's name is for the curious only
     assert row.field.text() == ""
     assert not row.remove_button.isEnabled()
     assert all(SECRET not in text for text in visible_texts(window))
@@ -372,3 +373,14 @@ def test_a_providers_own_key_is_checked_when_saved(
     until(
         loop, lambda: page.message_bar.text_label.text() == "Groq key saved and accepted by Groq."
     )
+
+
+def test_provider_details_keep_variable_names_out_of_the_main_text(
+    make_window: Callable[..., MainWindow],
+) -> None:
+    window = make_window({})
+    page = window.providers
+    page.select_provider("groq")
+    assert "GROQ_API_KEY" not in page.details.how.text()
+    assert "GROQ_API_KEY" in page.details.how.toolTip()
+    assert "Latency" not in page.latency.text()

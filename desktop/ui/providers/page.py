@@ -36,7 +36,7 @@ from desktop.services import Services
 from desktop.store.settings import CustomEndpoint, SettingsError
 from desktop.ui.confirm import confirm
 from desktop.ui.providers.custom_dialog import CustomEndpointDialog
-from desktop.ui.providers.descriptions import description, reach, tasks
+from desktop.ui.providers.descriptions import description, reach, reach_tooltip, tasks
 from desktop.ui.providers.order_model import ID_ROLE, ProviderOrderModel
 from desktop.ui.providers.secret_row import SecretRow
 from desktop.ui.tasks import TaskScope, run_dialog
@@ -116,6 +116,7 @@ class ProviderDetails(QFrame):
             self.ident.setText(f"{provider_id} · {tasks(provider_id)}")
             self.about.setText(description(provider_id))
         self.how.setText(reach(provider_id))
+        self.how.setToolTip(reach_tooltip(provider_id))
         self.show_health(services)
         own_key_possible = (custom is not None and custom.needs_key) or (
             spec is not None and spec.direct_base is not None

@@ -1,0 +1,69 @@
+"""No jargon in the main path: what a person reads on every tab says things in plain words
+(technical names live in tooltips and Details)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+
+from desktop.ui.main_window import MainWindow
+from desktop.ui.providers.custom_dialog import CustomEndpointDialog
+
+pytestmark = pytest.mark.gui
+
+JARGON = (
+    "cosine",
+    "NPY",
+    "alias=served_name",
+    "OpenAI chat API",
+    "Latency mode",
+    "_API_KEY",
+    "Frames",
+    "HF_TOKEN",
+    "429",
+    "(401)",
+)
+
+
+def shown_texts(root: QWidget) -> list[str]:
+    """Every text a person reads without hovering: labels, buttons, group titles, hints."""
+    texts: list[str] = []
+    for label in root.findChildren(QLabel):
+        texts.append(label.text())
+    for button in root.findChildren(QAbstractButton):
+        texts.append(button.text())
+    for box in root.findChildren(QGroupBox):
+        texts.append(box.title())
+    for edit in root.findChildren(QLineEdit):
+        texts.append(edit.placeholderText())
+    for plain in root.findChildren(QPlainTextEdit):
+        texts.append(plain.placeholderText())
+    return [t for t in texts if t]
+
+
+def test_no_jargon_on_any_tab(make_window: Callable[..., MainWindow]) -> None:
+    window = make_window({"HF_TOKEN": "hf_secretTokenForThisTest0123456789"})
+    for index in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(index)
+        QApplication.processEvents()
+    window.providers.select_provider("groq")
+    found = [(word, text) for text in shown_texts(window) for word in JARGON if word in text]
+    assert found == []
+
+
+def test_the_add_a_server_dialog_speaks_plainly(qapp: QApplication) -> None:
+    dialog = CustomEndpointDialog(validate=lambda _endpoint: None)
+    found = [(word, text) for text in shown_texts(dialog) for word in JARGON if word in text]
+    assert found == []
+    assert "llama3=llama3.1:8b" in dialog.models.toolTip()  # the short-name form, on hover
+    dialog.deleteLater()
