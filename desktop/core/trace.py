@@ -55,23 +55,32 @@ _SHORT: dict[str, str] = {
 }
 
 
-_SENTENCE: dict[str, str] = {
-    Outcome.CONNECT_ERROR: "could not be reached",
-    Outcome.TIMEOUT: "took too long",
-    Outcome.RATE_LIMITED: "was busy (too many requests)",
-    Outcome.SERVER_ERROR: "had a problem on its side",
-    Outcome.AUTH: "refused the key",
-    Outcome.BILLING: "has no credits left",
-    Outcome.NOT_FOUND: "does not have this model",
-    Outcome.CONTEXT_LENGTH: "found the prompt too long",
-    Outcome.CONTENT_POLICY: "refused it (content filter)",
-    Outcome.INVALID_REQUEST: "rejected the request",
-    Outcome.REJECTED: "refused these settings",
-    Outcome.BAD_RESPONSE: "sent back something unreadable",
-    Outcome.INTERRUPTED: "was cut off",
-    Outcome.CANCELLED: "was stopped",
+_SENTENCE: dict[str, tuple[str, str]] = {
+    Outcome.CONNECT_ERROR: ("could not be reached", "could not be reached"),
+    Outcome.TIMEOUT: ("took too long", "took too long"),
+    Outcome.RATE_LIMITED: ("was busy (too many requests)", "were busy (too many requests)"),
+    Outcome.SERVER_ERROR: ("had a server problem", "had server problems"),
+    Outcome.AUTH: ("refused the key", "refused the key"),
+    Outcome.BILLING: ("has no credits left", "have no credits left"),
+    Outcome.NOT_FOUND: ("does not have this model", "do not have this model"),
+    Outcome.CONTEXT_LENGTH: ("found the prompt too long", "found the prompt too long"),
+    Outcome.CONTENT_POLICY: ("refused it (content filter)", "refused it (content filter)"),
+    Outcome.INVALID_REQUEST: ("rejected the request", "rejected the request"),
+    Outcome.REJECTED: ("refused these settings", "refused these settings"),
+    Outcome.BAD_RESPONSE: ("sent back something unreadable", "sent back something unreadable"),
+    Outcome.INTERRUPTED: ("was cut off", "were cut off"),
+    Outcome.CANCELLED: ("was stopped", "were stopped"),
 }
 """The same outcomes as whole clauses, for the story under a result."""
+
+
+def outcome_clause(outcome: str, *, many: bool = False) -> str:
+    """The predicate for one outcome: "was busy (too many requests)"; ``many`` for several
+    providers at once ("were busy (too many requests)")."""
+    pair = _SENTENCE.get(outcome)
+    if pair is None:
+        return _SHORT.get(outcome, outcome)
+    return pair[1] if many else pair[0]
 
 
 def seconds_text(seconds: float) -> str:
@@ -126,8 +135,7 @@ class AttemptRecord:
 
     def sentence(self) -> str:
         """What went wrong, as a clause: "Groq was busy (too many requests)"."""
-        who = provider_label(self.served_by or self.provider)
-        return f"{who} {_SENTENCE.get(self.outcome, _SHORT.get(self.outcome, self.outcome))}"
+        return f"{provider_label(self.served_by or self.provider)} {outcome_clause(self.outcome)}"
 
 
 @dataclass

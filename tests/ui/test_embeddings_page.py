@@ -209,8 +209,7 @@ def test_a_failing_provider_is_shown_in_the_trace(
     compute(loop, page, TEXTS)
     assert page.badge.label.text().startswith("via Together AI · ")
     assert (
-        page.badge.failover.text()
-        == "HF Inference had a problem on its side, so Together AI delivered"
+        page.badge.failover.text() == "HF Inference had a server problem, so Together AI delivered"
     )
     assert page.heat_map.size_n == 4
 

@@ -98,7 +98,7 @@ def test_failover_is_told_in_the_badge_and_the_trace_table(
 
     badge = page.result.badge
     assert badge.label.text().startswith("via Together AI · ")
-    assert badge.failover.text() == "fal had a problem on its side, so Together AI delivered"
+    assert badge.failover.text() == "fal had a server problem, so Together AI delivered"
     assert badge.failover.isVisibleTo(page)
     badge.details_button.click()
     assert badge.table.isVisibleTo(page)

@@ -103,8 +103,7 @@ def test_four_pictures_read_as_one_story_not_four() -> None:
         attempt("fal-ai", Outcome.CANCELLED),
     ]
     assert (
-        words.failover_text(trace)
-        == "fal had a problem on its side, so fal and Together AI delivered"
+        words.failover_text(trace) == "fal had a server problem, so fal and Together AI delivered"
     )
     assert words.winners(trace) == ["fal-ai", "together"]
     clean = Trace(model=FLUX_SCHNELL, policy="auto")

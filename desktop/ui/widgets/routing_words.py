@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from desktop.core.table import provider_label
-from desktop.core.trace import AttemptRecord, Outcome, Trace, seconds_text
+from desktop.core.trace import AttemptRecord, Outcome, Trace, outcome_clause, seconds_text
 from desktop.core.vocab import FixAction
 
 ACTION_LABELS: dict[str, str] = {
@@ -103,10 +103,17 @@ def failover_text(trace: Trace | None, verb: str = "delivered") -> str:
     failed before, else ``""``. Codes, routes and request ids stay in Details."""
     if trace is None:
         return ""
-    failed = _unique(a.sentence() for a in trace.attempts if a.outcome not in _NOT_A_FAILURE)
-    if not failed:
+    by_outcome: dict[str, list[str]] = {}
+    for a in trace.attempts:
+        if a.outcome not in _NOT_A_FAILURE:
+            by_outcome.setdefault(a.outcome, []).append(a.served_by or a.provider)
+    if not by_outcome:
         return ""
-    story = _and(failed)
+    clauses = []
+    for outcome, providers in by_outcome.items():
+        names = _unique(providers)
+        clauses.append(f"{joined_names(names)} {outcome_clause(outcome, many=len(names) > 1)}")
+    story = _and(clauses)
     delivered = winners(trace)
     if delivered:
         story += f", so {joined_names(delivered)} {verb}"
