@@ -208,7 +208,7 @@ async def test_explicit_provider_means_only_that_provider(open_services, emulato
     result, _, _ = await ask(services, provider="together")
     assert result.status == Status.FAILED
     assert {a.provider for a in result.trace.attempts} == {"together"}
-    assert "Together AI had a server error" in (result.error or "")
+    assert "Together AI had a server problem" in (result.error or "")
 
 
 async def test_mapping_entry_in_error_state_is_skipped_with_a_reason(open_services, emulator):

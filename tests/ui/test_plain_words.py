@@ -67,3 +67,15 @@ def test_the_add_a_server_dialog_speaks_plainly(qapp: QApplication) -> None:
     assert found == []
     assert "llama3=llama3.1:8b" in dialog.models.toolTip()  # the short-name form, on hover
     dialog.deleteLater()
+
+
+def test_error_sentences_say_what_happened_without_status_codes() -> None:
+    from desktop.core.classify import Failure, sentence
+    from desktop.core.trace import Outcome
+
+    refused = sentence(Failure(Outcome.AUTH, "", 401), "groq", via_hf=True)
+    assert refused.startswith("Your Hugging Face token was refused") and "401" not in refused
+    busy = sentence(Failure(Outcome.RATE_LIMITED, "", 429, 30.0), "groq", via_hf=True)
+    assert busy == "Groq is busy (too many requests); try again in 30 s or use another provider."
+    down = sentence(Failure(Outcome.SERVER_ERROR, "", 503), "fal-ai", via_hf=True)
+    assert "503" not in down and down.startswith("fal had a server problem")

@@ -248,7 +248,7 @@ def test_every_provider_failing_gives_one_sentence_and_a_button(
     transcribe(loop, page, spoken)
     assert page.message_bar.isVisible()
     sentence = page.message_bar.text_label.text()
-    assert sentence.startswith("fal had a server error (503); try again or use another provider.")
+    assert sentence.startswith("fal had a server problem; try again or use another provider.")
     assert "\n" not in sentence
     assert page.message_bar.action_button.isVisible()
     assert page.message_bar.action_button.text() == "Try again"
