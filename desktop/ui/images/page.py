@@ -220,6 +220,7 @@ class ImagesPage(MediaPage):
                 self._show_count()
             self.generation_added.emit(result.record_id)
         if result.error:
+            self.last_tried = {a.provider for a in result.trace.attempts}
             self.message_bar.show_error(result.error, result.error_action)
 
     # --- Gallery --------------------------------------------------------------------------
