@@ -12,7 +12,7 @@ import qasync
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.core.media_types import JobProgress
 from desktop.core.table import Task
@@ -369,3 +369,34 @@ def test_thumbnails_decode_off_the_loop_and_mark_broken_files(
     assert pixmap is not None and (pixmap.width(), pixmap.height()) == (64, 32)
     assert cache.failed(str(broken)) and cache.get(str(broken)) is None
     drive(loop, scope.aclose())
+
+
+def test_video_card_bar_moves_until_a_percentage_is_reported(qtbot: object) -> None:
+    from desktop.ui.video.jobs_panel import JobCard
+
+    card = JobCard("a fox")
+    card.update_progress(JobProgress("queued", queue_position=3, elapsed_s=4.0))
+    assert (card.bar.minimum(), card.bar.maximum()) == (0, 0)  # indeterminate, never full
+    assert "position 3" in card.status_line()
+    card.update_progress(JobProgress("running", elapsed_s=9.0, percent=40.0))
+    assert (card.bar.maximum(), card.bar.value()) == (100, 40)
+    card.update_progress(JobProgress("running", elapsed_s=12.0))
+    assert card.bar.maximum() == 0
+    card.deleteLater()
+
+
+def test_a_cancelled_video_has_no_play_symbol(qapp: QApplication) -> None:
+    """The library and history show ✕, not ▶, for a video that was never made."""
+    from desktop.ui.widgets.generation_list import GenerationListModel
+
+    model = GenerationListModel(qapp.palette())
+    done = _gen(Task.TEXT_TO_VIDEO.value, id=1, status="complete", files=[{"path": "/v/fox.mp4"}])
+    cancelled = _gen(Task.TEXT_TO_VIDEO.value, id=2, status="cancelled", files=[])
+    model.set_generations([done, cancelled])
+
+    def pixels(row: int) -> bytes:
+        icon = model.data(model.index(row), Qt.ItemDataRole.DecorationRole)
+        image = icon.pixmap(44, 44).toImage()
+        return bytes(image.constBits())
+
+    assert pixels(0) != pixels(1)

@@ -33,11 +33,15 @@ Index = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole
 """The generation id of a row."""
 
+NOTHING_MADE = "nothing-made"
+"""The symbol key of a row with nothing to open (a cancelled or failed video): no ▶."""
+
 _SYMBOLS = {
     Task.TEXT_TO_IMAGE.value: "▣",
     Task.TEXT_TO_VIDEO.value: "▶",
     Task.SPEECH_TO_TEXT.value: "❝",
     Task.EMBEDDINGS.value: "⁂",
+    NOTHING_MADE: "✕",
 }
 
 
@@ -165,6 +169,9 @@ class GenerationListModel(QAbstractListModel):
                 icon = QIcon(pixmap)
                 self._thumb_icons[path] = icon
                 return icon
+        if gen.task == Task.TEXT_TO_VIDEO.value and not any(f.get("path") for f in gen.files):
+            if gen.status != "running":
+                return self._icons.get(NOTHING_MADE) or QIcon()
         return self._icons.get(gen.task) or QIcon()
 
     def _on_thumbnail(self, path: str) -> None:
