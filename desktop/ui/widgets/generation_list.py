@@ -169,9 +169,9 @@ class GenerationListModel(QAbstractListModel):
                 icon = QIcon(pixmap)
                 self._thumb_icons[path] = icon
                 return icon
-        if gen.task == Task.TEXT_TO_VIDEO.value and not any(f.get("path") for f in gen.files):
-            if gen.status != "running":
-                return self._icons.get(NOTHING_MADE) or QIcon()
+        video = gen.task == Task.TEXT_TO_VIDEO.value
+        if video and gen.status != "running" and not any(f.get("path") for f in gen.files):
+            return self._icons.get(NOTHING_MADE) or QIcon()
         return self._icons.get(gen.task) or QIcon()
 
     def _on_thumbnail(self, path: str) -> None:
