@@ -79,3 +79,30 @@ def test_error_sentences_say_what_happened_without_status_codes() -> None:
     assert busy == "Groq is busy (too many requests); try again in 30 s or use another provider."
     down = sentence(Failure(Outcome.SERVER_ERROR, "", 503), "fal-ai", via_hf=True)
     assert "503" not in down and down.startswith("fal had a server problem")
+
+
+def test_the_token_link_never_breaks_mid_address(qapp: QApplication) -> None:
+    from PySide6.QtGui import QTextDocument
+
+    from desktop.ui.chat.welcome import FIRST_LAUNCH_TEXT
+    from desktop.ui.providers.page import TOKEN_HELP
+
+    for html in (FIRST_LAUNCH_TEXT, TOKEN_HELP):
+        doc = QTextDocument()
+        doc.setHtml(html)
+        text = doc.toPlainText()
+        start = text.index("huggingface.co/")
+        address = text[start : text.index("tokens", start) + len("tokens")]
+        assert address.replace("\u2060", "") == "huggingface.co/settings/tokens"
+        for width in range(340, 900, 10):  # 520–600 broke it after "huggingface.co/"
+            doc.setTextWidth(width)
+            doc.size()  # lays the text out
+            layout = doc.firstBlock().layout()
+            lines = [layout.lineAt(i) for i in range(layout.lineCount())]
+            holding = [
+                line
+                for line in lines
+                if line.textStart() <= start < line.textStart() + line.textLength()
+            ]
+            (line,) = holding
+            assert start + len(address) <= line.textStart() + line.textLength(), width

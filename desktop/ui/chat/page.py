@@ -100,6 +100,8 @@ class ChatPage(QWidget):
         bar.setSpacing(8)
         self.title = ElidedLabel("New chat", right)
         self.title.setFont(heading_font(self.title.font()))
+        # Room for "New chat" and a few words at the smallest window: never "New c…".
+        self.title.setMinimumWidth(self.title.fontMetrics().horizontalAdvance("New chat ") + 4)
         bar.addWidget(self.title, 1)
         bar.addWidget(MutedLabel("Model", right))
         self.model_picker = ModelPicker(right)

@@ -34,6 +34,7 @@ from desktop.engine.health_summary import provider_health
 from desktop.engine.key_check import check_hf_token, check_provider_key
 from desktop.services import Services
 from desktop.store.settings import CustomEndpoint, SettingsError
+from desktop.ui.chat.welcome import TOKEN_LINK_TEXT, TOKEN_URL
 from desktop.ui.confirm import confirm
 from desktop.ui.providers.custom_dialog import CustomEndpointDialog
 from desktop.ui.providers.descriptions import description, reach, reach_tooltip, tasks
@@ -48,8 +49,8 @@ from desktop.ui.widgets.two_line_delegate import TwoLineDelegate
 log = logging.getLogger(__name__)
 
 TOKEN_HELP = (
-    'Create one at <a href="https://huggingface.co/settings/tokens">'
-    "huggingface.co/settings/tokens</a> with the “Make calls to Inference Providers” "
+    f'Create one at <a href="{TOKEN_URL}">{TOKEN_LINK_TEXT}</a> with the '
+    "“Make calls to Inference Providers” "
     "permission. One token reaches most providers below, billed to your HF account."
 )
 
