@@ -92,6 +92,7 @@ def test_stop_keeps_the_partial_answer_and_marks_it(
     assert answer.status_bar.text_label.text() == STOPPED_TEXT
     assert answer.status_bar.action_button.text() == "Retry"
     assert answer.status_bar.isVisibleTo(answer)
+    assert not answer.regenerate_button.isVisibleTo(answer)  # one action per intent: Retry
 
     # The history keeps the same partial text, marked interrupted.
     conversation_id = chat.conversation_id
