@@ -84,9 +84,12 @@ def one(width: int, height: int, label: str) -> None:
     from desktop.app import make_application
 
     app = make_application([sys.argv[0]])
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        for path in runner.run(shoot(width, height, label)):
-            print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KB")
+    runner = asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app))
+    for path in runner.run(shoot(width, height, label)):
+        print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KB", flush=True)
+    # Every file is written; closing the loop can wait on stray page tasks (see the warnings
+    # above), which a one-shot tool need not do.
+    os._exit(0)
 
 
 def main() -> int:
