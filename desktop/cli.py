@@ -24,7 +24,7 @@ from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.core.trace import AttemptRecord, Outcome, seconds_text
 from desktop.core.vocab import Status
 from desktop.engine.conversations import Turn
-from desktop.engine.health_summary import provider_health
+from desktop.engine.health_summary import provider_health, reached_with
 from desktop.services import Services
 from desktop.store.settings import CustomEndpoint
 
@@ -153,10 +153,17 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 class _Printer:
-    """Streams text to stdout and routing news to stderr (stdout stays the answer only)."""
+    """Streams text to stdout and routing news to stderr (stdout stays the answer only).
+
+    Text already written cannot be taken back: when an answer breaks off and the engine
+    restarts it on another provider, a separator line goes to stderr and the complete answer
+    is streamed again from the start of a fresh line. ``--json`` prints the complete answer
+    only, once.
+    """
 
     def __init__(self, out: TextIO, err: TextIO, quiet: bool) -> None:
         self.out, self.err, self.quiet = out, err, quiet
+        self.at_line_start = True
 
     def turn_started(self, turn: Turn) -> None:
         pass
@@ -170,6 +177,16 @@ class _Printer:
         if not self.quiet:
             self.out.write(text)
             self.out.flush()
+            self.at_line_start = text.endswith("\n")
+
+    def restarted(self, note: str) -> None:
+        if self.quiet:
+            return
+        if not self.at_line_start:
+            self.out.write("\n")
+            self.out.flush()
+            self.at_line_start = True
+        print(f"[{note}; the complete answer follows]", file=self.err, flush=True)
 
 
 async def _chat(services: Services, args: argparse.Namespace) -> int:
@@ -216,6 +233,9 @@ async def _chat(services: Services, args: argparse.Namespace) -> int:
             )
             ttft += f" · {remark}" if remark else ""
             print(f"[via {provider_label(result.provider or '')}{ttft}]", file=sys.stderr)
+            first = result.trace.first_choice_skipped()
+            if first:
+                print(f"[{first}]", file=sys.stderr)
     if result.status == Status.COMPLETE:
         return 0
     if result.error and not args.json:
@@ -345,7 +365,9 @@ def _provider_rows(services: Services) -> list[dict[str, Any]]:
                 "key": None if info.locked else info.present,
                 "reach": reach,
                 "tasks": sorted(s.value for s in spec.tasks) if spec else ["conversational"],
-                "health": provider_health(services.health, ident).short(),
+                "health": provider_health(
+                    services.health, ident, reached_with(services.credentials, ident)
+                ).short(),
             }
         )
     return rows

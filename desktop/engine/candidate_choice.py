@@ -156,20 +156,26 @@ class CandidateChooser:
         score = None
         if policy in ("fastest", "cheapest") and found:
             stats = await self.catalog.provider_stats(model)
-            for cand in found:
-                cand.context_length = (stats.get(cand.provider) or _NO_STATS).context_length
+            _note_stats(found, stats)
             score = score_for(policy, stats, self.health)
         elif found:
             # Context windows matter only after a context-length error; never make the user
             # wait for them: use what is cached and refresh it in the background.
             stats = self.catalog.cached_stats(model)
             self.catalog.refresh_stats_soon(model)
-            for cand in found:
-                cand.context_length = (stats.get(cand.provider) or _NO_STATS).context_length
+            _note_stats(found, stats)
         ordered = order_candidates(found + customs, settings, self.health, score)
         if not ordered:
             raise NoCandidates(no_candidates_text(model, only, notes, task))
         return ordered, notes
+
+
+def _note_stats(found: list[Candidate], stats: dict[str, ProviderStats]) -> None:
+    """Copy the router's published figures each candidate's routing needs onto it."""
+    for cand in found:
+        figures = stats.get(cand.provider) or _NO_STATS
+        cand.context_length = figures.context_length
+        cand.published_ttft_ms = figures.ttft_ms
 
 
 def no_candidates_text(model: str, only: str | None, notes: list[CandidateNote], task: Task) -> str:

@@ -46,6 +46,8 @@ class Candidate:
     context_length: int | None = None
     remark: str = ""
     """A note the trace shows even when this candidate answers (:data:`TEST_ONLY_NOTE`)."""
+    published_ttft_ms: float | None = None
+    """The router's published time to first token for this provider (``/v1/models``)."""
     base: str = ""
     """Where task routes are appended: ``{router}/{provider}``, the provider's own base URL,
     or a custom server's ``…/v1``."""

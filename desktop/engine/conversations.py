@@ -8,6 +8,10 @@ mid-answer leaves exactly what was on screen, marked interrupted, and nothing is
 Every history call runs on the database worker (``self.db``), never on the event loop's
 thread: streamed text is queued there without waiting, and the worker's order guarantees it
 is written before the final update queued after it.
+
+When an answer breaks off and the engine restarts it on another provider, the stored text is
+emptied as the new answer starts, so the history keeps the complete answer only (the partial
+one stays in the trace).
 """
 
 from __future__ import annotations
@@ -42,6 +46,10 @@ class TurnListener(Protocol):
     def turn_started(self, turn: Turn) -> None: ...
     def attempt_changed(self, record: AttemptRecord) -> None: ...
     def delta(self, text: str) -> None: ...
+    def restarted(self, note: str) -> None:
+        """The text so far is to be *replaced* by the answer that follows (``note`` says why:
+        "Groq stopped mid-answer; Together AI answered instead")."""
+        ...
 
 
 @dataclass
@@ -243,11 +251,23 @@ class ChatService(StoredTaskService):
             if listener:
                 listener.attempt_changed(record)
 
+        def on_restart(note: str) -> None:
+            while scheduled:
+                scheduled.pop().cancel()
+            pending.clear()
+            self.db.submit(history.update_message, assistant_id, content="")
+            if listener:
+                listener.restarted(note)
+
         trace = Trace(model=model, policy=provider)
         request = ChatRequest(model=model, messages=messages, provider=provider)
         try:
             result = await self.engine.chat(
-                request, on_delta=on_delta, on_attempt=on_attempt, trace=trace
+                request,
+                on_delta=on_delta,
+                on_attempt=on_attempt,
+                trace=trace,
+                on_restart=on_restart,
             )
         except asyncio.CancelledError:
             flush()

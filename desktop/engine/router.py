@@ -116,6 +116,7 @@ class Engine:
         interactive: bool = True,
         hedge: bool = False,
         exclude: Mapping[str, str] | None = None,
+        restart_cut: bool = False,
     ) -> Plan:
         """Choose and order the candidates of one request and note them in ``trace``.
 
@@ -132,6 +133,11 @@ class Engine:
             notes = used + notes
             candidates = [c for c in candidates if c.provider not in exclude]
         trace.candidates = [c.note() for c in candidates] + notes
+        if policy == "auto" and candidates:
+            order = {p: i for i, p in enumerate(self._settings().ordered_providers())}
+            trace.first_choice = min(
+                candidates, key=lambda c: order.get(c.provider, len(order))
+            ).provider
         if callable(first_deadline_s):
             first = first_deadline_s
         else:
@@ -148,6 +154,8 @@ class Engine:
             hedge=hedge,
             interactive=interactive,
             max_attempts=TASK_ATTEMPTS.get(task),
+            restart_cut=restart_cut,
+            keep_order=policy == "auto",
         )
 
     async def route(
@@ -157,9 +165,12 @@ class Engine:
         *,
         trace: Trace,
         on_attempt: AttemptCallback | None = None,
+        on_restart: Callable[[str], None] | None = None,
     ) -> Routed[OutcomeT]:
         """Run ``plan`` through the failover core and note who answered and who pays."""
-        routed = await self.failover.run(plan, attempt, trace=trace, on_attempt=on_attempt)
+        routed = await self.failover.run(
+            plan, attempt, trace=trace, on_attempt=on_attempt, on_restart=on_restart
+        )
         if routed.candidate is not None and routed.record is not None:
             trace.answered_by = routed.record.served_by or routed.candidate.provider
             trace.billed_to = routed.candidate.billed_to
@@ -208,6 +219,7 @@ class Engine:
         on_attempt: AttemptCallback | None = None,
         trace: Trace | None = None,
         hedge: bool | None = None,
+        on_restart: Callable[[str], None] | None = None,
     ) -> ChatResult:
         """Run one chat request to a result; cancelling the task cancels every attempt.
 
@@ -215,6 +227,11 @@ class Engine:
         ``cancelled`` in ``trace`` (pass one in to keep it) and never counts against a provider.
         ``hedge`` (latency mode) defaults to the engine's ``latency_mode``. Chat takes the
         same path as every task; its time to first token depends on the candidate.
+
+        An answer cut mid-way is restarted on the next candidate when
+        ``Settings.restart_cut_answers`` is on and one is left: ``on_restart`` then hears a
+        sentence ("Groq stopped mid-answer; Together AI answered instead") just before the
+        new answer's first text, which *replaces* what ``on_delta`` delivered so far.
         """
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -229,6 +246,7 @@ class Engine:
                 hedge=(self.latency_mode or self._settings().latency_mode)
                 if hedge is None
                 else hedge,
+                restart_cut=self._settings().restart_cut_answers,
             )
         except SwitchboardError as exc:
             return failed_result(trace, (loop.time() - started) * 1000, str(exc), exc.action)
@@ -240,5 +258,7 @@ class Engine:
         async def attempt(ctx: AttemptContext) -> ChatOutcome:
             return await chat_attempt(ctx, self.client, request, wire, on_delta)
 
-        routed = await self.route(plan, attempt, trace=trace, on_attempt=on_attempt)
+        routed = await self.route(
+            plan, attempt, trace=trace, on_attempt=on_attempt, on_restart=on_restart
+        )
         return chat_result(routed, trace, (loop.time() - started) * 1000)

@@ -9,6 +9,12 @@ Every failure is raised as :class:`AttemptFailed`. Besides its :class:`Failure` 
 *before* any text was shown) it carries ``mid_answer``: the sentence a person reads when the same
 thing happens *after* text was shown, when the partial answer is kept. The engine alone decides
 which of the two applies.
+
+Streams are read as real servers send them (issue 9): the last event is read even without the
+blank line that should end it, an answer whose last chunk carries a finish reason is complete
+without ``[DONE]``, and once it is complete nothing after it (stray bytes, a broken connection,
+an unreadable tail) can turn it into an interrupted one. The event reader is our own for that
+reason: a generic one drops an event that the end of the body cuts short.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from desktop.providers.openai_chat import Chunk, StreamParser, build_body, parse
 
 MALFORMED_IN_A_ROW = 3
 """Unreadable events in a row that end a stream like a broken connection."""
+MAX_EVENT_CHARS = 4 * 1024 * 1024
+"""A single event larger than this is not a chat chunk; the stream is unreadable."""
 
 
 async def answer_chunks(
@@ -114,42 +122,99 @@ async def _answer(
             finish_reason=completion.finish_reason,
             usage=completion.usage,
             done=True,
+            model=completion.model,
         )
         return
     parser = StreamParser()
     bad_in_a_row = 0
     finished = False
-    async for event in httpx2.EventSource(response):
-        chunk = parser.feed(event.data)
-        if chunk.malformed:
-            yield chunk
-            bad_in_a_row += 1
-            if bad_in_a_row >= MALFORMED_IN_A_ROW:
+    events = event_data(response)
+    try:
+        async for data in events:
+            chunk = parser.feed(data)
+            if finished and (chunk.malformed or chunk.error is not None):
+                continue  # the answer is complete; a stray tail can't take that back
+            if chunk.malformed:
+                yield chunk
+                bad_in_a_row += 1
+                if bad_in_a_row >= MALFORMED_IN_A_ROW:
+                    raise AttemptFailed(
+                        Failure(Outcome.BAD_RESPONSE, "several unreadable events in a row"),
+                        mid_answer=f"{label} sent unreadable data in the middle of the answer; "
+                        "the partial answer is kept.",
+                    )
+                continue
+            bad_in_a_row = 0
+            if chunk.error is not None:
+                failure = classify_inband(chunk.error)
+                failure.detail = clean(failure.detail, secrets)
                 raise AttemptFailed(
-                    Failure(Outcome.BAD_RESPONSE, "several unreadable events in a row"),
-                    mid_answer=f"{label} sent unreadable data in the middle of the answer; "
-                    "the partial answer is kept.",
+                    failure,
+                    mid_answer=f"{label} reported an error in the middle of the answer "
+                    f"({failure.detail}); the partial answer is kept.",
                 )
-            continue
-        bad_in_a_row = 0
-        if chunk.error is not None:
-            failure = classify_inband(chunk.error)
-            failure.detail = clean(failure.detail, secrets)
-            raise AttemptFailed(
-                failure,
-                mid_answer=f"{label} reported an error in the middle of the answer "
-                f"({failure.detail}); the partial answer is kept.",
-            )
-        if chunk.done:
-            finished = True
-            break
-        if chunk.finish_reason:
-            finished = True
-        if chunk.text or chunk.usage is not None or chunk.finish_reason:
-            yield chunk
+            if chunk.done:
+                finished = True
+                break
+            if chunk.finish_reason:
+                finished = True
+            if chunk.text or chunk.usage is not None or chunk.finish_reason:
+                yield chunk
+    except httpx2.HTTPError:
+        if not finished:
+            raise
+        # The connection broke after the answer said it was finished: it is complete.
+    finally:
+        await events.aclose()
     if not finished:
         raise AttemptFailed(
             Failure(Outcome.BAD_RESPONSE, "the stream ended before any answer"),
             mid_answer=f"{label} ended the answer early without saying it was finished; "
             "the partial answer is kept.",
         )
+
+
+async def event_data(response: httpx2.Response) -> AsyncGenerator[str, None]:
+    """The ``data`` of each server-sent event of ``response``, in order.
+
+    Lines end with LF, CRLF or CR; comment lines (``:``) and other fields are skipped; an event
+    ends at a blank line, and the body's end also ends the last one, so a final event sent
+    without its blank line (or its newline) is still read.
+    """
+    data: list[str] = []
+    pending = ""
+    size = 0
+    async for text in response.aiter_text():
+        pending += text
+        # A CR at the end may be the first half of a CRLF: keep it for the next piece.
+        cut = len(pending) - 1 if pending.endswith("\r") else len(pending)
+        body, pending = pending[:cut], pending[cut:]
+        lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        pending = lines.pop() + pending
+        for line in lines:
+            if not line:
+                if data:
+                    yield "\n".join(data)
+                data, size = [], 0
+                continue
+            value = _data_value(line)
+            if value is not None:
+                data.append(value)
+                size += len(value)
+        if size + len(pending) > MAX_EVENT_CHARS:
+            raise AttemptFailed(Failure(Outcome.BAD_RESPONSE, "an event too large to be a chunk"))
+    last = _data_value(pending.rstrip("\r")) if pending.strip() else None
+    if last is not None:
+        data.append(last)
+    if data:
+        yield "\n".join(data)
+
+
+def _data_value(line: str) -> str | None:
+    """The value of a ``data`` line (one leading space dropped); None for any other line."""
+    if line.startswith(":"):
+        return None
+    name, _, value = line.partition(":")
+    if name != "data":
+        return None
+    return value[1:] if value.startswith(" ") else value

@@ -80,6 +80,9 @@ class Settings:
         latency_mode: hedge chat requests: when the first provider is slow to start, ask the
             next one too and keep whichever answers first (may cost one extra prompt).
         theme: ``system``, ``light`` or ``dark`` (the window's colours).
+        restart_cut_answers: when an answer breaks off mid-way and another provider is left,
+            ask that provider from the start and show its complete answer instead of the
+            partial one (off: keep the partial text, marked interrupted).
     """
 
     version: int = SETTINGS_VERSION
@@ -91,6 +94,7 @@ class Settings:
     recent_models: list[str] = field(default_factory=list)
     latency_mode: bool = False
     theme: str = "system"
+    restart_cut_answers: bool = True
 
     # --- Queries
 
@@ -305,6 +309,7 @@ def settings_from_dict(data: Mapping[str, Any]) -> Settings:
         recent_models=_str_list(data, "recent_models", defaults.recent_models),
         latency_mode=_bool(data, "latency_mode", defaults.latency_mode),
         theme=_theme(data.get("theme", defaults.theme)),
+        restart_cut_answers=_bool(data, "restart_cut_answers", defaults.restart_cut_answers),
     )
 
 

@@ -30,6 +30,8 @@ class Quirks:
         system_fingerprint: value sent on every chunk/body when not None.
         final_extra: extra top-level keys on the finish chunk / body (Cerebras ``time_info``).
         body_extra: extra top-level keys on the non-stream body (Together ``prompt: []``).
+        reported_model: the ``model`` named in bodies and chunks, when the provider reports
+            another id than the one asked (a dated snapshot, a quantised variant).
     """
 
     done: bool = True
@@ -40,6 +42,7 @@ class Quirks:
     system_fingerprint: str | None = None
     final_extra: Mapping[str, Any] = field(default_factory=dict)
     body_extra: Mapping[str, Any] = field(default_factory=dict)
+    reported_model: str | None = None
 
 
 _CEREBRAS_TIME_INFO = {
@@ -155,7 +158,7 @@ def _common(answer: Answer, obj: str) -> dict[str, Any]:
         "id": "" if answer.quirks.empty_id else answer.completion_id,
         "object": obj,
         "created": answer.created,
-        "model": answer.model,
+        "model": answer.quirks.reported_model or answer.model,
     }
     if answer.quirks.system_fingerprint is not None:
         body["system_fingerprint"] = answer.quirks.system_fingerprint

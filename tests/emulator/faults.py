@@ -34,6 +34,13 @@ FAULT_PARAMS: dict[str, frozenset[str]] = {
     "no_done": frozenset(),
     "no_finish": frozenset(),
     "data_no_space": frozenset(),
+    # Streams as real servers end them (issue 9): the answer is complete in each case.
+    "no_final_newline": frozenset(),  # the last event lacks its blank line (and newline)
+    "stray_tail": frozenset({"data"}),  # bytes after the last event (default: half an event)
+    "cut_after_finish": frozenset(),  # the connection drops right after the finish chunk
+    # A 401/403 from the provider that the router passes on in the provider's own shape
+    # (unlike the router's refusal of the token itself: see State.reject_token).
+    "provider_refusal": frozenset({"status"}),
     "error_event": frozenset({"after", "message", "type", "body"}),
     "status": frozenset({"status", "body", "headers", "retry_after", "retry_after_ms"}),
     "context_length": frozenset({"body", "headers"}),
@@ -52,7 +59,7 @@ FAULT_PARAMS: dict[str, frozenset[str]] = {
 
 FAULT_KINDS = frozenset(FAULT_PARAMS)
 
-ERROR_KINDS = frozenset({"status", "context_length", "content_policy"})
+ERROR_KINDS = frozenset({"status", "context_length", "content_policy", "provider_refusal"})
 """Kinds answered with an HTTP error instead of a body."""
 
 INVALID_CREDENTIALS = "Invalid username or password."
@@ -64,6 +71,26 @@ NO_PERMISSION = (
     "This authentication method does not have sufficient permissions to call "
     "Inference Providers on behalf of user test-user"
 )
+PROVIDER_REFUSALS: dict[int, dict[str, Any]] = {
+    401: {
+        "error": {
+            "message": "Invalid API key provided.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "invalid_api_key",
+        }
+    },
+    403: {
+        "error": {
+            "message": "Your organization does not have access to this model.",
+            "type": "permission_error",
+            "param": None,
+            "code": "model_access_denied",
+        }
+    },
+}
+"""A provider's own 401/403 bodies, as the router passes them on (no ``X-Error-Message``)."""
+STRAY_TAIL = b'data: {"id":"chatcmpl-tail","choices":[{"delta":{"con'
 CONTEXT_LENGTH_BODY: dict[str, Any] = {
     "error": {
         "message": (
@@ -162,7 +189,10 @@ def error_response(fault: Fault, model: str | None, headers: dict[str, str]) -> 
     params = fault.params
     out = dict(headers)
     body: Any
-    if fault.kind == "context_length":
+    if fault.kind == "provider_refusal":
+        status = int(params.get("status", 401))
+        body = PROVIDER_REFUSALS[status]
+    elif fault.kind == "context_length":
         status, body = 400, params.get("body", CONTEXT_LENGTH_BODY)
     elif fault.kind == "content_policy":
         status, body = 400, params.get("body", CONTENT_POLICY_BODY)
@@ -341,10 +371,20 @@ async def send_stream(
         await resp.write(sse_event(plan.contents[index], space=space))
 
     if kind != "no_finish":
-        await resp.write(sse_event(plan.final, space=space))
+        tail: list[bytes] = [sse_event(plan.final, space=space)]
+        if kind == "cut_after_finish":
+            await resp.write(tail[0])
+            return abort(request, 200)
         if plan.usage_only is not None:
-            await resp.write(sse_event(plan.usage_only, space=space))
+            tail.append(sse_event(plan.usage_only, space=space))
         if plan.done and kind != "no_done":
-            await resp.write(sse_event("[DONE]", space=space))
+            tail.append(sse_event("[DONE]", space=space))
+        if kind == "no_final_newline":
+            tail[-1] = tail[-1].rstrip(b"\n")
+        for piece in tail:
+            await resp.write(piece)
+        if fault is not None and kind == "stray_tail":
+            data = fault.params.get("data", STRAY_TAIL)
+            await resp.write(data.encode() if isinstance(data, str) else data)
     await resp.write_eof()
     return resp

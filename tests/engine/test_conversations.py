@@ -21,6 +21,7 @@ class Recorder:
         self.turns: list[Turn] = []
         self.text: list[str] = []
         self.got_text = asyncio.Event()
+        self.notes: list[str] = []
 
     def turn_started(self, turn: Turn) -> None:
         self.turns.append(turn)
@@ -31,6 +32,10 @@ class Recorder:
     def delta(self, text: str) -> None:
         self.text.append(text)
         self.got_text.set()
+
+    def restarted(self, note: str) -> None:
+        self.notes.append(note)
+        self.text.clear()
 
 
 async def test_a_turn_is_saved_with_provider_trace_and_usage(open_services, emulator: Emulator):

@@ -253,3 +253,64 @@ def test_the_view_follows_the_answer_only_when_at_the_bottom(
     until(loop, lambda: not chat.busy)
     assert bar.value() == 0
     assert bar.maximum() > 0
+
+
+def test_an_answer_cut_mid_way_is_replaced_by_the_next_providers_with_a_note(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    emulator.fault("groq", "cut", after=3, times=1)
+    emulator.fault("cerebras", "slow_stream", interval=0.1, times=1)
+    chat = window.chat
+    send(chat, "Tell me")
+    until(loop, lambda: bool(chat.view.widgets()) and "cerebras" in answers(chat)[-1])
+    live = chat.view.widgets()[-1]
+    assert live.data.status == STREAMING
+    # The partial text from Groq was replaced, not continued.
+    assert live.data.text.startswith("Hello from cerebras")
+    assert "groq" not in live.body.toPlainText()
+    assert "Groq stopped mid-answer; Cerebras answered instead" in live.status_bar.text_label.text()
+    until(loop, lambda: not chat.busy)
+    assert live.data.status == Status.COMPLETE
+    assert live.data.text == "Hello from cerebras. This answer has **several** words in it."
+    assert live.status_bar.text_label.text() == (
+        "Groq stopped mid-answer; Cerebras answered instead."
+    )
+    live.details_button.click()
+    details = live.details.text()
+    assert "Groq had written: \u201cHello from groq." in details
+    assert chat.conversation_id is not None
+    stored = window.services.history.get_conversation(chat.conversation_id)
+    assert stored is not None and stored.messages[-1].content == live.data.text
+
+
+def test_with_restarting_off_a_cut_answer_keeps_its_partial_text(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    window.providers.restart_cut.setChecked(False)
+    assert not window.services.settings_store.load().restart_cut_answers
+    emulator.fault("groq", "cut", after=3, times=1)
+    chat = window.chat
+    send(chat, "Tell me")
+    until(loop, lambda: not chat.busy)
+    answer = chat.view.widgets()[-1]
+    assert answer.data.status == Status.INTERRUPTED
+    assert answer.data.text.startswith("Hello from groq")
+    assert emulator.requests_for("cerebras") == []
+
+
+def test_the_badge_says_when_the_first_choice_was_skipped(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    emulator.fault("groq", "status", status=429, times=1, retry_after=60)
+    chat = window.chat
+    send(chat, "First")
+    until(loop, lambda: not chat.busy)
+    send(chat, "Second")
+    until(loop, lambda: not chat.busy and len(answers(chat)) == 2)
+    answer = chat.view.widgets()[-1]
+    assert answer.badge.text().startswith("via Cerebras")
+    assert answer.failover.isVisibleTo(answer)
+    assert answer.failover.text().startswith("Groq, your first choice, was skipped: resting for ")
+    assert "after it said \u2018too many requests\u2019." in answer.failover.text()
+    answer.details_button.click()
+    assert "Groq: resting for" in answer.details.text()

@@ -384,3 +384,48 @@ def test_provider_details_keep_variable_names_out_of_the_main_text(
     assert "GROQ_API_KEY" not in page.details.how.text()
     assert "GROQ_API_KEY" in page.details.how.toolTip()
     assert "Latency" not in page.latency.text()
+
+
+def test_try_again_now_ends_a_providers_rest(make_window: Callable[..., MainWindow]) -> None:
+    from desktop.core.trace import Outcome
+    from desktop.engine.health import CLOSED
+
+    window = make_window({"HF_TOKEN": SECRET})
+    page = window.providers
+    health = window.services.health
+    key = health.key("groq", HF_CREDENTIAL)
+    page.select_provider("groq")
+    page.refresh_health()
+    assert not page.details.try_again.isVisibleTo(page.details)  # nothing to end
+    health.record(key, Outcome.RATE_LIMITED, retry_after_s=300)
+    page.refresh_health()
+    assert page.details.try_again.isVisibleTo(page.details)
+    page.details.try_again.click()
+    assert health.state(key) == CLOSED
+    assert not page.details.try_again.isVisibleTo(page.details)
+    assert "Resting" not in page.details.health.text()
+
+
+def test_a_refused_hf_token_shows_every_routed_provider_resting(
+    make_window: Callable[..., MainWindow],
+) -> None:
+    from desktop.core.trace import Outcome
+
+    window = make_window({"HF_TOKEN": SECRET})
+    page = window.providers
+    window.services.health.rest_credential(HF_CREDENTIAL, Outcome.AUTH)
+    page.select_provider("cerebras")
+    page.refresh_health()
+    assert page.details.health.text().startswith(
+        "Health: Resting for 60 min (Hugging Face refused the token)"
+    )
+    page.details.try_again.click()
+    assert "Resting" not in page.details.health.text()
+
+
+def test_restart_setting_is_saved(make_window: Callable[..., MainWindow]) -> None:
+    window = make_window({"HF_TOKEN": SECRET})
+    assert window.services.settings.restart_cut_answers  # on by default
+    window.providers.restart_cut.setChecked(False)
+    assert not window.services.settings.restart_cut_answers
+    assert not window.services.settings_store.load().restart_cut_answers

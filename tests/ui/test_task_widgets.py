@@ -400,3 +400,53 @@ def test_a_cancelled_video_has_no_play_symbol(qapp: QApplication) -> None:
         return bytes(image.constBits())
 
     assert pixels(0) != pixels(1)
+
+
+def test_routing_badge_says_when_the_first_choice_was_skipped(
+    loop: qasync.QEventLoop, qtbot: object
+) -> None:
+    trace = Trace(model=FLUX_SCHNELL, policy="auto", task="text-to-image")
+    trace.first_choice = "together"
+    trace.attempts = [attempt("fal-ai", Outcome.OK, status_code=200, duration_ms=900.0)]
+    trace.candidates = [
+        CandidateNote(
+            "together",
+            "router",
+            "x",
+            "resting for 25 s after it said \u2018too many requests\u2019",
+        ),
+        CandidateNote("fal-ai", "router", "y"),
+        CandidateNote("replicate", "router", "z", "not needed (fal answered)"),
+    ]
+    badge = RoutingBadge()
+    badge.set_trace(trace, duration_ms=900)
+    badge.show()
+    assert badge.failover.text() == (
+        "Together AI, your first choice, was skipped: resting for 25 s after it said "
+        "\u2018too many requests\u2019."
+    )
+    badge.details_button.click()
+    assert badge.skipped.text().endswith(
+        "Not tried: Together AI: resting for 25 s after it said \u2018too many requests\u2019; "
+        "Replicate: not needed (fal answered)."
+    )
+    trace.first_choice = "fal-ai"  # the first choice answered: nothing to say
+    badge.set_trace(trace, duration_ms=900)
+    assert badge.failover.text() == ""
+    badge.deleteLater()
+
+
+def test_details_name_the_model_the_provider_says_answered() -> None:
+    from desktop.ui.widgets.routing_words import routing_notes
+
+    trace = Trace(model="m", policy="auto")
+    trace.attempts = [
+        attempt("groq", Outcome.OK, provider_model="llama-3.1-8b-instant"),
+    ]
+    trace.attempts[0].provider_model_reported = "llama-3.1-8b-instant-2025-06"
+    assert routing_notes(trace) == [
+        "Groq says the model that answered was llama-3.1-8b-instant-2025-06 "
+        "(asked for llama-3.1-8b-instant)."
+    ]
+    trace.attempts[0].provider_model_reported = "llama-3.1-8b-instant"
+    assert routing_notes(trace) == ["Groq says the model that answered was llama-3.1-8b-instant."]

@@ -151,14 +151,32 @@ def badge_tooltip(data: MessageData) -> str:
 
 def failover_summary(data: MessageData) -> str:
     """``"Together AI was busy (too many requests), so Groq answered"`` when more than one
-    provider was tried, else ``""``."""
+    provider was tried, after "Groq, your first choice, was skipped: resting …" when it was;
+    else ``""``."""
     trace = data.trace
     if trace is None or data.status == Status.FAILED:
         return ""  # a failed turn's error sentence already tells the story
+    first = first_choice_text(data)
     earlier = trace.attempts[:-1]
     if not any(a.outcome not in (Outcome.OK, Outcome.CANCELLED, "") for a in earlier):
+        return first + "." if first else ""
+    story = failover_text(trace, "answered")
+    return f"{first}. {story}" if first else story
+
+
+def restart_text(data: MessageData) -> str:
+    """ "Groq stopped mid-answer; Together AI answered instead." for a complete answer that
+    replaced a cut one, else ``""``."""
+    if data.status != Status.COMPLETE or data.trace is None or not data.trace.restarts:
         return ""
-    return failover_text(trace, "answered")
+    return data.trace.restarts[-1] + "."
+
+
+def first_choice_text(data: MessageData) -> str:
+    """ "Groq, your first choice, was skipped: resting …" when it was, else ``""``."""
+    if data.trace is None or data.status == Status.FAILED:
+        return ""
+    return data.trace.first_choice_skipped()
 
 
 def interruption_text(data: MessageData) -> str:

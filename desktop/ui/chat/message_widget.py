@@ -34,12 +34,13 @@ from desktop.ui.chat.message_data import (
     badge_tooltip,
     failover_summary,
     interruption_text,
+    restart_text,
 )
 from desktop.ui.chat.text_view import MessageText
 from desktop.ui.theme import bubble_colour, mix
 from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.message_bar import MessageBar
-from desktop.ui.widgets.routing_words import skipped_notes
+from desktop.ui.widgets.routing_words import routing_notes, skipped_notes
 
 
 def _tool(text: str, tooltip: str, parent: QWidget) -> QToolButton:
@@ -175,6 +176,13 @@ class MessageWidget(QFrame):
         if self.data.text:
             self.progress.setText("")
 
+    def replace_stream(self, note: str) -> None:
+        """The answer so far broke off and another provider starts over: drop its text
+        (the new answer replaces it, never follows it) and say so."""
+        self.data.text = ""
+        self.body.begin_stream("")
+        self.status_bar.show_info(note + "; its complete answer replaces the partial one.")
+
     def set_progress(self, text: str) -> None:
         """A short live status ("Trying Groq…") shown until text arrives."""
         self.progress.setText(text)
@@ -238,6 +246,8 @@ class MessageWidget(QFrame):
             self.status_bar.show_info(marker + detail, "retry", label="Retry")
         elif data.status == Status.FAILED:
             self.status_bar.show_error(data.error or "This answer failed.", data.error_action)
+        elif restart_text(data):
+            self.status_bar.show_info(restart_text(data))
         else:
             self.status_bar.clear()
 
@@ -267,6 +277,7 @@ class MessageWidget(QFrame):
         )
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in skipped_notes(trace))
         skipped = f"<p>Not tried:</p><ul>{notes}</ul>" if notes else ""
+        skipped = "".join(f"<p>{html.escape(n)}</p>" for n in routing_notes(trace)) + skipped
         model = html.escape(trace.model)
         policy = html.escape(trace.policy)
         self.details.setText(

@@ -144,6 +144,7 @@ class ModelBrowser(QDialog):
         self.note_label = MutedLabel("", self)
         self.note_label.setAccessibleName("Note")
         self.note_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.note_label.setWordWrap(True)  # a long offline note wraps instead of being cut
         filters.addWidget(self.note_label, 1)
         self.status_label = MutedLabel("", self)
         filters.addWidget(self.status_label)

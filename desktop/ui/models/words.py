@@ -129,7 +129,7 @@ def providers_line(offers: Iterable[ProviderOffer], limit: int = 4) -> str:
     """ "Groq ready · Cerebras needs a key · +2 more" (the user's order)."""
     offers = list(offers)
     if not offers:
-        return "No provider serves it at the moment"
+        return "No provider known to serve it right now"
     shown = [f"{o.label} {STATE_WORDS.get(o.state, o.state)}" for o in offers[:limit]]
     if len(offers) > limit:
         shown.append(f"+{len(offers) - limit} more")

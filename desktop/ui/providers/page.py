@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
-from desktop.engine.health_summary import provider_health
+from desktop.engine.health import OPEN
+from desktop.engine.health_summary import provider_health, reached_with, try_again_now
 from desktop.engine.key_check import check_hf_token, check_provider_key
 from desktop.services import Services
 from desktop.store.settings import CustomEndpoint, SettingsError
@@ -84,6 +85,14 @@ class ProviderDetails(QFrame):
         self.health = wrapped(QLabel("", self))
         self.health.setAccessibleName("Provider health")
         layout.addWidget(self.health)
+        self.try_again = QPushButton("Try again now", self)
+        self.try_again.setToolTip(
+            "End this provider's rest: the next request asks it again in your order"
+        )
+        self.try_again.clicked.connect(self._on_try_again)
+        self.try_again.hide()
+        layout.addWidget(self.try_again, 0, Qt.AlignmentFlag.AlignLeft)
+        self._services: Services | None = None
         layout.addSpacing(6)
         self.key_title = QLabel("", self)
         layout.addWidget(self.key_title)
@@ -134,9 +143,19 @@ class ProviderDetails(QFrame):
 
     def show_health(self, services: Services) -> None:
         """Breaker state, cooldown left, typical time to first token, recent success rate."""
+        self._services = services
         if self.provider_id:
-            view = provider_health(services.health, self.provider_id)
+            creds = reached_with(services.credentials, self.provider_id)
+            view = provider_health(services.health, self.provider_id, creds)
             self.health.setText("Health: " + view.sentence())
+            self.try_again.setVisible(view.state == OPEN)
+
+    def _on_try_again(self) -> None:
+        services = self._services
+        if services is None or not self.provider_id:
+            return
+        try_again_now(services.health, services.credentials, self.provider_id)
+        self.show_health(services)
 
 
 class ProvidersPage(QWidget):
@@ -233,6 +252,17 @@ class ProvidersPage(QWidget):
         self.latency.setChecked(services.settings.latency_mode)
         self.latency.toggled.connect(self._on_latency_toggled)
         left.addWidget(self.latency)
+        self.restart_cut = QCheckBox(
+            "When an answer breaks off mid-way, ask the next provider from the start and "
+            "show its complete answer",
+            content,
+        )
+        self.restart_cut.setToolTip(
+            "Off: keep the partial answer, marked as interrupted, with a Retry button."
+        )
+        self.restart_cut.setChecked(services.settings.restart_cut_answers)
+        self.restart_cut.toggled.connect(self._on_restart_cut_toggled)
+        left.addWidget(self.restart_cut)
         look = QHBoxLayout()
         look_label = QLabel("Appearance:", content)
         self.theme_picker = QComboBox(content)
@@ -296,6 +326,11 @@ class ProvidersPage(QWidget):
 
     def _on_latency_toggled(self, on: bool) -> None:
         self.services.settings.latency_mode = on
+        self.services.save_settings()
+        self.settings_changed.emit()
+
+    def _on_restart_cut_toggled(self, on: bool) -> None:
+        self.services.settings.restart_cut_answers = on
         self.services.save_settings()
         self.settings_changed.emit()
 

@@ -232,12 +232,12 @@ class MediaPage(task_page.TaskPage):
             )
             return
         request = self._last_request
+
+        def send_to(provider: str) -> Callable[[], None]:
+            return lambda: self._start(replace(request, provider=provider))
+
         self.message_bar.show_choices(
-            "Send it to:",
-            [
-                (provider_label(p), lambda p=p: self._start(replace(request, provider=p)))
-                for p in others
-            ],
+            "Send it to:", [(provider_label(p), send_to(p)) for p in others]
         )
 
     def _begin(self, request: Any) -> None:
