@@ -5,6 +5,9 @@ with the Hub's ``GET /api/whoami-v2`` (who it belongs to, and whether a fine-gra
 call Inference Providers); a provider's own key, where that is cheap, with its OpenAI-style
 ``GET …/v1/models`` list (no prompt, no cost). A check that cannot reach the server says so
 and counts for nothing: the key stays saved and the next request will tell.
+
+The check is one small request made once per save, so it runs in the thread pool with its own
+short-lived synchronous client (:func:`check_saved`): nothing of it touches the event loop.
 """
 
 from __future__ import annotations
@@ -31,10 +34,10 @@ class KeyCheck:
     text: str
 
 
-async def check_hf_token(client: httpx2.AsyncClient, endpoints: Endpoints, token: str) -> KeyCheck:
+def check_hf_token(client: httpx2.Client, endpoints: Endpoints, token: str) -> KeyCheck:
     """Ask the Hub who ``token`` belongs to and whether it may call Inference Providers."""
     try:
-        response = await client.get(
+        response = client.get(
             join_url(endpoints.hub, "/api/whoami-v2"),
             headers={"authorization": f"Bearer {token}"},
             timeout=httpx2.Timeout(CHECK_TIMEOUT_S),
@@ -101,8 +104,8 @@ def models_route(provider_id: str) -> str | None:
     return spec.chat_route.removesuffix("/chat/completions") + "/models"
 
 
-async def check_provider_key(
-    client: httpx2.AsyncClient, endpoints: Endpoints, provider_id: str, key: str
+def check_provider_key(
+    client: httpx2.Client, endpoints: Endpoints, provider_id: str, key: str
 ) -> KeyCheck:
     """List the provider's models with ``key`` (free), where the provider offers that."""
     who = provider_label(provider_id)
@@ -114,7 +117,7 @@ async def check_provider_key(
         )
     spec = PROVIDERS[provider_id]
     try:
-        response = await client.get(
+        response = client.get(
             join_url(base, route),
             headers={"authorization": f"{spec.auth_scheme} {key}"},
             timeout=httpx2.Timeout(CHECK_TIMEOUT_S),
@@ -133,3 +136,16 @@ async def check_provider_key(
     if response.status_code >= 400:
         return KeyCheck(True, False, f"{who} key saved; {who} could not check it just now.")
     return KeyCheck(True, True, f"{who} key saved and accepted by {who}.")
+
+
+def check_saved(endpoints: Endpoints, user: str, secret: str) -> KeyCheck | None:
+    """Blocking (run it in the pool): check the HF token (``user`` is the HF credential) or a
+    provider's key; None for credentials there is no check for (custom servers)."""
+    from desktop.core.table import HF_CREDENTIAL
+
+    if user != HF_CREDENTIAL and user not in PROVIDERS:
+        return None
+    with httpx2.Client(follow_redirects=False) as client:
+        if user == HF_CREDENTIAL:
+            return check_hf_token(client, endpoints, secret)
+        return check_provider_key(client, endpoints, user, secret)

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.engine.health import OPEN
 from desktop.engine.health_summary import provider_health, reached_with, try_again_now
-from desktop.engine.key_check import check_hf_token, check_provider_key
+from desktop.engine.key_check import check_saved
 from desktop.services import Services
 from desktop.store.settings import CustomEndpoint, SettingsError
 from desktop.ui.chat.welcome import TOKEN_LINK_TEXT, TOKEN_URL
@@ -381,16 +381,13 @@ class ProvidersPage(QWidget):
         row.clear_field()
         self.message_bar.clear()
         self._after_credentials_changed()
-        await self._check_saved(user, secret)
+        await self._check_saved(user, secret)  # removing it meanwhile cancels the check too
 
     async def _check_saved(self, user: str, secret: str) -> None:
         """Say at once whether the saved token or key works (never showing it)."""
         services = self.services
-        if user == HF_CREDENTIAL:
-            check = await check_hf_token(services.client, services.endpoints, secret)
-        elif user in PROVIDERS:
-            check = await check_provider_key(services.client, services.endpoints, user, secret)
-        else:
+        check = await services.run_blocking(check_saved, services.endpoints, user, secret)
+        if check is None:
             return
         if check.ok:
             self.message_bar.show_info(check.text)
