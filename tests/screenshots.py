@@ -65,9 +65,7 @@ async def shoot(width: int, height: int, label: str) -> list[Path]:
                 window.show()
                 for index, name in enumerate(TAB_NAMES):
                     window.tabs.setCurrentIndex(index)
-                    for _ in range(5):
-                        app.processEvents()
-                        await asyncio.sleep(0.05)
+                    await asyncio.sleep(0.3)  # the running loop paints and loads meanwhile
                     path = DOCS / f"tab-{name}-{theme}-{label}.png"
                     window.grab().save(str(path))
                     shrink(path)
