@@ -73,7 +73,7 @@ def test_error_sentences_say_what_happened_without_status_codes() -> None:
     from desktop.core.classify import Failure, sentence
     from desktop.core.trace import Outcome
 
-    refused = sentence(Failure(Outcome.AUTH, "", 401), "groq", via_hf=True)
+    refused = sentence(Failure(Outcome.AUTH, "", 401, whole_credential=True), "groq", via_hf=True)
     assert refused.startswith("Your Hugging Face token was refused") and "401" not in refused
     busy = sentence(Failure(Outcome.RATE_LIMITED, "", 429, 30.0), "groq", via_hf=True)
     assert busy == "Groq is busy (too many requests); try again in 30 s or use another provider."

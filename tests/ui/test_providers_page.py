@@ -67,7 +67,7 @@ def test_saving_the_token_never_shows_it_back(
     act(loop, row.save_button.click)
     until(loop, lambda: row.status.text() == "Saved in the system keyring")
     # Whatever the check found, it is said and the token itself is never in it.
-    until(loop, lambda: "Token saved." in page.message_bar.text_label.text())
+    until(loop, lambda: "Token saved." in page.message_bar.text_label.text(), timeout=30)
 
     assert row.field.text() == ""
     assert all(SECRET not in text for text in visible_texts(window))
@@ -130,7 +130,7 @@ def test_provider_key_row_follows_the_selection(
     details.key_row.field.setText("together-secret")
     act(loop, details.key_row.save_button.click)
     until(loop, lambda: details.key_row.status.text() == "Saved in the system keyring")
-    until(loop, lambda: "Together AI key saved" in page.message_bar.text_label.text())
+    until(loop, lambda: "Together AI key saved" in page.message_bar.text_label.text(), timeout=30)
     assert details.key_row.field.text() == ""
     assert window.services.credentials.provider_key("together") == "together-secret"
     page.select_provider("hf-inference")
@@ -326,7 +326,7 @@ def _save_token(loop: qasync.QEventLoop, window: MainWindow, token: str) -> str:
     page = window.providers
     page.token_row.field.setText(token)
     act(loop, page.token_row.save_button.click)
-    until(loop, lambda: "oken" in page.message_bar.text_label.text())
+    until(loop, lambda: "oken" in page.message_bar.text_label.text(), timeout=30)
     return page.message_bar.text_label.text()
 
 
@@ -371,12 +371,11 @@ def test_a_providers_own_key_is_checked_when_saved(
     row = page.details.key_row
     row.field.setText("not-the-groq-key")
     act(loop, row.save_button.click)
-    until(loop, lambda: "Groq refused this key" in page.message_bar.text_label.text())
+    until(loop, lambda: "Groq refused this key" in page.message_bar.text_label.text(), timeout=30)
     row.field.setText(emulator.direct_key("groq"))
     act(loop, row.save_button.click)
-    until(
-        loop, lambda: page.message_bar.text_label.text() == "Groq key saved and accepted by Groq."
-    )
+    accepted = "Groq key saved and accepted by Groq."
+    until(loop, lambda: page.message_bar.text_label.text() == accepted, timeout=30)
 
 
 def test_provider_details_keep_variable_names_out_of_the_main_text(
