@@ -19,7 +19,7 @@ from desktop.ui.providers.custom_dialog import CustomEndpointDialog, parse_model
 from desktop.ui.providers.page import replace_custom
 from tests.emulator.server import Emulator
 from tests.memory_keyring import MemoryKeyring
-from tests.ui.conftest import act, until
+from tests.ui.conftest import until
 
 pytestmark = pytest.mark.gui
 
@@ -64,7 +64,7 @@ def test_saving_the_token_never_shows_it_back(
     assert window.chat.empty.showing_first_launch
     row.field.setText(SECRET)
     assert row.field.echoMode() == QLineEdit.EchoMode.Password
-    act(loop, row.save_button.click)
+    row.save_button.click()
     until(loop, lambda: row.status.text() == "Saved in the system keyring")
     # Whatever the check found, it is said and the token itself is never in it.
     until(loop, lambda: "Token saved." in page.message_bar.text_label.text(), timeout=30)
@@ -77,7 +77,7 @@ def test_saving_the_token_never_shows_it_back(
     assert not window.chat.empty.showing_first_launch
     assert row.remove_button.isEnabled()
 
-    act(loop, row.remove_button.click)
+    row.remove_button.click()
     until(loop, lambda: row.status.text() == "Not set")
     assert keyring.get_password("switchboard", HF_CREDENTIAL) is None
     assert window.chat.empty.showing_first_launch
@@ -110,7 +110,7 @@ def test_keyring_failure_is_said_in_a_banner(
     window = make_window({})
     page = window.providers
     page.token_row.field.setText(SECRET)
-    act(loop, page.token_row.save_button.click)
+    page.token_row.save_button.click()
     until(loop, lambda: page.message_bar.isVisibleTo(page))
     message = page.message_bar.text_label.text()
     assert message
@@ -128,7 +128,7 @@ def test_provider_key_row_follows_the_selection(
     assert details.provider_id == "together"
     assert details.key_row.isVisibleTo(details)
     details.key_row.field.setText("together-secret")
-    act(loop, details.key_row.save_button.click)
+    details.key_row.save_button.click()
     until(loop, lambda: details.key_row.status.text() == "Saved in the system keyring")
     until(loop, lambda: "Together AI key saved" in page.message_bar.text_label.text(), timeout=30)
     assert details.key_row.field.text() == ""
@@ -325,7 +325,7 @@ def test_a_locked_keyring_opens_the_window_and_never_says_not_set(
 def _save_token(loop: qasync.QEventLoop, window: MainWindow, token: str) -> str:
     page = window.providers
     page.token_row.field.setText(token)
-    act(loop, page.token_row.save_button.click)
+    page.token_row.save_button.click()
     until(loop, lambda: "oken" in page.message_bar.text_label.text(), timeout=30)
     return page.message_bar.text_label.text()
 
@@ -370,10 +370,10 @@ def test_a_providers_own_key_is_checked_when_saved(
     page.select_provider("groq")
     row = page.details.key_row
     row.field.setText("not-the-groq-key")
-    act(loop, row.save_button.click)
+    row.save_button.click()
     until(loop, lambda: "Groq refused this key" in page.message_bar.text_label.text(), timeout=30)
     row.field.setText(emulator.direct_key("groq"))
-    act(loop, row.save_button.click)
+    row.save_button.click()
     accepted = "Groq key saved and accepted by Groq."
     until(loop, lambda: page.message_bar.text_label.text() == accepted, timeout=30)
 

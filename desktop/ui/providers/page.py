@@ -9,6 +9,7 @@ a banner says so in one sentence instead of failing silently (desktop-apps.md §
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
@@ -386,7 +387,9 @@ class ProvidersPage(QWidget):
     async def _check_saved(self, user: str, secret: str) -> None:
         """Say at once whether the saved token or key works (never showing it)."""
         services = self.services
-        check = await services.run_blocking(check_saved, services.endpoints, user, secret)
+        # Its own thread, not the shared pool: a slow device probe or file job elsewhere must
+        # not hold the answer back (one small request per save).
+        check = await asyncio.to_thread(check_saved, services.endpoints, user, secret)
         if check is None:
             return
         if check.ok:
