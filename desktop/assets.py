@@ -9,6 +9,7 @@ files. An installed wheel carries the same files as the package ``desktop.resour
 from __future__ import annotations
 
 import json
+import sys
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -22,10 +23,21 @@ SOURCE_DIR = CHECKOUT / "resources"
 
 def read_text(name: str) -> str:
     """The text of one shipped file, e.g. ``starter_models.json``."""
+    return read_bytes(name).decode("utf-8")
+
+
+def read_bytes(name: str) -> bytes:
+    """The bytes of one shipped file, e.g. ``icons/hicolor/48x48/apps/switchboard.png``."""
     # Only a checkout (pyproject.toml beside it), never a stray site-packages/resources.
     if (CHECKOUT / "pyproject.toml").is_file() and (SOURCE_DIR / name).is_file():
-        return (SOURCE_DIR / name).read_text(encoding="utf-8")
-    return resources.files("desktop.resources").joinpath(name).read_text(encoding="utf-8")
+        return (SOURCE_DIR / name).read_bytes()
+    if getattr(sys, "frozen", False):  # PyInstaller: packaging/ puts them beside the code
+        return (Path(desktop.__file__).resolve().parent / "resources" / name).read_bytes()
+    # joinpath one part at a time: a zipped or frozen reader may not split "a/b".
+    target = resources.files("desktop.resources")
+    for part in name.split("/"):
+        target = target.joinpath(part)
+    return target.read_bytes()
 
 
 @cache

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, TextIO
 
-from desktop import __version__, cli_media, cli_models, cli_video
+from desktop import __version__, cli_about, cli_media, cli_models, cli_video
 from desktop.cli_text import InertWriter, json_text
 from desktop.core.base_urls import UrlProblem, shown, split_credentials
 from desktop.core.errors import SwitchboardError
@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_media.add_parsers(sub)
     cli_video.add_parsers(sub)
     cli_models.add_parsers(sub)
+    cli_about.add_parser(sub)
 
     history = sub.add_parser("history", help="list, search and show saved conversations")
     hsub = history.add_subparsers(dest="action", required=True)
@@ -118,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err
     try:
+        if args.command == "about":  # no services needed: it must work on a broken install
+            return cli_about.run(args)
         return asyncio.run(_run(args))
     except (SwitchboardError, UrlProblem) as exc:  # CliError, SettingsError, store errors too
         print(f"switchboard: {exc}", file=sys.stderr)

@@ -23,6 +23,7 @@ from typing import Any
 
 from PIL import Image
 
+from desktop.cli_styles import add_creative_arguments
 from desktop.cli_text import json_text
 from desktop.core.errors import SwitchboardError
 from desktop.core.media_types import EmbedRequest, ImageRequest, MediaResult, TranscribeRequest
@@ -61,6 +62,7 @@ def add_parsers(subparsers: Any) -> None:
     image.add_argument("--guidance", type=float, help="guidance scale")
     image.add_argument("--negative", help="what the picture should not show")
     image.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    add_creative_arguments(image, strength=True)
     image.add_argument(
         "--force",
         action="store_true",
@@ -165,7 +167,12 @@ async def _image(services: Services, args: argparse.Namespace) -> int:
         seed=args.seed,
         count=args.count,
         provider=args.provider,
+        source_path=args.source,
+        strength=args.strength,
+        loras=list(args.lora),
     )
+    if args.strength is not None and not args.source:
+        raise MediaCliError("--strength needs --from PICTURE (the picture to change).")
     result = await services.images.generate(request, on_attempt=_attempt_notice(args.json))
     saved: list[str] = []
     if result.files and args.out:

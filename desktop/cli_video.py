@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
+from desktop.cli_styles import add_creative_arguments
 from desktop.cli_text import json_text
 from desktop.core.media_types import JobProgress, MediaResult, VideoRequest
 from desktop.core.table import provider_label
@@ -60,6 +61,7 @@ def add_parsers(subparsers: Any) -> None:
         help="replace the file --out names (default: pick a free name)",
     )
     video.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    add_creative_arguments(video, strength=False)
     video.add_argument("--negative", help="what the video should not show")
     video.add_argument("--frames", type=int, help="number of frames")
     video.add_argument("--steps", type=int, help="inference steps")
@@ -151,6 +153,8 @@ async def run(services: Services, args: argparse.Namespace) -> int:
         guidance=args.guidance,
         seed=args.seed,
         provider=args.provider,
+        source_path=args.source,
+        loras=list(args.lora),
     )
     result = await services.video.generate(
         request, on_progress=reporter.progress, on_attempt=reporter.attempt

@@ -33,6 +33,7 @@ from desktop.engine.model_directory import ModelDirectory
 from desktop.engine.router import Engine
 from desktop.engine.speech import TranscribeService
 from desktop.engine.video import VideoService
+from desktop.providers.hub_adapters import AdapterInfo, search_adapters
 from desktop.store.history import HistoryStore
 from desktop.store.jobs import JobStore
 from desktop.store.media import MediaStore
@@ -203,6 +204,13 @@ class Services:
             self.health.save()
             self.db.close(self.history.close, self.jobs.close)
             self.executor.shutdown(wait=False, cancel_futures=True)
+
+    async def search_styles(self, base: str, text: str = "") -> list[AdapterInfo]:
+        """Styles (LoRA adapters) of ``base`` on the Hub; raises :class:`AdapterProblem`."""
+        engine = self.engine
+        return await search_adapters(
+            engine.client, engine.endpoints.hub, base, text, token=engine.credentials.hf_token()
+        )
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking call (keyring, Pillow, files) in the pool, off the loop.

@@ -23,6 +23,8 @@ class Task(StrEnum):
     TEXT_TO_VIDEO = "text-to-video"
     SPEECH_TO_TEXT = "automatic-speech-recognition"
     EMBEDDINGS = "feature-extraction"
+    IMAGE_TO_IMAGE = "image-to-image"
+    IMAGE_TO_VIDEO = "image-to-video"
 
 
 DEFAULT_ROUTER_URL = "https://router.huggingface.co"
@@ -76,6 +78,8 @@ _I = Task.TEXT_TO_IMAGE
 _V = Task.TEXT_TO_VIDEO
 _S = Task.SPEECH_TO_TEXT
 _E = Task.EMBEDDINGS
+_II = Task.IMAGE_TO_IMAGE
+_IV = Task.IMAGE_TO_VIDEO
 
 PROVIDERS: dict[str, ProviderSpec] = {
     spec.id: spec
@@ -107,7 +111,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
             None,
             ("FAL_KEY",),
             auth_scheme="Key",
-            tasks=frozenset({_I, _V, _S}),
+            tasks=frozenset({_I, _V, _S, _II, _IV}),
         ),
         ProviderSpec(
             "featherless-ai",
@@ -145,7 +149,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
             True,
             "/models/{model}/v1/chat/completions",
             (),
-            tasks=frozenset({_C, _E, _I, _S}),
+            tasks=frozenset({_C, _E, _I, _S, _II}),
             vision=True,
         ),
         ProviderSpec(
@@ -195,7 +199,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
             True,
             None,
             ("REPLICATE_API_TOKEN",),
-            tasks=frozenset({_I, _V, _S}),
+            tasks=frozenset({_I, _V, _S, _II}),
         ),
         ProviderSpec(
             "sambanova",
@@ -213,7 +217,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
             True,
             "/v1/chat/completions",
             ("TOGETHER_API_KEY",),
-            tasks=frozenset({_C, _I, _E, _V}),
+            tasks=frozenset({_C, _I, _E, _V, _II, _IV}),
             vision=True,
         ),
     )

@@ -183,9 +183,6 @@ class Trace:
             return ""
         return f"{provider_label(first)}, your first choice, was skipped: {why}"
 
-    def failovers(self) -> list[AttemptRecord]:
-        return [a for a in self.attempts if a.outcome not in (Outcome.OK, "")]
-
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping; fields added later are left out while empty, so a trace
         stored before them is written back byte for byte."""

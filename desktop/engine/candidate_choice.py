@@ -36,6 +36,8 @@ TASK_WORDS = {
     Task.CHAT: "chat",
     Task.TEXT_TO_IMAGE: "making images",
     Task.TEXT_TO_VIDEO: "making videos",
+    Task.IMAGE_TO_IMAGE: "changing pictures",
+    Task.IMAGE_TO_VIDEO: "animating pictures",
     Task.SPEECH_TO_TEXT: "transcription",
     Task.EMBEDDINGS: "embeddings",
 }

@@ -19,8 +19,8 @@ TASKS: tuple[TaskName, ...] = get_args(TaskName)
 
 PIPELINE_TAGS: dict[TaskName, tuple[str, ...]] = {
     "chat": ("text-generation", "image-text-to-text"),
-    "image": ("text-to-image",),
-    "video": ("text-to-video",),
+    "image": ("text-to-image", "image-to-image"),
+    "video": ("text-to-video", "image-to-video"),
     "speech": ("automatic-speech-recognition",),
     "embeddings": ("feature-extraction", "sentence-similarity"),
 }
@@ -28,8 +28,8 @@ PIPELINE_TAGS: dict[TaskName, tuple[str, ...]] = {
 
 MAPPING_TASKS: dict[TaskName, tuple[str, ...]] = {
     "chat": (Task.CHAT.value,),
-    "image": (Task.TEXT_TO_IMAGE.value,),
-    "video": (Task.TEXT_TO_VIDEO.value,),
+    "image": (Task.TEXT_TO_IMAGE.value, Task.IMAGE_TO_IMAGE.value),
+    "video": (Task.TEXT_TO_VIDEO.value, Task.IMAGE_TO_VIDEO.value),
     "speech": (Task.SPEECH_TO_TEXT.value,),
     "embeddings": (Task.EMBEDDINGS.value,),
 }
@@ -48,6 +48,8 @@ ALIASES: dict[str, TaskName] = {
     "conversational": "chat",
     "images": "image",
     "text-to-image": "image",
+    "image-to-image": "image",
+    "image-to-video": "video",
     "videos": "video",
     "transcribe": "speech",
     "asr": "speech",

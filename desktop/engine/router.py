@@ -43,6 +43,8 @@ AttemptCallback = Callable[[AttemptRecord], None]
 TASK_ATTEMPTS: dict[Task, int] = {
     Task.TEXT_TO_IMAGE: 3,
     Task.TEXT_TO_VIDEO: 2,
+    Task.IMAGE_TO_IMAGE: 3,
+    Task.IMAGE_TO_VIDEO: 2,
     Task.SPEECH_TO_TEXT: 3,
     Task.EMBEDDINGS: 4,
 }

@@ -40,17 +40,17 @@ import httpx2
 from desktop.core.classify import Failure
 from desktop.core.errors import SwitchboardError
 from desktop.core.media_types import MediaResult, VideoRequest
-from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
+from desktop.core.table import HF_CREDENTIAL, PROVIDERS, Task, provider_label
 from desktop.core.trace import AttemptRecord, Outcome, Trace
 from desktop.core.vocab import FixAction, JobStatus, Status
 from desktop.engine import job_poll as jp
 from desktop.engine.attempts import AttemptScope, ResultOutcome, attempt_result, task_headers
 from desktop.engine.candidates import Candidate
+from desktop.engine.creative_inputs import prepare, style_params
 from desktop.engine.failover import AttemptContext, failure_message
 from desktop.engine.job_poll import JobAuth, JobEnd, JobPoller, PollTiming
 from desktop.engine.router import Engine
 from desktop.engine.video_outcome import (
-    TASK,
     CancelOutcome,
     JobRun,
     Progress,
@@ -61,7 +61,13 @@ from desktop.engine.video_outcome import (
     mark_attempt,
     media_result,
 )
-from desktop.providers import fal_queue, novita_video, replicate_video, together_video
+from desktop.providers import (
+    fal_queue,
+    novita_video,
+    replicate_video,
+    together_video,
+    wavespeed,
+)
 from desktop.providers import job_wire as jw
 from desktop.providers.exchange import AttemptFailed
 from desktop.providers.media_fetch import MediaLimits
@@ -72,11 +78,22 @@ from desktop.store.worker import DbWorker
 
 __all__ = ["CancelOutcome", "PollTiming", "VideoService"]
 
+I2V_KIND_BY_PROVIDER: dict[str, str] = {
+    "fal-ai": fal_queue.KIND,
+    "together": together_video.KIND,
+    "wavespeed": wavespeed.KIND,
+}
+"""Which job protocol animates pictures on each provider (providers.md §4.6)."""
+
+STYLE_PROVIDERS = frozenset({"fal-ai"})
+"""Who applies styles (LoRA) to videos: fal only (providers.md §3.3)."""
+
 KIND_BY_PROVIDER: dict[str, str] = {
     "fal-ai": fal_queue.KIND,
     "replicate": replicate_video.KIND,
     "novita": novita_video.KIND,
     "together": together_video.KIND,
+    "wavespeed": wavespeed.KIND,
 }
 """Which job protocol makes videos on each provider (providers.md §4.5)."""
 
@@ -98,6 +115,7 @@ def default_protocols() -> dict[str, jw.VideoJobProtocol]:
         replicate_video.ReplicateVideo(),
         novita_video.NovitaVideo(),
         together_video.TogetherVideo(),
+        wavespeed.WaveSpeedJobs(),
     ]
     return {p.kind: p for p in protocols}
 
@@ -114,7 +132,12 @@ def check_request(request: VideoRequest) -> str | None:
 
 def request_params(request: VideoRequest) -> dict[str, Any]:
     """What the library keeps for "reuse settings"."""
-    return {
+    extra: dict[str, Any] = {}
+    if request.source_path:
+        extra["source_path"] = request.source_path
+    if request.loras:
+        extra["loras"] = style_params(request.loras)
+    return extra | {
         "prompt": request.prompt,
         "negative_prompt": request.negative_prompt,
         "num_frames": request.num_frames,
@@ -211,11 +234,29 @@ class VideoService:
         :meth:`aclose` (app quit) instead leaves the job running there, to be resumed.
         """
         started = time.time()
-        trace = Trace(model=request.model, policy=request.provider, task=TASK.value)
+        trace = Trace(model=request.model, policy=request.provider, task=request.task)
         params = request_params(request)
         problem = check_request(request)
         if problem is not None:
             return media_result(Status.FAILED, trace, params, started, error=problem)
+        if request.source_path or request.loras:
+            try:
+                prepared = await prepare(
+                    self.engine,
+                    self.keeper.media,
+                    self.engine.executor,
+                    model=request.model,
+                    source_path=request.source_path,
+                    loras=request.loras,
+                )
+            except SwitchboardError as exc:
+                return media_result(
+                    Status.FAILED, trace, params, started, error=str(exc), action=exc.action
+                )
+            request.source = prepared.source
+            request.loras = prepared.loras or []
+            if prepared.source_file:
+                params["source_file"] = prepared.source_file
         progress = Progress(on_progress, started)
         task = asyncio.current_task()
         if task is not None:
@@ -252,7 +293,7 @@ class VideoService:
 
             try:
                 routed = await self.engine.run_task(
-                    TASK,
+                    Task(request.task),
                     request.model,
                     request.provider,
                     attempt,
@@ -312,10 +353,15 @@ class VideoService:
     ) -> _Accepted:
         """One submission; the job is in the store before this returns (before the commit)."""
         cand = scope.ctx.candidate
-        kind = KIND_BY_PROVIDER.get(cand.provider)
+        animate = request.source is not None
+        kinds = I2V_KIND_BY_PROVIDER if animate else KIND_BY_PROVIDER
+        kind = kinds.get(cand.provider)
         protocol = self._protocols.get(kind or "")
         if kind is None or protocol is None:
-            raise AttemptFailed(Failure(Outcome.REJECTED, "it does not make videos here"))
+            what = "animate pictures" if animate else "make videos"
+            raise AttemptFailed(Failure(Outcome.REJECTED, f"it does not {what} here"))
+        if request.loras and cand.provider not in STYLE_PROVIDERS:
+            raise AttemptFailed(Failure(Outcome.REJECTED, "it does not apply styles to videos"))
         headers = task_headers(cand)
         secrets = (cand.secret or "",)
         target = jw.JobTarget(
@@ -327,7 +373,7 @@ class VideoService:
             self.jobs.add,
             JobRecord(
                 id=uuid.uuid4().hex,
-                task=TASK.value,
+                task=request.task,
                 kind=kind,
                 provider=cand.provider,
                 via=cand.via,

@@ -155,7 +155,7 @@ def media_result(
     files: list[MediaFile] | None = None,
 ) -> MediaResult:
     return MediaResult(
-        task=TASK.value,
+        task=trace.task or TASK.value,
         status=status,
         trace=trace,
         files=files or [],
@@ -218,7 +218,7 @@ class VideoKeeper:
             )
             return generation_id
         return self.history.add_generation(
-            TASK.value,
+            record.task or TASK.value,
             prompt=record.prompt,
             negative_prompt=params.get("negative_prompt"),
             model=record.model,

@@ -131,10 +131,6 @@ class Settings:
                 return ep
         return None
 
-    def default_model(self, task: str) -> str | None:
-        """The preselected model for a task (``Task`` value), if any."""
-        return self.default_models.get(task)
-
     # --- Changes
 
     def set_enabled(self, provider_id: str, enabled: bool) -> None:

@@ -1,4 +1,5 @@
-"""The application icon and one icon per tab, drawn from ``resources/icons/*.svg``.
+"""One icon per tab, drawn from ``resources/icons/<tab>.svg`` (the application's own icon is
+:mod:`desktop.ui.app_icon`).
 
 Why render them ourselves: the tab icons are line drawings in ``currentColor``; filling that
 with the palette's text colour keeps them legible and consistent in light and dark (a fixed
@@ -34,11 +35,6 @@ def svg_icon(name: str, colour: QColor | None = None) -> QIcon:
         painter.end()
         icon.addPixmap(pixmap)
     return icon
-
-
-def app_icon() -> QIcon:
-    """The window and task-bar icon (its own colours, the same in both schemes)."""
-    return svg_icon("app")
 
 
 def tab_icon(name: str, palette: QPalette) -> QIcon:

@@ -17,11 +17,13 @@ from PySide6.QtCore import QByteArray, QEvent, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
+from desktop.core.media_types import tab_task
 from desktop.core.table import Task
 from desktop.services import Services
+from desktop.ui.app_icon import application_icon
 from desktop.ui.chat.page import ChatPage
 from desktop.ui.embeddings import EmbeddingsPage
-from desktop.ui.icons import app_icon, tab_icon
+from desktop.ui.icons import tab_icon
 from desktop.ui.images import ImagesPage
 from desktop.ui.library import LibraryPage
 from desktop.ui.models.link import ModelLink
@@ -59,7 +61,7 @@ class MainWindow(QMainWindow):
         self._closing: asyncio.Task[None] | None = None
         self._may_close = False
         self.setWindowTitle("Switchboard")
-        self.setWindowIcon(app_icon())
+        self.setWindowIcon(application_icon())
         self.resize(PREFERRED_SIZE)
         self.setMinimumSize(MINIMUM_SIZE)
 
@@ -91,6 +93,8 @@ class MainWindow(QMainWindow):
         # Anything made in any tab shows up the next time the Library is opened.
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.library.reuse_requested.connect(self.reuse_in_tab)
+        self.library.picture_chosen.connect(self.use_picture)
+        self.images.animate_requested.connect(lambda path: self.use_picture("animate", path))
         self.library.generation_deleted.connect(self._on_generation_deleted)
         self.providers.settings_changed.connect(self._on_settings_changed)
         self.providers.credentials_changed.connect(self.chat.refresh_first_launch)
@@ -137,12 +141,18 @@ class MainWindow(QMainWindow):
                 links[page] = page.model_picker.link
         return links
 
+    def use_picture(self, purpose: str, path: str) -> None:
+        """ "Use this picture" (→ Images, to change it) or "Animate it" (→ Video)."""
+        page = self.video if purpose == "animate" else self.images
+        self.tabs.setCurrentWidget(page)
+        page.use_picture(path)
+
     def reuse_in_tab(self, task: str, generation_id: int) -> None:
         """Library "Reuse in …": open the tab that made the item and fill its form."""
-        if task == Task.TEXT_TO_IMAGE.value:
+        if tab_task(task) == Task.TEXT_TO_IMAGE.value:
             self.tabs.setCurrentWidget(self.images)
             self.images.reuse_generation(generation_id)
-        elif task == Task.TEXT_TO_VIDEO.value:
+        elif tab_task(task) == Task.TEXT_TO_VIDEO.value:
             self.tabs.setCurrentWidget(self.video)
             self.video.reuse_generation(generation_id)
         elif task == Task.SPEECH_TO_TEXT.value:

@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from .faults import early, send_json
+from .image_edit import loras_problem
 from .images import image_answer, size_of
 from .jobs import QUEUE_TASKS
 from .media import host_for
@@ -87,6 +88,9 @@ class FalRoutes(TaskRoutes):
     ) -> web.StreamResponse:
         if not isinstance(body.get("prompt"), str):
             return json_response(422, _missing("prompt"), headers)
+        lora_problem = loras_problem(body.get("loras"))
+        if lora_problem is not None:
+            return json_response(422, {"detail": lora_problem}, headers)
         fault = self.state.take_fault(PROVIDER)
         faulty = await early(request, self.stop, fault, app_id, headers)
         if faulty is not None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from .faults import early, send_json
+from .image_edit import changed_picture, decodes
 from .images import image_answer
+from .media import corrupt
 from .speech import hf_answer
 from .task_common import TaskRoutes
 from .wire import RECORD, json_response
@@ -52,6 +54,27 @@ class HfTaskRoutes(TaskRoutes):
                 fault,
                 "JPEG",
             )
+            return web.Response(
+                status=200, body=data, content_type="image/jpeg", headers=gate.headers
+            )
+        if served.task == "image-to-image":
+            # JSON form (§4.6): the picture as base64 ``inputs``, the change in ``parameters``.
+            body = record.json
+            source = decodes(body.get("inputs")) if isinstance(body, dict) else None
+            params = body.get("parameters") if isinstance(body, dict) else None
+            if source is None or not isinstance(params, dict):
+                return json_response(
+                    400, {"error": "Invalid inputs: expected a base64 image"}, gate.headers
+                )
+            if not isinstance(params.get("prompt"), str):
+                return json_response(400, {"error": "prompt is required"}, gate.headers)
+            fault = self.state.take_fault(PROVIDER)
+            faulty = await early(request, self.stop, fault, model, gate.headers)
+            if faulty is not None:
+                return faulty
+            data = changed_picture(source, params["prompt"], params.get("seed"), "JPEG")
+            if fault is not None and fault.kind == "corrupt":
+                data = corrupt(data)
             return web.Response(
                 status=200, body=data, content_type="image/jpeg", headers=gate.headers
             )

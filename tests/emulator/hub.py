@@ -281,10 +281,6 @@ def _expands(request: web.Request) -> list[str]:
     return request.query.getall("expand", []) + request.query.getall("expand[]", [])
 
 
-def _expands_mapping(request: web.Request) -> bool:
-    return "inferenceProviderMapping" in _expands(request)
-
-
 def model_fields(model: ModelEntry, names: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """The Hub fields ``names`` of one model (missing popularity reads as 0, as on the Hub)."""
     out: dict[str, Any] = {}
@@ -373,6 +369,10 @@ class HubRoutes:
                     "tags": model.tags,
                 }
             )
+            # The full answer also carries the card's metadata and the repo's files.
+            for name in ("cardData", "siblings", "downloads"):
+                if name in model.meta:
+                    body[name] = model.meta[name]
         return await send_json(request, self.stop, body, headers, fault)
 
     async def list_models(self, request: web.Request) -> web.StreamResponse:
@@ -389,6 +389,7 @@ class HubRoutes:
         wanted = set(provider.split(",")) if provider and provider != "all" else set()
         pipeline_tag = query.get("pipeline_tag")
         search = (query.get("search") or "").lower()
+        tag_filters = [t for f in query.getall("filter", []) for t in f.split(",") if t]
         limit = int(query["limit"]) if query.get("limit", "").isdigit() else None
         expand = _expands(request)
         sort = SORT_FIELDS.get(query.get("sort", ""))
@@ -407,6 +408,8 @@ class HubRoutes:
             if pipeline_tag and model.pipeline_tag != pipeline_tag:
                 continue
             if search and search not in model.hf_id.lower():
+                continue
+            if any(t not in model.tags and t != model.pipeline_tag for t in tag_filters):
                 continue
             item: dict[str, Any] = {"_id": object_id(model.hf_id), "id": model.hf_id}
             fields = [f for f in expand if f in (*LIST_EXPANDABLE, "cardData")] or LIST_DEFAULT

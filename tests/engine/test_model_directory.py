@@ -16,6 +16,7 @@ from desktop.core.vocab import Status
 from desktop.engine.candidates import TEST_ONLY_NOTE
 from desktop.engine.health import HealthBook
 from desktop.engine.model_directory import ModelDirectory, ModelInfo
+from desktop.engine.model_tasks import PIPELINE_TAGS
 from desktop.services import Services
 from desktop.store.settings import CustomEndpoint
 from desktop.store.state import StateStore
@@ -129,7 +130,11 @@ async def test_image_tab_lists_image_models_with_a_test_only_provider(directory_
     flux = {o.provider: o.state for o in models[FLUX_DEV].offers}
     assert flux["fal-ai"] == "live" and flux["nebius"] in ("test-only", "needs a key")
     assert models[FLUX_SCHNELL].summary == "fast drafts"
-    assert [q["pipeline_tag"] for q in hub_queries(emulator)] == ["text-to-image"]
+    # The Images tab also changes pictures: image-to-image models are asked for too.
+    assert [q["pipeline_tag"] for q in hub_queries(emulator)] == [
+        "text-to-image",
+        "image-to-image",
+    ]
 
 
 async def test_staging_offer_is_test_only_for_a_user_who_can_reach_it(directory_for, emulator):
@@ -201,12 +206,13 @@ async def test_type_ahead_is_answered_from_memory_without_requests(directory_for
 
 async def test_a_fresh_answer_is_reused_and_an_old_one_refetched(directory_for, emulator, clock):
     directory, _ = await directory_for()
+    per_search = len(PIPELINE_TAGS["image"])  # one Hub query per pipeline tag of the tab
     await directory.search("image")
     await directory.search("image")
-    assert len(hub_queries(emulator)) == 1
+    assert len(hub_queries(emulator)) == per_search
     clock[0] += 11 * 60
     await directory.search("image")
-    assert len(hub_queries(emulator)) == 2
+    assert len(hub_queries(emulator)) == 2 * per_search
 
 
 # --- offline ------------------------------------------------------------------------------

@@ -14,8 +14,6 @@ from desktop.ui.main_window import MainWindow
 from tests.emulator import HF_TOKEN, LLAMA_8B, Emulator
 from tests.ui.conftest import act, until
 
-pytestmark = pytest.mark.gui
-
 
 @pytest.fixture
 def window(emulator: Emulator, make_window: Callable[..., MainWindow]) -> MainWindow:

@@ -29,8 +29,6 @@ from tests.emulator.media_models import BGE_SMALL
 from tests.ui.conftest import act, run, until
 from tests.ui.media_helpers import FAST, act_until, answer_dialog, drop_files
 
-pytestmark = pytest.mark.gui
-
 TEXTS = [
     "the cat sat on the mat",
     "a cat sat on a mat",

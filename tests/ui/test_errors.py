@@ -14,8 +14,6 @@ from desktop.ui.errors import UNEXPECTED, ErrorReporter
 from desktop.ui.main_window import MainWindow
 from tests.ui.conftest import act, until
 
-pytestmark = pytest.mark.gui
-
 
 def boxes(qapp: QApplication) -> list[QMessageBox]:
     return [w for w in qapp.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]

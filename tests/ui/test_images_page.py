@@ -25,8 +25,6 @@ from tests.ui.page_helpers import (  # noqa: F401 (fixtures)
     wait_until,
 )
 
-pytestmark = pytest.mark.gui
-
 PROMPT = "a lighthouse at dusk"
 
 

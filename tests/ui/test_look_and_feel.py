@@ -88,7 +88,7 @@ def test_every_tab_has_an_icon_and_the_window_has_one(
         icon = window.tabs.tabIcon(index)
         assert not icon.isNull(), window.tabs.tabText(index)
         assert not icon.pixmap(QSize(18, 18)).toImage().isNull()
-    assert set(TAB_NAMES) | {"app"} <= set(assets.icon_names())
+    assert set(TAB_NAMES) | {"switchboard"} <= set(assets.icon_names())
 
 
 def test_tab_icons_follow_the_palette(

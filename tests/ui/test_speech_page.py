@@ -34,10 +34,8 @@ from desktop.ui.speech.audio_files import mark
 from desktop.ui.widgets.routing_words import ATTEMPT_HEADERS
 from tests.emulator import HF_TOKEN, Emulator
 from tests.emulator.media import wav_bytes, wav_seconds
-from tests.ui.conftest import act, run, until
+from tests.ui.conftest import act, outside_tasks, run, until
 from tests.ui.media_helpers import FAST, act_until, answer_dialog, drop_files
-
-pytestmark = pytest.mark.gui
 
 FAST_POLL = PollBackoff(first_s=0.01, factor=1.0, max_s=0.01)
 REPO = Path(__file__).resolve().parents[2]
@@ -273,7 +271,7 @@ def test_cancel_stops_the_transcription(
         while not (emulator.requests_for("fal-ai") and page.elapsed.text()):  # noqa: ASYNC110
             await asyncio.sleep(0.01)
         assert page.elapsed.text().startswith("Transcribing… 0:0")
-        QTest.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
+        await outside_tasks(lambda: QTest.mouseClick(page.run_button, Qt.MouseButton.LeftButton))
         while page.busy:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
 
@@ -381,6 +379,7 @@ def virtual_microphone(tmp_path: Path) -> Iterator[dict[str, str]]:
         )
 
 
+@pytest.mark.timeout(150)  # the recording child process alone may take up to 90 s
 def test_recording_from_a_virtual_microphone_becomes_the_audio_to_transcribe(
     loop: qasync.QEventLoop,
     services: Services,

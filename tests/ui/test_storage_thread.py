@@ -101,6 +101,8 @@ def test_no_database_call_of_a_whole_session_runs_on_the_gui_thread(
     wait_until(loop, lambda: library.count_label.text() == "1 found")
 
     run(loop, window.shutdown())
+    window.deleteLater()  # destroyed while the loop still runs, as the fixtures do
+    settle(loop)
     for conn in _connections(services):
         conn.set_trace_callback(None)
 

@@ -35,8 +35,6 @@ from tests.emulator import HF_TOKEN, Emulator
 from tests.emulator.media_models import FLUX_SCHNELL
 from tests.ui.page_helpers import drive, wait_until
 
-pytestmark = pytest.mark.gui
-
 
 def attempt(provider: str, outcome: str, **extra: object) -> AttemptRecord:
     record = AttemptRecord(
@@ -173,9 +171,8 @@ def test_generation_wording() -> None:
 # --- widgets --------------------------------------------------------------------------------
 
 
-def test_routing_badge_shows_who_the_failover_and_the_trace_table(
-    loop: qasync.QEventLoop, qtbot: object
-) -> None:
+@pytest.mark.usefixtures("qtbot")
+def test_routing_badge_shows_who_the_failover_and_the_trace_table(loop: qasync.QEventLoop) -> None:
     badge = RoutingBadge()
     assert badge.isHidden()
     badge.set_trace(failover_trace(), duration_ms=2100)
@@ -238,7 +235,8 @@ def test_run_button_uses_the_pages_canceller(loop: qasync.QEventLoop) -> None:
     drive(loop, scenario())
 
 
-def test_message_bar_names_the_fix_and_emits_its_action(qtbot: object) -> None:
+@pytest.mark.usefixtures("qtbot")
+def test_message_bar_names_the_fix_and_emits_its_action() -> None:
     banner = MessageBar()
     asked: list[str] = []
     banner.action_requested.connect(asked.append)
@@ -252,7 +250,8 @@ def test_message_bar_names_the_fix_and_emits_its_action(qtbot: object) -> None:
     banner.deleteLater()
 
 
-def test_a_fixed_message_bar_keeps_saying_it_and_offers_its_button_again(qtbot: object) -> None:
+@pytest.mark.usefixtures("qtbot")
+def test_a_fixed_message_bar_keeps_saying_it_and_offers_its_button_again() -> None:
     bar = MessageBar(closable=False)  # the marker under a stopped chat answer
     asked: list[str] = []
     bar.action_requested.connect(asked.append)
@@ -264,7 +263,8 @@ def test_a_fixed_message_bar_keeps_saying_it_and_offers_its_button_again(qtbot: 
     bar.deleteLater()
 
 
-def test_prompt_box_ctrl_enter_submits_and_enter_makes_a_line(qtbot: object) -> None:
+@pytest.mark.usefixtures("qtbot")
+def test_prompt_box_ctrl_enter_submits_and_enter_makes_a_line() -> None:
     box = PromptBox("Describe it")
     submitted: list[bool] = []
     box.submitted.connect(lambda: submitted.append(True))
@@ -276,7 +276,8 @@ def test_prompt_box_ctrl_enter_submits_and_enter_makes_a_line(qtbot: object) -> 
     box.deleteLater()
 
 
-def test_notification_falls_back_to_the_banner(qtbot: object) -> None:
+@pytest.mark.usefixtures("qtbot")
+def test_notification_falls_back_to_the_banner() -> None:
     page = QWidget()
     banner = MessageBar(page)
     assert notify_finished(page, "Your video is ready", "“fox” is ready.", banner) == BANNER
@@ -402,9 +403,8 @@ def test_a_cancelled_video_has_no_play_symbol(qapp: QApplication) -> None:
     assert pixels(0) != pixels(1)
 
 
-def test_routing_badge_says_when_the_first_choice_was_skipped(
-    loop: qasync.QEventLoop, qtbot: object
-) -> None:
+@pytest.mark.usefixtures("qtbot")
+def test_routing_badge_says_when_the_first_choice_was_skipped(loop: qasync.QEventLoop) -> None:
     trace = Trace(model=FLUX_SCHNELL, policy="auto", task="text-to-image")
     trace.first_choice = "together"
     trace.attempts = [attempt("fal-ai", Outcome.OK, status_code=200, duration_ms=900.0)]

@@ -28,8 +28,6 @@ from tests.ui.page_helpers import (  # noqa: F401 (fixtures)
     wait_until,
 )
 
-pytestmark = pytest.mark.gui
-
 FAST_POLL = PollTiming(
     first_s=0.002,
     factor=1.0,

@@ -269,10 +269,6 @@ class EmbeddingsPage(RequestPage):
         if self.focus_picker.currentIndex() != index:
             self.focus_picker.setCurrentIndex(index)
 
-    def selected_text(self) -> int | None:
-        index = self.focus_picker.currentIndex()
-        return index if index >= 0 and self._texts else None
-
     def load_file(self, path: str | Path) -> None:
         """Replace the texts with those of a ``.txt`` or ``.csv`` file (read off the loop)."""
         self.scope.spawn(self._load_file(Path(path)), slot="load")

@@ -25,7 +25,14 @@ from PySide6.QtWidgets import (
 from desktop.core.media_types import ImageRequest
 from desktop.engine.images import MAX_SIDE
 from desktop.ui.widgets.labels import tip_label
-from desktop.ui.widgets.param_fields import MediaForm, whole_number
+from desktop.ui.widgets.param_fields import (
+    MediaForm,
+    apply_creative,
+    strength_box,
+    whole_number,
+)
+from desktop.ui.widgets.start_picture import StartPictureField
+from desktop.ui.widgets.styles_field import StylesField
 
 MAX_PICTURES = 4
 
@@ -127,6 +134,17 @@ class ImageForm(MediaForm):
         self.width_box.valueChanged.connect(self._on_side_changed)
         self.height_box.valueChanged.connect(self._on_side_changed)
         self._on_size_preset()
+        self.start: StartPictureField | None = None
+        self.styles: StylesField | None = None
+        self.strength = strength_box(self)
+
+    def add_start_and_styles(self, start: StartPictureField, styles: StylesField) -> None:
+        """The rows that change a picture and give it a style (made by the page, which owns
+        the services they use)."""
+        self.start, self.styles = start, styles
+        self.add_creative_rows(start, styles, strength=self.strength)
+        start.changed.connect(self._on_start_changed)
+        self._on_start_changed()
 
     # --- Public API -----------------------------------------------------------------------
 
@@ -135,18 +153,23 @@ class ImageForm(MediaForm):
         self._model = model
 
     def request(self, model: str, provider: str) -> ImageRequest:
-        """The request these settings describe."""
+        """The request these settings describe; with a start picture it is a change of that
+        picture, which keeps its own size."""
+        source = self.start.path() if self.start is not None else None
         return ImageRequest(
             model=model,
             prompt=self.prompt.text(),
             negative_prompt=self.negative.text().strip() or None,
-            width=self.width_box.value(),
-            height=self.height_box.value(),
+            width=None if source else self.width_box.value(),
+            height=None if source else self.height_box.value(),
             steps=self.steps.value() or None,
             guidance=self.guidance.value() or None,
             seed=self.seed.value(),
             count=self.count.value(),
             provider=provider,
+            source_path=source,
+            strength=(self.strength.value() or None) if source else None,
+            loras=self.styles.choices() if self.styles is not None else [],
         )
 
     def apply(self, params: dict[str, Any], *, seed: int | None = None) -> None:
@@ -163,6 +186,14 @@ class ImageForm(MediaForm):
         self.set_seed(chosen)
         count = whole_number(params.get("count")) or 1
         self.count.setValue(min(MAX_PICTURES, max(1, count)))
+        apply_creative(params, self.start, self.styles)
+        strength = params.get("strength")
+        self.strength.setValue(float(strength) if isinstance(strength, int | float) else 0.0)
+
+    def use_picture(self, path: str) -> None:
+        """ "Use this picture": start the next change from ``path``."""
+        if self.start is not None:
+            self.start.set_path(path)
 
     def set_seed(self, seed: int | None) -> None:
         """A fixed seed, or random with None."""
@@ -179,6 +210,15 @@ class ImageForm(MediaForm):
         self.guidance.setValue(guidance or 0.0)
 
     # --- Internals ------------------------------------------------------------------------
+
+    def _on_start_changed(self) -> None:
+        changing = self.start is not None and self.start.path() is not None
+        self.strength.setEnabled(changing)
+        for widget in (self.size_preset, self.width_box, self.height_box):
+            widget.setEnabled(not changing)
+            widget.setToolTip(
+                "A changed picture keeps the start picture's size" if changing else ""
+            )
 
     def _side_box(self, tip: str) -> QSpinBox:
         box = QSpinBox(self)

@@ -16,7 +16,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, QTimer
+from PySide6.QtCore import QItemSelection, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -38,7 +38,9 @@ from desktop.ui.widgets import task_page
 from desktop.ui.widgets.file_actions import PICTURES, copy_image, suggested_name
 from desktop.ui.widgets.image_view import ImageWindow
 from desktop.ui.widgets.labels import MutedLabel
-from desktop.ui.widgets.media_page import HISTORY_LIMIT, MediaPage
+from desktop.ui.widgets.media_page import MediaPage
+from desktop.ui.widgets.start_picture import StartPictureField
+from desktop.ui.widgets.styles_field import StylesField
 from desktop.ui.widgets.thumbnails import ImageLoadError, ThumbnailCache, load_scaled
 
 log = logging.getLogger(__name__)
@@ -56,13 +58,15 @@ class ImagesPage(MediaPage):
         generation_added(int): a new generation (library row id) was stored.
     """
 
+    animate_requested = Signal(str)
+    """ "Animate it": the main window opens the Video tab with this picture to start from."""
+
     form: ImageForm
     model: GalleryModel
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         self._image: QImage | None = None
         self._image_path: str | None = None
-        self._loaded = False
         self.large_window: ImageWindow | None = None
         """The last picture opened large (Qt owns it; kept for tests)."""
         super().__init__(
@@ -83,7 +87,22 @@ class ImagesPage(MediaPage):
 
     def _make_form(self, parent: QWidget) -> ImageForm:
         self.model_picker.currentTextChanged.connect(self._on_model_changed)
-        return ImageForm(parent)
+        form = ImageForm(parent)
+        self.start_picture = StartPictureField(
+            self.services, self.scope, "None — the picture is made from the description.", form
+        )
+        self.start_picture.problem.connect(lambda text: self.message_bar.show_error(text))
+        self.styles = StylesField(
+            self.services.search_styles, self.model_picker.current_model, self.scope, form
+        )
+        form.add_start_and_styles(self.start_picture, self.styles)
+        self.start_picture.changed.connect(self._on_start_changed)
+        return form
+
+    def _on_start_changed(self) -> None:
+        """The Run button says what it will do: make a picture, or change the one given."""
+        changing = self.start_picture.path() is not None
+        self.run_button.set_idle_text("Change picture" if changing else "Make image")
 
     def _make_progress(self, parent: QWidget) -> PictureProgress:
         self.progress = PictureProgress(parent)
@@ -98,6 +117,8 @@ class ImagesPage(MediaPage):
         self.result.reuse_button.clicked.connect(self.reuse_selected)
         self.result.new_seed_button.clicked.connect(self.new_seed)
         self.result.other_provider_button.clicked.connect(self.other_provider)
+        self.result.use_button.clicked.connect(self.use_selected)
+        self.result.animate_button.clicked.connect(self._animate_selected)
         return self.result
 
     def _make_list(self, parent: QWidget) -> GalleryView:
@@ -134,6 +155,22 @@ class ImagesPage(MediaPage):
     def copy_selected(self) -> None:
         if self.result.picture is not None:
             self.scope.spawn(self._copy(self.result.picture.path), slot="copy")
+
+    def use_selected(self) -> None:
+        """ "Use this picture": the chosen picture becomes the start of the next change."""
+        picture = self.result.picture
+        if picture is not None:
+            self.use_picture(picture.path)
+
+    def use_picture(self, path: str) -> None:
+        """Start the next change from ``path`` (also the Library's "Use this picture")."""
+        self.form.use_picture(path)
+        self.form.prompt.setFocus()
+
+    def _animate_selected(self) -> None:
+        picture = self.result.picture
+        if picture is not None:
+            self.animate_requested.emit(picture.path)
 
     def reuse_selected(self) -> None:
         """Put the chosen picture's prompt and settings (with its seed) in the form."""
@@ -226,13 +263,10 @@ class ImagesPage(MediaPage):
     # --- Gallery --------------------------------------------------------------------------
 
     async def _load_history(self) -> None:
-        gens = await self.services.db.run(
-            self.services.history.list_generations, TASK.value, HISTORY_LIMIT
-        )
+        gens = await self._history()
         pictures = [p for gen in gens for p in pictures_of(gen)]
         selected = self.result.picture.key if self.result.picture else None
         self.model.set_pictures(pictures)
-        self._loaded = True
         self._show_count()
         if selected is not None:
             self._select(selected)
@@ -250,9 +284,6 @@ class ImagesPage(MediaPage):
         index = self.model.index(row)
         self.gallery.setCurrentIndex(index)
         self.gallery.scrollTo(index)
-
-    def selected_picture(self) -> Picture | None:
-        return self.result.picture
 
     def _on_selection_changed(self, selected: QItemSelection, _old: QItemSelection) -> None:
         row = task_page.first_row(selected)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.media_types import tab_task
 from desktop.core.table import Task
 from desktop.core.vocab import Status
 from desktop.services import Services
@@ -83,9 +84,12 @@ class LibraryPage(QWidget):
         reuse_requested(str, int): reuse generation ``id`` in the tab of task ``task``
             (``Task`` value: "text-to-image" → Images, …).
         generation_deleted(int): a row was deleted (tabs listing it may reload).
+        picture_chosen(str, str): "Use this picture" (``"change"``) or "Animate it"
+            (``"animate"``) with the picture's path.
     """
 
     reuse_requested = Signal(str, int)
+    picture_chosen = Signal(str, str)
     generation_deleted = Signal(int)
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
@@ -145,6 +149,8 @@ class LibraryPage(QWidget):
         self.details.reveal_button.clicked.connect(self.reveal_selected)
         self.details.save_button.clicked.connect(self.save_selected)
         self.details.reuse_button.clicked.connect(self.reuse_selected)
+        self.details.use_button.clicked.connect(lambda: self._choose_picture("change"))
+        self.details.animate_button.clicked.connect(lambda: self._choose_picture("animate"))
         self.details.delete_button.clicked.connect(self.delete_selected)
         self.splitter.addWidget(self.view)
         self.splitter.addWidget(self.details)
@@ -194,13 +200,13 @@ class LibraryPage(QWidget):
         gen = self.details.generation
         if gen is None or gen.status != Status.COMPLETE:
             return
-        if gen.task == Task.TEXT_TO_IMAGE.value:
+        if tab_task(gen.task) == Task.TEXT_TO_IMAGE.value:
             path = main_file(gen)
             if path and self._image is not None and self._image_path == path:
                 window = ImageWindow(self._image, path, gen.prompt, self.window())
                 window.show()
                 self.opened = window
-        elif gen.task == Task.TEXT_TO_VIDEO.value:
+        elif tab_task(gen.task) == Task.TEXT_TO_VIDEO.value:
             if self.details.player.path:
                 self.details.player.toggle()
         elif readable_text(gen):
@@ -229,6 +235,12 @@ class LibraryPage(QWidget):
         gen = self.details.generation
         if gen is not None:
             self.reuse_requested.emit(gen.task, gen.id)
+
+    def _choose_picture(self, purpose: str) -> None:
+        gen = self.details.generation
+        path = main_file(gen) if gen is not None else None
+        if path is not None:
+            self.picture_chosen.emit(purpose, path)
 
     def delete_selected(self) -> None:
         gen = self.details.generation
@@ -295,7 +307,7 @@ class LibraryPage(QWidget):
         else:
             shown = list(self._all)
         if kind:
-            shown = [g for g in shown if g.task == kind]
+            shown = [g for g in shown if tab_task(g.task) == kind]
         current = self.details.generation
         self.model.set_generations(shown)
         self._show_count(len(shown))
@@ -329,7 +341,7 @@ class LibraryPage(QWidget):
         if gen is None and not self._all:
             self.details.note.setText(EMPTY_LIBRARY)
         path = main_file(gen) if gen is not None else None
-        if gen is not None and gen.task == Task.TEXT_TO_IMAGE.value and path:
+        if gen is not None and tab_task(gen.task) == Task.TEXT_TO_IMAGE.value and path:
             if path == self._image_path and self._image is not None:
                 self.details.set_image(self._image, path)
             else:
@@ -349,7 +361,7 @@ class LibraryPage(QWidget):
     async def _save(self, gen: StoredGeneration) -> None:
         path = main_file(gen)
         try:
-            if gen.task == Task.SPEECH_TO_TEXT.value and gen.text:
+            if tab_task(gen.task) == Task.SPEECH_TO_TEXT.value and gen.text:
                 name = suggested_name(Path(gen.prompt).stem or "transcript", ".txt")
                 target = await ask_save_path(self, name, "Text (*.txt);;All files (*)", DOCUMENTS)
                 if target is not None:
@@ -358,7 +370,7 @@ class LibraryPage(QWidget):
                 location = {
                     Task.TEXT_TO_IMAGE.value: PICTURES,
                     Task.TEXT_TO_VIDEO.value: MOVIES,
-                }.get(gen.task, DOCUMENTS)
+                }.get(tab_task(gen.task), DOCUMENTS)
                 name = suggested_name(title(gen), Path(path).suffix)
                 target = await save_copy_as(
                     self, self.services.run_blocking, path, name, "All files (*)", location

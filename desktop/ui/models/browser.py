@@ -101,7 +101,6 @@ class ModelBrowser(QDialog):
         self.searches = 0
         self._providers = providers or (lambda _task: ())
         self._page: ModelPage | None = None
-        self._searched: Query | None = None
         self.setWindowTitle("Browse models")
         self.setSizeGripEnabled(True)
         self.resize(980, 640)
@@ -311,7 +310,6 @@ class ModelBrowser(QDialog):
         except Exception:  # a damaged cache must not close the browser; the search may help
             log.exception("Could not read the cached models")
             page = ModelPage(models=(), fetched_at=None, stale=False)
-        self._searched = None
         self._show(page, pending=True)
         self.timer.start()
 
@@ -342,7 +340,6 @@ class ModelBrowser(QDialog):
             return
         if query != self.query():
             return  # the user typed on; the newer search is on its way
-        self._searched = query
         self._show(page, pending=False)
 
     # --- Showing --------------------------------------------------------------------------

@@ -127,8 +127,11 @@ class ModelLink(QObject):
         self.button.setAccessibleName("Browse models")
         self.button.clicked.connect(lambda: self.browse())
 
-        self.suggestions = SuggestionModel(self)
-        self.completer = ModelCompleter(self.suggestions, box)
+        # The model is the completer's child, so it can never be deleted before the completer
+        # that reads it (a dangling model crashed Qt when the window was destroyed).
+        self.completer = ModelCompleter(box)
+        self.suggestions = SuggestionModel(self.completer)
+        self.completer.setModel(self.suggestions)
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.completer.setMaxVisibleItems(COMPLETIONS)
         popup = self.completer.popup()

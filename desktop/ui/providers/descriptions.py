@@ -30,6 +30,8 @@ _TASK_WORDS = {
     Task.CHAT: "chat",
     Task.TEXT_TO_IMAGE: "images",
     Task.TEXT_TO_VIDEO: "video",
+    Task.IMAGE_TO_IMAGE: "picture changes",
+    Task.IMAGE_TO_VIDEO: "animated pictures",
     Task.SPEECH_TO_TEXT: "speech to text",
     Task.EMBEDDINGS: "embeddings",
 }

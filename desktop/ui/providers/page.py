@@ -35,7 +35,9 @@ from desktop.engine.health import OPEN
 from desktop.engine.health_summary import provider_health, reached_with, try_again_now
 from desktop.engine.key_check import check_saved
 from desktop.services import Services
+from desktop.store.keyring_setup import last_report
 from desktop.store.settings import CustomEndpoint, SettingsError
+from desktop.ui.about import AboutDialog
 from desktop.ui.chat.welcome import TOKEN_LINK_TEXT, TOKEN_URL
 from desktop.ui.confirm import confirm
 from desktop.ui.providers.custom_dialog import CustomEndpointDialog
@@ -288,6 +290,14 @@ class ProvidersPage(QWidget):
         self.details.remove_requested.connect(self._on_remove_server_requested)
         row.addWidget(self.details, 2)
         layout.addLayout(row, 1)
+        about_row = QHBoxLayout()
+        about_row.addStretch(1)
+        self.about_button = QPushButton("About Switchboard…", content)
+        self.about_button.setToolTip("Version, where your files are, the keyring, licences")
+        self.about_button.clicked.connect(self.show_about)
+        about_row.addWidget(self.about_button)
+        layout.addLayout(about_row)
+        self.about_dialog: AboutDialog | None = None
         scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -311,6 +321,13 @@ class ProvidersPage(QWidget):
             self.details.show_provider(self.services, self.details.provider_id)
         if show_keyring_error and credentials.keyring_error:
             self.message_bar.show_error(credentials.keyring_error)
+
+    def show_about(self) -> None:
+        """Open (or raise) the About box with the start-up keyring self-test's result."""
+        if self.about_dialog is None:
+            self.about_dialog = AboutDialog(self.services.paths, last_report(), self)
+        self.about_dialog.open()
+        self.about_dialog.raise_()
 
     def refresh_health(self) -> None:
         self.model.refresh_status()

@@ -14,7 +14,14 @@ from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QWidget
 
 from desktop.core.media_types import VideoRequest
 from desktop.ui.widgets.labels import MutedLabel, tip_label
-from desktop.ui.widgets.param_fields import MODEL_DEFAULT, MediaForm, whole_number
+from desktop.ui.widgets.param_fields import (
+    MODEL_DEFAULT,
+    MediaForm,
+    apply_creative,
+    whole_number,
+)
+from desktop.ui.widgets.start_picture import StartPictureField
+from desktop.ui.widgets.styles_field import StylesField
 
 FRAMES_PER_SECOND = 16
 FRAMES_TIP = (
@@ -67,6 +74,18 @@ class VideoForm(MediaForm):
         self.rows.addRow(tip_label("Length", FRAMES_TIP, self), holder)
         self._frames: int | None = None
         self.add_tuning_rows()
+        self.start: StartPictureField | None = None
+        self.styles: StylesField | None = None
+
+    def add_start_and_styles(self, start: StartPictureField, styles: StylesField) -> None:
+        """The rows that animate a picture and give the video a style."""
+        self.start, self.styles = start, styles
+        self.add_creative_rows(start, styles)
+
+    def use_picture(self, path: str) -> None:
+        """ "Animate this picture": start the next video from ``path``."""
+        if self.start is not None:
+            self.start.set_path(path)
 
     def num_frames(self) -> int | None:
         """What the provider is sent: the stored frame count when reused unchanged, else the
@@ -89,6 +108,8 @@ class VideoForm(MediaForm):
             guidance=self.guidance.value() or None,
             seed=self.seed.value(),
             provider=provider,
+            source_path=self.start.path() if self.start is not None else None,
+            loras=self.styles.choices() if self.styles is not None else [],
         )
 
     def apply(self, params: dict[str, Any]) -> None:
@@ -99,3 +120,4 @@ class VideoForm(MediaForm):
         self.length.setValue(seconds_for(frames))
         self._show_frames()
         self.seed.set_value(whole_number(params.get("seed")))
+        apply_creative(params, self.start, self.styles)

@@ -42,8 +42,10 @@ from desktop.ui.video.status_words import TERMINAL
 from desktop.ui.widgets import task_page
 from desktop.ui.widgets.file_actions import MOVIES, suggested_name
 from desktop.ui.widgets.generation_list import GenerationListModel, GenerationListView
-from desktop.ui.widgets.media_page import HISTORY_LIMIT, MediaPage
+from desktop.ui.widgets.media_page import MediaPage
 from desktop.ui.widgets.notify import notify_finished
+from desktop.ui.widgets.start_picture import StartPictureField
+from desktop.ui.widgets.styles_field import StylesField
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +106,27 @@ class VideoPage(MediaPage):
     # --- Building -------------------------------------------------------------------------
 
     def _make_form(self, parent: QWidget) -> VideoForm:
-        return VideoForm(parent)
+        form = VideoForm(parent)
+        self.start_picture = StartPictureField(
+            self.services, self.scope, "None — the video is made from the description.", form
+        )
+        self.start_picture.problem.connect(lambda text: self.message_bar.show_error(text))
+        self.styles = StylesField(
+            self.services.search_styles, self.model_picker.current_model, self.scope, form
+        )
+        form.add_start_and_styles(self.start_picture, self.styles)
+        self.start_picture.changed.connect(self._on_start_changed)
+        return form
+
+    def _on_start_changed(self) -> None:
+        """The Run button says what it will do: make a video, or animate the picture given."""
+        animating = self.start_picture.path() is not None
+        self.run_button.set_idle_text("Animate picture" if animating else "Make video")
+
+    def use_picture(self, path: str) -> None:
+        """ "Animate it" (Images tab, Library): the next video starts from ``path``."""
+        self.form.use_picture(path)
+        self.form.prompt.setFocus()
 
     def _make_progress(self, parent: QWidget) -> JobsPanel:
         self.jobs = JobsPanel(parent)
@@ -297,9 +319,7 @@ class VideoPage(MediaPage):
             self._reload_timer.start()
 
     async def _load_history(self) -> None:
-        gens: list[StoredGeneration] = await self.services.db.run(
-            self.services.history.list_generations, TASK.value, HISTORY_LIMIT
-        )
+        gens: list[StoredGeneration] = await self._history()
         current = self.result.generation
         wanted = self._select_after_reload or (current.id if current else None)
         self._select_after_reload = None

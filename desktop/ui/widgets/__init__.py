@@ -27,4 +27,8 @@ For every task tab (Images, Video, Speech, Embeddings) and the Library:
   badge and clock, earlier runs).
 - ``result_parts``: prompt, caption, routing badge and actions row under a result.
 - ``export_kinds``: ``ExportKind`` — one export button's label, file ending and filter.
+- ``start_picture``: ``StartPictureField`` — the start picture of a change or an animation
+  (drop, paste, pick, "Use this picture"), previewed off the loop.
+- ``styles_field``: ``StylesField`` (chosen styles, a weight each) and ``StyleBrowser`` (the
+  Hub's LoRA adapters of the chosen model, with trigger words and example titles).
 """

@@ -20,6 +20,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QBoxLayout, QFrame, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
+from desktop.core.media_types import TAB_TASK, tab_task
 from desktop.core.table import Task, provider_label
 from desktop.core.vocab import FixAction
 from desktop.services import Services
@@ -253,10 +254,21 @@ class MediaPage(task_page.TaskPage):
     async def _stored(self, generation_id: int, gone: str) -> StoredGeneration | None:
         """Generation ``generation_id`` of this tab's task, or None after saying ``gone``."""
         gen = await self.services.db.run(self.services.history.get_generation, generation_id)
-        if gen is None or gen.task != self.task.value:
+        if gen is None or tab_task(gen.task) != self.task.value:
             self.message_bar.show_error(gone)
             return None
         return gen
+
+    async def _history(self) -> list[StoredGeneration]:
+        """This tab's generations, newest first: its own task and the task made from a start
+        picture (changed pictures in Images, animated pictures in Video)."""
+        history = self.services.history
+        tasks = [self.task.value, *(t for t, tab in TAB_TASK.items() if tab == self.task.value)]
+        gens: list[StoredGeneration] = []
+        for task in tasks:
+            gens += await self.services.db.run(history.list_generations, task, HISTORY_LIMIT)
+        gens.sort(key=lambda g: (g.created_at, g.id), reverse=True)
+        return gens[:HISTORY_LIMIT]
 
     # --- Qt -------------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.media_types import LoraChoice
 from desktop.engine.images import SEED_RANGE
 from desktop.ui.widgets.labels import bold_label, tip_label
 from desktop.ui.widgets.prompt_box import PromptBox
@@ -123,6 +124,49 @@ def whole_number(value: Any) -> int | None:
     return None
 
 
+START_TIP = (
+    "A picture to start from: drop one here, paste, pick a file, or use “Use this picture” "
+    "on any picture you made. Leave it empty to start from the description alone."
+)
+STRENGTH_TIP = (
+    "How far the result may move away from the start picture: low keeps it close, 1 lets "
+    "the description take over. “Model default” leaves it to the model."
+)
+STYLES_TIP = (
+    "Styles (LoRA adapters) from the Hub made for this model. Put a style's trigger word in "
+    "the description for it to show."
+)
+
+
+def strength_box(parent: QWidget) -> QDoubleSpinBox:
+    """0 reads "Model default"; otherwise 0.05–1."""
+    box = QDoubleSpinBox(parent)
+    box.setRange(0.0, 1.0)
+    box.setSingleStep(0.05)
+    box.setDecimals(2)
+    box.setSpecialValueText(MODEL_DEFAULT)
+    box.setToolTip(STRENGTH_TIP)
+    box.setAccessibleName("Strength")
+    return box
+
+
+def apply_creative(params: dict[str, Any], start: Any, styles: Any) -> None:
+    """Start picture and styles from a stored generation's ``params`` ("Reuse settings"):
+    the library's own copy of the start picture when it kept one."""
+    if start is not None:
+        source = params.get("source_file") or params.get("source_path")
+        start.set_path(str(source) if isinstance(source, str) and source else None)
+    if styles is not None:
+        kept = params.get("loras")
+        choices = []
+        for item in kept if isinstance(kept, list) else []:
+            repo = item.get("repo") if isinstance(item, dict) else None
+            weight = item.get("weight", 1.0) if isinstance(item, dict) else 1.0
+            if isinstance(repo, str) and isinstance(weight, int | float):
+                choices.append(LoraChoice(repo, float(weight)))
+        styles.set_choices(choices)
+
+
 class MediaForm(QWidget):
     """The rows every media form has, in a form layout the subclass adds its own rows to.
 
@@ -177,6 +221,23 @@ class MediaForm(QWidget):
         self.rows.addRow(tip_label("Guidance", GUIDANCE_TIP, self), self.guidance)
         self.seed = SeedField(self)
         self.rows.addRow(tip_label("Seed", SEED_TIP, self), self.seed)
+
+    def add_creative_rows(
+        self,
+        start: QWidget | None,
+        styles: QWidget | None,
+        *,
+        strength: QWidget | None = None,
+    ) -> None:
+        """Start picture (and strength) and styles: what turns a description into a change
+        of a picture or an animation, and what gives it a look (see :mod:`start_picture`,
+        :mod:`styles_field`)."""
+        if start is not None:
+            self.rows.addRow(tip_label("Start from", START_TIP, self), start)
+        if strength is not None:
+            self.rows.addRow(tip_label("Strength", STRENGTH_TIP, self), strength)
+        if styles is not None:
+            self.rows.addRow(tip_label("Styles", STYLES_TIP, self), styles)
 
     def apply_shared(self, params: dict[str, Any]) -> None:
         """Prompt, "Leave out", steps and guidance from a stored generation's ``params``."""
