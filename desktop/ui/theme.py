@@ -132,10 +132,6 @@ def set_theme(app: QApplication, choice: str) -> None:
     apply_scheme(app)
 
 
-def current_theme() -> str:
-    return _choice
-
-
 class CalmStyle(QProxyStyle):
     """Fusion, with tick-box outlines and focus rings that show in light and dark."""
 

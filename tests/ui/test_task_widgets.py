@@ -372,7 +372,8 @@ def test_thumbnails_decode_off_the_loop_and_mark_broken_files(
     drive(loop, scope.aclose())
 
 
-def test_video_card_bar_moves_until_a_percentage_is_reported(qtbot: object) -> None:
+@pytest.mark.usefixtures("qtbot")
+def test_video_card_bar_moves_until_a_percentage_is_reported() -> None:
     from desktop.ui.video.jobs_panel import JobCard
 
     card = JobCard("a fox")
