@@ -131,3 +131,4 @@ def test_the_window_never_opens_larger_than_the_screen(
     assert window.minimumWidth() == min(MINIMUM_SIZE.width(), free.width())
     assert window.minimumHeight() == min(MINIMUM_SIZE.height(), free.height())
     run(loop, window.shutdown())
+    window.deleteLater()  # destroyed while the loop still runs, as the fixtures do
