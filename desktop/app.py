@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from desktop.ui.errors import ErrorReporter
+    from desktop.ui.startup import Shown
 
 COMMANDS = frozenset(
     {
@@ -30,6 +31,7 @@ COMMANDS = frozenset(
         "image",
         "video",
         "transcribe",
+        "speak",
         "embed",
         "providers",
         "models",
@@ -148,11 +150,17 @@ def run_self_check(argv: Sequence[str]) -> int:
     return 0 if result["ok"] else 1
 
 
-async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -> int:
-    """The main coroutine: services, window, wait for quitting, close everything."""
-    from desktop.services import Services
+async def run_window(
+    app: QApplication, reporter: ErrorReporter | None = None, shown: Shown | None = None
+) -> int:
+    """The main coroutine: services, window, wait for quitting, close everything.
+
+    ``shown`` is told every question asked at start (tests answer them).
+    """
     from desktop.store import keyring_setup
+    from desktop.store.paths import AppPaths
     from desktop.ui.main_window import MainWindow
+    from desktop.ui.startup import open_or_ask
 
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)  # backstop: the OS ends the session
@@ -162,19 +170,24 @@ async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -
     # About box shows the result. Blocking (D-Bus), hence the thread.
     await asyncio.get_running_loop().run_in_executor(None, keyring_setup.self_test)
     try:
-        services = await Services.open()
-    except Exception as exc:  # a newer database, an unreadable data folder …
-        log.exception("Could not open Switchboard's data")
+        opened = await open_or_ask(AppPaths.default(), shown)
+    except Exception as exc:  # an unusable data folder, bad endpoint variables …
+        log.warning("Could not open Switchboard's data: %s", exc)
         await show_startup_error(str(exc))
         return 1
+    if opened is None:
+        return 1
+    services = opened.services
     try:
         from desktop.ui.theme import set_theme
 
         set_theme(app, services.settings.theme)
         window = MainWindow(services, on_closed=quitting.set)
-        warning = services.settings_store.load_warning
-        if warning:
-            window.chat.message_bar.show_info(warning)
+        notices = [*opened.notices, services.settings_store.load_warning]
+        for notice in reversed([n for n in notices if n]):
+            window.chat.message_bar.show_info(notice)  # the first one stays in view
+        if services.jobs_problem:
+            window.video.message_bar.show_info(services.jobs_problem)
         window.show()
         await quitting.wait()
         if window.isVisible():

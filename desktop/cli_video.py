@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from desktop.cli_styles import add_creative_arguments
 from desktop.cli_text import json_text
+from desktop.core.errors import SwitchboardError
 from desktop.core.media_types import JobProgress, MediaResult, VideoRequest
 from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome
@@ -171,6 +172,8 @@ async def run(services: Services, args: argparse.Namespace) -> int:
 async def _resume(services: Services, args: argparse.Namespace) -> int:
     if args.prompt:
         return _usage("--resume finishes earlier jobs; it takes no prompt.")
+    if services.jobs_problem:
+        raise SwitchboardError(services.jobs_problem)
     reporter = _Reporter(sys.stderr)
     results = await services.video.resume_pending(on_progress=reporter.progress)
     out = await _copy_out(services, results, args.out, force=args.force)

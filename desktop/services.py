@@ -13,10 +13,12 @@ one settings object, and two places for blocking work:
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx2
@@ -31,11 +33,19 @@ from desktop.engine.health import HealthBook
 from desktop.engine.images import ImageService
 from desktop.engine.model_directory import ModelDirectory
 from desktop.engine.router import Engine
+from desktop.engine.speak import SpeakService
 from desktop.engine.speech import TranscribeService
 from desktop.engine.video import VideoService
 from desktop.providers.hub_adapters import AdapterInfo, search_adapters
-from desktop.store.history import HistoryStore
-from desktop.store.jobs import JobStore
+from desktop.store.backups import daily_backup
+from desktop.store.faults import (
+    STORAGE_ERRORS,
+    history_unavailable,
+    reason,
+    storage_fault,
+)
+from desktop.store.history import HistoryError, HistoryStore
+from desktop.store.jobs import JobStore, JobStoreError
 from desktop.store.media import MediaStore
 from desktop.store.paths import AppPaths
 from desktop.store.secrets import SecretStore, SecretStoreError
@@ -44,6 +54,17 @@ from desktop.store.state import StateStore
 from desktop.store.worker import DbWorker
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+def jobs_unavailable_text(exc: BaseException, path: Path) -> str:
+    """The sentence for an unusable ``jobs.db``: only resuming videos is affected."""
+    why = str(exc) if isinstance(exc, JobStoreError) else reason(exc, path)
+    return (
+        f"Videos still running at a provider cannot be resumed this time: {path.name} in "
+        f"{path.parent} cannot be used ({why.rstrip('.')}). Everything else works; move the "
+        "file aside to start a fresh one."
+    )
 
 
 def make_http_client() -> httpx2.AsyncClient:
@@ -83,18 +104,39 @@ class Services:
     db: DbWorker
     images: ImageService
     speech: TranscribeService
+    speak: SpeakService
     embeddings: EmbedService
     jobs: JobStore
     video: VideoService
     models: ModelDirectory
+    jobs_problem: str | None = None
+    """Why video jobs cannot be resumed this time (``jobs.db`` unusable), or None."""
+    history_read_only: bool = False
+    """The history was opened read-only: reading works, saving says why it cannot."""
 
     @classmethod
     async def open(
-        cls, paths: AppPaths | None = None, env: Mapping[str, str] | None = None
+        cls,
+        paths: AppPaths | None = None,
+        env: Mapping[str, str] | None = None,
+        *,
+        read_only: bool = False,
     ) -> Services:
+        """Open everything; ``read_only`` opens the history without writing to it (the
+        way forward when its folder is read-only or another program holds it).
+
+        Raises:
+            HistoryUnavailable: the history cannot be opened (one sentence naming the file).
+            StorageFault: the data folders cannot be made.
+        """
         env = dict(os.environ if env is None else env)
         paths = paths or AppPaths.default()
-        paths.ensure()
+        try:
+            paths.ensure()
+        except OSError as exc:
+            raise storage_fault(
+                exc, f"Switchboard cannot use its folders ({exc.filename or paths.data_dir})"
+            ) from exc
         executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="switchboard")
         endpoints = Endpoints.from_env(env)
         settings_store = SettingsStore(paths.settings_file)
@@ -103,10 +145,19 @@ class Services:
         credentials = Credentials(env)
         secrets = SecretStore()
         db = DbWorker()
+        jobs_problem: str | None = None
         try:
-            history = await db.run(HistoryStore, paths.history_db)
+            try:
+                history = await db.run(HistoryStore, paths.history_db, read_only=read_only)
+            except (*STORAGE_ERRORS, HistoryError) as exc:
+                raise history_unavailable(exc, paths.history_db) from exc
             try:
                 jobs = await db.run(JobStore, paths.jobs_db)
+            except (*STORAGE_ERRORS, JobStoreError) as exc:
+                # Only resuming videos needs it: chat and everything else start anyway.
+                log.warning("Cannot open %s: %s", paths.jobs_db, exc)
+                jobs_problem = jobs_unavailable_text(exc, paths.jobs_db)
+                jobs = await db.run(JobStore, Path(":memory:"))
             except BaseException:
                 db.close(history.close)
                 raise
@@ -115,6 +166,10 @@ class Services:
             await client.aclose()
             executor.shutdown(wait=False)
             raise
+        try:
+            await db.run(daily_backup, history, paths.backups_dir)
+        except STORAGE_ERRORS as exc:  # a full disk must not keep the history from opening
+            log.warning("The daily backup of the history failed: %s", exc)
         media = MediaStore(paths.media_dir)
         catalog = ModelCatalog(client, endpoints, paths.catalogue_cache_dir, executor=executor)
         health = HealthBook(paths.health_file)
@@ -159,11 +214,14 @@ class Services:
             db=db,
             images=ImageService(engine, history, media, db, executor),
             speech=TranscribeService(engine, history, media, db, executor),
+            speak=SpeakService(engine, history, media, db, executor),
             embeddings=EmbedService(engine, history, media, db, executor),
             jobs=jobs,
             video=VideoService(engine, jobs, history, media, db, executor),
             models=models,
         )
+        services.jobs_problem = jobs_problem
+        services.history_read_only = read_only
         await services.refresh_credentials()
         await services.move_address_keys_to_keyring()
         return services

@@ -43,4 +43,7 @@ def test_shipped_files_are_read_from_an_installed_layout(tmp_path: Path) -> None
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == [False, ["chat", "embeddings", "image", "speech", "video"]]
+    assert json.loads(proc.stdout) == [
+        False,
+        ["chat", "embeddings", "image", "speak", "speech", "video"],
+    ]

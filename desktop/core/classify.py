@@ -247,7 +247,15 @@ def sentence(failure: Failure, provider: str, *, via_hf: bool) -> str:
     if o == Outcome.RATE_LIMITED:
         later = f"in {failure.retry_after_s:.0f} s" if failure.retry_after_s else "later"
         return f"{who} is busy (too many requests); try again {later} or use another provider."
+    if o == Outcome.BAD_RESPONSE and failure.detail.startswith(TOO_LARGE):
+        # "Groq sent an answer too large to read (one event over 1 MB)."
+        return f"{who} {TOO_LARGE} ({failure.detail[len(TOO_LARGE) :].lstrip(': ')})."
     return _SENTENCES.get(o, "{who} failed{said}.").format(who=who, said=said)
+
+
+TOO_LARGE = "sent an answer too large to read"
+"""How a provider's answer past Switchboard's size limits is described (the detail of a
+``bad_response`` failure starts with it; see ``desktop.providers.answer_limits``)."""
 
 
 # Most actionable first (routing.md §5.3): what the user can fix, then waits, then outages.

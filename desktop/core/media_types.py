@@ -116,6 +116,16 @@ class TranscribeRequest:
 
 
 @dataclass
+class SpeakRequest:
+    """Read ``text`` aloud with ``model``; ``voice`` None means the model's default voice."""
+
+    model: str
+    text: str
+    voice: str | None = None
+    provider: str = "auto"
+
+
+@dataclass
 class EmbedRequest:
     model: str
     texts: list[str]
@@ -153,6 +163,17 @@ class JobProgress:
     job_id: str | None = None
     percent: float | None = None
     """0–100 when the provider reports how far it is; None (the usual case) when it does not."""
+
+
+@dataclass
+class PartProgress:
+    """A long recording's progress: ``done`` of ``total`` parts transcribed, the part now
+    being sent starting at ``offset_s`` in the recording."""
+
+    done: int
+    total: int
+    offset_s: float = 0.0
+    provider: str | None = None
 
 
 @dataclass

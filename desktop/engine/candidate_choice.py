@@ -40,6 +40,7 @@ TASK_WORDS = {
     Task.IMAGE_TO_VIDEO: "animating pictures",
     Task.SPEECH_TO_TEXT: "transcription",
     Task.EMBEDDINGS: "embeddings",
+    Task.TEXT_TO_SPEECH: "reading aloud",
 }
 
 NO_CREDENTIALS_TEXT = (
@@ -149,6 +150,7 @@ class CandidateChooser:
                     credentials=creds,
                     endpoints=self.endpoints,
                     only=only,
+                    model=model,
                 )
                 if len(self._cache) > 256:
                     self._cache.clear()

@@ -120,6 +120,30 @@ def hf_auto_candidate(model: str, endpoints: Endpoints, token: str) -> Candidate
     )
 
 
+NEW_PROVIDER_NOTE = (
+    "not in Switchboard's provider table yet: sent through Hugging Face's OpenAI-compatible "
+    "route, which names the provider after the model"
+)
+
+
+def router_chat_candidate(
+    provider: str, model: str, endpoints: Endpoints, token: str, remark: str = NEW_PROVIDER_NOTE
+) -> Candidate:
+    """Chat with a provider the router serves but our table does not know (a provider HF added
+    after this release): ``/v1/chat/completions`` with ``model:provider`` (providers.md §2.4)."""
+    return Candidate(
+        provider=provider,
+        via="router",
+        provider_model=f"{model}:{provider}",
+        url=join_url(endpoints.router, "/v1/chat/completions"),
+        credential=HF_CREDENTIAL,
+        secret=token,
+        billed_to="huggingface",
+        base=endpoints.router,
+        remark=remark,
+    )
+
+
 def mapped_candidates(
     entries: list[MappingEntry],
     *,
@@ -128,8 +152,13 @@ def mapped_candidates(
     credentials: Credentials,
     endpoints: Endpoints,
     only: str | None,
+    model: str = "",
 ) -> tuple[list[Candidate], list[CandidateNote]]:
-    """Candidates from the Hub mapping, with a note for every entry left out and why."""
+    """Candidates from the Hub mapping, with a note for every entry left out and why.
+
+    A provider missing from the table is still offered for chat (with an HF token) through the
+    router's OpenAI-compatible route (:func:`router_chat_candidate`): Hugging Face adds
+    providers more often than Switchboard is released."""
     hf_token = credentials.hf_token()
     disabled = set(settings.disabled)
     found: list[Candidate] = []
@@ -145,6 +174,13 @@ def mapped_candidates(
         def skip(why: str, entry: MappingEntry = entry) -> None:
             notes.append(CandidateNote(entry.provider, "", entry.provider_model, why))
 
+        if spec is None and task == Task.CHAT and model and hf_token and entry.status == "live":
+            if only is None and entry.provider in disabled:
+                skip("turned off on the Providers page")
+                continue
+            seen.add(entry.provider)
+            found.append(router_chat_candidate(entry.provider, model, endpoints, hf_token))
+            continue
         if spec is None or task not in spec.tasks:
             skip("not supported by Switchboard yet")
             continue

@@ -116,10 +116,17 @@ async def chat_attempt(
             out.status = Status.COMPLETE  # finished, then the server just kept the line open
         else:
             failure = Failure(Outcome.TIMEOUT, "no answer before the deadline")
-        mid_answer = (
-            f"{provider_label(cand.provider)} stopped sending in the middle of the answer; "
-            "the partial answer is kept."
-        )
+        if loop.time() >= ctx.deadline_at:
+            # Still sending when the whole request's limit ran out: the limit is the reason.
+            mid_answer = (
+                f"{provider_label(cand.provider)} was still sending when the answer reached "
+                "Switchboard's time limit for one answer; the partial answer is kept."
+            )
+        else:
+            mid_answer = (
+                f"{provider_label(cand.provider)} stopped sending in the middle of the answer; "
+                "the partial answer is kept."
+            )
     except AttemptFailed as exc:
         failure, mid_answer = exc.failure, exc.mid_answer
     record.duration_ms = (loop.time() - start) * 1000

@@ -149,11 +149,11 @@ class EmbedService(StoredTaskService):
             scope.note_response(answer.request_id, answer.served_by)
             data = await answer_json(answer, self._executor)
             vectors = hf_inference.parse_embeddings(data, len(texts))
-        elif cand.via == "custom" or cand.provider in ("nebius", "sambanova", "together"):
+        elif cand.via == "custom" or cand.provider in openai_embeddings.PROVIDERS:
             answer = await exchange(
                 self.engine.client,
                 "POST",
-                cand.route(openai_embeddings.route(cand.via)),
+                cand.route(openai_embeddings.route(cand.via, cand.provider)),
                 headers=task_headers(cand),
                 json_body=openai_embeddings.body(texts, cand.provider_model),
                 secrets=[cand.secret or ""],

@@ -93,9 +93,12 @@ class OfferMaker:
                 continue
             offers[provider] = self._offer(provider, str(entry.get("status", "live")), stats)
         if Task.CHAT.value in wanted:
-            # The router may know chat providers the Hub list left out (or no mapping at all).
+            # The router may know chat providers the Hub list left out (or no mapping at all),
+            # and providers newer than this release: the engine sends those chat requests
+            # through the router's OpenAI-compatible route (candidates.router_chat_candidate).
             for provider, figures in stats.items():
-                if provider not in offers and self.usable(provider, Task.CHAT.value):
+                newer = provider not in PROVIDERS
+                if provider not in offers and (newer or self.usable(provider, Task.CHAT.value)):
                     offers[provider] = self._offer(provider, figures.get("status", "live"), stats)
         order = {p: i for i, p in enumerate(self._settings().ordered_providers())}
         return tuple(sorted(offers.values(), key=lambda o: order.get(o.provider, len(order))))

@@ -12,7 +12,7 @@ from typing import Literal, get_args
 
 from desktop.core.table import Task
 
-TaskName = Literal["chat", "image", "video", "speech", "embeddings"]
+TaskName = Literal["chat", "image", "video", "speech", "embeddings", "speak"]
 """Our tabs."""
 
 TASKS: tuple[TaskName, ...] = get_args(TaskName)
@@ -23,6 +23,7 @@ PIPELINE_TAGS: dict[TaskName, tuple[str, ...]] = {
     "video": ("text-to-video", "image-to-video"),
     "speech": ("automatic-speech-recognition",),
     "embeddings": ("feature-extraction", "sentence-similarity"),
+    "speak": ("text-to-speech",),
 }
 """The Hub's pipeline tags listed in each tab, most common first."""
 
@@ -32,6 +33,7 @@ MAPPING_TASKS: dict[TaskName, tuple[str, ...]] = {
     "video": (Task.TEXT_TO_VIDEO.value, Task.IMAGE_TO_VIDEO.value),
     "speech": (Task.SPEECH_TO_TEXT.value,),
     "embeddings": (Task.EMBEDDINGS.value,),
+    "speak": (Task.TEXT_TO_SPEECH.value,),
 }
 """Provider mapping ``task`` values the engine routes in each tab (table.Task): an offer is
 only shown for a provider that a request would really use."""
@@ -42,6 +44,7 @@ TASK_NOUNS: dict[TaskName, str] = {
     "video": "video",
     "speech": "speech-to-text",
     "embeddings": "embeddings",
+    "speak": "read-aloud",
 }
 
 ALIASES: dict[str, TaskName] = {
@@ -55,6 +58,9 @@ ALIASES: dict[str, TaskName] = {
     "asr": "speech",
     "embed": "embeddings",
     "embedding": "embeddings",
+    "text-to-speech": "speak",
+    "tts": "speak",
+    "read-aloud": "speak",
 }
 
 

@@ -47,6 +47,7 @@ TASK_ATTEMPTS: dict[Task, int] = {
     Task.IMAGE_TO_VIDEO: 2,
     Task.SPEECH_TO_TEXT: 3,
     Task.EMBEDDINGS: 4,
+    Task.TEXT_TO_SPEECH: 3,
 }
 """Attempts per logical request by task (routing.md §5.12): expensive work gets fewer; chat
 uses the engine-wide budget in :class:`Deadlines`."""

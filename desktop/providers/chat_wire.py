@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx2
@@ -29,6 +30,12 @@ from desktop.core.chat_types import ChatRequest
 from desktop.core.classify import Failure, classify_inband, clean
 from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome
+from desktop.providers.answer_limits import (
+    MAX_ANSWER_CHARS,
+    TextBudget,
+    read_whole_answer,
+    too_large,
+)
 from desktop.providers.exchange import AttemptFailed, describe_error, error_failure, media_type
 from desktop.providers.openai_chat import Chunk, StreamParser, build_body, parse_completion
 
@@ -66,13 +73,8 @@ async def answer_chunks(
         send["accept"] = "text/event-stream"
     content = json.dumps(build_body(request, provider_model, wire_messages)).encode()
     try:
-        if request.stream:
-            async with client.stream("POST", url, content=content, headers=send) as response:
-                async for chunk in _answer(response, record, label, secrets):
-                    yield chunk
-        else:
-            # A whole answer: a plain POST costs less than a stream read to the end.
-            response = await client.post(url, content=content, headers=send)
+        # Streamed or whole, the body is read under a size limit (answer_limits).
+        async with client.stream("POST", url, content=content, headers=send) as response:
             async for chunk in _answer(response, record, label, secrets):
                 yield chunk
     except httpx2.ConnectError as exc:
@@ -108,7 +110,7 @@ async def _answer(
     if response.status_code >= 400:
         raise AttemptFailed(await error_failure(response, secrets))
     if media_type(response.headers.get("content-type", "")) != "text/event-stream":
-        raw = await response.aread()
+        raw = await read_whole_answer(response, label)
         try:
             completion = parse_completion(json.loads(raw))
         except ValueError:
@@ -117,6 +119,8 @@ async def _answer(
             raise AttemptFailed(
                 Failure(Outcome.BAD_RESPONSE, "the answer was not a chat completion")
             )
+        if len(completion.text) > MAX_ANSWER_CHARS:
+            raise too_large(label, f"more than {MAX_ANSWER_CHARS // (1024 * 1024)} MB of text")
         yield Chunk(
             text=completion.text,
             finish_reason=completion.finish_reason,
@@ -126,9 +130,10 @@ async def _answer(
         )
         return
     parser = StreamParser()
+    budget = TextBudget(label)
     bad_in_a_row = 0
     finished = False
-    events = event_data(response)
+    events = event_data(response, label)
     try:
         async for data in events:
             chunk = parser.feed(data)
@@ -158,6 +163,8 @@ async def _answer(
                 break
             if chunk.finish_reason:
                 finished = True
+            if chunk.text:
+                chunk = replace(chunk, text=budget.take(chunk.text))
             if chunk.text or chunk.usage is not None or chunk.finish_reason:
                 yield chunk
     except httpx2.HTTPError:
@@ -174,7 +181,9 @@ async def _answer(
         )
 
 
-async def event_data(response: httpx2.Response) -> AsyncGenerator[str, None]:
+async def event_data(
+    response: httpx2.Response, label: str = "The provider"
+) -> AsyncGenerator[str, None]:
     """The ``data`` of each server-sent event of ``response``, in order.
 
     Lines end with LF, CRLF or CR; comment lines (``:``) and other fields are skipped; an event
@@ -202,7 +211,8 @@ async def event_data(response: httpx2.Response) -> AsyncGenerator[str, None]:
                 data.append(value)
                 size += len(value)
         if size + len(pending) > MAX_EVENT_CHARS:
-            raise AttemptFailed(Failure(Outcome.BAD_RESPONSE, "an event too large to be a chunk"))
+            # A 100 MB event or a line without end: said as what it is (answer_limits).
+            raise too_large(label, f"one event over {MAX_EVENT_CHARS // (1024 * 1024)} MB")
     last = _data_value(pending.rstrip("\r")) if pending.strip() else None
     if last is not None:
         data.append(last)

@@ -6,6 +6,7 @@ from desktop.store.db import StorePart
 from desktop.store.messages import MESSAGE_COLUMNS, with_parts
 from desktop.store.records import Conversation, ConversationSummary, make_preview
 from desktop.store.rows import from_row
+from desktop.store.versions import shown_path
 
 
 class Conversations(StorePart):
@@ -73,7 +74,8 @@ class Conversations(StorePart):
         ]
 
     def get_conversation(self, conversation_id: int) -> Conversation | None:
-        """The conversation with all its messages in order, or None."""
+        """The conversation as shown, or None: its messages in order along the chosen
+        version of each turn (see :mod:`desktop.store.versions`)."""
         with self._db.read() as conn:
             head = conn.execute(
                 "SELECT id, title, created_at, updated_at, model, provider_policy "
@@ -86,5 +88,5 @@ class Conversations(StorePart):
                 f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id",
                 (conversation_id,),
             ).fetchall()
-            messages = with_parts(conn, rows)
+            messages = shown_path(with_parts(conn, rows))
         return from_row(Conversation, head, messages=messages)

@@ -39,29 +39,43 @@ class Database:
     """
 
     def __init__(
-        self, path: Path, migrations: Sequence[Migration], clock: Callable[[], float]
+        self,
+        path: Path,
+        migrations: Sequence[Migration],
+        clock: Callable[[], float],
+        *,
+        read_only: bool = False,
     ) -> None:
-        """Open (creating or upgrading) the database at ``path``.
+        """Open (creating or upgrading) the database at ``path``; ``read_only`` opens an
+        existing one as it is, changing nothing (every write then fails).
 
         Raises:
             HistoryError: the file was written by a newer release, or a migration failed
-                (the backup copy is then intact next to it).
+                (the backup copy is then intact next to it), or (read-only) it needs one.
         """
         self.path = path
         self.clock = clock
+        self.read_only = read_only
         self._lock = threading.Lock()
         self._migrations = tuple(migrations)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if read_only:
+            target: str | Path = f"{path.resolve().as_uri()}?mode=ro"
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            target = path
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing is implicit.
         self._conn = sqlite3.connect(
-            path, check_same_thread=False, isolation_level=None, timeout=5.0
+            target, check_same_thread=False, isolation_level=None, timeout=5.0, uri=read_only
         )
         try:
             self._conn.row_factory = sqlite3.Row
             self._conn.execute("PRAGMA foreign_keys = ON")
+            self._conn.execute("PRAGMA busy_timeout = 5000")
+            if read_only:
+                self._check_version(upgradable=False)
+                return
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
-            self._conn.execute("PRAGMA busy_timeout = 5000")
             self._upgrade()
         except BaseException:
             self._conn.close()
@@ -104,7 +118,8 @@ class Database:
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
 
-    def _upgrade(self) -> None:
+    def _check_version(self, *, upgradable: bool) -> int:
+        """The file's schema version; refuses a newer one (and, read-only, an older one)."""
         target = len(self._migrations)
         version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
         if version > target:
@@ -112,6 +127,16 @@ class Database:
                 f"The history in {self.path} was written by a newer version of Switchboard "
                 f"(schema {version}, this version knows {target}); please update Switchboard."
             )
+        if version < target and not upgradable:
+            raise HistoryError(
+                f"The history in {self.path} is from an older Switchboard and must be "
+                "upgraded, which cannot be done while it is open read-only."
+            )
+        return version
+
+    def _upgrade(self) -> None:
+        target = len(self._migrations)
+        version = self._check_version(upgradable=True)
         if version == target:
             return
         has_schema = self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
@@ -136,6 +161,43 @@ class Database:
                 raise
             version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
             log.info("History schema is now version %d", version)
+
+    def copy_to(self, target: Path) -> None:
+        """A consistent copy of the whole database at ``target`` (the automatic backups)."""
+        with self._lock:
+            self._backup(target)
+
+    def replace_with(self, source: Path) -> None:
+        """Make the open database a copy of ``source`` (restoring a backup), then bring it
+        up to this release's schema. The caller has kept the current content aside first.
+
+        Raises:
+            HistoryError: ``source`` is not a sound Switchboard history, or is newer.
+        """
+        with self._lock:
+            try:
+                src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+            except sqlite3.Error as exc:
+                raise HistoryError(f"The backup {source.name} cannot be opened ({exc}).") from exc
+            try:
+                checked = src.execute("PRAGMA quick_check").fetchone()[0]
+                version = int(src.execute("PRAGMA user_version").fetchone()[0])
+                if checked != "ok" or version < 1:
+                    raise HistoryError(f"The backup {source.name} is damaged; pick another one.")
+                if version > len(self._migrations):
+                    raise HistoryError(
+                        f"The backup {source.name} was written by a newer Switchboard; "
+                        "update Switchboard to restore it."
+                    )
+                src.backup(self._conn)
+            except sqlite3.Error as exc:
+                raise HistoryError(
+                    f"The backup {source.name} could not be restored ({exc})."
+                ) from exc
+            finally:
+                src.close()
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._upgrade()
 
     def _backup(self, target: Path) -> None:
         """Copy the whole database with the online backup API (consistent even in WAL)."""

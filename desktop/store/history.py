@@ -38,6 +38,7 @@ from desktop.store.records import (
 )
 from desktop.store.schema import MIGRATIONS, SCHEMA_VERSION, Migration
 from desktop.store.search import Search, build_fts_query
+from desktop.store.versions import Versions
 
 __all__ = [
     "GENERATION_STATUSES",
@@ -60,7 +61,7 @@ __all__ = [
 ]
 
 
-class HistoryStore(Conversations, Messages, Library, Search):
+class HistoryStore(Conversations, Messages, Versions, Library, Search):
     """Conversations, messages, the library and search over one database.
 
     Attributes:
@@ -73,19 +74,26 @@ class HistoryStore(Conversations, Messages, Library, Search):
         *,
         migrations: Sequence[Migration] | None = None,
         clock: Callable[[], float] = time.time,
+        read_only: bool = False,
     ) -> None:
         """Open (creating or upgrading) the database at ``path``.
 
         Args:
             migrations: the ordered schema steps; tests inject extra ones.
             clock: the source of timestamps (epoch seconds); tests inject a fake one.
+            read_only: open an existing history without changing it (a read-only folder,
+                a file another program holds); every write then fails.
 
         Raises:
             HistoryError: the file was written by a newer release, or a migration failed
                 (the backup copy is then intact next to it).
         """
         self.path = path
-        self._db = Database(path, MIGRATIONS if migrations is None else migrations, clock)
+        self._db = Database(
+            path, MIGRATIONS if migrations is None else migrations, clock, read_only=read_only
+        )
+        if read_only:
+            return
         try:
             self.settle_streams()  # answers a killed app left half-written become searchable
         except BaseException:
@@ -101,6 +109,20 @@ class HistoryStore(Conversations, Messages, Library, Search):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def copy_to(self, target: Path) -> None:
+        """A consistent copy of the whole history at ``target`` (see ``store.backups``)."""
+        self._db.copy_to(target)
+
+    def replace_with(self, source: Path) -> None:
+        """Make the history a copy of the database ``source`` (restoring a backup)."""
+        self._db.replace_with(source)
+        self.settle_streams()
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the history was opened read-only."""
+        return self._db.read_only
 
     @property
     def schema_version(self) -> int:

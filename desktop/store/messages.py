@@ -34,6 +34,7 @@ from desktop.store.rows import (
     from_row,
     stored_status,
 )
+from desktop.store.versions import choose, shown_leaf
 
 MESSAGE_COLUMNS: Final = columns_of(StoredMessage)
 """The ``messages`` columns, one per :class:`StoredMessage` field (same names)."""
@@ -87,6 +88,19 @@ def _has_parts(conn: sqlite3.Connection) -> bool:
         return False
 
 
+def _parent_for(conn: sqlite3.Connection, conversation_id: int, version_of: int | None) -> Any:
+    """What a new message follows: the last one shown, or the parent of ``version_of``."""
+    if version_of is None:
+        return shown_leaf(conn, conversation_id)
+    row = conn.execute(
+        "SELECT parent_id FROM messages WHERE id = ? AND conversation_id = ?",
+        (version_of, conversation_id),
+    ).fetchone()
+    if row is None:
+        raise HistoryError(f"Message {version_of} is not in conversation {conversation_id}.")
+    return row[0]
+
+
 def _take_parts(conn: sqlite3.Connection, message_id: int) -> str:
     """Remove a message's streamed parts and return their text, in order ("" if none)."""
     rows = conn.execute(
@@ -117,8 +131,12 @@ class Messages(StorePart):
         usage: Mapping[str, Any] | None = None,
         ttft_ms: float | None = None,
         duration_ms: float | None = None,
+        version_of: int | None = None,
     ) -> int:
         """Append a message to a conversation and return its id.
+
+        The message follows the last one shown; with ``version_of`` it becomes a new version
+        of that message instead (same place, shown in its stead; the old one is kept).
 
         A streaming answer starts as ``status="interrupted"`` with empty content, grows with
         :meth:`append_text` and is finished with :meth:`update_message`.
@@ -138,10 +156,11 @@ class Messages(StorePart):
             )
             if touched.rowcount == 0:
                 raise HistoryError(f"Conversation {conversation_id} does not exist.")
+            parent = _parent_for(conn, conversation_id, version_of)
             cur = conn.execute(
                 "INSERT INTO messages (conversation_id, role, content, attachments, model, "
                 "provider, provider_model, status, error, trace, usage, ttft_ms, duration_ms, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_at, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     conversation_id,
                     role,
@@ -157,9 +176,13 @@ class Messages(StorePart):
                     ttft_ms,
                     duration_ms,
                     now,
+                    parent,
                 ),
             )
-            return int(cur.lastrowid or 0)
+            new_id = int(cur.lastrowid or 0)
+            if version_of is not None:
+                choose(conn, new_id)
+            return new_id
 
     def get_message(self, message_id: int) -> StoredMessage | None:
         """One message (with any text still streaming into it), or None."""
@@ -261,6 +284,21 @@ class Messages(StorePart):
                 (self._db.clock(), message_id),
             )
             return True
+
+    def versions_of(self, message_id: int) -> list[StoredMessage]:
+        """Every version of ``message_id``'s turn, oldest first (empty if it is gone)."""
+        with self._db.read() as conn:
+            row = conn.execute(
+                "SELECT conversation_id, parent_id FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if row is None:
+                return []
+            rows = conn.execute(
+                f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? "
+                "AND parent_id IS ? ORDER BY id",
+                (row[0], row[1]),
+            ).fetchall()
+            return with_parts(conn, rows)
 
     def delete_message_and_after(self, conversation_id: int, message_id: int) -> int:
         """Delete a message and every later one of its conversation (edit & resend,

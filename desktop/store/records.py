@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from desktop.core.errors import SwitchboardError
 from desktop.core.vocab import Status
+from desktop.store.rows import COMPUTED
 
 ROLES: Final = frozenset({"system", "user", "assistant"})
 STATUSES: Final = frozenset({Status.COMPLETE, Status.INTERRUPTED, Status.FAILED})
@@ -41,6 +42,11 @@ class StoredMessage:
         status: ``complete``, ``interrupted`` (stream cut or app died) or ``failed``.
         trace: the routing trace as stored by the engine, or None.
         usage: token usage / cost as reported, or None.
+        parent_id: the message this one follows (None for a conversation's first).
+        chosen: 1 when this version is the one shown among its siblings.
+        version: this message's place among its versions, from 1 (worked out on reading).
+        versions: the ids of every version of this turn, oldest first (this one included);
+            empty when it was read on its own.
     """
 
     id: int
@@ -58,6 +64,15 @@ class StoredMessage:
     ttft_ms: float | None
     duration_ms: float | None
     created_at: float
+    parent_id: int | None = None
+    chosen: int = 1
+    version: int = field(default=1, metadata=COMPUTED)
+    versions: tuple[int, ...] = field(default=(), metadata=COMPUTED)
+
+    @property
+    def version_count(self) -> int:
+        """How many versions this turn has (1 when it was never regenerated or edited)."""
+        return max(1, len(self.versions))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from desktop.core.vocab import Status
 
@@ -71,10 +71,18 @@ def stored_status(raw: str) -> str:
 
 def from_row(cls: type[R], row: sqlite3.Row, **decoded: Any) -> R:
     """A record whose fields are the row's columns of the same names, except ``decoded``."""
-    plain = {f.name: row[f.name] for f in fields(cls) if f.name not in decoded}
+    plain = {
+        f.name: row[f.name]
+        for f in fields(cls)
+        if f.name not in decoded and f.metadata.get("column", True)
+    }
     return cls(**plain, **decoded)
 
 
 def columns_of(cls: type[DataclassInstance]) -> str:
     """The ``SELECT`` list for a record: one column per field, same names."""
-    return ", ".join(f.name for f in fields(cls))
+    return ", ".join(f.name for f in fields(cls) if f.metadata.get("column", True))
+
+
+COMPUTED: Final = {"column": False}
+"""Field metadata of a record field that is worked out, not read from a column."""

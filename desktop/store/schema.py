@@ -152,7 +152,32 @@ def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: Final[tuple[Migration, ...]] = (_migrate_0_to_1, _migrate_1_to_2, _migrate_2_to_3)
+_SCHEMA_V4: Final = (
+    # Answers keep their versions (regenerate, edit & resend): a conversation is a tree whose
+    # shown path follows the ``chosen`` child at each step; siblings are versions of a turn.
+    "ALTER TABLE messages ADD COLUMN parent_id INTEGER",
+    "ALTER TABLE messages ADD COLUMN chosen INTEGER NOT NULL DEFAULT 1",
+    # Every message so far follows the one before it in its conversation.
+    """UPDATE messages SET parent_id = (
+        SELECT max(m.id) FROM messages m
+         WHERE m.conversation_id = messages.conversation_id AND m.id < messages.id
+    )""",
+    "CREATE INDEX messages_by_parent ON messages(parent_id)",
+)
+
+
+def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
+    """Versions of answers and questions: nothing is deleted to answer again."""
+    for statement in _SCHEMA_V4:
+        conn.execute(statement)
+
+
+MIGRATIONS: Final[tuple[Migration, ...]] = (
+    _migrate_0_to_1,
+    _migrate_1_to_2,
+    _migrate_2_to_3,
+    _migrate_3_to_4,
+)
 """``MIGRATIONS[n]`` upgrades a version-``n`` database to ``n + 1``; the schema version is
 ``len(MIGRATIONS)``. Never edit a released step; append a new one. A step that rebuilds a
 table must cope with ``foreign_keys=ON`` (it cannot be switched off inside a transaction)."""

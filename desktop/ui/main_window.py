@@ -96,6 +96,8 @@ class MainWindow(QMainWindow):
         self.library.picture_chosen.connect(self.use_picture)
         self.images.animate_requested.connect(lambda path: self.use_picture("animate", path))
         self.library.generation_deleted.connect(self._on_generation_deleted)
+        self.library.history_restored.connect(self.chat.new_chat)
+        self.library.history_restored.connect(self.chat.sidebar.reload)
         self.providers.settings_changed.connect(self._on_settings_changed)
         self.providers.credentials_changed.connect(self.chat.refresh_first_launch)
         self.chat.empty.retry_keyring_requested.connect(self.providers.retry_keyring)
@@ -137,8 +139,11 @@ class MainWindow(QMainWindow):
         """Each task tab's link to the model directory (Browse button, type-ahead, checks)."""
         links: dict[QWidget, ModelLink] = {}
         for page in (self.chat, self.images, self.video, self.speech, self.embeddings):
-            if page.model_picker.link is not None:
-                links[page] = page.model_picker.link
+            picker = page.model_picker
+            if page is self.speech and self.speech.mode == "read":
+                picker = self.speech.read_aloud.model_picker
+            if picker.link is not None:
+                links[page] = picker.link
         return links
 
     def use_picture(self, purpose: str, path: str) -> None:
@@ -161,6 +166,9 @@ class MainWindow(QMainWindow):
         elif task == Task.EMBEDDINGS.value:
             self.tabs.setCurrentWidget(self.embeddings)
             self.embeddings.open_record(generation_id)
+        elif task == Task.TEXT_TO_SPEECH.value:
+            self.tabs.setCurrentWidget(self.speech)
+            self.speech.open_reading(generation_id)
 
     def colour_icons(self) -> None:
         """One icon per tab, drawn in the palette's text colour (again when it changes)."""
@@ -193,6 +201,8 @@ class MainWindow(QMainWindow):
 
     def current_message_bar(self) -> MessageBar | None:
         """The message bar of the tab in front (where the error funnel speaks)."""
+        if self.tabs.currentWidget() is self.speech:
+            return self.speech.active_message_bar()
         bar = getattr(self.tabs.currentWidget(), "message_bar", None)
         return bar if isinstance(bar, MessageBar) else None
 

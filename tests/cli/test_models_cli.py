@@ -56,12 +56,18 @@ def test_show_one_model_and_a_misspelt_one(run: Run) -> None:
 
 
 def test_a_task_with_no_tab_is_a_one_line_error(run: Run) -> None:
-    proc = run("models", "--task", "text-to-speech")
+    proc = run("models", "--task", "image-segmentation")
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.strip() == (
-        "switchboard: there is no tab for the task 'text-to-speech'; use one of chat, image, "
-        "video, speech, embeddings."
+        "switchboard: there is no tab for the task 'image-segmentation'; use one of chat, image, "
+        "video, speech, embeddings, speak."
     )
+
+
+def test_read_aloud_models_are_listed_under_text_to_speech(run: Run) -> None:
+    proc = run("models", "--task", "text-to-speech", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert "hexgrad/Kokoro-82M" in proc.stdout
 
 
 def test_a_custom_server_as_provider_lists_what_it_serves(run: Run, emulator: Emulator) -> None:

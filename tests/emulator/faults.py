@@ -42,6 +42,11 @@ FAULT_PARAMS: dict[str, frozenset[str]] = {
     # (unlike the router's refusal of the token itself: see State.reject_token).
     "provider_refusal": frozenset({"status"}),
     "error_event": frozenset({"after", "message", "type", "body"}),
+    # Hostile sizes: one event (or whole body) of ``size`` bytes, or ``line`` with no line
+    # end at all; ``endless`` streams content chunks of ``size`` characters until the client
+    # leaves.
+    "huge": frozenset({"after", "size", "line"}),
+    "endless": frozenset({"size"}),
     "status": frozenset({"status", "body", "headers", "retry_after", "retry_after_ms"}),
     "context_length": frozenset({"body", "headers"}),
     "content_policy": frozenset({"body", "headers"}),
@@ -317,6 +322,8 @@ async def send_json(
     if fault is not None and kind == "error_event":
         event = _error_event(fault)
         data = (event if isinstance(event, str) else json.dumps(event)).encode()
+    if fault is not None and kind == "huge":
+        return await _send_huge_json(request, headers, int(fault.params.get("size", 1 << 20)))
     if kind in ("cut", "stall"):
         resp = web.StreamResponse(status=200, headers=headers)
         resp.content_type = "application/json"
@@ -363,6 +370,10 @@ async def send_stream(
                 await resp.write(sse_event(_error_event(fault), space=space))
                 await resp.write_eof()
                 return resp
+            if kind == "huge":
+                return await _send_huge_event(request, resp, fault)
+            if kind == "endless":
+                return await _send_endless(request, resp, plan, fault)
         if index == len(plan.contents):
             break
         wait = _wait_before(fault, index)
@@ -388,3 +399,55 @@ async def send_stream(
             await resp.write(data.encode() if isinstance(data, str) else data)
     await resp.write_eof()
     return resp
+
+
+_PIECE = 64 * 1024
+
+
+async def _send_huge_json(
+    request: web.Request, headers: dict[str, str], size: int
+) -> web.StreamResponse:
+    """A chat completion whose content is ``size`` bytes, written piece by piece."""
+    resp = web.StreamResponse(status=200, headers=headers)
+    resp.content_type = "application/json"
+    await resp.prepare(request)
+    await resp.write(
+        b'{"object":"chat.completion","choices":[{"index":0,"message":'
+        b'{"role":"assistant","content":"'
+    )
+    sent = 0
+    while sent < size:
+        await resp.write(b"x" * min(_PIECE, size - sent))
+        sent += _PIECE
+    await resp.write(b'"},"finish_reason":"stop"}]}')
+    await resp.write_eof()
+    return resp
+
+
+async def _send_huge_event(
+    request: web.Request, resp: web.StreamResponse, fault: Fault
+) -> web.StreamResponse:
+    """One ``data:`` line of ``size`` bytes (without its end when ``line`` is set)."""
+    size = int(fault.params.get("size", 1 << 20))
+    await resp.write(b'data: {"choices":[{"index":0,"delta":{"content":"')
+    sent = 0
+    while sent < size:
+        await resp.write(b"y" * min(_PIECE, size - sent))
+        sent += _PIECE
+    if not fault.params.get("line"):
+        await resp.write(b'"},"finish_reason":null}]}\n\n')
+    await resp.write_eof()
+    return resp
+
+
+async def _send_endless(
+    request: web.Request, resp: web.StreamResponse, plan: StreamPlan, fault: Fault
+) -> web.StreamResponse:
+    """Content chunks of ``size`` characters, forever (until the client goes away)."""
+    piece = dict(plan.contents[0]) if plan.contents else {}
+    choice = dict(piece["choices"][0])
+    choice["delta"] = {"content": "z" * int(fault.params.get("size", 4096))}
+    piece["choices"] = [choice]
+    event = sse_event(piece)
+    while True:
+        await resp.write(event)

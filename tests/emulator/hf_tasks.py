@@ -17,6 +17,7 @@ from .images import image_answer
 from .media import corrupt
 from .speech import hf_answer
 from .task_common import TaskRoutes
+from .tts import audio_answer
 from .wire import RECORD, json_response
 
 PROVIDER = "hf-inference"
@@ -89,4 +90,15 @@ class HfTaskRoutes(TaskRoutes):
             return await send_json(
                 request, self.stop, hf_answer(PROVIDER, record.body), gate.headers, fault
             )
+        if served.task == "text-to-speech":
+            body = record.json
+            if not isinstance(body, dict) or not isinstance(body.get("inputs"), str):
+                return json_response(400, {"error": "Invalid inputs: expected text"}, gate.headers)
+            if not body["inputs"].strip():
+                return json_response(400, {"error": "Input text is empty"}, gate.headers)
+            fault = self.state.take_fault(PROVIDER)
+            faulty = await early(request, self.stop, fault, model, gate.headers)
+            if faulty is not None:
+                return faulty
+            return await audio_answer(request, self.stop, body["inputs"], gate.headers, fault)
         return json_response(400, {"error": f"Task {served.task} is not emulated"}, gate.headers)

@@ -37,9 +37,10 @@ from aiohttp import web
 
 from .faults import Fault, early
 from .image_edit import changed_picture, inline_picture
-from .media import corrupt, host_for, mp4_bytes, picture, wav_bytes
+from .media import corrupt, host_for, mp4_bytes, picture
 from .speech import whisper_segments
 from .task_common import TaskRoutes
+from .tts import spoken
 from .wire import RECORD, json_response
 
 PROVIDER = "replicate"
@@ -242,7 +243,7 @@ class ReplicateRoutes(TaskRoutes):
         if task == "text-to-video":
             return host.publish(request, mp4_bytes(), "video/mp4", ".mp4")
         if task == "text-to-speech":
-            return host.publish(request, wav_bytes(), "audio/wav", ".wav")
+            return host.publish(request, spoken(str(model_input["text"])), "audio/wav", ".wav")
         audio = self._audio(model_input.get("audio", ""))
         text, segments = whisper_segments(PROVIDER, audio)
         shape = self.entry(PROVIDER, provider_id).get("output", "transcription")

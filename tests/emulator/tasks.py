@@ -17,6 +17,8 @@ from .hf_tasks import HfTaskRoutes
 from .images import ImageRoutes
 from .replicate import ReplicateRoutes
 from .state import State
+from .transcriptions import TranscriptionRoutes
+from .tts import SpeechOutRoutes
 
 
 def add_task_routes(app: web.Application, state: State, stop: asyncio.Event) -> ReplicateRoutes:
@@ -27,4 +29,6 @@ def add_task_routes(app: web.Application, state: State, stop: asyncio.Event) -> 
     replicate = ReplicateRoutes(state, stop)
     replicate.add_to(app)
     ImageRoutes(state, stop).add_to(app)
+    SpeechOutRoutes(state, stop).add_to(app)
+    TranscriptionRoutes(state, stop).add_to(app)
     return replicate

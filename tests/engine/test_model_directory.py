@@ -437,3 +437,17 @@ async def test_providers_switchboard_cannot_call_are_not_offered(directory_for, 
     directory, _ = await directory_for()
     info = by_id((await directory.search("chat", "new-chat")).models)["acme/New-Chat"]
     assert [o.provider for o in info.offers] == ["groq"]
+
+
+async def test_a_provider_the_router_lists_but_the_table_lacks_is_offered_for_chat(
+    directory_for, emulator
+):
+    emulator.routed_providers.add("brand-new-cloud")
+    emulator.add_model(
+        "acme/New-Chat",
+        {"groq": {"providerId": "new-groq"}, "brand-new-cloud": {"providerId": "new-chat"}},
+    )
+    directory, _ = await directory_for()
+    info = by_id((await directory.search("chat", "new-chat")).models)["acme/New-Chat"]
+    assert [o.provider for o in info.offers] == ["groq", "brand-new-cloud"]
+    assert info.offers[1].label == "brand-new-cloud" and info.offers[1].state == "live"

@@ -8,6 +8,7 @@ import sys
 import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -101,7 +102,8 @@ def test_add_message_all_columns(history: HistoryStore) -> None:
     assert m.usage == {"prompt_tokens": 3, "completion_tokens": 1}
     assert m.ttft_ms == 120.5 and m.duration_ms == 400
     assert m.created_at > 0
-    assert history.get_message(mid) == m
+    assert m.version == 1 and m.versions == (mid,)
+    assert history.get_message(mid) == replace(m, versions=())
 
 
 def test_add_message_validation(history: HistoryStore) -> None:

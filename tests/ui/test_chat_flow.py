@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 import pytest
@@ -130,7 +131,7 @@ def test_escape_shortcut_stops(
     assert chat.view.widgets()[-1].data.status == Status.INTERRUPTED
 
 
-def test_regenerate_replaces_the_last_answer(
+def test_regenerate_adds_a_version_the_arrows_switch_between(
     loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
 ) -> None:
     chat = window.chat
@@ -149,6 +150,52 @@ def test_regenerate_replaces_the_last_answer(
     assert conv is not None
     assert [m.content for m in conv.messages][-1] == "A second, different answer from groq."
     assert len(conv.messages) == 2
+    # "‹ 2/2 ›" on the answer, and "‹" shows the first answer again (nothing was deleted).
+    until(loop, lambda: chat.view.widgets()[-1].version_label.text() == "2/2")
+    answer = chat.view.widgets()[-1]
+    assert answer.version_label.isVisibleTo(answer)
+    assert answer.previous_version.isEnabled() and not answer.next_version.isEnabled()
+    answer.previous_version.click()
+    until(loop, lambda: chat.view.widgets()[-1].version_label.text() == "1/2")
+    assert answers(chat) == ["Hello from groq. This answer has **several** words in it."]
+    chat.view.widgets()[-1].next_version.click()
+    until(loop, lambda: answers(chat) == ["A second, different answer from groq."])
+
+
+def test_a_failed_regenerate_keeps_the_previous_answer_shown(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    chat = window.chat
+    send(chat, "Hi")
+    until(loop, lambda: not chat.busy)
+    good = answers(chat)
+    emulator.fault("groq", "content_policy")
+    chat.view.widgets()[-1].regenerate_button.click()
+    until(loop, lambda: not chat.busy and chat.message_bar.isVisibleTo(chat))
+    until(loop, lambda: answers(chat) == good and chat.view.widgets()[-1].data.id is not None)
+    answer = chat.view.widgets()[-1]
+    assert answer.data.status == Status.COMPLETE and not answer.version_label.isVisibleTo(answer)
+    assert "content filter" in chat.message_bar.text_label.text()
+    conv = window.services.history.get_conversation(chat.conversation_id or -1)
+    assert conv is not None and [m.content for m in conv.messages][-1] == good[0]
+
+
+def test_a_question_that_cannot_be_saved_goes_back_in_the_composer(
+    loop: qasync.QEventLoop, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = window.services.history
+
+    def locked(*args: object, **kwargs: object) -> int:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(history, "add_message", locked)
+    chat = window.chat
+    send(chat, "A long question I typed with care")
+    until(loop, lambda: not chat.busy)
+    assert chat.composer.text() == "A long question I typed with care"
+    said = chat.message_bar.text_label.text()
+    assert said.startswith("The message was not sent: ") and "locked" in said
+    assert "\n" not in said and "went wrong" not in said
 
 
 def test_failover_badge_names_the_failed_provider(
@@ -190,7 +237,7 @@ def test_failure_shows_one_sentence_and_a_fix(
         assert window.tabs.currentWidget() is window.providers
 
 
-def test_edit_and_resend_drops_what_followed(
+def test_edit_and_resend_keeps_the_old_question_as_a_version(
     loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
 ) -> None:
     chat = window.chat
@@ -210,6 +257,10 @@ def test_edit_and_resend_drops_what_followed(
     conv = window.services.history.get_conversation(chat.conversation_id or -1)
     assert conv is not None
     assert [m.content for m in conv.messages] == ["Edited question", "Answer to the edit."]
+    until(loop, lambda: chat.view.widgets()[0].version_label.text() == "2/2")
+    chat.view.widgets()[0].previous_version.click()
+    until(loop, lambda: len(chat.view.widgets()) == 4)
+    assert chat.view.widgets()[2].data.text == "Second question"
 
 
 def test_conversations_appear_and_can_be_searched(
@@ -312,3 +363,35 @@ def test_the_badge_says_when_the_first_choice_was_skipped(
     assert "after it said \u2018too many requests\u2019." in answer.failover.text()
     answer.details_button.click()
     assert "Groq: resting for" in answer.details.text()
+
+
+def test_disk_full_mid_answer_shows_exactly_what_was_kept_and_why(
+    loop: qasync.QEventLoop,
+    window: MainWindow,
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    history = window.services.history
+    real_append = history.append_text
+    calls = {"n": 0}
+
+    def append_then_fill_the_disk(message_id: int, text: str) -> bool:
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_append(message_id, text)
+
+    monkeypatch.setattr(history, "append_text", append_then_fill_the_disk)
+    emulator.set_reply(" ".join(f"word{n}" for n in range(80)))
+    emulator.fault("groq", "slow_stream", interval=0.03, times=1)
+    chat = window.chat
+    send(chat, "A long answer please")
+    until(loop, lambda: not chat.busy, timeout=20)
+    answer = chat.view.widgets()[-1]
+    stored = history.get_message(answer.message_id or -1)
+    assert stored is not None and stored.content
+    assert answer.data.text == stored.content == answer.body.text()
+    assert answer.data.status == Status.INTERRUPTED
+    said = answer.status_bar.text_label.text()
+    assert "Saving stopped because the disk is full" in said and "Traceback" not in said
+    assert "Connection lost" not in said

@@ -24,6 +24,10 @@ STREAMING = "streaming"
 STOPPED_TEXT = "Stopped — partial answer kept"
 LOST_TEXT = "Connection lost — partial answer kept"
 CRASHED_TEXT = "Interrupted — partial answer kept"
+SAVED_PART_TEXT = "Stopped — the part that could be saved is kept"
+SAVING_STOPPED = "Saving stopped"
+"""How the engine's sentence for an answer whose saving failed begins
+(``desktop.engine.conversations.saving_stopped_text``)."""
 
 
 @dataclass
@@ -45,6 +49,8 @@ class MessageData:
     duration_ms: float | None = None
     usage: dict[str, Any] | None = None
     stopped_by_user: bool = False
+    version: int = 1
+    version_count: int = 1
 
     @classmethod
     def from_stored(cls, message: StoredMessage) -> MessageData:
@@ -68,6 +74,8 @@ class MessageData:
             ttft_ms=message.ttft_ms,
             duration_ms=message.duration_ms,
             usage=message.usage,
+            version=message.version,
+            version_count=message.version_count,
         )
         data.via = _winning_via(trace)
         data.stopped_by_user = _was_cancelled(trace)
@@ -111,6 +119,11 @@ def wait_ms(data: MessageData) -> float | None:
     provider's own time is in the tooltip and Details)."""
     waited = user_wait_ms(data.trace, first_word=True)
     return waited if waited is not None else data.ttft_ms
+
+
+def version_text(data: MessageData) -> str:
+    """``"2/3"`` for the second of three versions of a turn, ``""`` when there is one."""
+    return f"{data.version}/{data.version_count}" if data.version_count > 1 else ""
 
 
 def badge_text(data: MessageData) -> str:
@@ -185,6 +198,8 @@ def interruption_text(data: MessageData) -> str:
         return ""
     if data.stopped_by_user:
         return STOPPED_TEXT
+    if data.error and data.error.startswith(SAVING_STOPPED):
+        return SAVED_PART_TEXT  # the connection was fine: the disk was not
     if data.trace is None or not data.trace.attempts:
         return CRASHED_TEXT
     return LOST_TEXT

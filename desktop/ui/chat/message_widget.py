@@ -35,12 +35,29 @@ from desktop.ui.chat.message_data import (
     failover_summary,
     interruption_text,
     restart_text,
+    version_text,
 )
 from desktop.ui.chat.text_view import MessageText
 from desktop.ui.theme import bubble_colour, mix
 from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.routing_words import routing_notes, skipped_notes
+
+SHOWN_CHARS = 256 * 1024
+"""The most text one message lays out. Answers can hold up to 8 MB (a provider's limit in
+``answer_limits``); laying that out froze the window for minutes, so a longer answer shows
+its beginning and says so, while Copy still takes all of it."""
+
+
+def shown_part(text: str) -> tuple[str, str]:
+    """The text to lay out, and the note saying it is cut (``""`` when it is not)."""
+    if len(text) <= SHOWN_CHARS:
+        return text, ""
+    size = f"{len(text) / (1024 * 1024):.1f} MB"
+    return text[:SHOWN_CHARS], (
+        f"This answer is very long ({size}); only its first 256 KB are shown here. "
+        "Copy takes all of it."
+    )
 
 
 def _tool(text: str, tooltip: str, parent: QWidget) -> QToolButton:
@@ -58,11 +75,14 @@ class MessageWidget(QFrame):
         regenerate_requested(): answer the last question again.
         edit_submitted(int, str): resend user message ``id`` with new text.
         action_requested(str): the fix button of an error ("add_token", "retry", …).
+        version_requested(int, int): show the version ``step`` (-1 or +1) away from
+            message ``id``.
     """
 
     regenerate_requested = Signal()
     edit_submitted = Signal(int, str)
     action_requested = Signal(str)
+    version_requested = Signal(int, int)
 
     def __init__(self, data: MessageData, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -103,6 +123,10 @@ class MessageWidget(QFrame):
 
         self.body = MessageText(self, markdown=not is_user)
         layout.addWidget(self.body)
+        self.cut_note = MutedLabel("", self)
+        self.cut_note.setWordWrap(True)
+        self.cut_note.hide()
+        layout.addWidget(self.cut_note)
         self.editor: QPlainTextEdit | None = None
         self._editor_row: QWidget | None = None
 
@@ -118,6 +142,16 @@ class MessageWidget(QFrame):
 
         actions = QHBoxLayout()
         actions.setSpacing(2)
+        # "‹ 2/3 ›": the versions of this turn (regenerated answers, edited questions).
+        self.previous_version = _tool("‹", "Show the previous version", self)
+        self.previous_version.clicked.connect(lambda: self._ask_version(-1))
+        actions.addWidget(self.previous_version)
+        self.version_label = MutedLabel("", self)
+        self.version_label.setObjectName("version")
+        actions.addWidget(self.version_label)
+        self.next_version = _tool("›", "Show the next version", self)
+        self.next_version.clicked.connect(lambda: self._ask_version(1))
+        actions.addWidget(self.next_version)
         self.copy_button = _tool("Copy", "Copy this message as text", self)
         self.copy_button.clicked.connect(self._on_copy_clicked)
         actions.addWidget(self.copy_button)
@@ -147,10 +181,13 @@ class MessageWidget(QFrame):
     def refresh(self) -> None:
         """Re-show everything from :attr:`data` (after a turn ends)."""
         data = self.data
+        shown, note = shown_part(data.text)
         if data.status == STREAMING:
-            self.body.begin_stream(data.text)
+            self.body.begin_stream(shown)
         else:
-            self.body.set_text(data.text)
+            self.body.set_text(shown)
+        self.cut_note.setText(note)
+        self.cut_note.setVisible(bool(note))
         self.body.setVisible(bool(data.text) or data.status == STREAMING)
         self.author.setText(self._author_text())
         self.badge.setText(badge_text(data))
@@ -166,13 +203,15 @@ class MessageWidget(QFrame):
         self.data.status = STREAMING
         self.data.text = text
         self.body.setVisible(True)
-        self.body.begin_stream(text)
+        self.body.begin_stream(shown_part(text)[0])
         self._update_actions()
 
     def append_stream(self, chunk: str) -> None:
         """More answer text arrived (already coalesced by the caller)."""
+        before = len(self.data.text)
         self.data.text += chunk
-        self.body.append_stream(chunk)
+        if before < SHOWN_CHARS:
+            self.body.append_stream(chunk[: SHOWN_CHARS - before])
         if self.data.text:
             self.progress.setText("")
 
@@ -303,11 +342,22 @@ class MessageWidget(QFrame):
         self.edit_button.setVisible(data.role == "user" and data.id is not None)
         self.edit_button.setEnabled(not self._busy and self.editor is None)
         self.status_bar.action_button.setEnabled(not self._busy)
+        versions = version_text(data)
+        self.version_label.setText(versions)
+        for button in (self.previous_version, self.version_label, self.next_version):
+            button.setVisible(bool(versions) and not live and data.id is not None)
+        self.previous_version.setEnabled(not self._busy and data.version > 1)
+        self.next_version.setEnabled(not self._busy and data.version < data.version_count)
+
+    def _ask_version(self, step: int) -> None:
+        if self.data.id is not None and not self._busy:
+            self.version_requested.emit(self.data.id, step)
 
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self.data.text)
         self.copy_button.setText("Copied")
-        QTimer.singleShot(1200, lambda: self.copy_button.setText("Copy"))
+        # The button as context: the timer is dropped if the widget goes first.
+        QTimer.singleShot(1200, self.copy_button, lambda: self.copy_button.setText("Copy"))
 
     def _on_details_toggled(self, shown: bool) -> None:
         if shown:

@@ -39,6 +39,7 @@ from desktop.core.table import Task
 from desktop.core.vocab import FixAction, Status
 from desktop.engine.conversations import Turn
 from desktop.services import Services
+from desktop.store.faults import STORAGE_ERRORS, storage_fault
 from desktop.ui.chat.attachments import load_thumbnail
 from desktop.ui.chat.composer import Composer, local_image_paths
 from desktop.ui.chat.conversation_list import ConversationList
@@ -306,7 +307,26 @@ class ChatPage(QWidget):
                 listener=listener,
             )
 
-        self._start(live, call)
+        self._start(live, call, restore=(text, list(live.attachments)))
+
+    def show_version(self, message_id: int, step: int) -> None:
+        """Show another version of a turn ("‹" / "›"): its answer and what followed it."""
+        conversation_id = self._conversation_id
+        if conversation_id is None or self._live is not None:
+            return
+        self.scope.spawn(self._show_version(conversation_id, message_id, step), slot="open")
+
+    async def _show_version(self, conversation_id: int, message_id: int, step: int) -> None:
+        history = self.services.history
+        try:
+            shown = await self.services.db.run(history.step_version, message_id, step)
+        except STORAGE_ERRORS as exc:
+            self.message_bar.show_error(
+                str(storage_fault(exc, "The other version could not be shown", history.path))
+            )
+            return
+        if shown is not None:
+            await self._open(conversation_id, shown)
 
     def stop(self) -> None:
         """Stop the answer now; the partial text stays, marked as stopped."""
@@ -421,6 +441,11 @@ class ChatPage(QWidget):
             self.refresh_models()
         if result is not None and result.status == Status.COMPLETE:
             self.message_bar.clear()
+        if turn.replaced is not None and self._conversation_id == turn.conversation_id:
+            # Show the versions ("‹ 2/2 ›"), or the previous answer again if this one
+            # brought nothing; then say why it brought nothing.
+            failure = (result.error, result.error_action) if turn.withdrawn and result else None
+            self.scope.spawn(self._open(turn.conversation_id, None, failure), slot="open")
 
     def _on_turn_error(
         self,
@@ -455,9 +480,20 @@ class ChatPage(QWidget):
 
     # --- Conversations --------------------------------------------------------------------
 
-    async def _open(self, conversation_id: int, reveal: int | None) -> None:
+    async def _open(
+        self,
+        conversation_id: int,
+        reveal: int | None,
+        failure: tuple[str | None, str | None] | None = None,
+    ) -> None:
         history = self.services.history
-        conversation = await self.services.db.run(history.get_conversation, conversation_id)
+        try:
+            conversation = await self.services.db.run(history.get_conversation, conversation_id)
+        except STORAGE_ERRORS as exc:
+            self.message_bar.show_error(
+                str(storage_fault(exc, "This conversation could not be opened", history.path))
+            )
+            return
         if conversation is None:
             self.sidebar.reload()
             self.new_chat()
@@ -490,6 +526,8 @@ class ChatPage(QWidget):
         self._show_current_page()
         if reveal is not None:
             self.view.reveal(reveal)
+        if failure is not None and failure[0]:
+            self.message_bar.show_error(failure[0], failure[1])
 
     def _on_conversation_deleted(self, conversation_id: int) -> None:
         if conversation_id == self._conversation_id:
@@ -510,6 +548,7 @@ class ChatPage(QWidget):
     def _on_message_added(self, widget: MessageWidget) -> None:
         widget.regenerate_requested.connect(self.regenerate)
         widget.edit_submitted.connect(self.edit_and_resend)
+        widget.version_requested.connect(self.show_version)
         widget.action_requested.connect(self._on_fix)
         for attachment in widget.data.attachments:
             self.scope.spawn(self._load_thumbnail(widget, attachment.path))

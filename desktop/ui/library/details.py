@@ -195,7 +195,11 @@ class DetailsPanel(QWidget):
             gen.status == Status.COMPLETE and (has_file or bool(readable_text(gen)))
         )
         self.open_button.setToolTip(
-            "Play the video" if tab_task(gen.task) == Task.TEXT_TO_VIDEO.value else "Open it large"
+            "Play the video"
+            if tab_task(gen.task) == Task.TEXT_TO_VIDEO.value
+            else "Play the reading"
+            if gen.task == Task.TEXT_TO_SPEECH.value
+            else "Open it large"
         )
         self.reveal_button.setEnabled(has_file)
         self.save_button.setEnabled(has_file or bool(readable_text(gen)))
@@ -225,7 +229,8 @@ class DetailsPanel(QWidget):
 
     def _show_content(self, gen: StoredGeneration, previous: StoredGeneration | None) -> None:
         path = main_file(gen)
-        if tab_task(gen.task) != Task.TEXT_TO_VIDEO.value:
+        played = tab_task(gen.task) in (Task.TEXT_TO_VIDEO.value, Task.TEXT_TO_SPEECH.value)
+        if not played:
             self.player.clear()
         if (
             tab_task(gen.task) == Task.TEXT_TO_IMAGE.value
@@ -234,11 +239,7 @@ class DetailsPanel(QWidget):
         ):
             if previous is None or previous.id != gen.id:
                 self._note("Loading…")
-        elif (
-            tab_task(gen.task) == Task.TEXT_TO_VIDEO.value
-            and path
-            and gen.status == Status.COMPLETE
-        ):
+        elif played and path and gen.status == Status.COMPLETE:  # a video, or a reading
             if self.player.path != path:
                 self.player.load(path)
             self.stack.setCurrentWidget(self.player)

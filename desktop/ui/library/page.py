@@ -20,8 +20,10 @@ from PySide6.QtGui import QGuiApplication, QImage, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QInputDialog,
     QLineEdit,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -35,6 +37,7 @@ from desktop.store.atomic import SHARED_MODE, atomic_write_text
 from desktop.store.history import StoredGeneration, make_preview
 from desktop.ui.confirm import confirm
 from desktop.ui.library.details import DetailsPanel, TextWindow, main_file, readable_text
+from desktop.ui.library.restore import restore_from_backup
 from desktop.ui.tasks import TaskScope
 from desktop.ui.widgets.file_actions import (
     DOCUMENTS,
@@ -65,6 +68,7 @@ KINDS: tuple[tuple[str | None, str], ...] = (
     (Task.TEXT_TO_VIDEO.value, "Videos"),
     (Task.SPEECH_TO_TEXT.value, "Transcripts"),
     (Task.EMBEDDINGS.value, "Embeddings"),
+    (Task.TEXT_TO_SPEECH.value, "Spoken audio"),
 )
 
 EMPTY_LIBRARY = (
@@ -86,11 +90,13 @@ class LibraryPage(QWidget):
         generation_deleted(int): a row was deleted (tabs listing it may reload).
         picture_chosen(str, str): "Use this picture" (``"change"``) or "Animate it"
             (``"animate"``) with the picture's path.
+        history_restored(): a backup replaced the history (every tab reloads).
     """
 
     reuse_requested = Signal(str, int)
     picture_chosen = Signal(str, str)
     generation_deleted = Signal(int)
+    history_restored = Signal()
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,6 +111,8 @@ class LibraryPage(QWidget):
         """The last window opened for an item (kept for tests; Qt owns it)."""
         self.confirm_box: QMessageBox | None = None
         """The delete confirmation while it is open."""
+        self.restore_dialogs: list[QInputDialog] = []
+        """Every "Restore from a backup" question asked (kept for tests)."""
 
         column = QVBoxLayout(self)
         column.setContentsMargins(16, 12, 16, 12)
@@ -127,6 +135,12 @@ class LibraryPage(QWidget):
         top.addWidget(self.kind)
         self.count_label = MutedLabel("", self)
         top.addWidget(self.count_label)
+        self.restore_button = QPushButton("Restore from a backup…", self)
+        self.restore_button.setToolTip(
+            "Go back to a daily copy of the chat history and library (the current one is kept)"
+        )
+        self.restore_button.clicked.connect(self.restore_backup)
+        top.addWidget(self.restore_button)
         column.addLayout(top)
         self.message_bar = MessageBar(self)
         column.addWidget(self.message_bar)
@@ -172,6 +186,15 @@ class LibraryPage(QWidget):
         self._stale = False
         self.scope.spawn(self._load(), slot="load")
 
+    def restore_backup(self) -> None:
+        """Ask for a backup and restore it (the current history is kept aside)."""
+        self.scope.spawn(self._restore(), slot="restore")
+
+    async def _restore(self) -> None:
+        if await restore_from_backup(self, self.services, self.message_bar, self.restore_dialogs):
+            self.reload()
+            self.history_restored.emit()
+
     def mark_stale(self, _generation_id: int = 0) -> None:
         """Something was made or changed elsewhere: reload now if shown, else when shown."""
         if self.isVisible():
@@ -206,7 +229,7 @@ class LibraryPage(QWidget):
                 window = ImageWindow(self._image, path, gen.prompt, self.window())
                 window.show()
                 self.opened = window
-        elif tab_task(gen.task) == Task.TEXT_TO_VIDEO.value:
+        elif tab_task(gen.task) in (Task.TEXT_TO_VIDEO.value, Task.TEXT_TO_SPEECH.value):
             if self.details.player.path:
                 self.details.player.toggle()
         elif readable_text(gen):

@@ -487,6 +487,7 @@ EXAMPLES: dict[TaskName, str] = {
     "video": "wan",
     "speech": "whisper",
     "embeddings": "bge",
+    "speak": "kokoro",
 }
 
 

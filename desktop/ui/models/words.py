@@ -19,6 +19,7 @@ TASK_OF_TAB: dict[Task, TaskName] = {
     Task.TEXT_TO_VIDEO: "video",
     Task.SPEECH_TO_TEXT: "speech",
     Task.EMBEDDINGS: "embeddings",
+    Task.TEXT_TO_SPEECH: "speak",
 }
 """The directory's task name for each tab's engine task."""
 
@@ -30,6 +31,7 @@ TASK_TITLES: dict[TaskName, str] = {
     "video": "Video",
     "speech": "Speech",
     "embeddings": "Embeddings",
+    "speak": "Read aloud",
 }
 """The tab names, as the task selector shows them."""
 
@@ -39,6 +41,7 @@ TASK_NOUNS: dict[TaskName, str] = {
     "video": "video models",
     "speech": "speech models",
     "embeddings": "embedding models",
+    "speak": "read-aloud models",
 }
 """What a person calls the models of a task ("No image models match …")."""
 

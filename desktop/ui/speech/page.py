@@ -1,4 +1,10 @@
-"""The Speech tab: an audio file (opened, dropped or recorded) in, an editable transcript out.
+"""The Speech tab: an audio file (opened, dropped or recorded) in, an editable transcript out;
+or, in its "Read aloud" mode (:mod:`desktop.ui.speech.read_aloud`), text in and audio out.
+
+The two modes share the tab: a pair of buttons at the top switches between them (the choice
+is kept for the next start), Ctrl+Enter, Esc, "Try again" and the error funnel act on the
+mode in front. A long recording is cut into parts by the engine; the page shows "Part 2 of
+5" beside the elapsed time while they are transcribed.
 
 This page turns clicks into one transcription at a time, in its :class:`TaskScope` slot
 ``"transcribe"``; the Transcribe button becomes Cancel while it runs (and the elapsed time
@@ -19,13 +25,15 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QHBoxLayout,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.core.media_types import MediaResult, TranscribeRequest, TranscriptChunk
+from desktop.core.media_types import MediaResult, PartProgress, TranscribeRequest, TranscriptChunk
 from desktop.core.table import Task
 from desktop.services import Services
 from desktop.store.file_reads import FileReadError
@@ -39,13 +47,16 @@ from desktop.ui.speech.audio_files import (
     unsupported_message,
 )
 from desktop.ui.speech.exports import EXPORT_KINDS, KINDS, render, suggested_name
+from desktop.ui.speech.read_aloud import ReadAloudPage
 from desktop.ui.speech.source_panel import SourcePanel
 from desktop.ui.speech.transcript_view import TranscriptEditor
 from desktop.ui.widgets import task_page
 from desktop.ui.widgets.labels import MutedLabel
+from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.request_page import RequestPage
 
 SPEECH = Task.SPEECH_TO_TEXT
+MODES = ("transcribe", "read")
 SAVE_EDITS_MS = 1000
 """Quiet time after the last keystroke before corrections are written to the library."""
 
@@ -54,6 +65,13 @@ NO_AUDIO_TEXT = (
     "There is no audio yet: click “Open audio file…”, drop a file on this page, or record "
     "with the microphone, then Transcribe."
 )
+
+
+def _embolden(button: QPushButton, on: bool) -> None:
+    """The mode in front reads in bold: a checked button alone is faint in some themes."""
+    font = button.font()
+    font.setBold(on)
+    button.setFont(font)
 
 
 class SpeechPage(RequestPage):
@@ -78,9 +96,39 @@ class SpeechPage(RequestPage):
         self._devices_checked = False
         self.setAcceptDrops(True)
 
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+        modes = QHBoxLayout()
+        modes.setContentsMargins(16, 10, 16, 0)
+        modes.setSpacing(0)
+        self.mode_buttons: dict[str, QPushButton] = {}
+        self._mode_group = QButtonGroup(self)
+        self._mode_group.setExclusive(True)
+        for mode, text, tip in (
+            ("transcribe", "Transcribe", "Speech to text: an audio file or a recording in"),
+            ("read", "Read aloud", "Text to speech: text in, spoken audio out"),
+        ):
+            button = QPushButton(text, self)
+            button.setCheckable(True)
+            button.setToolTip(tip)
+            button.setAccessibleName(f"{text} mode")
+            button.clicked.connect(lambda _checked=False, m=mode: self.set_mode(m))
+            button.toggled.connect(lambda on, b=button: _embolden(b, on))
+            self._mode_group.addButton(button)
+            self.mode_buttons[mode] = button
+            modes.addWidget(button)
+        modes.addStretch(1)
+        root.addLayout(modes)
+        self.stack = QStackedWidget(self)
+        root.addWidget(self.stack, 1)
+        self.transcribe_view = QWidget(self.stack)
+        self.stack.addWidget(self.transcribe_view)
+
         outer, self.model_picker, self.policy_picker = task_page.top_bar(
-            self, "Speech to text", services, SPEECH
+            self.transcribe_view, "Speech to text", services, SPEECH
         )
+        outer.setContentsMargins(16, 4, 16, 12)
 
         self.source = SourcePanel(self._recordings_folder, self)
         self.source.open_requested.connect(self.choose_file)
@@ -132,6 +180,11 @@ class SpeechPage(RequestPage):
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_EDITS_MS)
         self._save_timer.timeout.connect(self._on_save_timer)
+
+        self.read_aloud = ReadAloudPage(services, self.stack)
+        self.read_aloud.providers_requested.connect(self.providers_requested)
+        self.stack.addWidget(self.read_aloud)
+        self.mode_buttons["transcribe"].setChecked(True)
         self._update_actions()
         self.reload_history()
 
@@ -140,6 +193,50 @@ class SpeechPage(RequestPage):
     @property
     def audio_path(self) -> Path | None:
         return self._audio
+
+    @property
+    def mode(self) -> str:
+        """``"transcribe"`` or ``"read"``: the mode in front."""
+        return "read" if self.stack.currentWidget() is self.read_aloud else "transcribe"
+
+    def set_mode(self, mode: str) -> None:
+        """Show the Transcribe or the Read aloud mode."""
+        if mode not in MODES:
+            return
+        self.mode_buttons[mode].setChecked(True)
+        self.stack.setCurrentWidget(self.read_aloud if mode == "read" else self.transcribe_view)
+        if mode == "read":
+            self.read_aloud.text_edit.setFocus()
+
+    def active_message_bar(self) -> MessageBar:
+        """The message bar of the mode in front (where the error funnel speaks)."""
+        return self.read_aloud.message_bar if self.mode == "read" else self.message_bar
+
+    def open_reading(self, record_id: int) -> None:
+        """Show an earlier reading from the library in the Read aloud mode."""
+        self.set_mode("read")
+        self.read_aloud.open_record(record_id)
+
+    def cancel(self) -> bool:
+        if self.mode == "read":
+            return self.read_aloud.cancel()
+        return super().cancel()
+
+    def refresh_providers(self) -> None:
+        super().refresh_providers()
+        self.read_aloud.refresh_providers()
+
+    def save_state(self) -> None:
+        super().save_state()
+        self.read_aloud.save_state()
+        self.services.state.set("speech.mode", self.mode)
+
+    def restore_state(self) -> None:
+        super().restore_state()
+        self.read_aloud.restore_state()
+        mode = self.services.state.get_str("speech.mode")
+        if mode:
+            self.set_mode(mode)
 
     def refresh_devices(self) -> None:
         """Check for a microphone now (done when the tab is first shown)."""
@@ -155,8 +252,11 @@ class SpeechPage(RequestPage):
         self.scope.spawn(self._load_audio(path), slot="load")
 
     def run(self) -> None:
-        """Transcribe (the Run button, Ctrl+Enter, "Try again")."""
-        self.transcribe()
+        """Transcribe, or read aloud in that mode (the Run button, Ctrl+Enter, "Try again")."""
+        if self.mode == "read":
+            self.read_aloud.run()
+        else:
+            self.transcribe()
 
     def transcribe(self) -> None:
         """Send the current audio to the chosen model and provider."""
@@ -192,7 +292,8 @@ class SpeechPage(RequestPage):
         QTimer.singleShot(1500, self.copy_button, lambda: self.copy_button.setText("Copy"))
 
     async def aclose(self) -> None:
-        """Stop recording, write pending corrections, cancel every task."""
+        """Stop recording, write pending corrections, cancel every task (both modes)."""
+        await self.read_aloud.aclose()
         self.source.cancel_recording()
         if self._save_timer.isActive():
             self._save_timer.stop()
@@ -232,7 +333,9 @@ class SpeechPage(RequestPage):
     async def _transcribe(self, request: TranscribeRequest) -> None:
         self._update_actions()
         result = await self._send(
-            self.services.speech.transcribe(request, on_attempt=self._on_attempt),
+            self.services.speech.transcribe(
+                request, on_attempt=self._on_attempt, on_part=self._on_part
+            ),
             sending="Sending the audio…",
             stopped="Stopped — nothing was transcribed.",
             failed="The transcription failed.",
@@ -242,7 +345,21 @@ class SpeechPage(RequestPage):
             self.model_picker.remember()
         self.reload_history()
 
+    def _on_part(self, progress: PartProgress) -> None:
+        """A long recording's progress, beside the elapsed time ("Part 2 of 5")."""
+        if progress.done >= progress.total:
+            self._elapsed.verb = "Transcribing"
+            return
+        self._elapsed.verb = f"Part {progress.done + 1} of {progress.total}: transcribing"
+        self._elapsed.tick()
+        start = int(progress.offset_s)
+        self.badge.set_live(
+            f"Long recording: part {progress.done + 1} of {progress.total} "
+            f"(from {start // 60}:{start % 60:02d})…"
+        )
+
     def _show_result(self, result: MediaResult) -> None:
+        self._elapsed.verb = "Transcribing"
         self.record_id = result.record_id
         self._params = dict(result.params)
         if result.files and result.files[0].duration_s:
@@ -354,6 +471,11 @@ class SpeechPage(RequestPage):
             button.setEnabled(has_text)
         if not has_text:
             self.timing_note.setText("")
+        elif self._params.get("parts"):
+            self.timing_note.setText(
+                f"A long recording, transcribed in {self._params['parts']} parts cut at pauses; "
+                "subtitle times run over the whole recording."
+            )
         elif self.editor.has_timestamps:
             self.timing_note.setText("Subtitles keep each line's time.")
         else:

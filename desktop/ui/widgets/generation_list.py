@@ -42,6 +42,7 @@ _SYMBOLS = {
     Task.TEXT_TO_VIDEO.value: "▶",
     Task.SPEECH_TO_TEXT.value: "❝",
     Task.EMBEDDINGS.value: "⁂",
+    Task.TEXT_TO_SPEECH.value: "♪",
     NOTHING_MADE: "✕",
 }
 

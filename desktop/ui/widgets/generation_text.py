@@ -25,6 +25,7 @@ KIND_LABELS: dict[str, str] = {
     Task.IMAGE_TO_VIDEO.value: "Animated picture",
     Task.SPEECH_TO_TEXT.value: "Transcript",
     Task.EMBEDDINGS.value: "Embeddings",
+    Task.TEXT_TO_SPEECH.value: "Spoken audio",
 }
 
 TAB_NAMES: dict[str, str] = {
@@ -32,6 +33,7 @@ TAB_NAMES: dict[str, str] = {
     Task.TEXT_TO_VIDEO.value: "Video",
     Task.SPEECH_TO_TEXT.value: "Speech",
     Task.EMBEDDINGS.value: "Embeddings",
+    Task.TEXT_TO_SPEECH.value: "Speech",
 }
 """The tab that makes each kind ("Reuse in Images")."""
 
@@ -118,6 +120,10 @@ def params_summary(task: str, params: dict[str, Any]) -> str:
         parts.append(f"guidance {params['guidance']:g}")
     if params.get("seed") is not None:
         parts.append(f"seed {params['seed']}")
+    if task == Task.TEXT_TO_SPEECH.value and params.get("voice"):
+        parts.append(f"voice {params['voice']}")
+    if params.get("parts"):
+        parts.append(f"{params['parts']} parts")
     if task == Task.EMBEDDINGS.value and params.get("dimensions"):
         parts.append(f"{params['dimensions']} dimensions")
     return " · ".join(parts)

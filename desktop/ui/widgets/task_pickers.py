@@ -56,6 +56,11 @@ WELL_KNOWN_MODELS: dict[str, tuple[str, ...]] = {
         "intfloat/multilingual-e5-large",
         "sentence-transformers/all-MiniLM-L6-v2",
     ),
+    Task.TEXT_TO_SPEECH.value: (
+        "hexgrad/Kokoro-82M",
+        "canopylabs/orpheus-3b-0.1-ft",
+        "ResembleAI/chatterbox",
+    ),
 }
 """Offered when nothing is cached yet; the first one is preselected on a first start."""
 
