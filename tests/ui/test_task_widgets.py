@@ -329,7 +329,14 @@ def test_policy_picker_lists_only_providers_that_serve_the_task(services: Servic
     images = PolicyPicker(Task.TEXT_TO_IMAGE)
     images.refresh(settings)
     assert [images.itemText(i) for i in range(3)] == ["Auto — your order", "Fastest", "Cheapest"]
-    assert set(images.providers()) == {"fal-ai", "hf-inference", "nebius", "nscale", "together"}
+    assert set(images.providers()) == {
+        "fal-ai",
+        "hf-inference",
+        "nebius",
+        "nscale",
+        "together",
+        "wavespeed",
+    }
     assert images.findText("Only fal") >= 0
     embeddings = PolicyPicker(Task.EMBEDDINGS)
     embeddings.refresh(settings)
@@ -337,7 +344,9 @@ def test_policy_picker_lists_only_providers_that_serve_the_task(services: Servic
     assert embeddings.itemText(embeddings.findData("ollama")) == "ollama (your server)"
     assert "ollama" not in task_providers(settings, Task.TEXT_TO_VIDEO)
     assert task_providers(settings, Task.TEXT_TO_VIDEO) == [
-        p for p in settings.ordered_providers() if p in {"fal-ai", "novita", "together"}
+        p
+        for p in settings.ordered_providers()
+        if p in {"fal-ai", "novita", "together", "wavespeed"}
     ]
     assert images.set_policy("together") and images.current_policy() == "together"
     assert not images.set_policy("replicate") and images.current_policy() == "auto"
