@@ -104,6 +104,7 @@ class Services:
         engine = Engine(
             client, endpoints, credentials, catalog, health, current_settings, executor=executor
         )
+        engine.costs.attach(paths.data_dir, paths.config_dir)
         chat = ChatService(engine, history, media, executor)
         services = cls(
             paths=paths,
@@ -166,6 +167,7 @@ class Services:
             self.health.save()
             self.history.close()
             self.jobs.close()
+            self.engine.costs.close()
             self.executor.shutdown(wait=False, cancel_futures=True)
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop.core.cost_types import Cost, cost_of
 from desktop.core.trace import Trace
 from desktop.core.vocab import FixAction, Status
 
@@ -102,6 +103,11 @@ class ChatResult:
     error_action: FixAction | None = None
     malformed_events: int = 0
 
+    @property
+    def cost(self) -> Cost:
+        """The estimate the engine wrote into the trace (or "no estimate")."""
+        return cost_of(self.trace)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
@@ -114,5 +120,6 @@ class ChatResult:
             "ttft_ms": self.ttft_ms,
             "duration_ms": self.duration_ms,
             "error": self.error,
+            "cost": cost_of(self.trace).to_dict(),
             "trace": self.trace.to_dict(),
         }

@@ -93,6 +93,8 @@ class AttemptRecord:
     request_id: str | None = None
     served_by: str | None = None  # x-inference-provider when HF's router chose
     breaker: str | None = None  # breaker state before the attempt
+    billed: bool = False
+    """This attempt made something the provider bills (failed attempts never are)."""
 
     def short(self) -> str:
         """ "Groq 429" / "Together ✓" for one-line summaries."""
@@ -117,6 +119,10 @@ class Trace:
     answered_by: str | None = None
     billed_to: str | None = None  # "huggingface" (HF account) or the provider id (own key)
     request_id: str = ""
+    bill_to: str | None = None
+    """The organisation sent as ``X-HF-Bill-To`` on the answering routed request, if any."""
+    cost: dict[str, Any] | None = None
+    """The estimate (:class:`desktop.core.cost_types.Cost` as a dict) once the result is in."""
 
     def summary(self) -> str:
         """Failed attempts then the winner: "Together 429 → Groq ✓"."""
@@ -126,7 +132,16 @@ class Trace:
         return [a for a in self.attempts if a.outcome not in (Outcome.OK, "")]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """As JSON; fields added later are left out while unset, so older traces read back
+        and written again stay byte-identical."""
+        data = asdict(self)
+        for key in ("bill_to", "cost"):
+            if data[key] is None:
+                del data[key]
+        for attempt in data["attempts"]:
+            if not attempt["billed"]:
+                del attempt["billed"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Trace:
@@ -137,6 +152,8 @@ class Trace:
             answered_by=data.get("answered_by"),
             billed_to=data.get("billed_to"),
             request_id=str(data.get("request_id", "")),
+            bill_to=data.get("bill_to"),
+            cost=data.get("cost") if isinstance(data.get("cost"), dict) else None,
         )
         trace.candidates = [CandidateNote(**c) for c in data.get("candidates", [])]
         trace.attempts = [_attempt_from_dict(a) for a in data.get("attempts", [])]

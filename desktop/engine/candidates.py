@@ -38,6 +38,8 @@ class Candidate:
     auth_scheme: str = "Bearer"
     billed_to: str | None = None
     context_length: int | None = None
+    bill_to: str | None = None
+    """An organisation to bill (``X-HF-Bill-To``); only ever set on routed candidates."""
     base: str = ""
     """Where task routes are appended: ``{router}/{provider}``, the provider's own base URL,
     or a custom server's ``…/v1``."""

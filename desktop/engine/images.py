@@ -183,6 +183,7 @@ class ImageService(StoredTaskService):
                 )
             else:
                 result.error, result.error_action = first.error, first.action
+        await self.engine.costs.settle_media(result)
         # A write of a few kilobytes of JSON, but the loop never waits on SQLite's lock.
         result.record_id = await self._off_loop(self._save, request, result)
         return result
