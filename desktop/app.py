@@ -33,6 +33,8 @@ COMMANDS = frozenset(
         "embed",
         "providers",
         "history",
+        "compare",
+        "costs",
         "--help",
         "-h",
         "--version",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -16,13 +17,14 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, TextIO
 
-from desktop import __version__, cli_media, cli_video
+from desktop import __version__, cli_compare, cli_costs, cli_media, cli_video
 from desktop.cli_text import InertWriter, json_text
 from desktop.core.base_urls import UrlProblem, shown, split_credentials
 from desktop.core.errors import SwitchboardError
 from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.core.trace import AttemptRecord, Outcome, seconds_text
 from desktop.core.vocab import Status
+from desktop.engine.billing import billing_to
 from desktop.engine.conversations import Turn
 from desktop.engine.health_summary import provider_health
 from desktop.services import Services
@@ -31,6 +33,7 @@ from desktop.store.settings import CustomEndpoint
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 3
+REQUEST_COMMANDS = ("chat", "image", "transcribe", "embed", "video", "compare")
 
 
 class CliError(SwitchboardError):
@@ -91,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_media.add_parsers(sub)
     cli_video.add_parsers(sub)
+    cli_compare.add_parser(sub)
+    cli_costs.add_parser(sub)
+    for name in REQUEST_COMMANDS:
+        sub.choices[name].add_argument(
+            "--bill-to",
+            metavar="ORG",
+            help="bill this Hugging Face organisation (requests through the HF router only)",
+        )
 
     history = sub.add_parser("history", help="list, search and show saved conversations")
     hsub = history.add_subparsers(dest="action", required=True)
@@ -133,17 +144,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _run(args: argparse.Namespace) -> int:
     services = await Services.open()
     try:
-        if args.command == "chat":
-            return await _chat(services, args)
-        if args.command == "providers":
-            return await _providers(services, args)
-        if args.command in ("image", "transcribe", "embed"):
-            return await cli_media.run(services, args)
-        if args.command == "video":
-            return await cli_video.run(services, args)
-        return _history(services, args)
+        bill_to = getattr(args, "bill_to", None)  # else the choice saved in costs.json
+        with billing_to(bill_to) if bill_to else contextlib.nullcontext():
+            return await _dispatch(services, args)
     finally:
         await services.aclose()
+
+
+async def _dispatch(services: Services, args: argparse.Namespace) -> int:
+    if args.command == "compare":
+        return await cli_compare.run(services, args)
+    if args.command == "costs":
+        return await cli_costs.run(services, args)
+    if args.command == "chat":
+        return await _chat(services, args)
+    if args.command == "providers":
+        return await _providers(services, args)
+    if args.command in ("image", "transcribe", "embed"):
+        return await cli_media.run(services, args)
+    if args.command == "video":
+        return await cli_video.run(services, args)
+    return _history(services, args)
 
 
 # --- chat ---------------------------------------------------------------------------------
@@ -203,7 +224,8 @@ async def _chat(services: Services, args: argparse.Namespace) -> int:
             print()
         if result.status == Status.COMPLETE:
             ttft = f" · {seconds_text(result.ttft_ms / 1000)}" if result.ttft_ms is not None else ""
-            print(f"[via {provider_label(result.provider or '')}{ttft}]", file=sys.stderr)
+            cost = f" · {result.cost.short()}"
+            print(f"[via {provider_label(result.provider or '')}{ttft}{cost}]", file=sys.stderr)
     if result.status == Status.COMPLETE:
         return 0
     if result.error and not args.json:

@@ -107,6 +107,7 @@ def merge_traces(model: str, policy: str, traces: list[Trace]) -> Trace:
         merged.attempts += trace.attempts
         if merged.answered_by is None and trace.answered_by is not None:
             merged.answered_by, merged.billed_to = trace.answered_by, trace.billed_to
+            merged.bill_to = trace.bill_to
     return merged
 
 
