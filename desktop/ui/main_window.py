@@ -18,8 +18,10 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from desktop.core.table import Task
+from desktop.engine.compare import COMPARE_TASK
 from desktop.services import Services
 from desktop.ui.chat.page import ChatPage
+from desktop.ui.compare.opener import CompareOpener
 from desktop.ui.embeddings import EmbeddingsPage
 from desktop.ui.images import ImagesPage
 from desktop.ui.library import LibraryPage
@@ -83,6 +85,22 @@ class MainWindow(QMainWindow):
         self.library.reuse_requested.connect(self.reuse_in_tab)
         self.library.generation_deleted.connect(self._on_generation_deleted)
         self.providers.settings_changed.connect(self._on_settings_changed)
+        self.compare = CompareOpener(services, self, self._kept_from_compare)
+        self.compare.attach(
+            Task.CHAT,
+            self.chat.provider_picker,
+            lambda: (self.chat.model_picker.current_model(), self.chat.composer.text()),
+        )
+        self.compare.attach(
+            Task.TEXT_TO_IMAGE,
+            self.images.policy_picker,
+            lambda: (self.images.model_picker.current_model(), self.images.form.prompt.text()),
+        )
+        self.compare.attach(
+            Task.SPEECH_TO_TEXT,
+            self.speech.policy_picker,
+            lambda: (self.speech.model_picker.current_model(), str(self.speech.audio_path or "")),
+        )
         self.providers.credentials_changed.connect(self.chat.refresh_first_launch)
         self.chat.empty.retry_keyring_requested.connect(self.providers.retry_keyring)
 
@@ -122,6 +140,16 @@ class MainWindow(QMainWindow):
         elif task == Task.EMBEDDINGS.value:
             self.tabs.setCurrentWidget(self.embeddings)
             self.embeddings.open_record(generation_id)
+        elif task == COMPARE_TASK:
+            self.compare.open_saved(generation_id)
+
+    def _kept_from_compare(self, task: str, item_id: int) -> None:
+        """ "Keep this one" in a comparison: continue in the tab with that pair."""
+        if task == Task.CHAT.value:
+            self.tabs.setCurrentWidget(self.chat)
+            self.chat.open_conversation(item_id)
+        else:
+            self.reuse_in_tab(task, item_id)
 
     def restore_state(self) -> None:
         state = self.services.state
@@ -160,6 +188,7 @@ class MainWindow(QMainWindow):
                     self.embeddings.aclose(),
                     self.library.aclose(),
                     self.providers.aclose(),
+                    self.compare.aclose(),
                 ),
                 timeout=CLOSE_TIMEOUT_S,
             )

@@ -26,11 +26,13 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from desktop.core.cost_types import Cost
 from desktop.core.media_types import ImageRequest
 from desktop.core.table import Task, provider_label
 from desktop.core.vocab import FixAction
 from desktop.engine.images import check_request
 from desktop.services import Services
+from desktop.ui.costs.hint import CostHint, confirm_cost
 from desktop.ui.images.form import ImageForm
 from desktop.ui.images.gallery import GalleryModel, GalleryView, Picture, pictures_of
 from desktop.ui.images.progress import PictureProgress
@@ -99,6 +101,12 @@ class ImagesPage(QWidget):
         self.run_button = task_page.run_button("Make image", holder, self.scope, "make", self.run)
         self.run_button.setToolTip("Make the picture (Ctrl+Enter)")
         column.addWidget(self.run_button)
+        self.cost_hint = CostHint(self._expected_cost, holder)
+        self.cost_hint.provider = lambda: self.services.engine.costs.likely_provider(
+            TASK, self.model_picker.current_model(), self.policy_picker.current_policy()
+        )
+        self.cost_hint.watch(self.form, self.model_picker, self.policy_picker)
+        column.addWidget(self.cost_hint)
         self.progress = PictureProgress(holder)
         column.addWidget(self.progress)
         column.addStretch(1)
@@ -257,7 +265,34 @@ class ImagesPage(QWidget):
         if isValid(self):
             self.result.set_busy(False)
 
+    def _expected_cost(self) -> Cost | None:
+        """What the form would cost now (the hint under "Make image")."""
+        model = self.model_picker.current_model()
+        if not model:
+            return None
+        request = self.form.request(model, self.policy_picker.current_policy())
+        return self.services.engine.costs.expected_media(
+            TASK,
+            model,
+            request.provider,
+            count=request.count,
+            width=request.width,
+            height=request.height,
+        )
+
     async def _make(self, request: ImageRequest) -> None:
+        meter = self.services.engine.costs
+        expected = meter.expected_media(
+            TASK,
+            request.model,
+            request.provider,
+            count=request.count,
+            width=request.width,
+            height=request.height,
+        )
+        if not await confirm_cost(self, meter, expected, batch=request.count > 1):
+            self.banner.show_info("Not started.")
+            return
         self.progress.start(request.count)
         try:
             result = await self.services.images.generate(

@@ -29,8 +29,10 @@ from PySide6.QtWidgets import (
 
 from desktop.core.table import Task
 from desktop.core.vocab import Status
+from desktop.engine.compare import COMPARE_TASK
 from desktop.services import Services
 from desktop.store.history import StoredGeneration, make_preview
+from desktop.ui.costs.panel import CostsPanel
 from desktop.ui.library.details import DetailsPanel, TextWindow, main_file, readable_text
 from desktop.ui.tasks import TaskScope, run_dialog
 from desktop.ui.widgets.error_banner import ErrorBanner
@@ -62,6 +64,7 @@ KINDS: tuple[tuple[str | None, str], ...] = (
     (Task.TEXT_TO_VIDEO.value, "Videos"),
     (Task.SPEECH_TO_TEXT.value, "Transcripts"),
     (Task.EMBEDDINGS.value, "Embeddings"),
+    (COMPARE_TASK, "Comparisons"),
 )
 
 EMPTY_LIBRARY = (
@@ -150,6 +153,8 @@ class LibraryPage(QWidget):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([420, 700])
         column.addWidget(self.splitter, 1)
+        self.costs = CostsPanel(self.services, self)
+        column.addWidget(self.costs)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -163,6 +168,7 @@ class LibraryPage(QWidget):
         """Read everything again from the history (off the loop), keeping the selection."""
         self._stale = False
         self.scope.spawn(self._load(), slot="load")
+        self.costs.refresh()
 
     def mark_stale(self, _generation_id: int = 0) -> None:
         """Something was made or changed elsewhere: reload now if shown, else when shown."""
@@ -238,6 +244,7 @@ class LibraryPage(QWidget):
     async def aclose(self) -> None:
         """Cancel every task of the page and release the player (the window is closing)."""
         self._search_timer.stop()
+        await self.costs.aclose()
         await self.scope.aclose()
         self.details.player.release()
 

@@ -32,6 +32,8 @@ from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.engine.health_summary import provider_health
 from desktop.services import Services
 from desktop.store.settings import CustomEndpoint, SettingsError
+from desktop.ui.costs.billing import BillingBox
+from desktop.ui.costs.panel import CostsPanel
 from desktop.ui.providers.custom_dialog import CustomEndpointDialog
 from desktop.ui.providers.descriptions import description, reach, tasks
 from desktop.ui.providers.order_model import ID_ROLE, ProviderOrderModel
@@ -236,6 +238,11 @@ class ProvidersPage(QWidget):
         self.details.remove_requested.connect(self._on_remove_server_requested)
         row.addWidget(self.details, 2)
         layout.addLayout(row, 1)
+        self.billing = BillingBox(services, content)
+        layout.addWidget(self.billing)
+        self.costs = CostsPanel(services, content)
+        layout.addWidget(self.costs)
+        self.billing.changed.connect(self.costs.refresh)
         scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -268,6 +275,7 @@ class ProvidersPage(QWidget):
         super().showEvent(event)
         self.refresh_health()
         self._health_timer.start()
+        self.costs.refresh()
 
     def hideEvent(self, event: QHideEvent) -> None:
         self._health_timer.stop()
@@ -291,6 +299,7 @@ class ProvidersPage(QWidget):
             self.list.setCurrentIndex(self.model.index(row, 0))
 
     async def aclose(self) -> None:
+        await self.costs.aclose()
         await self.scope.aclose()
 
     # --- Secrets --------------------------------------------------------------------------

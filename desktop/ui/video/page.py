@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from desktop.core.cost_types import Cost
 from desktop.core.errors import SwitchboardError
 from desktop.core.media_types import JobProgress, MediaResult, VideoRequest
 from desktop.core.table import Task
@@ -35,6 +36,7 @@ from desktop.core.vocab import Status
 from desktop.engine.video import check_request
 from desktop.services import Services
 from desktop.store.history import StoredGeneration, make_preview
+from desktop.ui.costs.hint import CostHint, confirm_cost
 from desktop.ui.tasks import TaskScope
 from desktop.ui.video.form import VideoForm
 from desktop.ui.video.jobs_panel import JobCard, JobsPanel
@@ -106,6 +108,12 @@ class VideoPage(QWidget):
         self.run_button.setToolTip("Make the video (Ctrl+Enter); it can take several minutes")
         self.run_button.set_canceller(self._cancel_current)
         column.addWidget(self.run_button)
+        self.cost_hint = CostHint(self._expected_cost, holder)
+        self.cost_hint.provider = lambda: self.services.engine.costs.likely_provider(
+            TASK, self.model_picker.current_model(), self.policy_picker.current_policy()
+        )
+        self.cost_hint.watch(self.form, self.model_picker, self.policy_picker)
+        column.addWidget(self.cost_hint)
         column.addSpacing(4)
         self.jobs = JobsPanel(holder)
         column.addWidget(self.jobs)
@@ -217,7 +225,23 @@ class VideoPage(QWidget):
         task = self.scope.spawn(self._make(request, card), slot="make")
         self.run_button.track(task)
 
+    def _expected_cost(self) -> Cost | None:
+        """What a video with these settings is expected to cost (the hint, the question)."""
+        model = self.model_picker.current_model()
+        if not model:
+            return None
+        return self.services.engine.costs.expected_media(
+            TASK, model, self.policy_picker.current_policy()
+        )
+
     async def _make(self, request: VideoRequest, card: JobCard) -> None:
+        meter = self.services.engine.costs
+        expected = meter.expected_media(TASK, request.model, request.provider)
+        if not await confirm_cost(self, meter, expected, batch=True):
+            self.jobs.remove(card)
+            self.banner.show_info("Not started.")
+            return
+
         def on_progress(progress: JobProgress) -> None:
             if not isValid(card):
                 return

@@ -14,6 +14,7 @@ from typing import Any
 from desktop.core.table import Task, provider_label
 from desktop.core.trace import Trace
 from desktop.core.vocab import Status
+from desktop.engine.compare import COMPARE_TASK
 from desktop.store.history import StoredGeneration, make_preview
 from desktop.ui.widgets.routing_words import clock
 
@@ -22,6 +23,7 @@ KIND_LABELS: dict[str, str] = {
     Task.TEXT_TO_VIDEO.value: "Video",
     Task.SPEECH_TO_TEXT.value: "Transcript",
     Task.EMBEDDINGS.value: "Embeddings",
+    COMPARE_TASK: "Comparison",
 }
 
 TAB_NAMES: dict[str, str] = {
@@ -29,6 +31,7 @@ TAB_NAMES: dict[str, str] = {
     Task.TEXT_TO_VIDEO.value: "Video",
     Task.SPEECH_TO_TEXT.value: "Speech",
     Task.EMBEDDINGS.value: "Embeddings",
+    COMPARE_TASK: "Compare",
 }
 """The tab that makes each kind ("Reuse in Images")."""
 
