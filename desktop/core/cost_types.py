@@ -9,6 +9,7 @@ price table); that is different from 0.0, which means "nothing billable was made
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,9 @@ def money_text(usd: float | None, *, approx: bool = True) -> str:
     prefix = "≈ " if approx else ""
     if usd == 0:
         return f"{prefix}$0"
+    if usd < 0.0001:  # a short chat answer: keep two significant digits, never "$0.0000"
+        digits = 2 - math.floor(math.log10(usd)) - 1
+        return f"{prefix}${usd:.{min(digits, 10)}f}"
     if usd < 0.01:
         return f"{prefix}${usd:.4f}"
     if usd < 100:

@@ -222,7 +222,6 @@ def fill_media_column(column: Column, result: MediaResult) -> None:
     column.error_action = FixAction.OTHER_PROVIDER if result.status == Status.FAILED else None
     column.answered_by = result.provider
     column.duration_ms = result.duration_ms
-    column.ttft_ms = result.duration_ms
     column.text = result.text or ""
     column.files = [asdict(f) for f in result.files]
     column.record_id = result.record_id

@@ -368,13 +368,7 @@ class CostMeter:
         after = spent + extra
         shown = f"{money_text(spent, approx=False)} of your {money_text(budget, approx=False)}"
         if after > budget:
-            return BudgetCheck(
-                "over",
-                spent,
-                budget,
-                f"This would take you over your monthly budget ({shown} spent so far, about "
-                f"{money_text(extra, approx=False)} more). Go ahead anyway?",
-            )
+            return BudgetCheck("over", spent, budget, f"Over your monthly budget: {shown} used.")
         if after >= BUDGET_WARN_SHARE * budget:
             return BudgetCheck(
                 "warn", spent, budget, f"You have used {shown} monthly budget (80 % or more)."
@@ -389,8 +383,13 @@ class CostMeter:
         """
         extra = expected.usd or 0.0
         check = self.budget_check(extra)
-        if check.level == "over":
-            return check.message
+        if check.level == "over" and check.budget is not None:
+            return (
+                f"This would take you over your monthly budget "
+                f"({money_text(check.spent, approx=False)} of "
+                f"{money_text(check.budget, approx=False)} used, and this is expected to cost "
+                f"{money_text(extra)}). Go ahead anyway?"
+            )
         limit = self.cost_settings.ask_above_usd
         if batch and limit is not None and expected.usd is not None and expected.usd > limit:
             return (

@@ -1,9 +1,10 @@
 """Totals of estimated spending: today, this month (against the budget), by provider and by
 task, and a small bar chart of the last days — in the Library and on the Providers page.
 
-The figures come from the cost ledger the engine keeps (:mod:`desktop.engine.costs`), read off
-the event loop; :meth:`CostsPanel.refresh` is cheap and is called whenever the page is shown
-or something new was made. The chart is QtCharts (shipped with PySide6) with the palette's
+The figures come from the cost ledger the engine keeps (:mod:`desktop.engine.costs`):
+:meth:`CostsPanel.refresh` runs five small aggregate queries over an indexed table (well under
+a frame even for years of rows), so it reads them directly rather than starting a task, and is
+called whenever the page is shown or something new was made. The chart is QtCharts (shipped with PySide6) with the palette's
 own colours, so it follows light and dark.
 """
 
@@ -21,7 +22,6 @@ from desktop.core.cost_types import money_text
 from desktop.core.table import Task, provider_label
 from desktop.services import Services
 from desktop.store.cost_ledger import CostTotal, day_start
-from desktop.ui.tasks import TaskScope
 from desktop.ui.widgets.labels import MutedLabel, bold_label
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,6 @@ class CostsPanel(QWidget):
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
-        self.scope = TaskScope("costs")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(6)
@@ -61,9 +60,9 @@ class CostsPanel(QWidget):
         self.tables = QGridLayout()
         self.tables.setHorizontalSpacing(12)
         self.tables.setVerticalSpacing(2)
-        table_holder = QWidget(self)
-        table_holder.setLayout(self.tables)
-        body.addWidget(table_holder, 2)
+        self.table_holder = QWidget(self)
+        self.table_holder.setLayout(self.tables)
+        body.addWidget(self.table_holder, 2)
         self.chart = QChart()
         self.chart.legend().hide()
         self.chart.setMargins(QMargins(0, 0, 0, 0))
@@ -89,11 +88,7 @@ class CostsPanel(QWidget):
     # --- Data ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Read the totals again (off the loop) and redraw."""
-        if not self.scope.closed:
-            self.scope.spawn(self._refresh(), slot="refresh")
-
-    async def _refresh(self) -> None:
+        """Read the totals again and redraw."""
         meter = self.services.engine.costs
         ledger = meter.ledger
         if ledger is None:
@@ -102,12 +97,11 @@ class CostsPanel(QWidget):
         now = ledger.now()
         since = day_start(now - (CHART_DAYS - 1) * 86400)
         month = datetime.fromtimestamp(now).replace(day=1, hour=0, minute=0, second=0)
-        run = self.services.run_blocking
-        today = await run(ledger.today)
-        this_month = await run(ledger.this_month)
-        days = {t.key: t.usd for t in await run(ledger.totals, "day", since)}
-        self.by_provider = await run(ledger.totals, "provider", month.timestamp())
-        self.by_task = await run(ledger.totals, "task", month.timestamp())
+        today = ledger.today()
+        this_month = ledger.this_month()
+        days = {t.key: t.usd for t in ledger.totals("day", since)}
+        self.by_provider = ledger.totals("provider", month.timestamp())
+        self.by_task = ledger.totals("task", month.timestamp())
         first = datetime.fromtimestamp(since)
         self.days = []
         for i in range(CHART_DAYS):
@@ -122,7 +116,7 @@ class CostsPanel(QWidget):
             month_text += f" of {money_text(budget.budget, approx=False)}"
         self.summary.setText(f"Today {money_text(today)} · {month_text}")
         if budget.level in ("warn", "over"):
-            self.budget_note.setText(budget.message or "You are over your monthly budget.")
+            self.budget_note.setText(budget.message)
             self.budget_note.setStyleSheet("color: #b26a00;")
             self.budget_note.show()
         else:
@@ -144,12 +138,13 @@ class CostsPanel(QWidget):
             ("By task", [(TASK_WORDS.get(t.key, t.key), t) for t in self.by_task]),
         )
         for col, (title, rows) in enumerate(columns):
-            self.tables.addWidget(MutedLabel(title + " (this month)", self), 0, col * 2, 1, 2)
+            holder = self.table_holder
+            self.tables.addWidget(MutedLabel(title + " (this month)", holder), 0, col * 2, 1, 2)
             if not rows:
-                self.tables.addWidget(MutedLabel("nothing yet", self), 1, col * 2)
+                self.tables.addWidget(MutedLabel("nothing yet", holder), 1, col * 2)
             for row, (label, total) in enumerate(rows[:TOP_ROWS], 1):
-                self.tables.addWidget(QLabel(label, self), row, col * 2)
-                amount = QLabel(money_text(total.usd), self)
+                self.tables.addWidget(QLabel(label, holder), row, col * 2)
+                amount = QLabel(money_text(total.usd), holder)
                 amount.setAlignment(Qt.AlignmentFlag.AlignRight)
                 amount.setToolTip(f"{total.count} item(s)")
                 self.tables.addWidget(amount, row, col * 2 + 1)
@@ -167,7 +162,7 @@ class CostsPanel(QWidget):
         series.append(bars)
         self.chart.addSeries(series)
         labels = QBarCategoryAxis()
-        labels.append([k[8:] if i % 2 == 0 else "" for i, (k, _) in enumerate(self.days)])
+        labels.append([k[8:] for k, _ in self.days])  # day of the month: unique in 14 days
         values = QValueAxis()
         top = max([usd for _, usd in self.days] + [0.0])
         values.setRange(0.0, top * 1.15 if top > 0 else 0.01)
@@ -193,6 +188,3 @@ class CostsPanel(QWidget):
             self._style_chart()
             if self.days:
                 self._fill_chart()
-
-    async def aclose(self) -> None:
-        await self.scope.aclose()

@@ -244,7 +244,6 @@ class LibraryPage(QWidget):
     async def aclose(self) -> None:
         """Cancel every task of the page and release the player (the window is closing)."""
         self._search_timer.stop()
-        await self.costs.aclose()
         await self.scope.aclose()
         self.details.player.release()
 

@@ -299,7 +299,6 @@ class ProvidersPage(QWidget):
             self.list.setCurrentIndex(self.model.index(row, 0))
 
     async def aclose(self) -> None:
-        await self.costs.aclose()
         await self.scope.aclose()
 
     # --- Secrets --------------------------------------------------------------------------
