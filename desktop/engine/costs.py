@@ -19,7 +19,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from desktop.core.chat_types import ChatMessage, ChatResult
@@ -28,7 +28,7 @@ from desktop.core.media_types import MediaResult
 from desktop.core.table import PROVIDERS, Task, provider_label
 from desktop.core.trace import Outcome, Trace
 from desktop.core.vocab import Status
-from desktop.engine.catalog import ModelCatalog
+from desktop.engine.catalog import ModelCatalog, ProviderStats
 from desktop.engine.price_table import PriceRow, PriceTable
 from desktop.store.cost_ledger import CostEntry, CostLedger, CostLedgerError
 from desktop.store.cost_settings import CostSettings, CostSettingsStore
@@ -269,6 +269,19 @@ class CostMeter:
         if found is None or found.price_in is None or found.price_out is None:
             return None, ""
         return (found.price_in, found.price_out), "published by Hugging Face's router"
+
+    def priced_stats(self, model: str, stats: dict[str, ProviderStats]) -> dict[str, ProviderStats]:
+        """``stats`` with the user's own chat prices in place of the published ones."""
+        mine = self.cost_settings.chat_prices
+        if not mine:
+            return stats
+        out = dict(stats)
+        for provider in set(stats) | {k.split("|", 1)[0] for k in mine}:
+            pair = mine.get(f"{provider}|{model}") or mine.get(provider)
+            if pair is not None:
+                base = stats.get(provider) or ProviderStats()
+                out[provider] = replace(base, price_in=pair[0], price_out=pair[1])
+        return out
 
     def likely_provider(self, task: Task, model: str, policy: str) -> str:
         """Who will probably serve a request (for the figure a form shows before it starts):

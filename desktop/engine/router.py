@@ -81,6 +81,7 @@ class Engine:
         """Hedge chat requests (start a second provider when the first is slow); opt-in."""
         self.costs = CostMeter(catalog, settings, executor)
         """Cost estimates, the ledger behind the totals, the budget (see ``costs.attach``)."""
+        self.chooser.priced = self.costs.priced_stats
 
     @property
     def deadlines(self) -> Deadlines:

@@ -221,3 +221,18 @@ async def test_bill_to_setting_applies_and_personal_sends_nothing(
     chats = [r for r in emulator.requests if r.provider == "groq"]
     assert [r.headers.get("x-hf-bill-to") for r in chats] == ["acme-labs", None]
     assert first.trace.bill_to == "acme-labs"
+
+
+async def test_cheapest_ranks_by_the_prices_the_user_sees(open_services) -> None:
+    services = await open_services()
+    published = await services.chat.send(None, "Hi", model=LLAMA_8B, provider="cheapest")
+    assert published.result is not None and published.result.provider == "novita"
+    services.engine.costs.cost_settings.chat_prices = {"cerebras": [0.001, 0.002]}
+    turn = await services.chat.send(None, "Hi", model=LLAMA_8B, provider="cheapest")
+    result = turn.result
+    assert result is not None and result.provider == "cerebras"
+    assert result.usage is not None and result.usage.prompt_tokens is not None
+    assert result.usage.completion_tokens is not None
+    expected = (result.usage.prompt_tokens * 0.001 + result.usage.completion_tokens * 0.002) / 1e6
+    assert result.cost.usd == pytest.approx(expected)
+    assert "(your price)" in result.cost.basis
