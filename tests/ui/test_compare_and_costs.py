@@ -100,6 +100,14 @@ def test_chat_compare_shows_two_pinned_columns_with_figures_and_keeps_one(
     assert saved is not None and [c.provider for c in saved.columns] == ["groq", "cerebras"]
     gen = services.history.get_generation(view.comparison.record_id)
     assert gen is not None and gen.task == COMPARE_TASK
+    reopened = compare_view(build_page, services, Task.CHAT)
+    reopened.show_saved(saved)
+    wait_until(loop, lambda: all(c.keep.isEnabled() for c in reopened.columns))
+    assert [c.text.toPlainText() for c in reopened.columns] == [
+        "Hello from groq.",
+        "Hello from cerebras.",
+    ]
+    assert [r.pair().provider for r in reopened.rows] == ["groq", "cerebras"]
 
     cerebras.keep.click()
     wait_until(loop, lambda: bool(kept))

@@ -90,3 +90,11 @@ async def confirm_cost(parent: QWidget, meter: CostMeter, expected: Cost, *, bat
     box.button(QMessageBox.StandardButton.Yes).setText("Start")
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     return await run_dialog(box) == QMessageBox.StandardButton.Yes
+
+
+def cost_suffix(trace: dict[str, object] | None) -> str:
+    """ " · ≈ $0.0031 (estimate)" from a stored trace, for an item's facts; "" when none."""
+    cost = Cost.from_dict(trace.get("cost")) if isinstance(trace, dict) else None
+    if cost is None:
+        return ""
+    return f" · {cost.short()} (estimate)"

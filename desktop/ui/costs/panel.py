@@ -83,6 +83,7 @@ class CostsPanel(QWidget):
         self.days: list[tuple[str, float]] = []
         self.by_provider: list[CostTotal] = []
         self.by_task: list[CostTotal] = []
+        self.by_model: list[CostTotal] = []
         self._style_chart()
 
     # --- Data ---------------------------------------------------------------------------
@@ -102,6 +103,7 @@ class CostsPanel(QWidget):
         days = {t.key: t.usd for t in ledger.totals("day", since)}
         self.by_provider = ledger.totals("provider", month.timestamp())
         self.by_task = ledger.totals("task", month.timestamp())
+        self.by_model = ledger.totals("model", month.timestamp())
         first = datetime.fromtimestamp(since)
         self.days = []
         for i in range(CHART_DAYS):
@@ -136,6 +138,7 @@ class CostsPanel(QWidget):
                 [(provider_label(t.key) if t.key else "?", t) for t in self.by_provider],
             ),
             ("By task", [(TASK_WORDS.get(t.key, t.key), t) for t in self.by_task]),
+            ("By model", [(t.key.rsplit("/", 1)[-1], t) for t in self.by_model]),
         )
         for col, (title, rows) in enumerate(columns):
             holder = self.table_holder
