@@ -236,3 +236,27 @@ async def test_cheapest_ranks_by_the_prices_the_user_sees(open_services) -> None
     expected = (result.usage.prompt_tokens * 0.001 + result.usage.completion_tokens * 0.002) / 1e6
     assert result.cost.usd == pytest.approx(expected)
     assert "(your price)" in result.cost.basis
+
+
+async def test_video_cost_per_second_and_a_failed_job_costs_nothing(
+    open_services, emulator: Emulator
+) -> None:
+    from dataclasses import replace as changed
+
+    from desktop.core.media_types import VideoRequest
+    from tests.emulator.jobs import WAN_T2V
+    from tests.engine.test_video import FAST_POLL
+
+    services = await open_services()
+    services.video.timing = changed(FAST_POLL)
+    made = await services.video.generate(VideoRequest(WAN_T2V, "a fox", provider="fal-ai"))
+    assert made.status == Status.COMPLETE, made.error
+    seconds = sum(f.duration_s or 0.0 for f in made.files) or 5.0
+    assert made.to_dict()["cost"]["usd"] == pytest.approx(seconds * 0.08)
+    assert "second" in made.cost.basis and "fal" in made.cost.basis
+    emulator.jobs.plan("fal-ai", outcome="fail", error="out of GPUs")
+    emulator.jobs.plan("novita", outcome="fail", error="out of GPUs")
+    emulator.jobs.plan("replicate", outcome="fail", error="out of GPUs")
+    failed = await services.video.generate(VideoRequest(WAN_T2V, "a fox", provider="fal-ai"))
+    assert failed.status == Status.FAILED
+    assert failed.cost.usd == 0.0 and not any(a.billed for a in failed.trace.attempts)
