@@ -40,7 +40,7 @@ _SCHEMA: Final = """CREATE TABLE costs (
     bill_to TEXT,
     request_id TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX costs_day ON costs(day)"""
+CREATE INDEX costs_at ON costs(at)"""
 
 
 class CostLedgerError(SwitchboardError):

@@ -168,7 +168,9 @@ def test_two_image_models_side_by_side(
     shoot(view, "compare-images")
 
 
-def test_totals_panel_shows_today_month_groups_and_a_chart(services: Services) -> None:
+def test_totals_panel_shows_today_month_groups_and_a_chart(
+    loop: qasync.QEventLoop, services: Services
+) -> None:
     ledger = services.engine.costs.ledger
     assert ledger is not None
     now = ledger.now()
@@ -181,6 +183,7 @@ def test_totals_panel_shows_today_month_groups_and_a_chart(services: Services) -
     panel.resize(760, 300)
     panel.show()
     panel.refresh()
+    wait_until(loop, lambda: bool(panel.days))
     assert panel.summary.text().startswith("Today ≈ $0.01")  # 0.002 + 0.01
     assert "of $0.05" in panel.summary.text()
     assert panel.budget_note.isVisibleTo(panel)
