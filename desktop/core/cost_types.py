@@ -53,7 +53,7 @@ def money_text(usd: float | None, *, approx: bool = True) -> str:
         return f"{prefix}$0"
     if usd < 0.0001:  # a short chat answer: keep two significant digits, never "$0.0000"
         digits = 2 - math.floor(math.log10(usd)) - 1
-        return f"{prefix}${usd:.{min(digits, 10)}f}"
+        return f"{prefix}${usd:.{min(digits, 10)}f}".rstrip("0")
     if usd < 0.01:
         return f"{prefix}${usd:.4f}"
     if usd < 100:

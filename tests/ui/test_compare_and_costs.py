@@ -231,3 +231,39 @@ def test_images_form_shows_the_expected_cost_and_the_budget_asks_first(
     page.run_button.click()
     wait_until(loop, lambda: not page.busy)
     assert len([r for r in emulator.requests if r.provider == "fal-ai"]) == 2
+
+
+def test_compare_buttons_sit_beside_the_provider_boxes_and_the_library_reopens(
+    loop: qasync.QEventLoop, make_window: Callable[..., Any], media_env: dict[str, str]
+) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    from desktop.engine.compare import Column, Comparison, save_comparison
+
+    window = make_window(media_env)
+    for page, task in (
+        (window.chat, Task.CHAT),
+        (window.images, Task.TEXT_TO_IMAGE),
+        (window.speech, Task.SPEECH_TO_TEXT),
+    ):
+        buttons = [b for b in page.findChildren(QPushButton) if b.text() == "Compare…"]
+        assert len(buttons) == 1, task
+        buttons[0].click()
+        dialog = window.compare.dialogs[-1]
+        assert dialog.view.task == task and dialog.isVisible()
+        assert dialog.view.rows[0].model.current_model()  # the tab's model to start with
+        dialog.close()
+    comparison = Comparison(
+        Task.CHAT.value,
+        "Hi",
+        [
+            Column(LLAMA_8B, "groq", status=Status.COMPLETE, text="one"),
+            Column(LLAMA_8B, "cerebras"),
+        ],
+    )
+    record = save_comparison(window.services.history, comparison)
+    window.reuse_in_tab(COMPARE_TASK, record)  # the Library's "Reuse in Compare"
+    wait_until(loop, lambda: any(d.view.comparison is not None for d in window.compare.dialogs))
+    reopened = next(d for d in window.compare.dialogs if d.view.comparison is not None)
+    assert reopened.view.columns[0].text.toPlainText() == "one"
+    reopened.close()

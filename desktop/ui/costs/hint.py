@@ -41,8 +41,11 @@ def hint_text(cost: Cost | None, provider: str = "") -> str:
 class CostHint(MutedLabel):
     """ "Expected cost ≈ $0.04 at fal" for what the form would start now."""
 
-    def __init__(self, estimate: Estimate, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, estimate: Estimate, parent: QWidget | None = None, *, meter: CostMeter | None = None
+    ) -> None:
         super().__init__("", parent)
+        self.meter = meter
         self.setAccessibleName("Expected cost")
         self.estimate = estimate
         self.provider: Callable[[], str] = lambda: ""
@@ -71,7 +74,12 @@ class CostHint(MutedLabel):
 
     def update_now(self) -> None:
         self.cost = self.estimate()
-        self.setText(hint_text(self.cost, self.provider()))
+        text = hint_text(self.cost, self.provider())
+        if text and self.meter is not None:
+            check = self.meter.budget_check(self.cost.usd or 0.0 if self.cost else 0.0)
+            if check.level in ("warn", "over"):
+                text += f" — {check.message}"
+        self.setText(text)
         self.setToolTip(self.cost.basis if self.cost is not None else "")
 
 

@@ -101,7 +101,7 @@ class ImagesPage(QWidget):
         self.run_button = task_page.run_button("Make image", holder, self.scope, "make", self.run)
         self.run_button.setToolTip("Make the picture (Ctrl+Enter)")
         column.addWidget(self.run_button)
-        self.cost_hint = CostHint(self._expected_cost, holder)
+        self.cost_hint = CostHint(self._expected_cost, holder, meter=self.services.engine.costs)
         self.cost_hint.provider = lambda: self.services.engine.costs.likely_provider(
             TASK, self.model_picker.current_model(), self.policy_picker.current_policy()
         )

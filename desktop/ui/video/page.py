@@ -108,7 +108,7 @@ class VideoPage(QWidget):
         self.run_button.setToolTip("Make the video (Ctrl+Enter); it can take several minutes")
         self.run_button.set_canceller(self._cancel_current)
         column.addWidget(self.run_button)
-        self.cost_hint = CostHint(self._expected_cost, holder)
+        self.cost_hint = CostHint(self._expected_cost, holder, meter=self.services.engine.costs)
         self.cost_hint.provider = lambda: self.services.engine.costs.likely_provider(
             TASK, self.model_picker.current_model(), self.policy_picker.current_policy()
         )
