@@ -24,7 +24,7 @@ from pathlib import Path
 
 from desktop.core.chat_types import ChatMessage, ChatResult
 from desktop.core.cost_types import Cost, money_text
-from desktop.core.media_types import MediaResult
+from desktop.core.media_types import MediaFile, MediaResult
 from desktop.core.table import PROVIDERS, Task, provider_label
 from desktop.core.trace import Outcome, Trace
 from desktop.core.vocab import Status
@@ -42,6 +42,8 @@ DEFAULT_VIDEO_S = 5.0
 DEFAULT_AUDIO_MIN = 1.0
 BUDGET_WARN_SHARE = 0.8
 COSTS_DB = "costs.db"
+PRICE_WAIT_S = 2.0
+"""How long a finished answer waits for the router's price list when none is cached."""
 
 _UNIT_WORDS = {
     "image": "image",
@@ -260,11 +262,14 @@ class CostMeter:
             return (pair[0], pair[1]), "your price"
         if provider not in PROVIDERS:
             return None, ""
-        stats = (
-            await self._catalog.provider_stats(model)
-            if fetch
-            else self._catalog.cached_stats(model)
-        )
+        # The chooser refreshes these in the background at every request, so they are
+        # usually cached; a missing entry is fetched, but never holds a turn for long.
+        stats = self._catalog.cached_stats(model)
+        if provider not in stats and fetch:
+            try:
+                stats = await asyncio.wait_for(self._catalog.provider_stats(model), PRICE_WAIT_S)
+            except TimeoutError:
+                return None, ""
         found = stats.get(provider)
         if found is None or found.price_in is None or found.price_out is None:
             return None, ""
@@ -308,8 +313,6 @@ class CostMeter:
         seconds: float | None = None,
     ) -> Cost:
         """What a picture (or ``count``), a video or a transcript is expected to cost."""
-        from desktop.core.media_types import MediaFile  # local: a pure data type
-
         provider = self.likely_provider(task, model, policy)
         probe = MediaResult(
             task.value,
