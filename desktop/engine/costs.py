@@ -235,8 +235,11 @@ class CostMeter:
             self.ledger = None
 
     def close(self) -> None:
-        if self.ledger is not None:
-            self.ledger.close()
+        """Close the ledger; from then on totals read as empty (a late hint or refresh
+        during shutdown must not touch a closed database)."""
+        ledger, self.ledger = self.ledger, None
+        if ledger is not None:
+            ledger.close()
 
     def save_settings(self) -> None:
         self._table = None
