@@ -217,6 +217,9 @@ class CostMeter:
         self.ledger: CostLedger | None = None
         self._store: CostSettingsStore | None = None
         self._table: PriceTable | None = None
+        self.last_month_spent: float | None = None
+        """This month's total as of the last recorded result (None until one is recorded):
+        what the form hints use, so typing in a form never reads the ledger."""
 
     # --- Wiring -------------------------------------------------------------------------
 
@@ -369,8 +372,16 @@ class CostMeter:
             bill_to=trace.bill_to,
             request_id=trace.request_id,
         )
+        ledger = self.ledger
+
+        def record() -> float:
+            ledger.add(entry)
+            return ledger.this_month()
+
         try:
-            await asyncio.get_running_loop().run_in_executor(self._executor, self.ledger.add, entry)
+            self.last_month_spent = await asyncio.get_running_loop().run_in_executor(
+                self._executor, record
+            )
         except CostLedgerError as exc:  # pragma: no cover - disk full and the like
             log.warning("cost not recorded: %s", exc)
 
@@ -379,9 +390,11 @@ class CostMeter:
     def month_spent(self) -> float:
         return self.ledger.this_month() if self.ledger is not None else 0.0
 
-    def budget_check(self, extra: float = 0.0) -> BudgetCheck:
+    def budget_check(self, extra: float = 0.0, *, spent: float | None = None) -> BudgetCheck:
+        """This month against the budget with ``extra`` more; ``spent`` (e.g.
+        :attr:`last_month_spent`) saves reading the ledger."""
         budget = self.cost_settings.monthly_budget_usd
-        spent = self.month_spent()
+        spent = self.month_spent() if spent is None else spent
         if not budget:
             return BudgetCheck("none", spent, None)
         after = spent + extra

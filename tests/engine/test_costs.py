@@ -57,6 +57,7 @@ async def test_chat_cost_is_published_price_times_reported_usage(open_services) 
     (row,) = ledger.entries()
     assert (row.task, row.model, row.provider) == ("conversational", LLAMA_8B, "groq")
     assert row.usd == pytest.approx(expected)
+    assert services.engine.costs.last_month_spent == pytest.approx(expected)  # for form hints
 
 
 async def test_chat_without_reported_usage_estimates_tokens_and_says_so(

@@ -75,8 +75,10 @@ class CostHint(MutedLabel):
     def update_now(self) -> None:
         self.cost = self.estimate()
         text = hint_text(self.cost, self.provider())
-        if text and self.meter is not None:
-            check = self.meter.budget_check(self.cost.usd or 0.0 if self.cost else 0.0)
+        spent = self.meter.last_month_spent if self.meter is not None else None
+        if text and self.meter is not None and spent is not None:
+            extra = (self.cost.usd or 0.0) if self.cost is not None else 0.0
+            check = self.meter.budget_check(extra, spent=spent)
             if check.level in ("warn", "over"):
                 text += f" — {check.message}"
         self.setText(text)
