@@ -320,6 +320,7 @@ class VideoPage(QWidget):
             self.banner.show_info(result.error or "The video was cancelled.")
         elif result.error:
             self.banner.show_error(result.error, result.error_action)
+        self._reload_timer.stop()  # the reload it was waiting to do happens now
         await self._load_history()
 
     # --- Jobs left from an earlier run ----------------------------------------------------
