@@ -180,7 +180,7 @@ def test_totals_panel_shows_today_month_groups_and_a_chart(
         ledger.add(CostEntry("text-to-image", FLUX_SCHNELL, "fal-ai", 0.01, "b", at=at))
     services.engine.costs.cost_settings.monthly_budget_usd = 0.05
     panel = CostsPanel(services)
-    panel.resize(760, 300)
+    panel.resize(1000, 300)
     panel.show()
     panel.refresh()
     wait_until(loop, lambda: bool(panel.days))

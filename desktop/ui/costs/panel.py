@@ -26,7 +26,7 @@ from desktop.core.cost_types import money_text
 from desktop.core.table import Task, provider_label
 from desktop.services import Services
 from desktop.store.cost_ledger import CostLedger, CostTotal, day_start, month_start
-from desktop.ui.widgets.labels import MutedLabel, bold_label
+from desktop.ui.widgets.labels import ElidedLabel, MutedLabel, bold_label
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class CostsPanel(QWidget):
         outer.addWidget(self.budget_note)
         body = QHBoxLayout()
         self.tables = QGridLayout()
-        self.tables.setHorizontalSpacing(12)
+        self.tables.setHorizontalSpacing(8)
         self.tables.setVerticalSpacing(2)
         self.table_holder = QWidget(self)
         self.table_holder.setLayout(self.tables)
@@ -109,6 +109,7 @@ class CostsPanel(QWidget):
         self.chart_view = QChartView(self.chart, self)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(150)
+        self.chart_view.setMinimumWidth(240)  # 14 two-digit day labels still fit
         self.chart_view.setAccessibleName(f"Spending over the last {CHART_DAYS} days")
         body.addWidget(self.chart_view, 3)
         outer.addLayout(body)
@@ -191,7 +192,7 @@ class CostsPanel(QWidget):
             if not rows:
                 self.tables.addWidget(MutedLabel("nothing yet", holder), 1, col * 2)
             for row, (label, total) in enumerate(rows[:TOP_ROWS], 1):
-                self.tables.addWidget(QLabel(label, holder), row, col * 2)
+                self.tables.addWidget(ElidedLabel(label, holder), row, col * 2)
                 amount = QLabel(money_text(total.usd), holder)
                 amount.setAlignment(Qt.AlignmentFlag.AlignRight)
                 amount.setToolTip(f"{total.count} item(s)")
