@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from desktop.ui.errors import ErrorReporter
+    from desktop.ui.startup import Shown
 
 COMMANDS = frozenset(
     {
@@ -30,8 +31,10 @@ COMMANDS = frozenset(
         "image",
         "video",
         "transcribe",
+        "speak",
         "embed",
         "providers",
+        "models",
         "history",
         "compare",
         "costs",
@@ -39,6 +42,7 @@ COMMANDS = frozenset(
         "-h",
         "--version",
         "help",
+        "about",
     }
 )
 
@@ -55,9 +59,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv if argv is None else argv)
     rest = args[1:]
     if rest and rest[0] in COMMANDS:
+        if getattr(sys, "frozen", False):  # the bundle names its keyring backend explicitly
+            from desktop.store import keyring_setup
+
+            keyring_setup.self_test()
         from desktop import cli  # lazy: the window path never needs it
 
         return int(cli.main(rest))
+    if rest and rest[0] == "self-check":
+        return run_self_check(args)
     if not has_display(os.environ):
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return 2
@@ -80,6 +90,7 @@ def make_application(argv: Sequence[str]) -> QApplication:
     """The QApplication with our names, the system colour scheme, and manual quitting."""
     from PySide6.QtWidgets import QApplication
 
+    from desktop.ui.app_icon import application_icon, desktop_file_name
     from desktop.ui.theme import follow_system_scheme
 
     existing = QApplication.instance()
@@ -87,7 +98,8 @@ def make_application(argv: Sequence[str]) -> QApplication:
     app.setApplicationName("Switchboard")
     app.setOrganizationName("Switchboard")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("switchboard")
+    app.setDesktopFileName(desktop_file_name())  # resources/switchboard.desktop
+    app.setWindowIcon(application_icon())
     app.setQuitOnLastWindowClosed(False)
     follow_system_scheme(app)
     return app
@@ -118,31 +130,70 @@ def run_gui(argv: Sequence[str]) -> int:
         collector.stop()
 
 
-async def run_window(app: QApplication, reporter: ErrorReporter | None = None) -> int:
-    """The main coroutine: services, window, wait for quitting, close everything."""
-    from desktop.services import Services
+def run_self_check(argv: Sequence[str]) -> int:
+    """``switchboard self-check [MEDIA …]``: window, media and keyring checks as one JSON
+    object on stdout (desktop/ui/self_check.py says why); exit 1 when one failed."""
+    import json
+    from pathlib import Path
+
+    import qasync
+
+    from desktop.ui import self_check
+
+    if not has_display(os.environ):
+        print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        return 2
+    configure_logging()
+    app = make_application(argv[:1])
+    media = [Path(a).resolve() for a in argv[2:]]
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        result = runner.run(self_check.check(media))
+    print(json.dumps(result, indent=2))
+    return 0 if result["ok"] else 1
+
+
+async def run_window(
+    app: QApplication, reporter: ErrorReporter | None = None, shown: Shown | None = None
+) -> int:
+    """The main coroutine: services, window, wait for quitting, close everything.
+
+    ``shown`` is told every question asked at start (tests answer them).
+    """
+    from desktop.store import keyring_setup
+    from desktop.store.paths import AppPaths
     from desktop.ui.main_window import MainWindow
-    from desktop.ui.widgets.message_bar import INFO
+    from desktop.ui.startup import open_or_ask
 
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)  # backstop: the OS ends the session
     if reporter is not None:
         asyncio.get_running_loop().set_exception_handler(reporter.loop_exception_handler)
+    # Before the services read any key: a frozen build picks its backend here, and the
+    # About box shows the result. Blocking (D-Bus), hence the thread.
+    await asyncio.get_running_loop().run_in_executor(None, keyring_setup.self_test)
     try:
-        services = await Services.open()
-    except Exception as exc:  # a newer database, an unreadable data folder …
-        log.exception("Could not open Switchboard's data")
+        opened = await open_or_ask(AppPaths.default(), shown)
+    except Exception as exc:  # an unusable data folder, bad endpoint variables …
+        log.warning("Could not open Switchboard's data: %s", exc)
         await show_startup_error(str(exc))
         return 1
+    if opened is None:
+        return 1
+    services = opened.services
     try:
         window = MainWindow(services, on_closed=quitting.set)
-        warning = services.settings_store.load_warning
-        if warning:
-            window.chat.message_bar.show_message(warning, kind=INFO)
+        notices = [*opened.notices, services.settings_store.load_warning]
+        for notice in reversed([n for n in notices if n]):
+            window.chat.message_bar.show_info(notice)  # the first one stays in view
+        if services.jobs_problem:
+            window.video.message_bar.show_info(services.jobs_problem)
         window.show()
         await quitting.wait()
         if window.isVisible():
             await window.shutdown()
+        # Destroyed while the loop still runs: Qt objects torn down after the loop closed
+        # (at the interpreter's exit) could crash in their destructors.
+        window.deleteLater()
     finally:
         await services.aclose()
     return 0

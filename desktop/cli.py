@@ -1,4 +1,4 @@
-"""``switchboard chat|providers|history …``: the same engine, history, settings and secrets.
+"""``switchboard chat|providers|models|history …``: the same engine, history, settings and secrets.
 
 Every command exits 0 on success and non-zero with one line on stderr otherwise; ``--json``
 prints one machine-readable object (the routing trace included) and nothing else on stdout.
@@ -15,9 +15,10 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
-from desktop import __version__, cli_compare, cli_costs, cli_media, cli_video
+from desktop import __version__, cli_about, cli_compare, cli_costs, cli_media, cli_models, cli_video
 from desktop.cli_text import InertWriter, json_text
 from desktop.core.base_urls import UrlProblem, shown, split_credentials
 from desktop.core.errors import SwitchboardError
@@ -26,14 +27,18 @@ from desktop.core.trace import AttemptRecord, Outcome, seconds_text
 from desktop.core.vocab import Status
 from desktop.engine.billing import billing_to
 from desktop.engine.conversations import Turn
-from desktop.engine.health_summary import provider_health
+from desktop.engine.health_summary import provider_health, reached_with
 from desktop.services import Services
+from desktop.store.backups import list_backups, restore_backup, restore_over
+from desktop.store.faults import STORAGE_ERRORS, HistoryUnavailable, storage_fault
+from desktop.store.history import StoredMessage
+from desktop.store.paths import AppPaths
 from desktop.store.settings import CustomEndpoint
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 3
-REQUEST_COMMANDS = ("chat", "image", "transcribe", "embed", "video", "compare")
+REQUEST_COMMANDS = ("chat", "image", "transcribe", "speak", "embed", "video", "compare")
 
 
 class CliError(SwitchboardError):
@@ -102,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="ORG",
             help="bill this Hugging Face organisation (requests through the HF router only)",
         )
+    cli_models.add_parsers(sub)
+    cli_about.add_parser(sub)
 
     history = sub.add_parser("history", help="list, search and show saved conversations")
     hsub = history.add_subparsers(dest="action", required=True)
@@ -113,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     hshow = hsub.add_parser("show")
     hshow.add_argument("id", type=int)
     hshow.add_argument("--json", action="store_true")
+    hbackups = hsub.add_parser("backups", help="list the automatic backups of the history")
+    hbackups.add_argument("--json", action="store_true")
+    hrestore = hsub.add_parser(
+        "restore", help="restore a backup (the current history is kept aside first)"
+    )
+    hrestore.add_argument("name", help="a name from 'switchboard history backups'")
     return parser
 
 
@@ -128,9 +141,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err
     try:
+        if args.command == "about":  # no services needed: it must work on a broken install
+            return cli_about.run(args)
         return asyncio.run(_run(args))
     except (SwitchboardError, UrlProblem) as exc:  # CliError, SettingsError, store errors too
         print(f"switchboard: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except STORAGE_ERRORS as exc:  # a disk, folder or database fault met mid-command
+        print(f"switchboard: {storage_fault(exc, 'Stopped')}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("switchboard: stopped.", file=sys.stderr)
@@ -142,7 +160,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    services = await Services.open()
+    try:
+        services = await Services.open()
+    except HistoryUnavailable as exc:
+        if args.command == "history" and args.action in ("backups", "restore"):
+            return await _backups_without_history(args, exc)
+        raise
     try:
         bill_to = getattr(args, "bill_to", None)  # else the choice saved in costs.json
         with billing_to(bill_to) if bill_to else contextlib.nullcontext():
@@ -160,21 +183,32 @@ async def _dispatch(services: Services, args: argparse.Namespace) -> int:
         return await _chat(services, args)
     if args.command == "providers":
         return await _providers(services, args)
-    if args.command in ("image", "transcribe", "embed"):
+    if args.command in cli_media.COMMANDS:
         return await cli_media.run(services, args)
     if args.command == "video":
         return await cli_video.run(services, args)
-    return _history(services, args)
+    if args.command == "models":
+        return await cli_models.run(services, args)
+    return await _history(services, args)
 
 
 # --- chat ---------------------------------------------------------------------------------
 
 
 class _Printer:
-    """Streams text to stdout and routing news to stderr (stdout stays the answer only)."""
+    """Streams text to stdout and routing news to stderr (stdout stays the answer only).
+
+    Text already written cannot be taken back: when an answer breaks off and the engine
+    restarts it on another provider, a separator line goes to stderr and the complete answer
+    is streamed again from the start of a fresh line. ``--json`` prints the complete answer
+    only, once.
+    """
 
     def __init__(self, out: TextIO, err: TextIO, quiet: bool) -> None:
         self.out, self.err, self.quiet = out, err, quiet
+        self.at_line_start = True
+        self.printed = 0
+        """Characters of the answer printed since it (re)started."""
 
     def turn_started(self, turn: Turn) -> None:
         pass
@@ -185,9 +219,21 @@ class _Printer:
         print(f"[{record.short()} — trying the next provider]", file=self.err, flush=True)
 
     def delta(self, text: str) -> None:
+        self.printed += len(text)
         if not self.quiet:
             self.out.write(text)
             self.out.flush()
+            self.at_line_start = text.endswith("\n")
+
+    def restarted(self, note: str) -> None:
+        self.printed = 0
+        if self.quiet:
+            return
+        if not self.at_line_start:
+            self.out.write("\n")
+            self.out.flush()
+            self.at_line_start = True
+        print(f"[{note}; the complete answer follows]", file=self.err, flush=True)
 
 
 async def _chat(services: Services, args: argparse.Namespace) -> int:
@@ -202,7 +248,10 @@ async def _chat(services: Services, args: argparse.Namespace) -> int:
         )
     printer = _Printer(sys.stdout, sys.stderr, quiet=args.json)
     services.settings.remember_model(args.model)
-    services.save_settings()
+    try:
+        services.save_settings()
+    except OSError as exc:  # remembering the model is a convenience, not worth the answer
+        logging.getLogger(__name__).warning("Cannot save the settings: %s", exc)
     turn = await services.chat.send(
         args.conversation,
         prompt,
@@ -224,12 +273,30 @@ async def _chat(services: Services, args: argparse.Namespace) -> int:
             print()
         if result.status == Status.COMPLETE:
             ttft = f" · {seconds_text(result.ttft_ms / 1000)}" if result.ttft_ms is not None else ""
+            remark = next(
+                (
+                    c.note
+                    for c in result.trace.candidates
+                    if c.provider == result.provider and c.note
+                ),
+                "",
+            )
+            ttft += f" · {remark}" if remark else ""
             cost = f" · {result.cost.short()}"
             print(f"[via {provider_label(result.provider or '')}{ttft}{cost}]", file=sys.stderr)
+            first = result.trace.first_choice_skipped()
+            if first:
+                print(f"[{first}]", file=sys.stderr)
     if result.status == Status.COMPLETE:
         return 0
     if result.error and not args.json:
         print(f"switchboard: {result.error}", file=sys.stderr)
+    if printer.printed > len(result.text) and not args.json:
+        # Saving stopped mid-answer: say which part of what was printed is not kept.
+        unsaved = printer.printed - len(result.text)
+        print(
+            f"switchboard: the last {unsaved} characters printed were not saved.", file=sys.stderr
+        )
     return EXIT_INTERRUPTED if result.status == Status.INTERRUPTED else EXIT_FAILED
 
 
@@ -355,7 +422,9 @@ def _provider_rows(services: Services) -> list[dict[str, Any]]:
                 "key": None if info.locked else info.present,
                 "reach": reach,
                 "tasks": sorted(s.value for s in spec.tasks) if spec else ["conversational"],
-                "health": provider_health(services.health, ident).short(),
+                "health": provider_health(
+                    services.health, ident, reached_with(services.credentials, ident)
+                ).short(),
             }
         )
     return rows
@@ -368,10 +437,11 @@ def _when(ts: float) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
 
 
-def _history(services: Services, args: argparse.Namespace) -> int:
-    history = services.history
+async def _history(services: Services, args: argparse.Namespace) -> int:
+    """Read through the database worker, like every other store call (one storage path)."""
+    history, db = services.history, services.db
     if args.action == "list":
-        convs = history.list_conversations()
+        convs = await db.run(history.list_conversations)
         if args.json:
             print(json_text([asdict(c) for c in convs]))
         else:
@@ -379,33 +449,89 @@ def _history(services: Services, args: argparse.Namespace) -> int:
                 print(f"{c.id:5}  {_when(c.updated_at)}  {c.title}")
         return 0
     if args.action == "search":
-        hits = history.search(args.text)
+        hits = await db.run(history.search, args.text)
         if args.json:
             print(json_text([asdict(h) for h in hits]))
         else:
             for h in hits:
                 print(f"{h.conversation_id:5}  {h.title}: {h.snippet}")
         return 0 if hits else EXIT_FAILED
-    conv = history.get_conversation(args.id)
+    if args.action == "backups":
+        return await _backups(services, args)
+    if args.action == "restore":
+        aside = await db.run(restore_backup, history, services.paths.backups_dir, args.name)
+        print(
+            f"Restored {args.name}; the history as it was is kept as {aside.name} "
+            f"in {aside.parent}."
+        )
+        return 0
+    conv = await db.run(history.get_conversation, args.id)
     if conv is None:
         raise CliError(f"there is no conversation {args.id}.")
+    others = {
+        m.id: [v for v in await db.run(history.versions_of, m.id) if v.id != m.id]
+        for m in conv.messages
+        if m.version_count > 1
+    }
     if args.json:
         data = asdict(conv)
+        for message in data["messages"]:
+            if message["id"] in others:
+                message["other_versions"] = [asdict(v) for v in others[message["id"]]]
         print(json_text(data))
         return 0
     print(f"# {conv.title}")
     for m in conv.messages:
-        who = m.role
-        if m.role == "assistant" and m.provider:
-            who += f" (via {provider_label(m.provider)}, {m.status})"
-        elif m.role == "assistant" and m.status != Status.COMPLETE:
-            who += f" ({m.status})"
-        print(f"\n## {who}\n{m.content}")
-        if m.role == "assistant" and m.status == Status.INTERRUPTED:
-            print("[interrupted: this answer stopped before it was finished]")
-        if m.error:
-            print(f"[{m.error}]")
+        _print_message(m, f" · version {m.version} of {m.version_count}" if m.id in others else "")
+        for other in others.get(m.id, []):
+            place = m.versions.index(other.id) + 1 if other.id in m.versions else 0
+            _print_message(other, f" · version {place} of {m.version_count}, not shown", "###")
     return 0
+
+
+async def _backups_without_history(args: argparse.Namespace, problem: HistoryUnavailable) -> int:
+    """``history backups`` / ``restore`` when the history itself cannot be opened (damaged,
+    a folder…): the way forward, with the unusable file moved aside, never deleted."""
+    paths = AppPaths.default()
+    if args.action == "backups":
+        print(f"switchboard: {problem}", file=sys.stderr)
+        return await _list_backups(paths.backups_dir, args)
+    aside = await asyncio.to_thread(restore_over, paths.history_db, paths.backups_dir, args.name)
+    print(
+        f"Restored {args.name}; the unusable history was moved to {aside.name} in {aside.parent}."
+    )
+    return 0
+
+
+async def _backups(services: Services, args: argparse.Namespace) -> int:
+    return await _list_backups(services.paths.backups_dir, args)
+
+
+async def _list_backups(folder: Path, args: argparse.Namespace) -> int:
+    found = await asyncio.to_thread(list_backups, folder)
+    if args.json:
+        print(json_text([{**asdict(b), "path": str(b.path)} for b in found]))
+        return 0
+    if not found:
+        print(f"No backups yet; they are made daily in {folder}.")
+        return 0
+    for b in found:
+        print(f"{b.name}  {_when(b.modified)}  {b.size / (1024 * 1024):.1f} MB")
+    return 0
+
+
+def _print_message(m: StoredMessage, version: str, level: str = "##") -> None:
+    """One message of ``history show``: who, the text, and how it ended."""
+    who = m.role
+    if m.role == "assistant" and m.provider:
+        who += f" (via {provider_label(m.provider)}, {m.status})"
+    elif m.role == "assistant" and m.status != Status.COMPLETE:
+        who += f" ({m.status})"
+    print(f"\n{level} {who}{version}\n{m.content}")
+    if m.role == "assistant" and m.status == Status.INTERRUPTED:
+        print("[interrupted: this answer stopped before it was finished]")
+    if m.error:
+        print(f"[{m.error}]")
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ async def run(services: Services, args: argparse.Namespace) -> int:
     comparison = await compare_chat(
         services.engine, pairs, prompt, system=args.system, listener=_Blocks(args.json)
     )
-    await services.run_blocking(save_comparison, services.history, comparison)
+    await services.db.run(save_comparison, services.history, comparison)
     answered = any(c.status != Status.FAILED for c in comparison.columns)
     if args.json:
         print(json_text(comparison.to_dict()))

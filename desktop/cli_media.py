@@ -1,4 +1,4 @@
-"""``switchboard image|transcribe|embed``: the media tabs on the command line.
+"""``switchboard image|transcribe|speak|embed``: the media tabs on the command line.
 
 Same engine, history and media store as the window, so everything made here shows up in the
 Library. Conventions are those of :mod:`desktop.cli`: the result on stdout (file paths, the
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import shutil
 import sys
 from collections.abc import Sequence
 from functools import partial
@@ -24,19 +23,28 @@ from typing import Any
 
 from PIL import Image
 
+from desktop.cli_styles import add_creative_arguments
 from desktop.cli_text import json_text
 from desktop.core.errors import SwitchboardError
-from desktop.core.media_types import EmbedRequest, ImageRequest, MediaResult, TranscribeRequest
+from desktop.core.media_types import (
+    EmbedRequest,
+    ImageRequest,
+    MediaResult,
+    PartProgress,
+    SpeakRequest,
+    TranscribeRequest,
+)
 from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome
 from desktop.core.vocab import Status
 from desktop.engine.transcripts import to_srt, to_txt, to_vtt
 from desktop.engine.vectors import cosine_matrix
 from desktop.services import Services
+from desktop.store.atomic import SHARED_MODE, atomic_copy, atomic_write_bytes
 from desktop.store.free_names import claim
 
 EXIT_FAILED = 1
-COMMANDS = ("image", "transcribe", "embed")
+COMMANDS = ("image", "transcribe", "speak", "embed")
 _PILLOW_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 
 
@@ -45,7 +53,7 @@ class MediaCliError(SwitchboardError):
 
 
 def add_parsers(subparsers: Any) -> None:
-    """Add ``image``, ``transcribe`` and ``embed`` to the ``switchboard`` command."""
+    """Add ``image``, ``transcribe``, ``speak`` and ``embed`` to the ``switchboard`` command."""
     provider_help = "auto, fastest, cheapest, a provider id, or a custom server's name"
 
     image = subparsers.add_parser("image", help="make pictures from a description")
@@ -61,6 +69,7 @@ def add_parsers(subparsers: Any) -> None:
     image.add_argument("--guidance", type=float, help="guidance scale")
     image.add_argument("--negative", help="what the picture should not show")
     image.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    add_creative_arguments(image, strength=True)
     image.add_argument(
         "--force",
         action="store_true",
@@ -79,6 +88,23 @@ def add_parsers(subparsers: Any) -> None:
     )
     transcribe.add_argument("--json", action="store_true")
 
+    speak = subparsers.add_parser("speak", help="read text aloud into an audio file")
+    speak.add_argument("text", help="what to read ('-' reads standard input)")
+    speak.add_argument("--model", required=True, help="a text-to-speech model id, e.g. owner/name")
+    speak.add_argument("--provider", default="auto", help=provider_help)
+    speak.add_argument("--voice", help="a voice of the model (default: the model's own)")
+    speak.add_argument(
+        "--out",
+        help="where to save the audio: a file or a folder (the provider's format is kept: "
+        "WAV, MP3, Ogg or FLAC)",
+    )
+    speak.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    speak.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the file --out names (default: pick a free name)",
+    )
+
     embed = subparsers.add_parser("embed", help="compute embeddings of texts")
     embed.add_argument("texts", nargs="+", metavar="TEXT")
     embed.add_argument("--model", required=True)
@@ -93,6 +119,8 @@ async def run(services: Services, args: argparse.Namespace) -> int:
             return await _image(services, args)
         if args.command == "transcribe":
             return await _transcribe(services, args)
+        if args.command == "speak":
+            return await _speak(services, args)
         if args.command == "embed":
             return await _embed(services, args)
     except SwitchboardError as exc:
@@ -109,6 +137,25 @@ def _attempt_notice(quiet: bool) -> Any:
         if quiet or record.outcome in ("", Outcome.OK, Outcome.CANCELLED):
             return
         print(f"[{record.short()} — trying the next provider]", file=sys.stderr, flush=True)
+
+    return heard
+
+
+def _part_notice(quiet: bool) -> Any:
+    """``[part 2 of 5 …]`` on stderr while a long recording is transcribed in parts."""
+
+    def heard(progress: PartProgress) -> None:
+        if quiet:
+            return
+        if progress.done >= progress.total:
+            print(f"[all {progress.total} parts transcribed]", file=sys.stderr, flush=True)
+            return
+        minutes, seconds = divmod(int(progress.offset_s), 60)
+        print(
+            f"[part {progress.done + 1} of {progress.total}, from {minutes}:{seconds:02d}…]",
+            file=sys.stderr,
+            flush=True,
+        )
 
     return heard
 
@@ -144,12 +191,12 @@ def _copy_as(source: Path, target: Path) -> None:
     wanted = _PILLOW_FORMATS.get(target.suffix.lower())
     have = _PILLOW_FORMATS.get(source.suffix.lower())
     if wanted is None or wanted == have:
-        shutil.copyfile(source, target)
+        atomic_copy(source, target)
         return
     with Image.open(source) as img:
         out = io.BytesIO()
         (img.convert("RGB") if wanted == "JPEG" else img).save(out, wanted)
-    target.write_bytes(out.getvalue())
+    atomic_write_bytes(target, out.getvalue(), mode=SHARED_MODE)
 
 
 async def _image(services: Services, args: argparse.Namespace) -> int:
@@ -165,7 +212,12 @@ async def _image(services: Services, args: argparse.Namespace) -> int:
         seed=args.seed,
         count=args.count,
         provider=args.provider,
+        source_path=args.source,
+        strength=args.strength,
+        loras=list(args.lora),
     )
+    if args.strength is not None and not args.source:
+        raise MediaCliError("--strength needs --from PICTURE (the picture to change).")
     result = await services.images.generate(request, on_attempt=_attempt_notice(args.json))
     saved: list[str] = []
     if result.files and args.out:
@@ -196,7 +248,9 @@ async def _image(services: Services, args: argparse.Namespace) -> int:
 
 async def _transcribe(services: Services, args: argparse.Namespace) -> int:
     request = TranscribeRequest(model=args.model, audio_path=args.audio, provider=args.provider)
-    result = await services.speech.transcribe(request, on_attempt=_attempt_notice(args.json))
+    result = await services.speech.transcribe(
+        request, on_attempt=_attempt_notice(args.json), on_part=_part_notice(args.json)
+    )
     duration = result.files[0].duration_s if result.files else None
     if result.status == Status.COMPLETE:
         text = result.text or ""
@@ -211,6 +265,52 @@ async def _transcribe(services: Services, args: argparse.Namespace) -> int:
             print(f"[{_via(result)}]", file=sys.stderr)
         return _finish(result, args, {"formatted": formatted, "format": args.format})
     return _finish(result, args, {})
+
+
+# --- speak ----------------------------------------------------------------------------------
+
+
+def _audio_target(out: str, made: Path) -> Path:
+    """Where the audio goes: inside ``out`` when it is a folder, else ``out`` with the suffix
+    of the format the provider gave (the audio is kept as it is, never converted)."""
+    base = Path(out).expanduser()
+    if base.is_dir():
+        return base / f"speech{made.suffix}"
+    return base.with_suffix(made.suffix)
+
+
+async def _speak(services: Services, args: argparse.Namespace) -> int:
+    text = sys.stdin.read() if args.text == "-" else args.text
+    request = SpeakRequest(
+        model=args.model, text=text.strip(), voice=args.voice, provider=args.provider
+    )
+    result = await services.speak.speak(request, on_attempt=_attempt_notice(args.json))
+    saved: list[str] = []
+    if result.files and args.out:
+        made = Path(result.files[0].path)
+        target = _audio_target(args.out, made)
+        try:
+            actual = await services.run_blocking(partial(claim, target, force=args.force))
+            await services.run_blocking(atomic_copy, made, actual)
+        except OSError as exc:
+            raise MediaCliError(f"could not save to {args.out}: {exc.strerror or exc}.") from exc
+        saved.append(str(actual))
+        if not args.json:
+            if Path(args.out).suffix and target.suffix != Path(args.out).suffix.lower():
+                print(
+                    f"[the provider gave {made.suffix[1:].upper()}; saved as {actual.name}]",
+                    file=sys.stderr,
+                )
+            elif actual != target:
+                print(
+                    f"[{target.name} already exists; saved as {actual.name} (--force replaces it)]",
+                    file=sys.stderr,
+                )
+    if not args.json and result.files:
+        print(saved[0] if saved else result.files[0].path)
+        voice = f" · voice {request.voice}" if request.voice else ""
+        print(f"[{_via(result)}{voice}]", file=sys.stderr)
+    return _finish(result, args, {"saved": saved})
 
 
 # --- embed ----------------------------------------------------------------------------------

@@ -13,18 +13,20 @@ into :mod:`desktop.cli`.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
+from desktop.cli_styles import add_creative_arguments
 from desktop.cli_text import json_text
+from desktop.core.errors import SwitchboardError
 from desktop.core.media_types import JobProgress, MediaResult, VideoRequest
 from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome
 from desktop.core.vocab import Status
 from desktop.services import Services
+from desktop.store.atomic import atomic_copy
 from desktop.store.free_names import claim
 
 EXIT_FAILED = 1
@@ -60,6 +62,7 @@ def add_parsers(subparsers: Any) -> None:
         help="replace the file --out names (default: pick a free name)",
     )
     video.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    add_creative_arguments(video, strength=False)
     video.add_argument("--negative", help="what the video should not show")
     video.add_argument("--frames", type=int, help="number of frames")
     video.add_argument("--steps", type=int, help="inference steps")
@@ -151,6 +154,8 @@ async def run(services: Services, args: argparse.Namespace) -> int:
         guidance=args.guidance,
         seed=args.seed,
         provider=args.provider,
+        source_path=args.source,
+        loras=list(args.lora),
     )
     result = await services.video.generate(
         request, on_progress=reporter.progress, on_attempt=reporter.attempt
@@ -167,6 +172,8 @@ async def run(services: Services, args: argparse.Namespace) -> int:
 async def _resume(services: Services, args: argparse.Namespace) -> int:
     if args.prompt:
         return _usage("--resume finishes earlier jobs; it takes no prompt.")
+    if services.jobs_problem:
+        raise SwitchboardError(services.jobs_problem)
     reporter = _Reporter(sys.stderr)
     results = await services.video.resume_pending(on_progress=reporter.progress)
     out = await _copy_out(services, results, args.out, force=args.force)
@@ -224,4 +231,4 @@ async def _copy_out(
 
 
 def _copy(source: Path, dest: Path) -> None:
-    shutil.copyfile(source, dest)
+    atomic_copy(source, dest)

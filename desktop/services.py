@@ -1,16 +1,24 @@
 """The composition of engine and stores that both the window and the command line use.
 
 No Qt here: ``app.py`` wraps this in a window, ``cli.py`` in commands. One shared HTTP client,
-one thread pool for blocking work (keyring, Pillow, big SQLite reads), one settings object.
+one settings object, and two places for blocking work:
+
+* ``db`` (:class:`~desktop.store.worker.DbWorker`), the one thread on which every history,
+  library and job-store call runs, in the window and on the command line alike
+  (``await services.db.run(services.history.search, text)``); the stores are opened and
+  closed there too;
+* ``executor``, a small pool for everything else that blocks (keyring, Pillow, file copies).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx2
@@ -23,18 +31,40 @@ from desktop.engine.credentials import Credentials
 from desktop.engine.embeddings import EmbedService
 from desktop.engine.health import HealthBook
 from desktop.engine.images import ImageService
+from desktop.engine.model_directory import ModelDirectory
 from desktop.engine.router import Engine
+from desktop.engine.speak import SpeakService
 from desktop.engine.speech import TranscribeService
 from desktop.engine.video import VideoService
-from desktop.store.history import HistoryStore
-from desktop.store.jobs import JobStore
+from desktop.providers.hub_adapters import AdapterInfo, search_adapters
+from desktop.store.backups import daily_backup
+from desktop.store.faults import (
+    STORAGE_ERRORS,
+    history_unavailable,
+    reason,
+    storage_fault,
+)
+from desktop.store.history import HistoryError, HistoryStore
+from desktop.store.jobs import JobStore, JobStoreError
 from desktop.store.media import MediaStore
 from desktop.store.paths import AppPaths
 from desktop.store.secrets import SecretStore, SecretStoreError
 from desktop.store.settings import Settings, SettingsStore
 from desktop.store.state import StateStore
+from desktop.store.worker import DbWorker
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+def jobs_unavailable_text(exc: BaseException, path: Path) -> str:
+    """The sentence for an unusable ``jobs.db``: only resuming videos is affected."""
+    why = str(exc) if isinstance(exc, JobStoreError) else reason(exc, path)
+    return (
+        f"Videos still running at a provider cannot be resumed this time: {path.name} in "
+        f"{path.parent} cannot be used ({why.rstrip('.')}). Everything else works; move the "
+        "file aside to start a fresh one."
+    )
 
 
 def make_http_client() -> httpx2.AsyncClient:
@@ -71,19 +101,42 @@ class Services:
     chat: ChatService
     client: httpx2.AsyncClient
     executor: ThreadPoolExecutor
+    db: DbWorker
     images: ImageService
     speech: TranscribeService
+    speak: SpeakService
     embeddings: EmbedService
     jobs: JobStore
     video: VideoService
+    models: ModelDirectory
+    jobs_problem: str | None = None
+    """Why video jobs cannot be resumed this time (``jobs.db`` unusable), or None."""
+    history_read_only: bool = False
+    """The history was opened read-only: reading works, saving says why it cannot."""
 
     @classmethod
     async def open(
-        cls, paths: AppPaths | None = None, env: Mapping[str, str] | None = None
+        cls,
+        paths: AppPaths | None = None,
+        env: Mapping[str, str] | None = None,
+        *,
+        read_only: bool = False,
     ) -> Services:
+        """Open everything; ``read_only`` opens the history without writing to it (the
+        way forward when its folder is read-only or another program holds it).
+
+        Raises:
+            HistoryUnavailable: the history cannot be opened (one sentence naming the file).
+            StorageFault: the data folders cannot be made.
+        """
         env = dict(os.environ if env is None else env)
         paths = paths or AppPaths.default()
-        paths.ensure()
+        try:
+            paths.ensure()
+        except OSError as exc:
+            raise storage_fault(
+                exc, f"Switchboard cannot use its folders ({exc.filename or paths.data_dir})"
+            ) from exc
         executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="switchboard")
         endpoints = Endpoints.from_env(env)
         settings_store = SettingsStore(paths.settings_file)
@@ -91,8 +144,32 @@ class Services:
         client = make_http_client()
         credentials = Credentials(env)
         secrets = SecretStore()
-        history = HistoryStore(paths.history_db)
-        jobs = JobStore(paths.jobs_db)
+        db = DbWorker()
+        jobs_problem: str | None = None
+        try:
+            try:
+                history = await db.run(HistoryStore, paths.history_db, read_only=read_only)
+            except (*STORAGE_ERRORS, HistoryError) as exc:
+                raise history_unavailable(exc, paths.history_db) from exc
+            try:
+                jobs = await db.run(JobStore, paths.jobs_db)
+            except (*STORAGE_ERRORS, JobStoreError) as exc:
+                # Only resuming videos needs it: chat and everything else start anyway.
+                log.warning("Cannot open %s: %s", paths.jobs_db, exc)
+                jobs_problem = jobs_unavailable_text(exc, paths.jobs_db)
+                jobs = await db.run(JobStore, Path(":memory:"))
+            except BaseException:
+                db.close(history.close)
+                raise
+        except BaseException:
+            db.close()
+            await client.aclose()
+            executor.shutdown(wait=False)
+            raise
+        try:
+            await db.run(daily_backup, history, paths.backups_dir)
+        except STORAGE_ERRORS as exc:  # a full disk must not keep the history from opening
+            log.warning("The daily backup of the history failed: %s", exc)
         media = MediaStore(paths.media_dir)
         catalog = ModelCatalog(client, endpoints, paths.catalogue_cache_dir, executor=executor)
         health = HealthBook(paths.health_file)
@@ -104,8 +181,20 @@ class Services:
         engine = Engine(
             client, endpoints, credentials, catalog, health, current_settings, executor=executor
         )
-        engine.costs.attach(paths.data_dir, paths.config_dir)
-        chat = ChatService(engine, history, media, executor)
+        engine.costs.attach(paths.data_dir, paths.config_dir, db)
+        chat = ChatService(engine, history, media, db, executor)
+        models = ModelDirectory(
+            client,
+            endpoints,
+            paths.catalogue_cache_dir / "models",
+            settings=current_settings,
+            credentials=credentials,
+            health=health,
+            picks=StateStore(paths.config_dir / "models.json"),
+            executor=executor,
+            catalog=catalog,
+        )
+        engine.custom_models = models.server_models
         services = cls(
             paths=paths,
             env=env,
@@ -123,12 +212,17 @@ class Services:
             chat=chat,
             client=client,
             executor=executor,
-            images=ImageService(engine, history, media, executor),
-            speech=TranscribeService(engine, history, media, executor),
-            embeddings=EmbedService(engine, history, media, executor),
+            db=db,
+            images=ImageService(engine, history, media, db, executor),
+            speech=TranscribeService(engine, history, media, db, executor),
+            speak=SpeakService(engine, history, media, db, executor),
+            embeddings=EmbedService(engine, history, media, db, executor),
             jobs=jobs,
-            video=VideoService(engine, jobs, history, media, executor),
+            video=VideoService(engine, jobs, history, media, db, executor),
+            models=models,
         )
+        services.jobs_problem = jobs_problem
+        services.history_read_only = read_only
         await services.refresh_credentials()
         await services.move_address_keys_to_keyring()
         return services
@@ -154,24 +248,33 @@ class Services:
             self.save_settings()
 
     async def aclose(self) -> None:
-        """Close the client, save health, close the database, stop the pool without waiting.
+        """Close the client, save health, finish the queued database work and close the
+        stores (on the database worker), stop the pool without waiting.
 
         Video jobs still running at a provider are left running there (a quit is not a
         cancel) and resume at the next start.
         """
         try:
             await self.video.aclose()
+            await self.models.aclose()
             await self.catalog.aclose()
             await self.client.aclose()
         finally:
             self.health.save()
-            self.history.close()
-            self.jobs.close()
-            self.engine.costs.close()
+            self.db.close(self.history.close, self.jobs.close, self.engine.costs.close)
             self.executor.shutdown(wait=False, cancel_futures=True)
 
+    async def search_styles(self, base: str, text: str = "") -> list[AdapterInfo]:
+        """Styles (LoRA adapters) of ``base`` on the Hub; raises :class:`AdapterProblem`."""
+        engine = self.engine
+        return await search_adapters(
+            engine.client, engine.endpoints.hub, base, text, token=engine.credentials.hf_token()
+        )
+
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a blocking call (keyring, Pillow, a big query) in the pool, off the loop."""
+        """Run a blocking call (keyring, Pillow, files) in the pool, off the loop.
+
+        Not for the stores: history, library and job calls go through :attr:`db`."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
     # --- Settings -----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests.emulator.plugin import emulator, emulator_env  # noqa: F401 (fixtures)
 
@@ -29,6 +30,23 @@ def is_provider_variable(name: str) -> bool:
     return (
         name in PROVIDER_VARIABLES or name.endswith("_API_KEY") or name.startswith("SWITCHBOARD_")
     )
+
+
+# Property tests: the same examples on every run (a failure always reproduces), no example
+# database left in the working tree, no per-example time limit on a shared machine.
+hypothesis_settings.register_profile(
+    "switchboard", derandomize=True, database=None, deadline=None, max_examples=150
+)
+hypothesis_settings.load_profile("switchboard")
+
+UI_TESTS = Path(__file__).parent / "ui"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under ``tests/ui`` needs Qt: mark it ``gui`` (``-m "not gui"`` skips them)."""
+    for item in items:
+        if item.path.is_relative_to(UI_TESTS):
+            item.add_marker(pytest.mark.gui)
 
 
 @pytest.fixture(autouse=True)

@@ -630,6 +630,51 @@ async def test_stream_end_variants(
     assert content_of(events) == "Hello from groq."
 
 
+async def raw_body(client: httpx2.AsyncClient, url: str, body: dict[str, Any]) -> bytes:
+    """Every byte of a streamed answer, up to the end or the point the server cut it."""
+    out = bytearray()
+    async with client.stream("POST", url, json=body, headers=AUTH) as response:
+        try:
+            async for piece in response.aiter_bytes():
+                out += piece
+        except httpx2.HTTPError:
+            pass
+    return bytes(out)
+
+
+async def test_stream_endings_real_servers_send(emu: Emulator, client: httpx2.AsyncClient) -> None:
+    emu.fault("groq", "no_final_newline", times=1)
+    body = await raw_body(client, groq_url(emu), chat_body(stream=True))
+    assert body.endswith(b"data: [DONE]")  # no newline, no blank line
+    emu.fault("groq", "stray_tail", times=1)
+    body = await raw_body(client, groq_url(emu), chat_body(stream=True))
+    assert body.endswith(b'data: [DONE]\n\ndata: {"id":"chatcmpl-tail","choices":[{"delta":{"con')
+    emu.fault("groq", "cut_after_finish", times=1)
+    body = await raw_body(client, groq_url(emu), chat_body(stream=True))
+    last = json.loads(body.rstrip(b"\n").rsplit(b"\n\n", 1)[-1].removeprefix(b"data: "))
+    assert last["choices"][0]["finish_reason"] == "stop" and b"[DONE]" not in body
+
+
+async def test_reported_model_quirk(emu: Emulator, client: httpx2.AsyncClient) -> None:
+    emu.set_quirks("groq", reported_model="llama-3.1-8b-instant-2025-06")
+    r = await client.post(groq_url(emu), json=chat_body(), headers=AUTH)
+    assert r.json()["model"] == "llama-3.1-8b-instant-2025-06"
+    _, events = await sse_data(client, groq_url(emu), chat_body(stream=True))
+    assert {c["model"] for c in chunks(events)} == {"llama-3.1-8b-instant-2025-06"}
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_a_providers_refusal_passed_on_is_not_the_routers_own(
+    emu: Emulator, client: httpx2.AsyncClient, status: int
+) -> None:
+    emu.fault("groq", "provider_refusal", status=status)
+    r = await client.post(groq_url(emu), json=chat_body(), headers=AUTH)
+    assert r.status_code == status
+    assert "x-error-message" not in r.headers  # the router's own refusals carry it
+    assert r.headers["x-inference-provider"] == "groq"
+    assert isinstance(r.json()["error"], dict) and r.json()["error"]["message"]
+
+
 async def test_data_without_space(emu: Emulator, client: httpx2.AsyncClient) -> None:
     emu.fault("groq", "data_no_space")
     lines = await raw_lines(client, groq_url(emu), chat_body(stream=True))

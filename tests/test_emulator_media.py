@@ -30,7 +30,7 @@ async def test_hub_maps_the_media_models(emu: Emulator, client: httpx2.AsyncClie
     url = f"{emu.hub_url}/api/models/{WHISPER}"
     r = await client.get(url, params={"expand": "inferenceProviderMapping"})
     mapping = r.json()["inferenceProviderMapping"]
-    assert list(mapping) == ["hf-inference", "fal-ai", "replicate"]
+    assert list(mapping) == ["hf-inference", "fal-ai", "replicate", "deepinfra"]
     assert mapping["replicate"] == {
         "status": "live",
         "task": "automatic-speech-recognition",

@@ -94,6 +94,8 @@ class ChatResult:
     trace: Trace
     provider: str | None = None
     provider_model: str | None = None
+    provider_model_reported: str | None = None
+    """The model the provider says answered (its ``model`` field), when it said."""
     via: str | None = None
     finish_reason: str | None = None
     usage: Usage | None = None
@@ -102,6 +104,9 @@ class ChatResult:
     error: str | None = None
     error_action: FixAction | None = None
     malformed_events: int = 0
+    notice: str | None = None
+    """A sentence for a complete answer that replaced a cut one ("Groq stopped mid-answer;
+    Together AI answered instead.")."""
 
     @property
     def cost(self) -> Cost:
@@ -114,6 +119,7 @@ class ChatResult:
             "status": self.status,
             "provider": self.provider,
             "provider_model": self.provider_model,
+            "provider_model_reported": self.provider_model_reported,
             "via": self.via,
             "finish_reason": self.finish_reason,
             "usage": self.usage.to_dict() if self.usage else None,
@@ -121,5 +127,7 @@ class ChatResult:
             "duration_ms": self.duration_ms,
             "error": self.error,
             "cost": cost_of(self.trace).to_dict(),
+            "notice": self.notice,
+            "not_tried": self.trace.not_tried(),
             "trace": self.trace.to_dict(),
         }

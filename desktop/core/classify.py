@@ -29,6 +29,13 @@ _POLICY_RE = re.compile(r"content[ _-]?(policy|filter|management)|moderation|fla
 _NOT_FOUND_RE = re.compile(
     r"model .*(not (supported|found|exist)|does not exist)|unknown model|no such model", re.I
 )
+_ROUTER_REFUSAL_RE = re.compile(
+    r"invalid username or password|authentication method does not have sufficient "
+    r"permissions|invalid credentials in authorization header",
+    re.I,
+)
+"""The HF router's own words when it refuses the token (providers.md §5), as opposed to a
+provider's refusal that the router passes on in the provider's own shape."""
 _CREDITS_RE = re.compile(r"credit|billing|quota|pay-as-you|payment|balance", re.I)
 
 
@@ -40,6 +47,9 @@ class Failure:
     detail: str  # the provider's own words, cleaned and shortened
     status_code: int | None = None
     retry_after_s: float | None = None
+    whole_credential: bool = False
+    """A 401/403 in the HF hub's own shape (``X-Error-Message`` header or its sentences): when
+    it came through the router, the token itself was refused, not one provider's access."""
 
     def write_to(self, record: t.AttemptRecord) -> None:
         """Close ``record`` as this failure (a status code already seen is kept if none)."""
@@ -144,7 +154,10 @@ def classify_body(status: int, body: Any, headers: Mapping[str, str] | None = No
     if status in (401, 403):
         if status == 403 and _POLICY_RE.search(probe):
             return Failure(Outcome.CONTENT_POLICY, detail, status)
-        return Failure(Outcome.AUTH, detail, status)
+        hub_shaped = any(k.lower() == "x-error-message" for k in headers) or bool(
+            _ROUTER_REFUSAL_RE.search(detail)
+        )
+        return Failure(Outcome.AUTH, detail, status, whole_credential=hub_shaped)
     if status in (404, 410):
         return Failure(Outcome.NOT_FOUND, detail, status)
     if status == 408 or status == 504:
@@ -212,6 +225,12 @@ def sentence(failure: Failure, provider: str, *, via_hf: bool) -> str:
     code = f" ({failure.status_code})" if failure.status_code else ""
     o = failure.outcome
     if o == Outcome.AUTH:
+        if via_hf and not failure.whole_credential:
+            return (
+                f"{who} refused this request made through your Hugging Face account{code}"
+                f"{said}; other providers can still be used, or add a {who} key on the "
+                "Providers page."
+            )
         if via_hf:
             return (
                 f"Hugging Face refused your token{code}; check it on the Providers page "
@@ -228,7 +247,15 @@ def sentence(failure: Failure, provider: str, *, via_hf: bool) -> str:
     if o == Outcome.RATE_LIMITED:
         wait = f" for {failure.retry_after_s:.0f} s" if failure.retry_after_s else ""
         return f"{who} is rate-limiting requests{wait}; try again later or use another provider."
+    if o == Outcome.BAD_RESPONSE and failure.detail.startswith(TOO_LARGE):
+        # "Groq sent an answer too large to read (one event over 1 MB)."
+        return f"{who} {TOO_LARGE} ({failure.detail[len(TOO_LARGE) :].lstrip(': ')})."
     return _SENTENCES.get(o, "{who} failed{said}.").format(who=who, said=said, code=code)
+
+
+TOO_LARGE = "sent an answer too large to read"
+"""How a provider's answer past Switchboard's size limits is described (the detail of a
+``bad_response`` failure starts with it; see ``desktop.providers.answer_limits``)."""
 
 
 # Most actionable first (routing.md §5.3): what the user can fix, then waits, then outages.

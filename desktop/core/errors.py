@@ -49,9 +49,3 @@ class CatalogueUnavailable(SwitchboardError):
     """The Hub could not be asked which providers serve a model, and nothing is cached."""
 
     action = FixAction.RETRY
-
-
-class AllCandidatesFailed(SwitchboardError):
-    """Every candidate was tried and failed; the message is the most actionable failure."""
-
-    action = FixAction.RETRY

@@ -7,6 +7,7 @@ button (``error_action``), exactly like :class:`desktop.core.chat_types.ChatResu
 
 from __future__ import annotations
 
+import base64
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -14,9 +15,39 @@ from desktop.core.cost_types import Cost, cost_of
 from desktop.core.trace import Trace
 from desktop.core.vocab import FixAction, Status
 
+TAB_TASK: dict[str, str] = {
+    "image-to-image": "text-to-image",
+    "image-to-video": "text-to-video",
+}
+"""Tasks made in another task's tab: a changed picture lives with the pictures (Images tab),
+an animated picture with the videos (Video tab)."""
+
+
+def tab_task(task: str) -> str:
+    """The task whose tab makes and shows ``task`` (``image-to-image`` → ``text-to-image``)."""
+    return TAB_TASK.get(task, task)
+
+
+@dataclass(frozen=True)
+class LoraChoice:
+    """One style (LoRA adapter) from the Hub, applied with ``weight`` (1.0: as trained).
+
+    ``weights_file`` is the adapter's ``.safetensors`` file in its repo (fal wants a file URL),
+    filled in when the adapter is checked against the Hub; ``trigger`` is the word its card
+    says to put in the prompt, when it names one.
+    """
+
+    repo: str
+    weight: float = 1.0
+    weights_file: str | None = None
+    trigger: str | None = None
+
 
 @dataclass
 class ImageRequest:
+    """A picture to make: from the prompt alone (text-to-image) or, with ``source_path``, by
+    changing that picture (image-to-image; ``strength`` is how far it may move from it)."""
+
     model: str
     prompt: str
     negative_prompt: str | None = None
@@ -27,10 +58,21 @@ class ImageRequest:
     seed: int | None = None  # None: a random seed is drawn and recorded
     count: int = 1
     provider: str = "auto"
+    source_path: str | None = None
+    strength: float | None = None
+    loras: list[LoraChoice] = field(default_factory=list)
+
+    @property
+    def task(self) -> str:
+        """``image-to-image`` with a start picture, ``text-to-image`` without."""
+        return "image-to-image" if self.source_path else "text-to-image"
 
 
 @dataclass
 class VideoRequest:
+    """A video to make: from the prompt (text-to-video) or, with ``source_path``, by animating
+    that picture (image-to-video)."""
+
     model: str
     prompt: str
     negative_prompt: str | None = None
@@ -39,12 +81,48 @@ class VideoRequest:
     guidance: float | None = None
     seed: int | None = None
     provider: str = "auto"
+    source_path: str | None = None
+    loras: list[LoraChoice] = field(default_factory=list)
+    source: SourceImage | None = field(default=None, repr=False, compare=False)
+    """The start picture once read and checked (the engine fills it in; never persisted)."""
+
+    @property
+    def task(self) -> str:
+        """``image-to-video`` with a start picture, ``text-to-video`` without."""
+        return "image-to-video" if self.source_path else "text-to-video"
+
+
+@dataclass(frozen=True)
+class SourceImage:
+    """A start picture, read and checked: its bytes, type and size."""
+
+    data: bytes = field(repr=False)
+    mime: str
+    width: int
+    height: int
+
+    def data_url(self) -> str:
+        """``data:<mime>;base64,…``: how fal, Replicate, Together and WaveSpeed take it."""
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+    def base64(self) -> str:
+        return base64.b64encode(self.data).decode("ascii")
 
 
 @dataclass
 class TranscribeRequest:
     model: str
     audio_path: str
+    provider: str = "auto"
+
+
+@dataclass
+class SpeakRequest:
+    """Read ``text`` aloud with ``model``; ``voice`` None means the model's default voice."""
+
+    model: str
+    text: str
+    voice: str | None = None
     provider: str = "auto"
 
 
@@ -84,6 +162,17 @@ class JobProgress:
     elapsed_s: float = 0.0
     provider: str | None = None
     job_id: str | None = None
+
+
+@dataclass
+class PartProgress:
+    """A long recording's progress: ``done`` of ``total`` parts transcribed, the part now
+    being sent starting at ``offset_s`` in the recording."""
+
+    done: int
+    total: int
+    offset_s: float = 0.0
+    provider: str | None = None
 
 
 @dataclass

@@ -23,6 +23,9 @@ class Task(StrEnum):
     TEXT_TO_VIDEO = "text-to-video"
     SPEECH_TO_TEXT = "automatic-speech-recognition"
     EMBEDDINGS = "feature-extraction"
+    IMAGE_TO_IMAGE = "image-to-image"
+    IMAGE_TO_VIDEO = "image-to-video"
+    TEXT_TO_SPEECH = "text-to-speech"
 
 
 DEFAULT_ROUTER_URL = "https://router.huggingface.co"
@@ -76,6 +79,9 @@ _I = Task.TEXT_TO_IMAGE
 _V = Task.TEXT_TO_VIDEO
 _S = Task.SPEECH_TO_TEXT
 _E = Task.EMBEDDINGS
+_II = Task.IMAGE_TO_IMAGE
+_IV = Task.IMAGE_TO_VIDEO
+_T = Task.TEXT_TO_SPEECH
 
 PROVIDERS: dict[str, ProviderSpec] = {
     spec.id: spec
@@ -107,7 +113,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
             None,
             ("FAL_KEY",),
             auth_scheme="Key",
-            tasks=frozenset({_I, _V, _S}),
+            tasks=frozenset({_I, _V, _S, _T, _II, _IV}),
         ),
         ProviderSpec(
             "featherless-ai",
@@ -145,7 +151,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
             True,
             "/models/{model}/v1/chat/completions",
             (),
-            tasks=frozenset({_C, _E, _I, _S}),
+            tasks=frozenset({_C, _E, _I, _S, _T, _II}),
             vision=True,
         ),
         ProviderSpec(
@@ -195,7 +201,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
             True,
             None,
             ("REPLICATE_API_TOKEN",),
-            tasks=frozenset({_I, _V, _S}),
+            tasks=frozenset({_I, _V, _S, _T, _II}),
         ),
         ProviderSpec(
             "sambanova",
@@ -213,12 +219,77 @@ PROVIDERS: dict[str, ProviderSpec] = {
             True,
             "/v1/chat/completions",
             ("TOGETHER_API_KEY",),
-            tasks=frozenset({_C, _I, _E, _V}),
+            tasks=frozenset({_C, _E, _I, _V, _T, _II, _IV}),
             vision=True,
+        ),
+        # Added to HF's router after the seed docs (providers.md §1.1, §2.2).
+        ProviderSpec(
+            "baseten",
+            "Baseten",
+            "https://inference.baseten.co",
+            True,
+            "/v1/chat/completions",
+            ("BASETEN_API_KEY",),
+            tasks=frozenset({_C}),
+        ),
+        ProviderSpec(
+            "deepinfra",
+            "DeepInfra",
+            "https://api.deepinfra.com",
+            True,
+            "/v1/openai/chat/completions",
+            ("DEEPINFRA_API_KEY",),
+            tasks=frozenset({_C, _E, _S, _T}),
+        ),
+        ProviderSpec(
+            "ovhcloud",
+            "OVHcloud AI Endpoints",
+            "https://oai.endpoints.kepler.ai.cloud.ovh.net",
+            True,
+            "/v1/chat/completions",
+            ("OVHCLOUD_API_KEY",),
+            tasks=frozenset({_C}),
+        ),
+        ProviderSpec(
+            "publicai",
+            "Public AI",
+            "https://api.publicai.co",
+            True,
+            "/v1/chat/completions",
+            ("PUBLICAI_API_KEY",),
+            tasks=frozenset({_C}),
+        ),
+        ProviderSpec(
+            "scaleway",
+            "Scaleway",
+            "https://api.scaleway.ai",
+            True,
+            "/v1/chat/completions",
+            ("SCALEWAY_API_KEY",),
+            tasks=frozenset({_C, _E}),
+        ),
+        ProviderSpec(
+            "wavespeed",
+            "WaveSpeed",
+            "https://api.wavespeed.ai",
+            True,
+            None,
+            ("WAVESPEED_API_KEY",),
+            tasks=frozenset({_I, _V, _II, _IV}),
+        ),
+        ProviderSpec(
+            "zai-org",
+            "Z.ai",
+            "https://api.z.ai",
+            True,
+            "/api/paas/v4/chat/completions",
+            ("ZAI_ORG_API_KEY", "ZAI_API_KEY"),
+            tasks=frozenset({_C}),
         ),
     )
 }
-"""The fourteen seed providers of DESIGN §1, in a neutral default order."""
+"""The fourteen seed providers of DESIGN §1 and the seven HF's router added since, in a
+neutral default order."""
 
 DEFAULT_ORDER: tuple[str, ...] = (
     "groq",
@@ -235,6 +306,13 @@ DEFAULT_ORDER: tuple[str, ...] = (
     "nebius",
     "sambanova",
     "hyperbolic",
+    "deepinfra",
+    "baseten",
+    "ovhcloud",
+    "publicai",
+    "scaleway",
+    "zai-org",
+    "wavespeed",
 )
 
 

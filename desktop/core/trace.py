@@ -73,6 +73,7 @@ class CandidateNote:
     via: str  # "router", "direct", "custom" or "hf-auto"
     provider_model: str
     skipped: str | None = None
+    note: str = ""  # said even when tried: "test-only (staging) …" for a provider named by hand
 
 
 @dataclass
@@ -93,6 +94,10 @@ class AttemptRecord:
     request_id: str | None = None
     served_by: str | None = None  # x-inference-provider when HF's router chose
     breaker: str | None = None  # breaker state before the attempt
+    provider_model_reported: str | None = None
+    """The ``model`` the provider says answered (may differ from ``provider_model`` sent)."""
+    partial_text: str = ""
+    """What an answer cut after its first text had shown (kept here when it was replaced)."""
     billed: bool = False
     """This attempt made something the provider bills (failed attempts never are)."""
 
@@ -119,6 +124,14 @@ class Trace:
     answered_by: str | None = None
     billed_to: str | None = None  # "huggingface" (HF account) or the provider id (own key)
     request_id: str = ""
+    first_choice: str | None = None
+    """The provider the user's own order puts first (policy ``auto``), to say when it was
+    skipped."""
+    waits: list[str] = field(default_factory=list)
+    """Waits the engine chose, in words ("waited 1 s for Groq as it asked …")."""
+    restarts: list[str] = field(default_factory=list)
+    """Answers cut mid-way and restarted elsewhere ("Groq stopped mid-answer; Together AI
+    answered instead")."""
     bill_to: str | None = None
     """The organisation sent as ``X-HF-Bill-To`` on the answering routed request, if any."""
     cost: dict[str, Any] | None = None
@@ -128,19 +141,36 @@ class Trace:
         """Failed attempts then the winner: "Together 429 → Groq ✓"."""
         return " → ".join(a.short() for a in self.attempts)
 
-    def failovers(self) -> list[AttemptRecord]:
-        return [a for a in self.attempts if a.outcome not in (Outcome.OK, "")]
+    def not_tried(self) -> list[str]:
+        """Every candidate not tried, with the reason, in words ("Groq: resting for 25 s
+        after it said ‘too many requests’")."""
+        return [f"{provider_label(c.provider)}: {c.skipped}" for c in self.candidates if c.skipped]
+
+    def first_choice_skipped(self) -> str:
+        """ "Groq, your first choice, was skipped: resting for 25 s …", or "" when the user's
+        first choice was tried (or the policy was not the user's own order)."""
+        first = self.first_choice
+        if not first or any(a.provider == first for a in self.attempts):
+            return ""
+        why = next((c.skipped for c in self.candidates if c.provider == first and c.skipped), "")
+        if not why or why.startswith("not needed"):
+            return ""
+        return f"{provider_label(first)}, your first choice, was skipped: {why}"
 
     def to_dict(self) -> dict[str, Any]:
-        """As JSON; fields added later are left out while unset, so older traces read back
-        and written again stay byte-identical."""
+        """A JSON-ready mapping; fields added later are left out while empty, so a trace
+        stored before them is written back byte for byte."""
         data = asdict(self)
-        for key in ("bill_to", "cost"):
-            if data[key] is None:
+        for key, empty in _LATER_TRACE_FIELDS.items():
+            if data.get(key) == empty:
                 del data[key]
         for attempt in data["attempts"]:
-            if not attempt["billed"]:
-                del attempt["billed"]
+            for key, empty in _LATER_ATTEMPT_FIELDS.items():
+                if attempt.get(key) == empty:
+                    del attempt[key]
+        for note in data["candidates"]:  # added later: absent unless said, as older traces
+            if not note.get("note"):
+                note.pop("note", None)
         return data
 
     @classmethod
@@ -152,12 +182,29 @@ class Trace:
             answered_by=data.get("answered_by"),
             billed_to=data.get("billed_to"),
             request_id=str(data.get("request_id", "")),
+            first_choice=data.get("first_choice"),
             bill_to=data.get("bill_to"),
             cost=data.get("cost") if isinstance(data.get("cost"), dict) else None,
         )
+        trace.waits = [str(w) for w in data.get("waits", [])]
+        trace.restarts = [str(r) for r in data.get("restarts", [])]
         trace.candidates = [CandidateNote(**c) for c in data.get("candidates", [])]
         trace.attempts = [_attempt_from_dict(a) for a in data.get("attempts", [])]
         return trace
+
+
+_LATER_TRACE_FIELDS: dict[str, Any] = {
+    "first_choice": None,
+    "waits": [],
+    "restarts": [],
+    "bill_to": None,
+    "cost": None,
+}
+_LATER_ATTEMPT_FIELDS: dict[str, Any] = {
+    "provider_model_reported": None,
+    "partial_text": "",
+    "billed": False,
+}
 
 
 def _attempt_from_dict(data: dict[str, Any]) -> AttemptRecord:

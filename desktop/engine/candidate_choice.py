@@ -9,7 +9,7 @@ settings and keys give the same candidates, so they are built once and cached.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from desktop.core.base_urls import url_problem
 from desktop.core.errors import NoCandidates, NoCredentials, SwitchboardError
@@ -36,8 +36,11 @@ TASK_WORDS = {
     Task.CHAT: "chat",
     Task.TEXT_TO_IMAGE: "making images",
     Task.TEXT_TO_VIDEO: "making videos",
+    Task.IMAGE_TO_IMAGE: "changing pictures",
+    Task.IMAGE_TO_VIDEO: "animating pictures",
     Task.SPEECH_TO_TEXT: "transcription",
     Task.EMBEDDINGS: "embeddings",
+    Task.TEXT_TO_SPEECH: "reading aloud",
 }
 
 NO_CREDENTIALS_TEXT = (
@@ -65,6 +68,8 @@ class CandidateChooser:
         self.catalog = catalog
         self.health = health
         self._settings = settings
+        self.custom_models: Callable[[str], Collection[str]] = lambda _name: ()
+        """Names each custom server lists at its ``/v1/models`` (see Engine.custom_models)."""
         self._cache: dict[tuple[object, ...], Choice] = {}
         self.priced: Callable[[str, dict[str, ProviderStats]], dict[str, ProviderStats]] | None = (
             None
@@ -116,7 +121,7 @@ class CandidateChooser:
             if custom_ok
             and only is None
             and settings.is_enabled(c.name)
-            and model in c.models
+            and (model in c.models or model in self.custom_models(c.name))
             and url_problem(c.base_url) is None  # a bad hand-edited address: never called
         ]
         has_hub_credentials = bool(hf_token) or any(creds.provider_key(p) for p in PROVIDERS)
@@ -150,6 +155,7 @@ class CandidateChooser:
                     credentials=creds,
                     endpoints=self.endpoints,
                     only=only,
+                    model=model,
                 )
                 if len(self._cache) > 256:
                     self._cache.clear()
@@ -161,20 +167,26 @@ class CandidateChooser:
             stats = await self.catalog.provider_stats(model)
             if self.priced is not None:
                 stats = self.priced(model, stats)
-            for cand in found:
-                cand.context_length = (stats.get(cand.provider) or _NO_STATS).context_length
+            _note_stats(found, stats)
             score = score_for(policy, stats, self.health)
         elif found:
             # Context windows matter only after a context-length error; never make the user
             # wait for them: use what is cached and refresh it in the background.
             stats = self.catalog.cached_stats(model)
             self.catalog.refresh_stats_soon(model)
-            for cand in found:
-                cand.context_length = (stats.get(cand.provider) or _NO_STATS).context_length
+            _note_stats(found, stats)
         ordered = order_candidates(found + customs, settings, self.health, score)
         if not ordered:
             raise NoCandidates(no_candidates_text(model, only, notes, task))
         return ordered, notes
+
+
+def _note_stats(found: list[Candidate], stats: dict[str, ProviderStats]) -> None:
+    """Copy the router's published figures each candidate's routing needs onto it."""
+    for cand in found:
+        figures = stats.get(cand.provider) or _NO_STATS
+        cand.context_length = figures.context_length
+        cand.published_ttft_ms = figures.ttft_ms
 
 
 def no_candidates_text(model: str, only: str | None, notes: list[CandidateNote], task: Task) -> str:

@@ -24,6 +24,12 @@ from desktop.store.settings import CustomEndpoint, Settings
 
 POLICIES = ("auto", "fastest", "cheapest", "hf-auto")
 
+TEST_ONLY_NOTE = (
+    "test-only: Hugging Face lists this provider as staging for this model (not public yet); "
+    "used because you picked it by name"
+)
+"""Shown in the trace when a staging provider is used: Auto skips them, as HF's clients warn."""
+
 
 @dataclass
 class Candidate:
@@ -38,6 +44,10 @@ class Candidate:
     auth_scheme: str = "Bearer"
     billed_to: str | None = None
     context_length: int | None = None
+    remark: str = ""
+    """A note the trace shows even when this candidate answers (:data:`TEST_ONLY_NOTE`)."""
+    published_ttft_ms: float | None = None
+    """The router's published time to first token for this provider (``/v1/models``)."""
     bill_to: str | None = None
     """An organisation to bill (``X-HF-Bill-To``); only ever set on routed candidates."""
     base: str = ""
@@ -59,7 +69,7 @@ class Candidate:
         return headers
 
     def note(self, skipped: str | None = None) -> CandidateNote:
-        return CandidateNote(self.provider, self.via, self.provider_model, skipped)
+        return CandidateNote(self.provider, self.via, self.provider_model, skipped, self.remark)
 
 
 def custom_api_base(base_url: str) -> str:
@@ -112,6 +122,30 @@ def hf_auto_candidate(model: str, endpoints: Endpoints, token: str) -> Candidate
     )
 
 
+NEW_PROVIDER_NOTE = (
+    "not in Switchboard's provider table yet: sent through Hugging Face's OpenAI-compatible "
+    "route, which names the provider after the model"
+)
+
+
+def router_chat_candidate(
+    provider: str, model: str, endpoints: Endpoints, token: str, remark: str = NEW_PROVIDER_NOTE
+) -> Candidate:
+    """Chat with a provider the router serves but our table does not know (a provider HF added
+    after this release): ``/v1/chat/completions`` with ``model:provider`` (providers.md §2.4)."""
+    return Candidate(
+        provider=provider,
+        via="router",
+        provider_model=f"{model}:{provider}",
+        url=join_url(endpoints.router, "/v1/chat/completions"),
+        credential=HF_CREDENTIAL,
+        secret=token,
+        billed_to="huggingface",
+        base=endpoints.router,
+        remark=remark,
+    )
+
+
 def mapped_candidates(
     entries: list[MappingEntry],
     *,
@@ -120,8 +154,13 @@ def mapped_candidates(
     credentials: Credentials,
     endpoints: Endpoints,
     only: str | None,
+    model: str = "",
 ) -> tuple[list[Candidate], list[CandidateNote]]:
-    """Candidates from the Hub mapping, with a note for every entry left out and why."""
+    """Candidates from the Hub mapping, with a note for every entry left out and why.
+
+    A provider missing from the table is still offered for chat (with an HF token) through the
+    router's OpenAI-compatible route (:func:`router_chat_candidate`): Hugging Face adds
+    providers more often than Switchboard is released."""
     hf_token = credentials.hf_token()
     disabled = set(settings.disabled)
     found: list[Candidate] = []
@@ -137,6 +176,13 @@ def mapped_candidates(
         def skip(why: str, entry: MappingEntry = entry) -> None:
             notes.append(CandidateNote(entry.provider, "", entry.provider_model, why))
 
+        if spec is None and task == Task.CHAT and model and hf_token and entry.status == "live":
+            if only is None and entry.provider in disabled:
+                skip("turned off on the Providers page")
+                continue
+            seen.add(entry.provider)
+            found.append(router_chat_candidate(entry.provider, model, endpoints, hf_token))
+            continue
         if spec is None or task not in spec.tasks:
             skip("not supported by Switchboard yet")
             continue
@@ -146,9 +192,10 @@ def mapped_candidates(
         if entry.status == "error":
             skip("Hugging Face's health check of this provider is failing")
             continue
-        if entry.status == "staging":
+        if entry.status == "staging" and only != entry.provider:
             skip("not public yet (staging)")
             continue
+        remark = TEST_ONLY_NOTE if entry.status == "staging" else ""
         seen.add(entry.provider)
         key = credentials.provider_key(entry.provider)
         direct_base = endpoints.direct.get(entry.provider)
@@ -165,6 +212,7 @@ def mapped_candidates(
                     auth_scheme=spec.auth_scheme,
                     billed_to=entry.provider,
                     base=direct_base,
+                    remark=remark,
                 )
             )
         elif hf_token and spec.routed:
@@ -179,6 +227,7 @@ def mapped_candidates(
                     secret=hf_token,
                     billed_to="huggingface",
                     base=routed_base,
+                    remark=remark,
                 )
             )
         elif not spec.routed:

@@ -8,9 +8,8 @@ offline for every model the user has used before. The cache also feeds the model
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -23,8 +22,8 @@ import httpx2
 
 from desktop.core.errors import CatalogueUnavailable, SwitchboardError
 from desktop.core.table import Endpoints
-from desktop.core.vocab import FixAction
 from desktop.engine.model_ids import check_hub_id, hub_id_problem
+from desktop.store.atomic import atomic_write_text
 
 MAPPING_TTL_S = 600.0
 CACHE_FILE = "mappings.json"
@@ -133,14 +132,8 @@ class ModelCatalog:
         return data if isinstance(data, dict) else {}
 
     def _write_cache(self, snapshot: str) -> None:
-        self._cache_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self._cache_path.parent, prefix=".mappings-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(snapshot)
-            os.replace(tmp, self._cache_path)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a cache: losing it costs one fetch, not data
+            atomic_write_text(self._cache_path, snapshot)
 
     def cached(self, model_id: str) -> list[MappingEntry] | None:
         record = self._cache.get(model_id)
@@ -286,10 +279,11 @@ class ModelCatalog:
                 f"{model_id} ({type(exc).__name__}); check your connection and try again."
             ) from exc
         if response.status_code in (401, 404):
+            # No button: "Open Providers" cannot fix a misspelt id (issue 11); the model
+            # browser's check offers close matches before sending.
             raise SwitchboardError(
                 f"Hugging Face has no public model called {model_id}; check the spelling "
-                "(it looks like owner/name).",
-                action=FixAction.OPEN_PROVIDERS,
+                "(it looks like owner/name)."
             )
         if response.status_code >= 400:
             raise CatalogueUnavailable(

@@ -2,12 +2,13 @@
 
 The commit point of a chat stream is the first delta with text (role-only chunks, comments
 and keepalives do not count). Before it the failover core may move on to the next candidate on
-connect errors, timeouts, 429, 5xx, 401/402/403 (scoped to that credential) and 404; after it,
-it never retries on its own: a cut or stalled stream ends ``interrupted`` with its partial text
-kept (:func:`desktop.engine.failover.past_commit_point`). Deadlines are enforced with asyncio
-(time to first token, idle between content chunks, total), not by socket timeouts, because
-keepalives would reset those. The HTTP and the stream format live in
-:mod:`desktop.providers.chat_wire`, like every other task's wire code.
+connect errors, timeouts, 429, 5xx, 401/402/403 (scoped to the credential refused) and 404;
+after it, a cut or stalled stream ends ``interrupted`` with its partial text
+(:func:`desktop.engine.failover.past_commit_point`), and the failover core restarts the request
+on the next candidate when one is left, so the person gets one complete answer instead.
+Deadlines are enforced with asyncio (time to first token, idle between content chunks,
+total), not by socket timeouts, because keepalives would reset those. The HTTP and the
+stream format live in :mod:`desktop.providers.chat_wire`, like every other task's wire code.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ from desktop.providers.chat_wire import answer_chunks
 from desktop.providers.exchange import AttemptFailed
 
 DeltaCallback = Callable[[str], None]
+
+FINISH_GRACE_S = 1.0
+"""After the chunk with the finish reason, how long the usage chunk or ``[DONE]`` may take;
+past it the answer is complete as it stands (a server that never closes can't hold it)."""
 
 
 @dataclass
@@ -82,8 +87,12 @@ async def chat_attempt(
                         continue
                     if chunk.usage is not None:
                         out.usage = chunk.usage
+                    if chunk.model:
+                        record.provider_model_reported = chunk.model
                     if chunk.finish_reason:
                         out.finish_reason = chunk.finish_reason
+                        now = loop.time()
+                        timer.reschedule(min(ctx.deadline_at, now + FINISH_GRACE_S))
                     if not chunk.text:
                         continue
                     if not out.committed:
@@ -103,11 +112,21 @@ async def chat_attempt(
             if out.committed:
                 out.status = Status.COMPLETE
     except TimeoutError:
-        failure = Failure(Outcome.TIMEOUT, "no answer before the deadline")
-        mid_answer = (
-            f"{provider_label(cand.provider)} stopped sending in the middle of the answer; "
-            "the partial answer is kept."
-        )
+        if out.committed and out.finish_reason:
+            out.status = Status.COMPLETE  # finished, then the server just kept the line open
+        else:
+            failure = Failure(Outcome.TIMEOUT, "no answer before the deadline")
+        if loop.time() >= ctx.deadline_at:
+            # Still sending when the whole request's limit ran out: the limit is the reason.
+            mid_answer = (
+                f"{provider_label(cand.provider)} was still sending when the answer reached "
+                "Switchboard's time limit for one answer; the partial answer is kept."
+            )
+        else:
+            mid_answer = (
+                f"{provider_label(cand.provider)} stopped sending in the middle of the answer; "
+                "the partial answer is kept."
+            )
     except AttemptFailed as exc:
         failure, mid_answer = exc.failure, exc.mid_answer
     record.duration_ms = (loop.time() - start) * 1000
@@ -122,6 +141,7 @@ async def chat_attempt(
         record.outcome = Outcome.OK if out.status == Status.COMPLETE else Outcome.INTERRUPTED
         if out.status == Status.INTERRUPTED:
             record.message = out.interrupted_reason
+            record.partial_text = "".join(out.text_parts)
     elif out.failure is not None:
         out.failure.write_to(record)
     return out
@@ -139,6 +159,7 @@ def chat_result(routed: Routed[ChatOutcome], trace: Trace, duration_ms: float) -
         trace=trace,
         provider=trace.answered_by,
         provider_model=cand.provider_model,
+        provider_model_reported=record.provider_model_reported,
         via=cand.via,
         finish_reason=outcome.finish_reason,
         usage=outcome.usage,
@@ -147,6 +168,7 @@ def chat_result(routed: Routed[ChatOutcome], trace: Trace, duration_ms: float) -
         error=outcome.interrupted_reason or None,
         error_action=FixAction.RETRY if outcome.status == Status.INTERRUPTED else None,
         malformed_events=outcome.malformed,
+        notice=trace.restarts[-1] + "." if trace.restarts else None,
     )
 
 

@@ -130,8 +130,9 @@ class Column:
         out = []
         if self.ttft_ms is not None:
             out.append(f"wait {self.ttft_ms / 1000:.2f} s")
-        if self.tokens_per_s is not None:
-            out.append(f"{self.tokens_per_s:.0f} tokens/s")
+        if self.tokens_per_s is not None:  # "≈": counted from the text, not reported
+            about = "≈ " if self.tokens_estimated else ""
+            out.append(f"{about}{self.tokens_per_s:.0f} tokens/s")
         elif self.duration_ms is not None and self.status != Status.RUNNING:
             out.append(f"took {self.duration_ms / 1000:.1f} s")
         if self.size:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from desktop.core.chat_types import ChatMessage, ChatResult
 from desktop.core.cost_types import Cost, money_text
-from desktop.core.media_types import MediaFile, MediaResult
+from desktop.core.media_types import MediaFile, MediaResult, tab_task
 from desktop.core.table import PROVIDERS, Task, provider_label
 from desktop.core.trace import Outcome, Trace
 from desktop.core.vocab import Status
@@ -33,6 +33,7 @@ from desktop.engine.price_table import PriceRow, PriceTable
 from desktop.store.cost_ledger import CostEntry, CostLedger, CostLedgerError
 from desktop.store.cost_settings import CostSettings, CostSettingsStore
 from desktop.store.settings import Settings
+from desktop.store.worker import DbWorker
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,9 @@ def media_cost(result: MediaResult, table: PriceTable) -> Cost:
         by_provider[result.provider or ""] = result
     total, parts = 0.0, []
     for provider, part in by_provider.items():
-        row = table.find(result.task, provider, result.trace.model, result.provider_model or "")
+        # A change of a picture is priced as a picture, an animated one as a video.
+        task = tab_task(result.task)
+        row = table.find(task, provider, result.trace.model, result.provider_model or "")
         if row is None:
             return Cost(
                 None, f"no price is known for {result.trace.model} at {provider_label(provider)}"
@@ -213,6 +216,7 @@ class CostMeter:
         self._catalog = catalog
         self._settings = settings
         self._executor = executor
+        self._db: DbWorker | None = None
         self.cost_settings = CostSettings()
         self.ledger: CostLedger | None = None
         self._store: CostSettingsStore | None = None
@@ -223,11 +227,13 @@ class CostMeter:
 
     # --- Wiring -------------------------------------------------------------------------
 
-    def attach(self, data_dir: Path, config_dir: Path) -> None:
-        """Open the ledger (``data_dir/costs.db``) and the user's choices (``costs.json``).
+    def attach(self, data_dir: Path, config_dir: Path, db: DbWorker | None = None) -> None:
+        """Open the ledger (``data_dir/costs.db``) and the user's choices (``costs.json``);
+        the ledger is then written on ``db``, the one database worker.
 
         A ledger that cannot be opened leaves totals empty; estimates still work.
         """
+        self._db = db
         self._store = CostSettingsStore(config_dir)
         self.cost_settings = self._store.load()
         self._table = None
@@ -379,9 +385,12 @@ class CostMeter:
             return ledger.this_month()
 
         try:
-            self.last_month_spent = await asyncio.get_running_loop().run_in_executor(
-                self._executor, record
-            )
+            if self._db is not None:
+                self.last_month_spent = await self._db.run(record)
+            else:
+                self.last_month_spent = await asyncio.get_running_loop().run_in_executor(
+                    self._executor, record
+                )
         except CostLedgerError as exc:  # pragma: no cover - disk full and the like
             log.warning("cost not recorded: %s", exc)
 

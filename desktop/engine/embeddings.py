@@ -129,8 +129,8 @@ class EmbedService(StoredTaskService):
             error=result.error,
             duration_ms=result.duration_ms,
         )
-        # The texts may be long: JSON and SQLite work happen off the loop.
-        result.record_id = await self._off_loop(save)
+        # The texts may be long: JSON and SQLite work happen on the database worker.
+        result.record_id = await self.db.run(save)
         return result
 
     def _store(self, vectors: list[list[float]]) -> Path:
@@ -150,11 +150,11 @@ class EmbedService(StoredTaskService):
             scope.note_response(answer.request_id, answer.served_by)
             data = await answer_json(answer, self._executor)
             vectors = hf_inference.parse_embeddings(data, len(texts))
-        elif cand.via == "custom" or cand.provider in ("nebius", "sambanova", "together"):
+        elif cand.via == "custom" or cand.provider in openai_embeddings.PROVIDERS:
             answer = await exchange(
                 self.engine.client,
                 "POST",
-                cand.route(openai_embeddings.route(cand.via)),
+                cand.route(openai_embeddings.route(cand.via, cand.provider)),
                 headers=task_headers(cand),
                 json_body=openai_embeddings.body(texts, cand.provider_model),
                 secrets=[cand.secret or ""],

@@ -6,6 +6,12 @@ candidates whose credential or account already failed, the retry budget, one sam
 retry when there is nowhere else to go, waiting out a short Retry-After for a pinned provider,
 circuit-breaker bookkeeping, optional hedging, and cancellation that reaches every attempt in
 flight (routing.md §5.3–§5.11).
+
+Two rules were revised after an independent fault harness (issue 9): an answer cut after its
+commit point is *restarted from scratch* on the next candidate when one is left (the listener
+hears that the partial text is to be replaced, and the cut attempt stays in the trace), and a
+short Retry-After on the user's first choice is waited out to keep the user's order. Every
+candidate that was not tried gets a reason in the trace, in words.
 """
 
 from __future__ import annotations
@@ -18,10 +24,12 @@ from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 from desktop.core.classify import Failure, rank, sentence
+from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome, Trace
 from desktop.core.vocab import FixAction
 from desktop.engine.candidates import Candidate
 from desktop.engine.health import HealthBook
+from desktop.engine.health_summary import rest_words
 from desktop.engine.limits import ProviderLimiter
 
 
@@ -39,13 +47,17 @@ OutcomeT = TypeVar("OutcomeT", bound=AttemptOutcome)
 class Deadlines:
     """Engine-enforced deadlines and budgets, seconds (routing.md §5.12, chat column)."""
 
-    ttft_s: float = 15.0
+    ttft_s: float = 10.0
+    """Time to first token when neither our history nor the router's figure is known."""
+    ttft_published_factor: float = 3.0
     ttft_min_s: float = 5.0
     ttft_max_s: float = 30.0
     idle_s: float = 30.0
     total_s: float = 600.0
     max_attempts: int = 4
     pinned_retry_after_cap_s: float = 20.0
+    first_choice_retry_after_s: float = 2.0
+    """A Retry-After this short on the user's first choice is waited out (keeps the order)."""
     hedge_min_s: float = 1.5
     hedge_max_s: float = 8.0
 
@@ -81,10 +93,12 @@ def past_commit_point(committed: bool, failure: Failure, mid_answer: str) -> str
     """The commit-point rule of every task (routing.md §5.4), in one place.
 
     Before the commit point a failure is the attempt's failure and the request may fail over
-    (returns None). After it (a result already reached the person) the engine never retries on
-    its own: the attempt ends ``interrupted`` with what was shown kept, and this returns the
-    sentence saying so. Result tasks commit only once their result is validated, so for them
-    nothing can fail after it; streamed chat commits at its first text.
+    (returns None). After it (a result already reached the person) the attempt ends
+    ``interrupted`` with what was shown kept, and this returns the sentence saying so; the
+    failover core then restarts the request on the next candidate when the plan allows it
+    (:attr:`Plan.restart_cut`) and keeps this sentence if nobody finishes the answer. Result
+    tasks commit only once their result is validated, so for them nothing can fail after it;
+    streamed chat commits at its first text.
     """
     if not committed:
         return None
@@ -106,6 +120,11 @@ class Plan:
     interactive: bool = True
     max_attempts: int | None = None
     """This request's attempt budget; None: the engine-wide one in :class:`Deadlines`."""
+    restart_cut: bool = False
+    """Restart an answer cut after its commit point on the next candidate (chat)."""
+    keep_order: bool = False
+    """The order is the user's own (policy ``auto``): a short Retry-After on the first
+    candidate is waited out rather than skipping to the second."""
 
 
 @dataclass
@@ -134,8 +153,16 @@ class _Request(Generic[OutcomeT]):
         plan: Plan,
         trace: Trace,
         on_attempt: Callable[[AttemptRecord], None] | None,
+        on_restart: Callable[[str], None] | None = None,
     ) -> None:
         self.failover = failover
+        self.on_restart = on_restart
+        self.cut: tuple[OutcomeT, Candidate, AttemptRecord] | None = None
+        """The last answer cut after its commit point, kept in case nobody finishes it."""
+        self.cut_message = ""
+        self.replace_pending = False
+        self.current: Candidate | None = None
+        self.stop_reason = ""
         self.plan = plan
         self.trace = trace
         self.on_attempt = on_attempt
@@ -158,12 +185,112 @@ class _Request(Generic[OutcomeT]):
             return "its key was refused earlier in this request"
         if self.hf_account_blocked and cand.billed_to == "huggingface":
             return "the Hugging Face account has no credits"
-        if self.context_floor is not None and (cand.context_length or 0) <= self.context_floor:
+        # Unknown is not "not larger": custom servers and missing metadata are tried.
+        if (
+            self.context_floor is not None
+            and cand.context_length is not None
+            and cand.context_length <= self.context_floor
+        ):
             return "its context window is not larger"
         return None
 
     def more_to_try(self) -> bool:
         return any(self.skip_reason(c) is None for c in self.remaining)
+
+    def can_continue(self) -> bool:
+        """Another attempt fits: a candidate is left, and the attempt and time budgets allow."""
+        return (
+            self.started < (self.plan.max_attempts or self.failover.deadlines.max_attempts)
+            and self.loop.time() < self.deadline_at
+            and self.more_to_try()
+        )
+
+    def restartable(self, record: AttemptRecord, outcome: OutcomeT) -> bool:
+        """A committed answer that was cut, and a plan that restarts cut answers elsewhere."""
+        return (
+            outcome.committed
+            and record.outcome == Outcome.INTERRUPTED
+            and self.plan.restart_cut
+            and self.can_continue()
+        )
+
+    def keep_cut(self, cand: Candidate, record: AttemptRecord, outcome: OutcomeT) -> None:
+        """Keep a cut answer aside; the next answer to start replaces it on screen."""
+        self.cut = (outcome, cand, record)
+        self.cut_message = record.message
+        self.replace_pending = True
+        record.message = (
+            f"{provider_label(record.served_by or cand.provider)} stopped in the middle of the "
+            "answer; it was restarted on the next provider."
+        )
+        self.notify(record)
+
+    def committing(self, commit: Callable[[], bool]) -> Callable[[], bool]:
+        """``commit`` that first tells the listener to replace a cut answer, when one is."""
+
+        def wrapped() -> bool:
+            ok = commit()
+            if ok and self.replace_pending and self.cut is not None and self.current is not None:
+                self.replace_pending = False
+                _, cut_cand, cut_record = self.cut
+                note = (
+                    f"{provider_label(cut_record.served_by or cut_cand.provider)} stopped "
+                    f"mid-answer; {provider_label(self.current.provider)} answered instead"
+                )
+                self.trace.restarts.append(note)
+                if self.on_restart is not None:
+                    self.on_restart(note)
+            return ok
+
+        return wrapped
+
+    def finish(self) -> Routed[OutcomeT]:
+        """Nobody finished: a cut answer is the result (interrupted, its text kept)."""
+        if self.routed.outcome is None and self.cut is not None:
+            outcome, cand, record = self.cut
+            record.message = self.cut_message
+            self.won(cand, record, outcome)
+        self.note_untried()
+        return self.routed
+
+    def note_untried(self) -> None:
+        """Give every candidate that was not tried a reason, in words (issue 9, §5.10)."""
+        tried = {(a.provider, a.via) for a in self.trace.attempts}
+        winner = self.routed.candidate
+        for note in self.trace.candidates:
+            if note.skipped or (note.provider, note.via) in tried:
+                continue
+            key = next(
+                (
+                    c.health_key
+                    for c in self.plan.candidates
+                    if (c.provider, c.via) == (note.provider, note.via)
+                ),
+                None,
+            )
+            resting = rest_words(self.failover.health, key) if key else None
+            if resting is not None:
+                note.skipped = resting
+            elif (
+                winner is not None
+                and self.routed.record is not None
+                and (self.routed.record.outcome == Outcome.OK)
+            ):
+                note.skipped = f"not needed ({provider_label(winner.provider)} answered)"
+            elif self.stop_reason:
+                note.skipped = self.stop_reason
+            elif self.started >= (self.plan.max_attempts or self.failover.deadlines.max_attempts):
+                note.skipped = "the attempts allowed for one request were used up"
+            elif self.loop.time() >= self.deadline_at:
+                note.skipped = "the request ran out of time"
+
+    def skipped(self, cand: Candidate, why: str) -> None:
+        """Note in the trace why ``cand`` is not tried (on its own line of the plan)."""
+        for note in self.trace.candidates:
+            if (note.provider, note.via) == (cand.provider, cand.via) and not note.skipped:
+                note.skipped = why
+                return
+        self.trace.candidates.append(cand.note(why))
 
     def next_candidate(self) -> Candidate | None:
         """The next candidate worth an attempt, or None when budget or list are spent."""
@@ -176,12 +303,13 @@ class _Request(Generic[OutcomeT]):
             why = self.skip_reason(cand)
             if why is None:
                 return cand
-            self.trace.candidates.append(cand.note(why))
+            self.skipped(cand, why)
         return None
 
     def begin(self, cand: Candidate, commit: Callable[[], bool]) -> AttemptContext:
         """Open the attempt's record; the last candidate gets no first-result cut-off."""
         self.started += 1
+        self.current = cand
         health = self.failover.health
         now = self.loop.time()
         first_at = (
@@ -200,7 +328,12 @@ class _Request(Generic[OutcomeT]):
         self.trace.attempts.append(record)
         self.notify(record)
         return AttemptContext(
-            cand, record, first_at, self.deadline_at, commit, self.failover.deadlines.idle_s
+            cand,
+            record,
+            first_at,
+            self.deadline_at,
+            self.committing(commit),
+            self.failover.deadlines.idle_s,
         )
 
     def settle(self, cand: Candidate, record: AttemptRecord, outcome: OutcomeT) -> None:
@@ -232,11 +365,21 @@ class _Request(Generic[OutcomeT]):
         kind = failure.outcome
         if kind in (Outcome.CONTENT_POLICY, Outcome.INVALID_REQUEST):
             self.remaining.clear()  # every provider would refuse it; no shopping around
+            self.stop_reason = (
+                f"not asked: {provider_label(cand.provider)} refused the request itself, "
+                "and every provider would"
+            )
             return
         if kind == Outcome.CONTEXT_LENGTH:
             self.context_floor = cand.context_length or 0
         elif kind == Outcome.AUTH and cand.credential:
-            self.blocked_credentials.add(cand.credential)
+            if cand.via in ("router", "hf-auto") and failure.whole_credential:
+                # The router refused the token itself: every routed candidate would be too.
+                self.blocked_credentials.add(cand.credential)
+                self.failover.health.rest_credential(cand.credential, kind)
+            elif cand.via not in ("router", "hf-auto"):
+                self.blocked_credentials.add(cand.credential)
+            # else: one provider refused through the router; only that provider rests.
         elif kind == Outcome.BILLING:
             if cand.billed_to == "huggingface":
                 self.hf_account_blocked = True
@@ -244,16 +387,53 @@ class _Request(Generic[OutcomeT]):
                 self.blocked_credentials.add(cand.credential)
         elif kind == Outcome.NOT_FOUND and self.failover.on_not_found is not None:
             self.failover.on_not_found(self.plan.model)
-        if others_running or self.more_to_try() or cand.health_key in self.retried:
+        if others_running or cand.health_key in self.retried:
+            return
+        if self.more_to_try():
+            wait = self.first_choice_wait(cand, failure)
+            if wait is not None:
+                await self.wait_and_retry(cand, wait)
             return
         wait = self.failover.same_candidate_wait(
             failure, self.plan.explicit, self.deadline_at - self.loop.time(), cand
         )
         if wait is not None:
-            self.retried.add(cand.health_key)
-            self.failover.health.note_retry(cand.health_key)
-            await asyncio.sleep(wait)
-            self.remaining.insert(0, cand)
+            await self.wait_and_retry(cand, wait)
+
+    def first_choice_wait(self, cand: Candidate, failure: Failure) -> float | None:
+        """Seconds to wait out a short Retry-After on the user's first choice, or None.
+
+        Under the user's own order a 429 asking for at most two seconds (that fits the
+        deadline, with time for the answer) does not hand the request to the second choice.
+        """
+        d = self.failover.deadlines
+        retry_after = failure.retry_after_s
+        if not (
+            self.plan.keep_order
+            and failure.outcome == Outcome.RATE_LIMITED
+            and retry_after
+            and retry_after <= d.first_choice_retry_after_s
+            and self.started == 1
+            and self.plan.candidates
+            and self.plan.candidates[0] is cand
+            and cand.provider == self.trace.first_choice
+            and self.failover.health.retry_allowed(cand.health_key)
+        ):
+            return None
+        if self.loop.time() + retry_after + d.ttft_min_s > self.deadline_at:
+            return None
+        return retry_after
+
+    async def wait_and_retry(self, cand: Candidate, wait: float) -> None:
+        self.retried.add(cand.health_key)
+        self.failover.health.note_retry(cand.health_key)
+        self.trace.waits.append(
+            f"waited {wait:g} s for {provider_label(cand.provider)} as it asked "
+            "(Retry-After), then asked it again"
+        )
+        await asyncio.sleep(wait)
+        # The wait was its Retry-After: its breaker's rest is over for this request.
+        self.remaining.insert(0, cand)
 
     def won(self, cand: Candidate, record: AttemptRecord, outcome: OutcomeT) -> Routed[OutcomeT]:
         self.routed.outcome, self.routed.candidate, self.routed.record = outcome, cand, record
@@ -282,11 +462,16 @@ class Failover:
         *,
         trace: Trace,
         on_attempt: Callable[[AttemptRecord], None] | None = None,
+        on_restart: Callable[[str], None] | None = None,
     ) -> Routed[OutcomeT]:
-        req: _Request[OutcomeT] = _Request(self, plan, trace, on_attempt)
+        """Route ``plan``; ``on_restart`` hears (with a sentence) that an answer already shown
+        was cut and is being replaced by a new one from the next candidate."""
+        req: _Request[OutcomeT] = _Request(self, plan, trace, on_attempt, on_restart)
         if plan.hedge:
-            return await self._run_hedged(req, attempt)
-        return await self._run_sequential(req, attempt)
+            await self._run_hedged(req, attempt)
+        else:
+            await self._run_sequential(req, attempt)
+        return req.finish()
 
     async def _run_sequential(
         self, req: _Request[OutcomeT], attempt: AttemptFn[OutcomeT]
@@ -301,6 +486,9 @@ class Failover:
                 req.cancelled(cand, ctx.record)
                 raise
             req.settle(cand, ctx.record, outcome)
+            if req.restartable(ctx.record, outcome):
+                req.keep_cut(cand, ctx.record, outcome)
+                continue
             if outcome.committed:
                 return req.won(cand, ctx.record, outcome)
             await req.after_failure(cand, outcome, others_running=False)
@@ -371,6 +559,10 @@ class Failover:
                     running[:] = [champion]
                     outcome = await champion.task
                     req.settle(champion.candidate, champion.record, outcome)
+                    if req.restartable(champion.record, outcome):
+                        # Cut after it won: the rest of the request goes one at a time.
+                        req.keep_cut(champion.candidate, champion.record, outcome)
+                        return await self._run_sequential(req, attempt)
                     return req.won(champion.candidate, champion.record, outcome)
                 for run in [r for r in running if r.task.done()]:
                     running.remove(run)
@@ -395,11 +587,16 @@ class Failover:
 
     def ttft_deadline(self, cand: Candidate) -> float:
         """Seconds a streamed answer may take to start: three times this candidate's usual
-        time to first token, within the configured bounds (the default until measured)."""
+        time to first token, within the configured bounds. Before we have measured it, three
+        times the router's published figure for the provider (``first_token_latency_ms``),
+        with the same floor; with neither, the default (10 s)."""
         ewma = self.health.get(cand.health_key).ttft_ewma_ms
         d = self.deadlines
         if ewma is None:
-            return d.ttft_s
+            if cand.published_ttft_ms is None:
+                return d.ttft_s
+            seconds = d.ttft_published_factor * cand.published_ttft_ms / 1000.0
+            return min(d.ttft_max_s, max(d.ttft_min_s, seconds))
         return min(d.ttft_max_s, max(d.ttft_min_s, 3 * ewma / 1000.0))
 
     def _hedge_delay(self, cand: Candidate) -> float:

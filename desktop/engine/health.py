@@ -2,16 +2,19 @@
 
 States follow routing.md §5.6: closed → open → half-open → closed. A breaker opens on three
 consecutive failures, at once on 429 (for exactly Retry-After, or an exponential cooldown), and
-on auth/billing refusals until the credential changes. The cooldown never shortens an existing
-expiry. State is saved to a small JSON file so a restart does not hit a provider that was down
+on auth/billing refusals until the credential changes, the user presses "Try again now", or an
+hour passes. The cooldown never shortens an existing expiry, but after availability failures
+(server errors, timeouts, unreachable, cut answers) the probe interval never grows past 15 s:
+a provider that recovers is back in rotation within 30 s however long it was down. A refusal
+of the HF token by the router itself rests the *credential* (every routed provider) rather than
+one provider. State is saved to a small JSON file so a restart does not hit a provider that was down
 a minute ago; breaker entries older than 10 minutes are dropped on load.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable
@@ -19,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from desktop.core.trace import Outcome
+from desktop.store.atomic import atomic_write_text
 
 CLOSED = "closed"
 OPEN = "open"
@@ -27,7 +31,12 @@ HALF_OPEN = "half-open"
 FAILURES_TO_OPEN = 3
 BASE_COOLDOWN_S = 5.0
 MAX_COOLDOWN_S = 300.0
-CREDENTIAL_BLOCK_S = 24 * 3600.0
+PROBE_INTERVAL_CAP_S = 15.0
+"""Longest rest after availability failures: the next real request probes within 15 s."""
+CREDENTIAL_BLOCK_S = 3600.0
+"""A refused key or an empty account rests at most an hour (or until the key changes)."""
+WHOLE_CREDENTIAL = "*"
+"""Provider part of the key of a rest that covers every provider using one credential."""
 BREAKER_TTL_S = 600.0
 EWMA_ALPHA = 0.3
 SAMPLES = 20
@@ -37,6 +46,8 @@ RETRY_BUDGET_MIN = 3
 HEDGE_WINDOW_S = 600.0
 HEDGE_BUDGET_RATIO = 0.05
 
+# Rests that only a person can end (new key, credits): they last up to CREDENTIAL_BLOCK_S.
+_ACCOUNT = {Outcome.AUTH, Outcome.BILLING}
 # Outcomes that say nothing about the provider's health.
 _NEUTRAL = {
     Outcome.OK,
@@ -98,14 +109,36 @@ class HealthBook:
             item = self._items[key] = ProviderHealth()
         return item
 
+    def credential_rest(self, key: str) -> ProviderHealth | None:
+        """The open rest of ``key``'s whole credential (the HF token refused by the router)."""
+        credential = key.split("|", 1)[-1]
+        item = self._items.get(f"{WHOLE_CREDENTIAL}|{credential}")
+        if item is None or item.state(self.clock()) != OPEN:
+            return None
+        return item
+
+    def resting(self, key: str) -> ProviderHealth | None:
+        """What keeps ``key`` resting now (its own breaker or its credential's), if anything."""
+        wide = self.credential_rest(key)
+        if wide is not None:
+            return wide
+        item = self._items.get(key)
+        return item if item is not None and item.state(self.clock()) == OPEN else None
+
     def state(self, key: str) -> str:
+        if self.credential_rest(key) is not None:
+            return OPEN
         return self.get(key).state(self.clock())
 
     def open_until(self, key: str) -> float:
-        return self.get(key).open_until
+        wide = self.credential_rest(key)
+        own = self.get(key).open_until
+        return max(own, wide.open_until) if wide is not None else own
 
     def allows(self, key: str) -> bool:
-        """Closed, or half-open with no probe in flight."""
+        """Closed, or half-open with no probe in flight (and its credential not resting)."""
+        if self.credential_rest(key) is not None:
+            return False
         item = self.get(key)
         state = item.state(self.clock())
         return state == CLOSED or (state == HALF_OPEN and not item.probing)
@@ -169,6 +202,10 @@ class HealthBook:
         item.updated_at = now
         item.probing = False
         if outcome == Outcome.OK:
+            # A success with a credential proves it works: a rest of it as a whole ends.
+            wide = self._items.get(f"{WHOLE_CREDENTIAL}|{key.split('|', 1)[-1]}")
+            if wide is not None and wide is not item:
+                self._close(wide)
             item.consecutive_failures = 0
             item.opens = 0
             item.open_until = 0.0
@@ -187,13 +224,21 @@ class HealthBook:
         item.failures += 1
         item.consecutive_failures += 1
         item.recent = [*item.recent[-19:], False]
-        if outcome in (Outcome.AUTH, Outcome.BILLING):
+        if outcome in _ACCOUNT:
             self._open(item, now, CREDENTIAL_BLOCK_S, outcome)
         elif outcome == Outcome.RATE_LIMITED:
             cooldown = retry_after_s if retry_after_s else self._backoff(item)
             self._open(item, now, cooldown, outcome)
         elif item.consecutive_failures >= FAILURES_TO_OPEN or item.state(now) == HALF_OPEN:
-            self._open(item, now, self._backoff(item), outcome)
+            # Availability failures: the probe interval is capped, so a recovered provider
+            # is used again within seconds (routing.md §5.6), however often the probe failed.
+            self._open(item, now, min(PROBE_INTERVAL_CAP_S, self._backoff(item)), outcome)
+
+    def rest_credential(self, credential: str, outcome: str) -> None:
+        """The router refused the credential itself: every provider using it rests (≤ 1 h)."""
+        item = self.get(f"{WHOLE_CREDENTIAL}|{credential}")
+        item.updated_at = self.clock()
+        self._open(item, item.updated_at, CREDENTIAL_BLOCK_S, outcome)
 
     def _backoff(self, item: ProviderHealth) -> float:
         return float(min(MAX_COOLDOWN_S, BASE_COOLDOWN_S * 2**item.opens))
@@ -203,14 +248,30 @@ class HealthBook:
         item.open_until = max(item.open_until, now + cooldown)
         item.reason = reason
 
+    @staticmethod
+    def _close(item: ProviderHealth) -> None:
+        item.open_until = 0.0
+        item.opens = 0
+        item.consecutive_failures = 0
+        item.reason = ""
+        item.probing = False
+
     def forget_credential(self, credential: str) -> None:
         """A key changed: its auth/billing blocks no longer apply."""
         for key, item in self._items.items():
-            if key.endswith("|" + credential) and item.reason in (Outcome.AUTH, Outcome.BILLING):
-                item.open_until = 0.0
-                item.opens = 0
-                item.consecutive_failures = 0
-                item.reason = ""
+            if key.endswith("|" + credential) and item.reason in _ACCOUNT:
+                self._close(item)
+
+    def try_again(self, provider: str, credentials: tuple[str, ...] = ()) -> None:
+        """The person pressed "Try again now": end every rest of ``provider`` at once.
+
+        ``credentials`` are the ones it would be reached with now; a rest of one of them as
+        a whole (the HF token refused by the router) ends too.
+        """
+        wide = {f"{WHOLE_CREDENTIAL}|{c}" for c in credentials}
+        for key, item in self._items.items():
+            if key.split("|", 1)[0] == provider or key in wide:
+                self._close(item)
 
     def snapshot(self) -> dict[str, ProviderHealth]:
         return dict(self._items)
@@ -231,13 +292,12 @@ class HealthBook:
             except TypeError:
                 continue
             item.probing = False
-            if now - item.updated_at > BREAKER_TTL_S and item.reason not in (
-                Outcome.AUTH,
-                Outcome.BILLING,
-            ):
+            if now - item.updated_at > BREAKER_TTL_S and item.reason not in _ACCOUNT:
                 item.open_until = 0.0
                 item.opens = 0
                 item.consecutive_failures = 0
+            # Files written when a key rest lasted a day: no rest outlives the hour now.
+            item.open_until = min(item.open_until, now + CREDENTIAL_BLOCK_S)
             self._items[key] = item
 
     def save(self) -> None:
@@ -246,11 +306,6 @@ class HealthBook:
         payload = json.dumps(
             {"version": 1, "items": {k: asdict(v) for k, v in self._items.items()}}
         )
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=".health-")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(payload)
-            os.replace(tmp, self._path)
-        except OSError:
-            pass  # health is a cache: losing it costs one slow request, not data
+        # Health is a cache: losing it costs one slow request, not data.
+        with contextlib.suppress(OSError):
+            atomic_write_text(self._path, payload)

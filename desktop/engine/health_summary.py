@@ -9,8 +9,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from desktop.core.table import HF_CREDENTIAL
 from desktop.core.trace import Outcome, seconds_text
-from desktop.engine.health import CLOSED, HALF_OPEN, OPEN, HealthBook, ProviderHealth
+from desktop.engine.credentials import Credentials
+from desktop.engine.health import (
+    CLOSED,
+    HALF_OPEN,
+    OPEN,
+    WHOLE_CREDENTIAL,
+    HealthBook,
+    ProviderHealth,
+)
 
 _REASONS: dict[str, str] = {
     Outcome.RATE_LIMITED: "rate-limited",
@@ -22,6 +31,34 @@ _REASONS: dict[str, str] = {
     Outcome.NOT_FOUND: "model missing",
     Outcome.BAD_RESPONSE: "bad answers",
 }
+
+
+_AFTER: dict[str, str] = {
+    Outcome.RATE_LIMITED: "after it said \u2018too many requests\u2019",
+    Outcome.AUTH: "after it refused the key",
+    Outcome.BILLING: "after it said the account has no credits",
+    Outcome.TIMEOUT: "after it was too slow to answer",
+    Outcome.CONNECT_ERROR: "after it could not be reached",
+    Outcome.SERVER_ERROR: "after server errors",
+    Outcome.NOT_FOUND: "after it said the model is missing",
+    Outcome.BAD_RESPONSE: "after answers Switchboard could not read",
+    Outcome.INTERRUPTED: "after it stopped in the middle of answers",
+}
+
+
+def rest_words(book: HealthBook, key: str) -> str | None:
+    """Why ``key`` is not being asked, in words for a skip note; None when it is not resting.
+
+    "resting for 25 s after it said ‘too many requests’"; a whole-credential rest
+    says whose key it is: "resting for 60 min after Hugging Face refused the token".
+    """
+    item = book.resting(key)
+    if item is None:
+        return None
+    left = _duration(item.open_until - book.clock())
+    if item is book.credential_rest(key):
+        return f"resting for {left} after Hugging Face refused the token"
+    return f"resting for {left} {_AFTER.get(item.reason, 'after failures')}"
 
 
 @dataclass(frozen=True)
@@ -73,11 +110,34 @@ def _duration(seconds: float) -> str:
     return f"{math.ceil(seconds / 3600)} h"
 
 
-def provider_health(book: HealthBook, provider_id: str) -> HealthView:
+def reached_with(credentials: Credentials, provider_id: str) -> tuple[str, ...]:
+    """The credential a request to ``provider_id`` would use now: its own key, else the HF
+    token (through the router)."""
+    return (provider_id,) if credentials.provider_key(provider_id) else (HF_CREDENTIAL,)
+
+
+def try_again_now(book: HealthBook, credentials: Credentials, provider_id: str) -> None:
+    """End every rest of ``provider_id`` (the "Try again now" button): its own breakers and a
+    rest of the credential it is reached with; the next request asks it first again."""
+    book.try_again(provider_id, reached_with(credentials, provider_id))
+    book.save()
+
+
+def provider_health(
+    book: HealthBook, provider_id: str, credentials: tuple[str, ...] = ()
+) -> HealthView:
+    """The view of ``provider_id``; ``credentials`` (those it is reached with now) bring in a
+    rest of a whole credential, such as the HF token refused by the router."""
     now = book.clock()
     items: list[ProviderHealth] = [
         item for key, item in book.snapshot().items() if key.split("|", 1)[0] == provider_id
     ]
+    wides: list[ProviderHealth] = []
+    for credential in credentials:
+        wide = book.credential_rest(f"{WHOLE_CREDENTIAL}|{credential}")
+        if wide is not None:
+            wides.append(wide)
+    items += wides
     if not items:
         return HealthView("unknown", 0.0, "", None, None, 0)
     rank = {OPEN: 0, HALF_OPEN: 1, CLOSED: 2}
@@ -86,7 +146,9 @@ def provider_health(book: HealthBook, provider_id: str) -> HealthView:
     return HealthView(
         state=state,
         resting_s=max(0.0, item.open_until - now) if state == OPEN else 0.0,
-        reason=_REASONS.get(item.reason, item.reason or "failures"),
+        reason="Hugging Face refused the token"
+        if any(item is w for w in wides)
+        else _REASONS.get(item.reason, item.reason or "failures"),
         ttft_s=item.ttft_ewma_ms / 1000.0 if item.ttft_ewma_ms is not None else None,
         success_rate=item.success_rate(),
         attempts=item.successes + item.failures,

@@ -31,6 +31,7 @@ from desktop.core.vocab import JobStatus
 from desktop.providers import job_wire as jw
 from desktop.providers.exchange import AttemptFailed
 from desktop.store.jobs import JobRecord, JobStore
+from desktop.store.worker import DbWorker
 
 SUCCEEDED: Final = "succeeded"
 FAILED: Final = "failed"
@@ -144,9 +145,12 @@ async def _stop_requested(stop: asyncio.Event, wait_s: float) -> bool:
 class JobPoller:
     """Polls jobs and cancels them at the provider; owns no state besides the store."""
 
-    def __init__(self, client: httpx2.AsyncClient, store: JobStore, timing: PollTiming) -> None:
+    def __init__(
+        self, client: httpx2.AsyncClient, store: JobStore, db: DbWorker, timing: PollTiming
+    ) -> None:
         self.client = client
         self.store = store
+        self.db = db
         self.timing = timing
 
     async def follow(
@@ -203,7 +207,7 @@ class JobPoller:
             odd = 0
             if state.error:  # the provider's words go to the store and the library
                 state.error = clean(state.error, auth.secrets)
-            record = self._apply(record, state, on_change)
+            record = await self._apply(record, state, on_change)
             if state.status == jw.SUCCEEDED:
                 return JobEnd(SUCCEEDED, record, media_url=state.media_url)
             if state.status == jw.FAILED:
@@ -211,7 +215,7 @@ class JobPoller:
             if state.status == jw.CANCELLED:
                 return JobEnd(CANCELLED, record)
 
-    def _apply(
+    async def _apply(
         self, record: JobRecord, state: jw.JobState, on_change: Callable[[JobRecord], None]
     ) -> JobRecord:
         """Write a changed status/position (store first, then report); unchanged: nothing."""
@@ -228,7 +232,7 @@ class JobPoller:
             changes["error"] = state.error
         if not changes:
             return record
-        updated = self.store.update(record.id, **changes) or record
+        updated = await self.db.run(self.store.update, record.id, **changes) or record
         on_change(updated)
         return updated
 

@@ -1,10 +1,11 @@
-"""The shipped media price table (``desktop/resources/prices.json``) and the user's own rows.
+"""The shipped media price table (``resources/prices.json``) and the user's own rows.
 
 The router publishes per-token prices for chat (``/v1/models``), but nothing for pictures,
 videos or audio, so those estimates come from a table shipped with the app: one row per task,
 provider and model family, each with its unit, a date and a source, so a person can see how
-old a figure is and where it came from. The file sits inside the package (``resources/``
-next to the modules) so an installed wheel carries it; it is read once, on first use.
+old a figure is and where it came from. The file sits in the top-level ``resources/`` folder
+(read through :mod:`desktop.assets`, so an installed wheel carries it too); it is read once,
+on first use.
 
 Matching: a row's ``family`` is a lower-case piece of the model id (``"flux.1-schnell"``) or
 ``"*"``; ``provider`` is a provider id or ``"*"``. The most specific row wins: the user's rows
@@ -15,11 +16,11 @@ family before a shorter one.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Final
+
+from desktop import assets
 
 UNITS: Final = ("image", "megapixel", "video", "video_second", "audio_minute", "million_tokens")
 
@@ -78,9 +79,8 @@ def row_from_dict(data: Any, *, user: bool = False) -> PriceRow | None:
 
 @functools.cache
 def shipped_rows() -> tuple[PriceRow, ...]:
-    """The table shipped in ``desktop/resources/prices.json`` (read once)."""
-    text = resources.files("desktop").joinpath("resources/prices.json").read_text("utf-8")
-    rows = json.loads(text).get("rows", [])
+    """The table shipped in ``resources/prices.json`` (read once)."""
+    rows = assets.read_json("prices.json").get("rows", [])
     return tuple(r for r in (row_from_dict(d) for d in rows) if r is not None)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Executor
 from dataclasses import replace
 
@@ -46,8 +46,11 @@ AttemptCallback = Callable[[AttemptRecord], None]
 TASK_ATTEMPTS: dict[Task, int] = {
     Task.TEXT_TO_IMAGE: 3,
     Task.TEXT_TO_VIDEO: 2,
+    Task.IMAGE_TO_IMAGE: 3,
+    Task.IMAGE_TO_VIDEO: 2,
     Task.SPEECH_TO_TEXT: 3,
     Task.EMBEDDINGS: 4,
+    Task.TEXT_TO_SPEECH: 3,
 }
 """Attempts per logical request by task (routing.md §5.12): expensive work gets fewer; chat
 uses the engine-wide budget in :class:`Deadlines`."""
@@ -84,6 +87,16 @@ class Engine:
         self.chooser.priced = self.costs.priced_stats
 
     @property
+    def custom_models(self) -> Callable[[str], Collection[str]]:
+        """Names a custom server listed at its ``/v1/models`` (set by Services from the model
+        directory's cache), so Auto uses the server for them without an alias."""
+        return self.chooser.custom_models
+
+    @custom_models.setter
+    def custom_models(self, value: Callable[[str], Collection[str]]) -> None:
+        self.chooser.custom_models = value
+
+    @property
     def deadlines(self) -> Deadlines:
         return self.failover.deadlines
 
@@ -112,6 +125,7 @@ class Engine:
         interactive: bool = True,
         hedge: bool = False,
         exclude: Mapping[str, str] | None = None,
+        restart_cut: bool = False,
     ) -> Plan:
         """Choose and order the candidates of one request and note them in ``trace``.
 
@@ -133,6 +147,11 @@ class Engine:
                 replace(c, bill_to=bill_to) if c.via in ROUTED_VIAS else c for c in candidates
             ]
         trace.candidates = [c.note() for c in candidates] + notes
+        if policy == "auto" and candidates:
+            order = {p: i for i, p in enumerate(self._settings().ordered_providers())}
+            trace.first_choice = min(
+                candidates, key=lambda c: order.get(c.provider, len(order))
+            ).provider
         if callable(first_deadline_s):
             first = first_deadline_s
         else:
@@ -149,6 +168,8 @@ class Engine:
             hedge=hedge,
             interactive=interactive,
             max_attempts=TASK_ATTEMPTS.get(task),
+            restart_cut=restart_cut,
+            keep_order=policy == "auto",
         )
 
     async def route(
@@ -158,9 +179,12 @@ class Engine:
         *,
         trace: Trace,
         on_attempt: AttemptCallback | None = None,
+        on_restart: Callable[[str], None] | None = None,
     ) -> Routed[OutcomeT]:
         """Run ``plan`` through the failover core and note who answered and who pays."""
-        routed = await self.failover.run(plan, attempt, trace=trace, on_attempt=on_attempt)
+        routed = await self.failover.run(
+            plan, attempt, trace=trace, on_attempt=on_attempt, on_restart=on_restart
+        )
         if routed.candidate is not None and routed.record is not None:
             trace.answered_by = routed.record.served_by or routed.candidate.provider
             trace.billed_to = routed.candidate.billed_to
@@ -210,6 +234,7 @@ class Engine:
         on_attempt: AttemptCallback | None = None,
         trace: Trace | None = None,
         hedge: bool | None = None,
+        on_restart: Callable[[str], None] | None = None,
     ) -> ChatResult:
         """Run one chat request to a result; cancelling the task cancels every attempt.
 
@@ -217,6 +242,11 @@ class Engine:
         ``cancelled`` in ``trace`` (pass one in to keep it) and never counts against a provider.
         ``hedge`` (latency mode) defaults to the engine's ``latency_mode``. Chat takes the
         same path as every task; its time to first token depends on the candidate.
+
+        An answer cut mid-way is restarted on the next candidate when
+        ``Settings.restart_cut_answers`` is on and one is left: ``on_restart`` then hears a
+        sentence ("Groq stopped mid-answer; Together AI answered instead") just before the
+        new answer's first text, which *replaces* what ``on_delta`` delivered so far.
         """
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -231,6 +261,7 @@ class Engine:
                 hedge=(self.latency_mode or self._settings().latency_mode)
                 if hedge is None
                 else hedge,
+                restart_cut=self._settings().restart_cut_answers,
             )
         except SwitchboardError as exc:
             return failed_result(trace, (loop.time() - started) * 1000, str(exc), exc.action)
@@ -242,7 +273,9 @@ class Engine:
         async def attempt(ctx: AttemptContext) -> ChatOutcome:
             return await chat_attempt(ctx, self.client, request, wire, on_delta)
 
-        routed = await self.route(plan, attempt, trace=trace, on_attempt=on_attempt)
+        routed = await self.route(
+            plan, attempt, trace=trace, on_attempt=on_attempt, on_restart=on_restart
+        )
         result = chat_result(routed, trace, (loop.time() - started) * 1000)
         await self.costs.settle_chat(result, request.messages)
         return result

@@ -2,8 +2,9 @@
 
 :class:`ChatService`, :class:`ImageService`, :class:`TranscribeService` and
 :class:`EmbedService` each run one kind of task through the :class:`~desktop.engine.router.Engine`
-and keep the outcome in the history and media stores; blocking store and file work runs on
-``executor`` (``None``: the loop's default one).
+and keep the outcome in the history and media stores. Every history call goes through the
+one database worker ``db`` (never the event loop's thread); other blocking work (files,
+Pillow, JSON) runs on ``executor`` (``None``: the loop's default one).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from desktop.engine.failover import AttemptContext, failure_message
 from desktop.engine.router import AttemptCallback, Engine
 from desktop.store.history import HistoryStore
 from desktop.store.media import MediaStore
+from desktop.store.worker import DbWorker
 
 T = TypeVar("T")
 
@@ -40,18 +42,21 @@ class Produced(Generic[T]):
 
 
 class StoredTaskService:
-    """Holds the engine, the history and media stores and the executor for blocking work."""
+    """Holds the engine, the history and media stores, the database worker and the executor
+    for other blocking work."""
 
     def __init__(
         self,
         engine: Engine,
         history: HistoryStore,
         media: MediaStore,
+        db: DbWorker,
         executor: Executor | None = None,
     ) -> None:
         self.engine = engine
         self.history = history
         self.media = media
+        self.db = db
         self._executor = executor
 
     async def _off_loop(self, fn: Callable[..., T], *args: object) -> T:

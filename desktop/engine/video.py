@@ -40,17 +40,17 @@ import httpx2
 from desktop.core.classify import Failure
 from desktop.core.errors import SwitchboardError
 from desktop.core.media_types import MediaResult, VideoRequest
-from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
+from desktop.core.table import HF_CREDENTIAL, PROVIDERS, Task, provider_label
 from desktop.core.trace import AttemptRecord, Outcome, Trace
 from desktop.core.vocab import FixAction, JobStatus, Status
 from desktop.engine import job_poll as jp
 from desktop.engine.attempts import AttemptScope, ResultOutcome, attempt_result, task_headers
 from desktop.engine.candidates import Candidate
+from desktop.engine.creative_inputs import prepare, style_params
 from desktop.engine.failover import AttemptContext, failure_message
 from desktop.engine.job_poll import JobAuth, JobEnd, JobPoller, PollTiming
 from desktop.engine.router import Engine
 from desktop.engine.video_outcome import (
-    TASK,
     CancelOutcome,
     JobRun,
     Progress,
@@ -61,21 +61,39 @@ from desktop.engine.video_outcome import (
     mark_attempt,
     media_result,
 )
-from desktop.providers import fal_queue, novita_video, replicate_video, together_video
+from desktop.providers import (
+    fal_queue,
+    novita_video,
+    replicate_video,
+    together_video,
+    wavespeed,
+)
 from desktop.providers import job_wire as jw
 from desktop.providers.exchange import AttemptFailed
 from desktop.providers.media_fetch import MediaLimits
 from desktop.store.history import HistoryStore
 from desktop.store.jobs import JobRecord, JobStore
 from desktop.store.media import MediaStore
+from desktop.store.worker import DbWorker
 
 __all__ = ["CancelOutcome", "PollTiming", "VideoService"]
+
+I2V_KIND_BY_PROVIDER: dict[str, str] = {
+    "fal-ai": fal_queue.KIND,
+    "together": together_video.KIND,
+    "wavespeed": wavespeed.KIND,
+}
+"""Which job protocol animates pictures on each provider (providers.md §4.6)."""
+
+STYLE_PROVIDERS = frozenset({"fal-ai"})
+"""Who applies styles (LoRA) to videos: fal only (providers.md §3.3)."""
 
 KIND_BY_PROVIDER: dict[str, str] = {
     "fal-ai": fal_queue.KIND,
     "replicate": replicate_video.KIND,
     "novita": novita_video.KIND,
     "together": together_video.KIND,
+    "wavespeed": wavespeed.KIND,
 }
 """Which job protocol makes videos on each provider (providers.md §4.5)."""
 
@@ -97,6 +115,7 @@ def default_protocols() -> dict[str, jw.VideoJobProtocol]:
         replicate_video.ReplicateVideo(),
         novita_video.NovitaVideo(),
         together_video.TogetherVideo(),
+        wavespeed.WaveSpeedJobs(),
     ]
     return {p.kind: p for p in protocols}
 
@@ -113,7 +132,12 @@ def check_request(request: VideoRequest) -> str | None:
 
 def request_params(request: VideoRequest) -> dict[str, Any]:
     """What the library keeps for "reuse settings"."""
-    return {
+    extra: dict[str, Any] = {}
+    if request.source_path:
+        extra["source_path"] = request.source_path
+    if request.loras:
+        extra["loras"] = style_params(request.loras)
+    return extra | {
         "prompt": request.prompt,
         "negative_prompt": request.negative_prompt,
         "num_frames": request.num_frames,
@@ -153,6 +177,7 @@ class VideoService:
         jobs: JobStore,
         history: HistoryStore,
         media: MediaStore,
+        db: DbWorker,
         executor: Executor | None = None,
         *,
         timing: PollTiming | None = None,
@@ -160,9 +185,10 @@ class VideoService:
     ) -> None:
         self.engine = engine
         self.jobs = jobs
+        self.db = db
         self.timing = timing or PollTiming()
         self.keeper = VideoKeeper(
-            lambda: engine.client, jobs, history, media, engine.health, executor
+            lambda: engine.client, jobs, history, media, engine.health, db, executor
         )
         self._protocols = protocols or default_protocols()
         self._following: dict[str, _Following] = {}
@@ -185,10 +211,12 @@ class VideoService:
 
     @property
     def _poller(self) -> JobPoller:
-        return JobPoller(self.client, self.jobs, self.timing)
+        return JobPoller(self.client, self.jobs, self.db, self.timing)
 
     def pending(self) -> list[JobRecord]:
-        """Jobs accepted by a provider and not finished (what :meth:`resume_pending` takes)."""
+        """Jobs accepted by a provider and not finished (what :meth:`resume_pending` takes).
+
+        Blocking: front ends call it through the database worker (``services.db.run``)."""
         return self.jobs.pending()
 
     # --- Generate ----------------------------------------------------------------------
@@ -206,11 +234,29 @@ class VideoService:
         :meth:`aclose` (app quit) instead leaves the job running there, to be resumed.
         """
         started = time.time()
-        trace = Trace(model=request.model, policy=request.provider, task=TASK.value)
+        trace = Trace(model=request.model, policy=request.provider, task=request.task)
         params = request_params(request)
         problem = check_request(request)
         if problem is not None:
             return media_result(Status.FAILED, trace, params, started, error=problem)
+        if request.source_path or request.loras:
+            try:
+                prepared = await prepare(
+                    self.engine,
+                    self.keeper.media,
+                    self.engine.executor,
+                    model=request.model,
+                    source_path=request.source_path,
+                    loras=request.loras,
+                )
+            except SwitchboardError as exc:
+                return media_result(
+                    Status.FAILED, trace, params, started, error=str(exc), action=exc.action
+                )
+            request.source = prepared.source
+            request.loras = prepared.loras or []
+            if prepared.source_file:
+                params["source_file"] = prepared.source_file
         progress = Progress(on_progress, started)
         task = asyncio.current_task()
         if task is not None:
@@ -248,7 +294,7 @@ class VideoService:
 
             try:
                 routed = await self.engine.run_task(
-                    TASK,
+                    Task(request.task),
                     request.model,
                     request.provider,
                     attempt,
@@ -272,10 +318,15 @@ class VideoService:
                     Status.FAILED, trace, params, started, error=message, action=action
                 )
             accepted = outcome.value
-            generation_id = self.keeper.library_start(accepted.record, trace, params, generation_id)
+            generation_id = await self.keeper.library_start(
+                accepted.record, trace, params, generation_id
+            )
             # The attempt is settled now ("ok"): keep that trace with the job for a resume.
-            record = self.jobs.update(
-                accepted.record.id, generation_id=generation_id, trace=trace.to_dict()
+            record = await self.db.run(
+                self.jobs.update,
+                accepted.record.id,
+                generation_id=generation_id,
+                trace=trace.to_dict(),
             )
             run = JobRun(
                 record or accepted.record,
@@ -303,10 +354,15 @@ class VideoService:
     ) -> _Accepted:
         """One submission; the job is in the store before this returns (before the commit)."""
         cand = scope.ctx.candidate
-        kind = KIND_BY_PROVIDER.get(cand.provider)
+        animate = request.source is not None
+        kinds = I2V_KIND_BY_PROVIDER if animate else KIND_BY_PROVIDER
+        kind = kinds.get(cand.provider)
         protocol = self._protocols.get(kind or "")
         if kind is None or protocol is None:
-            raise AttemptFailed(Failure(Outcome.REJECTED, "it does not make videos here"))
+            what = "animate pictures" if animate else "make videos"
+            raise AttemptFailed(Failure(Outcome.REJECTED, f"it does not {what} here"))
+        if request.loras and cand.provider not in STYLE_PROVIDERS:
+            raise AttemptFailed(Failure(Outcome.REJECTED, "it does not apply styles to videos"))
         headers = task_headers(cand)
         secrets = (cand.secret or "",)
         target = jw.JobTarget(
@@ -314,10 +370,11 @@ class VideoService:
         )
         ticket = await protocol.submit(self.client, target, request)
         scope.ctx.record.message = f"accepted as job {ticket.provider_job_id}"
-        record = self.jobs.add(
+        record = await self.db.run(
+            self.jobs.add,
             JobRecord(
                 id=uuid.uuid4().hex,
-                task=TASK.value,
+                task=request.task,
                 kind=kind,
                 provider=cand.provider,
                 via=cand.via,
@@ -337,7 +394,7 @@ class VideoService:
                 media_url=ticket.media_url,
                 error=ticket.error,
                 trace=trace.to_dict(),
-            )
+            ),
         )
         return _Accepted(record, JobAuth(headers, secrets))
 
@@ -371,7 +428,7 @@ class VideoService:
                 message = cancel_sentence(record.provider, agreed)
                 if not following.outcome.done():
                     following.outcome.set_result(CancelOutcome(record.id, agreed, message))
-                return self.keeper.cancelled(run, progress, message)
+                return await self.keeper.cancelled(run, progress, message)
             return await self._ended_badly(run, end, protocol, progress)
         except asyncio.CancelledError:
             if not self._closing:  # the user's cancel, not an app quit
@@ -379,7 +436,7 @@ class VideoService:
                     agreed = await self._cancel_shielded(run.record, protocol, run.auth)
                 except asyncio.CancelledError:
                     agreed = False
-                self.keeper.cancelled(
+                await self.keeper.cancelled(
                     run, progress, "Stopped. " + cancel_sentence(record.provider, agreed)
                 )
             raise
@@ -399,20 +456,20 @@ class VideoService:
             agreed = await self._cancel_shielded(run.record, protocol, run.auth)
             mark_attempt(run, Outcome.TIMEOUT, "the job did not finish before the deadline")
             message = expired_sentence(run.record, self.timing.deadline_s, agreed)
-            return self.keeper.finish(
+            return await self.keeper.finish(
                 run, progress, Status.FAILED, JobStatus.FAILED, message, action=FixAction.RETRY
             )
         if end.outcome == jp.CANCELLED:
-            return self.keeper.cancelled(run, progress, f"{who} cancelled the job.")
+            return await self.keeper.cancelled(run, progress, f"{who} cancelled the job.")
         error = end.error or "the job failed"
         if end.lost:
             message = (
                 f"{who} stopped answering about the job ({error}); it may still be running there."
             )
-            return self.keeper.finish(
+            return await self.keeper.finish(
                 run, progress, Status.FAILED, JobStatus.FAILED, message, action=FixAction.RETRY
             )
-        return self.keeper.job_failed(run, error, progress)
+        return await self.keeper.job_failed(run, error, progress)
 
     async def _cancel_shielded(
         self, record: JobRecord, protocol: jw.VideoJobProtocol, auth: JobAuth
@@ -433,7 +490,8 @@ class VideoService:
         Credentials are read again (by the keyring user name kept with each job). A job whose
         credential is gone stays pending and its result says why.
         """
-        records = [r for r in self.jobs.pending() if r.id not in self._following]
+        pending = await self.db.run(self.jobs.pending)
+        records = [r for r in pending if r.id not in self._following]
         if not records:
             return []
         task = asyncio.current_task()
@@ -479,8 +537,9 @@ class VideoService:
             return result
         generation_id = record.generation_id
         if generation_id is None:
-            generation_id = self.keeper.library_start(record, trace, record.params, None)
-            record = self.jobs.update(record.id, generation_id=generation_id) or record
+            generation_id = await self.keeper.library_start(record, trace, record.params, None)
+            noted = await self.db.run(self.jobs.update, record.id, generation_id=generation_id)
+            record = noted or record
         progress.record(record)
         run = JobRun(
             record,
@@ -533,7 +592,7 @@ class VideoService:
         if following is not None:
             following.stop.set()
             return await asyncio.shield(following.outcome)
-        record = self.jobs.get(job_id)
+        record = await self.db.run(self.jobs.get, job_id)
         if record is None:
             raise SwitchboardError("There is no such video job.")
         if record.terminal:
@@ -544,11 +603,16 @@ class VideoService:
         if protocol is not None and auth is not None:
             agreed = await self._cancel_shielded(record, protocol, auth)
         message = cancel_sentence(record.provider, agreed)
-        self.jobs.update(job_id, status=JobStatus.CANCELLED, error=message, queue_position=None)
-        if record.generation_id is not None:
-            self.keeper.history.update_generation(
-                record.generation_id, status=Status.CANCELLED, error=message
-            )
+        generation_id = record.generation_id
+
+        def record_cancel() -> None:
+            self.jobs.update(job_id, status=JobStatus.CANCELLED, error=message, queue_position=None)
+            if generation_id is not None:
+                self.keeper.history.update_generation(
+                    generation_id, status=Status.CANCELLED, error=message
+                )
+
+        await self.db.run(record_cancel)
         return CancelOutcome(job_id, agreed, message)
 
     async def aclose(self) -> None:

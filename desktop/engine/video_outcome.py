@@ -35,6 +35,7 @@ from desktop.providers.media_fetch import VIDEO, MediaLimits, fetch_media
 from desktop.store.history import HistoryStore
 from desktop.store.jobs import JobRecord, JobStore
 from desktop.store.media import MediaStore
+from desktop.store.worker import DbWorker
 
 TASK = Task.TEXT_TO_VIDEO
 
@@ -154,7 +155,7 @@ def media_result(
     files: list[MediaFile] | None = None,
 ) -> MediaResult:
     return MediaResult(
-        task=TASK.value,
+        task=trace.task or TASK.value,
         status=status,
         trace=trace,
         files=files or [],
@@ -184,21 +185,28 @@ class VideoKeeper:
         history: HistoryStore,
         media: MediaStore,
         health: HealthBook,
+        db: DbWorker,
         executor: Executor | None,
     ) -> None:
         self._client = client
         self.jobs = jobs
         self.history = history
+        self.db = db
         self.media = media
         self.health = health
         self._executor = executor
         self.limits: MediaLimits = VIDEO
 
-    def library_start(
+    async def library_start(
         self, record: JobRecord, trace: Trace, params: dict[str, Any], generation_id: int | None
     ) -> int:
         """The library row shows the job from its acceptance (``running``); one per request,
         even when a failed job is followed by one on another provider."""
+        return await self.db.run(self._library_start, record, trace, params, generation_id)
+
+    def _library_start(
+        self, record: JobRecord, trace: Trace, params: dict[str, Any], generation_id: int | None
+    ) -> int:
         if generation_id is not None:
             self.history.update_generation(
                 generation_id,
@@ -210,7 +218,7 @@ class VideoKeeper:
             )
             return generation_id
         return self.history.add_generation(
-            TASK.value,
+            record.task or TASK.value,
             prompt=record.prompt,
             negative_prompt=params.get("negative_prompt"),
             model=record.model,
@@ -223,7 +231,10 @@ class VideoKeeper:
 
     async def deliver(self, run: JobRun, url: str, progress: Progress) -> MediaResult:
         """Download without credentials, check it is a video, store it, finish the records."""
-        run.record = self.jobs.update(run.record.id, status=JobStatus.DOWNLOADING) or run.record
+        downloading = await self.db.run(
+            self.jobs.update, run.record.id, status=JobStatus.DOWNLOADING
+        )
+        run.record = downloading or run.record
         progress.record(run.record)
         who = provider_label(run.record.provider)
         try:
@@ -235,7 +246,7 @@ class VideoKeeper:
             message = (
                 f"{who} finished the video, but it could not be downloaded ({exc.failure.detail})."
             )
-            return self.finish(
+            return await self.finish(
                 run, progress, Status.FAILED, JobStatus.FAILED, message, action=FixAction.RETRY
             )
         mime, suffix = kind
@@ -251,14 +262,14 @@ class VideoKeeper:
             duration_s=duration,
             provider=run.record.provider,
         )
-        return self.finish(run, progress, Status.COMPLETE, JobStatus.DONE, None, files=[file])
+        return await self.finish(run, progress, Status.COMPLETE, JobStatus.DONE, None, files=[file])
 
     def _keep(self, data: bytes, suffix: str) -> tuple[str, float | None]:
         """Blocking (hashing, writing, parsing boxes): runs in the executor."""
         path = self.media.put(data, suffix)
         return str(path), mp4_duration(data) if suffix == ".mp4" else None
 
-    def job_failed(self, run: JobRun, error: str, progress: Progress) -> MediaResult:
+    async def job_failed(self, run: JobRun, error: str, progress: Progress) -> MediaResult:
         """The provider failed the job. Unless its words read like a refusal every provider
         would repeat (content policy, invalid input), ``run.failure`` allows a new job
         elsewhere, and the provider's health hears about it."""
@@ -277,7 +288,7 @@ class VideoKeeper:
             else FixAction.RETRY
         )
         who = provider_label(run.record.provider)
-        return self.finish(
+        return await self.finish(
             run,
             progress,
             Status.FAILED,
@@ -286,7 +297,7 @@ class VideoKeeper:
             action=action,
         )
 
-    def finish(
+    async def finish(
         self,
         run: JobRun,
         progress: Progress,
@@ -308,26 +319,33 @@ class VideoKeeper:
         }
         if files:
             changes["result_path"] = files[0].path
-        run.record = self.jobs.update(record.id, **changes) or record
         result = media_result(
             status, run.trace, run.params, run.started, error=error, action=action, files=files
         )
         result.provider, result.provider_model = record.provider, record.provider_model
         result.job_id = record.id
         result.record_id = record.generation_id
-        if record.generation_id is not None:
-            self.history.update_generation(
-                record.generation_id,
-                status=status,
-                provider=record.provider,
-                provider_model=record.provider_model,
-                files=[asdict(f) for f in files],
-                trace=run.trace.to_dict(),
-                error=error,
-                duration_ms=result.duration_ms,
-            )
+
+        def record_end() -> JobRecord | None:
+            # The job store first: its "done" is what stops a resume from fetching again.
+            updated = self.jobs.update(record.id, **changes)
+            if record.generation_id is not None:
+                self.history.update_generation(
+                    record.generation_id,
+                    status=status,
+                    provider=record.provider,
+                    provider_model=record.provider_model,
+                    files=[asdict(f) for f in files],
+                    trace=run.trace.to_dict(),
+                    error=error,
+                    duration_ms=result.duration_ms,
+                )
+            return updated
+
+        ended = await self.db.run(record_end)
+        run.record = ended or record
         progress.record(run.record)
         return result
 
-    def cancelled(self, run: JobRun, progress: Progress, message: str) -> MediaResult:
-        return self.finish(run, progress, Status.CANCELLED, JobStatus.CANCELLED, message)
+    async def cancelled(self, run: JobRun, progress: Progress, message: str) -> MediaResult:
+        return await self.finish(run, progress, Status.CANCELLED, JobStatus.CANCELLED, message)

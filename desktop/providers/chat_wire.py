@@ -9,12 +9,19 @@ Every failure is raised as :class:`AttemptFailed`. Besides its :class:`Failure` 
 *before* any text was shown) it carries ``mid_answer``: the sentence a person reads when the same
 thing happens *after* text was shown, when the partial answer is kept. The engine alone decides
 which of the two applies.
+
+Streams are read as real servers send them (issue 9): the last event is read even without the
+blank line that should end it, an answer whose last chunk carries a finish reason is complete
+without ``[DONE]``, and once it is complete nothing after it (stray bytes, a broken connection,
+an unreadable tail) can turn it into an interrupted one. The event reader is our own for that
+reason: a generic one drops an event that the end of the body cuts short.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx2
@@ -23,11 +30,19 @@ from desktop.core.chat_types import ChatRequest
 from desktop.core.classify import Failure, classify_inband, clean
 from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome
+from desktop.providers.answer_limits import (
+    MAX_ANSWER_CHARS,
+    TextBudget,
+    read_whole_answer,
+    too_large,
+)
 from desktop.providers.exchange import AttemptFailed, describe_error, error_failure, media_type
 from desktop.providers.openai_chat import Chunk, StreamParser, build_body, parse_completion
 
 MALFORMED_IN_A_ROW = 3
 """Unreadable events in a row that end a stream like a broken connection."""
+MAX_EVENT_CHARS = 4 * 1024 * 1024
+"""A single event larger than this is not a chat chunk; the stream is unreadable."""
 
 
 async def answer_chunks(
@@ -58,13 +73,8 @@ async def answer_chunks(
         send["accept"] = "text/event-stream"
     content = json.dumps(build_body(request, provider_model, wire_messages)).encode()
     try:
-        if request.stream:
-            async with client.stream("POST", url, content=content, headers=send) as response:
-                async for chunk in _answer(response, record, label, secrets):
-                    yield chunk
-        else:
-            # A whole answer: a plain POST costs less than a stream read to the end.
-            response = await client.post(url, content=content, headers=send)
+        # Streamed or whole, the body is read under a size limit (answer_limits).
+        async with client.stream("POST", url, content=content, headers=send) as response:
             async for chunk in _answer(response, record, label, secrets):
                 yield chunk
     except httpx2.ConnectError as exc:
@@ -100,7 +110,7 @@ async def _answer(
     if response.status_code >= 400:
         raise AttemptFailed(await error_failure(response, secrets))
     if media_type(response.headers.get("content-type", "")) != "text/event-stream":
-        raw = await response.aread()
+        raw = await read_whole_answer(response, label)
         try:
             completion = parse_completion(json.loads(raw))
         except ValueError:
@@ -109,47 +119,112 @@ async def _answer(
             raise AttemptFailed(
                 Failure(Outcome.BAD_RESPONSE, "the answer was not a chat completion")
             )
+        if len(completion.text) > MAX_ANSWER_CHARS:
+            raise too_large(label, f"more than {MAX_ANSWER_CHARS // (1024 * 1024)} MB of text")
         yield Chunk(
             text=completion.text,
             finish_reason=completion.finish_reason,
             usage=completion.usage,
             done=True,
+            model=completion.model,
         )
         return
     parser = StreamParser()
+    budget = TextBudget(label)
     bad_in_a_row = 0
     finished = False
-    async for event in httpx2.EventSource(response):
-        chunk = parser.feed(event.data)
-        if chunk.malformed:
-            yield chunk
-            bad_in_a_row += 1
-            if bad_in_a_row >= MALFORMED_IN_A_ROW:
+    events = event_data(response, label)
+    try:
+        async for data in events:
+            chunk = parser.feed(data)
+            if finished and (chunk.malformed or chunk.error is not None):
+                continue  # the answer is complete; a stray tail can't take that back
+            if chunk.malformed:
+                yield chunk
+                bad_in_a_row += 1
+                if bad_in_a_row >= MALFORMED_IN_A_ROW:
+                    raise AttemptFailed(
+                        Failure(Outcome.BAD_RESPONSE, "several unreadable events in a row"),
+                        mid_answer=f"{label} sent unreadable data in the middle of the answer; "
+                        "the partial answer is kept.",
+                    )
+                continue
+            bad_in_a_row = 0
+            if chunk.error is not None:
+                failure = classify_inband(chunk.error)
+                failure.detail = clean(failure.detail, secrets)
                 raise AttemptFailed(
-                    Failure(Outcome.BAD_RESPONSE, "several unreadable events in a row"),
-                    mid_answer=f"{label} sent unreadable data in the middle of the answer; "
-                    "the partial answer is kept.",
+                    failure,
+                    mid_answer=f"{label} reported an error in the middle of the answer "
+                    f"({failure.detail}); the partial answer is kept.",
                 )
-            continue
-        bad_in_a_row = 0
-        if chunk.error is not None:
-            failure = classify_inband(chunk.error)
-            failure.detail = clean(failure.detail, secrets)
-            raise AttemptFailed(
-                failure,
-                mid_answer=f"{label} reported an error in the middle of the answer "
-                f"({failure.detail}); the partial answer is kept.",
-            )
-        if chunk.done:
-            finished = True
-            break
-        if chunk.finish_reason:
-            finished = True
-        if chunk.text or chunk.usage is not None or chunk.finish_reason:
-            yield chunk
+            if chunk.done:
+                finished = True
+                break
+            if chunk.finish_reason:
+                finished = True
+            if chunk.text:
+                chunk = replace(chunk, text=budget.take(chunk.text))
+            if chunk.text or chunk.usage is not None or chunk.finish_reason:
+                yield chunk
+    except httpx2.HTTPError:
+        if not finished:
+            raise
+        # The connection broke after the answer said it was finished: it is complete.
+    finally:
+        await events.aclose()
     if not finished:
         raise AttemptFailed(
             Failure(Outcome.BAD_RESPONSE, "the stream ended before any answer"),
             mid_answer=f"{label} ended the answer early without saying it was finished; "
             "the partial answer is kept.",
         )
+
+
+async def event_data(
+    response: httpx2.Response, label: str = "The provider"
+) -> AsyncGenerator[str, None]:
+    """The ``data`` of each server-sent event of ``response``, in order.
+
+    Lines end with LF, CRLF or CR; comment lines (``:``) and other fields are skipped; an event
+    ends at a blank line, and the body's end also ends the last one, so a final event sent
+    without its blank line (or its newline) is still read.
+    """
+    data: list[str] = []
+    pending = ""
+    size = 0
+    async for text in response.aiter_text():
+        pending += text
+        # A CR at the end may be the first half of a CRLF: keep it for the next piece.
+        cut = len(pending) - 1 if pending.endswith("\r") else len(pending)
+        body, pending = pending[:cut], pending[cut:]
+        lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        pending = lines.pop() + pending
+        for line in lines:
+            if not line:
+                if data:
+                    yield "\n".join(data)
+                data, size = [], 0
+                continue
+            value = _data_value(line)
+            if value is not None:
+                data.append(value)
+                size += len(value)
+        if size + len(pending) > MAX_EVENT_CHARS:
+            # A 100 MB event or a line without end: said as what it is (answer_limits).
+            raise too_large(label, f"one event over {MAX_EVENT_CHARS // (1024 * 1024)} MB")
+    last = _data_value(pending.rstrip("\r")) if pending.strip() else None
+    if last is not None:
+        data.append(last)
+    if data:
+        yield "\n".join(data)
+
+
+def _data_value(line: str) -> str | None:
+    """The value of a ``data`` line (one leading space dropped); None for any other line."""
+    if line.startswith(":"):
+        return None
+    name, _, value = line.partition(":")
+    if name != "data":
+        return None
+    return value[1:] if value.startswith(" ") else value

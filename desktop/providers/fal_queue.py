@@ -17,7 +17,7 @@ Wire facts (providers.md §4.10.1):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +26,7 @@ import httpx2
 from desktop.core.media_types import VideoRequest
 from desktop.core.table import PROVIDERS, join_url
 from desktop.providers.exchange import AttemptFailed, bad_response
+from desktop.providers.image_edit import lora_fields
 from desktop.providers.job_wire import (
     CANCELLED,
     FAILED,
@@ -75,8 +76,13 @@ def submit_url(target: JobTarget) -> str:
 
 
 def build_body(request: VideoRequest) -> dict[str, Any]:
-    """``{"prompt", ...params}`` with Hugging Face's parameter names (§4.5)."""
-    return {"prompt": request.prompt, **video_params(request)}
+    """``{"prompt", ...params}`` with Hugging Face's parameter names (§4.5); animating a
+    picture adds it as ``image_url`` (§4.6), styles go as ``loras`` (§3.3)."""
+    body: dict[str, Any] = {}
+    if request.source is not None:
+        body["image_url"] = request.source.data_url()
+    body |= {"prompt": request.prompt, **video_params(request)}
+    return body | lora_fields("fal-ai", request.loras)
 
 
 def job_urls(submit: str, base: str, response_url: str) -> tuple[str, str, str]:
@@ -146,22 +152,30 @@ def _error_of(body: Any) -> str | None:
 
 
 class FalQueue:
-    """The fal queue as a :class:`~desktop.providers.job_wire.VideoJobProtocol`."""
+    """The fal queue as a :class:`~desktop.providers.job_wire.VideoJobProtocol`.
+
+    ``media_of`` reads the media link from a finished job's result: the video by default,
+    :func:`desktop.providers.image_edit.fal_image_url` for a changed picture.
+    """
 
     kind = KIND
     min_interval_s = 0.5  # the HF clients poll every 0.5 s
 
+    def __init__(self, media_of: Callable[[Any], str] = video_url) -> None:
+        self.media_of = media_of
+
     async def submit(
         self, client: httpx2.AsyncClient, target: JobTarget, request: VideoRequest
     ) -> JobTicket:
+        return await self.submit_body(client, target, build_body(request))
+
+    async def submit_body(
+        self, client: httpx2.AsyncClient, target: JobTarget, body: dict[str, Any]
+    ) -> JobTicket:
+        """Submit a ready body (any queue task); raises :class:`AttemptFailed` if refused."""
         url = submit_url(target)
         answer = await call_json(
-            client,
-            "POST",
-            url,
-            headers=target.headers,
-            body=build_body(request),
-            secrets=target.secrets,
+            client, "POST", url, headers=target.headers, body=body, secrets=target.secrets
         )
         return parse_submit(url, queue_base(target.base, target.via), answer)
 
@@ -205,7 +219,7 @@ class FalQueue:
         error = _error_of(result)
         if error:
             return JobState(FAILED, error=error)
-        return JobState(SUCCEEDED, media_url=video_url(result))
+        return JobState(SUCCEEDED, media_url=self.media_of(result))
 
     async def cancel(
         self,

@@ -37,7 +37,6 @@ SUCCEEDED = "succeeded"
 FAILED = "failed"
 CANCELLED = "cancelled"
 
-PROVIDER_STATES = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED)
 TERMINAL_STATES = frozenset({SUCCEEDED, FAILED, CANCELLED})
 
 MAX_JSON_BYTES = 1024 * 1024
@@ -89,7 +88,7 @@ class JobTicket:
 
 @dataclass
 class JobState:
-    """One look at a job, in the neutral vocabulary of :data:`PROVIDER_STATES`."""
+    """One look at a job, in the neutral vocabulary above (QUEUED … CANCELLED)."""
 
     status: str
     queue_position: int | None = None

@@ -1,6 +1,7 @@
 """OpenAI-compatible embeddings: ``POST /v1/embeddings`` ``{"input": [texts], "model"}``.
 
-Served by nebius and sambanova (direct), together (router or direct) and any custom server
+Served by nebius and sambanova (direct), together, scaleway and deepinfra (router or direct;
+DeepInfra under its ``/v1/openai`` prefix) and any custom server
 (Ollama, llama.cpp, vLLM, LM Studio …; their ``Candidate.base`` already ends in ``/v1``, so
 the route is ``/embeddings`` there). The answer's ``data`` items carry an ``index``; servers
 are not obliged to keep the order, so vectors are sorted by it (providers.md §4.3).
@@ -16,11 +17,19 @@ from desktop.providers.exchange import bad_response
 
 ROUTE = "/v1/embeddings"
 CUSTOM_ROUTE = "/embeddings"
+ROUTES: dict[str, str] = {"deepinfra": "/v1/openai/embeddings"}
+"""Providers whose OpenAI-compatible API lives under another prefix (providers.md §2.2)."""
+
+PROVIDERS = frozenset({"nebius", "sambanova", "together", "scaleway", "deepinfra"})
+"""Table providers that answer this wire format for embeddings."""
 
 
-def route(via: str) -> str:
-    """``/embeddings`` on a custom server's ``…/v1`` base, ``/v1/embeddings`` elsewhere."""
-    return CUSTOM_ROUTE if via == "custom" else ROUTE
+def route(via: str, provider: str = "") -> str:
+    """``/embeddings`` on a custom server's ``…/v1`` base, the provider's own route (DeepInfra),
+    ``/v1/embeddings`` elsewhere."""
+    if via == "custom":
+        return CUSTOM_ROUTE
+    return ROUTES.get(provider, ROUTE)
 
 
 def body(texts: Sequence[str], provider_model: str) -> dict[str, Any]:

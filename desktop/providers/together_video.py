@@ -42,11 +42,12 @@ _PENDING = {None: QUEUED, "queued": QUEUED, "in_progress": RUNNING}
 
 
 def build_body(request: VideoRequest, provider_model: str) -> dict[str, Any]:
-    return {
-        "prompt": request.prompt,
-        "model": provider_model,
-        **video_params(request, steps_key="steps"),
-    }
+    """Animating a picture adds ``frame_images: [{"input_image": U, "frame": "first"}]``
+    (§4.6)."""
+    body: dict[str, Any] = {"model": provider_model}
+    if request.source is not None:
+        body["frame_images"] = [{"input_image": request.source.data_url(), "frame": "first"}]
+    return body | {"prompt": request.prompt, **video_params(request, steps_key="steps")}
 
 
 def _error_message(body: dict[str, Any]) -> str:

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desktop.store._atomic import atomic_write_text
+from desktop.store.atomic import atomic_write_text
 
 log = logging.getLogger(__name__)
 

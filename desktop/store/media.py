@@ -12,7 +12,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from desktop.store._atomic import atomic_write_bytes
+from desktop.store.atomic import atomic_write_bytes
 
 _SUFFIX = re.compile(r"^\.[a-z0-9]{1,10}$")
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")

@@ -48,6 +48,11 @@ class AppPaths:
         return self.data_dir / "history.db"
 
     @property
+    def backups_dir(self) -> Path:
+        """Daily copies of the history, and copies kept aside before a restore."""
+        return self.data_dir / "backups"
+
+    @property
     def jobs_db(self) -> Path:
         """Accepted provider jobs (video…), so a restart resumes them instead of resubmitting."""
         return self.data_dir / "jobs.db"

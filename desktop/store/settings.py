@@ -22,7 +22,7 @@ from typing import Any
 from desktop.core.base_urls import url_problem
 from desktop.core.errors import SwitchboardError
 from desktop.core.table import DEFAULT_ORDER, HF_CREDENTIAL, PROVIDERS, Task
-from desktop.store._atomic import atomic_write_text
+from desktop.store.atomic import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,9 @@ class Settings:
         recent_models: most recently used model ids, newest first.
         latency_mode: hedge chat requests: when the first provider is slow to start, ask the
             next one too and keep whichever answers first (may cost one extra prompt).
+        restart_cut_answers: when an answer breaks off mid-way and another provider is left,
+            ask that provider from the start and show its complete answer instead of the
+            partial one (off: keep the partial text, marked interrupted).
     """
 
     version: int = SETTINGS_VERSION
@@ -89,6 +92,7 @@ class Settings:
     chat_policy: str = "auto"
     recent_models: list[str] = field(default_factory=list)
     latency_mode: bool = False
+    restart_cut_answers: bool = True
 
     # --- Queries
 
@@ -124,10 +128,6 @@ class Settings:
             if ep.name == name:
                 return ep
         return None
-
-    def default_model(self, task: str) -> str | None:
-        """The preselected model for a task (``Task`` value), if any."""
-        return self.default_models.get(task)
 
     # --- Changes
 
@@ -302,6 +302,7 @@ def settings_from_dict(data: Mapping[str, Any]) -> Settings:
         chat_policy=policy,
         recent_models=_str_list(data, "recent_models", defaults.recent_models),
         latency_mode=_bool(data, "latency_mode", defaults.latency_mode),
+        restart_cut_answers=_bool(data, "restart_cut_answers", defaults.restart_cut_answers),
     )
 
 

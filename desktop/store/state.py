@@ -14,7 +14,7 @@ import json
 import logging
 from pathlib import Path
 
-from desktop.store._atomic import atomic_write_text
+from desktop.store.atomic import atomic_write_text
 
 log = logging.getLogger(__name__)
 

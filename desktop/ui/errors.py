@@ -1,10 +1,19 @@
-"""The one funnel for unexpected errors: log with the traceback, tell the user, keep running.
+"""The one error funnel: every problem reaches the person as one sentence in a message bar.
 
-Why: a bug in one slot or task must not take the window (and the answer being written) down.
-``sys.excepthook`` receives errors from Qt virtual overrides, from ``asyncSlot`` and from our
-task scopes; the loop's exception handler receives the rest. Each is logged and shown in a
-non-modal dialog with the details to copy (style.md §5.3). Expected problems never come here:
-they have one-sentence messages shown where they happen.
+Why one funnel: the pages used to word, show and fix errors each their own way. Here:
+
+- :func:`show_problem` puts an engine error (``SwitchboardError``) in a page's
+  :class:`MessageBar`: its own sentence, and its fix as the button.
+- :func:`apply_fix` is the one meaning of each fix button (``action``): "Add a token" opens
+  the Providers page on the token, "Open Providers" opens it, "Try again" runs the page's last
+  request again, "Use another provider" opens the provider picker. Chat, Images, Video,
+  Speech and Embeddings connect their bars to it.
+- :class:`ErrorReporter` installs ``sys.excepthook``, which receives errors from Qt virtual
+  overrides, ``asyncSlot`` and every :class:`~desktop.ui.tasks.TaskScope`; the loop's
+  exception handler sends it the rest. Each is logged with its traceback and shown as one
+  sentence (:data:`UNEXPECTED`, never a traceback) in the message bar of the page in front,
+  with "Copy details" for a bug report.
+  The window keeps running (a bug in one slot must not take the answer being written down).
 """
 
 from __future__ import annotations
@@ -12,22 +21,79 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from PySide6.QtCore import QMessageLogContext, Qt, QTimer, QtMsgType, qInstallMessageHandler
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtCore import (
+    QMessageLogContext,
+    QTimer,
+    QtMsgType,
+    SignalInstance,
+    qInstallMessageHandler,
+)
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QComboBox, QWidget
+from shiboken6 import isValid
+
+from desktop.core.errors import SwitchboardError
+from desktop.core.vocab import FixAction
+from desktop.ui.widgets.message_bar import COPY_DETAILS, MessageBar
 
 log = logging.getLogger("switchboard")
 
+UNEXPECTED = "Switchboard hit an unexpected problem; your work is saved and you can keep working."
+_CONNECTED = "switchboard_reporter"
+"""Set on a bar once the reporter listens to its "Copy details" button."""
+
+
+# --- Expected problems --------------------------------------------------------------------
+
+
+def show_problem(bar: MessageBar, error: SwitchboardError) -> None:
+    """Say an engine error in ``bar``: its own sentence, and its fix as the button."""
+    bar.show_error(str(error), error.action)
+
+
+def apply_fix(
+    action: str,
+    *,
+    retry: Callable[[], object],
+    providers_requested: SignalInstance,
+    provider_picker: QComboBox,
+) -> None:
+    """What the fix button for ``action`` does, on every page (its bar's ``action_requested``).
+
+    ``retry`` runs the page's request again; ``providers_requested`` is the page's signal
+    that opens the Providers page ("token": on the token field); ``provider_picker`` is the
+    page's provider choice, opened for "Use another provider"."""
+    if action == FixAction.RETRY:
+        retry()
+    elif action == FixAction.ADD_TOKEN:
+        providers_requested.emit("token")
+    elif action == FixAction.OPEN_PROVIDERS:
+        providers_requested.emit("")
+    elif action == FixAction.OTHER_PROVIDER:
+        provider_picker.setFocus()
+        provider_picker.showPopup()
+
+
+# --- Unexpected problems ------------------------------------------------------------------
+
 
 class ErrorReporter:
-    """Installs the hooks and shows at most one error dialog at a time."""
+    """Installs the hooks; shows each unexpected error as one sentence in the page in front.
+
+    Attributes:
+        reported: every unexpected error seen (for tests and the log).
+        details: the traceback of the latest one ("Copy details" copies it).
+    """
 
     def __init__(self) -> None:
-        self._box: QMessageBox | None = None
-        self._extra = 0
         self.reported: list[BaseException] = []
+        self.details = ""
+        self._repeats = 0
+        self._bar: MessageBar | None = None
 
     def install(self) -> None:
         sys.excepthook = self.excepthook
@@ -44,10 +110,10 @@ class ErrorReporter:
             return
         log.error("Unexpected error", exc_info=(exc_type, exc, tb))
         self.reported.append(exc)
-        details = "".join(traceback.format_exception(exc_type, exc, tb))
+        self.details = "".join(traceback.format_exception(exc_type, exc, tb))
         if QApplication.instance() is not None:
-            # Never open a dialog from inside the failing call: do it on the next turn.
-            QTimer.singleShot(0, lambda: self._show(str(exc) or exc_type.__name__, details))
+            # Never touch widgets from inside the failing call: do it on the next turn.
+            QTimer.singleShot(0, self._show)
 
     def loop_exception_handler(self, loop: Any, context: dict[str, Any]) -> None:
         """asyncio's handler: route exceptions to :meth:`excepthook`, log the rest."""
@@ -57,35 +123,28 @@ class ErrorReporter:
         else:
             log.error("Event loop: %s", context.get("message", context))
 
-    def _show(self, summary: str, details: str) -> None:
-        if self._box is not None and self._box.isVisible():
-            self._extra += 1
-            self._box.setInformativeText(
-                f"{self._extra} more problem(s) happened since; see the log for all of them."
-            )
-            return
-        parent = _main_window()
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            "Something went wrong",
-            "Switchboard hit an unexpected problem. Your chats are saved and you can keep working.",
-            QMessageBox.StandardButton.Close,
-            parent,
-        )
-        box.setInformativeText(summary[:300])
-        box.setDetailedText(details)
-        box.setModal(False)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(self._on_closed)
-        self._box = box
-        self._extra = 0
-        box.show()
+    def _show(self) -> None:
+        bar = _front_bar()
+        if bar is None:
+            return  # no window yet (or any more): the log has it
+        showing = self._bar is bar and isValid(bar) and bar.isVisible()
+        self._repeats = self._repeats + 1 if showing else 1
+        text = UNEXPECTED
+        if self._repeats > 1:
+            text = f"{UNEXPECTED[:-1]} ({self._repeats} problems so far; see the log)."
+        if not bar.property(_CONNECTED):
+            bar.setProperty(_CONNECTED, True)
+            bar.action_requested.connect(self._on_bar_action)
+        self._bar = bar
+        bar.show_error(text, COPY_DETAILS)
 
-    def _on_closed(self, _code: int) -> None:
-        self._box = None
+    def _on_bar_action(self, action: str) -> None:
+        if action == COPY_DETAILS and self.details:
+            QGuiApplication.clipboard().setText(self.details)
 
 
-def _main_window() -> QWidget | None:
+def _front_window() -> QWidget | None:
+    """The visible main window, if any."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         return None
@@ -93,6 +152,13 @@ def _main_window() -> QWidget | None:
         if widget.windowTitle() == "Switchboard" and widget.isVisible():
             return widget
     return None
+
+
+def _front_bar() -> MessageBar | None:
+    """The message bar of the page in front of the visible main window, if any."""
+    window = _front_window()
+    finder: Callable[[], MessageBar | None] | None = getattr(window, "current_message_bar", None)
+    return finder() if callable(finder) else None
 
 
 _QT_LEVELS = {

@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 from desktop.services import Services
+from desktop.store.atomic import SHARED_MODE, atomic_write_bytes
 from desktop.ui.tasks import run_dialog
 
 _last_folder: dict[str, str] = {}
@@ -40,14 +41,8 @@ async def ask_open_path(parent: QWidget, *, title: str, filters: str, purpose: s
 
 
 def _write(path: Path, data: bytes) -> None:
-    """Blocking: write through a temporary file next to the target, then rename it."""
-    partial = path.with_name(path.name + ".part")
-    try:
-        partial.write_bytes(data)
-        partial.replace(path)
-    except OSError:
-        partial.unlink(missing_ok=True)
-        raise
+    """Blocking: replace the target atomically, with the usual permissions for an export."""
+    atomic_write_bytes(path, data, mode=SHARED_MODE)
 
 
 async def write_file(services: Services, path: Path, data: bytes | str) -> str | None:

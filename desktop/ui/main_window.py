@@ -17,6 +17,7 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
+from desktop.core.media_types import tab_task
 from desktop.core.table import Task
 from desktop.engine.compare import COMPARE_TASK
 from desktop.services import Services
@@ -25,9 +26,12 @@ from desktop.ui.compare.opener import CompareOpener
 from desktop.ui.embeddings import EmbeddingsPage
 from desktop.ui.images import ImagesPage
 from desktop.ui.library import LibraryPage
+from desktop.ui.models.link import ModelLink
 from desktop.ui.providers.page import ProvidersPage
 from desktop.ui.speech import SpeechPage
 from desktop.ui.video import VideoPage
+from desktop.ui.widgets.message_bar import MessageBar
+from desktop.ui.widgets.task_page import TaskPage
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +87,11 @@ class MainWindow(QMainWindow):
         # Anything made in any tab shows up the next time the Library is opened.
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.library.reuse_requested.connect(self.reuse_in_tab)
+        self.library.picture_chosen.connect(self.use_picture)
+        self.images.animate_requested.connect(lambda path: self.use_picture("animate", path))
         self.library.generation_deleted.connect(self._on_generation_deleted)
+        self.library.history_restored.connect(self.chat.new_chat)
+        self.library.history_restored.connect(self.chat.sidebar.reload)
         self.providers.settings_changed.connect(self._on_settings_changed)
         self.compare = CompareOpener(services, self, self._kept_from_compare)
         self.compare.attach(
@@ -109,6 +117,7 @@ class MainWindow(QMainWindow):
         self._shortcut("Ctrl+Return", self._on_send)
         self._shortcut("Ctrl+Enter", self._on_send)
         self._shortcut("Esc", self._on_stop)
+        self._shortcut("Ctrl+K", self.browse_models)
         quit_keys = QKeySequence(QKeySequence.StandardKey.Quit).toString() or "Ctrl+Q"
         self._shortcut(quit_keys, self.close)
         self.restore_state()
@@ -126,12 +135,38 @@ class MainWindow(QMainWindow):
         elif focus == "server":
             self.providers.add_custom_endpoint()
 
+    def browse_models(self) -> None:
+        """Ctrl+K: the model browser for the current task tab (Chat's from other pages)."""
+        links = self.model_links()
+        if self.tabs.currentWidget() not in links:
+            self.show_chat()
+        link = links.get(self.tabs.currentWidget())
+        if link is not None:
+            link.browse()
+
+    def model_links(self) -> dict[QWidget, ModelLink]:
+        """Each task tab's link to the model directory (Browse button, type-ahead, checks)."""
+        links: dict[QWidget, ModelLink] = {}
+        for page in (self.chat, self.images, self.video, self.speech, self.embeddings):
+            picker = page.model_picker
+            if page is self.speech and self.speech.mode == "read":
+                picker = self.speech.read_aloud.model_picker
+            if picker.link is not None:
+                links[page] = picker.link
+        return links
+
+    def use_picture(self, purpose: str, path: str) -> None:
+        """ "Use this picture" (→ Images, to change it) or "Animate it" (→ Video)."""
+        page = self.video if purpose == "animate" else self.images
+        self.tabs.setCurrentWidget(page)
+        page.use_picture(path)
+
     def reuse_in_tab(self, task: str, generation_id: int) -> None:
         """Library "Reuse in …": open the tab that made the item and fill its form."""
-        if task == Task.TEXT_TO_IMAGE.value:
+        if tab_task(task) == Task.TEXT_TO_IMAGE.value:
             self.tabs.setCurrentWidget(self.images)
             self.images.reuse_generation(generation_id)
-        elif task == Task.TEXT_TO_VIDEO.value:
+        elif tab_task(task) == Task.TEXT_TO_VIDEO.value:
             self.tabs.setCurrentWidget(self.video)
             self.video.reuse_generation(generation_id)
         elif task == Task.SPEECH_TO_TEXT.value:
@@ -140,6 +175,9 @@ class MainWindow(QMainWindow):
         elif task == Task.EMBEDDINGS.value:
             self.tabs.setCurrentWidget(self.embeddings)
             self.embeddings.open_record(generation_id)
+        elif task == Task.TEXT_TO_SPEECH.value:
+            self.tabs.setCurrentWidget(self.speech)
+            self.speech.open_reading(generation_id)
         elif task == COMPARE_TASK:
             self.compare.open_saved(generation_id)
 
@@ -150,6 +188,13 @@ class MainWindow(QMainWindow):
             self.chat.open_conversation(item_id)
         else:
             self.reuse_in_tab(task, item_id)
+
+    def current_message_bar(self) -> MessageBar | None:
+        """The message bar of the tab in front (where the error funnel speaks)."""
+        if self.tabs.currentWidget() is self.speech:
+            return self.speech.active_message_bar()
+        bar = getattr(self.tabs.currentWidget(), "message_bar", None)
+        return bar if isinstance(bar, MessageBar) else None
 
     def restore_state(self) -> None:
         state = self.services.state
@@ -189,6 +234,7 @@ class MainWindow(QMainWindow):
                     self.library.aclose(),
                     self.providers.aclose(),
                     self.compare.aclose(),
+                    *(link.aclose() for link in self.model_links().values()),
                 ),
                 timeout=CLOSE_TIMEOUT_S,
             )
@@ -236,25 +282,13 @@ class MainWindow(QMainWindow):
         page = self.tabs.currentWidget()
         if page is self.chat:
             self.chat.send()
-        elif page is self.images:
-            self.images.run()
-        elif page is self.video:
-            self.video.run()
-        elif page is self.speech:
-            self.speech.transcribe()
-        elif page is self.embeddings:
-            self.embeddings.compute()
+        elif isinstance(page, TaskPage):
+            page.run()
 
     def _on_stop(self) -> None:
         page = self.tabs.currentWidget()
-        if page is self.images:
-            self.images.cancel()
-        elif page is self.video:
-            self.video.cancel()
-        elif page is self.speech:
-            self.speech.cancel()
-        elif page is self.embeddings:
-            self.embeddings.cancel()
+        if isinstance(page, TaskPage):
+            page.cancel()
         elif self.chat.busy:
             self.chat.stop()
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+from desktop.store.history import HistoryStore
 from tests.cli.conftest import ROOT, Run, as_json
 from tests.emulator import LLAMA_8B, Emulator
 
@@ -87,6 +90,26 @@ def test_custom_server_can_be_added_used_and_removed(
     assert "lab" not in [r["id"] for r in rows]
 
 
+SAVED_WITHIN_S = 10.0
+"""Far below the 30 s idle deadline that would end the stalled stream (and save at the end)."""
+POLL_S = 0.02
+
+
+def saved_text_contains(db: Path, text: str) -> bool:
+    """Whether the assistant message in ``db`` holds ``text`` yet."""
+    if not db.exists():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            row = conn.execute("SELECT content FROM messages WHERE role='assistant'").fetchone()
+            # Streamed batches are rows of message_parts until the answer ends.
+            parts = conn.execute("SELECT group_concat(text, '') FROM message_parts").fetchone()
+    except sqlite3.OperationalError:  # the app is still creating its tables
+        return False
+    saved = (row[0] if row else "") + (parts[0] if parts and parts[0] else "")
+    return text in saved
+
+
 def test_killing_the_app_mid_answer_keeps_what_was_shown(
     cli_env: dict[str, str], emulator: Emulator, tmp_path: Path
 ):
@@ -108,19 +131,36 @@ def test_killing_the_app_mid_answer_keeps_what_was_shown(
             assert char, proc.stderr.read() if proc.stderr else "no output"
             shown += char
         db = tmp_path / "data" / "switchboard" / "history.db"
-        # Wait (by polling the database, not the clock) for the batch writer to catch up.
-        while True:
-            with sqlite3.connect(db) as conn:
-                row = conn.execute(
-                    "SELECT content, status FROM messages WHERE role='assistant'"
-                ).fetchone()
-            if row and "word3" in row[0]:
-                break
+        # The stream now stalls; it would end only at the idle deadline (30 s). The text on
+        # screen must reach the database in batches well before that, while it still runs.
+        deadline = time.monotonic() + SAVED_WITHIN_S
+        while not saved_text_contains(db, "word3"):
+            assert time.monotonic() < deadline, (
+                f"the streamed text was not saved within {SAVED_WITHIN_S} s while streaming"
+            )
+            time.sleep(POLL_S)  # polling another process's database: nothing to wait on
+        assert proc.poll() is None, "the answer had ended: the text was saved only at the end"
         proc.send_signal(signal.SIGKILL)
     finally:
+        if proc.poll() is None:
+            proc.kill()  # a failed assertion above: end the child before waiting for it
         proc.wait(timeout=10)
-    with sqlite3.connect(db) as conn:
-        content, status = conn.execute(
-            "SELECT content, status FROM messages WHERE role='assistant'"
-        ).fetchone()
-    assert status == "interrupted" and content.startswith("word0 word1 word2 word3")
+    with HistoryStore(db) as history:  # as the next start of the app or the CLI sees it
+        (conversation,) = history.list_conversations()
+        stored = history.get_conversation(conversation.id)
+        assert stored is not None
+        answer = stored.messages[-1]
+        assert answer.role == "assistant" and answer.status == "interrupted"
+        assert answer.content.startswith("word0 word1 word2 word3")
+        assert history.search("word3")[0].message_id == answer.id
+
+
+def test_a_resting_provider_is_remembered_by_the_next_run(run: Run, emulator: Emulator):
+    emulator.fault("groq", "status", status=429, retry_after=600, times=1)
+    first = as_json(run("chat", "--model", LLAMA_8B, "--json", "Hi"))
+    assert [a["provider"] for a in first["trace"]["attempts"]] == ["groq", "cerebras"]
+    # The breaker book was saved when the first run quit: the next run (a new process) goes
+    # straight to Cerebras, without asking the rate-limited Groq again.
+    second = as_json(run("chat", "--model", LLAMA_8B, "--json", "Hi again"))
+    assert [a["provider"] for a in second["trace"]["attempts"]] == ["cerebras"]
+    assert len(emulator.requests_for("groq")) == 1

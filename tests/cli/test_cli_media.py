@@ -5,9 +5,14 @@ desktop.cli_media`` (same parser, same ``run``)."""
 
 from __future__ import annotations
 
+import array
+import io
 import json
+import math
+import re
 import subprocess
 import sys
+import wave
 from pathlib import Path
 
 import pytest
@@ -206,3 +211,46 @@ def test_free_names_are_claimed_once(tmp_path: Path) -> None:
     assert (first, second) == (target, tmp_path / "a" / "clip-2.mp4")
     assert first_free(target) == tmp_path / "a" / "clip-3.mp4"
     assert claim(target, force=True) == target
+
+
+def long_recording(path: Path, minutes: int = 11, rate: int = 8000) -> Path:
+    """``minutes`` of 50 s tones with 10 s of silence after each: longer than HF Inference
+    takes in one request (10 minutes), with quiet places to cut."""
+    period = array.array("h", (int(8000 * math.sin(2 * math.pi * n / 20)) for n in range(20)))
+    tone = period.tobytes() * (50 * rate // 20)
+    quiet = b"\x00\x00" * (10 * rate)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes((tone + quiet) * minutes)
+    return path
+
+
+def test_transcribe_cuts_a_long_recording_and_says_each_part(
+    cli_env: dict[str, str], emulator: Emulator, tmp_path: Path
+) -> None:
+    audio = long_recording(tmp_path / "meeting.wav")
+    done = media_cli(
+        cli_env,
+        "transcribe",
+        "--model",
+        WHISPER,
+        "--provider",
+        "hf-inference",
+        "--format",
+        "srt",
+        str(audio),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "[part 1 of 2, from 0:00…]" in done.stderr
+    assert "[part 2 of 2, from " in done.stderr and "[all 2 parts transcribed]" in done.stderr
+    sent = emulator.requests_for("hf-inference")
+    assert len(sent) == 2
+    for req in sent:
+        with wave.open(io.BytesIO(req.body)) as w:
+            assert w.getnframes() / w.getframerate() <= 600
+    times = re.findall(r"(\d\d:\d\d:\d\d,\d\d\d) --> (\d\d:\d\d:\d\d,\d\d\d)", done.stdout)
+    flat = [t for pair in times for t in pair]
+    assert len(times) == 4 and flat == sorted(flat)  # two sentences a part, in order
+    assert flat[-1] == "00:11:00,000"

@@ -32,6 +32,8 @@ class Quirks:
         body_extra: extra top-level keys on the non-stream body (Together ``prompt: []``).
         reports_usage: False for a server that never reports token usage (some self-hosted
             and older providers), whatever ``stream_options.include_usage`` asks.
+        reported_model: the ``model`` named in bodies and chunks, when the provider reports
+            another id than the one asked (a dated snapshot, a quantised variant).
     """
 
     done: bool = True
@@ -43,6 +45,7 @@ class Quirks:
     system_fingerprint: str | None = None
     final_extra: Mapping[str, Any] = field(default_factory=dict)
     body_extra: Mapping[str, Any] = field(default_factory=dict)
+    reported_model: str | None = None
 
 
 _CEREBRAS_TIME_INFO = {
@@ -158,7 +161,7 @@ def _common(answer: Answer, obj: str) -> dict[str, Any]:
         "id": "" if answer.quirks.empty_id else answer.completion_id,
         "object": obj,
         "created": answer.created,
-        "model": answer.model,
+        "model": answer.quirks.reported_model or answer.model,
     }
     if answer.quirks.system_fingerprint is not None:
         body["system_fingerprint"] = answer.quirks.system_fingerprint

@@ -31,7 +31,9 @@ DIMENSIONS = {
     "intfloat/multilingual-e5-large": 1024,
 }
 DEFAULT_DIMENSIONS = 384
-OPENAI_STYLE = ("together", "nebius", "sambanova")
+OPENAI_STYLE = ("together", "nebius", "sambanova", "scaleway", "deepinfra")
+ROUTES = {"deepinfra": "/v1/openai/embeddings"}
+"""Where each OpenAI-style provider takes embeddings (``/v1/embeddings`` unless listed)."""
 
 
 def embed_text(text: str, dims: int) -> list[float]:
@@ -61,8 +63,9 @@ class EmbeddingRoutes(TaskRoutes):
         )
         for provider in OPENAI_STYLE:
             handler = self._openai(provider)
-            app.router.add_post(f"/router/{provider}/v1/embeddings", handler)
-            app.router.add_post(f"/direct/{provider}/v1/embeddings", handler)
+            route = ROUTES.get(provider, "/v1/embeddings")
+            app.router.add_post(f"/router/{provider}{route}", handler)
+            app.router.add_post(f"/direct/{provider}{route}", handler)
         app.router.add_post("/custom/v1/embeddings", self._openai("custom"))
 
     def _dims(self, provider: str, model: str) -> int:

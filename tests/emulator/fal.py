@@ -20,11 +20,13 @@ from typing import Any
 from aiohttp import web
 
 from .faults import early, send_json
+from .image_edit import loras_problem
 from .images import image_answer, size_of
 from .jobs import QUEUE_TASKS
 from .media import host_for
 from .speech import FAL_AUDIO_LABELS, fal_answer
 from .task_common import TaskRoutes
+from .tts import fal_tts_answer, voice_problem
 from .wire import RECORD, json_response
 
 PROVIDER = "fal-ai"
@@ -70,12 +72,21 @@ class FalRoutes(TaskRoutes):
         task = (
             served.task
             if served is not None
-            else ("automatic-speech-recognition" if "audio_url" in body else "text-to-image")
+            else (
+                "automatic-speech-recognition"
+                if "audio_url" in body
+                else "text-to-speech"
+                if "text" in body and "prompt" not in body
+                else "text-to-image"
+            )
         )
         if task == "text-to-image":
             return await self._image(request, app_id, body, gate.headers)
         if task == "automatic-speech-recognition":
             return await self._speech(request, app_id, body, gate.headers)
+        if task == "text-to-speech":
+            hf_id = served.hf_id if served is not None else app_id
+            return await self._tts(request, app_id, hf_id, body, gate.headers)
         queue = request.app.get(FAL_QUEUE)
         if queue is not None and not gate.routed:
             # One override URL serves both of fal's hosts: a queue task's submit goes there.
@@ -87,6 +98,9 @@ class FalRoutes(TaskRoutes):
     ) -> web.StreamResponse:
         if not isinstance(body.get("prompt"), str):
             return json_response(422, _missing("prompt"), headers)
+        lora_problem = loras_problem(body.get("loras"))
+        if lora_problem is not None:
+            return json_response(422, {"detail": lora_problem}, headers)
         fault = self.state.take_fault(PROVIDER)
         faulty = await early(request, self.stop, fault, app_id, headers)
         if faulty is not None:
@@ -109,6 +123,30 @@ class FalRoutes(TaskRoutes):
             "has_nsfw_concepts": [False],
             "prompt": body["prompt"],
         }
+        return await send_json(request, self.stop, answer, headers, fault)
+
+    async def _tts(
+        self,
+        request: web.Request,
+        app_id: str,
+        hf_id: str,
+        body: dict[str, Any],
+        headers: dict[str, str],
+    ) -> web.StreamResponse:
+        if not isinstance(body.get("text"), str) or not body["text"].strip():
+            return json_response(422, _missing("text"), headers)
+        problem = voice_problem(hf_id, body.get("voice"))
+        if problem is not None:
+            return json_response(
+                422,
+                {"detail": [{"loc": ["body", "voice"], "msg": problem, "type": "value_error"}]},
+                headers,
+            )
+        fault = self.state.take_fault(PROVIDER)
+        faulty = await early(request, self.stop, fault, app_id, headers)
+        if faulty is not None:
+            return faulty
+        answer = fal_tts_answer(request, self.state, body["text"], fault)
         return await send_json(request, self.stop, answer, headers, fault)
 
     async def _speech(

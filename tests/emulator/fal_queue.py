@@ -26,7 +26,9 @@ from aiohttp import web
 
 from .fal import FAL_QUEUE
 from .faults import early
+from .image_edit import changed_picture, inline_picture, loras_problem
 from .jobs import QUEUE_TASKS, EmuJob, JobBook, denied, media_url, poll_fault_response, serves
+from .media import host_for
 from .state import State
 from .wire import RECORD, hf_headers, json_response
 
@@ -92,6 +94,9 @@ class FalQueueRoutes:
                 },
                 headers,
             )
+        problem = self._input_problem(pid, body)
+        if problem is not None:
+            return json_response(422, {"detail": problem}, headers)
         fault = self.state.take_fault(PROVIDER)
         faulty = await early(request, self.stop, fault, pid, headers)
         if faulty is not None:
@@ -110,6 +115,25 @@ class FalQueueRoutes:
             },
             headers,
         )
+
+    def _task(self, pid: str) -> str:
+        for model in self.state.models():
+            entry = model.mapping.get(PROVIDER)
+            if entry is not None and entry.get("providerId") == pid:
+                return str(entry.get("task", ""))
+        return ""
+
+    def _input_problem(self, pid: str, body: dict[str, Any]) -> str | None:
+        """fal's own input checks for pictures (§4.6) and styles (§3.3)."""
+        task = self._task(pid)
+        needs_picture = task in ("image-to-image", "image-to-video")
+        if needs_picture and inline_picture(body.get("image_url")) is None:
+            return "image_url: could not load the image"
+        if task == "image-to-image":
+            urls = body.get("image_urls")
+            if not isinstance(urls, list) or inline_picture(urls[0] if urls else None) is None:
+                return "image_urls: could not load the image"
+        return loras_problem(body.get("loras"))
 
     # -- job calls --------------------------------------------------------------------------
 
@@ -158,6 +182,20 @@ class FalQueueRoutes:
             job, refusal = self._find(request, routed, headers)
             if refusal is not None or job is None:
                 return refusal or json_response(404, {"detail": "Request not found"})
+            if job.phase == "succeeded" and self._task(job.provider_model) == "image-to-image":
+                source = inline_picture(job.body.get("image_url")) or b""
+                data = changed_picture(source, job.body["prompt"], job.body.get("seed"))
+                url = host_for(self.state).publish(request, data, "image/png", ".png")
+                return json_response(
+                    200,
+                    {
+                        "images": [{"url": url, "content_type": "image/png"}],
+                        "seed": 42,
+                        "has_nsfw_concepts": [False],
+                        "prompt": job.body["prompt"],
+                    },
+                    headers,
+                )
             if job.phase == "succeeded":
                 url = media_url(self.state, self.book, request)
                 return json_response(

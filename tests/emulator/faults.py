@@ -34,7 +34,19 @@ FAULT_PARAMS: dict[str, frozenset[str]] = {
     "no_done": frozenset(),
     "no_finish": frozenset(),
     "data_no_space": frozenset(),
+    # Streams as real servers end them (issue 9): the answer is complete in each case.
+    "no_final_newline": frozenset(),  # the last event lacks its blank line (and newline)
+    "stray_tail": frozenset({"data"}),  # bytes after the last event (default: half an event)
+    "cut_after_finish": frozenset(),  # the connection drops right after the finish chunk
+    # A 401/403 from the provider that the router passes on in the provider's own shape
+    # (unlike the router's refusal of the token itself: see State.reject_token).
+    "provider_refusal": frozenset({"status"}),
     "error_event": frozenset({"after", "message", "type", "body"}),
+    # Hostile sizes: one event (or whole body) of ``size`` bytes, or ``line`` with no line
+    # end at all; ``endless`` streams content chunks of ``size`` characters until the client
+    # leaves.
+    "huge": frozenset({"after", "size", "line"}),
+    "endless": frozenset({"size"}),
     "status": frozenset({"status", "body", "headers", "retry_after", "retry_after_ms"}),
     "context_length": frozenset({"body", "headers"}),
     "content_policy": frozenset({"body", "headers"}),
@@ -52,7 +64,7 @@ FAULT_PARAMS: dict[str, frozenset[str]] = {
 
 FAULT_KINDS = frozenset(FAULT_PARAMS)
 
-ERROR_KINDS = frozenset({"status", "context_length", "content_policy"})
+ERROR_KINDS = frozenset({"status", "context_length", "content_policy", "provider_refusal"})
 """Kinds answered with an HTTP error instead of a body."""
 
 INVALID_CREDENTIALS = "Invalid username or password."
@@ -64,6 +76,26 @@ NO_PERMISSION = (
     "This authentication method does not have sufficient permissions to call "
     "Inference Providers on behalf of user test-user"
 )
+PROVIDER_REFUSALS: dict[int, dict[str, Any]] = {
+    401: {
+        "error": {
+            "message": "Invalid API key provided.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "invalid_api_key",
+        }
+    },
+    403: {
+        "error": {
+            "message": "Your organization does not have access to this model.",
+            "type": "permission_error",
+            "param": None,
+            "code": "model_access_denied",
+        }
+    },
+}
+"""A provider's own 401/403 bodies, as the router passes them on (no ``X-Error-Message``)."""
+STRAY_TAIL = b'data: {"id":"chatcmpl-tail","choices":[{"delta":{"con'
 CONTEXT_LENGTH_BODY: dict[str, Any] = {
     "error": {
         "message": (
@@ -162,7 +194,10 @@ def error_response(fault: Fault, model: str | None, headers: dict[str, str]) -> 
     params = fault.params
     out = dict(headers)
     body: Any
-    if fault.kind == "context_length":
+    if fault.kind == "provider_refusal":
+        status = int(params.get("status", 401))
+        body = PROVIDER_REFUSALS[status]
+    elif fault.kind == "context_length":
         status, body = 400, params.get("body", CONTEXT_LENGTH_BODY)
     elif fault.kind == "content_policy":
         status, body = 400, params.get("body", CONTENT_POLICY_BODY)
@@ -287,6 +322,8 @@ async def send_json(
     if fault is not None and kind == "error_event":
         event = _error_event(fault)
         data = (event if isinstance(event, str) else json.dumps(event)).encode()
+    if fault is not None and kind == "huge":
+        return await _send_huge_json(request, headers, int(fault.params.get("size", 1 << 20)))
     if kind in ("cut", "stall"):
         resp = web.StreamResponse(status=200, headers=headers)
         resp.content_type = "application/json"
@@ -333,6 +370,10 @@ async def send_stream(
                 await resp.write(sse_event(_error_event(fault), space=space))
                 await resp.write_eof()
                 return resp
+            if kind == "huge":
+                return await _send_huge_event(request, resp, fault)
+            if kind == "endless":
+                return await _send_endless(request, resp, plan, fault)
         if index == len(plan.contents):
             break
         wait = _wait_before(fault, index)
@@ -341,10 +382,72 @@ async def send_stream(
         await resp.write(sse_event(plan.contents[index], space=space))
 
     if kind != "no_finish":
-        await resp.write(sse_event(plan.final, space=space))
+        tail: list[bytes] = [sse_event(plan.final, space=space)]
+        if kind == "cut_after_finish":
+            await resp.write(tail[0])
+            return abort(request, 200)
         if plan.usage_only is not None:
-            await resp.write(sse_event(plan.usage_only, space=space))
+            tail.append(sse_event(plan.usage_only, space=space))
         if plan.done and kind != "no_done":
-            await resp.write(sse_event("[DONE]", space=space))
+            tail.append(sse_event("[DONE]", space=space))
+        if kind == "no_final_newline":
+            tail[-1] = tail[-1].rstrip(b"\n")
+        for piece in tail:
+            await resp.write(piece)
+        if fault is not None and kind == "stray_tail":
+            data = fault.params.get("data", STRAY_TAIL)
+            await resp.write(data.encode() if isinstance(data, str) else data)
     await resp.write_eof()
     return resp
+
+
+_PIECE = 64 * 1024
+
+
+async def _send_huge_json(
+    request: web.Request, headers: dict[str, str], size: int
+) -> web.StreamResponse:
+    """A chat completion whose content is ``size`` bytes, written piece by piece."""
+    resp = web.StreamResponse(status=200, headers=headers)
+    resp.content_type = "application/json"
+    await resp.prepare(request)
+    await resp.write(
+        b'{"object":"chat.completion","choices":[{"index":0,"message":'
+        b'{"role":"assistant","content":"'
+    )
+    sent = 0
+    while sent < size:
+        await resp.write(b"x" * min(_PIECE, size - sent))
+        sent += _PIECE
+    await resp.write(b'"},"finish_reason":"stop"}]}')
+    await resp.write_eof()
+    return resp
+
+
+async def _send_huge_event(
+    request: web.Request, resp: web.StreamResponse, fault: Fault
+) -> web.StreamResponse:
+    """One ``data:`` line of ``size`` bytes (without its end when ``line`` is set)."""
+    size = int(fault.params.get("size", 1 << 20))
+    await resp.write(b'data: {"choices":[{"index":0,"delta":{"content":"')
+    sent = 0
+    while sent < size:
+        await resp.write(b"y" * min(_PIECE, size - sent))
+        sent += _PIECE
+    if not fault.params.get("line"):
+        await resp.write(b'"},"finish_reason":null}]}\n\n')
+    await resp.write_eof()
+    return resp
+
+
+async def _send_endless(
+    request: web.Request, resp: web.StreamResponse, plan: StreamPlan, fault: Fault
+) -> web.StreamResponse:
+    """Content chunks of ``size`` characters, forever (until the client goes away)."""
+    piece = dict(plan.contents[0]) if plan.contents else {}
+    choice = dict(piece["choices"][0])
+    choice["delta"] = {"content": "z" * int(fault.params.get("size", 4096))}
+    piece["choices"] = [choice]
+    event = sse_event(piece)
+    while True:
+        await resp.write(event)

@@ -12,9 +12,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from .faults import early, send_json
+from .image_edit import changed_picture, decodes
 from .images import image_answer
+from .media import corrupt
 from .speech import hf_answer
 from .task_common import TaskRoutes
+from .tts import audio_answer
 from .wire import RECORD, json_response
 
 PROVIDER = "hf-inference"
@@ -55,6 +58,27 @@ class HfTaskRoutes(TaskRoutes):
             return web.Response(
                 status=200, body=data, content_type="image/jpeg", headers=gate.headers
             )
+        if served.task == "image-to-image":
+            # JSON form (§4.6): the picture as base64 ``inputs``, the change in ``parameters``.
+            body = record.json
+            source = decodes(body.get("inputs")) if isinstance(body, dict) else None
+            params = body.get("parameters") if isinstance(body, dict) else None
+            if source is None or not isinstance(params, dict):
+                return json_response(
+                    400, {"error": "Invalid inputs: expected a base64 image"}, gate.headers
+                )
+            if not isinstance(params.get("prompt"), str):
+                return json_response(400, {"error": "prompt is required"}, gate.headers)
+            fault = self.state.take_fault(PROVIDER)
+            faulty = await early(request, self.stop, fault, model, gate.headers)
+            if faulty is not None:
+                return faulty
+            data = changed_picture(source, params["prompt"], params.get("seed"), "JPEG")
+            if fault is not None and fault.kind == "corrupt":
+                data = corrupt(data)
+            return web.Response(
+                status=200, body=data, content_type="image/jpeg", headers=gate.headers
+            )
         if served.task == "automatic-speech-recognition":
             content_type = request.headers.get("Content-Type", "")
             if not record.body or not content_type.startswith(("audio/", "video/webm")):
@@ -66,4 +90,15 @@ class HfTaskRoutes(TaskRoutes):
             return await send_json(
                 request, self.stop, hf_answer(PROVIDER, record.body), gate.headers, fault
             )
+        if served.task == "text-to-speech":
+            body = record.json
+            if not isinstance(body, dict) or not isinstance(body.get("inputs"), str):
+                return json_response(400, {"error": "Invalid inputs: expected text"}, gate.headers)
+            if not body["inputs"].strip():
+                return json_response(400, {"error": "Input text is empty"}, gate.headers)
+            fault = self.state.take_fault(PROVIDER)
+            faulty = await early(request, self.stop, fault, model, gate.headers)
+            if faulty is not None:
+                return faulty
+            return await audio_answer(request, self.stop, body["inputs"], gate.headers, fault)
         return json_response(400, {"error": f"Task {served.task} is not emulated"}, gate.headers)

@@ -189,6 +189,44 @@ SEED_MODELS: list[tuple[str, dict[str, dict[str, Any]], str]] = [
 auto must skip it), and a non-chat model with a ``staging`` entry (from §3.1)."""
 
 
+SEED_META: dict[str, dict[str, Any]] = {
+    LLAMA_8B: {
+        "likes": 4800,
+        "downloads": 6_000_000,
+        "trendingScore": 35,
+        "createdAt": "2024-07-18T08:56:00.000Z",
+        "cardData": {"license": "llama3.1"},
+    },
+    QWEN_VL: {
+        "likes": 1100,
+        "downloads": 3_500_000,
+        "trendingScore": 60,
+        "createdAt": "2025-01-26T09:26:00.000Z",
+    },
+    MISTRAL_7B: {
+        "likes": 2000,
+        "downloads": 900_000,
+        "trendingScore": 12,
+        "createdAt": "2024-05-22T09:57:00.000Z",
+    },
+    FLUX_DEV: {
+        "likes": 11000,
+        "downloads": 1_500_000,
+        "trendingScore": 80,
+        "createdAt": "2024-07-31T21:13:00.000Z",
+    },
+}
+"""Popularity of the seeded models: distinct values so every sort order is different."""
+
+LIST_EXPANDABLE = ("pipeline_tag", "tags", "likes", "downloads", "trendingScore", "createdAt")
+"""Fields ``/api/models`` returns when asked for with ``expand[]`` (``cardData`` when set)."""
+
+LIST_DEFAULT = ("pipeline_tag", "tags", "likes", "downloads", "createdAt")
+"""Fields of a list item when no ``expand`` is given."""
+
+SORT_FIELDS = {"likes": "likes", "downloads": "downloads", "trendingScore": "trendingScore"}
+
+
 def seed(state: State) -> None:
     for hf_id, mapping, pipeline_tag in SEED_MODELS:
         tags = (
@@ -196,7 +234,9 @@ def seed(state: State) -> None:
             if pipeline_tag != "text-to-image"
             else [pipeline_tag, "diffusers"]
         )
-        state.add_model(hf_id, mapping, pipeline_tag=pipeline_tag, tags=tags)
+        state.add_model(
+            hf_id, mapping, pipeline_tag=pipeline_tag, tags=tags, meta=SEED_META.get(hf_id)
+        )
 
 
 def object_id(hf_id: str) -> str:
@@ -237,9 +277,23 @@ def router_providers(model: ModelEntry, routed: set[str]) -> list[dict[str, Any]
     return out
 
 
-def _expands_mapping(request: web.Request) -> bool:
-    values = request.query.getall("expand", []) + request.query.getall("expand[]", [])
-    return "inferenceProviderMapping" in values
+def _expands(request: web.Request) -> list[str]:
+    return request.query.getall("expand", []) + request.query.getall("expand[]", [])
+
+
+def model_fields(model: ModelEntry, names: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """The Hub fields ``names`` of one model (missing popularity reads as 0, as on the Hub)."""
+    out: dict[str, Any] = {}
+    for name in names:
+        if name == "pipeline_tag":
+            out[name] = model.pipeline_tag
+        elif name == "tags":
+            out[name] = model.tags
+        elif name in ("likes", "downloads", "trendingScore"):
+            out[name] = model.meta.get(name, 0)
+        elif name in model.meta:
+            out[name] = model.meta[name]
+    return out
 
 
 class HubRoutes:
@@ -254,6 +308,7 @@ class HubRoutes:
         app.router.add_get("/hub/api/models/{model_id:.+}", self.model_info)
         app.router.add_get("/router/v1/models", self.router_models)
         app.router.add_get("/router/v1/models/{model_id:.+}", self.router_model)
+        app.router.add_get("/custom/v1/models", self.custom_models)
 
     def _hub_auth(self, request: web.Request, headers: dict[str, str]) -> web.Response | None:
         if "Authorization" not in request.headers:
@@ -285,8 +340,12 @@ class HubRoutes:
                 },
             )
         body: dict[str, Any] = {"_id": object_id(hf_id), "id": hf_id}
-        if _expands_mapping(request):
-            body["inferenceProviderMapping"] = mapping_dict(model)
+        expand = _expands(request)
+        if expand:
+            # As on the Hub: with expand, only the fields asked for (and the ids).
+            body.update(model_fields(model, expand))
+            if "inferenceProviderMapping" in expand:
+                body["inferenceProviderMapping"] = mapping_dict(model)
         else:
             body.update(
                 {
@@ -296,6 +355,10 @@ class HubRoutes:
                     "tags": model.tags,
                 }
             )
+            # The full answer also carries the card's metadata and the repo's files.
+            for name in ("cardData", "siblings", "downloads"):
+                if name in model.meta:
+                    body[name] = model.meta[name]
         return await send_json(request, self.stop, body, headers, fault)
 
     async def list_models(self, request: web.Request) -> web.StreamResponse:
@@ -309,33 +372,52 @@ class HubRoutes:
             return faulty
         query = request.query
         provider = query.get("inference_provider")
+        wanted = set(provider.split(",")) if provider and provider != "all" else set()
         pipeline_tag = query.get("pipeline_tag")
         search = (query.get("search") or "").lower()
+        tag_filters = [t for f in query.getall("filter", []) for t in f.split(",") if t]
         limit = int(query["limit"]) if query.get("limit", "").isdigit() else None
-        expand = _expands_mapping(request)
+        expand = _expands(request)
+        sort = SORT_FIELDS.get(query.get("sort", ""))
+        models = self.state.models()
+        if sort is not None:
+            # Descending unless direction=1, ties kept in registration order (stable sort).
+            ascending = query.get("direction") == "1"
+            models.sort(key=lambda m: m.meta.get(sort, 0), reverse=not ascending)
         out: list[dict[str, Any]] = []
-        for model in self.state.models():
+        for model in models:
             live = [p for p, e in model.mapping.items() if e.get("status") == "live"]
             if provider == "all" and not live:
                 continue
-            if provider and provider != "all" and provider not in live:
+            if wanted and not wanted & set(live):
                 continue
             if pipeline_tag and model.pipeline_tag != pipeline_tag:
                 continue
             if search and search not in model.hf_id.lower():
                 continue
-            item: dict[str, Any] = {
-                "_id": object_id(model.hf_id),
-                "id": model.hf_id,
-                "pipeline_tag": model.pipeline_tag,
-                "tags": model.tags,
-            }
-            if expand:
+            if any(t not in model.tags and t != model.pipeline_tag for t in tag_filters):
+                continue
+            item: dict[str, Any] = {"_id": object_id(model.hf_id), "id": model.hf_id}
+            fields = [f for f in expand if f in (*LIST_EXPANDABLE, "cardData")] or LIST_DEFAULT
+            item.update(model_fields(model, ("pipeline_tag", "tags", *fields)))
+            if "inferenceProviderMapping" in expand:
                 item["inferenceProviderMapping"] = mapping_list(model)
             out.append(item)
         if limit is not None:
             out = out[:limit]
         return await send_json(request, self.stop, out, headers, fault)
+
+    async def custom_models(self, request: web.Request) -> web.StreamResponse:
+        """A local OpenAI-compatible server's list (Ollama, llama.cpp, LM Studio, vLLM)."""
+        fault = self.state.take_fault("custom")
+        faulty = await early(request, self.stop, fault, None, {})
+        if faulty is not None:
+            return faulty
+        data = [
+            {"id": name, "object": "model", "created": 1_726_000_000, "owned_by": "library"}
+            for name in self.state.custom_models
+        ]
+        return await send_json(request, self.stop, {"object": "list", "data": data}, {}, fault)
 
     def _model_object(self, model: ModelEntry) -> dict[str, Any] | None:
         providers = router_providers(model, self.state.routed_providers)

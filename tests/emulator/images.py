@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from .faults import Fault, early, send_json
+from .image_edit import changed_picture, inline_picture
 from .media import corrupt, picture
 from .task_common import TaskRoutes
 from .wire import RECORD, json_response
@@ -43,6 +44,18 @@ def image_answer(
 ) -> bytes:
     data = picture(prompt, seed if isinstance(seed, int) else None, width, height, fmt)
     return corrupt(data) if fault is not None and fault.kind == "corrupt" else data
+
+
+def edit_source(provider: str, model: str, body: dict[str, Any]) -> tuple[bytes | None, str | None]:
+    """Together's image-to-image input (§4.6, pitfall #22): FLUX.1 Kontext models read
+    ``image_url``, the others ``reference_images``; the picture must really decode."""
+    lowered = model.lower()
+    if provider == "together" and "kontext" in lowered and "flux.1" in lowered:
+        source = inline_picture(body.get("image_url"))
+        return source, None if source else "image_url must be an image"
+    refs = body.get("reference_images")
+    source = inline_picture(refs[0]) if isinstance(refs, list) and refs else None
+    return source, None if source else "reference_images must hold an image"
 
 
 class ImageRoutes(TaskRoutes):
@@ -74,9 +87,13 @@ class ImageRoutes(TaskRoutes):
                     },
                     gate.headers,
                 )
-            if not isinstance(model, str) or (
-                gate.routed and self.served(provider, model, "text-to-image") is None
-            ):
+            served = (
+                self.served(provider, model, "text-to-image")
+                or self.served(provider, model, "image-to-image")
+                if isinstance(model, str)
+                else None
+            )
+            if not isinstance(model, str) or (gate.routed and served is None):
                 if gate.routed:
                     return self.not_supported(provider, gate.headers)
                 return json_response(
@@ -108,15 +125,36 @@ class ImageRoutes(TaskRoutes):
             faulty = await early(request, self.stop, fault, model, gate.headers)
             if faulty is not None:
                 return faulty
+            source: bytes | None = None
+            if served is not None and served.task == "image-to-image":
+                source, problem = edit_source(provider, model, body)
+                if problem is not None:
+                    return json_response(
+                        400,
+                        {
+                            "error": {
+                                "message": problem,
+                                "type": "invalid_request_error",
+                                "param": "image_url",
+                                "code": None,
+                            }
+                        },
+                        gate.headers,
+                    )
             width, height = size_of(body)
-            data = image_answer(
-                body["prompt"],
-                body.get("seed"),
-                width,
-                height,
-                fault,
-                "JPEG" if provider == "together" else "PNG",
-            )
+            if source is not None:
+                data = changed_picture(source, body["prompt"], body.get("seed"), "JPEG")
+                if fault is not None and fault.kind == "corrupt":
+                    data = corrupt(data)
+            else:
+                data = image_answer(
+                    body["prompt"],
+                    body.get("seed"),
+                    width,
+                    height,
+                    fault,
+                    "JPEG" if provider == "together" else "PNG",
+                )
             item: dict[str, Any] = {"index": 0, "b64_json": base64.b64encode(data).decode()}
             answer: dict[str, Any] = {"data": [item]}
             if provider == "together":

@@ -133,6 +133,7 @@ class EmuJob:
 class _PollFault:
     status: int
     remaining: int | None
+    retry_after_ms: int | None = None
 
 
 class JobBook:
@@ -165,11 +166,21 @@ class JobBook:
             for _ in range(times):
                 queue.append(replace(base, **changes))
 
-    def poll_fault(self, provider: str, status: int = 503, *, times: int | None = 1) -> None:
-        """The next ``times`` status calls of ``provider`` answer HTTP ``status``."""
+    def poll_fault(
+        self,
+        provider: str,
+        status: int = 503,
+        *,
+        times: int | None = 1,
+        retry_after_ms: int | None = None,
+    ) -> None:
+        """The next ``times`` status calls of ``provider`` answer HTTP ``status`` (with a
+        ``retry-after-ms`` header when ``retry_after_ms`` is given)."""
         self._check(provider)
         with self._lock:
-            self._poll_faults.setdefault(provider, deque()).append(_PollFault(status, times))
+            self._poll_faults.setdefault(provider, deque()).append(
+                _PollFault(status, times, retry_after_ms)
+            )
 
     def release(self, job_id: str | None = None, *, provider: str | None = None) -> int:
         """Let held jobs (one, one provider's, or all) leave the queue; returns how many."""
@@ -269,7 +280,7 @@ class JobBook:
             self._changed.notify_all()
             return copy.deepcopy(job)
 
-    def take_poll_fault(self, provider: str) -> int | None:
+    def take_poll_fault(self, provider: str) -> _PollFault | None:
         with self._lock:
             queue = self._poll_faults.get(provider)
             if not queue:
@@ -279,7 +290,7 @@ class JobBook:
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     queue.popleft()
-            return fault.status
+            return fault
 
     def cancel(self, job_id: str) -> str | None:
         """ "cancelled", "already" (it had ended) or None (unknown job)."""
@@ -363,7 +374,10 @@ def media_url(state: State, book: JobBook, request: web.Request) -> str:
 def poll_fault_response(
     book: JobBook, provider: str, headers: dict[str, str]
 ) -> web.Response | None:
-    status = book.take_poll_fault(provider)
-    if status is None:
+    fault = book.take_poll_fault(provider)
+    if fault is None:
         return None
-    return json_response(status, {"error": "Service Unavailable: please retry later."}, headers)
+    if fault.retry_after_ms is not None:
+        headers = {**headers, "retry-after-ms": str(fault.retry_after_ms)}
+    body = {"error": "Service Unavailable: please retry later."}
+    return json_response(fault.status, body, headers)

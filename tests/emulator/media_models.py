@@ -15,6 +15,11 @@ FLUX_SCHNELL = "black-forest-labs/FLUX.1-schnell"
 WHISPER = "openai/whisper-large-v3"
 BGE_SMALL = "BAAI/bge-small-en-v1.5"
 E5_LARGE = "intfloat/multilingual-e5-large"
+BGE_M3 = "BAAI/bge-m3"
+"""Served by the providers HF's router added (Scaleway, DeepInfra) only."""
+
+KOKORO = "hexgrad/Kokoro-82M"
+MMS_TTS = "facebook/mms-tts-eng"
 
 WHISPER_VERSION = "8099696689d249cf8b122d833c36ac3f75505c666a395ca40ef26f68e7d3d16e"
 
@@ -31,11 +36,38 @@ def _asr(provider_id: str, **extra: Any) -> dict[str, Any]:
     return _entry(provider_id, "automatic-speech-recognition", **extra)
 
 
+def _tts(provider_id: str) -> dict[str, Any]:
+    return _entry(provider_id, "text-to-speech")
+
+
 def _fe(provider_id: str) -> dict[str, Any]:
     return _entry(provider_id, "feature-extraction")
 
 
 MEDIA_MODELS: list[tuple[str, dict[str, dict[str, Any]], str, list[str]]] = [
+    (
+        BGE_M3,
+        {"scaleway": _fe("bge-m3"), "deepinfra": _fe("BAAI/bge-m3")},
+        "feature-extraction",
+        ["feature-extraction", "sentence-transformers"],
+    ),
+    (
+        KOKORO,
+        {
+            "fal-ai": _tts("fal-ai/kokoro/american-english"),
+            "together": _tts("hexgrad/Kokoro-82M"),
+            "deepinfra": _tts("hexgrad/Kokoro-82M"),
+            "replicate": _tts("jaaari/kokoro-82m"),
+        },
+        "text-to-speech",
+        ["text-to-speech", "kokoro"],
+    ),
+    (
+        MMS_TTS,
+        {"hf-inference": _tts(MMS_TTS)},
+        "text-to-speech",
+        ["text-to-speech", "transformers"],
+    ),
     (
         FLUX_SCHNELL,
         {
@@ -55,6 +87,7 @@ MEDIA_MODELS: list[tuple[str, dict[str, dict[str, Any]], str, list[str]]] = [
             "hf-inference": _asr(WHISPER),
             "fal-ai": _asr("fal-ai/whisper"),
             "replicate": _asr(f"openai/whisper:{WHISPER_VERSION}"),
+            "deepinfra": _asr(WHISPER),
         },
         "automatic-speech-recognition",
         ["automatic-speech-recognition", "transformers"],

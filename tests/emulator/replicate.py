@@ -36,9 +36,11 @@ from typing import Any
 from aiohttp import web
 
 from .faults import Fault, early
-from .media import corrupt, host_for, mp4_bytes, picture, wav_bytes
+from .image_edit import changed_picture, inline_picture
+from .media import corrupt, host_for, mp4_bytes, picture
 from .speech import whisper_segments
 from .task_common import TaskRoutes
+from .tts import spoken
 from .wire import RECORD, json_response
 
 PROVIDER = "replicate"
@@ -53,6 +55,7 @@ REQUIRED = {
     "text-to-video": "prompt",
     "automatic-speech-recognition": "audio",
     "text-to-speech": "text",
+    "image-to-image": "image",
 }
 
 
@@ -86,7 +89,6 @@ class Job:
     final: str = "succeeded"
     polls_left: int | None = 1  # GETs before ``final``; None: never
     error: str | None = None
-    cancel_requests: int = 0
 
     @property
     def terminal(self) -> bool:
@@ -155,6 +157,22 @@ class ReplicateRoutes(TaskRoutes):
         required = REQUIRED.get(task, "prompt")
         if not isinstance(model_input, dict) or not isinstance(model_input.get(required), str):
             return problem_response(problem(required, f"{required} is required"), gate.headers)
+        if task == "image-to-image":
+            # Models name the picture differently; the HF client sends all four (§4.6).
+            for name in ("image", "input_image"):
+                if inline_picture(model_input.get(name)) is None:
+                    return problem_response(
+                        problem(name, f"{name} is not a valid image"), gate.headers
+                    )
+            if not isinstance(model_input.get("prompt"), str):
+                return problem_response(problem("prompt", "prompt is required"), gate.headers)
+        lora = model_input.get("lora_weights")
+        if lora is not None and not (
+            isinstance(lora, str) and lora.startswith("https://huggingface.co/")
+        ):
+            return problem_response(
+                problem("lora_weights", "lora_weights must be a Hugging Face URL"), gate.headers
+            )
         fault = self.state.take_fault(PROVIDER)
         if (
             fault is not None
@@ -216,13 +234,21 @@ class ReplicateRoutes(TaskRoutes):
             if fault is not None and fault.kind == "corrupt":
                 data = corrupt(data)
             return [host.publish(request, data, "image/png", ".png")]
+        if task == "image-to-image":
+            source = inline_picture(model_input.get("image")) or b""
+            data = changed_picture(source, model_input["prompt"], model_input.get("seed"))
+            if fault is not None and fault.kind == "corrupt":
+                data = corrupt(data)
+            return [host.publish(request, data, "image/png", ".png")]
         if task == "text-to-video":
             return host.publish(request, mp4_bytes(), "video/mp4", ".mp4")
         if task == "text-to-speech":
-            return host.publish(request, wav_bytes(), "audio/wav", ".wav")
+            return host.publish(request, spoken(str(model_input["text"])), "audio/wav", ".wav")
         audio = self._audio(model_input.get("audio", ""))
         text, segments = whisper_segments(PROVIDER, audio)
         shape = self.entry(PROVIDER, provider_id).get("output", "transcription")
+        if shape not in ASR_SHAPES:
+            raise ValueError(f"unknown speech output shape {shape!r}; one of {ASR_SHAPES}")
         txt_url = host.publish(request, text.encode(), "text/plain", ".txt")
         if shape == "string":
             return text
@@ -273,6 +299,15 @@ class ReplicateRoutes(TaskRoutes):
 
     # -- poll and cancel -----------------------------------------------------------------------
 
+    def release(self) -> int:
+        """Let every held prediction (``job_pending`` with ``polls=None``) succeed at its
+        next look; returns how many there were."""
+        with self._lock:
+            held = [j for j in self.jobs.values() if not j.terminal and j.polls_left is None]
+            for job in held:
+                job.polls_left = 1
+            return len(held)
+
     def _job(self, request: web.Request) -> tuple[str, Job | None]:
         job_id = request.match_info["id"]
         with self._lock:
@@ -298,7 +333,6 @@ class ReplicateRoutes(TaskRoutes):
         if job is None:
             return json_response(404, {"detail": "Not found.", "status": 404}, gate.headers)
         with self._lock:
-            job.cancel_requests += 1
             if not job.terminal:
                 job.status = "canceled"
             public = self._public(job_id, job)

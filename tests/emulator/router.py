@@ -120,6 +120,7 @@ class ChatRoutes:
 
     def add_to(self, app: web.Application) -> None:
         app.router.add_post("/router/v1/chat/completions", self.auto)
+        app.router.add_post("/custom/v1/chat/completions", self.custom)
         for spec in PROVIDERS.values():
             if spec.chat_route is None:
                 continue
@@ -227,6 +228,15 @@ class ChatRoutes:
         provider_model = str(model.mapping[chosen]["providerId"])
         fault = self.state.take_fault("auto")
         return await self._answer(request, chosen, provider_model, body, headers, fault)
+
+    async def custom(self, request: web.Request) -> web.StreamResponse:
+        """A local OpenAI-compatible server (Ollama-like): no key, answers for any model."""
+        headers: dict[str, str] = {}
+        body = await self._body(request)
+        if body is None or not isinstance(body.get("model"), str):
+            return self._bad_body(headers)
+        fault = self.state.take_fault("custom")
+        return await self._answer(request, "custom", body["model"], body, headers, fault)
 
     def _routed_handler(self, provider: str) -> Handler:
         async def routed(request: web.Request) -> web.StreamResponse:

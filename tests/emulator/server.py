@@ -28,15 +28,18 @@ from desktop.core.table import PROVIDERS
 from .fal_queue import FalQueueRoutes
 from .faults import Fault
 from .hub import HubRoutes, seed
+from .image_edit import seed_creative
 from .jobs import JobBook, seed_video
 from .media import MediaRoutes
 from .media_models import seed_media
 from .novita import NovitaTaskRoutes
 from .record import RecordedRequest
+from .replicate import ReplicateRoutes
 from .router import ChatRoutes
 from .state import HF_TOKEN, State, direct_key
 from .tasks import add_task_routes
 from .together_video import TogetherVideoRoutes
+from .wavespeed import WaveSpeedRoutes
 from .wire import ABORTED, RECORD
 
 _START_TIMEOUT = 10.0
@@ -82,12 +85,14 @@ class Emulator:
             seed(self._state)
             seed_media(self._state)
             seed_video(self._state)
+            seed_creative(self._state)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._port: int | None = None
+        self._replicate: ReplicateRoutes | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -141,10 +146,11 @@ class Emulator:
         HubRoutes(self._state, stop).add_to(app)
         chat.add_to(app)
         MediaRoutes(self._state, stop).add_to(app)
-        add_task_routes(app, self._state, stop)
+        self._replicate = add_task_routes(app, self._state, stop)
         FalQueueRoutes(self._state, self.jobs, stop).add_to(app)
         NovitaTaskRoutes(self._state, self.jobs, stop).add_to(app)
         TogetherVideoRoutes(self._state, self.jobs, stop).add_to(app)
+        WaveSpeedRoutes(self._state, self.jobs, stop).add_to(app)
         chat.add_fallbacks(app)
         runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=_SHUTDOWN_GRACE
@@ -238,14 +244,26 @@ class Emulator:
         *,
         pipeline_tag: str | None = None,
         tags: list[str] | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> None:
         """Register (or replace) a model; ``mapping`` order is the preference order.
 
         Entries need ``providerId``; ``task`` defaults to ``conversational`` and ``status`` to
         ``live``. Router-only keys (``context_length``, ``pricing``, ``throughput``,
         ``first_token_latency_ms`` …) show in ``/v1/models`` and drive ``:fastest``/``:cheapest``.
+        ``meta`` holds Hub list fields: ``likes``, ``downloads``, ``trendingScore``,
+        ``createdAt``, ``cardData``.
         """
-        self._state.add_model(hf_id, mapping, pipeline_tag=pipeline_tag, tags=tags)
+        self._state.add_model(hf_id, mapping, pipeline_tag=pipeline_tag, tags=tags, meta=meta)
+
+    def set_custom_models(self, names: list[str]) -> None:
+        """What the custom server lists at ``GET /custom/v1/models`` from now on."""
+        self._state.custom_models = list(names)
+
+    @property
+    def custom_url(self) -> str:
+        """A custom OpenAI-compatible server's base URL (``…/custom/v1``)."""
+        return self.base_url + "/custom/v1"
 
     def remove_model(self, hf_id: str) -> None:
         self._state.remove_model(hf_id)
@@ -264,6 +282,13 @@ class Emulator:
         Returns the :class:`Fault`, whose ``hits`` counts the requests it hit.
         """
         return self._state.add_fault(provider, kind, times, params)
+
+    def release_replicate(self) -> int:
+        """Let held Replicate predictions (``job_pending`` with ``polls=None``) finish at
+        their next look; returns how many were held."""
+        if self._replicate is None:
+            raise RuntimeError("emulator not started")
+        return self._replicate.release()
 
     def clear_faults(self) -> None:
         self._state.clear_faults()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.core.table import PROVIDERS
@@ -30,6 +30,10 @@ FAULT_TARGETS_EXTRA = ("auto", "hub", "models", "media", "custom")
 the static media host (``/media/…``) and the custom OpenAI-compatible server (``/custom/…``)."""
 
 
+DEFAULT_CUSTOM_MODELS = ("llama3.2:3b", "qwen2.5:7b-instruct", "nomic-embed-text")
+"""Names an Ollama-like server lists: two chat models and an embeddings one."""
+
+
 def direct_key(provider_id: str) -> str:
     """The provider key the emulated direct route of ``provider_id`` accepts."""
     return f"key-{provider_id}"
@@ -43,6 +47,8 @@ class ModelEntry:
     mapping: dict[str, dict[str, Any]]
     pipeline_tag: str
     tags: list[str]
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Hub list fields: ``likes``, ``downloads``, ``trendingScore``, ``createdAt``, ``cardData``."""
 
 
 class State:
@@ -61,6 +67,8 @@ class State:
         self._quirks: dict[str, Quirks] = dict(DEFAULT_QUIRKS)
         self._requests: list[RecordedRequest] = []
         self.routed_providers: set[str] = {p.id for p in PROVIDERS.values() if p.routed}
+        self.custom_models: list[str] = list(DEFAULT_CUSTOM_MODELS)
+        """What the custom OpenAI-compatible server lists at ``GET /custom/v1/models``."""
 
     # -- models ---------------------------------------------------------------------------
 
@@ -71,6 +79,7 @@ class State:
         *,
         pipeline_tag: str | None = None,
         tags: list[str] | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> None:
         for provider, entry in mapping.items():
             if "providerId" not in entry:
@@ -84,7 +93,9 @@ class State:
             p: {"status": "live", "task": "conversational", **dict(e)} for p, e in mapping.items()
         }
         with self._lock:
-            self._models[hf_id] = ModelEntry(hf_id, entries, pipeline_tag, list(tags))
+            self._models[hf_id] = ModelEntry(
+                hf_id, entries, pipeline_tag, list(tags), dict(meta or {})
+            )
 
     def remove_model(self, hf_id: str) -> None:
         with self._lock:
@@ -100,7 +111,10 @@ class State:
             return [_copy_model(m) for m in self._models.values()]
 
     def provider_serves(self, provider: str, provider_model: str) -> bool:
-        """Whether ``provider_model`` is a registered chat providerId (live or error)."""
+        """Whether ``provider_model`` is a registered chat providerId (live, error or staging).
+
+        Staging entries answer too, as for a member of the provider's organisation: HF's
+        clients call them with a warning, and so does Switchboard when the user names one."""
         with self._lock:
             for model in self._models.values():
                 entry = model.mapping.get(provider)
@@ -108,7 +122,7 @@ class State:
                     entry is not None
                     and entry.get("providerId") == provider_model
                     and entry.get("task") == "conversational"
-                    and entry.get("status") in ("live", "error")
+                    and entry.get("status") in ("live", "error", "staging")
                 ):
                     return True
         return False
@@ -244,4 +258,5 @@ def _copy_model(entry: ModelEntry) -> ModelEntry:
         {p: dict(e) for p, e in entry.mapping.items()},
         entry.pipeline_tag,
         list(entry.tags),
+        dict(entry.meta),
     )

@@ -17,11 +17,18 @@ from .hf_tasks import HfTaskRoutes
 from .images import ImageRoutes
 from .replicate import ReplicateRoutes
 from .state import State
+from .transcriptions import TranscriptionRoutes
+from .tts import SpeechOutRoutes
 
 
-def add_task_routes(app: web.Application, state: State, stop: asyncio.Event) -> None:
+def add_task_routes(app: web.Application, state: State, stop: asyncio.Event) -> ReplicateRoutes:
+    """Register the routes; returns Replicate's, whose held predictions tests release."""
     EmbeddingRoutes(state, stop).add_to(app)
     HfTaskRoutes(state, stop).add_to(app)
     FalRoutes(state, stop).add_to(app)
-    ReplicateRoutes(state, stop).add_to(app)
+    replicate = ReplicateRoutes(state, stop)
+    replicate.add_to(app)
     ImageRoutes(state, stop).add_to(app)
+    SpeechOutRoutes(state, stop).add_to(app)
+    TranscriptionRoutes(state, stop).add_to(app)
+    return replicate

@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from .faults import early
+from .image_edit import inline_picture
 from .jobs import VIDEO_TASK, JobBook, denied, media_url, poll_fault_response, serves
 from .state import State
 from .wire import RECORD, hf_headers, json_response
@@ -81,7 +82,17 @@ class TogetherVideoRoutes:
                 return _invalid("model is required", headers)
             if "num_inference_steps" in body:
                 return _invalid("Unknown parameter num_inference_steps; use steps", headers)
-            if routed and not serves(self.state, PROVIDER, model, frozenset({VIDEO_TASK})):
+            frames = body.get("frame_images")
+            if frames is not None and (
+                not isinstance(frames, list)
+                or not frames
+                or not isinstance(frames[0], dict)
+                or inline_picture(frames[0].get("input_image")) is None
+                or frames[0].get("frame") not in ("first", "last", 0)
+            ):
+                return _invalid("frame_images[0].input_image must be an image", headers)
+            tasks = frozenset({"image-to-video"} if frames is not None else {VIDEO_TASK})
+            if routed and not serves(self.state, PROVIDER, model, tasks):
                 return json_response(
                     400, {"error": f"Model not supported by provider {PROVIDER}"}, headers
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from desktop.store.paths import AppPaths
 from tests.emulator import HF_TOKEN, Emulator
 from tests.memory_keyring import MemoryKeyring
 
+CLOSE_TIMEOUT_S = 10.0
 FAST = Deadlines(ttft_s=1.0, ttft_min_s=1.0, ttft_max_s=1.0, idle_s=1.0, total_s=20.0)
 
 
@@ -64,5 +66,6 @@ async def open_services(
         return services
 
     yield factory
-    for services in opened:
-        await services.aclose()
+    for services in opened:  # bounded: a close that hangs fails the test instead
+        async with asyncio.timeout(CLOSE_TIMEOUT_S):
+            await services.aclose()

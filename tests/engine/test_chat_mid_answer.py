@@ -1,8 +1,10 @@
 """Every way a streamed answer can break after its first text, and the sentence a person reads.
 
 The wire code (providers/chat_wire.py) names what broke; the engine's one commit-point rule
-turns it into ``interrupted`` with the partial text kept, never a silent failover. Each case
-runs over real HTTP against the emulator.
+turns it into ``interrupted`` with the partial text kept, never a silent failover. Here the
+person turned restarting off (``Settings.restart_cut_answers``), so the partial answer is the
+result even though another provider was left; test_chat_restart.py covers the restart. Each
+case runs over real HTTP against the emulator.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ async def test_a_break_after_the_first_text_keeps_it_and_says_what_happened(
     open_services: Any, emulator: Emulator, kind: str, params: dict[str, Any], sentence: str
 ) -> None:
     services = await open_services()
+    services.settings.restart_cut_answers = False
     emulator.set_reply("one two three four five six seven eight")
     emulator.fault("groq", kind, **params)
     deltas: list[str] = []

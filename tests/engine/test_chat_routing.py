@@ -117,8 +117,11 @@ async def test_last_candidate_gets_no_first_token_cut_off(open_services, emulato
     assert result.ttft_ms is not None and result.ttft_ms >= 1400
 
 
-async def test_cut_stream_after_commit_is_interrupted_and_never_retried(open_services, emulator):
+async def test_cut_stream_with_restarting_off_is_interrupted_and_never_retried(
+    open_services, emulator
+):
     services = await open_services()
+    services.settings.restart_cut_answers = False
     emulator.set_reply("one two three four five six seven eight")
     emulator.fault("groq", "cut", after=3)
     result, deltas, _ = await ask(services)
@@ -133,7 +136,7 @@ async def test_stall_after_commit_ends_interrupted_at_the_idle_deadline(open_ser
     services = await open_services()
     emulator.set_reply("one two three four five six")
     emulator.fault("groq", "stall", after=2)
-    result, _, _ = await ask(services)
+    result, _, _ = await ask(services, provider="groq")  # nobody else to finish it
     assert result.status == Status.INTERRUPTED and result.text
     assert result.trace.attempts[0].outcome == Outcome.INTERRUPTED
 
@@ -149,7 +152,7 @@ async def test_stream_without_done_but_with_finish_reason_is_complete(open_servi
 async def test_stream_ending_without_any_terminal_signal_is_interrupted(open_services, emulator):
     services = await open_services()
     emulator.fault("groq", "no_finish")
-    result, _, _ = await ask(services)
+    result, _, _ = await ask(services, provider="groq")  # nobody else to finish it
     assert result.status == Status.INTERRUPTED and result.text
 
 
@@ -238,6 +241,7 @@ async def test_unknown_model_is_one_clear_sentence(open_services):
     result, _, _ = await ask(services, model="nobody/no-such-model")
     assert result.status == Status.FAILED
     assert result.error and "no public model called nobody/no-such-model" in result.error
+    assert result.error_action is None  # no "Open Providers": keys cannot fix a misspelt id
 
 
 async def test_mapping_is_cached_for_offline_use(open_services, emulator: Emulator):

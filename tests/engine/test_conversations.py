@@ -21,6 +21,7 @@ class Recorder:
         self.turns: list[Turn] = []
         self.text: list[str] = []
         self.got_text = asyncio.Event()
+        self.notes: list[str] = []
 
     def turn_started(self, turn: Turn) -> None:
         self.turns.append(turn)
@@ -31,6 +32,10 @@ class Recorder:
     def delta(self, text: str) -> None:
         self.text.append(text)
         self.got_text.set()
+
+    def restarted(self, note: str) -> None:
+        self.notes.append(note)
+        self.text.clear()
 
 
 async def test_a_turn_is_saved_with_provider_trace_and_usage(open_services, emulator: Emulator):
@@ -81,19 +86,50 @@ async def test_stop_keeps_the_partial_answer_marked_interrupted(open_services, e
     assert answer.trace and answer.trace["attempts"][-1]["outcome"] == "cancelled"
 
 
-async def test_regenerate_replaces_the_last_answer(open_services, emulator: Emulator):
+async def test_regenerate_adds_a_version_and_keeps_the_old_answer(
+    open_services, emulator: Emulator
+):
     services = await open_services()
     first = await services.chat.send(None, "Hi", model=LLAMA_8B)
+    emulator.clear_requests()
     second = await services.chat.regenerate(
         first.conversation_id, model=LLAMA_8B, provider="together"
     )
     conv = services.history.get_conversation(first.conversation_id)
     assert [m.role for m in conv.messages] == ["user", "assistant"]
-    assert conv.messages[-1].content == "Hello from together."
-    assert second.assistant_message_id == conv.messages[-1].id
+    answer = conv.messages[-1]
+    assert answer.content == "Hello from together."
+    assert (
+        second.assistant_message_id == answer.id and second.replaced == first.assistant_message_id
+    )
+    assert (answer.version, answer.version_count) == (2, 2)
+    versions = services.history.versions_of(answer.id)
+    assert [v.content for v in versions] == ["Hello from groq.", "Hello from together."]
+    # The old answer is not sent back as context for the new one.
+    (req,) = emulator.requests_for("together")
+    assert [m["role"] for m in req.json["messages"]] == ["user"]
 
 
-async def test_edit_and_resend_drops_what_came_after(open_services, emulator: Emulator):
+async def test_a_failed_regenerate_leaves_the_previous_answer_shown(
+    open_services, emulator: Emulator
+):
+    services = await open_services()
+    first = await services.chat.send(None, "Hi", model=LLAMA_8B)
+    emulator.fault("together", "content_policy")
+    again = await services.chat.regenerate(
+        first.conversation_id, model=LLAMA_8B, provider="together"
+    )
+    assert again.result is not None and again.result.status == Status.FAILED
+    assert again.withdrawn
+    conv = services.history.get_conversation(first.conversation_id)
+    answer = conv.messages[-1]
+    assert answer.id == first.assistant_message_id and answer.content == "Hello from groq."
+    assert answer.version_count == 1
+
+
+async def test_edit_and_resend_keeps_the_old_question_and_answers_as_a_version(
+    open_services, emulator: Emulator
+):
     services = await open_services()
     first = await services.chat.send(None, "Hi", model=LLAMA_8B)
     await services.chat.send(first.conversation_id, "More", model=LLAMA_8B)
@@ -105,6 +141,12 @@ async def test_edit_and_resend_drops_what_came_after(open_services, emulator: Em
     conv = services.history.get_conversation(first.conversation_id)
     assert [m.content for m in conv.messages if m.role == "user"] == ["Hi", "Changed"]
     assert len(conv.messages) == 4
+    assert (conv.messages[2].version, conv.messages[2].version_count) == (2, 2)
+    # The old question and its answer are one click away.
+    services.history.select_version(second_user.id)
+    conv = services.history.get_conversation(first.conversation_id)
+    assert [m.content for m in conv.messages if m.role == "user"] == ["Hi", "More"]
+    assert conv.messages[-1].content == "Hello from groq."
 
 
 async def test_failed_turn_is_saved_with_its_reason(open_services, emulator: Emulator):

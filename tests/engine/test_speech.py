@@ -25,6 +25,7 @@ from desktop.services import Services
 from tests.emulator import HF_TOKEN, Emulator, direct_key
 from tests.emulator.media import wav_bytes
 from tests.emulator.media_models import WHISPER, WHISPER_VERSION
+from tests.emulator.transcriptions import form_parts
 
 FAST_POLL = PollBackoff(first_s=0.01, factor=1.0, max_s=0.01)
 
@@ -333,3 +334,26 @@ def test_txt_and_empty_exports() -> None:
 
 def test_cue_text_cannot_break_vtt() -> None:
     assert "-->" not in to_vtt([Chunk(0, 1, "a --> b")]).split("\n", 3)[3]
+
+
+@pytest.mark.parametrize("direct", [False, True])
+async def test_deepinfra_gets_a_multipart_upload_and_gives_segments(
+    open_services, emulator: Emulator, spoken: Path, direct: bool
+) -> None:
+    env = {"DEEPINFRA_API_KEY": direct_key("deepinfra")} if direct else {}
+    services = await open_services(extra_env=env)
+    result = await hear(services, spoken, "deepinfra")
+    assert result.status == Status.COMPLETE, result.error
+    assert result.text == transcript("deepinfra")
+    assert [c.text for c in result.chunks] == ["Hello from deepinfra.", "This is a test recording."]
+    (req,) = emulator.requests_for("deepinfra")
+    assert (
+        req.path
+        == ("/direct" if direct else "/router") + "/deepinfra/v1/openai/audio/transcriptions"
+    )
+    parts = form_parts(req.headers["content-type"], req.body)
+    assert [(name, filename, mime) for name, filename, mime, _ in parts] == [
+        ("file", "audio.wav", "audio/wav"),
+        ("model", None, "text/plain"),
+    ]
+    assert parts[0][3] == contents(spoken) and parts[1][3] == WHISPER.encode()

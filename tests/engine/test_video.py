@@ -36,6 +36,8 @@ FAST_POLL = PollTiming(
     honour_cadence=False,
 )
 BEARER_HF = f"Bearer {HF_TOKEN}"
+RETRY_AFTER_MS = 300
+"""A provider's Retry-After, 150 times the test's polling interval."""
 
 VideoServices = Callable[..., Awaitable[Services]]
 
@@ -436,6 +438,21 @@ async def test_transient_status_errors_keep_polling(
     assert emulator.jobs.submissions() == 1
 
 
+@pytest.mark.parametrize("provider", ["fal-ai", "novita", "together"])
+async def test_a_status_429_waits_its_retry_after_before_the_next_look(
+    video_services: VideoServices, emulator: Emulator, provider: str
+) -> None:
+    services = await video_services()  # polls every 2 ms otherwise
+    emulator.jobs.poll_fault(provider, 429, times=1, retry_after_ms=RETRY_AFTER_MS)
+    result = await services.video.generate(request(provider))
+    assert result.status == Status.COMPLETE, result.error
+    looks = [r for r in emulator.requests_for(provider) if r.method == "GET"]
+    refused = next(i for i, r in enumerate(looks) if r.status == 429)
+    waited = looks[refused + 1].time - looks[refused].time  # arrival times at the provider
+    assert waited >= RETRY_AFTER_MS / 1000
+    assert emulator.jobs.submissions() == 1
+
+
 # --- downloads -------------------------------------------------------------------------------
 
 
@@ -505,6 +522,41 @@ async def test_quit_mid_poll_then_restart_resumes_without_resubmitting(
     finished = second.history.get_generation(pending.generation_id or 0)
     assert finished is not None and finished.status == "complete"
     assert finished.files[0]["path"] == result.files[0].path
+    assert second.video.pending() == []
+    assert events[-1].status == "done" and events[-1].job_id == pending.id
+    assert await second.video.resume_pending() == []
+
+
+async def test_quit_mid_poll_then_restart_resumes_a_replicate_prediction(
+    video_services: VideoServices, emulator: Emulator
+) -> None:
+    first = await video_services(subdir="app")
+    emulator.fault("replicate", "job_pending", polls=None, times=1)  # held until released
+    task = asyncio.create_task(first.video.generate(request("replicate")))
+    await asyncio.to_thread(emulator.wait_for_requests, 3, "replicate")  # submit + two looks
+    await first.aclose()  # the app quits: the prediction keeps running at Replicate
+    assert task.cancelled()
+    assert not [r for r in emulator.requests_for("replicate") if r.path.endswith("/cancel")]
+
+    second = await video_services(subdir="app")
+    (pending,) = second.video.pending()
+    assert pending.provider == "replicate"
+    generation = second.history.get_generation(pending.generation_id or 0)
+    assert generation is not None and generation.status == "running"
+
+    assert emulator.release_replicate() == 1
+    events: list[JobProgress] = []
+    (result,) = await second.video.resume_pending(on_progress=events.append)
+    assert result.status == Status.COMPLETE, result.error
+    assert_delivered(second, result.status, result.files[0].path)
+    assert len(posts(emulator, "replicate")) == 1  # never submitted twice
+    looks = {r.path for r in emulator.requests_for("replicate") if r.method == "GET"}
+    assert len(looks) == 1  # before and after the restart: the one prediction
+    assert looks.pop().startswith("/router/replicate/v1/predictions/")
+    assert result.job_id == pending.id and result.record_id == pending.generation_id
+    assert result.trace.summary() == "Replicate ✓"  # the submission's trace
+    finished = second.history.get_generation(pending.generation_id or 0)
+    assert finished is not None and finished.status == "complete"
     assert second.video.pending() == []
     assert events[-1].status == "done" and events[-1].job_id == pending.id
     assert await second.video.resume_pending() == []

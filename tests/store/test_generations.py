@@ -37,8 +37,9 @@ def add_picture(history: HistoryStore, prompt: str = "a red fox in the snow") ->
     )
 
 
-def test_schema_is_version_two_with_the_generations_table(history: HistoryStore) -> None:
-    assert SCHEMA_VERSION == 2 == history.schema_version
+def test_schema_has_the_generations_table_since_version_two(history: HistoryStore) -> None:
+    assert SCHEMA_VERSION == 4 == history.schema_version
+    assert history.list_generations() == []
 
 
 def test_a_generation_round_trips(history: HistoryStore) -> None:
@@ -153,9 +154,15 @@ def test_v1_database_is_migrated_after_a_backup(tmp_path: Path) -> None:
     with HistoryStore(path, migrations=MIGRATIONS[:1], clock=FakeClock()) as old:
         assert old.schema_version == 1
         conv = old.create_conversation("Before the upgrade")
-        old.add_message(conv, "user", "still here")
+    # Written as that release did: today's add_message knows columns v1 did not have.
+    with sqlite3.connect(path) as raw:
+        raw.execute(
+            "INSERT INTO messages (conversation_id, role, content, created_at) "
+            "VALUES (?, 'user', 'still here', 1)",
+            (conv,),
+        )
     with HistoryStore(path, clock=FakeClock()) as new:
-        assert new.schema_version == 2
+        assert new.schema_version == SCHEMA_VERSION
         conversation = new.get_conversation(conv)
         assert conversation is not None and conversation.messages[0].content == "still here"
         gid = add_picture(new)

@@ -8,6 +8,7 @@ import sys
 import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -101,7 +102,8 @@ def test_add_message_all_columns(history: HistoryStore) -> None:
     assert m.usage == {"prompt_tokens": 3, "completion_tokens": 1}
     assert m.ttft_ms == 120.5 and m.duration_ms == 400
     assert m.created_at > 0
-    assert history.get_message(mid) == m
+    assert m.version == 1 and m.versions == (mid,)
+    assert history.get_message(mid) == replace(m, versions=())
 
 
 def test_add_message_validation(history: HistoryStore) -> None:
@@ -227,6 +229,11 @@ def test_search_finds_appended_words(history: HistoryStore) -> None:
     mid = history.add_message(cid, "assistant", "", status="interrupted")
     history.append_text(mid, "The capital of France ")
     history.append_text(mid, "is Paris, famous for croissants.")
+    # Indexed once the answer ends (here: stopped mid-way, so it stays "interrupted").
+    assert history.update_message(mid, status="interrupted", error="Stopped.")
+    stopped = history.get_message(mid)
+    assert stopped is not None
+    assert stopped.content == "The capital of France is Paris, famous for croissants."
     hits = history.search("croissants")
     assert [(h.conversation_id, h.message_id) for h in hits] == [(cid, mid)]
     assert "[croissants]" in hits[0].snippet
@@ -457,4 +464,7 @@ def test_concurrent_use_from_threads(history: HistoryStore) -> None:
         conv = history.get_conversation(own)
         assert conv is not None and conv.message_count == 25
         assert conv.messages[-1].content == f"word{n} 24"
+    assert history.update_message(mid, status="complete")  # the stream ends: indexed once
+    after = history.get_message(mid)
+    assert after is not None and after.content == m.content  # folded, nothing lost
     assert len(history.search("w3.24")) == 1

@@ -206,7 +206,7 @@ def test_failed_save_keeps_old_file_and_no_temp(
     store.save(Settings(chat_policy="cheapest"))
     before = store.path.read_bytes()
 
-    def broken_replace(src: Any, dst: Any) -> None:
+    def broken_replace(_src: Any, _dst: Any) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)

@@ -6,9 +6,8 @@ QFileDialog the person would see (found among the page's children, given a file 
 accepted), not a stand-in function.
 
 Why every action that starts work waits for its end in the same loop run
-(:func:`act_until`): qasync's ``run_until_complete`` processes Qt events once more after the
-loop has stopped, and a task resumed there by a thread-pool result (a file read, an export
-encoded) finds no running loop. In the app the loop never stops, so only tests can hit this.
+(:func:`act_until`): the work's steps then all run inside the running loop, and the action
+itself runs outside any task (conftest's ``outside_tasks``), as a real user event does.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QWidget
 
 from desktop.engine.router import Deadlines
-from tests.ui.conftest import run, until
+from tests.ui.conftest import outside_tasks, run, until
 
 FAST = Deadlines(ttft_s=1.0, ttft_min_s=1.0, ttft_max_s=1.0, idle_s=1.0, total_s=20.0)
 
@@ -37,7 +36,7 @@ def act_until(
     """Do ``action`` inside the running loop and keep it running until ``done()`` is true."""
 
     async def inside() -> None:
-        action()
+        await outside_tasks(action)
         # Polling on purpose: the conditions are widget states, which signal nothing.
         while not done():  # noqa: ASYNC110
             await asyncio.sleep(0.01)

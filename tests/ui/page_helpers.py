@@ -1,12 +1,9 @@
 """Helpers for the task-tab tests: driving the loop safely, and pages built like the app does.
 
-Why :func:`drive` instead of ``loop.run_until_complete``: after its future is done, qasync's
-``run_until_complete`` processes pending Qt events once more *with no running asyncio loop*.
-A task step that lands there and enters anyio (every HTTP connect does) fails with "no
-running event loop" — which a media tab, with pictures downloading in parallel, hits at
-random. :func:`drive` stops the loop without that last pass, so pending steps simply run at
-the next :func:`drive`, inside the loop. Clicks and other plain calls happen between drives,
-as a person's do; work they start takes its first step inside the next drive.
+Every helper drives the loop with conftest's :func:`drive`, never with qasync's
+``run_until_complete`` (whose loop-less last pass strands task steps; see :func:`drive`).
+Clicks and other plain calls happen between drives, as a person's do; work they start takes
+its first step inside the next drive.
 
 Import the fixtures by their function names (``build_page_fixture``, ``media_env_fixture``);
 tests ask for them as ``build_page`` and ``media_env``.
@@ -19,8 +16,7 @@ are built inside the running loop, as ``MainWindow`` builds them; each is closed
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
@@ -29,35 +25,17 @@ from PySide6.QtWidgets import QWidget
 
 from desktop.services import Services
 from tests.emulator import HF_TOKEN, Emulator
+from tests.ui.conftest import drive, settle, until
 
 P = TypeVar("P", bound=QWidget)
 T = TypeVar("T")
-
-
-def drive(
-    loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T], timeout: float | None = 10
-) -> T:
-    """Run ``coro`` on the loop (with a timeout) without qasync's loop-less final pass."""
-    wrapped = coro if timeout is None else asyncio.wait_for(coro, timeout)
-    future = asyncio.ensure_future(wrapped, loop=loop)
-    future.add_done_callback(lambda _f: loop.stop())
-    loop.run_forever()
-    return future.result()
 
 
 def wait_until(
     loop: asyncio.AbstractEventLoop, condition: Callable[[], object], timeout: float = 10
 ) -> None:
     """Run the loop until ``condition()`` holds (widget states signal nothing: poll)."""
-
-    async def poll() -> None:
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
-
-    try:
-        drive(loop, poll(), timeout)
-    except TimeoutError:
-        pytest.fail(f"condition not met within {timeout} s: {condition}")
+    until(loop, condition, timeout)
 
 
 @pytest.fixture(name="media_env")
@@ -97,15 +75,7 @@ def settle_quietly(loop: asyncio.AbstractEventLoop, timeout: float = 5) -> None:
     started while being built must be finished before that (as conftest's ``settle`` does
     for the window).
     """
-
-    async def idle() -> None:
-        me = asyncio.current_task()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                while pending := [t for t in asyncio.all_tasks() if t is not me and not t.done()]:
-                    await asyncio.wait(pending)
-
-    drive(loop, idle(), None)  # bounded inside; a wrapper task would wait on itself
+    settle(loop, timeout)
 
 
 def close_page(loop: qasync.QEventLoop, page: Any) -> None:
@@ -115,3 +85,4 @@ def close_page(loop: qasync.QEventLoop, page: Any) -> None:
     page._closed_by_test = True
     drive(loop, page.aclose())
     page.close()
+    page.deleteLater()

@@ -29,7 +29,9 @@ def test_display_detection() -> None:
     assert app.has_display({"QT_QPA_PLATFORM": "offscreen"})
 
 
-@pytest.mark.parametrize("word", ["chat", "providers", "history", "--help", "-h", "--version"])
+@pytest.mark.parametrize(
+    "word", ["chat", "providers", "history", "--help", "-h", "--version", "about"]
+)
 def test_command_words_go_to_the_cli(monkeypatch: pytest.MonkeyPatch, word: str) -> None:
     seen: list[list[str]] = []
 

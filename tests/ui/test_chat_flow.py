@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 import pytest
@@ -13,8 +14,6 @@ from desktop.ui.chat.page import ChatPage
 from desktop.ui.main_window import MainWindow
 from tests.emulator import HF_TOKEN, LLAMA_8B, Emulator
 from tests.ui.conftest import act, until
-
-pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
@@ -131,7 +130,7 @@ def test_escape_shortcut_stops(
     assert chat.view.widgets()[-1].data.status == Status.INTERRUPTED
 
 
-def test_regenerate_replaces_the_last_answer(
+def test_regenerate_adds_a_version_the_arrows_switch_between(
     loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
 ) -> None:
     chat = window.chat
@@ -150,6 +149,52 @@ def test_regenerate_replaces_the_last_answer(
     assert conv is not None
     assert [m.content for m in conv.messages][-1] == "A second, different answer from groq."
     assert len(conv.messages) == 2
+    # "‹ 2/2 ›" on the answer, and "‹" shows the first answer again (nothing was deleted).
+    until(loop, lambda: chat.view.widgets()[-1].version_label.text() == "2/2")
+    answer = chat.view.widgets()[-1]
+    assert answer.version_label.isVisibleTo(answer)
+    assert answer.previous_version.isEnabled() and not answer.next_version.isEnabled()
+    answer.previous_version.click()
+    until(loop, lambda: chat.view.widgets()[-1].version_label.text() == "1/2")
+    assert answers(chat) == ["Hello from groq. This answer has **several** words in it."]
+    chat.view.widgets()[-1].next_version.click()
+    until(loop, lambda: answers(chat) == ["A second, different answer from groq."])
+
+
+def test_a_failed_regenerate_keeps_the_previous_answer_shown(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    chat = window.chat
+    send(chat, "Hi")
+    until(loop, lambda: not chat.busy)
+    good = answers(chat)
+    emulator.fault("groq", "content_policy")
+    chat.view.widgets()[-1].regenerate_button.click()
+    until(loop, lambda: not chat.busy and chat.message_bar.isVisibleTo(chat))
+    until(loop, lambda: answers(chat) == good and chat.view.widgets()[-1].data.id is not None)
+    answer = chat.view.widgets()[-1]
+    assert answer.data.status == Status.COMPLETE and not answer.version_label.isVisibleTo(answer)
+    assert "content filter" in chat.message_bar.text_label.text()
+    conv = window.services.history.get_conversation(chat.conversation_id or -1)
+    assert conv is not None and [m.content for m in conv.messages][-1] == good[0]
+
+
+def test_a_question_that_cannot_be_saved_goes_back_in_the_composer(
+    loop: qasync.QEventLoop, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = window.services.history
+
+    def locked(*args: object, **kwargs: object) -> int:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(history, "add_message", locked)
+    chat = window.chat
+    send(chat, "A long question I typed with care")
+    until(loop, lambda: not chat.busy)
+    assert chat.composer.text() == "A long question I typed with care"
+    said = chat.message_bar.text_label.text()
+    assert said.startswith("The message was not sent: ") and "locked" in said
+    assert "\n" not in said and "went wrong" not in said
 
 
 def test_failover_badge_names_the_failed_provider(
@@ -191,7 +236,7 @@ def test_failure_shows_one_sentence_and_a_fix(
         assert window.tabs.currentWidget() is window.providers
 
 
-def test_edit_and_resend_drops_what_followed(
+def test_edit_and_resend_keeps_the_old_question_as_a_version(
     loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
 ) -> None:
     chat = window.chat
@@ -211,6 +256,10 @@ def test_edit_and_resend_drops_what_followed(
     conv = window.services.history.get_conversation(chat.conversation_id or -1)
     assert conv is not None
     assert [m.content for m in conv.messages] == ["Edited question", "Answer to the edit."]
+    until(loop, lambda: chat.view.widgets()[0].version_label.text() == "2/2")
+    chat.view.widgets()[0].previous_version.click()
+    until(loop, lambda: len(chat.view.widgets()) == 4)
+    assert chat.view.widgets()[2].data.text == "Second question"
 
 
 def test_conversations_appear_and_can_be_searched(
@@ -246,8 +295,102 @@ def test_the_view_follows_the_answer_only_when_at_the_bottom(
 
     emulator.fault("groq", "slow_stream", interval=0.02, times=1)
     send(chat, "Another long one")
-    until(loop, lambda: bool(answers(chat)[-1]) and chat.busy)
+    # The second answer has started streaming (not the first one, which is already there).
+    until(loop, lambda: len(answers(chat)) == 2 and bool(answers(chat)[-1]) and chat.busy)
     bar.setValue(0)  # the reader scrolls up to read the first answer
     until(loop, lambda: not chat.busy)
     assert bar.value() == 0
     assert bar.maximum() > 0
+
+
+def test_an_answer_cut_mid_way_is_replaced_by_the_next_providers_with_a_note(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    emulator.fault("groq", "cut", after=3, times=1)
+    emulator.fault("cerebras", "slow_stream", interval=0.1, times=1)
+    chat = window.chat
+    send(chat, "Tell me")
+    until(loop, lambda: bool(chat.view.widgets()) and "cerebras" in answers(chat)[-1])
+    live = chat.view.widgets()[-1]
+    assert live.data.status == STREAMING
+    # The partial text from Groq was replaced, not continued.
+    assert live.data.text.startswith("Hello from cerebras")
+    assert "groq" not in live.body.toPlainText()
+    assert "Groq stopped mid-answer; Cerebras answered instead" in live.status_bar.text_label.text()
+    until(loop, lambda: not chat.busy)
+    assert live.data.status == Status.COMPLETE
+    assert live.data.text == "Hello from cerebras. This answer has **several** words in it."
+    assert live.status_bar.text_label.text() == (
+        "Groq stopped mid-answer; Cerebras answered instead."
+    )
+    live.details_button.click()
+    details = live.details.text()
+    assert "Groq had written: \u201cHello from groq." in details
+    assert chat.conversation_id is not None
+    stored = window.services.history.get_conversation(chat.conversation_id)
+    assert stored is not None and stored.messages[-1].content == live.data.text
+
+
+def test_with_restarting_off_a_cut_answer_keeps_its_partial_text(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    window.providers.restart_cut.setChecked(False)
+    assert not window.services.settings_store.load().restart_cut_answers
+    emulator.fault("groq", "cut", after=3, times=1)
+    chat = window.chat
+    send(chat, "Tell me")
+    until(loop, lambda: not chat.busy)
+    answer = chat.view.widgets()[-1]
+    assert answer.data.status == Status.INTERRUPTED
+    assert answer.data.text.startswith("Hello from groq")
+    assert emulator.requests_for("cerebras") == []
+
+
+def test_the_badge_says_when_the_first_choice_was_skipped(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    emulator.fault("groq", "status", status=429, times=1, retry_after=60)
+    chat = window.chat
+    send(chat, "First")
+    until(loop, lambda: not chat.busy)
+    send(chat, "Second")
+    until(loop, lambda: not chat.busy and len(answers(chat)) == 2)
+    answer = chat.view.widgets()[-1]
+    assert answer.badge.text().startswith("via Cerebras")
+    assert answer.failover.isVisibleTo(answer)
+    assert answer.failover.text().startswith("Groq, your first choice, was skipped: resting for ")
+    assert "after it said \u2018too many requests\u2019." in answer.failover.text()
+    answer.details_button.click()
+    assert "Groq: resting for" in answer.details.text()
+
+
+def test_disk_full_mid_answer_shows_exactly_what_was_kept_and_why(
+    loop: qasync.QEventLoop,
+    window: MainWindow,
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    history = window.services.history
+    real_append = history.append_text
+    calls = {"n": 0}
+
+    def append_then_fill_the_disk(message_id: int, text: str) -> bool:
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_append(message_id, text)
+
+    monkeypatch.setattr(history, "append_text", append_then_fill_the_disk)
+    emulator.set_reply(" ".join(f"word{n}" for n in range(80)))
+    emulator.fault("groq", "slow_stream", interval=0.03, times=1)
+    chat = window.chat
+    send(chat, "A long answer please")
+    until(loop, lambda: not chat.busy, timeout=20)
+    answer = chat.view.widgets()[-1]
+    stored = history.get_message(answer.message_id or -1)
+    assert stored is not None and stored.content
+    assert answer.data.text == stored.content == answer.body.text()
+    assert answer.data.status == Status.INTERRUPTED
+    said = answer.status_bar.text_label.text()
+    assert "Saving stopped because the disk is full" in said and "Traceback" not in said
+    assert "Connection lost" not in said

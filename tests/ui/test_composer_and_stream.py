@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 import qasync
 from PySide6.QtCore import QMimeData, Qt, QUrl
 from PySide6.QtGui import QColor, QImage
@@ -23,8 +22,6 @@ from desktop.ui.chat.message_widget import MessageWidget
 from desktop.ui.chat.text_view import MessageText
 from desktop.ui.main_window import MainWindow
 from tests.ui.conftest import act, until
-
-pytestmark = pytest.mark.gui
 
 
 def test_ctrl_enter_sends_and_enter_makes_a_new_line(qapp: QApplication) -> None:

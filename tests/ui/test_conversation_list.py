@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import pytest
 import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
@@ -14,8 +13,6 @@ from desktop.store.history import SearchHit
 from desktop.ui.chat.conversation_list import plain_preview, rows_from_hits, when
 from desktop.ui.main_window import MainWindow
 from tests.ui.conftest import until
-
-pytestmark = pytest.mark.gui
 
 
 def seeded(make_window: Callable[..., MainWindow], titles: list[str]) -> MainWindow:

@@ -29,8 +29,6 @@ from tests.emulator.media_models import BGE_SMALL
 from tests.ui.conftest import act, run, until
 from tests.ui.media_helpers import FAST, act_until, answer_dialog, drop_files
 
-pytestmark = pytest.mark.gui
-
 TEXTS = [
     "the cat sat on the mat",
     "a cat sat on a mat",
@@ -137,7 +135,7 @@ def test_four_texts_give_a_heat_map_a_map_and_neighbours(
 
 
 def saved(page: EmbeddingsPage, target: Path) -> bool:
-    return page.banner.text_label.text() == f"Saved {target.name}."
+    return page.message_bar.text_label.text() == f"Saved {target.name}."
 
 
 def test_csv_and_npy_exports_read_back_to_the_same_vectors(
@@ -191,8 +189,8 @@ def test_a_csv_file_loads_its_text_column(
 
     notes = tmp_path / "notes.pdf"
     notes.write_bytes(b"%PDF")
-    act_until(loop, lambda: page.load_file(notes), page.banner.isVisible)
-    assert page.banner.text_label.text() == (
+    act_until(loop, lambda: page.load_file(notes), page.message_bar.isVisible)
+    assert page.message_bar.text_label.text() == (
         "notes.pdf is not a text or CSV file; load a .txt with one text per line "
         "or a .csv with a column of text."
     )
@@ -222,7 +220,7 @@ def test_nothing_to_embed_is_one_sentence(
     emulator.clear_requests()
     act(loop, page.compute)
     assert not page.busy
-    assert page.banner.text_label.text() == "Add at least one text to embed."
+    assert page.message_bar.text_label.text() == "Add at least one text to embed."
     assert emulator.requests_for("hf-inference") == []
 
 

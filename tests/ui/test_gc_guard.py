@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import gc
 
-import pytest
 from PySide6.QtWidgets import QApplication
 
 from desktop.ui.gc_guard import GuiThreadCollector
-
-pytestmark = pytest.mark.gui
 
 
 def test_automatic_collection_is_off_and_the_timer_collects(qapp: QApplication) -> None:

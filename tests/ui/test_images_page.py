@@ -25,8 +25,6 @@ from tests.ui.page_helpers import (  # noqa: F401 (fixtures)
     wait_until,
 )
 
-pytestmark = pytest.mark.gui
-
 PROMPT = "a lighthouse at dusk"
 
 
@@ -83,7 +81,7 @@ def test_make_image_shows_it_large_with_a_thumbnail_and_who_made_it(
     assert not page.result.badge.failover.isVisibleTo(page)
     assert page.result.prompt.full_text() == PROMPT
     assert "seed 7" in page.result.caption.text() and "96 × 64" in page.result.caption.text()
-    assert not page.banner.isVisible()
+    assert not page.message_bar.isVisible()
     (gen,) = services.history.list_generations("text-to-image")
     assert gen.files[0]["path"] == picture.path
     assert services.settings.default_models["text-to-image"] == FLUX_SCHNELL
@@ -134,7 +132,7 @@ def test_cancel_stops_the_request_and_keeps_nothing(
     page.run_button.click()  # now "Cancel"
     wait_until(loop, lambda: not page.busy)
     assert page.run_button.text() == "Make image"
-    assert page.banner.text_label.text() == "Stopped — nothing was made or saved."
+    assert page.message_bar.text_label.text() == "Stopped — nothing was made or saved."
     assert page.model.rowCount() == 0
     assert services.history.list_generations("text-to-image") == []
 
@@ -250,12 +248,12 @@ def test_no_token_says_so_with_a_button_to_the_providers_page(
     page: ImagesPage = build_page(ImagesPage, open_services(emulator.env()))
     fill(page)
     make(loop, page)
-    assert page.banner.isVisible()
-    assert "no Hugging Face token" in page.banner.text_label.text()
-    assert page.banner.action_button.text() == "Add a token"
+    assert page.message_bar.isVisible()
+    assert "no Hugging Face token" in page.message_bar.text_label.text()
+    assert page.message_bar.action_button.text() == "Add a token"
     asked: list[str] = []
     page.providers_requested.connect(asked.append)
-    page.banner.action_button.click()
+    page.message_bar.action_button.click()
     assert asked == ["token"]
 
 
@@ -265,7 +263,7 @@ def test_an_empty_prompt_is_refused_in_plain_words(
     fill(page, "   ")
     page.run_button.click()
     assert not page.busy
-    assert page.banner.text_label.text() == "Describe the picture first: the prompt is empty."
+    assert page.message_bar.text_label.text() == "Describe the picture first: the prompt is empty."
     assert emulator.requests_for("fal-ai") == []
 
 
@@ -292,7 +290,7 @@ def test_save_as_copies_the_picture_through_a_dialog_that_does_not_block(
     assert name is not None
     name.setText(str(target))
     dialog.accept()
-    wait_until(loop, lambda: page.banner.text_label.text() == f"Saved as {target}.")
+    wait_until(loop, lambda: page.message_bar.text_label.text() == f"Saved as {target}.")
     assert target.read_bytes() == Path(picture.path).read_bytes()
 
 

@@ -31,8 +31,6 @@ from tests.ui.page_helpers import (  # noqa: F401 (fixtures)
     wait_until,
 )
 
-pytestmark = pytest.mark.gui
-
 IMAGE_PROMPT = "a lighthouse at dusk"
 VIDEO_PROMPT = "a red fox running through fresh snow"
 TRANSCRIPT = "Hello and welcome to the show about tidal islands."

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
-import pytest
 import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from desktop import app
+from desktop.core.table import HF_CREDENTIAL
+from desktop.core.trace import Outcome
+from desktop.engine.health import HealthBook
 from desktop.services import Services
+from desktop.store.paths import AppPaths
 from desktop.ui.main_window import MainWindow
-from tests.ui.conftest import act, run, until
-
-pytestmark = pytest.mark.gui
+from tests.ui.conftest import act, run, settle, until
 
 
 def test_exactly_the_working_tabs(make_window: Callable[..., MainWindow]) -> None:
@@ -44,6 +46,7 @@ def test_layout_and_last_tab_survive_a_restart(
         window.show()
         window.show_providers()
         await window.shutdown()
+        window.deleteLater()  # destroyed while the loop still runs, as the fixtures do
 
     run(loop, first())
     assert services.state.get_str("window.tab") == "providers"
@@ -58,6 +61,8 @@ def test_layout_and_last_tab_survive_a_restart(
     assert again.tabs.currentWidget() is again.providers
     assert (again.width(), again.height()) == (760, 520)
     run(loop, again.shutdown())
+    again.deleteLater()
+    settle(loop)
 
 
 def test_closing_cancels_running_work_then_reports(
@@ -89,8 +94,10 @@ def test_closing_cancels_running_work_then_reports(
         await done.wait()
         assert cancelled.is_set()
         assert not window.isVisible()
+        window.deleteLater()  # destroyed while the loop still runs, as the fixtures do
 
     run(loop, scenario())
+    settle(loop)
     assert closed == [1]
 
 
@@ -126,3 +133,29 @@ def test_the_app_coroutine_opens_and_closes_cleanly(
 
     assert run(loop, scenario()) == 0
     until(loop, lambda: True)
+
+
+def test_quitting_the_window_saves_the_breaker_book(
+    loop: qasync.QEventLoop, qapp: QApplication
+) -> None:
+    key = HealthBook.key("groq", HF_CREDENTIAL)
+
+    async def scenario() -> int:
+        task = asyncio.get_running_loop().create_task(app.run_window(qapp))
+
+        def windows() -> list[MainWindow]:
+            return [w for w in qapp.topLevelWidgets() if isinstance(w, MainWindow)]
+
+        while not windows():  # noqa: ASYNC110 (a window appearing signals nothing here)
+            await asyncio.sleep(0.01)
+        window = windows()[0]
+        # Groq answered 429 "retry after 10 minutes": its breaker opens, as the engine does.
+        window.services.health.record(key, Outcome.RATE_LIMITED, retry_after_s=600)
+        window.close()  # the person closes the window: the app quits
+        return await task
+
+    assert run(loop, scenario()) == 0
+    # The next start reads the book back: Groq is still resting.
+    book = HealthBook(AppPaths.default().health_file)
+    assert not book.allows(key)
+    assert book.open_until(key) > time.time() + 500

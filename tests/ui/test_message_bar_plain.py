@@ -17,7 +17,7 @@ HOSTILE = (
 
 def test_a_hostile_error_body_is_shown_as_text(qapp: QApplication) -> None:
     bar = MessageBar()
-    bar.show_message(f"Groq said: {HOSTILE}")
+    bar.show_error(f"Groq said: {HOSTILE}")
     assert bar.text_label.textFormat() == Qt.TextFormat.PlainText
     assert bar.text_label.text().endswith(HOSTILE)  # shown literally, tags and all
     assert not bar.text_label.openExternalLinks()

@@ -15,8 +15,6 @@ from desktop.ui.providers.key_status import NO_KEY, OWN_KEY, UNROUTED, VIA_HF, k
 from desktop.ui.providers.order_model import ProviderOrderModel
 from desktop.ui.widgets.two_line_delegate import NOTE_ROLE
 
-pytestmark = pytest.mark.gui
-
 ROOT = QModelIndex()
 
 

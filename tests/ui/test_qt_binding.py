@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import sys
 
-import pytest
 from PySide6 import __version__ as pyside_version
 from PySide6.QtWidgets import QApplication, QLabel
-
-pytestmark = pytest.mark.gui
 
 
 def test_void_methods_keep_none_alive(qapp: QApplication) -> None:

@@ -34,10 +34,8 @@ from desktop.ui.speech.audio_files import mark
 from desktop.ui.widgets.routing_words import ATTEMPT_HEADERS
 from tests.emulator import HF_TOKEN, Emulator
 from tests.emulator.media import wav_bytes, wav_seconds
-from tests.ui.conftest import act, run, until
+from tests.ui.conftest import act, outside_tasks, run, until
 from tests.ui.media_helpers import FAST, act_until, answer_dialog, drop_files
-
-pytestmark = pytest.mark.gui
 
 FAST_POLL = PollBackoff(first_s=0.01, factor=1.0, max_s=0.01)
 REPO = Path(__file__).resolve().parents[2]
@@ -111,7 +109,10 @@ def transcribe(loop: qasync.QEventLoop, page: SpeechPage, audio: Path) -> None:
 def export(loop: qasync.QEventLoop, page: SpeechPage, key: str, target: Path) -> str:
     act(loop, lambda: page.export_buttons[key].click())
     answer_dialog(
-        loop, page, target, done=lambda: page.banner.text_label.text() == f"Saved {target.name}."
+        loop,
+        page,
+        target,
+        done=lambda: page.message_bar.text_label.text() == f"Saved {target.name}.",
     )
     return target.read_text(encoding="utf-8")
 
@@ -138,7 +139,7 @@ def test_a_dropped_recording_gets_a_timed_transcript_that_exports_with_correctio
     )
     assert page.badge.label.text().startswith("via fal · ")
     assert not page.badge.failover.isVisible()
-    assert not page.banner.isVisible()
+    assert not page.message_bar.isVisible()
 
     # The person fixes a word; copy and every export carry the fix.
     act(loop, lambda: editor.document().find("test").insertText("real"))
@@ -158,7 +159,7 @@ def test_a_dropped_recording_gets_a_timed_transcript_that_exports_with_correctio
     )
     txt = export(loop, page, "txt", tmp_path / "fox.txt")
     assert txt == "Hello from fal-ai.\nThis is a real recording.\n"
-    assert page.banner.text_label.text() == "Saved fox.txt."
+    assert page.message_bar.text_label.text() == "Saved fox.txt."
 
     # The correction reaches the library, so it is there after a restart.
     record_id = page.record_id
@@ -243,12 +244,12 @@ def test_every_provider_failing_gives_one_sentence_and_a_button(
         emulator.fault(provider, "status", status=503)
     page = make_page(services)
     transcribe(loop, page, spoken)
-    assert page.banner.isVisible()
-    sentence = page.banner.text_label.text()
+    assert page.message_bar.isVisible()
+    sentence = page.message_bar.text_label.text()
     assert sentence.startswith("fal had a server error (503); try again or use another provider.")
     assert "\n" not in sentence
-    assert page.banner.action_button.isVisible()
-    assert page.banner.action_button.text() == "Try again"
+    assert page.message_bar.action_button.isVisible()
+    assert page.message_bar.action_button.text() == "Try again"
     assert page.editor.plain_text() == ""
     assert page.badge.failover.text() == (
         "fal server error → HF Inference server error → Replicate server error"
@@ -272,13 +273,13 @@ def test_cancel_stops_the_transcription(
         while not (emulator.requests_for("fal-ai") and page.elapsed.text()):  # noqa: ASYNC110
             await asyncio.sleep(0.01)
         assert page.elapsed.text().startswith("Transcribing… 0:0")
-        QTest.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
+        await outside_tasks(lambda: QTest.mouseClick(page.run_button, Qt.MouseButton.LeftButton))
         while page.busy:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
 
     run(loop, start_then_cancel())
     assert page.run_button.text() == "Transcribe"
-    assert page.banner.text_label.text() == "Stopped — nothing was transcribed."
+    assert page.message_bar.text_label.text() == "Stopped — nothing was transcribed."
     assert page.editor.plain_text() == ""
 
 
@@ -293,8 +294,8 @@ def test_a_file_of_another_kind_is_refused_in_one_sentence(
     path = tmp_path / name
     path.write_bytes(b"not audio")
     page = make_page(services)
-    assert drop_files(loop, page, path, done=page.banner.isVisible)
-    assert page.banner.text_label.text() == (
+    assert drop_files(loop, page, path, done=page.message_bar.isVisible)
+    assert page.message_bar.text_label.text() == (
         f"{name} is not a WAV, MP3, FLAC, Ogg, M4A or WebM file, so it cannot be transcribed."
     )
     assert page.audio_path is None and not page.run_button.isEnabled()
@@ -380,6 +381,7 @@ def virtual_microphone(tmp_path: Path) -> Iterator[dict[str, str]]:
         )
 
 
+@pytest.mark.timeout(150)  # the recording child process alone may take up to 90 s
 def test_recording_from_a_virtual_microphone_becomes_the_audio_to_transcribe(
     loop: qasync.QEventLoop,
     services: Services,

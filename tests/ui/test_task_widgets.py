@@ -1,4 +1,4 @@
-"""The shared widgets of the task tabs: pickers, routing badge, run button, error banner,
+"""The shared widgets of the task tabs: pickers, routing badge, run button, message bar,
 thumbnails, notifications, and the wording they use."""
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from desktop.store.settings import CustomEndpoint
 from desktop.ui.tasks import TaskScope
 from desktop.ui.video.status_words import status_text
 from desktop.ui.widgets import routing_words as words
-from desktop.ui.widgets.error_banner import ErrorBanner
 from desktop.ui.widgets.generation_text import params_summary, summary, when
+from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.notify import BANNER, notify_finished
 from desktop.ui.widgets.prompt_box import PromptBox
 from desktop.ui.widgets.routing_badge import RoutingBadge
@@ -34,8 +34,6 @@ from desktop.ui.widgets.thumbnails import ThumbnailCache
 from tests.emulator import HF_TOKEN, Emulator
 from tests.emulator.media_models import FLUX_SCHNELL
 from tests.ui.page_helpers import drive, wait_until
-
-pytestmark = pytest.mark.gui
 
 
 def attempt(provider: str, outcome: str, **extra: object) -> AttemptRecord:
@@ -169,9 +167,8 @@ def test_generation_wording() -> None:
 # --- widgets --------------------------------------------------------------------------------
 
 
-def test_routing_badge_shows_who_the_failover_and_the_trace_table(
-    loop: qasync.QEventLoop, qtbot: object
-) -> None:
+@pytest.mark.usefixtures("qtbot")
+def test_routing_badge_shows_who_the_failover_and_the_trace_table(loop: qasync.QEventLoop) -> None:
     badge = RoutingBadge()
     assert badge.isHidden()
     badge.set_trace(failover_trace(), duration_ms=2100)
@@ -231,8 +228,9 @@ def test_run_button_uses_the_pages_canceller(loop: qasync.QEventLoop) -> None:
     drive(loop, scenario())
 
 
-def test_error_banner_names_the_fix_and_emits_its_action(qtbot: object) -> None:
-    banner = ErrorBanner()
+@pytest.mark.usefixtures("qtbot")
+def test_message_bar_names_the_fix_and_emits_its_action() -> None:
+    banner = MessageBar()
     asked: list[str] = []
     banner.action_requested.connect(asked.append)
     banner.show_error("fal refused the key.", "open_providers")
@@ -245,7 +243,21 @@ def test_error_banner_names_the_fix_and_emits_its_action(qtbot: object) -> None:
     banner.deleteLater()
 
 
-def test_prompt_box_ctrl_enter_submits_and_enter_makes_a_line(qtbot: object) -> None:
+@pytest.mark.usefixtures("qtbot")
+def test_a_fixed_message_bar_keeps_saying_it_and_offers_its_button_again() -> None:
+    bar = MessageBar(closable=False)  # the marker under a stopped chat answer
+    asked: list[str] = []
+    bar.action_requested.connect(asked.append)
+    bar.show_info("Stopped by you.", "retry", label="Retry")
+    assert bar.action_button.text() == "Retry" and bar.close_button.isHidden()
+    bar.action_button.click()
+    bar.action_button.click()
+    assert asked == ["retry", "retry"] and not bar.isHidden()
+    bar.deleteLater()
+
+
+@pytest.mark.usefixtures("qtbot")
+def test_prompt_box_ctrl_enter_submits_and_enter_makes_a_line() -> None:
     box = PromptBox("Describe it")
     submitted: list[bool] = []
     box.submitted.connect(lambda: submitted.append(True))
@@ -257,9 +269,10 @@ def test_prompt_box_ctrl_enter_submits_and_enter_makes_a_line(qtbot: object) -> 
     box.deleteLater()
 
 
-def test_notification_falls_back_to_the_banner(qtbot: object) -> None:
+@pytest.mark.usefixtures("qtbot")
+def test_notification_falls_back_to_the_banner() -> None:
     page = QWidget()
-    banner = ErrorBanner(page)
+    banner = MessageBar(page)
     assert notify_finished(page, "Your video is ready", "“fox” is ready.", banner) == BANNER
     assert banner.text_label.text() == "“fox” is ready."
     page.deleteLater()
@@ -350,3 +363,52 @@ def test_thumbnails_decode_off_the_loop_and_mark_broken_files(
     assert pixmap is not None and (pixmap.width(), pixmap.height()) == (64, 32)
     assert cache.failed(str(broken)) and cache.get(str(broken)) is None
     drive(loop, scope.aclose())
+
+
+@pytest.mark.usefixtures("qtbot")
+def test_routing_badge_says_when_the_first_choice_was_skipped(loop: qasync.QEventLoop) -> None:
+    trace = Trace(model=FLUX_SCHNELL, policy="auto", task="text-to-image")
+    trace.first_choice = "together"
+    trace.attempts = [attempt("fal-ai", Outcome.OK, status_code=200, duration_ms=900.0)]
+    trace.candidates = [
+        CandidateNote(
+            "together",
+            "router",
+            "x",
+            "resting for 25 s after it said \u2018too many requests\u2019",
+        ),
+        CandidateNote("fal-ai", "router", "y"),
+        CandidateNote("replicate", "router", "z", "not needed (fal answered)"),
+    ]
+    badge = RoutingBadge()
+    badge.set_trace(trace, duration_ms=900)
+    badge.show()
+    assert badge.failover.text() == (
+        "Together AI, your first choice, was skipped: resting for 25 s after it said "
+        "\u2018too many requests\u2019."
+    )
+    badge.details_button.click()
+    assert badge.skipped.text().endswith(
+        "Not tried: Together AI: resting for 25 s after it said \u2018too many requests\u2019; "
+        "Replicate: not needed (fal answered)."
+    )
+    trace.first_choice = "fal-ai"  # the first choice answered: nothing to say
+    badge.set_trace(trace, duration_ms=900)
+    assert badge.failover.text() == ""
+    badge.deleteLater()
+
+
+def test_details_name_the_model_the_provider_says_answered() -> None:
+    from desktop.ui.widgets.routing_words import routing_notes
+
+    trace = Trace(model="m", policy="auto")
+    trace.attempts = [
+        attempt("groq", Outcome.OK, provider_model="llama-3.1-8b-instant"),
+    ]
+    trace.attempts[0].provider_model_reported = "llama-3.1-8b-instant-2025-06"
+    assert routing_notes(trace) == [
+        "Groq says the model that answered was llama-3.1-8b-instant-2025-06 "
+        "(asked for llama-3.1-8b-instant)."
+    ]
+    trace.attempts[0].provider_model_reported = "llama-3.1-8b-instant"
+    assert routing_notes(trace) == ["Groq says the model that answered was llama-3.1-8b-instant."]

@@ -12,8 +12,6 @@ from PySide6.QtWidgets import QDialog
 from desktop.ui.tasks import TaskScope, run_dialog
 from tests.ui.conftest import run
 
-pytestmark = pytest.mark.gui
-
 
 def test_a_slot_keeps_only_the_newest_task(loop: qasync.QEventLoop) -> None:
     async def scenario() -> list[str]:

@@ -28,8 +28,6 @@ from tests.ui.page_helpers import (  # noqa: F401 (fixtures)
     wait_until,
 )
 
-pytestmark = pytest.mark.gui
-
 FAST_POLL = PollTiming(
     first_s=0.002,
     factor=1.0,
@@ -128,7 +126,7 @@ def test_cancel_reaches_the_provider(
     wait_until(loop, lambda: not page.busy)
     (job,) = emulator.jobs.jobs("fal-ai")
     assert job.cancelled and job.cancel_calls == 1
-    assert page.banner.text_label.text() == "Cancelled at fal."
+    assert page.message_bar.text_label.text() == "Cancelled at fal."
     wait_until(
         loop, lambda: (g := page.model.generation(0)) is not None and g.status == "cancelled"
     )
@@ -145,7 +143,7 @@ def test_cancel_before_any_provider_took_it(
     wait_until(loop, lambda: bool(emulator.requests_for("fal-ai")))
     page.run_button.click()
     wait_until(loop, lambda: not page.busy)
-    assert page.banner.text_label.text() == "Stopped before any provider took the video."
+    assert page.message_bar.text_label.text() == "Stopped before any provider took the video."
     assert emulator.jobs.submissions() == 0
     assert page.jobs.cards() == []
 
@@ -171,7 +169,7 @@ def test_a_job_left_by_the_last_run_resumes_when_the_page_starts(
     wait_until(loop, lambda: len(page.jobs.cards()) == 1)
     (card,) = page.jobs.cards()
     wait_until(loop, lambda: "Waiting in line" in card.status_line())
-    assert "still being made since last time" in page.banner.text_label.text()
+    assert "still being made since last time" in page.message_bar.text_label.text()
     emulator.jobs.release(job.id)
     wait_until(loop, lambda: page.jobs.cards() == [])
     wait_until(loop, lambda: (g := page.model.generation(0)) is not None and g.status == "complete")

@@ -26,7 +26,6 @@ from desktop.ui.widgets.labels import MutedLabel
 
 MIN_LINES = 3
 MAX_LINES = 10
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
 
 
 def local_image_paths(mime: QMimeData) -> list[str]:

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QMenu,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -37,7 +36,8 @@ from PySide6.QtWidgets import (
 
 from desktop.services import Services
 from desktop.store.history import ConversationSummary, SearchHit
-from desktop.ui.tasks import TaskScope, run_dialog
+from desktop.ui.confirm import confirm
+from desktop.ui.tasks import TaskScope
 from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.two_line_delegate import NOTE_ROLE, SECONDARY_ROLE, TwoLineDelegate
 
@@ -261,11 +261,11 @@ class ConversationList(QWidget):
     async def _load(self, query: str) -> None:
         history = self.services.history
         if query:
-            hits = await self.services.run_blocking(history.search, query)
+            hits = await self.services.db.run(history.search, query)
             self.model.set_rows(rows_from_hits(hits), editable=False)
             self.empty_label.setText("" if hits else f"No chat mentions “{query}”.")
         else:
-            summaries = await self.services.run_blocking(history.list_conversations)
+            summaries = await self.services.db.run(history.list_conversations)
             self.model.set_rows(rows_from_summaries(summaries), editable=True)
             self.empty_label.setText("" if summaries else "Your chats will appear here.")
         self.empty_label.setVisible(bool(self.empty_label.text()))
@@ -294,9 +294,7 @@ class ConversationList(QWidget):
 
     def _on_rename_requested(self, conversation_id: int, title: str) -> None:
         self.scope.spawn(
-            self.services.run_blocking(
-                self.services.history.rename_conversation, conversation_id, title
-            )
+            self.services.db.run(self.services.history.rename_conversation, conversation_id, title)
         )
 
     def _on_context_menu(self, pos: QPoint) -> None:
@@ -321,21 +319,10 @@ class ConversationList(QWidget):
             self.scope.spawn(self._confirm_delete(conversation_id, title), slot="delete")
 
     async def _confirm_delete(self, conversation_id: int, title: str) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Delete chat",
-            f"Delete “{title}”? Its messages are removed for good.",
-            QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        await run_dialog(box)
-        confirmed = box.clickedButton() is delete
-        box.deleteLater()
-        if not confirmed:
+        question = f"Delete “{title}”? Its messages are removed for good."
+        if not await confirm(self, "Delete chat", question, "Delete"):
             return
-        await self.services.run_blocking(self.services.history.delete_conversation, conversation_id)
+        await self.services.db.run(self.services.history.delete_conversation, conversation_id)
         if self._current == conversation_id:
             self._current = None
         self.deleted.emit(conversation_id)

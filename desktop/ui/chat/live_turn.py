@@ -88,6 +88,17 @@ class LiveTurn(QObject):
                 self._attempt = None
         self._show_progress()
 
+    def restarted(self, note: str) -> None:
+        """The answer broke off and another provider starts over: its text *replaces* what
+        was shown (never appended to it), and the widget says so."""
+        if self._closed:
+            return
+        self._timer.stop()
+        self.text = ""
+        self._shown = 0
+        if self._widget is not None:
+            self._widget.replace_stream(note)
+
     def delta(self, text: str) -> None:
         if self._closed or not text:
             return

@@ -23,6 +23,10 @@ STREAMING = "streaming"
 STOPPED_TEXT = "Stopped — partial answer kept"
 LOST_TEXT = "Connection lost — partial answer kept"
 CRASHED_TEXT = "Interrupted — partial answer kept"
+SAVED_PART_TEXT = "Stopped — the part that could be saved is kept"
+SAVING_STOPPED = "Saving stopped"
+"""How the engine's sentence for an answer whose saving failed begins
+(``desktop.engine.conversations.saving_stopped_text``)."""
 
 
 @dataclass
@@ -44,6 +48,8 @@ class MessageData:
     duration_ms: float | None = None
     usage: dict[str, Any] | None = None
     stopped_by_user: bool = False
+    version: int = 1
+    version_count: int = 1
 
     @classmethod
     def from_stored(cls, message: StoredMessage) -> MessageData:
@@ -67,6 +73,8 @@ class MessageData:
             ttft_ms=message.ttft_ms,
             duration_ms=message.duration_ms,
             usage=message.usage,
+            version=message.version,
+            version_count=message.version_count,
         )
         data.via = _winning_via(trace)
         data.stopped_by_user = _was_cancelled(trace)
@@ -105,6 +113,11 @@ def _was_cancelled(trace: Trace | None) -> bool:
     return bool(trace and trace.attempts and trace.attempts[-1].outcome == Outcome.CANCELLED)
 
 
+def version_text(data: MessageData) -> str:
+    """``"2/3"`` for the second of three versions of a turn, ``""`` when there is one."""
+    return f"{data.version}/{data.version_count}" if data.version_count > 1 else ""
+
+
 def badge_text(data: MessageData) -> str:
     """``"via Groq · 0.4 s"`` (time to first token), or ``""`` when nobody answered."""
     if data.role != "assistant" or not data.provider:
@@ -137,14 +150,31 @@ def badge_tooltip(data: MessageData) -> str:
 
 
 def failover_summary(data: MessageData) -> str:
-    """``"Together 429 → Groq ✓"`` when more than one provider was tried, else ``""``."""
+    """``"Together 429 → Groq ✓"`` when more than one provider was tried, after "Groq, your
+    first choice, was skipped: resting …" when it was; else ``""``."""
     trace = data.trace
     if trace is None or data.status == Status.FAILED:
         return ""  # a failed turn's error sentence already tells the story
+    first = first_choice_text(data)
     earlier = trace.attempts[:-1]
     if not any(a.outcome not in (Outcome.OK, Outcome.CANCELLED, "") for a in earlier):
+        return first + "." if first else ""
+    return f"{first}. {trace.summary()}" if first else trace.summary()
+
+
+def restart_text(data: MessageData) -> str:
+    """ "Groq stopped mid-answer; Together AI answered instead." for a complete answer that
+    replaced a cut one, else ``""``."""
+    if data.status != Status.COMPLETE or data.trace is None or not data.trace.restarts:
         return ""
-    return trace.summary()
+    return data.trace.restarts[-1] + "."
+
+
+def first_choice_text(data: MessageData) -> str:
+    """ "Groq, your first choice, was skipped: resting …" when it was, else ``""``."""
+    if data.trace is None or data.status == Status.FAILED:
+        return ""
+    return data.trace.first_choice_skipped()
 
 
 def interruption_text(data: MessageData) -> str:
@@ -153,6 +183,8 @@ def interruption_text(data: MessageData) -> str:
         return ""
     if data.stopped_by_user:
         return STOPPED_TEXT
+    if data.error and data.error.startswith(SAVING_STOPPED):
+        return SAVED_PART_TEXT  # the connection was fine: the disk was not
     if data.trace is None or not data.trace.attempts:
         return CRASHED_TEXT
     return LOST_TEXT

@@ -124,12 +124,6 @@ class MessageView(QScrollArea):
                 break
         self.refresh_actions()
 
-    def last_assistant(self) -> MessageWidget | None:
-        for widget in reversed(self._widgets):
-            if widget.data.role == "assistant":
-                return widget
-        return None
-
     def refresh_actions(self) -> None:
         """Regenerate is offered on the last answer only; nothing starts while busy."""
         last = self._widgets[-1] if self._widgets else None
@@ -159,10 +153,6 @@ class MessageView(QScrollArea):
         QTimer.singleShot(0, lambda: self.ensureWidgetVisible(widget, 0, 40))
         widget.flash()
         return True
-
-    def at_bottom(self) -> bool:
-        bar = self.verticalScrollBar()
-        return bar.value() >= bar.maximum() - BOTTOM_SLACK
 
     # --- Internals ------------------------------------------------------------------------
 

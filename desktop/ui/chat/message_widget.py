@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.chat_types import ChatResult
-from desktop.core.vocab import FixAction, Status
+from desktop.core.vocab import Status
 from desktop.ui.chat.attachments import AttachmentStrip
 from desktop.ui.chat.message_data import (
     ATTEMPT_HEADERS,
@@ -34,12 +34,30 @@ from desktop.ui.chat.message_data import (
     badge_tooltip,
     failover_summary,
     interruption_text,
+    restart_text,
+    version_text,
 )
 from desktop.ui.chat.text_view import MessageText
 from desktop.ui.theme import bubble_colour, mix
 from desktop.ui.widgets.labels import MutedLabel
-from desktop.ui.widgets.message_bar import ERROR, INFO, MessageBar
-from desktop.ui.widgets.routing_words import ACTION_LABELS, skipped_notes
+from desktop.ui.widgets.message_bar import MessageBar
+from desktop.ui.widgets.routing_words import routing_notes, skipped_notes
+
+SHOWN_CHARS = 256 * 1024
+"""The most text one message lays out. Answers can hold up to 8 MB (a provider's limit in
+``answer_limits``); laying that out froze the window for minutes, so a longer answer shows
+its beginning and says so, while Copy still takes all of it."""
+
+
+def shown_part(text: str) -> tuple[str, str]:
+    """The text to lay out, and the note saying it is cut (``""`` when it is not)."""
+    if len(text) <= SHOWN_CHARS:
+        return text, ""
+    size = f"{len(text) / (1024 * 1024):.1f} MB"
+    return text[:SHOWN_CHARS], (
+        f"This answer is very long ({size}); only its first 256 KB are shown here. "
+        "Copy takes all of it."
+    )
 
 
 def _tool(text: str, tooltip: str, parent: QWidget) -> QToolButton:
@@ -57,11 +75,14 @@ class MessageWidget(QFrame):
         regenerate_requested(): answer the last question again.
         edit_submitted(int, str): resend user message ``id`` with new text.
         action_requested(str): the fix button of an error ("add_token", "retry", …).
+        version_requested(int, int): show the version ``step`` (-1 or +1) away from
+            message ``id``.
     """
 
     regenerate_requested = Signal()
     edit_submitted = Signal(int, str)
     action_requested = Signal(str)
+    version_requested = Signal(int, int)
 
     def __init__(self, data: MessageData, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,11 +123,15 @@ class MessageWidget(QFrame):
 
         self.body = MessageText(self, markdown=not is_user)
         layout.addWidget(self.body)
+        self.cut_note = MutedLabel("", self)
+        self.cut_note.setWordWrap(True)
+        self.cut_note.hide()
+        layout.addWidget(self.cut_note)
         self.editor: QPlainTextEdit | None = None
         self._editor_row: QWidget | None = None
 
         self.status_bar = MessageBar(self, closable=False)
-        self._status_action: str | None = None
+        self.status_bar.action_requested.connect(self.action_requested)
         layout.addWidget(self.status_bar)
 
         self.details = QLabel(self)
@@ -117,6 +142,16 @@ class MessageWidget(QFrame):
 
         actions = QHBoxLayout()
         actions.setSpacing(2)
+        # "‹ 2/3 ›": the versions of this turn (regenerated answers, edited questions).
+        self.previous_version = _tool("‹", "Show the previous version", self)
+        self.previous_version.clicked.connect(lambda: self._ask_version(-1))
+        actions.addWidget(self.previous_version)
+        self.version_label = MutedLabel("", self)
+        self.version_label.setObjectName("version")
+        actions.addWidget(self.version_label)
+        self.next_version = _tool("›", "Show the next version", self)
+        self.next_version.clicked.connect(lambda: self._ask_version(1))
+        actions.addWidget(self.next_version)
         self.copy_button = _tool("Copy", "Copy this message as text", self)
         self.copy_button.clicked.connect(self._on_copy_clicked)
         actions.addWidget(self.copy_button)
@@ -146,10 +181,13 @@ class MessageWidget(QFrame):
     def refresh(self) -> None:
         """Re-show everything from :attr:`data` (after a turn ends)."""
         data = self.data
+        shown, note = shown_part(data.text)
         if data.status == STREAMING:
-            self.body.begin_stream(data.text)
+            self.body.begin_stream(shown)
         else:
-            self.body.set_text(data.text)
+            self.body.set_text(shown)
+        self.cut_note.setText(note)
+        self.cut_note.setVisible(bool(note))
         self.body.setVisible(bool(data.text) or data.status == STREAMING)
         self.author.setText(self._author_text())
         self.badge.setText(badge_text(data))
@@ -165,15 +203,24 @@ class MessageWidget(QFrame):
         self.data.status = STREAMING
         self.data.text = text
         self.body.setVisible(True)
-        self.body.begin_stream(text)
+        self.body.begin_stream(shown_part(text)[0])
         self._update_actions()
 
     def append_stream(self, chunk: str) -> None:
         """More answer text arrived (already coalesced by the caller)."""
+        before = len(self.data.text)
         self.data.text += chunk
-        self.body.append_stream(chunk)
+        if before < SHOWN_CHARS:
+            self.body.append_stream(chunk[: SHOWN_CHARS - before])
         if self.data.text:
             self.progress.setText("")
+
+    def replace_stream(self, note: str) -> None:
+        """The answer so far broke off and another provider starts over: drop its text
+        (the new answer replaces it, never follows it) and say so."""
+        self.data.text = ""
+        self.body.begin_stream("")
+        self.status_bar.show_info(note + "; its complete answer replaces the partial one.")
 
     def set_progress(self, text: str) -> None:
         """A short live status ("Trying Groq…") shown until text arrives."""
@@ -235,21 +282,12 @@ class MessageWidget(QFrame):
         marker = interruption_text(data)
         if marker:
             detail = "" if data.stopped_by_user or not data.error else f" ({data.error})"
-            self._status_action = FixAction.RETRY
-            self.status_bar.show_message(
-                marker + detail, kind=INFO, action_label="Retry", action=self._on_status_action
-            )
+            self.status_bar.show_info(marker + detail, "retry", label="Retry")
         elif data.status == Status.FAILED:
-            self._status_action = data.error_action
-            label = ACTION_LABELS.get(data.error_action or "")
-            self.status_bar.show_message(
-                data.error or "This answer failed.",
-                kind=ERROR,
-                action_label=label,
-                action=self._on_status_action if label else None,
-            )
+            self.status_bar.show_error(data.error or "This answer failed.", data.error_action)
+        elif restart_text(data):
+            self.status_bar.show_info(restart_text(data))
         else:
-            self._status_action = None
             self.status_bar.clear()
 
     def _show_trace(self) -> None:
@@ -278,6 +316,7 @@ class MessageWidget(QFrame):
         )
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in skipped_notes(trace))
         skipped = f"<p>Not tried:</p><ul>{notes}</ul>" if notes else ""
+        skipped = "".join(f"<p>{html.escape(n)}</p>" for n in routing_notes(trace)) + skipped
         model = html.escape(trace.model)
         policy = html.escape(trace.policy)
         self.details.setText(
@@ -298,15 +337,22 @@ class MessageWidget(QFrame):
         self.edit_button.setVisible(data.role == "user" and data.id is not None)
         self.edit_button.setEnabled(not self._busy and self.editor is None)
         self.status_bar.action_button.setEnabled(not self._busy)
+        versions = version_text(data)
+        self.version_label.setText(versions)
+        for button in (self.previous_version, self.version_label, self.next_version):
+            button.setVisible(bool(versions) and not live and data.id is not None)
+        self.previous_version.setEnabled(not self._busy and data.version > 1)
+        self.next_version.setEnabled(not self._busy and data.version < data.version_count)
 
-    def _on_status_action(self) -> None:
-        if self._status_action:
-            self.action_requested.emit(self._status_action)
+    def _ask_version(self, step: int) -> None:
+        if self.data.id is not None and not self._busy:
+            self.version_requested.emit(self.data.id, step)
 
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self.data.text)
         self.copy_button.setText("Copied")
-        QTimer.singleShot(1200, lambda: self.copy_button.setText("Copy"))
+        # The button as context: the timer is dropped if the widget goes first.
+        QTimer.singleShot(1200, self.copy_button, lambda: self.copy_button.setText("Copy"))
 
     def _on_details_toggled(self, shown: bool) -> None:
         if shown:

@@ -32,6 +32,7 @@ from desktop.core.table import Task
 from desktop.core.vocab import FixAction, Status
 from desktop.engine.conversations import Turn
 from desktop.services import Services
+from desktop.store.faults import STORAGE_ERRORS, storage_fault
 from desktop.ui.chat.attachments import load_thumbnail
 from desktop.ui.chat.composer import Composer, local_image_paths
 from desktop.ui.chat.conversation_list import ConversationList
@@ -41,10 +42,11 @@ from desktop.ui.chat.message_view import MessageView
 from desktop.ui.chat.message_widget import MessageWidget
 from desktop.ui.chat.pickers import ModelPicker, ProviderPicker
 from desktop.ui.chat.welcome import EmptyChat
+from desktop.ui.errors import apply_fix, show_problem
+from desktop.ui.models.link import ModelLink, link_allows
 from desktop.ui.tasks import TaskScope, run_dialog
 from desktop.ui.widgets.labels import ElidedLabel, MutedLabel, heading_font
 from desktop.ui.widgets.message_bar import MessageBar
-from desktop.ui.widgets.routing_words import ACTION_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +105,17 @@ class ChatPage(QWidget):
         bar.addWidget(MutedLabel("Model", right))
         self.model_picker = ModelPicker(right)
         bar.addWidget(self.model_picker, 2)
-        bar.addWidget(MutedLabel("Provider", right))
         self.provider_picker = ProviderPicker(right)
+        link = ModelLink(
+            services, Task.CHAT, self.model_picker, self.provider_picker, again="Send again"
+        )
+        bar.addWidget(link.button)
+        bar.addWidget(MutedLabel("Provider", right))
         self.provider_picker.activated.connect(self._on_policy_chosen)
         bar.addWidget(self.provider_picker)
         column.addLayout(bar)
         self.message_bar = MessageBar(right)
+        self.message_bar.action_requested.connect(self._on_fix)
         bar_holder = QHBoxLayout()
         bar_holder.setContentsMargins(16, 0, 16, 6)
         bar_holder.addWidget(self.message_bar)
@@ -227,13 +234,15 @@ class ChatPage(QWidget):
         if not text and not attachments:
             self.composer.focus_prompt()
             return
-        model = self._model_or_complain()
-        if model is None:
+        chosen = self.model_picker.current_model()
+        if chosen and not link_allows(self.model_picker, chosen, self.message_bar, attachments):
+            return  # a model for another tab, one that can't read the pictures, or a typo
+        started = self._new_turn("send")
+        if started is None:
             return
-        provider = self.provider_picker.current_policy()
+        live, model, provider = started
         conversation_id = self._conversation_id
         self.composer.clear()
-        live = LiveTurn("send", model, self._on_turn_started, self)
         live.user_text = text
         live.attachments = list(attachments)
 
@@ -252,14 +261,11 @@ class ChatPage(QWidget):
     def regenerate(self) -> None:
         """Answer the last question again (Regenerate, Retry, Try again)."""
         conversation_id = self._conversation_id
-        if self._live is not None or conversation_id is None:
+        started = self._new_turn("regenerate") if conversation_id is not None else None
+        if conversation_id is None or started is None:
             return
-        model = self._model_or_complain()
-        if model is None:
-            return
-        provider = self.provider_picker.current_policy()
+        live, model, provider = started
         widgets = self.view.widgets()
-        live = LiveTurn("regenerate", model, self._on_turn_started, self)
         if widgets and widgets[-1].data.role == "assistant":
             live.replaces = widgets[-1].message_id
 
@@ -273,14 +279,11 @@ class ChatPage(QWidget):
     def edit_and_resend(self, message_id: int, text: str) -> None:
         """Replace user message ``message_id`` and everything after it, then ask again."""
         conversation_id = self._conversation_id
-        if self._live is not None or conversation_id is None:
+        started = self._new_turn("edit") if conversation_id is not None else None
+        if conversation_id is None or started is None:
             return
-        model = self._model_or_complain()
-        if model is None:
-            return
-        provider = self.provider_picker.current_policy()
+        live, model, provider = started
         old = self.view.widget_for(message_id)
-        live = LiveTurn("edit", model, self._on_turn_started, self)
         live.replaces = message_id
         live.user_text = text
         live.attachments = list(old.data.attachments) if old is not None else []
@@ -295,7 +298,26 @@ class ChatPage(QWidget):
                 listener=listener,
             )
 
-        self._start(live, call)
+        self._start(live, call, restore=(text, list(live.attachments)))
+
+    def show_version(self, message_id: int, step: int) -> None:
+        """Show another version of a turn ("‹" / "›"): its answer and what followed it."""
+        conversation_id = self._conversation_id
+        if conversation_id is None or self._live is not None:
+            return
+        self.scope.spawn(self._show_version(conversation_id, message_id, step), slot="open")
+
+    async def _show_version(self, conversation_id: int, message_id: int, step: int) -> None:
+        history = self.services.history
+        try:
+            shown = await self.services.db.run(history.step_version, message_id, step)
+        except STORAGE_ERRORS as exc:
+            self.message_bar.show_error(
+                str(storage_fault(exc, "The other version could not be shown", history.path))
+            )
+            return
+        if shown is not None:
+            await self._open(conversation_id, shown)
 
     def stop(self) -> None:
         """Stop the answer now; the partial text stays, marked as stopped."""
@@ -316,15 +338,20 @@ class ChatPage(QWidget):
 
     # --- Turns ----------------------------------------------------------------------------
 
-    def _model_or_complain(self) -> str | None:
+    def _new_turn(self, kind: str) -> tuple[LiveTurn, str, str] | None:
+        """A live turn of ``kind`` ("send", "regenerate", "edit"), its model and provider
+        policy; None while an answer is arriving, or when no model is chosen (said so)."""
+        if self._live is not None:
+            return None
         model = self.model_picker.current_model()
         if not model:
-            self.message_bar.show_message(
+            self.message_bar.show_error(
                 "Type or pick a model first, for example meta-llama/Llama-3.1-8B-Instruct."
             )
             self.model_picker.setFocus()
             return None
-        return model
+        live = LiveTurn(kind, model, self._on_turn_started, self)
+        return live, model, self.provider_picker.current_policy()
 
     def _start(
         self,
@@ -405,6 +432,11 @@ class ChatPage(QWidget):
             self.refresh_models()
         if result is not None and result.status == Status.COMPLETE:
             self.message_bar.clear()
+        if turn.replaced is not None and self._conversation_id == turn.conversation_id:
+            # Show the versions ("‹ 2/2 ›"), or the previous answer again if this one
+            # brought nothing; then say why it brought nothing.
+            failure = (result.error, result.error_action) if turn.withdrawn and result else None
+            self.scope.spawn(self._open(turn.conversation_id, None, failure), slot="open")
 
     def _on_turn_error(
         self,
@@ -422,24 +454,16 @@ class ChatPage(QWidget):
             self.composer.set_text(restored_text)
             for attachment in attachments:
                 self._queue_attachment(attachment)
-        label = ACTION_LABELS.get(action or "")
-        self.message_bar.show_message(
-            text,
-            action_label=label,
-            action=(lambda: self._on_action(action or "")) if label else None,
-        )
+        self.message_bar.show_error(text, action)
 
-    def _on_action(self, action: str) -> None:
-        """The fix button of an error message."""
-        if action == FixAction.RETRY:
-            self.regenerate()
-        elif action == FixAction.ADD_TOKEN:
-            self.providers_requested.emit("token")
-        elif action == FixAction.OPEN_PROVIDERS:
-            self.providers_requested.emit("")
-        elif action == FixAction.OTHER_PROVIDER:
-            self.provider_picker.setFocus()
-            self.provider_picker.showPopup()
+    def _on_fix(self, action: str) -> None:
+        """The fix button of an error, in the bar or under a failed answer."""
+        apply_fix(
+            action,
+            retry=self.regenerate,
+            providers_requested=self.providers_requested,
+            provider_picker=self.provider_picker,
+        )
 
     def _set_busy(self, busy: bool) -> None:
         self.composer.set_busy(busy)
@@ -447,9 +471,20 @@ class ChatPage(QWidget):
 
     # --- Conversations --------------------------------------------------------------------
 
-    async def _open(self, conversation_id: int, reveal: int | None) -> None:
+    async def _open(
+        self,
+        conversation_id: int,
+        reveal: int | None,
+        failure: tuple[str | None, str | None] | None = None,
+    ) -> None:
         history = self.services.history
-        conversation = await self.services.run_blocking(history.get_conversation, conversation_id)
+        try:
+            conversation = await self.services.db.run(history.get_conversation, conversation_id)
+        except STORAGE_ERRORS as exc:
+            self.message_bar.show_error(
+                str(storage_fault(exc, "This conversation could not be opened", history.path))
+            )
+            return
         if conversation is None:
             self.sidebar.reload()
             self.new_chat()
@@ -482,6 +517,8 @@ class ChatPage(QWidget):
         self._show_current_page()
         if reveal is not None:
             self.view.reveal(reveal)
+        if failure is not None and failure[0]:
+            self.message_bar.show_error(failure[0], failure[1])
 
     def _on_conversation_deleted(self, conversation_id: int) -> None:
         if conversation_id == self._conversation_id:
@@ -502,7 +539,8 @@ class ChatPage(QWidget):
     def _on_message_added(self, widget: MessageWidget) -> None:
         widget.regenerate_requested.connect(self.regenerate)
         widget.edit_submitted.connect(self.edit_and_resend)
-        widget.action_requested.connect(self._on_action)
+        widget.version_requested.connect(self.show_version)
+        widget.action_requested.connect(self._on_fix)
         for attachment in widget.data.attachments:
             self.scope.spawn(self._load_thumbnail(widget, attachment.path))
 
@@ -535,7 +573,7 @@ class ChatPage(QWidget):
             try:
                 attachment = await self.services.chat.import_image(Path(path))
             except SwitchboardError as exc:
-                self.message_bar.show_message(str(exc))
+                show_problem(self.message_bar, exc)
                 continue
             self._queue_attachment(attachment)
 
@@ -544,7 +582,7 @@ class ChatPage(QWidget):
             data = await self.services.run_blocking(encode_png, image)
             attachment = await self.services.chat.import_image_bytes(data, "pasted image")
         except SwitchboardError as exc:
-            self.message_bar.show_message(str(exc))
+            show_problem(self.message_bar, exc)
             return
         self._queue_attachment(attachment)
 

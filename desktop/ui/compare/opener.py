@@ -73,9 +73,7 @@ class CompareOpener:
         self.scope.spawn(self._open_saved(record_id))
 
     async def _open_saved(self, record_id: int) -> None:
-        comparison = await self.services.run_blocking(
-            load_comparison, self.services.history, record_id
-        )
+        comparison = await self.services.db.run(load_comparison, self.services.history, record_id)
         if comparison is None:
             return
         dialog = CompareDialog(self.services, Task(comparison.kind), self.parent, saved=comparison)

@@ -409,10 +409,10 @@ class CompareView(QWidget):
             return
         history = self.services.history
         if comparison.record_id is None:
-            record = await self.services.run_blocking(save_comparison, history, comparison)
+            record = await self.services.db.run(save_comparison, history, comparison)
         else:
             record = comparison.record_id
-            await self.services.run_blocking(
+            await self.services.db.run(
                 lambda: history.update_generation(
                     record, params={"comparison": comparison.to_dict()}
                 )
@@ -434,7 +434,7 @@ class CompareView(QWidget):
             self.kept.emit(self.task.value, column.record_id)
 
     async def _keep_chat(self, comparison: Comparison, index: int) -> None:
-        conversation = await self.services.run_blocking(
+        conversation = await self.services.db.run(
             keep_chat_column, self.services.history, comparison, index
         )
         self.kept.emit(Task.CHAT.value, conversation)

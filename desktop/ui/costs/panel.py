@@ -52,7 +52,7 @@ class Figures:
 
 
 def _read_totals(ledger: CostLedger) -> Figures:
-    """Everything the panel shows, read in one go (blocking: runs in the pool)."""
+    """Everything the panel shows, read in one go (blocking: runs on the database worker)."""
     now = ledger.now()
     since = day_start(now - (CHART_DAYS - 1) * 86400)
     month = month_start(now)
@@ -130,19 +130,19 @@ class CostsPanel(QWidget):
     # --- Data ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Read the totals again (in the pool) and redraw when they arrive."""
+        """Read the totals again (on the database worker) and redraw when they arrive."""
         ledger = self.services.engine.costs.ledger
         if ledger is None:
             self.summary.setText("No totals: the cost ledger could not be opened.")
             return
         try:
-            future = self.services.executor.submit(_read_totals, ledger)
-        except RuntimeError:  # the pool is shut down: the app is closing
+            future = self.services.db.start(_read_totals, ledger)
+        except RuntimeError:  # the worker is shut down: the app is closing
             return
         future.add_done_callback(self._deliver)
 
     def _deliver(self, future: Future[Figures]) -> None:
-        """In the pool's thread: hand the figures to the GUI thread (a queued signal)."""
+        """On the database worker: hand the figures to the GUI thread (a queued signal)."""
         if future.cancelled() or future.exception() is not None:
             log.warning("Could not read the cost totals: %s", future.exception())
             return
@@ -157,7 +157,7 @@ class CostsPanel(QWidget):
         self._show(figures.today, figures.this_month)
 
     def _show(self, today: float, this_month: float) -> None:
-        budget = self.services.engine.costs.budget_check()
+        budget = self.services.engine.costs.budget_check(spent=this_month)
         month_text = f"This month {money_text(this_month)}"
         if budget.budget:
             month_text += f" of {money_text(budget.budget, approx=False)}"

@@ -149,11 +149,6 @@ class HeatMap(QWidget):
     def size_n(self) -> int:
         return len(self._data.texts)
 
-    @property
-    def dense(self) -> bool:
-        """Whether the cells are painted from the prepared image."""
-        return self._data.image is not None
-
     def set_selected(self, index: int | None) -> None:
         self._selected = index
         self.update()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,8 +28,6 @@ from PySide6.QtWidgets import (
 
 from desktop.core.media_types import EmbedRequest
 from desktop.core.table import Task
-from desktop.core.trace import AttemptRecord
-from desktop.core.vocab import Status
 from desktop.engine.embeddings import check_texts, load_vectors
 from desktop.engine.vectors import cosine_matrix, nearest, pca_2d
 from desktop.services import Services
@@ -45,17 +43,12 @@ from desktop.ui.embeddings.text_sources import (
 )
 from desktop.ui.embeddings.texts_edit import TextsEdit, text_files
 from desktop.ui.file_dialogs import ask_open_path
-from desktop.ui.past_runs import PastRunsList
-from desktop.ui.tasks import TaskScope
 from desktop.ui.widgets import task_page
-from desktop.ui.widgets.error_banner import ErrorBanner
 from desktop.ui.widgets.generation_text import texts_of
 from desktop.ui.widgets.labels import MutedLabel
-from desktop.ui.widgets.routing_badge import RoutingBadge
-from desktop.ui.widgets.routing_words import live_text
+from desktop.ui.widgets.request_page import RequestPage
 
 EMBEDDINGS = Task.EMBEDDINGS
-HISTORY_LIMIT = 50
 NEIGHBOURS = 10
 COUNT_DELAY_MS = 150
 
@@ -77,43 +70,46 @@ def analyse(
     return prepare(texts, matrix), pca_2d(vectors)
 
 
-class EmbeddingsPage(QWidget):
+def _titled_box(parent: QWidget, title: str) -> tuple[QWidget, QVBoxLayout]:
+    """A view's holder: its one-line title, then what the caller adds."""
+    box = QWidget(parent)
+    column = QVBoxLayout(box)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.addWidget(MutedLabel(title, box))
+    return box, column
+
+
+class EmbeddingsPage(RequestPage):
     """Texts in; heat map, map and neighbours out.
 
-    Signals:
+    Signals (from :class:`TaskPage`):
         providers_requested(str): open the Providers page ("token" focuses the HF token).
 
     Attributes:
-        texts_edit, run_button, badge, banner, heat_map, text_map, neighbour_list,
+        texts_edit, run_button, badge, message_bar, heat_map, text_map, neighbour_list,
         focus_picker, export_buttons, history_list: the parts, public for tests.
     """
 
-    providers_requested = Signal(str)
-
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.services = services
-        self.scope = TaskScope("embeddings")
+        super().__init__(
+            services, EMBEDDINGS, "embeddings", run_text="Compute", verb="Computing", parent=parent
+        )
         self._texts: list[str] = []
         self._vectors: list[list[float]] = []
         self._matrix: list[list[float]] = []
         self._model: str | None = None
-        self._record_id: int | None = None
         self.setAcceptDrops(True)
 
         outer, self.model_picker, self.policy_picker = task_page.top_bar(
             self, "Embeddings", services, EMBEDDINGS
         )
-        self.banner = ErrorBanner(self)
-        self.banner.action_requested.connect(self._on_action)
-        outer.addWidget(self.banner)
+        outer.addWidget(self._make_message_bar(self))
 
         self.splitter = task_page.side_by_side(
             self, self._build_inputs, self._build_results, [320, 780]
         )
         outer.addWidget(self.splitter, 1)
 
-        self._elapsed = task_page.ElapsedClock(self.elapsed, "Computing", self)
         self._count_timer = QTimer(self)
         self._count_timer.setSingleShot(True)
         self._count_timer.setInterval(COUNT_DELAY_MS)
@@ -148,14 +144,10 @@ class EmbeddingsPage(QWidget):
         self.source_note.hide()
         column.addWidget(self.source_note)
         run_row = QHBoxLayout()
-        self.run_button = task_page.run_button(
-            "Compute", panel, self.scope, "compute", self.compute
-        )
+        self._make_run_parts(panel)
         run_row.addWidget(self.run_button, 1)
-        self.elapsed = MutedLabel("", panel)
         run_row.addWidget(self.elapsed)
         column.addLayout(run_row)
-        self.badge = RoutingBadge(panel)
         column.addWidget(self.badge)
         self.stale_note = MutedLabel(
             "The texts changed: Compute again to update the results.", panel
@@ -165,9 +157,7 @@ class EmbeddingsPage(QWidget):
         column.addWidget(self.stale_note)
         column.addSpacing(6)
         column.addWidget(MutedLabel("Earlier runs", panel))
-        self.history_list = PastRunsList(panel)
-        self.history_list.chosen.connect(self.open_record)
-        column.addWidget(self.history_list, 2)
+        column.addWidget(self._make_history_list(panel), 2)
         return panel
 
     def _build_results(self) -> QWidget:
@@ -177,10 +167,7 @@ class EmbeddingsPage(QWidget):
         column.setSpacing(6)
         views = QSplitter(Qt.Orientation.Horizontal, panel)
         views.setChildrenCollapsible(False)
-        heat_box = QWidget(views)
-        heat_column = QVBoxLayout(heat_box)
-        heat_column.setContentsMargins(0, 0, 0, 0)
-        heat_column.addWidget(MutedLabel("How alike each pair is (cosine similarity)", heat_box))
+        heat_box, heat_column = _titled_box(views, "How alike each pair is (cosine similarity)")
         self.heat_map = HeatMap(heat_box)
         self.heat_map.text_chosen.connect(self.select_text)
         heat_column.addWidget(self.heat_map, 1)
@@ -190,10 +177,7 @@ class EmbeddingsPage(QWidget):
         )
         self.hover_label.hide()
         heat_column.addWidget(self.hover_label)
-        map_box = QWidget(views)
-        map_column = QVBoxLayout(map_box)
-        map_column.setContentsMargins(0, 0, 0, 0)
-        map_column.addWidget(MutedLabel("Map: similar texts sit close together", map_box))
+        map_box, map_column = _titled_box(views, "Map: similar texts sit close together")
         self.text_map = TextMap(map_box)
         self.text_map.text_chosen.connect(self.select_text)
         map_column.addWidget(self.text_map, 1)
@@ -225,10 +209,6 @@ class EmbeddingsPage(QWidget):
     # --- Public API -----------------------------------------------------------------------
 
     @property
-    def busy(self) -> bool:
-        return self.run_button.running
-
-    @property
     def texts(self) -> list[str]:
         """The texts of the results shown."""
         return list(self._texts)
@@ -237,19 +217,15 @@ class EmbeddingsPage(QWidget):
     def vectors(self) -> list[list[float]]:
         return [list(v) for v in self._vectors]
 
-    @property
-    def record_id(self) -> int | None:
-        return self._record_id
-
     def typed_texts(self) -> list[str]:
         return lines_to_texts(self.texts_edit.toPlainText())
 
     def set_texts(self, texts: Sequence[str]) -> None:
         self.texts_edit.setPlainText("\n".join(texts))
 
-    def refresh_providers(self) -> None:
-        """The provider list or the custom servers changed."""
-        task_page.refresh_pickers(self.services, self.model_picker, self.policy_picker)
+    def run(self) -> None:
+        """Compute (the Run button, Ctrl+Enter, "Try again")."""
+        self.compute()
 
     def compute(self) -> None:
         """Embed the typed texts with the chosen model and provider."""
@@ -258,22 +234,22 @@ class EmbeddingsPage(QWidget):
         texts = self.typed_texts()
         problem = check_texts(texts)
         if problem is not None:
-            self.banner.show_error(problem)
+            self.message_bar.show_error(problem)
             return
         model = self.model_picker.current_model()
         if not model:
-            self.banner.show_error(
+            self.message_bar.show_error(
                 "Choose an embedding model first, for example BAAI/bge-small-en-v1.5."
             )
+            return
+        if self.model_picker.link is not None and not self.model_picker.link.allows(
+            model, self.message_bar
+        ):
             return
         request = EmbedRequest(
             model=model, texts=texts, provider=self.policy_picker.current_policy()
         )
-        self.run_button.track(self.scope.spawn(self._compute(request), slot="compute"))
-
-    def cancel(self) -> bool:
-        """Stop the running request (Esc); False when none runs."""
-        return self.run_button.cancel()
+        self.run_button.track(self.scope.spawn(self._compute(request), slot="embeddings"))
 
     def select_text(self, index: int) -> None:
         """Show the neighbours of text ``index`` and mark it in both views."""
@@ -286,57 +262,20 @@ class EmbeddingsPage(QWidget):
         if self.focus_picker.currentIndex() != index:
             self.focus_picker.setCurrentIndex(index)
 
-    def selected_text(self) -> int | None:
-        index = self.focus_picker.currentIndex()
-        return index if index >= 0 and self._texts else None
-
-    def choose_file(self) -> None:
-        self.scope.spawn(self._choose_file(), slot="pick")
-
     def load_file(self, path: str | Path) -> None:
         """Replace the texts with those of a ``.txt`` or ``.csv`` file (read off the loop)."""
         self.scope.spawn(self._load_file(Path(path)), slot="load")
 
-    def export(self, key: str) -> None:
-        """Ask where, then write the vectors as ``key`` ("csv", "json" or "npy")."""
-        self.scope.spawn(self._export(key), slot="export")
-
-    def open_record(self, record_id: int) -> None:
-        self.scope.spawn(self._open_record(record_id), slot="open-record")
-
-    def reload_history(self) -> None:
-        self.scope.spawn(self._reload_history(), slot="history")
-
-    def save_state(self) -> None:
-        task_page.save_layout(
-            self.services.state, "embeddings", self.policy_picker, {"splitter": self.splitter}
-        )
-
-    def restore_state(self) -> None:
-        task_page.restore_layout(
-            self.services.state, "embeddings", self.policy_picker, {"splitter": self.splitter}
-        )
-
-    async def aclose(self) -> None:
-        self._elapsed.timer.stop()
-        await self.scope.aclose()
-
     # --- Work -----------------------------------------------------------------------------
 
     async def _compute(self, request: EmbedRequest) -> None:
-        result = await task_page.routed(
+        result = await self._send(
             self.services.embeddings.embed(request, on_attempt=self._on_attempt),
-            badge=self.badge,
-            banner=self.banner,
-            elapsed=self._elapsed,
             sending="Sending the texts…",
             stopped="Stopped — nothing was computed.",
+            failed="The embeddings could not be computed.",
         )
-        self.badge.set_trace(result.trace, duration_ms=result.duration_ms)
-        if result.status != Status.COMPLETE or result.vectors is None:
-            self.banner.show_error(
-                result.error or "The embeddings could not be computed.", result.error_action
-            )
+        if result is None or result.vectors is None:
             return
         await self._show(request.texts, result.vectors, request.model, result.record_id)
         self.model_picker.remember()
@@ -351,7 +290,7 @@ class EmbeddingsPage(QWidget):
     ) -> None:
         heat, coordinates = await self.services.run_blocking(analyse, texts, vectors)
         self._texts, self._vectors, self._matrix = list(texts), vectors, heat.matrix
-        self._model, self._record_id = model, record_id
+        self._model, self.record_id = model, record_id
         self.heat_map.set_data(heat)
         self.hover_label.show()
         self.text_map.set_data(self._texts, coordinates)
@@ -365,9 +304,6 @@ class EmbeddingsPage(QWidget):
         self._update_exports()
         self._update_stale()
 
-    def _on_attempt(self, record: AttemptRecord) -> None:
-        self.badge.set_live(live_text(record))
-
     async def _choose_file(self) -> None:
         path = await ask_open_path(
             self, title="Load texts", filters=OPEN_FILTER, purpose="embeddings-texts"
@@ -379,9 +315,9 @@ class EmbeddingsPage(QWidget):
         try:
             loaded = await self.services.run_blocking(read_texts, path)
         except TextFileError as exc:
-            self.banner.show_error(str(exc))
+            self.message_bar.show_error(str(exc))
             return
-        self.banner.clear()
+        self.message_bar.clear()
         self.set_texts(loaded.texts)
         self.source_note.setText(loaded.note)
         self.source_note.show()
@@ -389,44 +325,38 @@ class EmbeddingsPage(QWidget):
     async def _export(self, key: str) -> None:
         kind = KINDS[key]
         if not self._vectors:
-            self.banner.show_error("Compute the embeddings first, then export them.")
+            self.message_bar.show_error("Compute the embeddings first, then export them.")
             return
         texts, vectors, model = list(self._texts), self._vectors, self._model
         await task_page.export_file(
             self,
             self.services,
-            self.banner,
+            self.message_bar,
             suggested_name(model, kind.suffix),
             kind,
             lambda: export_bytes(key, texts, vectors, model),
         )
 
-    async def _reload_history(self) -> None:
-        await task_page.load_past_runs(
-            self.services, self.history_list, EMBEDDINGS, HISTORY_LIMIT, self._record_id
-        )
-
     async def _open_record(self, record_id: int) -> None:
         history = self.services.history
-        row = await self.services.run_blocking(history.get_generation, record_id)
+        row = await self.services.db.run(history.get_generation, record_id)
         texts = texts_of(row) if row is not None else []
         if row is None or not row.vectors_path or not texts:
-            self.banner.show_error("Those embeddings are no longer in the library.")
-            self.reload_history()
+            self._record_gone("Those embeddings are no longer in the library.")
             return
         try:
             vectors = await self.services.run_blocking(load_vectors, row.vectors_path)
         except (OSError, ValueError):
-            self.banner.show_error(
+            self.message_bar.show_error(
                 "The vectors of that run are missing or damaged; compute them again."
             )
             return
         if len(vectors) != len(texts):
-            self.banner.show_error(
+            self.message_bar.show_error(
                 "The vectors of that run do not match its texts; compute them again."
             )
             return
-        self.banner.clear()
+        self.message_bar.clear()
         self.set_texts(texts)
         self.source_note.hide()
         if row.model:
@@ -451,14 +381,6 @@ class EmbeddingsPage(QWidget):
     def _update_exports(self) -> None:
         for button in self.export_buttons.values():
             button.setEnabled(bool(self._vectors))
-
-    def _on_action(self, action: str) -> None:
-        task_page.banner_action(
-            action,
-            retry=self.compute,
-            providers_requested=self.providers_requested,
-            policy_picker=self.policy_picker,
-        )
 
     # --- Qt -------------------------------------------------------------------------------
 

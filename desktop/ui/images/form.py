@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -25,18 +24,15 @@ from PySide6.QtWidgets import (
 
 from desktop.core.media_types import ImageRequest
 from desktop.engine.images import MAX_SIDE
-from desktop.ui.widgets.labels import bold_label, tip_label
+from desktop.ui.widgets.labels import tip_label
 from desktop.ui.widgets.param_fields import (
-    GUIDANCE_TIP,
-    SEED_TIP,
-    STEPS_TIP,
-    SeedField,
-    guidance_box,
-    guidance_of,
-    negative_field,
-    steps_box,
+    MediaForm,
+    apply_creative,
+    strength_box,
+    whole_number,
 )
-from desktop.ui.widgets.prompt_box import PromptBox
+from desktop.ui.widgets.start_picture import StartPictureField
+from desktop.ui.widgets.styles_field import StylesField
 
 MAX_PICTURES = 4
 
@@ -84,31 +80,20 @@ def quality_preset(model: str, preset: str) -> tuple[int | None, float | None]:
     return 40, 3.5 if flux else 7.0
 
 
-class ImageForm(QWidget):
-    """The left column of the Images tab.
-
-    Signals:
-        submitted(): Ctrl+Enter in the prompt.
-    """
-
-    submitted = Signal()
+class ImageForm(MediaForm):
+    """The left column of the Images tab (signals and shared rows: :class:`MediaForm`)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(
+            "Describe the picture",
+            "A lighthouse on a cliff at dusk, warm light, oil painting",
+            leave_out_example="Optional, e.g. text, blur",
+            leave_out_tip=NEGATIVE_TIP,
+            parent=parent,
+        )
         self._model = ""
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setSpacing(8)
+        form = self.rows
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-
-        self.prompt = PromptBox("A lighthouse on a cliff at dusk, warm light, oil painting", self)
-        self.prompt.setAccessibleName("Describe the picture")
-        self.prompt.submitted.connect(self.submitted)
-        form.addRow(bold_label("Describe the picture", self))
-        form.addRow(self.prompt)
-
-        self.negative = negative_field(self, "Optional, e.g. text, blur", NEGATIVE_TIP)
-        form.addRow(tip_label("Leave out", NEGATIVE_TIP, self), self.negative)
 
         self.size_preset = QComboBox(self)
         for preset in SIZE_PRESETS:
@@ -138,12 +123,7 @@ class ImageForm(QWidget):
         presets.addWidget(self.best_button)
         form.addRow(tip_label("Quality", "Presets for steps and guidance", self), presets)
 
-        self.steps = steps_box(self)
-        form.addRow(tip_label("Steps", STEPS_TIP, self), self.steps)
-        self.guidance = guidance_box(self)
-        form.addRow(tip_label("Guidance", GUIDANCE_TIP, self), self.guidance)
-        self.seed = SeedField(self)
-        form.addRow(tip_label("Seed", SEED_TIP, self), self.seed)
+        self.add_tuning_rows()
 
         self.count = QSpinBox(self)
         self.count.setRange(1, MAX_PICTURES)
@@ -154,6 +134,17 @@ class ImageForm(QWidget):
         self.width_box.valueChanged.connect(self._on_side_changed)
         self.height_box.valueChanged.connect(self._on_side_changed)
         self._on_size_preset()
+        self.start: StartPictureField | None = None
+        self.styles: StylesField | None = None
+        self.strength = strength_box(self)
+
+    def add_start_and_styles(self, start: StartPictureField, styles: StylesField) -> None:
+        """The rows that change a picture and give it a style (made by the page, which owns
+        the services they use)."""
+        self.start, self.styles = start, styles
+        self.add_creative_rows(start, styles, strength=self.strength)
+        start.changed.connect(self._on_start_changed)
+        self._on_start_changed()
 
     # --- Public API -----------------------------------------------------------------------
 
@@ -162,18 +153,23 @@ class ImageForm(QWidget):
         self._model = model
 
     def request(self, model: str, provider: str) -> ImageRequest:
-        """The request these settings describe."""
+        """The request these settings describe; with a start picture it is a change of that
+        picture, which keeps its own size."""
+        source = self.start.path() if self.start is not None else None
         return ImageRequest(
             model=model,
             prompt=self.prompt.text(),
             negative_prompt=self.negative.text().strip() or None,
-            width=self.width_box.value(),
-            height=self.height_box.value(),
+            width=None if source else self.width_box.value(),
+            height=None if source else self.height_box.value(),
             steps=self.steps.value() or None,
             guidance=self.guidance.value() or None,
             seed=self.seed.value(),
             count=self.count.value(),
             provider=provider,
+            source_path=source,
+            strength=(self.strength.value() or None) if source else None,
+            loras=self.styles.choices() if self.styles is not None else [],
         )
 
     def apply(self, params: dict[str, Any], *, seed: int | None = None) -> None:
@@ -182,17 +178,22 @@ class ImageForm(QWidget):
         ``seed`` (the seed of the one picture chosen) wins over the request's first seed; a
         known seed is set as fixed, so the same picture can be made again.
         """
-        self.prompt.setPlainText(str(params.get("prompt") or ""))
-        self.negative.setText(str(params.get("negative_prompt") or ""))
-        width, height = _int(params.get("width")), _int(params.get("height"))
+        self.apply_shared(params)
+        width, height = whole_number(params.get("width")), whole_number(params.get("height"))
         if width and height:
             self.set_size(width, height)
-        self.steps.setValue(_int(params.get("steps")) or 0)
-        self.guidance.setValue(guidance_of(params))
-        chosen = seed if seed is not None else _int(params.get("seed"))
+        chosen = seed if seed is not None else whole_number(params.get("seed"))
         self.set_seed(chosen)
-        count = _int(params.get("count")) or 1
+        count = whole_number(params.get("count")) or 1
         self.count.setValue(min(MAX_PICTURES, max(1, count)))
+        apply_creative(params, self.start, self.styles)
+        strength = params.get("strength")
+        self.strength.setValue(float(strength) if isinstance(strength, int | float) else 0.0)
+
+    def use_picture(self, path: str) -> None:
+        """ "Use this picture": start the next change from ``path``."""
+        if self.start is not None:
+            self.start.set_path(path)
 
     def set_seed(self, seed: int | None) -> None:
         """A fixed seed, or random with None."""
@@ -209,6 +210,15 @@ class ImageForm(QWidget):
         self.guidance.setValue(guidance or 0.0)
 
     # --- Internals ------------------------------------------------------------------------
+
+    def _on_start_changed(self) -> None:
+        changing = self.start is not None and self.start.path() is not None
+        self.strength.setEnabled(changing)
+        for widget in (self.size_preset, self.width_box, self.height_box):
+            widget.setEnabled(not changing)
+            widget.setToolTip(
+                "A changed picture keeps the start picture's size" if changing else ""
+            )
 
     def _side_box(self, tip: str) -> QSpinBox:
         box = QSpinBox(self)
@@ -240,13 +250,3 @@ class ImageForm(QWidget):
         self.size_preset.blockSignals(True)
         self.size_preset.setCurrentIndex(self.size_preset.findData(name))
         self.size_preset.blockSignals(False)
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None

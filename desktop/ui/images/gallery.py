@@ -134,7 +134,6 @@ class GalleryModel(QAbstractListModel):
         super().__init__()
         self._pictures: list[Picture] = []
         self._thumbs = thumbnails
-        self._palette = palette
         self._placeholder = QIcon(placeholder(thumbnails.size, palette))
         self._missing = QIcon(placeholder(thumbnails.size, palette, missing=True))
         self._icons: dict[str, QIcon] = {}
@@ -159,13 +158,6 @@ class GalleryModel(QAbstractListModel):
         self._pictures[0:0] = fresh
         self.endInsertRows()
 
-    def remove_generation(self, generation_id: int) -> None:
-        for row in reversed(range(len(self._pictures))):
-            if self._pictures[row].generation_id == generation_id:
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self._pictures[row]
-                self.endRemoveRows()
-
     def picture(self, row: int) -> Picture | None:
         return self._pictures[row] if 0 <= row < len(self._pictures) else None
 
@@ -174,7 +166,6 @@ class GalleryModel(QAbstractListModel):
 
     def set_palette(self, palette: QPalette) -> None:
         """Placeholders follow the light/dark scheme."""
-        self._palette = palette
         self._placeholder = QIcon(placeholder(self._thumbs.size, palette))
         self._missing = QIcon(placeholder(self._thumbs.size, palette, missing=True))
         if self._pictures:

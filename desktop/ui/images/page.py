@@ -16,12 +16,11 @@ import asyncio
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QHBoxLayout,
-    QSplitter,
-    QVBoxLayout,
     QWidget,
 )
 from shiboken6 import isValid
@@ -32,92 +31,87 @@ from desktop.core.table import Task, provider_label
 from desktop.core.vocab import FixAction
 from desktop.engine.images import check_request
 from desktop.services import Services
-from desktop.ui.costs.hint import CostHint, confirm_cost
+from desktop.ui.costs.hint import confirm_cost
 from desktop.ui.images.form import ImageForm
 from desktop.ui.images.gallery import GalleryModel, GalleryView, Picture, pictures_of
 from desktop.ui.images.progress import PictureProgress
 from desktop.ui.images.result_panel import ResultPanel
-from desktop.ui.tasks import TaskScope
 from desktop.ui.widgets import task_page
 from desktop.ui.widgets.file_actions import PICTURES, copy_image, suggested_name
 from desktop.ui.widgets.image_view import ImageWindow
 from desktop.ui.widgets.labels import MutedLabel
+from desktop.ui.widgets.media_page import MediaPage
+from desktop.ui.widgets.start_picture import StartPictureField
+from desktop.ui.widgets.styles_field import StylesField
 from desktop.ui.widgets.thumbnails import ImageLoadError, ThumbnailCache, load_scaled
 
 log = logging.getLogger(__name__)
 
 TASK = Task.TEXT_TO_IMAGE
-HISTORY_LIMIT = 500
-"""Generations read at start (each holds up to four pictures)."""
 PREVIEW_SIDE = 2048
 IMAGE_FILTER = "Pictures (*.png *.jpg *.jpeg *.webp);;All files (*)"
 
 
-class ImagesPage(QWidget):
+class ImagesPage(MediaPage):
     """Form and pickers on the left; the chosen picture large, the gallery under it.
 
-    Signals:
+    Signals (from :class:`MediaPage`):
         providers_requested(str): open the Providers page ("token": focus the HF token).
         generation_added(int): a new generation (library row id) was stored.
     """
 
-    providers_requested = Signal(str)
-    generation_added = Signal(int)
+    animate_requested = Signal(str)
+    """ "Animate it": the main window opens the Video tab with this picture to start from."""
+
+    form: ImageForm
+    model: GalleryModel
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.services = services
-        self.scope = TaskScope("images")
-        self._last_request: ImageRequest | None = None
         self._image: QImage | None = None
         self._image_path: str | None = None
-        self._loaded = False
         self.large_window: ImageWindow | None = None
         """The last picture opened large (Qt owns it; kept for tests)."""
-
-        self.splitter = task_page.side_by_side(
-            self, self._build_left, self._build_right, [360, 820]
+        super().__init__(
+            services,
+            TASK,
+            "images",
+            title="Images",
+            run_text="Make image",
+            run_tooltip="Make the picture (Ctrl+Enter)",
+            example_model="black-forest-labs/FLUX.1-schnell",
+            check=check_request,
+            parent=parent,
         )
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.splitter)
-
         self.form.set_model(self.model_picker.current_model())
         self.reload()
 
     # --- Building -------------------------------------------------------------------------
 
-    def _build_left(self) -> QWidget:
-        scroll, holder, column = task_page.scroll_column(self, "Images")
-        self.model_picker, self.policy_picker = task_page.add_pickers(
-            column, self.services, TASK, holder
-        )
+    def _make_form(self, parent: QWidget) -> ImageForm:
         self.model_picker.currentTextChanged.connect(self._on_model_changed)
-        column.addSpacing(4)
-        self.form = ImageForm(holder)
-        self.form.submitted.connect(self.run)
-        column.addWidget(self.form)
-        column.addSpacing(4)
-        self.run_button = task_page.run_button("Make image", holder, self.scope, "make", self.run)
-        self.run_button.setToolTip("Make the picture (Ctrl+Enter)")
-        column.addWidget(self.run_button)
-        self.cost_hint = CostHint(self._expected_cost, holder, meter=self.services.engine.costs)
-        self.cost_hint.provider = lambda: self.services.engine.costs.likely_provider(
-            TASK, self.model_picker.current_model(), self.policy_picker.current_policy()
+        form = ImageForm(parent)
+        self.start_picture = StartPictureField(
+            self.services, self.scope, "None — the picture is made from the description.", form
         )
-        self.cost_hint.watch(self.form, self.model_picker, self.policy_picker)
-        column.addWidget(self.cost_hint)
-        self.progress = PictureProgress(holder)
-        column.addWidget(self.progress)
-        column.addStretch(1)
-        scroll.setWidget(holder)
-        return scroll
+        self.start_picture.problem.connect(lambda text: self.message_bar.show_error(text))
+        self.styles = StylesField(
+            self.services.search_styles, self.model_picker.current_model, self.scope, form
+        )
+        form.add_start_and_styles(self.start_picture, self.styles)
+        self.start_picture.changed.connect(self._on_start_changed)
+        return form
 
-    def _build_right(self) -> QWidget:
-        right, column, self.banner = task_page.banner_column(self, self._on_action)
-        split = QSplitter(Qt.Orientation.Vertical, right)
-        split.setChildrenCollapsible(False)
-        self.result = ResultPanel(split)
+    def _on_start_changed(self) -> None:
+        """The Run button says what it will do: make a picture, or change the one given."""
+        changing = self.start_picture.path() is not None
+        self.run_button.set_idle_text("Change picture" if changing else "Make image")
+
+    def _make_progress(self, parent: QWidget) -> PictureProgress:
+        self.progress = PictureProgress(parent)
+        return self.progress
+
+    def _make_result(self, parent: QWidget) -> ResultPanel:
+        self.result = ResultPanel(parent)
         self.result.preview.activated.connect(self.open_large)
         self.result.open_button.clicked.connect(self.open_large)
         self.result.save_button.clicked.connect(self.save_selected)
@@ -125,61 +119,28 @@ class ImagesPage(QWidget):
         self.result.reuse_button.clicked.connect(self.reuse_selected)
         self.result.new_seed_button.clicked.connect(self.new_seed)
         self.result.other_provider_button.clicked.connect(self.other_provider)
-        split.addWidget(self.result)
+        self.result.use_button.clicked.connect(self.use_selected)
+        self.result.animate_button.clicked.connect(self._animate_selected)
+        return self.result
+
+    def _make_list(self, parent: QWidget) -> GalleryView:
         self.thumbnails = ThumbnailCache(self.services.run_blocking, self.scope, parent=self)
         self.model = GalleryModel(self.thumbnails, self.palette())
         self.model.decoded = self._decoded
-        self.gallery = GalleryView(split)
+        self.gallery = GalleryView(parent)
         self.gallery.setModel(self.model)
         self.gallery.setMinimumHeight(120)
-        selection = self.gallery.selectionModel()
-        selection.selectionChanged.connect(self._on_selection_changed)
-        split.addWidget(self.gallery)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        split.setSizes([520, 200])
-        self.vertical = split
-        column.addWidget(split, 1)
+        self.gallery.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        return self.gallery
+
+    def _add_below(self, column: QBoxLayout, parent: QWidget) -> None:
         bottom = QHBoxLayout()
-        self.count_label = MutedLabel("", right)
+        self.count_label = MutedLabel("", parent)
         bottom.addWidget(self.count_label)
         bottom.addStretch(1)
         column.addLayout(bottom)
-        return right
 
     # --- Public API -----------------------------------------------------------------------
-
-    @property
-    def busy(self) -> bool:
-        """True while pictures are being made."""
-        return self.run_button.running
-
-    def run(self) -> None:
-        """Make pictures with the settings in the form (the "Make image" button, Ctrl+Enter)."""
-        if self.busy:
-            return
-        request = task_page.form_request(
-            self.form,
-            self.model_picker,
-            self.policy_picker,
-            self.banner,
-            check_request,
-            example_model="black-forest-labs/FLUX.1-schnell",
-        )
-        if request is not None:
-            self._start(request)
-
-    def cancel(self) -> bool:
-        """Stop making pictures (Esc); False when nothing runs."""
-        return self.run_button.cancel()
-
-    def reload(self) -> None:
-        """Read the gallery again from the history (off the loop)."""
-        self.scope.spawn(self._load_history(), slot="history")
-
-    def reuse_generation(self, generation_id: int) -> None:
-        """Fill the form from a library item ("Reuse in Images")."""
-        self.scope.spawn(self._reuse_generation(generation_id), slot="reuse")
 
     def open_large(self) -> None:
         picture = self.result.picture
@@ -196,6 +157,22 @@ class ImagesPage(QWidget):
     def copy_selected(self) -> None:
         if self.result.picture is not None:
             self.scope.spawn(self._copy(self.result.picture.path), slot="copy")
+
+    def use_selected(self) -> None:
+        """ "Use this picture": the chosen picture becomes the start of the next change."""
+        picture = self.result.picture
+        if picture is not None:
+            self.use_picture(picture.path)
+
+    def use_picture(self, path: str) -> None:
+        """Start the next change from ``path`` (also the Library's "Use this picture")."""
+        self.form.use_picture(path)
+        self.form.prompt.setFocus()
+
+    def _animate_selected(self) -> None:
+        picture = self.result.picture
+        if picture is not None:
+            self.animate_requested.emit(picture.path)
 
     def reuse_selected(self) -> None:
         """Put the chosen picture's prompt and settings (with its seed) in the form."""
@@ -222,7 +199,7 @@ class ImagesPage(QWidget):
         others = [p for p in self.policy_picker.providers() if p != picture.provider]
         if not others:
             who = provider_label(picture.provider) if picture.provider else "this provider"
-            self.banner.show_error(
+            self.message_bar.show_error(
                 f"No provider other than {who} that makes pictures is switched on.",
                 FixAction.OPEN_PROVIDERS,
             )
@@ -231,31 +208,9 @@ class ImagesPage(QWidget):
         self.policy_picker.set_policy(others[0])
         self.run()
 
-    def refresh_providers(self) -> None:
-        """The provider list changed (order, switches, custom servers)."""
-        task_page.refresh_pickers(self.services, self.model_picker, self.policy_picker)
-
-    def save_state(self) -> None:
-        task_page.save_layout(self.services.state, "images", self.policy_picker, self._splitters())
-
-    def restore_state(self) -> None:
-        task_page.restore_layout(
-            self.services.state, "images", self.policy_picker, self._splitters()
-        )
-
-    def _splitters(self) -> dict[str, QSplitter]:
-        return {"splitter": self.splitter, "vertical": self.vertical}
-
-    async def aclose(self) -> None:
-        """Cancel every task of the page (the window is closing)."""
-        await self.scope.aclose()
-
     # --- Making pictures ------------------------------------------------------------------
 
-    def _start(self, request: ImageRequest) -> None:
-        self.model_picker.remember()
-        self.banner.clear()
-        self._last_request = request
+    def _begin(self, request: ImageRequest) -> None:
         task = self.scope.spawn(self._make(request), slot="make")
         self.run_button.track(task)
         self.result.set_busy(True)
@@ -272,7 +227,7 @@ class ImagesPage(QWidget):
             return None
         request = self.form.request(model, self.policy_picker.current_policy())
         return self.services.engine.costs.expected_media(
-            TASK,
+            Task(request.task),
             model,
             request.provider,
             count=request.count,
@@ -283,7 +238,7 @@ class ImagesPage(QWidget):
     async def _make(self, request: ImageRequest) -> None:
         meter = self.services.engine.costs
         expected = meter.expected_media(
-            TASK,
+            Task(request.task),
             request.model,
             request.provider,
             count=request.count,
@@ -291,7 +246,7 @@ class ImagesPage(QWidget):
             height=request.height,
         )
         if not await confirm_cost(self, meter, expected, batch=request.count > 1):
-            self.banner.show_info("Not started.")
+            self.message_bar.show_info("Not started.")
             return
         self.progress.start(request.count)
         try:
@@ -300,15 +255,13 @@ class ImagesPage(QWidget):
             )
         except asyncio.CancelledError:
             if isValid(self):
-                self.banner.show_info("Stopped — nothing was made or saved.")
+                self.message_bar.show_info("Stopped — nothing was made or saved.")
             raise
         finally:
             if isValid(self):
                 self.progress.finish()
         if result.record_id:
-            gen = await self.services.run_blocking(
-                self.services.history.get_generation, result.record_id
-            )
+            gen = await self.services.db.run(self.services.history.get_generation, result.record_id)
             pictures = pictures_of(gen) if gen is not None else []
             if pictures:
                 self.model.prepend(pictures)
@@ -316,18 +269,15 @@ class ImagesPage(QWidget):
                 self._show_count()
             self.generation_added.emit(result.record_id)
         if result.error:
-            self.banner.show_error(result.error, result.error_action)
+            self.message_bar.show_error(result.error, result.error_action)
 
     # --- Gallery --------------------------------------------------------------------------
 
     async def _load_history(self) -> None:
-        gens = await self.services.run_blocking(
-            self.services.history.list_generations, TASK.value, HISTORY_LIMIT
-        )
+        gens = await self._history()
         pictures = [p for gen in gens for p in pictures_of(gen)]
         selected = self.result.picture.key if self.result.picture else None
         self.model.set_pictures(pictures)
-        self._loaded = True
         self._show_count()
         if selected is not None:
             self._select(selected)
@@ -345,9 +295,6 @@ class ImagesPage(QWidget):
         index = self.model.index(row)
         self.gallery.setCurrentIndex(index)
         self.gallery.scrollTo(index)
-
-    def selected_picture(self) -> Picture | None:
-        return self.result.picture
 
     def _on_selection_changed(self, selected: QItemSelection, _old: QItemSelection) -> None:
         row = task_page.first_row(selected)
@@ -382,9 +329,8 @@ class ImagesPage(QWidget):
         task_page.fill_pickers(self.model_picker, self.policy_picker, params, picture.model)
 
     async def _reuse_generation(self, generation_id: int) -> None:
-        gen = await self.services.run_blocking(self.services.history.get_generation, generation_id)
-        if gen is None or gen.task != TASK.value:
-            self.banner.show_error("That picture is no longer in the library.")
+        gen = await self._stored(generation_id, "That picture is no longer in the library.")
+        if gen is None:
             return
         pictures = pictures_of(gen)
         if pictures:
@@ -405,7 +351,7 @@ class ImagesPage(QWidget):
         await task_page.save_result_copy(
             self,
             self.services,
-            self.banner,
+            self.message_bar,
             picture.path,
             name,
             IMAGE_FILTER,
@@ -417,7 +363,7 @@ class ImagesPage(QWidget):
         try:
             await copy_image(self.services.run_blocking, path)
         except OSError as exc:
-            self.banner.show_error(f"The picture could not be copied: {exc}.")
+            self.message_bar.show_error(f"The picture could not be copied: {exc}.")
             return
         button = self.result.copy_button
         button.setText("Copied")
@@ -428,23 +374,5 @@ class ImagesPage(QWidget):
 
         QTimer.singleShot(1200, restore)
 
-    def _on_action(self, action: str) -> None:
-        """The fix button of an error."""
-        task_page.banner_action(
-            action,
-            retry=self._retry,
-            providers_requested=self.providers_requested,
-            policy_picker=self.policy_picker,
-        )
-
-    def _retry(self) -> None:
-        if self._last_request is not None and not self.busy:
-            self._start(self._last_request)
-
     def _on_model_changed(self, model: str) -> None:
         self.form.set_model(model.strip())
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "model"):
-            self.model.set_palette(self.palette())

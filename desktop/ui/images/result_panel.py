@@ -56,10 +56,21 @@ class ResultPanel(QWidget):
         self.other_provider_button = action_button(
             "Other provider", "Make the same prompt on another provider", self
         )
+        self.use_button = action_button(
+            "Use this picture", "Start a change from this picture (it goes in “Start from”)", self
+        )
+        self.animate_button = action_button(
+            "Animate it", "Start a video from this picture in the Video tab", self
+        )
         add_actions_row(
             column,
-            [self.open_button, self.save_button, self.copy_button],
-            [self.reuse_button, self.new_seed_button, self.other_provider_button],
+            [self.open_button, self.save_button, self.copy_button, self.use_button],
+            [
+                self.reuse_button,
+                self.new_seed_button,
+                self.other_provider_button,
+                self.animate_button,
+            ],
         )
         self.show_picture(None)
 
@@ -88,7 +99,13 @@ class ResultPanel(QWidget):
     def set_image(self, image: QImage | None, path: str) -> None:
         if image is None:
             self.preview.set_text("This picture's file is missing or damaged.")
-            for button in (self.open_button, self.save_button, self.copy_button):
+            for button in (
+                self.open_button,
+                self.save_button,
+                self.copy_button,
+                self.use_button,
+                self.animate_button,
+            ):
                 button.setEnabled(False)
             return
         self.preview.set_image(image, path)
@@ -107,4 +124,6 @@ class ResultPanel(QWidget):
             self.reuse_button,
             self.new_seed_button,
             self.other_provider_button,
+            self.use_button,
+            self.animate_button,
         ]

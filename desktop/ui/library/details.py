@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.media_types import tab_task
 from desktop.core.table import Task, provider_label
 from desktop.core.vocab import Status
 from desktop.store.history import StoredGeneration
@@ -47,16 +48,16 @@ EMPTY_TEXT = (
 
 def main_file(gen: StoredGeneration) -> str | None:
     """The file "Show file" and "Save as" use: the picture, video, audio or vectors."""
-    if gen.task == Task.EMBEDDINGS.value and gen.vectors_path:
+    if tab_task(gen.task) == Task.EMBEDDINGS.value and gen.vectors_path:
         return gen.vectors_path
     return next((str(f["path"]) for f in gen.files if f.get("path")), None)
 
 
 def readable_text(gen: StoredGeneration) -> str:
     """What a transcript or an embeddings set shows as text."""
-    if gen.task == Task.SPEECH_TO_TEXT.value:
+    if tab_task(gen.task) == Task.SPEECH_TO_TEXT.value:
         return gen.text or ""
-    if gen.task == Task.EMBEDDINGS.value:
+    if tab_task(gen.task) == Task.EMBEDDINGS.value:
         return "\n\n".join(texts_of(gen))
     return ""
 
@@ -124,7 +125,6 @@ class DetailsPanel(QWidget):
             caption = MutedLabel(name, self)
             self._fact_labels[label] = caption
             facts.addRow(caption, label)
-        self._facts = facts
         column.addLayout(facts)
         self.badge = RoutingBadge(self)
         column.addWidget(self.badge)
@@ -134,10 +134,16 @@ class DetailsPanel(QWidget):
         self.save_button = action_button("Save as…", "Save a copy somewhere else", self)
         self.reuse_button = action_button("Reuse", "", self)
         self.delete_button = action_button("Delete", "Remove this item from the library", self)
+        self.use_button = action_button(
+            "Use this picture", "Start a change of this picture in the Images tab", self
+        )
+        self.animate_button = action_button(
+            "Animate it", "Start a video from this picture in the Video tab", self
+        )
         add_actions_row(
             column,
-            [self.open_button, self.reveal_button, self.save_button],
-            [self.reuse_button, self.delete_button],
+            [self.open_button, self.reveal_button, self.save_button, self.use_button],
+            [self.reuse_button, self.delete_button, self.animate_button],
         )
         self.show_generation(None)
 
@@ -154,6 +160,8 @@ class DetailsPanel(QWidget):
             self.save_button,
             self.reuse_button,
             self.delete_button,
+            self.use_button,
+            self.animate_button,
         ]
 
     def show_generation(self, gen: StoredGeneration | None) -> None:
@@ -188,14 +196,25 @@ class DetailsPanel(QWidget):
             gen.status == Status.COMPLETE and (has_file or bool(readable_text(gen)))
         )
         self.open_button.setToolTip(
-            "Play the video" if gen.task == Task.TEXT_TO_VIDEO.value else "Open it large"
+            "Play the video"
+            if tab_task(gen.task) == Task.TEXT_TO_VIDEO.value
+            else "Play the reading"
+            if gen.task == Task.TEXT_TO_SPEECH.value
+            else "Open it large"
         )
         self.reveal_button.setEnabled(has_file)
         self.save_button.setEnabled(has_file or bool(readable_text(gen)))
-        tab = TAB_NAMES.get(gen.task)
+        tab = TAB_NAMES.get(tab_task(gen.task))
         self.reuse_button.setText(f"Reuse in {tab}" if tab else "Reuse")
         self.reuse_button.setToolTip(f"Put its settings in the {tab} tab" if tab else "")
         self.reuse_button.setEnabled(tab is not None)
+        picture = (
+            has_file
+            and gen.status == Status.COMPLETE
+            and tab_task(gen.task) == Task.TEXT_TO_IMAGE.value
+        )
+        self.use_button.setEnabled(picture)
+        self.animate_button.setEnabled(picture)
         self.delete_button.setEnabled(True)
 
     def set_image(self, image: QImage | None, path: str) -> None:
@@ -211,12 +230,17 @@ class DetailsPanel(QWidget):
 
     def _show_content(self, gen: StoredGeneration, previous: StoredGeneration | None) -> None:
         path = main_file(gen)
-        if gen.task != Task.TEXT_TO_VIDEO.value:
+        played = tab_task(gen.task) in (Task.TEXT_TO_VIDEO.value, Task.TEXT_TO_SPEECH.value)
+        if not played:
             self.player.clear()
-        if gen.task == Task.TEXT_TO_IMAGE.value and path and gen.status == Status.COMPLETE:
+        if (
+            tab_task(gen.task) == Task.TEXT_TO_IMAGE.value
+            and path
+            and gen.status == Status.COMPLETE
+        ):
             if previous is None or previous.id != gen.id:
                 self._note("Loading…")
-        elif gen.task == Task.TEXT_TO_VIDEO.value and path and gen.status == Status.COMPLETE:
+        elif played and path and gen.status == Status.COMPLETE:  # a video, or a reading
             if self.player.path != path:
                 self.player.load(path)
             self.stack.setCurrentWidget(self.player)

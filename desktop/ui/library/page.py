@@ -20,22 +20,27 @@ from PySide6.QtGui import QImage, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QInputDialog,
     QLineEdit,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.core.media_types import tab_task
 from desktop.core.table import Task
 from desktop.core.vocab import Status
 from desktop.engine.compare import COMPARE_TASK
 from desktop.services import Services
+from desktop.store.atomic import SHARED_MODE, atomic_write_text
 from desktop.store.history import StoredGeneration, make_preview
+from desktop.ui.confirm import confirm
 from desktop.ui.costs.panel import CostsPanel
 from desktop.ui.library.details import DetailsPanel, TextWindow, main_file, readable_text
-from desktop.ui.tasks import TaskScope, run_dialog
-from desktop.ui.widgets.error_banner import ErrorBanner
+from desktop.ui.library.restore import restore_from_backup
+from desktop.ui.tasks import TaskScope
 from desktop.ui.widgets.file_actions import (
     DOCUMENTS,
     MOVIES,
@@ -49,6 +54,7 @@ from desktop.ui.widgets.generation_list import GenerationListModel, GenerationLi
 from desktop.ui.widgets.generation_text import kind_label, title
 from desktop.ui.widgets.image_view import ImageWindow
 from desktop.ui.widgets.labels import MutedLabel, heading
+from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.thumbnails import ImageLoadError, ThumbnailCache, load_scaled
 
 log = logging.getLogger(__name__)
@@ -64,6 +70,7 @@ KINDS: tuple[tuple[str | None, str], ...] = (
     (Task.TEXT_TO_VIDEO.value, "Videos"),
     (Task.SPEECH_TO_TEXT.value, "Transcripts"),
     (Task.EMBEDDINGS.value, "Embeddings"),
+    (Task.TEXT_TO_SPEECH.value, "Spoken audio"),
     (COMPARE_TASK, "Comparisons"),
 )
 
@@ -74,7 +81,7 @@ EMPTY_LIBRARY = (
 
 
 def _write_text(path: str, text: str) -> None:
-    Path(path).write_text(text, encoding="utf-8")
+    atomic_write_text(Path(path), text, mode=SHARED_MODE)
 
 
 class LibraryPage(QWidget):
@@ -84,10 +91,15 @@ class LibraryPage(QWidget):
         reuse_requested(str, int): reuse generation ``id`` in the tab of task ``task``
             (``Task`` value: "text-to-image" → Images, …).
         generation_deleted(int): a row was deleted (tabs listing it may reload).
+        picture_chosen(str, str): "Use this picture" (``"change"``) or "Animate it"
+            (``"animate"``) with the picture's path.
+        history_restored(): a backup replaced the history (every tab reloads).
     """
 
     reuse_requested = Signal(str, int)
+    picture_chosen = Signal(str, str)
     generation_deleted = Signal(int)
+    history_restored = Signal()
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +114,8 @@ class LibraryPage(QWidget):
         """The last window opened for an item (kept for tests; Qt owns it)."""
         self.confirm_box: QMessageBox | None = None
         """The delete confirmation while it is open."""
+        self.restore_dialogs: list[QInputDialog] = []
+        """Every "Restore from a backup" question asked (kept for tests)."""
 
         column = QVBoxLayout(self)
         column.setContentsMargins(16, 12, 16, 12)
@@ -124,9 +138,15 @@ class LibraryPage(QWidget):
         top.addWidget(self.kind)
         self.count_label = MutedLabel("", self)
         top.addWidget(self.count_label)
+        self.restore_button = QPushButton("Restore from a backup…", self)
+        self.restore_button.setToolTip(
+            "Go back to a daily copy of the chat history and library (the current one is kept)"
+        )
+        self.restore_button.clicked.connect(self.restore_backup)
+        top.addWidget(self.restore_button)
         column.addLayout(top)
-        self.banner = ErrorBanner(self)
-        column.addWidget(self.banner)
+        self.message_bar = MessageBar(self)
+        column.addWidget(self.message_bar)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setChildrenCollapsible(False)
@@ -146,6 +166,8 @@ class LibraryPage(QWidget):
         self.details.reveal_button.clicked.connect(self.reveal_selected)
         self.details.save_button.clicked.connect(self.save_selected)
         self.details.reuse_button.clicked.connect(self.reuse_selected)
+        self.details.use_button.clicked.connect(lambda: self._choose_picture("change"))
+        self.details.animate_button.clicked.connect(lambda: self._choose_picture("animate"))
         self.details.delete_button.clicked.connect(self.delete_selected)
         self.splitter.addWidget(self.view)
         self.splitter.addWidget(self.details)
@@ -169,6 +191,15 @@ class LibraryPage(QWidget):
         self._stale = False
         self.scope.spawn(self._load(), slot="load")
         self.costs.refresh()
+
+    def restore_backup(self) -> None:
+        """Ask for a backup and restore it (the current history is kept aside)."""
+        self.scope.spawn(self._restore(), slot="restore")
+
+    async def _restore(self) -> None:
+        if await restore_from_backup(self, self.services, self.message_bar, self.restore_dialogs):
+            self.reload()
+            self.history_restored.emit()
 
     def mark_stale(self, _generation_id: int = 0) -> None:
         """Something was made or changed elsewhere: reload now if shown, else when shown."""
@@ -198,13 +229,13 @@ class LibraryPage(QWidget):
         gen = self.details.generation
         if gen is None or gen.status != Status.COMPLETE:
             return
-        if gen.task == Task.TEXT_TO_IMAGE.value:
+        if tab_task(gen.task) == Task.TEXT_TO_IMAGE.value:
             path = main_file(gen)
             if path and self._image is not None and self._image_path == path:
                 window = ImageWindow(self._image, path, gen.prompt, self.window())
                 window.show()
                 self.opened = window
-        elif gen.task == Task.TEXT_TO_VIDEO.value:
+        elif tab_task(gen.task) in (Task.TEXT_TO_VIDEO.value, Task.TEXT_TO_SPEECH.value):
             if self.details.player.path:
                 self.details.player.toggle()
         elif readable_text(gen):
@@ -216,7 +247,7 @@ class LibraryPage(QWidget):
         gen = self.details.generation
         path = main_file(gen) if gen is not None else None
         if path and not reveal_file(path):
-            self.banner.show_error("The folder could not be opened on this system.")
+            self.message_bar.show_error("The folder could not be opened on this system.")
 
     def save_selected(self) -> None:
         gen = self.details.generation
@@ -227,6 +258,12 @@ class LibraryPage(QWidget):
         gen = self.details.generation
         if gen is not None:
             self.reuse_requested.emit(gen.task, gen.id)
+
+    def _choose_picture(self, purpose: str) -> None:
+        gen = self.details.generation
+        path = main_file(gen) if gen is not None else None
+        if path is not None:
+            self.picture_chosen.emit(purpose, path)
 
     def delete_selected(self) -> None:
         gen = self.details.generation
@@ -250,7 +287,7 @@ class LibraryPage(QWidget):
     # --- Loading and filtering ------------------------------------------------------------
 
     async def _load(self) -> None:
-        self._all = await self.services.run_blocking(
+        self._all = await self.services.db.run(
             self.services.history.list_generations, None, HISTORY_LIMIT
         )
         if self.search.text().strip():
@@ -273,14 +310,12 @@ class LibraryPage(QWidget):
     async def _search(self, text: str) -> None:
         """Ask the full-text index (off the loop); items older than the list are fetched."""
         history = self.services.history
-        hits = await self.services.run_blocking(
-            lambda: history.search_generations(text, SEARCH_LIMIT)
-        )
+        hits = await self.services.db.run(lambda: history.search_generations(text, SEARCH_LIMIT))
         ids = [h.generation_id for h in hits if h.generation_id is not None]
         known = {g.id for g in self._all}
         missing = [i for i in ids if i not in known]
         if missing:
-            extra = await self.services.run_blocking(
+            extra = await self.services.db.run(
                 lambda: [g for i in missing if (g := history.get_generation(i)) is not None]
             )
             self._all += extra
@@ -295,7 +330,7 @@ class LibraryPage(QWidget):
         else:
             shown = list(self._all)
         if kind:
-            shown = [g for g in shown if g.task == kind]
+            shown = [g for g in shown if tab_task(g.task) == kind]
         current = self.details.generation
         self.model.set_generations(shown)
         self._show_count(len(shown))
@@ -329,7 +364,7 @@ class LibraryPage(QWidget):
         if gen is None and not self._all:
             self.details.note.setText(EMPTY_LIBRARY)
         path = main_file(gen) if gen is not None else None
-        if gen is not None and gen.task == Task.TEXT_TO_IMAGE.value and path:
+        if gen is not None and tab_task(gen.task) == Task.TEXT_TO_IMAGE.value and path:
             if path == self._image_path and self._image is not None:
                 self.details.set_image(self._image, path)
             else:
@@ -349,7 +384,7 @@ class LibraryPage(QWidget):
     async def _save(self, gen: StoredGeneration) -> None:
         path = main_file(gen)
         try:
-            if gen.task == Task.SPEECH_TO_TEXT.value and gen.text:
+            if tab_task(gen.task) == Task.SPEECH_TO_TEXT.value and gen.text:
                 name = suggested_name(Path(gen.prompt).stem or "transcript", ".txt")
                 target = await ask_save_path(self, name, "Text (*.txt);;All files (*)", DOCUMENTS)
                 if target is not None:
@@ -358,7 +393,7 @@ class LibraryPage(QWidget):
                 location = {
                     Task.TEXT_TO_IMAGE.value: PICTURES,
                     Task.TEXT_TO_VIDEO.value: MOVIES,
-                }.get(gen.task, DOCUMENTS)
+                }.get(tab_task(gen.task), DOCUMENTS)
                 name = suggested_name(title(gen), Path(path).suffix)
                 target = await save_copy_as(
                     self, self.services.run_blocking, path, name, "All files (*)", location
@@ -366,37 +401,29 @@ class LibraryPage(QWidget):
             else:
                 return
         except OSError as exc:
-            self.banner.show_error(f"It could not be saved: {exc.strerror or exc}.")
+            self.message_bar.show_error(f"It could not be saved: {exc.strerror or exc}.")
             return
         if target:
-            self.banner.show_info(f"Saved as {target}.")
+            self.message_bar.show_info(f"Saved as {target}.")
 
     async def _delete(self, gen: StoredGeneration) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        def keep(box: QMessageBox | None) -> None:
+            self.confirm_box = box
+
+        confirmed = await confirm(
+            self,
             "Delete from the library",
             f"Delete “{make_preview(title(gen), 60)}” from the library?",
-            QMessageBox.StandardButton.Cancel,
-            self,
+            "Delete",
+            details=f"The {kind_label(gen.task).lower()} disappears from the "
+            "library and its tab. This cannot be undone.",
+            shown=keep,
         )
-        box.setInformativeText(
-            f"The {kind_label(gen.task).lower()} disappears from the "
-            "library and its tab. This cannot be undone."
-        )
-        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        self.confirm_box = box
-        try:
-            await run_dialog(box)
-            confirmed = box.clickedButton() is delete
-        finally:
-            self.confirm_box = None
-            box.deleteLater()
         if not confirmed:
             return
-        removed = await self.services.run_blocking(self.services.history.delete_generation, gen.id)
+        removed = await self.services.db.run(self.services.history.delete_generation, gen.id)
         if not removed:
-            self.banner.show_info("It was already gone.")
+            self.message_bar.show_info("It was already gone.")
         row = self.model.row_of(gen.id)
         self._all = [g for g in self._all if g.id != gen.id]
         if self._hits is not None:

@@ -165,7 +165,7 @@ class CustomEndpointDialog(QDialog):
             endpoint = self.endpoint()
             self._validate(endpoint)
         except SettingsError as exc:
-            self.error.show_message(str(exc))
+            self.error.show_error(str(exc))
             self.adjustSize()
             return
         self.result_endpoint = endpoint

@@ -24,14 +24,24 @@ DESCRIPTIONS: dict[str, str] = {
     "replicate": "Image, video and speech models run on demand.",
     "sambanova": "Fast chat and embeddings on SambaNova's chips.",
     "together": "A wide range of open chat, vision, image and embedding models.",
+    "baseten": "Open chat models on Baseten's dedicated inference stack.",
+    "deepinfra": "Low-cost open chat, embedding, speech-to-text and read-aloud models.",
+    "ovhcloud": "Open chat models hosted in Europe on OVHcloud AI Endpoints.",
+    "publicai": "Chat with public-interest models run by the Public AI network.",
+    "scaleway": "Open chat and embedding models hosted in Europe on Scaleway.",
+    "wavespeed": "Fast image and video generation on WaveSpeed.",
+    "zai-org": "Z.ai's own GLM chat models.",
 }
 
 _TASK_WORDS = {
     Task.CHAT: "chat",
     Task.TEXT_TO_IMAGE: "images",
     Task.TEXT_TO_VIDEO: "video",
+    Task.IMAGE_TO_IMAGE: "picture changes",
+    Task.IMAGE_TO_VIDEO: "animated pictures",
     Task.SPEECH_TO_TEXT: "speech to text",
     Task.EMBEDDINGS: "embeddings",
+    Task.TEXT_TO_SPEECH: "read aloud",
 }
 
 

@@ -33,8 +33,3 @@ def key_status(provider_id: str, settings: Settings, credentials: Credentials) -
     if credentials.info(HF_CREDENTIAL).present:
         return VIA_HF
     return NO_KEY
-
-
-def is_usable(status: str) -> bool:
-    """Whether a provider with this status can be called at all."""
-    return status in (OWN_KEY, VIA_HF, NO_KEY_NEEDED)

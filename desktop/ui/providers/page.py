@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -29,9 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
-from desktop.engine.health_summary import provider_health
+from desktop.engine.health import OPEN
+from desktop.engine.health_summary import provider_health, reached_with, try_again_now
 from desktop.services import Services
+from desktop.store.keyring_setup import last_report
 from desktop.store.settings import CustomEndpoint, SettingsError
+from desktop.ui.about import AboutDialog
+from desktop.ui.confirm import confirm
 from desktop.ui.costs.billing import BillingBox
 from desktop.ui.costs.panel import CostsPanel
 from desktop.ui.providers.custom_dialog import CustomEndpointDialog
@@ -81,6 +84,14 @@ class ProviderDetails(QFrame):
         self.health = wrapped(QLabel("", self))
         self.health.setAccessibleName("Provider health")
         layout.addWidget(self.health)
+        self.try_again = QPushButton("Try again now", self)
+        self.try_again.setToolTip(
+            "End this provider's rest: the next request asks it again in your order"
+        )
+        self.try_again.clicked.connect(self._on_try_again)
+        self.try_again.hide()
+        layout.addWidget(self.try_again, 0, Qt.AlignmentFlag.AlignLeft)
+        self._services: Services | None = None
         layout.addSpacing(6)
         self.key_title = QLabel("", self)
         layout.addWidget(self.key_title)
@@ -130,9 +141,19 @@ class ProviderDetails(QFrame):
 
     def show_health(self, services: Services) -> None:
         """Breaker state, cooldown left, typical time to first token, recent success rate."""
+        self._services = services
         if self.provider_id:
-            view = provider_health(services.health, self.provider_id)
+            creds = reached_with(services.credentials, self.provider_id)
+            view = provider_health(services.health, self.provider_id, creds)
             self.health.setText("Health: " + view.sentence())
+            self.try_again.setVisible(view.state == OPEN)
+
+    def _on_try_again(self) -> None:
+        services = self._services
+        if services is None or not self.provider_id:
+            return
+        try_again_now(services.health, services.credentials, self.provider_id)
+        self.show_health(services)
 
 
 class ProvidersPage(QWidget):
@@ -158,8 +179,8 @@ class ProvidersPage(QWidget):
         layout.setContentsMargins(24, 18, 24, 18)
         layout.setSpacing(10)
 
-        self.banner = MessageBar(content)
-        layout.addWidget(self.banner)
+        self.message_bar = MessageBar(content)
+        layout.addWidget(self.message_bar)
 
         layout.addWidget(heading("Hugging Face token", content))
         layout.addWidget(wrapped(MutedLabel(TOKEN_HELP, content)))
@@ -230,6 +251,17 @@ class ProvidersPage(QWidget):
         self.latency.setChecked(services.settings.latency_mode)
         self.latency.toggled.connect(self._on_latency_toggled)
         left.addWidget(self.latency)
+        self.restart_cut = QCheckBox(
+            "When an answer breaks off mid-way, ask the next provider from the start and "
+            "show its complete answer",
+            content,
+        )
+        self.restart_cut.setToolTip(
+            "Off: keep the partial answer, marked as interrupted, with a Retry button."
+        )
+        self.restart_cut.setChecked(services.settings.restart_cut_answers)
+        self.restart_cut.toggled.connect(self._on_restart_cut_toggled)
+        left.addWidget(self.restart_cut)
         row.addLayout(left, 3)
         self.details = ProviderDetails(content)
         self.details.key_row.save_requested.connect(self._on_save_requested)
@@ -243,6 +275,14 @@ class ProvidersPage(QWidget):
         self.costs = CostsPanel(services, content)
         layout.addWidget(self.costs)
         self.billing.changed.connect(self.costs.refresh)
+        about_row = QHBoxLayout()
+        about_row.addStretch(1)
+        self.about_button = QPushButton("About Switchboard…", content)
+        self.about_button.setToolTip("Version, where your files are, the keyring, licences")
+        self.about_button.clicked.connect(self.show_about)
+        about_row.addWidget(self.about_button)
+        layout.addLayout(about_row)
+        self.about_dialog: AboutDialog | None = None
         scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -265,7 +305,14 @@ class ProvidersPage(QWidget):
         if self.details.provider_id:
             self.details.show_provider(self.services, self.details.provider_id)
         if show_keyring_error and credentials.keyring_error:
-            self.banner.show_message(credentials.keyring_error)
+            self.message_bar.show_error(credentials.keyring_error)
+
+    def show_about(self) -> None:
+        """Open (or raise) the About box with the start-up keyring self-test's result."""
+        if self.about_dialog is None:
+            self.about_dialog = AboutDialog(self.services.paths, last_report(), self)
+        self.about_dialog.open()
+        self.about_dialog.raise_()
 
     def refresh_health(self) -> None:
         self.model.refresh_status()
@@ -283,6 +330,11 @@ class ProvidersPage(QWidget):
 
     def _on_latency_toggled(self, on: bool) -> None:
         self.services.settings.latency_mode = on
+        self.services.save_settings()
+        self.settings_changed.emit()
+
+    def _on_restart_cut_toggled(self, on: bool) -> None:
+        self.services.settings.restart_cut_answers = on
         self.services.save_settings()
         self.settings_changed.emit()
 
@@ -318,12 +370,12 @@ class ProvidersPage(QWidget):
         try:
             await self.services.set_secret(user, secret)
         except Exception as exc:  # keyring backends raise many types; each is one sentence
-            self.banner.show_message(str(exc) or "The system keyring refused to save the key.")
+            self.message_bar.show_error(str(exc) or "The system keyring refused to save the key.")
             return
         finally:
             row.set_busy(False)
         row.clear_field()
-        self.banner.clear()
+        self.message_bar.clear()
         self._after_credentials_changed()
 
     async def _remove_secret(self, user: str) -> None:
@@ -332,7 +384,7 @@ class ProvidersPage(QWidget):
         try:
             await self.services.delete_secret(user)
         except Exception as exc:  # see _save_secret
-            self.banner.show_message(str(exc) or "The system keyring refused to remove the key.")
+            self.message_bar.show_error(str(exc) or "The system keyring refused to remove the key.")
             return
         finally:
             row.set_busy(False)
@@ -344,7 +396,7 @@ class ProvidersPage(QWidget):
 
     async def _retry_keyring(self) -> None:
         await self.services.refresh_credentials()
-        self.banner.clear()
+        self.message_bar.clear()
         self.refresh_credentials()
         self.credentials_changed.emit()
 
@@ -385,13 +437,10 @@ class ProvidersPage(QWidget):
         def validate(endpoint: CustomEndpoint) -> None:
             settings.add_custom(endpoint)
 
-        dialog = CustomEndpointDialog(validate, parent=self)
-        code = await run_dialog(dialog)
-        endpoint = dialog.result_endpoint
-        key = dialog.typed_key()
-        dialog.deleteLater()
-        if code != QDialog.DialogCode.Accepted or endpoint is None:
+        answer = await self._ask_endpoint(CustomEndpointDialog(validate, parent=self))
+        if answer is None:
             return
+        endpoint, key = answer
         stored = settings.custom(endpoint.name.strip())
         name = stored.name if stored else endpoint.name.strip()
         self.services.save_settings()
@@ -400,6 +449,19 @@ class ProvidersPage(QWidget):
             await self._save_secret(name, key)
         else:
             self._after_credentials_changed()
+
+    async def _ask_endpoint(
+        self, dialog: CustomEndpointDialog
+    ) -> tuple[CustomEndpoint, str] | None:
+        """The server the dialog was accepted with and the key typed (may be ""); None when
+        cancelled."""
+        code = await run_dialog(dialog)
+        endpoint = dialog.result_endpoint
+        key = dialog.typed_key()
+        dialog.deleteLater()
+        if code != QDialog.DialogCode.Accepted or endpoint is None:
+            return None
+        return endpoint, key
 
     def _on_edit_requested(self, name: str) -> None:
         self.scope.spawn(self._edit_custom(name), slot="dialog")
@@ -416,12 +478,10 @@ class ProvidersPage(QWidget):
             replace_custom(self.services, old, endpoint)
 
         dialog = CustomEndpointDialog(validate, old, has_key=had_key, parent=self)
-        code = await run_dialog(dialog)
-        endpoint = dialog.result_endpoint
-        key = dialog.typed_key()
-        dialog.deleteLater()
-        if code != QDialog.DialogCode.Accepted or endpoint is None:
+        answer = await self._ask_endpoint(dialog)
+        if answer is None:
             return
+        endpoint, key = answer
         new_name = endpoint.name.strip()
         self.services.save_settings()
         self._after_servers_changed(new_name)
@@ -437,24 +497,14 @@ class ProvidersPage(QWidget):
         self.scope.spawn(self._remove_custom(name), slot="dialog")
 
     async def _remove_custom(self, name: str) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Remove server",
-            f"Remove the server “{name}”? Its key, if one is saved, is deleted too.",
-            QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
-        await run_dialog(box)
-        confirmed = box.clickedButton() is remove
-        box.deleteLater()
-        if not confirmed:
+        question = f"Remove the server “{name}”? Its key, if one is saved, is deleted too."
+        if not await confirm(self, "Remove server", question, "Remove"):
             return
         settings = self.services.settings
         try:
             settings.remove_custom(name)
         except SettingsError as exc:
-            self.banner.show_message(str(exc))
+            self.message_bar.show_error(str(exc))
             return
         self.services.save_settings()
         self._after_servers_changed(None)

@@ -1,4 +1,10 @@
-"""The Speech tab: an audio file (opened, dropped or recorded) in, an editable transcript out.
+"""The Speech tab: an audio file (opened, dropped or recorded) in, an editable transcript out;
+or, in its "Read aloud" mode (:mod:`desktop.ui.speech.read_aloud`), text in and audio out.
+
+The two modes share the tab: a pair of buttons at the top switches between them (the choice
+is kept for the next start), Ctrl+Enter, Esc, "Try again" and the error funnel act on the
+mode in front. A long recording is cut into parts by the engine; the page shows "Part 2 of
+5" beside the elapsed time while they are transcribed.
 
 This page turns clicks into one transcription at a time, in its :class:`TaskScope` slot
 ``"transcribe"``; the Transcribe button becomes Cancel while it runs (and the elapsed time
@@ -16,24 +22,23 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QHBoxLayout,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.core.media_types import MediaResult, TranscribeRequest, TranscriptChunk
+from desktop.core.media_types import MediaResult, PartProgress, TranscribeRequest, TranscriptChunk
 from desktop.core.table import Task
-from desktop.core.trace import AttemptRecord
-from desktop.core.vocab import Status
 from desktop.services import Services
 from desktop.store.file_reads import FileReadError
 from desktop.store.history import StoredGeneration
 from desktop.ui.file_dialogs import ask_open_path
-from desktop.ui.past_runs import PastRunsList
 from desktop.ui.speech.audio_files import (
     OPEN_FILTER,
     describe_audio,
@@ -42,86 +47,110 @@ from desktop.ui.speech.audio_files import (
     unsupported_message,
 )
 from desktop.ui.speech.exports import EXPORT_KINDS, KINDS, render, suggested_name
+from desktop.ui.speech.read_aloud import ReadAloudPage
 from desktop.ui.speech.source_panel import SourcePanel
 from desktop.ui.speech.transcript_view import TranscriptEditor
-from desktop.ui.tasks import TaskScope
 from desktop.ui.widgets import task_page
-from desktop.ui.widgets.error_banner import ErrorBanner
 from desktop.ui.widgets.labels import MutedLabel
-from desktop.ui.widgets.routing_badge import RoutingBadge
-from desktop.ui.widgets.routing_words import live_text
+from desktop.ui.widgets.message_bar import MessageBar
+from desktop.ui.widgets.request_page import RequestPage
 
 SPEECH = Task.SPEECH_TO_TEXT
-HISTORY_LIMIT = 50
+MODES = ("transcribe", "read")
 SAVE_EDITS_MS = 1000
 """Quiet time after the last keystroke before corrections are written to the library."""
 
 
-class SpeechPage(QWidget):
+def _embolden(button: QPushButton, on: bool) -> None:
+    """The mode in front reads in bold: a checked button alone is faint in some themes."""
+    font = button.font()
+    font.setBold(on)
+    button.setFont(font)
+
+
+class SpeechPage(RequestPage):
     """Audio in, transcript out.
 
-    Signals:
+    Signals (from :class:`TaskPage`):
         providers_requested(str): open the Providers page ("token" focuses the HF token).
 
     Attributes:
-        source, run_button, badge, banner, editor, history_list, copy_button,
+        source, run_button, badge, message_bar, editor, history_list, copy_button,
         export_buttons: the parts, public for tests and the main window.
     """
 
-    providers_requested = Signal(str)
-
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.services = services
-        self.scope = TaskScope("speech")
+        super().__init__(
+            services, SPEECH, "speech", run_text="Transcribe", verb="Transcribing", parent=parent
+        )
         self._audio: Path | None = None
         self._audio_name: str | None = None
         self._duration_s: float | None = None
-        self._record_id: int | None = None
         self._params: dict[str, Any] = {}
         self._devices_checked = False
         self.setAcceptDrops(True)
 
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+        modes = QHBoxLayout()
+        modes.setContentsMargins(16, 10, 16, 0)
+        modes.setSpacing(0)
+        self.mode_buttons: dict[str, QPushButton] = {}
+        self._mode_group = QButtonGroup(self)
+        self._mode_group.setExclusive(True)
+        for mode, text, tip in (
+            ("transcribe", "Transcribe", "Speech to text: an audio file or a recording in"),
+            ("read", "Read aloud", "Text to speech: text in, spoken audio out"),
+        ):
+            button = QPushButton(text, self)
+            button.setCheckable(True)
+            button.setToolTip(tip)
+            button.setAccessibleName(f"{text} mode")
+            button.clicked.connect(lambda _checked=False, m=mode: self.set_mode(m))
+            button.toggled.connect(lambda on, b=button: _embolden(b, on))
+            self._mode_group.addButton(button)
+            self.mode_buttons[mode] = button
+            modes.addWidget(button)
+        modes.addStretch(1)
+        root.addLayout(modes)
+        self.stack = QStackedWidget(self)
+        root.addWidget(self.stack, 1)
+        self.transcribe_view = QWidget(self.stack)
+        self.stack.addWidget(self.transcribe_view)
+
         outer, self.model_picker, self.policy_picker = task_page.top_bar(
-            self, "Speech to text", services, SPEECH
+            self.transcribe_view, "Speech to text", services, SPEECH
         )
+        outer.setContentsMargins(16, 4, 16, 12)
 
         self.source = SourcePanel(self._recordings_folder, self)
         self.source.open_requested.connect(self.choose_file)
         self.source.recorded.connect(self._on_recorded)
-        self.source.failed.connect(self.banner_error)
         self.source.recording_changed.connect(self._on_recording_changed)
         outer.addWidget(self.source)
 
         run_row = QHBoxLayout()
         run_row.setSpacing(12)
-        self.run_button = task_page.run_button(
-            "Transcribe", self, self.scope, "transcribe", self.transcribe
-        )
+        self._make_run_parts(self)
         self.run_button.setMaximumWidth(220)
         self.run_button.setEnabled(False)
         self.run_button.setToolTip("Open, drop or record audio first")
         top = Qt.AlignmentFlag.AlignTop
         run_row.addWidget(self.run_button, 0, top)
-        self.elapsed = MutedLabel("", self)
         self.elapsed.setMinimumHeight(self.run_button.minimumHeight())
         run_row.addWidget(self.elapsed, 0, top)
-        self.badge = RoutingBadge(self)
         run_row.addWidget(self.badge, 1, top)
         outer.addLayout(run_row)
-
-        self.banner = ErrorBanner(self)
-        self.banner.action_requested.connect(self._on_action)
-        outer.addWidget(self.banner)
+        outer.addWidget(self._make_message_bar(self))
+        self.source.failed.connect(self.message_bar.show_error)
 
         left = QWidget(self)
         left_column = QVBoxLayout(left)
         left_column.setContentsMargins(0, 0, 0, 0)
         left_column.setSpacing(6)
         left_column.addWidget(MutedLabel("Earlier transcripts", left))
-        self.history_list = PastRunsList(left)
-        self.history_list.chosen.connect(self.open_record)
-        left_column.addWidget(self.history_list, 1)
+        left_column.addWidget(self._make_history_list(left), 1)
         right = QWidget(self)
         right_column = QVBoxLayout(right)
         right_column.setContentsMargins(0, 0, 0, 0)
@@ -142,49 +171,87 @@ class SpeechPage(QWidget):
         self.splitter = task_page.side_by_side(self, left, right, [260, 800])
         outer.addWidget(self.splitter, 1)
 
-        self._elapsed = task_page.ElapsedClock(self.elapsed, "Transcribing", self)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_EDITS_MS)
         self._save_timer.timeout.connect(self._on_save_timer)
+
+        self.read_aloud = ReadAloudPage(services, self.stack)
+        self.read_aloud.providers_requested.connect(self.providers_requested)
+        self.stack.addWidget(self.read_aloud)
+        self.mode_buttons["transcribe"].setChecked(True)
         self._update_actions()
         self.reload_history()
 
     # --- Public API -----------------------------------------------------------------------
 
     @property
-    def busy(self) -> bool:
-        """True while a transcription runs."""
-        return self.run_button.running
-
-    @property
     def audio_path(self) -> Path | None:
         return self._audio
 
     @property
-    def record_id(self) -> int | None:
-        """The library row of the transcript shown, if any."""
-        return self._record_id
+    def mode(self) -> str:
+        """``"transcribe"`` or ``"read"``: the mode in front."""
+        return "read" if self.stack.currentWidget() is self.read_aloud else "transcribe"
+
+    def set_mode(self, mode: str) -> None:
+        """Show the Transcribe or the Read aloud mode."""
+        if mode not in MODES:
+            return
+        self.mode_buttons[mode].setChecked(True)
+        self.stack.setCurrentWidget(self.read_aloud if mode == "read" else self.transcribe_view)
+        if mode == "read":
+            self.read_aloud.text_edit.setFocus()
+
+    def active_message_bar(self) -> MessageBar:
+        """The message bar of the mode in front (where the error funnel speaks)."""
+        return self.read_aloud.message_bar if self.mode == "read" else self.message_bar
+
+    def open_reading(self, record_id: int) -> None:
+        """Show an earlier reading from the library in the Read aloud mode."""
+        self.set_mode("read")
+        self.read_aloud.open_record(record_id)
+
+    def cancel(self) -> bool:
+        if self.mode == "read":
+            return self.read_aloud.cancel()
+        return super().cancel()
+
+    def refresh_providers(self) -> None:
+        super().refresh_providers()
+        self.read_aloud.refresh_providers()
+
+    def save_state(self) -> None:
+        super().save_state()
+        self.read_aloud.save_state()
+        self.services.state.set("speech.mode", self.mode)
+
+    def restore_state(self) -> None:
+        super().restore_state()
+        self.read_aloud.restore_state()
+        mode = self.services.state.get_str("speech.mode")
+        if mode:
+            self.set_mode(mode)
 
     def refresh_devices(self) -> None:
         """Check for a microphone now (done when the tab is first shown)."""
         self._devices_checked = True
         self.source.refresh_devices()
 
-    def refresh_providers(self) -> None:
-        """The provider list or the custom servers changed."""
-        task_page.refresh_pickers(self.services, self.model_picker, self.policy_picker)
-
-    def choose_file(self) -> None:
-        self.scope.spawn(self._choose_file(), slot="pick")
-
     def open_audio(self, path: str | Path) -> None:
         """Use ``path`` as the audio to transcribe (one sentence when it cannot be)."""
         path = Path(path)
         if not is_supported(path):
-            self.banner_error(unsupported_message(path))
+            self.message_bar.show_error(unsupported_message(path))
             return
         self.scope.spawn(self._load_audio(path), slot="load")
+
+    def run(self) -> None:
+        """Transcribe, or read aloud in that mode (the Run button, Ctrl+Enter, "Try again")."""
+        if self.mode == "read":
+            self.read_aloud.run()
+        else:
+            self.transcribe()
 
     def transcribe(self) -> None:
         """Send the current audio to the chosen model and provider."""
@@ -192,18 +259,20 @@ class SpeechPage(QWidget):
             return
         model = self.model_picker.current_model()
         if not model:
-            self.banner_error("Choose a speech model first, for example openai/whisper-large-v3.")
+            self.message_bar.show_error(
+                "Choose a speech model first, for example openai/whisper-large-v3."
+            )
+            return
+        if self.model_picker.link is not None and not self.model_picker.link.allows(
+            model, self.message_bar
+        ):
             return
         request = TranscribeRequest(
             model=model, audio_path=str(self._audio), provider=self.policy_picker.current_policy()
         )
-        task = self.scope.spawn(self._transcribe(request), slot="transcribe")
+        task = self.scope.spawn(self._transcribe(request), slot="speech")
         self.run_button.track(task)  # first: the button is idle again when the next runs
         task.add_done_callback(lambda _task: self._update_actions())
-
-    def cancel(self) -> bool:
-        """Stop the running transcription (Esc); False when none runs."""
-        return self.run_button.cancel()
 
     def copy_transcript(self) -> None:
         text = self.editor.plain_text()
@@ -213,39 +282,15 @@ class SpeechPage(QWidget):
         self.copy_button.setText("Copied ✓")
         QTimer.singleShot(1500, self.copy_button, lambda: self.copy_button.setText("Copy"))
 
-    def export(self, key: str) -> None:
-        """Ask where, then write the transcript as ``key`` ("txt", "srt" or "vtt")."""
-        self.scope.spawn(self._export(key), slot="export")
-
-    def open_record(self, record_id: int) -> None:
-        """Show an earlier transcript from the library."""
-        self.scope.spawn(self._open_record(record_id), slot="open-record")
-
-    def reload_history(self) -> None:
-        self.scope.spawn(self._reload_history(), slot="history")
-
-    def banner_error(self, text: str) -> None:
-        self.banner.show_error(text)
-
-    def save_state(self) -> None:
-        task_page.save_layout(
-            self.services.state, "speech", self.policy_picker, {"splitter": self.splitter}
-        )
-
-    def restore_state(self) -> None:
-        task_page.restore_layout(
-            self.services.state, "speech", self.policy_picker, {"splitter": self.splitter}
-        )
-
     async def aclose(self) -> None:
-        """Stop recording, write pending corrections, cancel every task."""
+        """Stop recording, write pending corrections, cancel every task (both modes)."""
+        await self.read_aloud.aclose()
         self.source.cancel_recording()
-        self._elapsed.timer.stop()
         if self._save_timer.isActive():
             self._save_timer.stop()
             with contextlib.suppress(Exception):  # closing must not fail on a full disk
                 await self._save_edits()
-        await self.scope.aclose()
+        await super().aclose()
 
     # --- Work -----------------------------------------------------------------------------
 
@@ -260,14 +305,14 @@ class SpeechPage(QWidget):
         try:
             size, duration = await self.services.run_blocking(describe_audio, path)
         except FileReadError as exc:
-            self.banner_error(str(exc))
+            self.message_bar.show_error(str(exc))
             return
         except OSError as exc:
-            self.banner_error(f"Could not open {path.name}: {exc.strerror or exc}.")
+            self.message_bar.show_error(f"Could not open {path.name}: {exc.strerror or exc}.")
             return
-        self.banner.clear()
+        self.message_bar.clear()
         self._audio, self._audio_name, self._duration_s = path, path.name, duration
-        self._record_id = None
+        self.record_id = None
         self._params = {}
         self.editor.clear_transcript()
         self.badge.clear()
@@ -278,73 +323,74 @@ class SpeechPage(QWidget):
 
     async def _transcribe(self, request: TranscribeRequest) -> None:
         self._update_actions()
-        result = await task_page.routed(
-            self.services.speech.transcribe(request, on_attempt=self._on_attempt),
-            badge=self.badge,
-            banner=self.banner,
-            elapsed=self._elapsed,
+        result = await self._send(
+            self.services.speech.transcribe(
+                request, on_attempt=self._on_attempt, on_part=self._on_part
+            ),
             sending="Sending the audio…",
             stopped="Stopped — nothing was transcribed.",
+            failed="The transcription failed.",
         )
-        self._show_result(result)
-        if result.status == Status.COMPLETE:
+        if result is not None:
+            self._show_result(result)
             self.model_picker.remember()
         self.reload_history()
 
-    def _show_result(self, result: MediaResult) -> None:
-        self.badge.set_trace(result.trace, duration_ms=result.duration_ms)
-        if result.status != Status.COMPLETE:
-            self.banner.show_error(result.error or "The transcription failed.", result.error_action)
+    def _on_part(self, progress: PartProgress) -> None:
+        """A long recording's progress, beside the elapsed time ("Part 2 of 5")."""
+        if progress.done >= progress.total:
+            self._elapsed.verb = "Transcribing"
             return
-        self._record_id = result.record_id
+        self._elapsed.verb = f"Part {progress.done + 1} of {progress.total}: transcribing"
+        self._elapsed.tick()
+        start = int(progress.offset_s)
+        self.badge.set_live(
+            f"Long recording: part {progress.done + 1} of {progress.total} "
+            f"(from {start // 60}:{start % 60:02d})…"
+        )
+
+    def _show_result(self, result: MediaResult) -> None:
+        self._elapsed.verb = "Transcribing"
+        self.record_id = result.record_id
         self._params = dict(result.params)
         if result.files and result.files[0].duration_s:
             self._duration_s = result.files[0].duration_s
         self.editor.set_transcript(result.text, result.chunks)
         self._update_actions()
 
-    def _on_attempt(self, record: AttemptRecord) -> None:
-        self.badge.set_live(live_text(record))
-
     async def _export(self, key: str) -> None:
         kind = KINDS[key]
         text = self.editor.plain_text()
         if not text:
-            self.banner_error("There is no transcript to export yet.")
+            self.message_bar.show_error("There is no transcript to export yet.")
             return
         content = render(key, text, self.editor.cues(), self._duration_s)
         await task_page.export_file(
             self,
             self.services,
-            self.banner,
+            self.message_bar,
             suggested_name(self._audio_name, kind.suffix),
             kind,
             content,
         )
 
-    async def _reload_history(self) -> None:
-        await task_page.load_past_runs(
-            self.services, self.history_list, SPEECH, HISTORY_LIMIT, self._record_id
-        )
-
     async def _open_record(self, record_id: int) -> None:
         await self._flush_edits()
-        row = await self.services.run_blocking(self.services.history.get_generation, record_id)
+        row = await self.services.db.run(self.services.history.get_generation, record_id)
         if row is None:
-            self.banner_error("That transcript is no longer in the library.")
-            self.reload_history()
+            self._record_gone("That transcript is no longer in the library.")
             return
         self._show_record(row)
 
     def _show_record(self, row: StoredGeneration) -> None:
-        self.banner.clear()
+        self.message_bar.clear()
         chunks = [
             TranscriptChunk(c.get("start"), c.get("end"), str(c.get("text", "")))
             for c in row.params.get("chunks", [])
             if isinstance(c, dict)
         ]
         audio = next((f for f in row.files if f.get("path")), None)
-        self._record_id = row.id
+        self.record_id = row.id
         self._params = dict(row.params)
         self._audio_name = row.prompt or None
         self._audio = Path(audio["path"]) if audio is not None else None
@@ -362,7 +408,7 @@ class SpeechPage(QWidget):
 
     def _on_edited(self) -> None:
         self._update_actions()
-        if self._record_id is not None:
+        if self.record_id is not None:
             self._save_timer.start()
 
     def _on_save_timer(self) -> None:
@@ -375,14 +421,14 @@ class SpeechPage(QWidget):
 
     async def _save_edits(self) -> None:
         """Write the corrected text (and the segment texts) to the library row."""
-        record_id = self._record_id
+        record_id = self.record_id
         if record_id is None:
             return
         params = dict(self._params)
         if self.editor.has_timestamps:
             params["chunks"] = [asdict(c) for c in self.editor.cues()]
         self._params = params
-        await self.services.run_blocking(
+        await self.services.db.run(
             lambda: self.services.history.update_generation(
                 record_id, text=self.editor.plain_text(), params=params
             )
@@ -398,7 +444,7 @@ class SpeechPage(QWidget):
 
     def _on_recording_changed(self, recording: bool) -> None:
         if recording:
-            self.banner.clear()
+            self.message_bar.clear()
         self._update_actions()
 
     def _update_actions(self) -> None:
@@ -414,20 +460,17 @@ class SpeechPage(QWidget):
             button.setEnabled(has_text)
         if not has_text:
             self.timing_note.setText("")
+        elif self._params.get("parts"):
+            self.timing_note.setText(
+                f"A long recording, transcribed in {self._params['parts']} parts cut at pauses; "
+                "subtitle times run over the whole recording."
+            )
         elif self.editor.has_timestamps:
             self.timing_note.setText("Subtitles keep each line's time.")
         else:
             self.timing_note.setText(
                 "No timestamps from this provider: subtitle times are spread over the audio."
             )
-
-    def _on_action(self, action: str) -> None:
-        task_page.banner_action(
-            action,
-            retry=self.transcribe,
-            providers_requested=self.providers_requested,
-            policy_picker=self.policy_picker,
-        )
 
     # --- Qt -------------------------------------------------------------------------------
 

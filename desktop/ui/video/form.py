@@ -9,23 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QSpinBox, QWidget
+from PySide6.QtWidgets import QSpinBox, QWidget
 
 from desktop.core.media_types import VideoRequest
-from desktop.ui.widgets.labels import bold_label, tip_label
+from desktop.ui.widgets.labels import tip_label
 from desktop.ui.widgets.param_fields import (
-    GUIDANCE_TIP,
     MODEL_DEFAULT,
-    SEED_TIP,
-    STEPS_TIP,
-    SeedField,
-    guidance_box,
-    guidance_of,
-    negative_field,
-    steps_box,
+    MediaForm,
+    apply_creative,
+    whole_number,
 )
-from desktop.ui.widgets.prompt_box import PromptBox
+from desktop.ui.widgets.start_picture import StartPictureField
+from desktop.ui.widgets.styles_field import StylesField
 
 FRAMES_TIP = (
     "How long the video is, in pictures. Most models make 16–24 per second: 81 frames is "
@@ -34,37 +29,36 @@ FRAMES_TIP = (
 NEGATIVE_TIP = "Things the video should not show, e.g. “blur, text, flicker”."
 
 
-class VideoForm(QWidget):
-    """The left column of the Video tab. Signals:
-    submitted(): Ctrl+Enter in the prompt.
-    """
-
-    submitted = Signal()
+class VideoForm(MediaForm):
+    """The left column of the Video tab (signals and shared rows: :class:`MediaForm`)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setSpacing(8)
-        form.addRow(bold_label("Describe the video", self))
-        self.prompt = PromptBox("A red fox running through fresh snow, slow motion", self)
-        self.prompt.setAccessibleName("Describe the video")
-        self.prompt.submitted.connect(self.submitted)
-        form.addRow(self.prompt)
-        self.negative = negative_field(self, "Optional, e.g. blur, text", NEGATIVE_TIP)
-        form.addRow(tip_label("Leave out", NEGATIVE_TIP, self), self.negative)
+        super().__init__(
+            "Describe the video",
+            "A red fox running through fresh snow, slow motion",
+            leave_out_example="Optional, e.g. blur, text",
+            leave_out_tip=NEGATIVE_TIP,
+            parent=parent,
+        )
         self.frames = QSpinBox(self)
         self.frames.setRange(0, 1000)
         self.frames.setSpecialValueText(MODEL_DEFAULT)
         self.frames.setToolTip(FRAMES_TIP)
         self.frames.setAccessibleName("Frames")
-        form.addRow(tip_label("Frames", FRAMES_TIP, self), self.frames)
-        self.steps = steps_box(self)
-        form.addRow(tip_label("Steps", STEPS_TIP, self), self.steps)
-        self.guidance = guidance_box(self)
-        form.addRow(tip_label("Guidance", GUIDANCE_TIP, self), self.guidance)
-        self.seed = SeedField(self)
-        form.addRow(tip_label("Seed", SEED_TIP, self), self.seed)
+        self.rows.addRow(tip_label("Frames", FRAMES_TIP, self), self.frames)
+        self.add_tuning_rows()
+        self.start: StartPictureField | None = None
+        self.styles: StylesField | None = None
+
+    def add_start_and_styles(self, start: StartPictureField, styles: StylesField) -> None:
+        """The rows that animate a picture and give the video a style."""
+        self.start, self.styles = start, styles
+        self.add_creative_rows(start, styles)
+
+    def use_picture(self, path: str) -> None:
+        """ "Animate this picture": start the next video from ``path``."""
+        if self.start is not None:
+            self.start.set_path(path)
 
     def request(self, model: str, provider: str) -> VideoRequest:
         return VideoRequest(
@@ -76,18 +70,13 @@ class VideoForm(QWidget):
             guidance=self.guidance.value() or None,
             seed=self.seed.value(),
             provider=provider,
+            source_path=self.start.path() if self.start is not None else None,
+            loras=self.styles.choices() if self.styles is not None else [],
         )
 
     def apply(self, params: dict[str, Any]) -> None:
         """Fill the form from a stored video's ``params`` ("Reuse settings")."""
-        self.prompt.setPlainText(str(params.get("prompt") or ""))
-        self.negative.setText(str(params.get("negative_prompt") or ""))
-        self.frames.setValue(_whole(params.get("num_frames")))
-        self.steps.setValue(_whole(params.get("steps")))
-        self.guidance.setValue(guidance_of(params))
-        seed = params.get("seed")
-        self.seed.set_value(seed if isinstance(seed, int) and not isinstance(seed, bool) else None)
-
-
-def _whole(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+        self.apply_shared(params)
+        self.frames.setValue(whole_number(params.get("num_frames")) or 0)
+        self.seed.set_value(whole_number(params.get("seed")))
+        apply_creative(params, self.start, self.styles)

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QEvent, QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QTimer
 from PySide6.QtWidgets import (
-    QSplitter,
-    QVBoxLayout,
     QWidget,
 )
 from shiboken6 import isValid
@@ -36,8 +35,8 @@ from desktop.core.vocab import Status
 from desktop.engine.video import check_request
 from desktop.services import Services
 from desktop.store.history import StoredGeneration, make_preview
-from desktop.ui.costs.hint import CostHint, confirm_cost
-from desktop.ui.tasks import TaskScope
+from desktop.ui.costs.hint import confirm_cost
+from desktop.ui.errors import show_problem
 from desktop.ui.video.form import VideoForm
 from desktop.ui.video.jobs_panel import JobCard, JobsPanel
 from desktop.ui.video.result_panel import VideoResultPanel, video_path
@@ -45,138 +44,117 @@ from desktop.ui.video.status_words import TERMINAL
 from desktop.ui.widgets import task_page
 from desktop.ui.widgets.file_actions import MOVIES, suggested_name
 from desktop.ui.widgets.generation_list import GenerationListModel, GenerationListView
+from desktop.ui.widgets.media_page import MediaPage
 from desktop.ui.widgets.notify import notify_finished
+from desktop.ui.widgets.start_picture import StartPictureField
+from desktop.ui.widgets.styles_field import StylesField
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 TASK = Task.TEXT_TO_VIDEO
-HISTORY_LIMIT = 500
 VIDEO_FILTER = "Videos (*.mp4 *.webm *.mov);;All files (*)"
 RELOAD_DELAY_MS = 150
 
 
-class VideoPage(QWidget):
+async def _watch(job: asyncio.Task[T]) -> T | None:
+    """Wait for a followed job without owning it (``asyncio.shield``); None when it failed
+    unexpectedly (:meth:`VideoPage._followed` has already sent that to the error funnel)."""
+    try:
+        return await asyncio.shield(job)
+    except Exception:
+        return None
+
+
+class VideoPage(MediaPage):
     """Form, pickers and job cards on the left; the player and the results on the right.
 
-    Signals:
+    Signals (from :class:`MediaPage`):
         providers_requested(str): open the Providers page ("token": focus the HF token).
         generation_added(int): a video (library row id) was accepted, finished or changed.
     """
 
-    providers_requested = Signal(str)
-    generation_added = Signal(int)
+    RESULT_HEIGHT = 540
+    PROGRESS_GAP = 4
+
+    form: VideoForm
+    model: GenerationListModel
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.services = services
-        self.scope = TaskScope("video")
-        self._last_request: VideoRequest | None = None
         self._card: JobCard | None = None
         self._job_task: asyncio.Task[MediaResult] | None = None
         self._following: set[asyncio.Task[Any]] = set()
         self._select_after_reload: int | None = None
+        super().__init__(
+            services,
+            TASK,
+            "video",
+            title="Video",
+            run_text="Make video",
+            run_tooltip="Make the video (Ctrl+Enter); it can take several minutes",
+            example_model="Wan-AI/Wan2.1-T2V-14B",
+            check=check_request,
+            parent=parent,
+        )
+        self.run_button.set_canceller(self._cancel_current)
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_DELAY_MS)
         self._reload_timer.timeout.connect(self.reload)
-
-        self.splitter = task_page.side_by_side(
-            self, self._build_left, self._build_right, [360, 820]
-        )
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.splitter)
-
         self.reload()
         self.scope.spawn(self._resume_pending(), slot="resume")
 
     # --- Building -------------------------------------------------------------------------
 
-    def _build_left(self) -> QWidget:
-        scroll, holder, column = task_page.scroll_column(self, "Video")
-        self.model_picker, self.policy_picker = task_page.add_pickers(
-            column, self.services, TASK, holder
+    def _make_form(self, parent: QWidget) -> VideoForm:
+        form = VideoForm(parent)
+        self.start_picture = StartPictureField(
+            self.services, self.scope, "None — the video is made from the description.", form
         )
-        column.addSpacing(4)
-        self.form = VideoForm(holder)
-        self.form.submitted.connect(self.run)
-        column.addWidget(self.form)
-        column.addSpacing(4)
-        self.run_button = task_page.run_button("Make video", holder, self.scope, "make", self.run)
-        self.run_button.setToolTip("Make the video (Ctrl+Enter); it can take several minutes")
-        self.run_button.set_canceller(self._cancel_current)
-        column.addWidget(self.run_button)
-        self.cost_hint = CostHint(self._expected_cost, holder, meter=self.services.engine.costs)
-        self.cost_hint.provider = lambda: self.services.engine.costs.likely_provider(
-            TASK, self.model_picker.current_model(), self.policy_picker.current_policy()
+        self.start_picture.problem.connect(lambda text: self.message_bar.show_error(text))
+        self.styles = StylesField(
+            self.services.search_styles, self.model_picker.current_model, self.scope, form
         )
-        self.cost_hint.watch(self.form, self.model_picker, self.policy_picker)
-        column.addWidget(self.cost_hint)
-        column.addSpacing(4)
-        self.jobs = JobsPanel(holder)
-        column.addWidget(self.jobs)
-        column.addStretch(1)
-        scroll.setWidget(holder)
-        return scroll
+        form.add_start_and_styles(self.start_picture, self.styles)
+        self.start_picture.changed.connect(self._on_start_changed)
+        return form
 
-    def _build_right(self) -> QWidget:
-        right, column, self.banner = task_page.banner_column(self, self._on_action)
-        split = QSplitter(Qt.Orientation.Vertical, right)
-        split.setChildrenCollapsible(False)
-        self.result = VideoResultPanel(split)
+    def _on_start_changed(self) -> None:
+        """The Run button says what it will do: make a video, or animate the picture given."""
+        animating = self.start_picture.path() is not None
+        self.run_button.set_idle_text("Animate picture" if animating else "Make video")
+
+    def use_picture(self, path: str) -> None:
+        """ "Animate it" (Images tab, Library): the next video starts from ``path``."""
+        self.form.use_picture(path)
+        self.form.prompt.setFocus()
+
+    def _make_progress(self, parent: QWidget) -> JobsPanel:
+        self.jobs = JobsPanel(parent)
+        return self.jobs
+
+    def _make_result(self, parent: QWidget) -> VideoResultPanel:
+        self.result = VideoResultPanel(parent)
         self.result.save_button.clicked.connect(self.save_selected)
         self.result.reuse_button.clicked.connect(self.reuse_selected)
-        split.addWidget(self.result)
+        return self.result
+
+    def _make_list(self, parent: QWidget) -> GenerationListView:
         self.model = GenerationListModel(self.palette(), icon_size=32)
-        self.results = GenerationListView(split, icon_size=32)
+        self.results = GenerationListView(parent, icon_size=32)
         self.results.setModel(self.model)
         self.results.setAccessibleName("Videos")
         self.results.setMinimumHeight(110)
         self.results.selectionModel().selectionChanged.connect(self._on_selection_changed)
-        split.addWidget(self.results)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        split.setSizes([540, 200])
-        self.vertical = split
-        column.addWidget(split, 1)
-        return right
+        return self.results
 
     # --- Public API -----------------------------------------------------------------------
-
-    @property
-    def busy(self) -> bool:
-        """True while the form's video is being made."""
-        return self.run_button.running
-
-    def run(self) -> None:
-        """Make a video with the settings in the form ("Make video", Ctrl+Enter)."""
-        if self.busy:
-            return
-        request = task_page.form_request(
-            self.form,
-            self.model_picker,
-            self.policy_picker,
-            self.banner,
-            check_request,
-            example_model="Wan-AI/Wan2.1-T2V-14B",
-        )
-        if request is not None:
-            self._start(request)
-
-    def cancel(self) -> bool:
-        """Cancel the form's video (Esc); False when none is being made."""
-        return self.run_button.cancel()
 
     def reload(self) -> None:
         """Read the results list again from the history (off the loop)."""
         self._reload_timer.stop()
-        self.scope.spawn(self._load_history(), slot="history")
-
-    def reuse_generation(self, generation_id: int) -> None:
-        """Fill the form from a library item ("Reuse in Video")."""
-        self.scope.spawn(self._reuse_generation(generation_id), slot="reuse")
+        super().reload()
 
     def reuse_selected(self) -> None:
         gen = self.result.generation
@@ -187,21 +165,6 @@ class VideoPage(QWidget):
         gen = self.result.generation
         if gen is not None and video_path(gen):
             self.scope.spawn(self._save(gen), slot="save")
-
-    def refresh_providers(self) -> None:
-        """The provider list changed (order, switches, custom servers)."""
-        task_page.refresh_pickers(self.services, self.model_picker, self.policy_picker)
-
-    def save_state(self) -> None:
-        task_page.save_layout(self.services.state, "video", self.policy_picker, self._splitters())
-
-    def restore_state(self) -> None:
-        task_page.restore_layout(
-            self.services.state, "video", self.policy_picker, self._splitters()
-        )
-
-    def _splitters(self) -> dict[str, QSplitter]:
-        return {"splitter": self.splitter, "vertical": self.vertical}
 
     async def aclose(self) -> None:
         """Stop watching jobs and release the player (the window is closing).
@@ -215,10 +178,7 @@ class VideoPage(QWidget):
 
     # --- Making a video -------------------------------------------------------------------
 
-    def _start(self, request: VideoRequest) -> None:
-        self.model_picker.remember()
-        self.banner.clear()
-        self._last_request = request
+    def _begin(self, request: VideoRequest) -> None:
         card = self.jobs.add(request.prompt)
         card.cancel_button.hide()  # "Make video" is "Cancel" now: one button per job
         self._card = card
@@ -239,7 +199,7 @@ class VideoPage(QWidget):
         expected = meter.expected_media(TASK, request.model, request.provider)
         if not await confirm_cost(self, meter, expected, batch=True):
             self.jobs.remove(card)
-            self.banner.show_info("Not started.")
+            self.message_bar.show_info("Not started.")
             return
 
         def on_progress(progress: JobProgress) -> None:
@@ -253,10 +213,10 @@ class VideoPage(QWidget):
         job = self._follow(self.services.video.generate(request, on_progress=on_progress))
         self._job_task = job
         try:
-            result = await asyncio.shield(job)
+            result = await _watch(job)
         except asyncio.CancelledError:
             if job.cancelled() and isValid(self):  # the person's Cancel, before acceptance
-                self.banner.show_info("Stopped before any provider took the video.")
+                self.message_bar.show_info("Stopped before any provider took the video.")
                 self._schedule_reload()
             raise
         finally:
@@ -264,7 +224,8 @@ class VideoPage(QWidget):
             if isValid(self):
                 self.jobs.remove(card)
                 self._card = None
-        await self._finished(result)
+        if result is not None:
+            await self._finished(result)
 
     def _follow(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Run a job-following coroutine *outside* the page's scope.
@@ -281,9 +242,11 @@ class VideoPage(QWidget):
         return task
 
     def _followed(self, task: asyncio.Task[Any]) -> None:
+        """A followed job ended: an unexpected error goes to the error funnel from here, once
+        (the page may be gone; its watching task then ends quietly, see :func:`_watch`)."""
         self._following.discard(task)
         if not task.cancelled() and (exc := task.exception()) is not None:
-            log.error("A video job ended with an unexpected error", exc_info=exc)
+            sys.excepthook(type(exc), exc, exc.__traceback__)
 
     def _cancel_current(self) -> None:
         """Cancel the form's video: at the provider by job id once accepted, else the task."""
@@ -301,7 +264,7 @@ class VideoPage(QWidget):
         try:
             await self.services.video.cancel(job_id)
         except SwitchboardError as exc:
-            self.banner.show_error(str(exc))
+            show_problem(self.message_bar, exc)
 
     async def _finished(self, result: MediaResult) -> None:
         """A job ended (made here or resumed): say so, list it, select it."""
@@ -314,31 +277,31 @@ class VideoPage(QWidget):
                 self,
                 "Your video is ready",
                 f"“{make_preview(prompt, 80)}” is ready to watch.",
-                self.banner,
+                self.message_bar,
             )
         elif result.status == Status.CANCELLED:
-            self.banner.show_info(result.error or "The video was cancelled.")
+            self.message_bar.show_info(result.error or "The video was cancelled.")
         elif result.error:
-            self.banner.show_error(result.error, result.error_action)
+            self.message_bar.show_error(result.error, result.error_action)
         self._reload_timer.stop()  # the reload it was waiting to do happens now
         await self._load_history()
 
     # --- Jobs left from an earlier run ----------------------------------------------------
 
     async def _resume_pending(self) -> None:
-        records = await self.services.run_blocking(self.services.video.pending)
+        records = await self.services.db.run(self.services.video.pending)
         if not records:
             return
         for record in records:
             card = self.jobs.add(record.prompt, elapsed_s=max(0.0, time.time() - record.created_at))
             card.job_id = record.id
             card.cancel_requested.connect(lambda c=card: self._cancel_card(c))
-        self.banner.show_info(
+        self.message_bar.show_info(
             f"Picking up {len(records)} video{'s' if len(records) != 1 else ''} still being "
             "made since last time."
         )
         try:
-            results = await asyncio.shield(
+            results = await _watch(
                 self._follow(self.services.video.resume_pending(on_progress=self._on_resumed))
             )
         finally:
@@ -346,7 +309,9 @@ class VideoPage(QWidget):
                 left = self.jobs.card_for(record.id)
                 if left is not None:
                     self.jobs.remove(left)
-        self.banner.clear()
+        if results is None:
+            return
+        self.message_bar.clear()
         for result in results:
             await self._finished(result)
 
@@ -373,9 +338,7 @@ class VideoPage(QWidget):
             self._reload_timer.start()
 
     async def _load_history(self) -> None:
-        gens: list[StoredGeneration] = await self.services.run_blocking(
-            self.services.history.list_generations, TASK.value, HISTORY_LIMIT
-        )
+        gens: list[StoredGeneration] = await self._history()
         current = self.result.generation
         wanted = self._select_after_reload or (current.id if current else None)
         self._select_after_reload = None
@@ -405,9 +368,8 @@ class VideoPage(QWidget):
         self.form.prompt.setFocus()
 
     async def _reuse_generation(self, generation_id: int) -> None:
-        gen = await self.services.run_blocking(self.services.history.get_generation, generation_id)
-        if gen is None or gen.task != TASK.value:
-            self.banner.show_error("That video is no longer in the library.")
+        gen = await self._stored(generation_id, "That video is no longer in the library.")
+        if gen is None:
             return
         row = self.model.row_of(gen.id)
         if row >= 0:
@@ -420,23 +382,5 @@ class VideoPage(QWidget):
             return
         name = suggested_name(gen.prompt, Path(path).suffix or ".mp4")
         await task_page.save_result_copy(
-            self, self.services, self.banner, path, name, VIDEO_FILTER, MOVIES, "The video"
+            self, self.services, self.message_bar, path, name, VIDEO_FILTER, MOVIES, "The video"
         )
-
-    def _on_action(self, action: str) -> None:
-        """The fix button of an error."""
-        task_page.banner_action(
-            action,
-            retry=self._retry,
-            providers_requested=self.providers_requested,
-            policy_picker=self.policy_picker,
-        )
-
-    def _retry(self) -> None:
-        if self._last_request is not None and not self.busy:
-            self._start(self._last_request)
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "model"):
-            self.model.set_palette(self.palette())

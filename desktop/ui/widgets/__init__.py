@@ -8,18 +8,27 @@ For every task tab (Images, Video, Speech, Embeddings) and the Library:
 - ``routing_badge``: ``RoutingBadge`` ("via fal · 2.1 s", "Together AI 429 → fal ✓", and a
   Details table of the whole trace); its words are in ``routing_words`` (no Qt).
 - ``run_button``: ``RunButton`` — the primary action that becomes "Cancel" while its task runs.
-- ``error_banner``: ``ErrorBanner`` — one sentence plus the fix button for an engine
-  ``error_action``, emitted as ``action_requested(str)``.
+- ``message_bar``: ``MessageBar`` — the one bar of every page: one sentence plus the fix
+  button for an engine ``action`` (``FIX_LABELS``), emitted as ``action_requested(str)``;
+  what each button does is ``desktop.ui.errors.apply_fix``.
 - ``prompt_box``: ``PromptBox`` — multi-line prompt, Ctrl+Enter submits.
-- ``param_fields``: steps / guidance boxes and ``SeedField`` with hover explanations.
+- ``param_fields``: ``MediaForm`` (prompt, "Leave out", steps, guidance, seed rows) and the
+  boxes it is made of, with hover explanations.
 - ``thumbnails``: ``load_scaled`` (Pillow, for the thread pool) and ``ThumbnailCache``.
 - ``image_view``: ``ImagePreview`` (scaled, drag-out) and ``ImageWindow`` (open large).
 - ``video_player``: ``VideoPlayer`` (QMediaPlayer + QVideoWidget, play/pause/seek/time).
 - ``file_actions``: save-as without ``exec()``, copy to the clipboard, drag payloads, reveal.
 - ``generation_list`` / ``generation_text``: stored generations as list rows and plain words.
 - ``notify``: ``notify_finished`` — tray message or in-window banner when a long job ends.
-- ``task_page``: what the four task tabs wire alike (pickers, Run button, banner fixes,
-  elapsed clock, earlier runs, saved layout, "Save as…", exports), as plain helpers.
+- ``task_page``: ``TaskPage``, what every task tab is (task, scope, pickers, Run button,
+  message bar and its fixes, saved layout), and small helpers ("Save as…", exports).
+- ``media_page``: ``MediaPage``, the Images/Video skeleton (form left, result and list right).
+- ``request_page``: ``RequestPage``, the Speech/Embeddings skeleton (one routed request, its
+  badge and clock, earlier runs).
 - ``result_parts``: prompt, caption, routing badge and actions row under a result.
 - ``export_kinds``: ``ExportKind`` — one export button's label, file ending and filter.
+- ``start_picture``: ``StartPictureField`` — the start picture of a change or an animation
+  (drop, paste, pick, "Use this picture"), previewed off the loop.
+- ``styles_field``: ``StylesField`` (chosen styles, a weight each) and ``StyleBrowser`` (the
+  Hub's LoRA adapters of the chosen model, with trigger words and example titles).
 """

@@ -10,7 +10,6 @@ as a file URL or as image data, so both are offered.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from PySide6.QtCore import QMimeData, QStandardPaths, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from desktop.store.atomic import atomic_copy
 from desktop.store.free_names import first_free
 from desktop.ui.tasks import run_dialog
 
@@ -93,7 +93,7 @@ async def save_copy_as(
     target = await ask_save_path(parent, name, name_filter, location)
     if target is None:
         return None
-    await run_blocking(shutil.copyfile, source, target)
+    await run_blocking(atomic_copy, Path(source), Path(target))
     return target
 
 

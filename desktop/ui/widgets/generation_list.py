@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyleOptionViewItem, QWidget
 
+from desktop.core.media_types import tab_task
 from desktop.core.table import Task
 from desktop.store.history import StoredGeneration
 from desktop.ui.theme import mix
@@ -38,6 +39,7 @@ _SYMBOLS = {
     Task.TEXT_TO_VIDEO.value: "▶",
     Task.SPEECH_TO_TEXT.value: "❝",
     Task.EMBEDDINGS.value: "⁂",
+    Task.TEXT_TO_SPEECH.value: "♪",
 }
 
 
@@ -63,7 +65,7 @@ def kind_icon(task: str, size: int, palette: QPalette) -> QIcon:
 
 def first_picture(gen: StoredGeneration) -> str | None:
     """The file a picture row's thumbnail comes from."""
-    if gen.task != Task.TEXT_TO_IMAGE.value:
+    if tab_task(gen.task) != Task.TEXT_TO_IMAGE.value:
         return None
     return next((str(f["path"]) for f in gen.files if f.get("path")), None)
 
@@ -100,19 +102,6 @@ class GenerationListModel(QAbstractListModel):
 
     def row_of(self, generation_id: int) -> int:
         return next((i for i, g in enumerate(self._rows) if g.id == generation_id), -1)
-
-    def upsert(self, gen: StoredGeneration) -> int:
-        """Replace the row of ``gen.id`` or insert it first; returns its row."""
-        row = self.row_of(gen.id)
-        if row >= 0:
-            self._rows[row] = gen
-            index = self.index(row)
-            self.dataChanged.emit(index, index)
-            return row
-        self.beginInsertRows(QModelIndex(), 0, 0)
-        self._rows.insert(0, gen)
-        self.endInsertRows()
-        return 0
 
     def remove(self, generation_id: int) -> bool:
         row = self.row_of(generation_id)

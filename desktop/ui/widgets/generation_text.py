@@ -11,6 +11,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from desktop.core.media_types import tab_task
 from desktop.core.table import Task, provider_label
 from desktop.core.trace import Trace
 from desktop.core.vocab import Status
@@ -21,9 +22,12 @@ from desktop.ui.widgets.routing_words import clock
 KIND_LABELS: dict[str, str] = {
     Task.TEXT_TO_IMAGE.value: "Picture",
     Task.TEXT_TO_VIDEO.value: "Video",
+    Task.IMAGE_TO_IMAGE.value: "Changed picture",
+    Task.IMAGE_TO_VIDEO.value: "Animated picture",
     Task.SPEECH_TO_TEXT.value: "Transcript",
     Task.EMBEDDINGS.value: "Embeddings",
     COMPARE_TASK: "Comparison",
+    Task.TEXT_TO_SPEECH.value: "Spoken audio",
 }
 
 TAB_NAMES: dict[str, str] = {
@@ -32,6 +36,7 @@ TAB_NAMES: dict[str, str] = {
     Task.SPEECH_TO_TEXT.value: "Speech",
     Task.EMBEDDINGS.value: "Embeddings",
     COMPARE_TASK: "Compare",
+    Task.TEXT_TO_SPEECH.value: "Speech",
 }
 """The tab that makes each kind ("Reuse in Images")."""
 
@@ -70,7 +75,7 @@ def texts_of(gen: StoredGeneration) -> list[str]:
 
 def title(gen: StoredGeneration) -> str:
     """One line that names the item: the prompt, the audio file's name, the first text."""
-    if gen.task == Task.EMBEDDINGS.value:
+    if tab_task(gen.task) == Task.EMBEDDINGS.value:
         texts = texts_of(gen)
         return make_preview(texts[0]) if texts else "Embeddings"
     return make_preview(gen.prompt) or kind_label(gen.task)
@@ -79,16 +84,16 @@ def title(gen: StoredGeneration) -> str:
 def summary(gen: StoredGeneration) -> str:
     """The muted second line: what it is, how big, who made it (or why it is not there)."""
     parts: list[str] = []
-    if gen.task == Task.TEXT_TO_IMAGE.value:
+    if tab_task(gen.task) == Task.TEXT_TO_IMAGE.value:
         n = len(gen.files)
         parts.append(f"{n} pictures" if n > 1 else "Picture")
-    elif gen.task == Task.TEXT_TO_VIDEO.value:
+    elif tab_task(gen.task) == Task.TEXT_TO_VIDEO.value:
         duration = next((f.get("duration_s") for f in gen.files if f.get("duration_s")), None)
         parts.append(f"Video · {clock(float(duration))}" if duration else "Video")
-    elif gen.task == Task.SPEECH_TO_TEXT.value:
+    elif tab_task(gen.task) == Task.SPEECH_TO_TEXT.value:
         words = make_preview(gen.text or "", 60)
         parts.append(f"“{words}”" if words else "Transcript")
-    elif gen.task == Task.EMBEDDINGS.value:
+    elif tab_task(gen.task) == Task.EMBEDDINGS.value:
         n = len(texts_of(gen))
         parts.append(f"Embeddings of {n} text{'s' if n != 1 else ''}")
     else:
@@ -116,6 +121,10 @@ def params_summary(task: str, params: dict[str, Any]) -> str:
         parts.append(f"guidance {params['guidance']:g}")
     if params.get("seed") is not None:
         parts.append(f"seed {params['seed']}")
+    if task == Task.TEXT_TO_SPEECH.value and params.get("voice"):
+        parts.append(f"voice {params['voice']}")
+    if params.get("parts"):
+        parts.append(f"{params['parts']} parts")
     if task == Task.EMBEDDINGS.value and params.get("dimensions"):
         parts.append(f"{params['dimensions']} dimensions")
     return " · ".join(parts)

@@ -13,7 +13,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QStyle, QSystemTrayIcon, QWidget
 
-from desktop.ui.widgets.message_bar import INFO, MessageBar
+from desktop.ui.widgets.message_bar import MessageBar
 
 TRAY = "tray"
 BANNER = "banner"
@@ -49,7 +49,7 @@ def notify_finished(widget: QWidget, title: str, text: str, banner: MessageBar) 
         tray.show()
         tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, _TRAY_SHOWN_MS)
         QTimer.singleShot(_TRAY_SHOWN_MS + 1000, tray.hide)
-        banner.show_message(text, kind=INFO)
+        banner.show_info(text)
         return TRAY
-    banner.show_message(text, kind=INFO)
+    banner.show_info(text)
     return BANNER

@@ -42,6 +42,7 @@ from desktop.ui.widgets.routing_words import (
     badge_text,
     badge_tooltip,
     failover_text,
+    routing_notes,
     skipped_notes,
     winners,
 )
@@ -167,6 +168,9 @@ class RoutingBadge(QWidget):
         if text and cost is not None:
             text += f" · {cost.short()}"  # the estimate; its basis is in the Details
         story = failover_text(trace)
+        first = trace.first_choice_skipped() if trace is not None else ""
+        if first:
+            story = f"{first}. {story}" if story else first + "."
         has_attempts = bool(trace is not None and (trace.attempts or skipped_notes(trace)))
         self.label.setText(text)
         self.label.setToolTip(badge_tooltip(trace, who))
@@ -199,7 +203,8 @@ class RoutingBadge(QWidget):
             return
         self.table.show_trace(trace)
         notes = skipped_notes(trace)
-        self.skipped.setText("Not tried: " + "; ".join(notes) + "." if notes else "")
+        text = "Not tried: " + "; ".join(notes) + "." if notes else ""
+        self.skipped.setText(" ".join([*routing_notes(trace), text]).strip())
 
     def _on_details_toggled(self, shown: bool) -> None:
         if shown:

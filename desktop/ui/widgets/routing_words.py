@@ -176,4 +176,35 @@ def attempt_rows(trace: Trace) -> list[list[str]]:
 
 def skipped_notes(trace: Trace) -> list[str]:
     """Candidates not tried, with the reason ("Nebius AI Studio: needs its own key")."""
-    return [f"{provider_label(c.provider)}: {c.skipped}" for c in trace.candidates if c.skipped]
+    return trace.not_tried()
+
+
+def routing_notes(trace: Trace) -> list[str]:
+    """Sentences for Details besides the tables: a first choice skipped, answers restarted
+    elsewhere (with the partial text they had shown), waits the engine chose."""
+    notes: list[str] = []
+    first = trace.first_choice_skipped()
+    if first:
+        notes.append(first + ".")
+    notes += [r + "." for r in trace.restarts]
+    for a in trace.attempts:
+        if a.partial_text and a.outcome == Outcome.INTERRUPTED and trace.restarts:
+            notes.append(
+                f"{provider_label(a.served_by or a.provider)} had written: \u201c"
+                f"{_clip(a.partial_text)}\u201d"
+            )
+    notes += [w[0].upper() + w[1:] + "." for w in trace.waits]
+    for a in trace.attempts:
+        reported = a.provider_model_reported
+        if a.outcome == Outcome.OK and reported:
+            asked = f" (asked for {a.provider_model})" if reported != a.provider_model else ""
+            notes.append(
+                f"{provider_label(a.served_by or a.provider)} says the model that answered "
+                f"was {reported}{asked}."
+            )
+    return notes
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"

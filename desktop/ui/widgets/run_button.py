@@ -73,6 +73,7 @@ class RunButton(QPushButton):
         self._canceller = canceller
 
     def set_idle_text(self, text: str) -> None:
+        """The words shown while nothing runs ("Make image", "Change picture")."""
         self._idle_text = text
         if not self.running:
             self.setText(text)

@@ -1,51 +1,44 @@
-"""What the four task tabs (Images, Video, Speech, Embeddings) do alike, as small helpers.
+"""What the four task tabs (Images, Video, Speech, Embeddings) have and do alike.
 
-Why helpers and not a base class: each tab has its own layout and its own public API
-(``run()``, ``compute()``, ``transcribe()``…), and the main window and the tests call those.
-What they share is wiring: the model and provider pickers, the Run button bound to a
-:class:`TaskScope` slot, the error banner's fix buttons, the elapsed time beside a running
-request, the earlier runs read off the loop, the splitters and policy kept between runs, the
-"Save as…" of a result and the export buttons. Each piece here is one function (or one small
-object) the pages call, so a page still reads top to bottom.
+:class:`TaskPage` is what every task tab *is*: a task, a :class:`TaskScope`, the model and
+provider pickers, a Run button, the one :class:`MessageBar` with its fix buttons
+(:func:`desktop.ui.errors.apply_fix`), and the layout and provider policy kept between runs.
+Two skeletons build on it: :class:`~desktop.ui.widgets.media_page.MediaPage` (Images, Video)
+and :class:`~desktop.ui.widgets.request_page.RequestPage` (Speech, Embeddings).
+
+The rest are small helpers the pages call, so a page still reads top to bottom: the columns
+and splitters, the elapsed time beside a running request, the earlier runs read off the
+loop, the "Save as…" of a result and the export buttons.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
-from PySide6.QtCore import QItemSelection, QObject, QStandardPaths, Qt, QTimer, SignalInstance
+from PySide6.QtCore import QItemSelection, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QBoxLayout,
-    QFrame,
     QHBoxLayout,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.core.table import Task
-from desktop.core.vocab import FixAction, Status
 from desktop.services import Services
-from desktop.store.state import StateStore
+from desktop.ui.errors import apply_fix
 from desktop.ui.file_dialogs import write_file
-from desktop.ui.past_runs import PastRunsList
+from desktop.ui.models.link import ModelLink
 from desktop.ui.tasks import TaskScope
-from desktop.ui.widgets.error_banner import ErrorBanner
 from desktop.ui.widgets.export_kinds import ExportKind
 from desktop.ui.widgets.file_actions import DOCUMENTS, ask_save_path, save_copy_as
 from desktop.ui.widgets.labels import MutedLabel, heading
-from desktop.ui.widgets.routing_badge import RoutingBadge
-from desktop.ui.widgets.routing_words import clock
+from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.run_button import RunButton
 from desktop.ui.widgets.task_pickers import PolicyPicker, TaskModelPicker
-
-T = TypeVar("T")
 
 # --- Building -----------------------------------------------------------------------------
 
@@ -56,9 +49,14 @@ def add_pickers(
     """ "Model" and "Provider" with their pickers, the provider list filled from the settings."""
     layout.addWidget(MutedLabel("Model", parent))
     model_picker = TaskModelPicker(services, task, parent)
-    layout.addWidget(model_picker, model_stretch)
-    layout.addWidget(MutedLabel("Provider", parent))
     policy_picker = PolicyPicker(task, parent)
+    link = ModelLink(services, task, model_picker, policy_picker)
+    row = QHBoxLayout()  # the box and its "Browse…" button stay together in any layout
+    row.setSpacing(4)
+    row.addWidget(model_picker, 1)
+    row.addWidget(link.button)
+    layout.addLayout(row, model_stretch)
+    layout.addWidget(MutedLabel("Provider", parent))
     policy_picker.refresh(services.settings)
     layout.addWidget(policy_picker)
     return model_picker, policy_picker
@@ -80,20 +78,6 @@ def top_bar(
     return outer, model_picker, policy_picker
 
 
-def banner_column(
-    parent: QWidget, on_action: Callable[[str], object]
-) -> tuple[QWidget, QVBoxLayout, ErrorBanner]:
-    """The right column of a form tab, opened by the error banner (its fix buttons wired)."""
-    right = QWidget(parent)
-    column = QVBoxLayout(right)
-    column.setContentsMargins(12, 12, 16, 12)
-    column.setSpacing(8)
-    banner = ErrorBanner(right)
-    banner.action_requested.connect(on_action)
-    column.addWidget(banner)
-    return right, column, banner
-
-
 def run_button(
     text: str, parent: QWidget, scope: TaskScope, slot: str, on_run: Callable[[], object]
 ) -> RunButton:
@@ -102,21 +86,6 @@ def run_button(
     button.bind(scope, slot)
     button.run_requested.connect(on_run)
     return button
-
-
-def scroll_column(parent: QWidget, title: str) -> tuple[QScrollArea, QWidget, QVBoxLayout]:
-    """The left column of a form tab: a scroll area (no sideways scrolling) with a heading."""
-    scroll = QScrollArea(parent)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setMinimumWidth(300)
-    holder = QWidget(scroll)
-    column = QVBoxLayout(holder)
-    column.setContentsMargins(16, 12, 12, 12)
-    column.setSpacing(8)
-    column.addWidget(heading(title, holder))
-    return scroll, holder, column
 
 
 def side_by_side(
@@ -165,64 +134,6 @@ def first_row(selected: QItemSelection) -> int | None:
 # --- Wiring -------------------------------------------------------------------------------
 
 
-def refresh_pickers(
-    services: Services, model_picker: TaskModelPicker, policy_picker: PolicyPicker
-) -> None:
-    """The provider list changed (order, switches, custom servers): offer what is left."""
-    policy_picker.refresh(services.settings)
-    model_picker.refresh()
-
-
-def banner_action(
-    action: str,
-    *,
-    retry: Callable[[], object],
-    providers_requested: SignalInstance,
-    policy_picker: PolicyPicker,
-) -> None:
-    """What the fix button of an error does (the engine's ``error_action``)."""
-    if action == FixAction.RETRY:
-        retry()
-    elif action == FixAction.ADD_TOKEN:
-        providers_requested.emit("token")
-    elif action == FixAction.OPEN_PROVIDERS:
-        providers_requested.emit("")
-    elif action == FixAction.OTHER_PROVIDER:
-        policy_picker.setFocus()
-        policy_picker.showPopup()
-
-
-class _Form(Protocol):
-    @property
-    def prompt(self) -> QWidget: ...
-
-    def request(self, model: str, provider: str) -> Any: ...
-
-
-def form_request(
-    form: _Form,
-    model_picker: TaskModelPicker,
-    policy_picker: PolicyPicker,
-    banner: ErrorBanner,
-    check: Callable[[Any], str | None],
-    *,
-    example_model: str,
-) -> Any | None:
-    """The form's request, or None after saying (and focusing) what is missing."""
-    model = model_picker.current_model()
-    if not model:
-        banner.show_error(f"Type or pick a model first, for example {example_model}.")
-        model_picker.setFocus()
-        return None
-    request = form.request(model, policy_picker.current_policy())
-    problem = check(request)
-    if problem is not None:
-        banner.show_error(problem)
-        form.prompt.setFocus()
-        return None
-    return request
-
-
 def fill_pickers(
     model_picker: TaskModelPicker,
     policy_picker: PolicyPicker,
@@ -236,101 +147,7 @@ def fill_pickers(
     policy_picker.set_policy(policy if isinstance(policy, str) else "auto")
 
 
-# --- State --------------------------------------------------------------------------------
-
-
-def save_layout(
-    state: StateStore, prefix: str, policy_picker: PolicyPicker, splitters: Mapping[str, QSplitter]
-) -> None:
-    """Keep the splitter sizes (``prefix.name``) and the provider policy for the next start."""
-    for name, splitter in splitters.items():
-        state.set(f"{prefix}.{name}", list(splitter.sizes()))
-    state.set(f"{prefix}.policy", policy_picker.current_policy())
-
-
-def restore_layout(
-    state: StateStore, prefix: str, policy_picker: PolicyPicker, splitters: Mapping[str, QSplitter]
-) -> None:
-    """Put back what :func:`save_layout` kept (sizes of two panes only)."""
-    for name, splitter in splitters.items():
-        sizes = state.get_int_list(f"{prefix}.{name}")
-        if sizes and len(sizes) == 2:
-            splitter.setSizes(sizes)
-    policy = state.get_str(f"{prefix}.policy")
-    if policy:
-        policy_picker.set_policy(policy)
-
-
 # --- Running ------------------------------------------------------------------------------
-
-
-class ElapsedClock(QObject):
-    """ "Computing… 0:07" in ``label``, ticking while a request runs; hidden otherwise."""
-
-    def __init__(self, label: MutedLabel, verb: str, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.label = label
-        self.verb = verb
-        self.started_at: float | None = None
-        self.timer = QTimer(self)
-        self.timer.setInterval(200)
-        self.timer.timeout.connect(self.tick)
-
-    def start(self) -> None:
-        self.started_at = time.monotonic()
-        self.tick()
-        self.label.show()
-        self.timer.start()
-
-    def stop(self) -> None:
-        self.timer.stop()
-        self.label.hide()
-        self.started_at = None
-
-    def tick(self) -> None:
-        if self.started_at is not None:
-            self.label.setText(f"{self.verb}… {clock(time.monotonic() - self.started_at)}")
-
-
-async def routed(
-    work: Awaitable[T],
-    *,
-    badge: RoutingBadge,
-    banner: ErrorBanner,
-    elapsed: ElapsedClock,
-    sending: str,
-    stopped: str,
-) -> T:
-    """Await ``work`` (one routed request) with the badge live and the clock ticking.
-
-    Cancelled: the badge clears and the banner says ``stopped``; the cancel goes on up."""
-    banner.clear()
-    badge.set_live(sending)
-    elapsed.start()
-    try:
-        return await work
-    except asyncio.CancelledError:
-        badge.clear()
-        banner.show_info(stopped)
-        raise
-    finally:
-        elapsed.stop()
-
-
-async def load_past_runs(
-    services: Services,
-    history_list: PastRunsList,
-    task: Task,
-    limit: int,
-    selected: int | None,
-) -> None:
-    """Read the completed runs of ``task`` off the loop into ``history_list``."""
-    rows = await services.run_blocking(
-        lambda: services.history.list_generations(task.value, limit, status=Status.COMPLETE)
-    )
-    history_list.set_runs(rows)
-    if selected is not None:
-        history_list.select_id(selected)
 
 
 # --- Files --------------------------------------------------------------------------------
@@ -339,7 +156,7 @@ async def load_past_runs(
 async def save_result_copy(
     parent: QWidget,
     services: Services,
-    banner: ErrorBanner,
+    banner: MessageBar,
     path: str,
     name: str,
     name_filter: str,
@@ -359,7 +176,7 @@ async def save_result_copy(
 async def export_file(
     parent: QWidget,
     services: Services,
-    banner: ErrorBanner,
+    banner: MessageBar,
     name: str,
     kind: ExportKind,
     content: bytes | str | Callable[[], bytes | str],
@@ -376,3 +193,106 @@ async def export_file(
         banner.show_error(problem)
     else:
         banner.show_info(f"Saved {target.name}.")
+
+
+# --- The page -----------------------------------------------------------------------------
+
+
+class TaskPage(QWidget):
+    """What every task tab has: its task, scope, pickers, Run button and message bar.
+
+    A subclass builds its layout (making :attr:`message_bar` with :meth:`_make_message_bar`,
+    :attr:`model_picker`, :attr:`policy_picker` and :attr:`run_button` where it places them,
+    so the Tab key follows the layout) and implements :meth:`run`. The bar's fix buttons do
+    the same on every page (``apply_fix``): "Try again" calls :meth:`retry`, which runs the
+    page again unless a subclass knows better.
+
+    Signals:
+        providers_requested(str): open the Providers page ("token": focus the HF token).
+
+    Attributes:
+        services, task, scope: what the page works with.
+        message_bar: the page's one bar for problems and notes.
+        splitter: the main splitter (kept between runs with the provider policy).
+    """
+
+    providers_requested = Signal(str)
+
+    message_bar: MessageBar
+    model_picker: TaskModelPicker
+    policy_picker: PolicyPicker
+    run_button: RunButton
+    splitter: QSplitter
+
+    def __init__(
+        self, services: Services, task: Task, name: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.task = task
+        self.scope = TaskScope(name)
+
+    # --- Public API -----------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """True while the page's request runs."""
+        return self.run_button.running
+
+    def run(self) -> None:
+        """The page's primary action (its Run button, Ctrl+Enter)."""
+        raise NotImplementedError
+
+    def retry(self) -> None:
+        """ "Try again" of an error: run the page again."""
+        self.run()
+
+    def cancel(self) -> bool:
+        """Stop the running request (Esc); False when none runs."""
+        return self.run_button.cancel()
+
+    def refresh_providers(self) -> None:
+        """The provider list changed (order, switches, custom servers): offer what is left."""
+        self.policy_picker.refresh(self.services.settings)
+        self.model_picker.refresh()
+
+    def save_state(self) -> None:
+        """Keep the splitter sizes and the provider policy for the next start."""
+        state, prefix = self.services.state, self.scope.name
+        for name, splitter in self._splitters().items():
+            state.set(f"{prefix}.{name}", list(splitter.sizes()))
+        state.set(f"{prefix}.policy", self.policy_picker.current_policy())
+
+    def restore_state(self) -> None:
+        """Put back what :meth:`save_state` kept (sizes of two panes only)."""
+        state, prefix = self.services.state, self.scope.name
+        for name, splitter in self._splitters().items():
+            sizes = state.get_int_list(f"{prefix}.{name}")
+            if sizes and len(sizes) == 2:
+                splitter.setSizes(sizes)
+        policy = state.get_str(f"{prefix}.policy")
+        if policy:
+            self.policy_picker.set_policy(policy)
+
+    async def aclose(self) -> None:
+        """Cancel every task of the page (the window is closing)."""
+        await self.scope.aclose()
+
+    # --- Internals ------------------------------------------------------------------------
+
+    def _make_message_bar(self, parent: QWidget) -> MessageBar:
+        """The page's one bar, its fix buttons wired (:func:`apply_fix`)."""
+        self.message_bar = MessageBar(parent)
+        self.message_bar.action_requested.connect(self._on_fix)
+        return self.message_bar
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {"splitter": self.splitter}
+
+    def _on_fix(self, action: str) -> None:
+        apply_fix(
+            action,
+            retry=self.retry,
+            providers_requested=self.providers_requested,
+            provider_picker=self.policy_picker,
+        )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QSizePolicy, QWidget
@@ -29,6 +30,9 @@ from PySide6.QtWidgets import QComboBox, QSizePolicy, QWidget
 from desktop.core.table import PROVIDERS, Task, provider_label
 from desktop.services import Services
 from desktop.store.settings import Settings
+
+if TYPE_CHECKING:
+    from desktop.ui.models.link import ModelLink
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,11 @@ WELL_KNOWN_MODELS: dict[str, tuple[str, ...]] = {
         "BAAI/bge-small-en-v1.5",
         "intfloat/multilingual-e5-large",
         "sentence-transformers/all-MiniLM-L6-v2",
+    ),
+    Task.TEXT_TO_SPEECH.value: (
+        "hexgrad/Kokoro-82M",
+        "canopylabs/orpheus-3b-0.1-ft",
+        "ResembleAI/chatterbox",
     ),
 }
 """Offered when nothing is cached yet; the first one is preselected on a first start."""
@@ -97,6 +106,8 @@ class ModelBox(QComboBox):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip(tooltip)
         self.setAccessibleName("Model")
+        self.link: ModelLink | None = None
+        """Type-ahead, browser and checks from the model directory, once a page links it."""
         completer = self.completer()
         if completer is not None:  # always set on an editable box; the stubs allow None
             completer.setFilterMode(Qt.MatchFlag.MatchContains)

@@ -112,12 +112,6 @@ class ThumbnailCache(QObject):
         """True when the file could not be decoded (show a "missing" mark instead)."""
         return path in self._failed
 
-    def forget(self, path: str) -> None:
-        pixmap = self._pixmaps.pop(path, None)
-        if pixmap is not None:
-            self._bytes -= _cost(pixmap)
-        self._failed.discard(path)
-
     # --- Internals ------------------------------------------------------------------------
 
     def _request(self, path: str) -> None:

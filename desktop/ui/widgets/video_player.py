@@ -1,4 +1,7 @@
-"""Inline video playback: the picture, play/pause, a seek slider and the time.
+"""Inline video (and audio) playback: the picture, play/pause, a seek slider and the time.
+
+With ``kind="audio"`` there is no picture, only the controls: the Speech tab's read-aloud
+player uses that, so both players behave (and are tested) the same way.
 
 Why the player is created on first use (style.md §3.4): building a ``QMediaPlayer`` loads the
 FFmpeg multimedia backend, which costs start-up time nobody should pay for a tab they may not
@@ -32,8 +35,9 @@ class VideoPlayer(QWidget):
         video: the video surface.
     """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, kind: str = "video") -> None:
         super().__init__(parent)
+        self.kind = kind
         self.player: QMediaPlayer | None = None
         self._audio: QAudioOutput | None = None
         self._path: str | None = None
@@ -41,12 +45,14 @@ class VideoPlayer(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(6)
-        self.video = QVideoWidget(self)
-        self.video.setMinimumSize(240, 160)
-        self.video.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.video.setBackgroundRole(QPalette.ColorRole.Dark)
-        self.video.setAutoFillBackground(True)
-        column.addWidget(self.video, 1)
+        self.video: QVideoWidget | None = None
+        if kind == "video":
+            self.video = QVideoWidget(self)
+            self.video.setMinimumSize(240, 160)
+            self.video.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            self.video.setBackgroundRole(QPalette.ColorRole.Dark)
+            self.video.setAutoFillBackground(True)
+            column.addWidget(self.video, 1)
         controls = QHBoxLayout()
         controls.setSpacing(8)
         self.play_button = QToolButton(self)
@@ -83,7 +89,7 @@ class VideoPlayer(QWidget):
         self._path = path
         self.error_label.hide()
         if not Path(path).is_file():
-            self._show_error("The video file is missing from the media folder.")
+            self._show_error(f"The {self.kind} file is missing from the media folder.")
             player.setSource(QUrl())
             return
         player.setSource(QUrl.fromLocalFile(path))
@@ -117,7 +123,8 @@ class VideoPlayer(QWidget):
         """Stop and drop the player and its decoder (the tab is closing)."""
         self.clear()
         if self.player is not None:
-            self.player.setVideoOutput(None)  # type: ignore[arg-type]  # None detaches
+            if self.video is not None:
+                self.player.setVideoOutput(None)  # type: ignore[arg-type]  # None detaches
             self.player.deleteLater()
             self.player = None
         if self._audio is not None:
@@ -131,7 +138,8 @@ class VideoPlayer(QWidget):
             self._audio = QAudioOutput(self)
             self.player = QMediaPlayer(self)
             self.player.setAudioOutput(self._audio)
-            self.player.setVideoOutput(self.video)
+            if self.video is not None:
+                self.player.setVideoOutput(self.video)
             self.player.durationChanged.connect(self._on_duration)
             self.player.positionChanged.connect(self._on_position)
             self.player.playbackStateChanged.connect(self._on_state)
@@ -158,7 +166,7 @@ class VideoPlayer(QWidget):
 
     def _on_error(self, _error: QMediaPlayer.Error, message: str) -> None:
         self._show_error(
-            f"This video cannot be played here ({message or 'unknown error'}); "
+            f"This {self.kind} cannot be played here ({message or 'unknown error'}); "
             "Save as… and open it in another player."
         )
 

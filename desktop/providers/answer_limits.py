@@ -1,0 +1,71 @@
+"""Size limits on what a chat answer may bring into memory, and the words when one is hit.
+
+Why: a hostile or broken provider can send a 200 MB "answer", a stream that never ends, one
+event of 100 MB or a line with no end. Read whole, each took gigabytes of memory, was stored
+whole and froze the window on reopening; cut by a too-small buffer, each read as a broken
+connection ("check your internet"). Here every read has a limit, and passing it says what
+happened: the provider sent an answer too large to read.
+
+The limits fit the history: an answer never holds more than :data:`MAX_ANSWER_CHARS` of text,
+which the chat view can show.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import httpx2
+
+from desktop.core.classify import TOO_LARGE, Failure
+from desktop.core.trace import Outcome
+from desktop.providers.exchange import AttemptFailed
+
+MAX_ANSWER_CHARS: Final = 8 * 1024 * 1024
+"""The most text one answer keeps (8 MB of text, far beyond any real reply)."""
+
+MAX_WHOLE_ANSWER_BYTES: Final = 2 * MAX_ANSWER_CHARS
+"""A non-streamed answer's body: its JSON wraps at most :data:`MAX_ANSWER_CHARS` of text."""
+
+
+def _megabytes(n: int) -> str:
+    return f"{n // (1024 * 1024)} MB"
+
+
+def too_large(label: str, what: str) -> AttemptFailed:
+    """The failure for an answer past a limit: before any text (the next provider may be
+    tried) and after it (the partial answer is kept)."""
+    return AttemptFailed(
+        Failure(Outcome.BAD_RESPONSE, f"{TOO_LARGE}: {what}"),
+        mid_answer=f"{label} {TOO_LARGE} ({what}); the partial answer is kept.",
+    )
+
+
+async def read_whole_answer(response: httpx2.Response, label: str) -> bytes:
+    """The body of a non-streamed answer, refused past :data:`MAX_WHOLE_ANSWER_BYTES`."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_WHOLE_ANSWER_BYTES:
+        raise too_large(label, f"more than {_megabytes(MAX_WHOLE_ANSWER_BYTES)}")
+    body = bytearray()
+    async for piece in response.aiter_bytes():
+        body += piece
+        if len(body) > MAX_WHOLE_ANSWER_BYTES:
+            raise too_large(label, f"more than {_megabytes(MAX_WHOLE_ANSWER_BYTES)}")
+    return bytes(body)
+
+
+class TextBudget:
+    """Counts an answer's text; past :data:`MAX_ANSWER_CHARS` the stream is stopped there."""
+
+    def __init__(self, label: str, limit: int = MAX_ANSWER_CHARS) -> None:
+        self.label = label
+        self.limit = limit
+        self.used = 0
+
+    def take(self, text: str) -> str:
+        """``text``, cut to what is left of the budget; raises once the budget is spent."""
+        room = self.limit - self.used
+        if room <= 0:
+            raise too_large(self.label, f"more than {_megabytes(self.limit)} of text")
+        kept = text[:room]
+        self.used += len(kept)
+        return kept

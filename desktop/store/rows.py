@@ -1,0 +1,88 @@
+"""Between SQLite rows and records: JSON columns encoded on the way in, decoded on the way out.
+
+Decoding never raises: a damaged JSON column reads as empty (``None`` or ``[]``) so one bad
+row cannot hide a whole conversation or library.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from desktop.core.vocab import Status
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+
+def encode_json(value: Any) -> str | None:
+    """``value`` as JSON text (``None`` stays NULL)."""
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def encode_dict(value: Mapping[str, Any] | None) -> str | None:
+    """A mapping column (trace, usage) as JSON text, or NULL."""
+    return encode_json(None if value is None else dict(value))
+
+
+def encode_files(items: Sequence[Mapping[str, Any]] | None, what: str) -> str:
+    """``items`` (attachments, generation files) as JSON; each must have a ``path`` string.
+
+    Raises:
+        ValueError: an item without a ``path`` string (``what`` names it in the message).
+    """
+    checked = [dict(item) for item in items or ()]
+    for item in checked:
+        if not isinstance(item.get("path"), str):
+            raise ValueError(f"Every {what} needs a 'path' string.")
+    return json.dumps(checked, ensure_ascii=False)
+
+
+def decode_dict(text: str | None) -> dict[str, Any] | None:
+    """A JSON object column, or None when NULL or damaged."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def decode_list(text: str | None) -> list[dict[str, Any]]:
+    """A JSON list-of-objects column; damaged text or non-object items are dropped."""
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+R = TypeVar("R", bound="DataclassInstance")
+
+
+def stored_status(raw: str) -> str:
+    """A stored status as the :class:`Status` it names (the same string, typed)."""
+    return Status(raw) if raw in Status._value2member_map_ else raw
+
+
+def from_row(cls: type[R], row: sqlite3.Row, **decoded: Any) -> R:
+    """A record whose fields are the row's columns of the same names, except ``decoded``."""
+    plain = {
+        f.name: row[f.name]
+        for f in fields(cls)
+        if f.name not in decoded and f.metadata.get("column", True)
+    }
+    return cls(**plain, **decoded)
+
+
+def columns_of(cls: type[DataclassInstance]) -> str:
+    """The ``SELECT`` list for a record: one column per field, same names."""
+    return ", ".join(f.name for f in fields(cls) if f.metadata.get("column", True))
+
+
+COMPUTED: Final = {"column": False}
+"""Field metadata of a record field that is worked out, not read from a column."""

@@ -1,0 +1,111 @@
+"""One storage path: every database call the window makes runs on the database worker.
+
+Both SQLite connections (history and jobs) report each statement they run, with the thread
+that ran it, while a whole session goes by: the window opens, a chat answer streams, a
+picture and a video are made, conversations are searched and the library is opened and
+searched. Not one statement may run on the GUI (main) thread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable
+
+import pytest
+import qasync
+
+from desktop.engine.job_poll import PollTiming
+from desktop.services import Services
+from desktop.store.worker import THREAD_NAME
+from desktop.ui.main_window import MainWindow
+from tests.emulator import LLAMA_8B, Emulator
+from tests.emulator.jobs import WAN_T2V
+from tests.emulator.media_models import FLUX_SCHNELL
+from tests.ui.conftest import run, settle
+from tests.ui.page_helpers import media_env_fixture, wait_until  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.gui
+
+FAST_POLL = PollTiming(
+    first_s=0.002,
+    factor=1.0,
+    max_s=0.002,
+    deadline_s=60.0,
+    resume_grace_s=60.0,
+    submit_s=5.0,
+    cancel_s=2.0,
+    honour_cadence=False,
+)
+
+
+def _connections(services: Services) -> list[sqlite3.Connection]:
+    return [services.history._db._conn, services.jobs._conn]
+
+
+def test_no_database_call_of_a_whole_session_runs_on_the_gui_thread(
+    loop: qasync.QEventLoop,
+    open_services: Callable[..., Services],
+    media_env: dict[str, str],
+    emulator: Emulator,
+) -> None:
+    emulator.set_reply("A streamed answer about zebras, long enough for a few chunks.")
+    services = open_services(media_env)
+    services.video.timing = FAST_POLL
+    services.settings.set_order(["fal-ai", "replicate", "novita", "together"])
+    threads: list[threading.Thread] = []
+    lock = threading.Lock()
+
+    def record(_statement: str) -> None:
+        with lock:
+            threads.append(threading.current_thread())
+
+    for conn in _connections(services):
+        conn.set_trace_callback(record)
+
+    async def build() -> MainWindow:
+        window = MainWindow(services)
+        window.resize(1100, 760)
+        window.show()
+        return window
+
+    window = run(loop, build())
+    settle(loop)
+
+    chat = window.chat
+    chat.model_picker.set_current_model(LLAMA_8B)
+    chat.composer.set_text("Tell me about zebras")
+    chat.send()
+    wait_until(loop, lambda: not chat.busy and chat.sidebar.model.rowCount() == 1)
+    chat.sidebar.search.setText("zebras")
+    wait_until(loop, lambda: chat.sidebar.model.rowCount() == 1 and not chat.sidebar.model.editable)
+
+    images = window.images
+    images.model_picker.set_current_model(FLUX_SCHNELL)
+    images.form.prompt.setPlainText("a lighthouse at dusk")
+    images.form.set_size(96, 64)
+    images.run_button.click()
+    wait_until(loop, lambda: not images.busy and images.model.rowCount() == 1)
+
+    video = window.video
+    video.model_picker.set_current_model(WAN_T2V)
+    video.form.prompt.setPlainText("a red fox running through fresh snow")
+    video.run_button.click()
+    wait_until(loop, lambda: not video.busy)
+    wait_until(loop, lambda: (g := video.model.generation(0)) and g.status == "complete")
+
+    window.tabs.setCurrentWidget(window.library)
+    library = window.library
+    wait_until(loop, lambda: library.model.rowCount() == 2)
+    library.search.setText("lighthouse")
+    wait_until(loop, lambda: library.count_label.text() == "1 found")
+
+    run(loop, window.shutdown())
+    window.deleteLater()  # destroyed while the loop still runs, as the fixtures do
+    settle(loop)
+    for conn in _connections(services):
+        conn.set_trace_callback(None)
+
+    assert len(threads) > 20  # the session did reach the database, many times
+    assert threading.main_thread() not in threads
+    assert {t.name.rsplit("_", 1)[0] for t in threads} == {THREAD_NAME}
