@@ -181,6 +181,9 @@ async def run_window(
         return 1
     services = opened.services
     try:
+        from desktop.ui.theme import set_theme
+
+        set_theme(app, services.settings.theme)
         window = MainWindow(services, on_closed=quitting.set)
         notices = [*opened.notices, services.settings_store.load_warning]
         for notice in reversed([n for n in notices if n]):

@@ -44,3 +44,18 @@ def read_bytes(name: str) -> bytes:
 def read_json(name: str) -> Any:
     """A shipped JSON file, parsed once per process (the files are a few kilobytes)."""
     return json.loads(read_text(name))
+
+
+def icon_names() -> list[str]:
+    """The names of the shipped icons (``resources/icons/<name>.svg``), sorted."""
+    if (CHECKOUT / "pyproject.toml").is_file() and (SOURCE_DIR / "icons").is_dir():
+        return sorted(p.stem for p in (SOURCE_DIR / "icons").glob("*.svg"))
+    folder = resources.files("desktop.resources").joinpath("icons")
+    return sorted(e.name[:-4] for e in folder.iterdir() if e.name.endswith(".svg"))
+
+
+@cache
+def icon_svg(name: str) -> str:
+    """One icon's SVG text (``app``, ``chat``, ``images`` …). Tab icons draw in
+    ``currentColor`` so the window can colour them for the light or dark palette."""
+    return read_text(f"icons/{name}.svg")

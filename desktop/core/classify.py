@@ -201,7 +201,7 @@ def classify_inband(error: Any) -> Failure:
 
 
 _SENTENCES: dict[str, str] = {
-    Outcome.SERVER_ERROR: "{who} had a server error{code}; try again or use another provider.",
+    Outcome.SERVER_ERROR: "{who} had a server problem; try again or use another provider.",
     Outcome.NOT_FOUND: "{who} does not serve this model right now{said}.",
     Outcome.TIMEOUT: "{who} did not answer in time; try again or use another provider.",
     Outcome.CONNECT_ERROR: "Could not reach {who}; check your internet connection.",
@@ -215,28 +215,28 @@ _SENTENCES: dict[str, str] = {
     Outcome.BAD_RESPONSE: "{who} sent an answer Switchboard could not read{said}.",
 }
 """What :func:`sentence` says for an outcome that reads the same through any route
-(``{who}``: the provider, ``{said}``: its words, ``{code}``: the HTTP status)."""
+(``{who}``: the provider, ``{said}``: its words). Status codes are never said here: they stay
+in the trace's details, for people who want them."""
 
 
 def sentence(failure: Failure, provider: str, *, via_hf: bool) -> str:
     """One sentence a person can act on, naming the provider."""
     who = provider_label(provider)
     said = f" ({failure.detail})" if failure.detail else ""
-    code = f" ({failure.status_code})" if failure.status_code else ""
     o = failure.outcome
     if o == Outcome.AUTH:
         if via_hf and not failure.whole_credential:
             return (
-                f"{who} refused this request made through your Hugging Face account{code}"
+                f"{who} refused this request made through your Hugging Face account"
                 f"{said}; other providers can still be used, or add a {who} key on the "
                 "Providers page."
             )
         if via_hf:
             return (
-                f"Hugging Face refused your token{code}; check it on the Providers page "
+                "Your Hugging Face token was refused; check it on the Providers page "
                 '(it needs the "Make calls to Inference Providers" permission).'
             )
-        return f"{who} refused your key{code}; check the {who} key on the Providers page."
+        return f"Your {who} key was refused; check the {who} key on the Providers page."
     if o == Outcome.BILLING:
         if via_hf:
             return (
@@ -245,12 +245,12 @@ def sentence(failure: Failure, provider: str, *, via_hf: bool) -> str:
             )
         return f"Your {who} account has no credits left{said}; top it up or use another provider."
     if o == Outcome.RATE_LIMITED:
-        wait = f" for {failure.retry_after_s:.0f} s" if failure.retry_after_s else ""
-        return f"{who} is rate-limiting requests{wait}; try again later or use another provider."
+        later = f"in {failure.retry_after_s:.0f} s" if failure.retry_after_s else "later"
+        return f"{who} is busy (too many requests); try again {later} or use another provider."
     if o == Outcome.BAD_RESPONSE and failure.detail.startswith(TOO_LARGE):
         # "Groq sent an answer too large to read (one event over 1 MB)."
         return f"{who} {TOO_LARGE} ({failure.detail[len(TOO_LARGE) :].lstrip(': ')})."
-    return _SENTENCES.get(o, "{who} failed{said}.").format(who=who, said=said, code=code)
+    return _SENTENCES.get(o, "{who} failed{said}.").format(who=who, said=said)
 
 
 TOO_LARGE = "sent an answer too large to read"

@@ -162,6 +162,8 @@ class JobProgress:
     elapsed_s: float = 0.0
     provider: str | None = None
     job_id: str | None = None
+    percent: float | None = None
+    """0–100 when the provider reports how far it is; None (the usual case) when it does not."""
 
 
 @dataclass

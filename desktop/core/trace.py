@@ -1,6 +1,7 @@
 """The routing trace: what the engine considered, tried, and who answered.
 
-Every result, successful or not, carries one. The UI shows its summary ("Together 429 → Groq")
+Every result, successful or not, carries one. The UI tells it in words
+("Together was busy (too many requests), so Groq answered")
 and expands it; the command line prints it with ``--json``; the history stores it as JSON. It
 never holds a secret: credentials appear only as "HF token" or "<provider> key".
 """
@@ -39,7 +40,7 @@ class Outcome(StrEnum):
 _SHORT: dict[str, str] = {
     Outcome.CONNECT_ERROR: "unreachable",
     Outcome.TIMEOUT: "timed out",
-    Outcome.RATE_LIMITED: "429",
+    Outcome.RATE_LIMITED: "busy (too many requests)",
     Outcome.SERVER_ERROR: "server error",
     Outcome.AUTH: "key refused",
     Outcome.BILLING: "no credits",
@@ -52,6 +53,34 @@ _SHORT: dict[str, str] = {
     Outcome.INTERRUPTED: "interrupted",
     Outcome.CANCELLED: "stopped",
 }
+
+
+_SENTENCE: dict[str, tuple[str, str]] = {
+    Outcome.CONNECT_ERROR: ("could not be reached", "could not be reached"),
+    Outcome.TIMEOUT: ("took too long", "took too long"),
+    Outcome.RATE_LIMITED: ("was busy (too many requests)", "were busy (too many requests)"),
+    Outcome.SERVER_ERROR: ("had a server problem", "had server problems"),
+    Outcome.AUTH: ("refused the key", "refused the key"),
+    Outcome.BILLING: ("has no credits left", "have no credits left"),
+    Outcome.NOT_FOUND: ("does not have this model", "do not have this model"),
+    Outcome.CONTEXT_LENGTH: ("found the prompt too long", "found the prompt too long"),
+    Outcome.CONTENT_POLICY: ("refused it (content filter)", "refused it (content filter)"),
+    Outcome.INVALID_REQUEST: ("rejected the request", "rejected the request"),
+    Outcome.REJECTED: ("refused these settings", "refused these settings"),
+    Outcome.BAD_RESPONSE: ("sent back something unreadable", "sent back something unreadable"),
+    Outcome.INTERRUPTED: ("was cut off", "were cut off"),
+    Outcome.CANCELLED: ("was stopped", "were stopped"),
+}
+"""The same outcomes as whole clauses, for the story under a result."""
+
+
+def outcome_clause(outcome: str, *, many: bool = False) -> str:
+    """The predicate for one outcome: "was busy (too many requests)"; ``many`` for several
+    providers at once ("were busy (too many requests)")."""
+    pair = _SENTENCE.get(outcome)
+    if pair is None:
+        return _SHORT.get(outcome, outcome)
+    return pair[1] if many else pair[0]
 
 
 def seconds_text(seconds: float) -> str:
@@ -102,14 +131,17 @@ class AttemptRecord:
     """This attempt made something the provider bills (failed attempts never are)."""
 
     def short(self) -> str:
-        """ "Groq 429" / "Together ✓" for one-line summaries."""
+        """ "Groq busy (too many requests)" / "Together ✓" for one-line summaries.
+
+        Plain words only: the status code and Retry-After stay in the details table."""
         who = provider_label(self.served_by or self.provider)
         if self.outcome == Outcome.OK:
             return f"{who} ✓"
-        reason = _SHORT.get(self.outcome, self.outcome)
-        if self.outcome == Outcome.RATE_LIMITED and self.retry_after_s:
-            reason += f" (retry after {self.retry_after_s:g} s)"
-        return f"{who} {reason}"
+        return f"{who} {_SHORT.get(self.outcome, self.outcome)}"
+
+    def sentence(self) -> str:
+        """What went wrong, as a clause: "Groq was busy (too many requests)"."""
+        return f"{provider_label(self.served_by or self.provider)} {outcome_clause(self.outcome)}"
 
 
 @dataclass
@@ -138,7 +170,7 @@ class Trace:
     """The estimate (:class:`desktop.core.cost_types.Cost` as a dict) once the result is in."""
 
     def summary(self) -> str:
-        """Failed attempts then the winner: "Together 429 → Groq ✓"."""
+        """Failed attempts then the winner: "Together busy (too many requests) → Groq ✓"."""
         return " → ".join(a.short() for a in self.attempts)
 
     def not_tried(self) -> list[str]:

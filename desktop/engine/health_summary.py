@@ -71,21 +71,34 @@ class HealthView:
     ttft_s: float | None  # typical time to first token, seconds
     success_rate: float | None  # of the last 20 attempts
     attempts: int
+    recent_ok: int = 0  # of the last 20 attempts, how many answered
+    recent_total: int = 0
+
+    def verdict(self) -> str:
+        """One honest word-group from the recent record: "working well", "some failures
+        lately", "mostly failing lately" ("" before anything is known)."""
+        if self.recent_total == 0:
+            return ""
+        rate = self.recent_ok / self.recent_total
+        if rate >= 0.9:
+            return "working well"
+        if rate >= 0.5:
+            return "some failures lately"
+        return "mostly failing lately"
 
     def short(self) -> str:
-        """A few words for a list row: "resting 24 s (rate-limited)", "0.4 s · 100 %"."""
+        """A few words for a list row: "resting 24 s (rate-limited)", "working well · first
+        words in 0.4 s"."""
         if self.state == OPEN:
             return f"resting {_duration(self.resting_s)} ({self.reason})"
         if self.state == HALF_OPEN:
             return "trying again on the next request"
         if self.attempts == 0:
             return ""
-        parts = []
+        parts = [self.verdict()]
         if self.ttft_s is not None:
-            parts.append(f"{seconds_text(self.ttft_s)} to first word")
-        if self.success_rate is not None:
-            parts.append(f"{self.success_rate:.0%} answered")
-        return " · ".join(parts)
+            parts.append(f"first words in {seconds_text(self.ttft_s)}")
+        return " · ".join(p for p in parts if p)
 
     def sentence(self) -> str:
         """One line for the details panel."""
@@ -98,7 +111,12 @@ class HealthView:
             return "Recovering: the next request that needs it will test it."
         if self.attempts == 0:
             return "Not used yet in this session or recently."
-        return "Healthy · " + self.short() + " (recent)."
+        text = self.verdict().capitalize() or "Used recently"
+        if self.recent_total:
+            text += f": answered {self.recent_ok} of the last {self.recent_total} requests"
+        if self.ttft_s is not None:
+            text += f", first words after about {seconds_text(self.ttft_s)}"
+        return text + "."
 
 
 def _duration(seconds: float) -> str:
@@ -152,4 +170,6 @@ def provider_health(
         ttft_s=item.ttft_ewma_ms / 1000.0 if item.ttft_ewma_ms is not None else None,
         success_rate=item.success_rate(),
         attempts=item.successes + item.failures,
+        recent_ok=sum(item.recent),
+        recent_total=len(item.recent),
     )

@@ -79,6 +79,7 @@ class Settings:
         recent_models: most recently used model ids, newest first.
         latency_mode: hedge chat requests: when the first provider is slow to start, ask the
             next one too and keep whichever answers first (may cost one extra prompt).
+        theme: ``system``, ``light`` or ``dark`` (the window's colours).
         restart_cut_answers: when an answer breaks off mid-way and another provider is left,
             ask that provider from the start and show its complete answer instead of the
             partial one (off: keep the partial text, marked interrupted).
@@ -92,6 +93,7 @@ class Settings:
     chat_policy: str = "auto"
     recent_models: list[str] = field(default_factory=list)
     latency_mode: bool = False
+    theme: str = "system"
     restart_cut_answers: bool = True
 
     # --- Queries
@@ -302,8 +304,14 @@ def settings_from_dict(data: Mapping[str, Any]) -> Settings:
         chat_policy=policy,
         recent_models=_str_list(data, "recent_models", defaults.recent_models),
         latency_mode=_bool(data, "latency_mode", defaults.latency_mode),
+        theme=_theme(data.get("theme", defaults.theme)),
         restart_cut_answers=_bool(data, "restart_cut_answers", defaults.restart_cut_answers),
     )
+
+
+def _theme(value: Any) -> str:
+    """An unknown theme (a hand edit, a newer release) falls back to following the system."""
+    return value if value in ("system", "light", "dark") else "system"
 
 
 def _bool(data: Mapping[str, Any], key: str, default: bool) -> bool:

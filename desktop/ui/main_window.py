@@ -13,17 +13,19 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from desktop.core.media_types import tab_task
 from desktop.core.table import Task
 from desktop.engine.compare import COMPARE_TASK
 from desktop.services import Services
+from desktop.ui.app_icon import application_icon
 from desktop.ui.chat.page import ChatPage
 from desktop.ui.compare.opener import CompareOpener
 from desktop.ui.embeddings import EmbeddingsPage
+from desktop.ui.icons import tab_icon
 from desktop.ui.images import ImagesPage
 from desktop.ui.library import LibraryPage
 from desktop.ui.models.link import ModelLink
@@ -37,6 +39,9 @@ log = logging.getLogger(__name__)
 
 TAB_NAMES = ("chat", "images", "video", "speech", "embeddings", "library", "providers")
 CLOSE_TIMEOUT_S = 3.0
+PREFERRED_SIZE = QSize(1180, 760)
+MINIMUM_SIZE = QSize(960, 600)
+"""Every page fits without clipping from here up (the screenshots in docs/ check 1024×640)."""
 
 
 class MainWindow(QMainWindow):
@@ -58,8 +63,9 @@ class MainWindow(QMainWindow):
         self._closing: asyncio.Task[None] | None = None
         self._may_close = False
         self.setWindowTitle("Switchboard")
-        self.resize(1180, 760)
-        self.setMinimumSize(720, 480)
+        self.setWindowIcon(application_icon())
+        self.resize(PREFERRED_SIZE)
+        self.setMinimumSize(MINIMUM_SIZE)
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
@@ -78,6 +84,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.library, "Library")
         self.tabs.addTab(self.providers, "Providers")
         self.setCentralWidget(self.tabs)
+        self.tabs.setIconSize(QSize(18, 18))
+        self.colour_icons()
 
         self.chat.providers_requested.connect(self.show_providers)
         for page in (self.images, self.video):
@@ -121,6 +129,7 @@ class MainWindow(QMainWindow):
         quit_keys = QKeySequence(QKeySequence.StandardKey.Quit).toString() or "Ctrl+Q"
         self._shortcut(quit_keys, self.close)
         self.restore_state()
+        self.fit_to_screen()
 
     # --- Public API -----------------------------------------------------------------------
 
@@ -189,6 +198,35 @@ class MainWindow(QMainWindow):
         else:
             self.reuse_in_tab(task, item_id)
 
+    def colour_icons(self) -> None:
+        """One icon per tab, drawn in the palette's text colour (again when it changes)."""
+        for index, name in enumerate(TAB_NAMES):
+            self.tabs.setTabIcon(index, tab_icon(name, self.palette()))
+
+    def fit_to_screen(self) -> None:
+        """Never larger than the screen's free area (a saved size from a bigger monitor, or
+        the preferred size on a small laptop), and never smaller than the page needs unless
+        the screen itself is smaller."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        self.setMinimumSize(MINIMUM_SIZE.boundedTo(free.size()))
+        frame = self.frameGeometry().size() - self.geometry().size()
+        room = free.size() - frame
+        size = self.size().boundedTo(room)
+        if size != self.size():
+            self.resize(size)
+        geometry = self.frameGeometry()
+        if not free.contains(geometry):
+            x = min(
+                max(geometry.x(), free.left()), max(free.left(), free.right() - geometry.width())
+            )
+            y = min(
+                max(geometry.y(), free.top()), max(free.top(), free.bottom() - geometry.height())
+            )
+            self.move(x, y)
+
     def current_message_bar(self) -> MessageBar | None:
         """The message bar of the tab in front (where the error funnel speaks)."""
         if self.tabs.currentWidget() is self.speech:
@@ -244,6 +282,11 @@ class MainWindow(QMainWindow):
             self._on_closed()
 
     # --- Qt -------------------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.colour_icons()
+        super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._may_close:

@@ -4,20 +4,28 @@ Why: the app must look right in both schemes without hard-coded light colours. F
 draws everything from the QPalette, so switching scheme is swapping the palette. Qt reports
 the system scheme through ``QStyleHints.colorScheme()``; when the platform theme does not also
 provide a matching palette (common outside GNOME/KDE), we build a dark one ourselves.
-``SWITCHBOARD_THEME=light|dark`` overrides the system choice (handy for screenshots).
+The person picks System, Light or Dark on the Providers page (saved in settings as
+``theme``); ``SWITCHBOARD_THEME=light|dark`` overrides "System" (handy for screenshots).
+
+:class:`CalmStyle` (a proxy of Fusion) fixes the two things Fusion gets wrong for us: tick
+boxes whose outline vanishes on a dark background, and focus rectangles too faint to see.
 """
 
 from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
 
 from desktop.ui.chat.markdown import MarkdownTheme, code_background
 
 THEME_ENV = "SWITCHBOARD_THEME"
+THEMES: dict[str, str] = {"system": "System", "light": "Light", "dark": "Dark"}
+"""The theme choices (settings value → what the picker says)."""
+
+_choice = "system"
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -97,8 +105,9 @@ def dark_palette() -> QPalette:
 
 
 def wanted_scheme(app: QGuiApplication) -> Qt.ColorScheme:
-    """The scheme to use: the override variable, else the system's."""
-    override = os.environ.get(THEME_ENV, "").strip().lower()
+    """The scheme to use: the person's choice, else the override variable, else the system's."""
+    override = _choice if _choice in ("light", "dark") else ""
+    override = override or os.environ.get(THEME_ENV, "").strip().lower()
     if override == "dark":
         return Qt.ColorScheme.Dark
     if override == "light":
@@ -116,8 +125,60 @@ def apply_scheme(app: QApplication) -> None:
         app.setPalette(app.style().standardPalette())
 
 
-def follow_system_scheme(app: QApplication) -> None:
-    """Use Fusion, match the current scheme now, and again whenever the system switches."""
-    app.setStyle("Fusion")
+def set_theme(app: QApplication, choice: str) -> None:
+    """Use ``choice`` ("system", "light" or "dark"; anything else means system) from now on."""
+    global _choice
+    _choice = choice if choice in THEMES else "system"
     apply_scheme(app)
-    app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_scheme(app))
+
+
+class CalmStyle(QProxyStyle):
+    """Fusion, with tick-box outlines and focus rings that show in light and dark."""
+
+    def drawPrimitive(
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        pe = QStyle.PrimitiveElement
+        if element == pe.PE_FrameFocusRect:
+            self._ring(option, painter, option.palette.color(QPalette.ColorRole.Highlight))
+            return
+        super().drawPrimitive(element, option, painter, widget)
+        if element in (pe.PE_IndicatorCheckBox, pe.PE_IndicatorItemViewItemCheck):
+            palette = option.palette
+            outline = mix(
+                palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base), 0.45
+            )
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(outline, 1.2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(option.rect).adjusted(0.6, 0.6, -0.6, -0.6), 2, 2)
+            painter.restore()
+
+    @staticmethod
+    def _ring(option: QStyleOption, painter: QPainter, colour: QColor) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(colour, 2))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(QRectF(option.rect).adjusted(1, 1, -1, -1), 3, 3)
+        painter.restore()
+
+
+_style: CalmStyle | None = None
+
+
+def follow_system_scheme(app: QApplication, choice: str = "system") -> None:
+    """Use Fusion (calmed), match the chosen scheme now, and again whenever the system
+    switches."""
+    global _style, _choice
+    _choice = choice if choice in THEMES else "system"
+    if _style is None:
+        _style = CalmStyle("Fusion")
+        app.setStyle(_style)
+        app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_scheme(app))
+    apply_scheme(app)

@@ -83,7 +83,7 @@ def test_custom_server_can_be_added_used_and_removed(
     data = json.loads(proc.stdout)
     (attempt,) = data["trace"]["attempts"]
     assert attempt["provider"] == "lab" and attempt["status_code"] == 401
-    assert "lab refused your key" in data["error"]
+    assert "Your lab key was refused" in data["error"]
     assert emulator.requests_for("groq")[-1].json["model"] == "llama-3.1-8b-instant"
     assert run("providers", "remove", "lab").returncode == 0
     rows = as_json(run("providers", "list", "--json"))

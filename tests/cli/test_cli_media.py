@@ -105,7 +105,7 @@ def test_image_failure_is_one_line_and_exit_1(cli_env: dict[str, str], emulator:
     done = media_cli(cli_env, "image", "--model", FLUX_SCHNELL, "--provider", "nscale", "x")
     assert done.returncode == 1 and done.stdout == ""
     lines = done.stderr.strip().splitlines()
-    assert lines[-1].startswith("switchboard: Nscale had a server error")
+    assert lines[-1].startswith("switchboard: Nscale had a server problem")
     assert all(line.startswith(("[", "switchboard:")) for line in lines)
 
 

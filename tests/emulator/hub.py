@@ -309,6 +309,20 @@ class HubRoutes:
         app.router.add_get("/router/v1/models", self.router_models)
         app.router.add_get("/router/v1/models/{model_id:.+}", self.router_model)
         app.router.add_get("/custom/v1/models", self.custom_models)
+        app.router.add_get("/hub/api/whoami-v2", self.whoami)
+
+    async def whoami(self, request: web.Request) -> web.StreamResponse:
+        """Who a token belongs to; a token from ``limit_token`` lacks the inference right."""
+        headers = hf_headers(request)
+        token = credential(request, "Bearer")
+        if token is None or self.state.check_router_token(token) is not None:
+            message = "Invalid credentials in Authorization header"
+            return json_response(401, {"error": message}, {**headers, "X-Error-Message": message})
+        granted = [] if self.state.token_is_limited(token) else ["inference.serverless.write"]
+        access = {"displayName": "switchboard", "role": "fineGrained"}
+        access["fineGrained"] = {"global": granted, "scoped": []}  # type: ignore[assignment]
+        body = {"type": "user", "name": "emulated-user", "auth": {"accessToken": access}}
+        return json_response(200, body, headers)
 
     def _hub_auth(self, request: web.Request, headers: dict[str, str]) -> web.Response | None:
         if "Authorization" not in request.headers:

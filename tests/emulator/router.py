@@ -128,6 +128,21 @@ class ChatRoutes:
             app.router.add_post(f"/router/{spec.id}{route}", self._routed_handler(spec.id))
             if spec.direct_base is not None:
                 app.router.add_post(f"/direct/{spec.id}{route}", self._direct_handler(spec.id))
+                if spec.chat_route.endswith("/chat/completions"):
+                    models = spec.chat_route.removesuffix("/chat/completions") + "/models"
+                    app.router.add_get(f"/direct/{spec.id}{models}", self._direct_models(spec.id))
+
+    def _direct_models(self, provider: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+        """``GET …/v1/models`` with a provider's own key: how apps check a key for free."""
+
+        async def handler(request: web.Request) -> web.Response:
+            headers: dict[str, str] = {}
+            denied = self._direct_auth(request, provider, headers)
+            if denied is not None:
+                return denied
+            return json_response(200, {"object": "list", "data": []}, headers)
+
+        return handler
 
     def add_fallbacks(self, app: web.Application) -> None:
         """Catch-alls, registered last: unknown providers and routes still get real answers."""

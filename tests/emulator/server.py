@@ -312,6 +312,10 @@ class Emulator:
         """Make ``token`` valid: for the router/Hub (``provider=None``) or as a direct key."""
         self._state.accept_token(token, provider)
 
+    def limit_token(self, token: str) -> None:
+        """A valid HF token that whoami reports without the Inference Providers right."""
+        self._state.limit_token(token)
+
     def reject_token(self, token: str, status: int = 401) -> None:
         """Answer every use of ``token`` with 401 (bad), 402 (no credit) or 403 (scope)."""
         self._state.reject_token(token, status)

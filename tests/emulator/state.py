@@ -59,6 +59,7 @@ class State:
         self._recorded = threading.Condition(self._lock)
         self._models: dict[str, ModelEntry] = {}
         self._router_tokens: set[str] = {HF_TOKEN}
+        self._limited: set[str] = set()
         self._direct_keys: dict[str, set[str]] = {pid: {direct_key(pid)} for pid in PROVIDERS}
         self._rejected: dict[str, int] = {}
         self._faults: dict[str, deque[Fault]] = {}
@@ -142,6 +143,17 @@ class State:
             raise ValueError("reject_token status must be 401, 402 or 403")
         with self._lock:
             self._rejected[token] = status
+
+    def limit_token(self, token: str) -> None:
+        """Accept ``token`` but, as a fine-grained token without "Make calls to Inference
+        Providers", let whoami report it without that right."""
+        with self._lock:
+            self._router_tokens.add(token)
+            self._limited.add(token)
+
+    def token_is_limited(self, token: str) -> bool:
+        with self._lock:
+            return token in self._limited
 
     def check_router_token(self, token: str | None) -> int | None:
         """None when the HF token is good, else the status to answer with."""

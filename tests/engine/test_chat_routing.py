@@ -64,7 +64,7 @@ async def test_429_fails_over_at_once_and_keeps_the_provider_out(open_services, 
     assert result.status == Status.COMPLETE and result.provider == "cerebras"
     assert [a.outcome for a in result.trace.attempts] == [Outcome.RATE_LIMITED, Outcome.OK]
     assert result.trace.attempts[0].retry_after_s == 30
-    assert result.trace.summary() == "Groq 429 (retry after 30 s) → Cerebras ✓"
+    assert result.trace.summary() == "Groq busy (too many requests) → Cerebras ✓"
     # The listener heard each attempt start and end.
     assert attempts == [
         ("groq", ""),
@@ -211,7 +211,7 @@ async def test_explicit_provider_means_only_that_provider(open_services, emulato
     result, _, _ = await ask(services, provider="together")
     assert result.status == Status.FAILED
     assert {a.provider for a in result.trace.attempts} == {"together"}
-    assert "Together AI had a server error" in (result.error or "")
+    assert "Together AI had a server problem" in (result.error or "")
 
 
 async def test_mapping_entry_in_error_state_is_skipped_with_a_reason(open_services, emulator):

@@ -152,7 +152,7 @@ async def test_a_rate_limit_fails_over(open_services, emulator: Emulator) -> Non
     emulator.fault("together", "status", status=429, retry_after=20, times=1)
     result = await embed(services)
     assert result.provider == "hf-inference"
-    assert result.trace.summary() == "Together AI 429 (retry after 20 s) → HF Inference ✓"
+    assert result.trace.summary() == "Together AI busy (too many requests) → HF Inference ✓"
 
 
 async def test_every_provider_failing_gives_one_sentence(open_services, emulator: Emulator) -> None:

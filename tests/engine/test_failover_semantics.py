@@ -86,7 +86,7 @@ async def test_pinned_provider_with_a_long_retry_after_fails_clearly(open_servic
     emulator.fault("together", "status", status=429, retry_after=120)
     result = await ask(services, provider="together")
     assert result.status == Status.FAILED and len(emulator.requests_for("together")) == 1
-    assert "rate-limiting" in (result.error or "") and "120 s" in (result.error or "")
+    assert "busy (too many requests)" in (result.error or "") and "120 s" in (result.error or "")
 
 
 async def test_when_every_breaker_is_open_the_soonest_to_expire_is_tried(open_services, emulator):

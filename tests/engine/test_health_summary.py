@@ -32,5 +32,9 @@ def test_healthy_provider_shows_speed_and_success() -> None:
         book.record("together|huggingface", Outcome.OK, ttft_ms=ms)
     book.record("together|huggingface", Outcome.SERVER_ERROR)
     view = provider_health(book, "together")
-    assert view.short() == "0.4 s to first word · 75% answered"
+    assert view.short() == "some failures lately · first words in 0.4 s"
+    assert view.sentence() == (
+        "Some failures lately: answered 3 of the last 4 requests, first words after about 0.4 s."
+    )
+    assert "%" not in view.short() and "Healthy" not in view.sentence()
     assert provider_health(book, "cohere").sentence() == "Not used yet in this session or recently."

@@ -85,7 +85,7 @@ def test_statuses_written_as_bare_strings_read_back_typed(tmp_path: Path, clock:
     trace = Trace.from_dict(answer.trace)
     assert [a.outcome for a in trace.attempts] == [Outcome.RATE_LIMITED, Outcome.INTERRUPTED]
     assert all(isinstance(a.outcome, Outcome) for a in trace.attempts)
-    assert trace.summary() == "Groq 429 (retry after 2 s) → Together AI interrupted"
+    assert trace.summary() == "Groq busy (too many requests) → Together AI interrupted"
     # Written back out, the JSON is byte-identical to what was stored.
     assert json.dumps(trace.to_dict()) == json.dumps(OLD_TRACE)
 

@@ -135,7 +135,7 @@ def test_a_failing_column_says_why_and_another_provider_can_take_it(
     view.go.click()
     wait_until(loop, lambda: finished(view))
     failing = view.columns[1]
-    assert failing.error.isVisibleTo(failing) and "server error (503)" in failing.error.text()
+    assert failing.error.isVisibleTo(failing) and "server problem" in failing.error.text()
     assert not failing.keep.isEnabled() and failing.other.isVisibleTo(failing)
     assert failing.figures.text().endswith("≈ $0")
     # Pinned: the failing column did not quietly go to another provider.

@@ -137,3 +137,30 @@ def test_answers_cannot_load_resources(qapp: QApplication) -> None:
     assert view.loadResource(2, QUrl("https://example.com/x.png")) is None
     assert view.loadResource(2, QUrl.fromLocalFile("/etc/passwd")) is None
     view.deleteLater()
+
+
+def test_dragging_an_image_over_the_chat_highlights_the_composer(
+    make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent
+
+    window = make_window({"HF_TOKEN": "hf_x"})
+    chat = window.chat
+    picture = tmp_path / "cat.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(picture))])
+    enter = QDragEnterEvent(
+        QPoint(20, 20),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(chat, enter)
+    assert enter.isAccepted() and chat.composer.drop_highlighted
+    before = chat.composer.grab().toImage()
+    QApplication.sendEvent(chat, QDragLeaveEvent())
+    assert not chat.composer.drop_highlighted
+    assert chat.composer.grab().toImage() != before  # the outline was really drawn

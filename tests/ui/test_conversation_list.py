@@ -10,7 +10,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from desktop.store.history import SearchHit
-from desktop.ui.chat.conversation_list import plain_preview, rows_from_hits, when
+from desktop.ui.chat.conversation_list import (
+    MARK_END,
+    MARK_START,
+    plain_preview,
+    rows_from_hits,
+    when,
+)
 from desktop.ui.main_window import MainWindow
 from tests.ui.conftest import until
 
@@ -89,14 +95,30 @@ def test_delete_asks_and_then_removes(
 
 
 def test_search_rows_one_per_conversation() -> None:
+    a, b = MARK_START, MARK_END
     hits = [
-        SearchHit(1, None, "Zebras", "[Zebras]"),
-        SearchHit(1, 10, "Zebras", "about [zebras]"),
-        SearchHit(2, 20, "Other", "more  [zebras]\nhere"),
+        SearchHit(1, None, "Zebras", f"{a}Zebras{b}"),
+        SearchHit(1, 10, "Zebras", f"about {a}zebras{b}"),
+        SearchHit(2, 20, "Other", f"more  {a}zebras{b} [sic]\nhere"),
     ]
     rows = rows_from_hits(hits)
     assert [(r.conversation_id, r.message_id) for r in rows] == [(1, None), (2, 20)]
-    assert rows[1].detail == "more [zebras] here"
+    assert rows[1].detail == "more zebras [sic] here"  # the marks go; the text's own stay
+
+
+def test_search_hits_read_without_brackets_or_markdown(
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow]
+) -> None:
+    window = seeded(make_window, ["zebra facts"])
+    sidebar = window.chat.sidebar
+    sidebar.search.setText("answer")
+    until(
+        loop,
+        lambda: sidebar.model.rowCount() == 1 and sidebar.model.index(0, 0).data() == "zebra facts",
+    )
+    detail = sidebar.model.index(0, 0).data(Qt.ItemDataRole.UserRole + 1)
+    assert "answer about zebra facts" in detail
+    assert "[" not in detail and "**" not in detail
 
 
 def test_dates_and_previews() -> None:

@@ -18,6 +18,7 @@ import pytest
 import qasync
 from PySide6.QtGui import QGuiApplication
 
+from desktop.core.table import provider_label
 from desktop.providers.replicate import PollBackoff
 from desktop.ui.errors import UNEXPECTED, ErrorReporter
 from desktop.ui.main_window import MainWindow
@@ -111,13 +112,12 @@ def test_video_without_a_token_offers_add_a_token(
 # --- Use another provider -------------------------------------------------------------------
 
 
-def test_images_refused_everywhere_offers_another_provider(
+def test_a_refused_picture_offers_providers_that_serve_the_model_and_resends(
     loop: qasync.QEventLoop, make_window: Callable[..., MainWindow], emulator: Emulator
 ) -> None:
     window = open_window(loop, make_window, emulator.env() | {"HF_TOKEN": HF_TOKEN})
     window.services.settings.set_order(["fal-ai", "together", "replicate"])
-    for provider in ("fal-ai", "together", "replicate"):
-        emulator.fault(provider, "content_policy")
+    emulator.fault("fal-ai", "content_policy")
     page = window.images
     window.tabs.setCurrentWidget(page)
     page.model_picker.set_current_model(FLUX_SCHNELL)
@@ -127,8 +127,19 @@ def test_images_refused_everywhere_offers_another_provider(
     until(loop, shows(page.message_bar, "", "Use another provider"))
     assert page.model.rowCount() == 0  # nothing was made
     page.message_bar.action_button.click()
-    until(loop, lambda: page.policy_picker.view().isVisible())
-    act(loop, page.policy_picker.hidePopup)
+    offered = [b.text() for b in page.message_bar.choice_buttons]
+    mapping = window.services.catalog.cached(FLUX_SCHNELL)
+    assert mapping is not None
+    serving = {provider_label(m.provider) for m in mapping}
+    assert offered and "fal" not in offered  # not the one that refused
+    assert set(offered) <= serving  # only providers that serve this model
+    assert set(offered) < {provider_label(p) for p in page.policy_picker.providers()}
+    together = next(b for b in page.message_bar.choice_buttons if b.text() == "Together AI")
+    together.click()  # sent at once, to Together AI only
+    until(loop, lambda: page.model.rowCount() == 1 and not page.busy)
+    picture = page.result.picture
+    assert picture is not None and picture.provider == "together"
+    assert page.policy_picker.current_policy() == "auto"  # a one-off, not a pin
 
 
 # --- Try again ------------------------------------------------------------------------------
@@ -152,7 +163,7 @@ def test_speech_failing_everywhere_then_try_again_transcribes(
     act(loop, lambda: page.open_audio(audio))
     until(loop, lambda: page.audio_path == audio)
     page.run_button.click()
-    until(loop, shows(page.message_bar, "server error (503)", "Try again"))
+    until(loop, shows(page.message_bar, "server problem", "Try again"))
     assert page.editor.plain_text() == ""
 
     emulator.clear_faults()
@@ -174,7 +185,7 @@ def test_embeddings_failing_everywhere_then_try_again_computes(
     page.set_texts(TEXTS)
     page.model_picker.set_current_model(BGE_SMALL)
     page.run_button.click()
-    until(loop, shows(page.message_bar, "server error (503)", "Try again"))
+    until(loop, shows(page.message_bar, "server problem", "Try again"))
     assert page.texts == []
 
     emulator.clear_faults()

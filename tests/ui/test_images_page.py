@@ -96,7 +96,7 @@ def test_failover_is_told_in_the_badge_and_the_trace_table(
 
     badge = page.result.badge
     assert badge.label.text().startswith("via Together AI · ")
-    assert badge.failover.text() == "fal server error → Together AI ✓"
+    assert badge.failover.text() == "fal had a server problem, so Together AI delivered"
     assert badge.failover.isVisibleTo(page)
     badge.details_button.click()
     assert badge.table.isVisibleTo(page)
@@ -181,7 +181,10 @@ def test_same_prompt_other_provider_and_new_seed(loop: qasync.QEventLoop, page: 
     wait_until(loop, lambda: not page.busy)
     other = page.result.picture
     assert other is not None and other.provider == "together" and other.seed == 5
-    assert page.policy_picker.current_policy() == "together"
+    # A one-off: the tab still uses Auto (failover on), and no pin notice appears.
+    assert page.policy_picker.current_policy() == "auto"
+    assert not page.policy_picker.back_to_auto.isVisibleTo(page)
+    assert page.services.state.get_str("images.policy") in (None, "", "auto")
 
     page.result.new_seed_button.click()
     wait_until(loop, lambda: not page.busy)
@@ -321,3 +324,14 @@ def test_open_large_shows_the_picture_in_its_own_window(
     assert window.windowTitle() == PROMPT
     assert window.preview.image is not None
     window.close()
+
+
+def test_a_pinned_provider_is_said_and_back_to_auto_undoes_it(page: ImagesPage) -> None:
+    picker = page.policy_picker
+    assert not picker.back_to_auto.isVisibleTo(page)
+    picker.set_policy("fal-ai")
+    assert picker.back_to_auto.isVisibleTo(page)
+    assert "no other provider is tried" in picker.toolTip()
+    picker.back_to_auto.click()
+    assert picker.current_policy() == "auto"
+    assert not picker.back_to_auto.isVisibleTo(page)

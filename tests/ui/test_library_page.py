@@ -241,3 +241,21 @@ def test_an_empty_library_says_what_will_be_there(
     wait_until(loop, lambda: "Nothing made yet" in page.details.note.text())
     assert page.model.rowCount() == 0
     assert not any(b.isEnabled() for b in page.details.buttons())
+
+
+def test_show_file_says_the_path_when_no_file_manager_opens(
+    loop: qasync.QEventLoop, page: LibraryPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    from desktop.ui.library import page as library_page
+
+    monkeypatch.setattr(library_page, "reveal_file", lambda _path: False)
+    wait_until(loop, lambda: page.details.generation is not None)
+    gen = page.details.generation
+    assert gen is not None
+    path = str(gen.files[0]["path"])
+    page.details.reveal_button.click()
+    assert path in page.message_bar.text_label.text()
+    assert page.message_bar.kind == "info"
+    assert QGuiApplication.clipboard().text() == path

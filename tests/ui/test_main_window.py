@@ -42,7 +42,7 @@ def test_layout_and_last_tab_survive_a_restart(
 
     async def first() -> None:
         window = MainWindow(services)
-        window.resize(760, 520)  # fits the 800×600 offscreen screen
+        window.resize(800, 650)  # fits the 800×800 offscreen screen, above the minimum
         window.show()
         window.show_providers()
         await window.shutdown()
@@ -59,7 +59,7 @@ def test_layout_and_last_tab_survive_a_restart(
 
     again = run(loop, second())
     assert again.tabs.currentWidget() is again.providers
-    assert (again.width(), again.height()) == (760, 520)
+    assert (again.width(), again.height()) == (800, 650)
     run(loop, again.shutdown())
     again.deleteLater()
     settle(loop)

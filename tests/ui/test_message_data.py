@@ -13,6 +13,7 @@ from desktop.ui.chat.message_data import (
     MessageData,
     attempt_rows,
     badge_text,
+    badge_tooltip,
     failover_summary,
     interruption_text,
     seconds,
@@ -53,7 +54,7 @@ def test_failover_summary_only_after_a_failure() -> None:
         "x",
         trace=trace(attempt("together", "rate_limited", status_code=429), attempt("groq", "ok")),
     )
-    assert failover_summary(after) == "Together AI 429 → Groq ✓"
+    assert failover_summary(after) == "Together AI was busy (too many requests), so Groq answered"
     failed = MessageData(
         1,
         "assistant",
@@ -130,3 +131,17 @@ def test_attempt_rows() -> None:
         trace(attempt("together", "rate_limited", status_code=429, retry_after_s=20.0))
     )
     assert rows == [["Together AI", "HF router", "429", "rate limited", "", "", "", "20 s"]]
+
+
+def test_speed_label_is_the_users_wait_not_the_answering_providers() -> None:
+    """After a 5 s failover the label says 5 s, not the fast provider's own 0.004 s; the
+    provider's own time is still told in the tooltip."""
+    busy = AttemptRecord("groq", "router", "m", 100.0, outcome="rate_limited", duration_ms=5000)
+    fast = AttemptRecord("cerebras", "router", "m", 105.0, outcome="ok", ttft_ms=4.0)
+    data = MessageData(
+        1, "assistant", "hi", provider="cerebras", ttft_ms=4.0, trace=trace(busy, fast)
+    )
+    assert badge_text(data) == "via Cerebras · 5.0 s"
+    assert "<0.01 s" not in badge_text(data)
+    tip = badge_tooltip(data)
+    assert "First words after 5.0 s." in tip and "Cerebras itself took <0.01 s." in tip

@@ -17,6 +17,7 @@ from desktop.store.settings import CustomEndpoint, SettingsError
 from desktop.ui.main_window import MainWindow
 from desktop.ui.providers.custom_dialog import CustomEndpointDialog, parse_model_map
 from desktop.ui.providers.page import replace_custom
+from tests.emulator.server import Emulator
 from tests.memory_keyring import MemoryKeyring
 from tests.ui.conftest import until
 
@@ -52,9 +53,10 @@ def test_first_launch_panel_hidden_with_a_token(make_window: Callable[..., MainW
 
 
 def test_saving_the_token_never_shows_it_back(
-    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow]
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow], emulator: Emulator
 ) -> None:
-    window = make_window({})
+    # The saved token is checked at once; here nobody answers (this test is about the field).
+    window = make_window({"HF_ENDPOINT": emulator.closed_url()})
     page = window.providers
     row = page.token_row
     assert window.chat.empty.showing_first_launch
@@ -62,6 +64,8 @@ def test_saving_the_token_never_shows_it_back(
     assert row.field.echoMode() == QLineEdit.EchoMode.Password
     row.save_button.click()
     until(loop, lambda: row.status.text() == "Saved in the system keyring")
+    # Whatever the check found, it is said and the token itself is never in it.
+    until(loop, lambda: "Token saved." in page.message_bar.text_label.text(), timeout=30)
 
     assert row.field.text() == ""
     assert all(SECRET not in text for text in visible_texts(window))
@@ -82,7 +86,8 @@ def test_token_from_the_environment_is_named_not_shown(
 ) -> None:
     window = make_window({"HF_TOKEN": SECRET})
     row = window.providers.token_row
-    assert row.status.text() == "From HF_TOKEN environment variable"
+    assert row.status.text() == "Set outside Switchboard (in the environment)"
+    assert "HF_TOKEN" in row.status.toolTip()  # the variable's name is for the curious only
     assert row.field.text() == ""
     assert not row.remove_button.isEnabled()
     assert all(SECRET not in text for text in visible_texts(window))
@@ -112,9 +117,9 @@ def test_keyring_failure_is_said_in_a_banner(
 
 
 def test_provider_key_row_follows_the_selection(
-    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow]
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow], emulator: Emulator
 ) -> None:
-    window = make_window({})
+    window = make_window({"SWITCHBOARD_TOGETHER_URL": emulator.closed_url()})
     page = window.providers
     page.select_provider("together")
     details = page.details
@@ -123,6 +128,7 @@ def test_provider_key_row_follows_the_selection(
     details.key_row.field.setText("together-secret")
     details.key_row.save_button.click()
     until(loop, lambda: details.key_row.status.text() == "Saved in the system keyring")
+    until(loop, lambda: "Together AI key saved" in page.message_bar.text_label.text(), timeout=30)
     assert details.key_row.field.text() == ""
     assert window.services.credentials.provider_key("together") == "together-secret"
     page.select_provider("hf-inference")
@@ -273,3 +279,115 @@ def test_latency_mode_switch_is_saved(make_window: Callable[..., MainWindow]) ->
     assert window.services.settings.latency_mode
     reloaded = window.services.settings_store.load()
     assert reloaded.latency_mode
+
+
+def _save_token(loop: qasync.QEventLoop, window: MainWindow, token: str) -> str:
+    page = window.providers
+    page.token_row.field.setText(token)
+    page.token_row.save_button.click()
+    until(loop, lambda: "oken" in page.message_bar.text_label.text(), timeout=30)
+    return page.message_bar.text_label.text()
+
+
+def test_a_saved_token_is_checked_and_its_owner_named(
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow], emulator: Emulator
+) -> None:
+    window = make_window(emulator.env())
+    text = _save_token(loop, window, emulator.HF_TOKEN)
+    assert text == "Token saved. It belongs to emulated-user and can call Inference Providers."
+    assert window.providers.message_bar.kind == "info"
+    assert emulator.HF_TOKEN not in text
+
+
+def test_a_refused_token_says_so_and_what_to_do(
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow], emulator: Emulator
+) -> None:
+    window = make_window(emulator.env())
+    text = _save_token(loop, window, SECRET)
+    assert text.startswith("Hugging Face refused this token")
+    assert "huggingface.co/settings/tokens" in text and SECRET not in text
+    assert "401" not in text
+    assert window.providers.message_bar.kind == "error"
+
+
+def test_a_token_without_the_inference_right_names_the_box_to_tick(
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow], emulator: Emulator
+) -> None:
+    limited = "hf_limitedTokenWithoutInference0123456789"
+    emulator.limit_token(limited)
+    window = make_window(emulator.env())
+    text = _save_token(loop, window, limited)
+    assert "may not call Inference Providers" in text
+    assert "Make calls to Inference Providers" in text
+
+
+def test_a_providers_own_key_is_checked_when_saved(
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow], emulator: Emulator
+) -> None:
+    window = make_window(emulator.env())
+    page = window.providers
+    page.select_provider("groq")
+    row = page.details.key_row
+    row.field.setText("not-the-groq-key")
+    row.save_button.click()
+    until(loop, lambda: "Groq refused this key" in page.message_bar.text_label.text(), timeout=30)
+    row.field.setText(emulator.direct_key("groq"))
+    row.save_button.click()
+    accepted = "Groq key saved and accepted by Groq."
+    until(loop, lambda: page.message_bar.text_label.text() == accepted, timeout=30)
+
+
+def test_provider_details_keep_variable_names_out_of_the_main_text(
+    make_window: Callable[..., MainWindow],
+) -> None:
+    window = make_window({})
+    page = window.providers
+    page.select_provider("groq")
+    assert "GROQ_API_KEY" not in page.details.how.text()
+    assert "GROQ_API_KEY" in page.details.how.toolTip()
+    assert "Latency" not in page.latency.text()
+
+
+def test_try_again_now_ends_a_providers_rest(make_window: Callable[..., MainWindow]) -> None:
+    from desktop.core.trace import Outcome
+    from desktop.engine.health import CLOSED
+
+    window = make_window({"HF_TOKEN": SECRET})
+    page = window.providers
+    health = window.services.health
+    key = health.key("groq", HF_CREDENTIAL)
+    page.select_provider("groq")
+    page.refresh_health()
+    assert not page.details.try_again.isVisibleTo(page.details)  # nothing to end
+    health.record(key, Outcome.RATE_LIMITED, retry_after_s=300)
+    page.refresh_health()
+    assert page.details.try_again.isVisibleTo(page.details)
+    page.details.try_again.click()
+    assert health.state(key) == CLOSED
+    assert not page.details.try_again.isVisibleTo(page.details)
+    assert "Resting" not in page.details.health.text()
+
+
+def test_a_refused_hf_token_shows_every_routed_provider_resting(
+    make_window: Callable[..., MainWindow],
+) -> None:
+    from desktop.core.trace import Outcome
+
+    window = make_window({"HF_TOKEN": SECRET})
+    page = window.providers
+    window.services.health.rest_credential(HF_CREDENTIAL, Outcome.AUTH)
+    page.select_provider("cerebras")
+    page.refresh_health()
+    assert page.details.health.text().startswith(
+        "Health: Resting for 60 min (Hugging Face refused the token)"
+    )
+    page.details.try_again.click()
+    assert "Resting" not in page.details.health.text()
+
+
+def test_restart_setting_is_saved(make_window: Callable[..., MainWindow]) -> None:
+    window = make_window({"HF_TOKEN": SECRET})
+    assert window.services.settings.restart_cut_answers  # on by default
+    window.providers.restart_cut.setChecked(False)
+    assert not window.services.settings.restart_cut_answers
+    assert not window.services.settings_store.load().restart_cut_answers

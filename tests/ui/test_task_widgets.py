@@ -12,7 +12,7 @@ import qasync
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.core.media_types import JobProgress
 from desktop.core.table import Task
@@ -72,7 +72,9 @@ def test_badge_and_failover_words() -> None:
     assert words.badge_text(["fal-ai"], 2100) == "via fal · 2.1 s"
     assert words.badge_text(["fal-ai", "together"]) == "via fal and Together AI"
     assert words.badge_text([]) == ""
-    assert words.failover_text(trace) == "Together AI 429 (retry after 3 s) → fal ✓"
+    assert (
+        words.failover_text(trace) == "Together AI was busy (too many requests), so fal delivered"
+    )
     assert words.skipped_notes(trace) == ["Nebius AI Studio: needs its own key"]
     assert "Billed to your Hugging Face account" in words.badge_tooltip(trace, ["fal-ai"])
     row = words.attempt_row(trace.attempts[0])
@@ -98,7 +100,9 @@ def test_four_pictures_read_as_one_story_not_four() -> None:
         attempt("fal-ai", Outcome.SERVER_ERROR),
         attempt("fal-ai", Outcome.CANCELLED),
     ]
-    assert words.failover_text(trace) == "fal server error → fal ✓, Together AI ✓"
+    assert (
+        words.failover_text(trace) == "fal had a server problem, so fal and Together AI delivered"
+    )
     assert words.winners(trace) == ["fal-ai", "together"]
     clean = Trace(model=FLUX_SCHNELL, policy="auto")
     clean.attempts = [attempt("fal-ai", Outcome.OK)] * 4
@@ -114,7 +118,7 @@ def test_times_and_live_status() -> None:
     assert (words.clock(65), words.clock(3725)) == ("1:05", "1:02:05")
     assert words.live_text(attempt("fal-ai", "")) == "fal is working on it…"
     assert words.live_text(attempt("together", Outcome.RATE_LIMITED)) == (
-        "Together AI 429 — trying the next provider…"
+        "Together AI was busy (too many requests) — trying the next provider…"
     )
 
 
@@ -174,8 +178,11 @@ def test_routing_badge_shows_who_the_failover_and_the_trace_table(loop: qasync.Q
     badge.set_trace(failover_trace(), duration_ms=2100)
     badge.show()
     assert badge.label.text() == "via fal · 2.1 s"
-    assert badge.failover.text() == "Together AI 429 (retry after 3 s) → fal ✓"
-    assert badge.text() == "via fal · 2.1 s  Together AI 429 (retry after 3 s) → fal ✓"
+    assert badge.failover.text() == "Together AI was busy (too many requests), so fal delivered"
+    assert (
+        badge.text()
+        == "via fal · 2.1 s  Together AI was busy (too many requests), so fal delivered"
+    )
     assert badge.details_button.isVisibleTo(badge) and not badge.table.isVisibleTo(badge)
     badge.details_button.click()
     assert badge.table.isVisibleTo(badge) and badge.table.rowCount() == 2
@@ -322,7 +329,14 @@ def test_policy_picker_lists_only_providers_that_serve_the_task(services: Servic
     images = PolicyPicker(Task.TEXT_TO_IMAGE)
     images.refresh(settings)
     assert [images.itemText(i) for i in range(3)] == ["Auto — your order", "Fastest", "Cheapest"]
-    assert set(images.providers()) == {"fal-ai", "hf-inference", "nebius", "nscale", "together"}
+    assert set(images.providers()) == {
+        "fal-ai",
+        "hf-inference",
+        "nebius",
+        "nscale",
+        "together",
+        "wavespeed",
+    }
     assert images.findText("Only fal") >= 0
     embeddings = PolicyPicker(Task.EMBEDDINGS)
     embeddings.refresh(settings)
@@ -330,7 +344,9 @@ def test_policy_picker_lists_only_providers_that_serve_the_task(services: Servic
     assert embeddings.itemText(embeddings.findData("ollama")) == "ollama (your server)"
     assert "ollama" not in task_providers(settings, Task.TEXT_TO_VIDEO)
     assert task_providers(settings, Task.TEXT_TO_VIDEO) == [
-        p for p in settings.ordered_providers() if p in {"fal-ai", "novita", "together"}
+        p
+        for p in settings.ordered_providers()
+        if p in {"fal-ai", "novita", "together", "wavespeed"}
     ]
     assert images.set_policy("together") and images.current_policy() == "together"
     assert not images.set_policy("replicate") and images.current_policy() == "auto"
@@ -363,6 +379,38 @@ def test_thumbnails_decode_off_the_loop_and_mark_broken_files(
     assert pixmap is not None and (pixmap.width(), pixmap.height()) == (64, 32)
     assert cache.failed(str(broken)) and cache.get(str(broken)) is None
     drive(loop, scope.aclose())
+
+
+@pytest.mark.usefixtures("qtbot")
+def test_video_card_bar_moves_until_a_percentage_is_reported() -> None:
+    from desktop.ui.video.jobs_panel import JobCard
+
+    card = JobCard("a fox")
+    card.update_progress(JobProgress("queued", queue_position=3, elapsed_s=4.0))
+    assert (card.bar.minimum(), card.bar.maximum()) == (0, 0)  # indeterminate, never full
+    assert "position 3" in card.status_line()
+    card.update_progress(JobProgress("running", elapsed_s=9.0, percent=40.0))
+    assert (card.bar.maximum(), card.bar.value()) == (100, 40)
+    card.update_progress(JobProgress("running", elapsed_s=12.0))
+    assert card.bar.maximum() == 0
+    card.deleteLater()
+
+
+def test_a_cancelled_video_has_no_play_symbol(qapp: QApplication) -> None:
+    """The library and history show ✕, not ▶, for a video that was never made."""
+    from desktop.ui.widgets.generation_list import GenerationListModel
+
+    model = GenerationListModel(qapp.palette())
+    done = _gen(Task.TEXT_TO_VIDEO.value, id=1, status="complete", files=[{"path": "/v/fox.mp4"}])
+    cancelled = _gen(Task.TEXT_TO_VIDEO.value, id=2, status="cancelled", files=[])
+    model.set_generations([done, cancelled])
+
+    def pixels(row: int) -> bytes:
+        icon = model.data(model.index(row), Qt.ItemDataRole.DecorationRole)
+        image = icon.pixmap(44, 44).toImage()
+        return bytes(image.constBits())
+
+    assert pixels(0) != pixels(1)
 
 
 @pytest.mark.usefixtures("qtbot")

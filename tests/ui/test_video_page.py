@@ -68,7 +68,7 @@ def page(build_page: Callable[..., Any], open_fast: Callable[[], Services]) -> V
 def fill(page: VideoPage) -> None:
     page.model_picker.set_current_model(WAN_T2V)
     page.form.prompt.setPlainText(PROMPT)
-    page.form.frames.setValue(81)
+    page.form.length.setValue(5.0)  # seconds; the provider gets 81 frames
     page.form.seed.set_value(7)
 
 
@@ -212,5 +212,6 @@ def test_reuse_settings_fills_the_form(loop: qasync.QEventLoop, page: VideoPage)
     page.result.reuse_button.click()
     form = page.form
     assert form.prompt.text() == PROMPT and form.negative.text() == "blurry"
-    assert (form.frames.value(), form.steps.value(), form.guidance.value()) == (81, 30, 5.0)
+    assert (form.length.value(), form.steps.value(), form.guidance.value()) == (5.0, 30, 5.0)
+    assert form.num_frames() == 81 and form.frames_note.text() == "81 frames"
     assert form.seed.value() == 7

@@ -8,8 +8,8 @@ elsewhere (off the loop), this widget only collects them.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, Qt, Signal
-from PySide6.QtGui import QImage, QKeyEvent
+from PySide6.QtCore import QMimeData, QRectF, Qt, Signal
+from PySide6.QtGui import QImage, QKeyEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -112,6 +112,7 @@ class Composer(QFrame):
         super().__init__(parent)
         self._busy = False
         self._pending: dict[str, Attachment] = {}
+        self.drop_highlighted = False
         self.setFrameShape(QFrame.Shape.NoFrame)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 6, 16, 12)
@@ -202,3 +203,20 @@ class Composer(QFrame):
 
     def _on_strip_removed(self, key: str) -> None:
         self._pending.pop(key, None)
+
+    def set_drop_highlight(self, on: bool) -> None:
+        """Outline the composer while an image is dragged over the chat: "drop it here"."""
+        if on != self.drop_highlighted:
+            self.drop_highlighted = on
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self.drop_highlighted:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(4, 2, -4, -4), 8, 8)
+        painter.end()

@@ -89,6 +89,11 @@ def rows_from_summaries(summaries: list[ConversationSummary]) -> list[Conversati
     ]
 
 
+MARK_START, MARK_END = "\x02", "\x03"
+"""What the search wraps each match in: invisible control characters, removed before showing
+(the store's default "[" "]" would read as literal brackets in the list)."""
+
+
 def rows_from_hits(hits: list[SearchHit]) -> list[ConversationRow]:
     """One row per conversation (its best hit), in the order the search ranked them."""
     rows: list[ConversationRow] = []
@@ -97,8 +102,10 @@ def rows_from_hits(hits: list[SearchHit]) -> list[ConversationRow]:
         if hit.generation_id is not None or hit.conversation_id in seen:
             continue  # pictures, transcripts … belong to the Library, not the chat list
         seen.add(hit.conversation_id)
-        detail = " ".join(hit.snippet.split()) if hit.message_id is not None else "Title matches"
-        rows.append(ConversationRow(hit.conversation_id, hit.title, detail, None, hit.message_id))
+        snippet = hit.snippet.replace(MARK_START, "").replace(MARK_END, "")
+        detail = plain_preview(snippet) if hit.message_id is not None else "Title matches"
+        title = plain_preview(hit.title.replace(MARK_START, "").replace(MARK_END, ""))
+        rows.append(ConversationRow(hit.conversation_id, title, detail, None, hit.message_id))
     return rows
 
 
@@ -261,7 +268,9 @@ class ConversationList(QWidget):
     async def _load(self, query: str) -> None:
         history = self.services.history
         if query:
-            hits = await self.services.db.run(history.search, query)
+            hits = await self.services.db.run(
+                lambda: history.search(query, marks=(MARK_START, MARK_END))
+            )
             self.model.set_rows(rows_from_hits(hits), editable=False)
             self.empty_label.setText("" if hits else f"No chat mentions “{query}”.")
         else:

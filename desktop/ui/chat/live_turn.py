@@ -163,6 +163,6 @@ class LiveTurn(QObject):
         waited = int(time.monotonic() - self._started)
         clock = f" {waited} s" if waited >= 1 else ""
         if self._failures:
-            widget.set_progress(f"{self._failures[-1].short()} — {trying}{clock}")
+            widget.set_progress(f"{self._failures[-1].sentence()} — {trying}{clock}")
         else:
             widget.set_progress(trying[0].upper() + trying[1:] + clock)

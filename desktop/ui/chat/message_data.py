@@ -2,7 +2,8 @@
 
 Why a separate, Qt-free module: the same message comes from two places (a stored row when a
 conversation opens, a live ChatResult when a turn ends) and the wording rules ("via Groq ·
-0.4 s", "Stopped — partial answer kept", "Together 429 → Groq ✓") deserve plain unit tests.
+0.4 s", "Stopped — partial answer kept", "Together AI was busy (too many requests), so
+Groq answered") deserve plain unit tests.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome, Trace
 from desktop.core.vocab import FixAction, Status
 from desktop.store.history import StoredMessage
-from desktop.ui.widgets.routing_words import attempt_row, seconds
+from desktop.ui.widgets.routing_words import attempt_row, failover_text, seconds, user_wait_ms
 
 STREAMING = "streaming"
 """UI-only status of the answer that is arriving right now."""
@@ -113,18 +114,27 @@ def _was_cancelled(trace: Trace | None) -> bool:
     return bool(trace and trace.attempts and trace.attempts[-1].outcome == Outcome.CANCELLED)
 
 
+def wait_ms(data: MessageData) -> float | None:
+    """How long the person waited for the first words, failovers included (the answering
+    provider's own time is in the tooltip and Details)."""
+    waited = user_wait_ms(data.trace, first_word=True)
+    return waited if waited is not None else data.ttft_ms
+
+
 def version_text(data: MessageData) -> str:
     """``"2/3"`` for the second of three versions of a turn, ``""`` when there is one."""
     return f"{data.version}/{data.version_count}" if data.version_count > 1 else ""
 
 
 def badge_text(data: MessageData) -> str:
-    """``"via Groq · 0.4 s"`` (time to first token), or ``""`` when nobody answered."""
+    """``"via Groq · 0.4 s"`` (the user's wait for the first words), or ``""`` when nobody
+    answered."""
     if data.role != "assistant" or not data.provider:
         return ""
     text = f"via {provider_label(data.provider)}"
-    if data.ttft_ms is not None:
-        text += f" · {seconds(data.ttft_ms)}"
+    waited = wait_ms(data)
+    if waited is not None:
+        text += f" · {seconds(waited)}"
     return text
 
 
@@ -140,8 +150,11 @@ def badge_tooltip(data: MessageData) -> str:
         "hf-auto": "chosen by Hugging Face",
     }.get(data.via or "", "")
     parts = [f"Answered by {who} {route}".strip() + "."]
-    if data.ttft_ms is not None:
-        parts.append(f"First words after {seconds(data.ttft_ms)}.")
+    waited = wait_ms(data)
+    if waited is not None:
+        parts.append(f"First words after {seconds(waited)}.")
+    if data.ttft_ms is not None and (waited is None or abs(waited - data.ttft_ms) >= 10):
+        parts.append(f"{who} itself took {seconds(data.ttft_ms)}.")
     if data.duration_ms is not None:
         parts.append(f"Finished in {seconds(data.duration_ms)}.")
     if data.usage and data.usage.get("total_tokens"):
@@ -150,8 +163,9 @@ def badge_tooltip(data: MessageData) -> str:
 
 
 def failover_summary(data: MessageData) -> str:
-    """``"Together 429 → Groq ✓"`` when more than one provider was tried, after "Groq, your
-    first choice, was skipped: resting …" when it was; else ``""``."""
+    """``"Together AI was busy (too many requests), so Groq answered"`` when more than one
+    provider was tried, after "Groq, your first choice, was skipped: resting …" when it was;
+    else ``""``."""
     trace = data.trace
     if trace is None or data.status == Status.FAILED:
         return ""  # a failed turn's error sentence already tells the story
@@ -159,7 +173,8 @@ def failover_summary(data: MessageData) -> str:
     earlier = trace.attempts[:-1]
     if not any(a.outcome not in (Outcome.OK, Outcome.CANCELLED, "") for a in earlier):
         return first + "." if first else ""
-    return f"{first}. {trace.summary()}" if first else trace.summary()
+    story = failover_text(trace, "answered")
+    return f"{first}. {story}" if first else story
 
 
 def restart_text(data: MessageData) -> str:

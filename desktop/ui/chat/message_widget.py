@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.chat_types import ChatResult
-from desktop.core.vocab import Status
+from desktop.core.vocab import FixAction, Status
 from desktop.ui.chat.attachments import AttachmentStrip
 from desktop.ui.chat.message_data import (
     ATTEMPT_HEADERS,
@@ -330,8 +330,13 @@ class MessageWidget(QFrame):
         data = self.data
         live = data.status == STREAMING
         self.copy_button.setVisible(bool(data.text) and not live)
+        # One action per intent: when the bar already offers Retry / Try again, that is the
+        # way to answer again, so Regenerate steps aside.
+        retry_offered = bool(interruption_text(data)) or (
+            data.status == Status.FAILED and data.error_action == FixAction.RETRY
+        )
         self.regenerate_button.setVisible(
-            data.role == "assistant" and self._can_regenerate and not live
+            data.role == "assistant" and self._can_regenerate and not live and not retry_offered
         )
         self.regenerate_button.setEnabled(not self._busy)
         self.edit_button.setVisible(data.role == "user" and data.id is not None)

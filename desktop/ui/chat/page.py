@@ -14,7 +14,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QImageWriter, QPalette
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDropEvent,
+    QImage,
+    QImageWriter,
+    QPalette,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -101,6 +108,8 @@ class ChatPage(QWidget):
         bar.setSpacing(8)
         self.title = ElidedLabel("New chat", right)
         self.title.setFont(heading_font(self.title.font()))
+        # Room for "New chat" and a few words at the smallest window: never "New c…".
+        self.title.setMinimumWidth(self.title.fontMetrics().horizontalAdvance("New chat ") + 4)
         bar.addWidget(self.title, 1)
         bar.addWidget(MutedLabel("Model", right))
         self.model_picker = ModelPicker(right)
@@ -598,8 +607,14 @@ class ChatPage(QWidget):
         mime = event.mimeData()
         if local_image_paths(mime) or mime.hasImage():
             event.acceptProposedAction()
+            self.composer.set_drop_highlight(True)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.composer.set_drop_highlight(False)
+        super().dragLeaveEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
+        self.composer.set_drop_highlight(False)
         mime = event.mimeData()
         paths = local_image_paths(mime)
         if paths:

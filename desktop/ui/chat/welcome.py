@@ -12,10 +12,13 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from desktop.ui.widgets.labels import MutedLabel, heading, wrapped
 
 TOKEN_URL = "https://huggingface.co/settings/tokens"
+WORD_JOINER = "\u2060"
+TOKEN_LINK_TEXT = f"huggingface.co/{WORD_JOINER}settings/{WORD_JOINER}tokens"
+"""The address as shown: word joiners after its slashes, so a line never breaks inside it."""
 
 FIRST_LAUNCH_TEXT = (
     f"To chat with hosted models, create a Hugging Face access token at "
-    f'<a href="{TOKEN_URL}">huggingface.co/settings/tokens</a> with the '
+    f'<a href="{TOKEN_URL}">{TOKEN_LINK_TEXT}</a> with the '
     "“Make calls to Inference Providers” permission and add it here. "
     "Or add a server you run yourself, such as Ollama or LM Studio, and chat with your own "
     "models."

@@ -30,7 +30,7 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
     ),
     ExportKind(
         "npy",
-        "NPY",
+        "for Python (NumPy)",
         ".npy",
         "NumPy arrays (*.npy)",
         "The vectors as a float32 array, in the texts' order (numpy.load)",

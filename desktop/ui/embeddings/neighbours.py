@@ -98,7 +98,7 @@ class NeighbourList(QTreeWidget):
             item.setData(0, SCORE_ROLE, float(score))
             item.setData(0, INDEX_ROLE, index)
             item.setToolTip(1, texts[index])
-            item.setToolTip(0, f"Cosine similarity {score:.4f}")
+            item.setToolTip(0, f"Similarity {score:.4f} (cosine; 1 is the same meaning)")
             self.addTopLevelItem(item)
 
     def rows(self) -> list[tuple[int, float]]:

@@ -70,12 +70,15 @@ def analyse(
     return prepare(texts, matrix), pca_2d(vectors)
 
 
-def _titled_box(parent: QWidget, title: str) -> tuple[QWidget, QVBoxLayout]:
-    """A view's holder: its one-line title, then what the caller adds."""
+def _titled_box(parent: QWidget, title: str, tip: str = "") -> tuple[QWidget, QVBoxLayout]:
+    """A view's holder: its one-line title (the technical name in its tooltip), then what the
+    caller adds."""
     box = QWidget(parent)
     column = QVBoxLayout(box)
     column.setContentsMargins(0, 0, 0, 0)
-    column.addWidget(MutedLabel(title, box))
+    label = MutedLabel(title, box)
+    label.setToolTip(tip)
+    column.addWidget(label)
     return box, column
 
 
@@ -167,7 +170,11 @@ class EmbeddingsPage(RequestPage):
         column.setSpacing(6)
         views = QSplitter(Qt.Orientation.Horizontal, panel)
         views.setChildrenCollapsible(False)
-        heat_box, heat_column = _titled_box(views, "How alike each pair is (cosine similarity)")
+        heat_box, heat_column = _titled_box(
+            views,
+            "How alike each pair is",
+            "Cosine similarity of the two texts' vectors: 1 means the same meaning.",
+        )
         self.heat_map = HeatMap(heat_box)
         self.heat_map.text_chosen.connect(self.select_text)
         heat_column.addWidget(self.heat_map, 1)

@@ -187,26 +187,43 @@ class ImagesPage(MediaPage):
         picture = self.result.picture
         if picture is None or self.busy:
             return
+        policy = self.policy_picker.current_policy()
         self._fill_form(picture, seed=None)
+        self.policy_picker.set_policy(policy)  # a new seed, not a new provider choice
         self.form.set_seed(None)
         self.run()
 
     def other_provider(self) -> None:
-        """The same prompt and seed on the next provider that makes pictures, made now."""
+        """The same prompt and seed, made once more now by the next provider that serves the
+        model. A one-off: the tab's provider choice (Auto, say) stays as it was."""
         picture = self.result.picture
         if picture is None or self.busy:
             return
-        others = [p for p in self.policy_picker.providers() if p != picture.provider]
+        served = self._providers_serving(picture.model)
+        others = [
+            p
+            for p in self.policy_picker.providers()
+            if p != picture.provider and (served is None or p in served)
+        ]
         if not others:
             who = provider_label(picture.provider) if picture.provider else "this provider"
             self.message_bar.show_error(
-                f"No provider other than {who} that makes pictures is switched on.",
+                f"No provider other than {who} that makes pictures with this model is switched "
+                "on; switch one on or add its key on the Providers page.",
                 FixAction.OPEN_PROVIDERS,
             )
             return
+        policy = self.policy_picker.current_policy()
         self._fill_form(picture, seed=picture.seed)
-        self.policy_picker.set_policy(others[0])
-        self.run()
+        self.policy_picker.set_policy(policy)  # the form is refilled; the tab's choice is not
+        self._start(self.form.request(picture.model, others[0]))
+
+    def _providers_serving(self, model: str) -> set[str] | None:
+        """Who serves ``model`` for pictures, from the cached mapping (None: not known)."""
+        mapping = self.services.catalog.cached(model)
+        if mapping is None:
+            return None
+        return {m.provider for m in mapping if m.task in ("", Task.TEXT_TO_IMAGE.value)}
 
     # --- Making pictures ------------------------------------------------------------------
 
@@ -269,6 +286,7 @@ class ImagesPage(MediaPage):
                 self._show_count()
             self.generation_added.emit(result.record_id)
         if result.error:
+            self.last_tried = {a.provider for a in result.trace.attempts}
             self.message_bar.show_error(result.error, result.error_action)
 
     # --- Gallery --------------------------------------------------------------------------

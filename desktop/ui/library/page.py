@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QShowEvent
+from PySide6.QtGui import QGuiApplication, QImage, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -247,7 +247,13 @@ class LibraryPage(QWidget):
         gen = self.details.generation
         path = main_file(gen) if gen is not None else None
         if path and not reveal_file(path):
-            self.message_bar.show_error("The folder could not be opened on this system.")
+            # No file manager to open: say where the file is, and put the path on the
+            # clipboard so it can be pasted into any file dialog.
+            QGuiApplication.clipboard().setText(path)
+            self.message_bar.show_info(
+                f"No file manager could be opened here. The file is at {path} "
+                "(the path is copied, ready to paste)."
+            )
 
     def save_selected(self) -> None:
         gen = self.details.generation

@@ -49,8 +49,8 @@ def parse_model_map(text: str) -> dict[str, str]:
             served = alias
         if not alias or not served:
             raise SettingsError(
-                f"Line {number} of the models is incomplete; write alias=served_name, "
-                "for example llama3=llama3.1:8b."
+                f"Line {number} of the models is incomplete: write the model's name, or a short "
+                "name, “=” and the server's name, for example llama3=llama3.1:8b."
             )
         models[alias] = served
     return models
@@ -84,8 +84,8 @@ class CustomEndpointDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
         intro = MutedLabel(
-            "Any server that speaks the OpenAI chat API works: a model running on this "
-            "computer, or a paid gateway.",
+            "Use a model running on this computer (Ollama, LM Studio, llama.cpp…) or a paid "
+            "gateway: most of them work as they are.",
             self,
         )
         intro.setWordWrap(True)
@@ -109,10 +109,12 @@ class CustomEndpointDialog(QDialog):
         self.base_url.setPlaceholderText("http://localhost:11434/v1")
         form.addRow("Address", self.base_url)
         self.models = QPlainTextEdit(self)
-        self.models.setPlaceholderText(
-            "One model per line, optionally alias=served_name:\nllama3=llama3.1:8b\nqwen2.5:7b"
-        )
+        self.models.setPlaceholderText("One model per line, e.g.\nqwen2.5:7b\nllama3.1:8b")
         self.models.setFixedHeight(96)
+        self.models.setToolTip(
+            "Optional. A short name of your own may stand for the server's: "
+            "llama3=llama3.1:8b lets you pick “llama3”."
+        )
         form.addRow("Models", self.models)
         self.needs_key = QCheckBox("This server needs an API key", self)
         form.addRow("", self.needs_key)

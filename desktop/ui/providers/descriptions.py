@@ -57,10 +57,17 @@ def reach(provider_id: str) -> str:
         return "Called directly at the address you gave, with its key if it needs one."
     if spec.direct_base is None:
         return "Reached only through Hugging Face, with your HF token."
-    env = spec.env_keys[0] if spec.env_keys else "its key variable"
     if not spec.routed:
-        return f"Hugging Face no longer routes it: add its own key here or set {env}."
-    return f"Works with your HF token, or directly with its own key (here or {env})."
+        return "Hugging Face no longer routes it: add its own key here."
+    return "Works with your HF token, or directly with its own key."
+
+
+def reach_tooltip(provider_id: str) -> str:
+    """For people who set keys outside the app: the environment variable it also reads."""
+    spec = PROVIDERS.get(provider_id)
+    if spec is None or spec.direct_base is None or not spec.env_keys:
+        return ""
+    return f"Advanced: the key can also come from the {spec.env_keys[0]} environment variable."
 
 
 def tasks(provider_id: str) -> str:

@@ -9,13 +9,16 @@ a banner says so in one sentence instead of failing silently (desktop-apps.md §
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
+    QComboBox,
     QDialog,
     QFrame,
     QHBoxLayout,
@@ -30,18 +33,21 @@ from PySide6.QtWidgets import (
 from desktop.core.table import HF_CREDENTIAL, PROVIDERS, provider_label
 from desktop.engine.health import OPEN
 from desktop.engine.health_summary import provider_health, reached_with, try_again_now
+from desktop.engine.key_check import check_saved
 from desktop.services import Services
 from desktop.store.keyring_setup import last_report
 from desktop.store.settings import CustomEndpoint, SettingsError
 from desktop.ui.about import AboutDialog
+from desktop.ui.chat.welcome import TOKEN_LINK_TEXT, TOKEN_URL
 from desktop.ui.confirm import confirm
 from desktop.ui.costs.billing import BillingBox
 from desktop.ui.costs.panel import CostsPanel
 from desktop.ui.providers.custom_dialog import CustomEndpointDialog
-from desktop.ui.providers.descriptions import description, reach, tasks
+from desktop.ui.providers.descriptions import description, reach, reach_tooltip, tasks
 from desktop.ui.providers.order_model import ID_ROLE, ProviderOrderModel
 from desktop.ui.providers.secret_row import SecretRow
 from desktop.ui.tasks import TaskScope, run_dialog
+from desktop.ui.theme import THEMES, set_theme
 from desktop.ui.widgets.labels import MutedLabel, heading, wrapped
 from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.two_line_delegate import TwoLineDelegate
@@ -49,8 +55,8 @@ from desktop.ui.widgets.two_line_delegate import TwoLineDelegate
 log = logging.getLogger(__name__)
 
 TOKEN_HELP = (
-    'Create one at <a href="https://huggingface.co/settings/tokens">'
-    "huggingface.co/settings/tokens</a> with the “Make calls to Inference Providers” "
+    f'Create one at <a href="{TOKEN_URL}">{TOKEN_LINK_TEXT}</a> with the '
+    "“Make calls to Inference Providers” "
     "permission. One token reaches most providers below, billed to your HF account."
 )
 
@@ -125,6 +131,7 @@ class ProviderDetails(QFrame):
             self.ident.setText(f"{provider_id} · {tasks(provider_id)}")
             self.about.setText(description(provider_id))
         self.how.setText(reach(provider_id))
+        self.how.setToolTip(reach_tooltip(provider_id))
         self.show_health(services)
         own_key_possible = (custom is not None and custom.needs_key) or (
             spec is not None and spec.direct_base is not None
@@ -240,13 +247,12 @@ class ProvidersPage(QWidget):
         buttons.addWidget(self.add_button)
         left.addLayout(buttons)
         self.latency = QCheckBox(
-            "Latency mode: when a provider is slow to start answering, ask the next one too "
-            "and keep the first answer",
+            "Faster chat answers: when a provider is slow to start, ask the next one too",
             content,
         )
         self.latency.setToolTip(
-            "At most 5 % of chats; the slower request is cancelled at once, but it may cost "
-            "up to one extra prompt."
+            "Keeps whichever answer starts first and stops the other at once. Happens in at "
+            "most 5 % of chats, and may cost up to one extra prompt."
         )
         self.latency.setChecked(services.settings.latency_mode)
         self.latency.toggled.connect(self._on_latency_toggled)
@@ -262,6 +268,22 @@ class ProvidersPage(QWidget):
         self.restart_cut.setChecked(services.settings.restart_cut_answers)
         self.restart_cut.toggled.connect(self._on_restart_cut_toggled)
         left.addWidget(self.restart_cut)
+        look = QHBoxLayout()
+        look_label = QLabel("Appearance:", content)
+        self.theme_picker = QComboBox(content)
+        self.theme_picker.setAccessibleName("Appearance")
+        for value, label in THEMES.items():
+            self.theme_picker.addItem(label, value)
+        self.theme_picker.setCurrentIndex(
+            max(0, self.theme_picker.findData(services.settings.theme))
+        )
+        self.theme_picker.setToolTip("Follow the system's light or dark setting, or pick one")
+        self.theme_picker.currentIndexChanged.connect(self._on_theme_chosen)
+        look_label.setBuddy(self.theme_picker)
+        look.addWidget(look_label)
+        look.addWidget(self.theme_picker)
+        look.addStretch(1)
+        left.addLayout(look)
         row.addLayout(left, 3)
         self.details = ProviderDetails(content)
         self.details.key_row.save_requested.connect(self._on_save_requested)
@@ -338,6 +360,14 @@ class ProvidersPage(QWidget):
         self.services.save_settings()
         self.settings_changed.emit()
 
+    def _on_theme_chosen(self, _index: int) -> None:
+        choice = str(self.theme_picker.currentData())
+        self.services.settings.theme = choice
+        self.services.save_settings()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            set_theme(app, choice)
+
     def focus_token(self) -> None:
         """Put the cursor in the HF token field (from "Add a token")."""
         self.token_row.field.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -377,6 +407,20 @@ class ProvidersPage(QWidget):
         row.clear_field()
         self.message_bar.clear()
         self._after_credentials_changed()
+        await self._check_saved(user, secret)  # removing it meanwhile cancels the check too
+
+    async def _check_saved(self, user: str, secret: str) -> None:
+        """Say at once whether the saved token or key works (never showing it)."""
+        services = self.services
+        # Its own thread, not the shared pool: a slow device probe or file job elsewhere must
+        # not hold the answer back (one small request per save).
+        check = await asyncio.to_thread(check_saved, services.endpoints, user, secret)
+        if check is None:
+            return
+        if check.ok:
+            self.message_bar.show_info(check.text)
+        else:
+            self.message_bar.show_error(check.text)
 
     async def _remove_secret(self, user: str) -> None:
         row = self._row_for(user)

@@ -2,8 +2,8 @@
 
 Why it never shows a stored secret: secrets live only in the keyring (DESIGN §4). The field is
 write-only: after saving it is emptied, and the status line says where the active credential
-comes from ("Saved in the system keyring", "From HF_TOKEN environment variable") instead of
-echoing it back.
+comes from ("Saved in the system keyring", "Set outside Switchboard", the variable's name in
+its tooltip) instead of echoing it back.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def source_text(info: CredentialInfo) -> str:
     if info.source == "keyring":
         return "Saved in the system keyring"
     if info.source and info.source.startswith("env:"):
-        return f"From {info.source[4:]} environment variable"
+        return "Set outside Switchboard (in the environment)"
     return "Set"
 
 
@@ -80,6 +80,11 @@ class SecretRow(QWidget):
         """Say where the current credential comes from; Remove only for keyring entries."""
         self._present = info.present
         self.status.setText(source_text(info))
+        self.status.setToolTip(
+            f"Read from the {info.source[4:]} environment variable"
+            if info.source and info.source.startswith("env:")
+            else ""
+        )
         self.remove_button.setEnabled(info.source == "keyring" and not self._busy)
         self.remove_button.setToolTip(
             "Delete it from the system keyring"

@@ -61,6 +61,12 @@ SAVE_EDITS_MS = 1000
 """Quiet time after the last keystroke before corrections are written to the library."""
 
 
+NO_AUDIO_TEXT = (
+    "There is no audio yet: click “Open audio file…”, drop a file on this page, or record "
+    "with the microphone, then Transcribe."
+)
+
+
 def _embolden(button: QPushButton, on: bool) -> None:
     """The mode in front reads in bold: a checked button alone is faint in some themes."""
     font = button.font()
@@ -133,9 +139,8 @@ class SpeechPage(RequestPage):
         run_row = QHBoxLayout()
         run_row.setSpacing(12)
         self._make_run_parts(self)
-        self.run_button.setMaximumWidth(220)
-        self.run_button.setEnabled(False)
-        self.run_button.setToolTip("Open, drop or record audio first")
+        self.run_button.setFixedWidth(220)  # the badge beside it must never squeeze it
+        self.run_button.setToolTip(NO_AUDIO_TEXT)
         top = Qt.AlignmentFlag.AlignTop
         run_row.addWidget(self.run_button, 0, top)
         self.elapsed.setMinimumHeight(self.run_button.minimumHeight())
@@ -255,6 +260,10 @@ class SpeechPage(RequestPage):
 
     def transcribe(self) -> None:
         """Send the current audio to the chosen model and provider."""
+        if self._audio is None and not self.busy and not self.source.recording:
+            self.message_bar.show_info(NO_AUDIO_TEXT)
+            self.source.open_button.setFocus()
+            return
         if self._audio is None or self.busy or self.source.recording:
             return
         model = self.model_picker.current_model()
@@ -451,8 +460,10 @@ class SpeechPage(RequestPage):
         busy = self.busy
         recording = self.source.recording
         can_run = self._audio is not None and not recording
-        self.run_button.setEnabled(busy or can_run)
-        self.run_button.setToolTip("" if can_run or busy else "Open, drop or record audio first")
+        # Clickable without audio too: the click then says what to do (a greyed button
+        # does not explain itself).
+        self.run_button.setEnabled(busy or not recording)
+        self.run_button.setToolTip("" if can_run or busy else NO_AUDIO_TEXT)
         self.source.set_open_enabled(not busy)
         has_text = bool(self.editor.plain_text())
         self.copy_button.setEnabled(has_text)

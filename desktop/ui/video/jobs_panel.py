@@ -62,7 +62,7 @@ class JobCard(QFrame):
         bottom = QHBoxLayout()
         bottom.setSpacing(8)
         self.bar = QProgressBar(self)
-        self.bar.setRange(0, 0)  # providers report a place in line, never a percentage
+        self.bar.setRange(0, 0)  # moving, not filling: most providers say no percentage
         self.bar.setTextVisible(False)
         self.bar.setMaximumHeight(6)
         bottom.addWidget(self.bar, 1)
@@ -81,7 +81,17 @@ class JobCard(QFrame):
         where = where_text(progress)
         text = status_text(progress)
         self.status_label.setText(f"{text} · {where}" if where else text)
+        self.show_percent(progress.percent)
         self.tick()
+
+    def show_percent(self, percent: float | None) -> None:
+        """A filling bar only for a percentage the provider reported; otherwise a moving one
+        (a bar full from the first second would say "almost done" when nothing is known)."""
+        if percent is None:
+            self.bar.setRange(0, 0)
+            return
+        self.bar.setRange(0, 100)
+        self.bar.setValue(round(min(100.0, max(0.0, percent))))
 
     def set_cancelling(self) -> None:
         self.status_label.setText("Cancelling…")

@@ -34,12 +34,16 @@ Index = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole
 """The generation id of a row."""
 
+NOTHING_MADE = "nothing-made"
+"""The symbol key of a row with nothing to open (a cancelled or failed video): no ▶."""
+
 _SYMBOLS = {
     Task.TEXT_TO_IMAGE.value: "▣",
     Task.TEXT_TO_VIDEO.value: "▶",
     Task.SPEECH_TO_TEXT.value: "❝",
     Task.EMBEDDINGS.value: "⁂",
     Task.TEXT_TO_SPEECH.value: "♪",
+    NOTHING_MADE: "✕",
 }
 
 
@@ -154,6 +158,9 @@ class GenerationListModel(QAbstractListModel):
                 icon = QIcon(pixmap)
                 self._thumb_icons[path] = icon
                 return icon
+        video = gen.task == Task.TEXT_TO_VIDEO.value
+        if video and gen.status != "running" and not any(f.get("path") for f in gen.files):
+            return self._icons.get(NOTHING_MADE) or QIcon()
         return self._icons.get(gen.task) or QIcon()
 
     def _on_thumbnail(self, path: str) -> None:

@@ -113,8 +113,10 @@ def params_summary(task: str, params: dict[str, Any]) -> str:
     width, height = params.get("width"), params.get("height")
     if width and height:
         parts.append(f"{width} × {height}")
-    if params.get("num_frames"):
-        parts.append(f"{params['num_frames']} frames")
+    frames = params.get("num_frames")
+    if isinstance(frames, int) and frames > 0:
+        # Seconds first (16 frames per second, as the Video form counts), frames as a detail.
+        parts.append(f"{max(0, frames - 1) / 16:g} s ({frames} frames)")
     if params.get("steps"):
         parts.append(f"{params['steps']} steps")
     if params.get("guidance") is not None:

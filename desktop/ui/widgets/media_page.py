@@ -13,6 +13,7 @@ its own: the parts it makes (:meth:`MediaPage._make_form` and friends), how a re
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -21,7 +22,8 @@ from PySide6.QtWidgets import QBoxLayout, QFrame, QScrollArea, QSplitter, QVBoxL
 
 from desktop.core.cost_types import Cost
 from desktop.core.media_types import TAB_TASK, tab_task
-from desktop.core.table import Task
+from desktop.core.table import Task, provider_label
+from desktop.core.vocab import FixAction
 from desktop.services import Services
 from desktop.store.history import StoredGeneration
 from desktop.ui.costs.hint import CostHint
@@ -76,6 +78,8 @@ class MediaPage(task_page.TaskPage):
         self._example_model = example_model
         self._check = check
         self._last_request: Any = None
+        self.last_tried: set[str] = set()
+        """Providers the last request reached (a refusal's "Use another provider" skips them)."""
         self.splitter = task_page.side_by_side(
             self, self._build_left, self._build_right, [360, 820]
         )
@@ -206,6 +210,49 @@ class MediaPage(task_page.TaskPage):
         self.message_bar.clear()
         self._last_request = request
         self._begin(request)
+
+    def _on_fix(self, action: str) -> None:
+        if action == FixAction.OTHER_PROVIDER and self._last_request is not None:
+            self.offer_other_providers()
+            return
+        super()._on_fix(action)
+
+    def other_providers(self) -> list[str]:
+        """Switched-on providers that serve the last request's model for this tab and were
+        not tried by it, in the user's order."""
+        request = self._last_request
+        model = getattr(request, "model", "")
+        mapping = self.services.catalog.cached(model) if model else None
+        served = (
+            None
+            if mapping is None
+            else {m.provider for m in mapping if m.task in ("", self.task.value)}
+        )
+        return [
+            p
+            for p in self.policy_picker.providers()
+            if p not in self.last_tried and (served is None or p in served)
+        ]
+
+    def offer_other_providers(self) -> None:
+        """One button per provider that could make it instead; a click sends it there at once
+        (a one-off: the tab's provider choice stays)."""
+        others = self.other_providers()
+        if not others:
+            self.message_bar.show_error(
+                "No other switched-on provider makes this with this model; switch one on or "
+                "add its key on the Providers page.",
+                FixAction.OPEN_PROVIDERS,
+            )
+            return
+        request = self._last_request
+
+        def send_to(provider: str) -> Callable[[], None]:
+            return lambda: self._start(replace(request, provider=provider))
+
+        self.message_bar.show_choices(
+            "Send it to:", [(provider_label(p), send_to(p)) for p in others]
+        )
 
     def _begin(self, request: Any) -> None:
         """Start making ``request`` in the scope's "make" slot (tracked by the Run button)."""

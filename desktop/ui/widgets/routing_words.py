@@ -1,7 +1,8 @@
 """The words of the routing badge and trace table, for every task tab (no Qt here).
 
-Why a Qt-free module: the same wording ("via fal · 2.1 s", "Together AI 429 → fal ✓", "fal
-is working on it…") is shown by the Images, Video, Speech and Embeddings tabs and the Library,
+Why a Qt-free module: the same wording ("via fal · 2.1 s", "Together AI was busy (too many
+requests), so fal delivered", "fal is working on it…") is shown by the Images, Video, Speech
+and Embeddings tabs and the Library,
 and rules like "a picture request of four images has four winners" deserve plain unit tests.
 
 A media trace may merge several logical requests (four pictures are four routed requests, see
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from desktop.core.table import provider_label
-from desktop.core.trace import AttemptRecord, Outcome, Trace, seconds_text
+from desktop.core.trace import AttemptRecord, Outcome, Trace, outcome_clause, seconds_text
 from desktop.core.vocab import FixAction
 
 ACTION_LABELS: dict[str, str] = {
@@ -97,18 +98,49 @@ def badge_text(providers: Sequence[str], duration_ms: float | None = None) -> st
     return text
 
 
-def failover_text(trace: Trace | None) -> str:
-    """``"Together AI 429 → fal ✓"`` when some provider failed before, else ``""``."""
+def failover_text(trace: Trace | None, verb: str = "delivered") -> str:
+    """``"Together AI was busy (too many requests), so fal delivered"`` when some provider
+    failed before, else ``""``. Codes, routes and request ids stay in Details."""
     if trace is None:
         return ""
-    failed = _unique(a.short() for a in trace.attempts if a.outcome not in _NOT_A_FAILURE)
-    if not failed:
+    by_outcome: dict[str, list[str]] = {}
+    for a in trace.attempts:
+        if a.outcome not in _NOT_A_FAILURE:
+            by_outcome.setdefault(a.outcome, []).append(a.served_by or a.provider)
+    if not by_outcome:
         return ""
-    delivered = _unique(a.short() for a in trace.attempts if a.outcome == Outcome.OK)
-    parts = [*failed]
+    clauses = []
+    for outcome, providers in by_outcome.items():
+        names = _unique(providers)
+        clauses.append(f"{joined_names(names)} {outcome_clause(outcome, many=len(names) > 1)}")
+    story = _and(clauses)
+    delivered = winners(trace)
     if delivered:
-        parts.append(", ".join(delivered))
-    return " → ".join(parts)
+        story += f", so {joined_names(delivered)} {verb}"
+    return story
+
+
+def _and(parts: Sequence[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def user_wait_ms(trace: Trace | None, *, first_word: bool = False) -> float | None:
+    """How long the person waited: from the first attempt's start to the winner's end (or
+    its first word), failovers included. None when the trace cannot tell."""
+    if trace is None or not trace.attempts:
+        return None
+    ok = [a for a in trace.attempts if a.outcome == Outcome.OK]
+    if not ok:
+        return None
+    start = min(a.started_at for a in trace.attempts)
+    ends = [
+        (a.started_at - start) * 1000 + own
+        for a in ok
+        if (own := a.ttft_ms if first_word else a.duration_ms) is not None
+    ]
+    return max(0.0, max(ends)) if ends else None
 
 
 def badge_tooltip(trace: Trace | None, providers: Sequence[str]) -> str:
@@ -130,7 +162,8 @@ def badge_tooltip(trace: Trace | None, providers: Sequence[str]) -> str:
 
 
 def live_text(record: AttemptRecord) -> str:
-    """What one attempt is doing right now, in a few words."""
+    """What one attempt is doing right now, in a few words ("Groq was busy (too many
+    requests) — trying the next provider…")."""
     who = provider_label(record.provider)
     if record.outcome == "":
         return f"{who} is working on it…"
@@ -138,7 +171,7 @@ def live_text(record: AttemptRecord) -> str:
         return f"Done by {provider_label(record.served_by or record.provider)}"
     if record.outcome == Outcome.CANCELLED:
         return "Stopped"
-    return f"{record.short()} — trying the next provider…"
+    return f"{record.sentence()} — trying the next provider…"
 
 
 def attempt_row(

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.table import Task
+from desktop.core.table import Task, provider_label
 from desktop.services import Services
 from desktop.ui.errors import apply_fix
 from desktop.ui.file_dialogs import write_file
@@ -59,7 +59,35 @@ def add_pickers(
     layout.addWidget(MutedLabel("Provider", parent))
     policy_picker.refresh(services.settings)
     layout.addWidget(policy_picker)
+    layout.addWidget(pin_notice(policy_picker, parent))
     return model_picker, policy_picker
+
+
+PINNED_TIP = "Only {who} is used in this tab: if it fails, no other provider is tried."
+
+
+def pin_notice(picker: PolicyPicker, parent: QWidget) -> QPushButton:
+    """ "Back to Auto", shown only while one provider is pinned, so a pin is never silent."""
+    button = QPushButton("Back to Auto", parent)
+    button.setAccessibleName("Back to Auto")
+
+    def update() -> None:
+        policy = picker.current_policy()
+        pinned = policy in picker.providers()
+        button.setVisible(pinned)
+        who = provider_label(policy)
+        button.setToolTip(PINNED_TIP.format(who=who) + " Click to try them all again.")
+        picker.setToolTip(
+            PINNED_TIP.format(who=who)
+            if pinned
+            else "Who makes it: a routing choice, or one provider only"
+        )
+
+    picker.currentIndexChanged.connect(lambda _index: update())
+    button.clicked.connect(lambda: picker.set_policy("auto"))
+    picker.back_to_auto = button  # type: ignore[attr-defined]
+    update()
+    return button
 
 
 def top_bar(

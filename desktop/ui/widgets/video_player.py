@@ -42,6 +42,7 @@ class VideoPlayer(QWidget):
         self._audio: QAudioOutput | None = None
         self._path: str | None = None
         self._seeking = False
+        self._poster_pending = False
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(6)
@@ -92,6 +93,7 @@ class VideoPlayer(QWidget):
             self._show_error(f"The {self.kind} file is missing from the media folder.")
             player.setSource(QUrl())
             return
+        self._poster_pending = not autoplay
         player.setSource(QUrl.fromLocalFile(path))
         self._set_enabled(True)
         if autoplay:
@@ -144,7 +146,17 @@ class VideoPlayer(QWidget):
             self.player.positionChanged.connect(self._on_position)
             self.player.playbackStateChanged.connect(self._on_state)
             self.player.errorOccurred.connect(self._on_error)
+            self.player.mediaStatusChanged.connect(self._on_media_status)
         return self.player
+
+    def _on_media_status(self, status: QMediaPlayer.MediaStatus) -> None:
+        """Once a file is loaded, pause on its first frame: a poster instead of a black box."""
+        if status == QMediaPlayer.MediaStatus.LoadedMedia and self._poster_pending:
+            self._poster_pending = False
+            if self.player is not None and (
+                self.player.playbackState() == QMediaPlayer.PlaybackState.StoppedState
+            ):
+                self.player.pause()
 
     def _set_enabled(self, enabled: bool) -> None:
         self.play_button.setEnabled(enabled)
