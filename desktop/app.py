@@ -37,6 +37,8 @@ COMMANDS = frozenset(
         "providers",
         "models",
         "history",
+        "compare",
+        "costs",
         "--help",
         "-h",
         "--version",

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from desktop import __version__, cli_about, cli_media, cli_models, cli_video
+from desktop import __version__, cli_about, cli_compare, cli_costs, cli_media, cli_models, cli_video
 from desktop.cli_text import InertWriter, json_text
 from desktop.core.base_urls import UrlProblem, shown, split_credentials
 from desktop.core.errors import SwitchboardError
@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the command line imports what a command needs when it runs 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 3
+REQUEST_COMMANDS = ("chat", "image", "transcribe", "speak", "embed", "video", "compare")
 
 
 class CliError(SwitchboardError):
@@ -97,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_media.add_parsers(sub)
     cli_video.add_parsers(sub)
+    cli_compare.add_parser(sub)
+    cli_costs.add_parser(sub)
+    for name in REQUEST_COMMANDS:
+        sub.choices[name].add_argument(
+            "--bill-to",
+            metavar="ORG",
+            help="bill this Hugging Face organisation (requests through the HF router only)",
+        )
     cli_models.add_parsers(sub)
     cli_about.add_parser(sub)
 
@@ -186,19 +195,33 @@ async def _run(args: argparse.Namespace) -> int:
             return await _backups_without_history(args, exc)
         raise
     try:
-        if args.command == "chat":
-            return await _chat(services, args)
-        if args.command == "providers":
-            return await _providers(services, args)
-        if args.command in cli_media.COMMANDS:
-            return await cli_media.run(services, args)
-        if args.command == "video":
-            return await cli_video.run(services, args)
-        if args.command == "models":
-            return await cli_models.run(services, args)
-        return await _history_backups(services, args)
+        import contextlib
+
+        from desktop.engine.billing import billing_to
+
+        bill_to = getattr(args, "bill_to", None)  # else the choice saved in costs.json
+        with billing_to(bill_to) if bill_to else contextlib.nullcontext():
+            return await _dispatch(services, args)
     finally:
         await services.aclose()
+
+
+async def _dispatch(services: Services, args: argparse.Namespace) -> int:
+    if args.command == "compare":
+        return await cli_compare.run(services, args)
+    if args.command == "costs":
+        return await cli_costs.run(services, args)
+    if args.command == "chat":
+        return await _chat(services, args)
+    if args.command == "providers":
+        return await _providers(services, args)
+    if args.command in cli_media.COMMANDS:
+        return await cli_media.run(services, args)
+    if args.command == "video":
+        return await cli_video.run(services, args)
+    if args.command == "models":
+        return await cli_models.run(services, args)
+    return await _history_backups(services, args)
 
 
 # --- chat ---------------------------------------------------------------------------------
@@ -291,7 +314,8 @@ async def _chat(services: Services, args: argparse.Namespace) -> int:
                 "",
             )
             ttft += f" · {remark}" if remark else ""
-            print(f"[via {provider_label(result.provider or '')}{ttft}]", file=sys.stderr)
+            cost = f" · {result.cost.short()}"
+            print(f"[via {provider_label(result.provider or '')}{ttft}{cost}]", file=sys.stderr)
             first = result.trace.first_choice_skipped()
             if first:
                 print(f"[{first}]", file=sys.stderr)

@@ -168,7 +168,7 @@ def _finish(result: MediaResult, args: argparse.Namespace, extra: dict[str, Any]
 
 def _via(result: MediaResult) -> str:
     seconds = f" · {result.duration_ms / 1000:.1f} s" if result.duration_ms is not None else ""
-    return f"via {provider_label(result.provider or '')}{seconds}"
+    return f"via {provider_label(result.provider or '')}{seconds} · {result.cost.short()}"
 
 
 # --- image ----------------------------------------------------------------------------------

@@ -195,7 +195,7 @@ def _print_result(result: MediaResult, out: str | None) -> None:
         print(out or result.files[0].path)
         seconds = (result.duration_ms or 0.0) / 1000
         who = provider_label(result.provider or "")
-        print(f"[via {who} · {elapsed_text(seconds)}]", file=sys.stderr)
+        print(f"[via {who} · {elapsed_text(seconds)} · {result.cost.short()}]", file=sys.stderr)
     elif result.error:
         print(f"switchboard: {result.error}", file=sys.stderr)
 

@@ -186,6 +186,7 @@ class Services:
         engine = Engine(
             client, endpoints, credentials, catalog, health, current_settings, executor=executor
         )
+        engine.costs.attach(paths.data_dir, paths.config_dir, db)
         chat = ChatService(engine, history, media, db, executor)
         models = ModelDirectory(
             client,
@@ -273,7 +274,7 @@ class Services:
             await self.client.aclose()
         finally:
             self.health.save()
-            self.db.close(self.history.close, self.jobs.close)
+            self.db.close(self.history.close, self.jobs.close, self.engine.costs.close)
             self.executor.shutdown(wait=False, cancel_futures=True)
 
     async def search_styles(self, base: str, text: str = "") -> list[AdapterInfo]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop.core.cost_types import Cost, cost_of
 from desktop.core.trace import Trace
 from desktop.core.vocab import FixAction, Status
 
@@ -107,6 +108,11 @@ class ChatResult:
     """A sentence for a complete answer that replaced a cut one ("Groq stopped mid-answer;
     Together AI answered instead.")."""
 
+    @property
+    def cost(self) -> Cost:
+        """The estimate the engine wrote into the trace (or "no estimate")."""
+        return cost_of(self.trace)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
@@ -120,6 +126,7 @@ class ChatResult:
             "ttft_ms": self.ttft_ms,
             "duration_ms": self.duration_ms,
             "error": self.error,
+            "cost": cost_of(self.trace).to_dict(),
             "notice": self.notice,
             "not_tried": self.trace.not_tried(),
             "trace": self.trace.to_dict(),

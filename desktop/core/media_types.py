@@ -11,6 +11,7 @@ import base64
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from desktop.core.cost_types import Cost, cost_of
 from desktop.core.trace import Trace
 from desktop.core.vocab import FixAction, Status
 
@@ -199,4 +200,10 @@ class MediaResult:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["trace"] = self.trace.to_dict()
+        data["cost"] = cost_of(self.trace).to_dict()
         return data
+
+    @property
+    def cost(self) -> Cost:
+        """The estimate the engine wrote into the trace (or "no estimate")."""
+        return cost_of(self.trace)

@@ -127,6 +127,8 @@ class AttemptRecord:
     """The ``model`` the provider says answered (may differ from ``provider_model`` sent)."""
     partial_text: str = ""
     """What an answer cut after its first text had shown (kept here when it was replaced)."""
+    billed: bool = False
+    """This attempt made something the provider bills (failed attempts never are)."""
 
     def short(self) -> str:
         """ "Groq busy (too many requests)" / "Together ✓" for one-line summaries.
@@ -162,6 +164,10 @@ class Trace:
     restarts: list[str] = field(default_factory=list)
     """Answers cut mid-way and restarted elsewhere ("Groq stopped mid-answer; Together AI
     answered instead")."""
+    bill_to: str | None = None
+    """The organisation sent as ``X-HF-Bill-To`` on the answering routed request, if any."""
+    cost: dict[str, Any] | None = None
+    """The estimate (:class:`desktop.core.cost_types.Cost` as a dict) once the result is in."""
 
     def summary(self) -> str:
         """Failed attempts then the winner: "Together busy (too many requests) → Groq ✓"."""
@@ -209,6 +215,8 @@ class Trace:
             billed_to=data.get("billed_to"),
             request_id=str(data.get("request_id", "")),
             first_choice=data.get("first_choice"),
+            bill_to=data.get("bill_to"),
+            cost=data.get("cost") if isinstance(data.get("cost"), dict) else None,
         )
         trace.waits = [str(w) for w in data.get("waits", [])]
         trace.restarts = [str(r) for r in data.get("restarts", [])]
@@ -217,8 +225,18 @@ class Trace:
         return trace
 
 
-_LATER_TRACE_FIELDS: dict[str, Any] = {"first_choice": None, "waits": [], "restarts": []}
-_LATER_ATTEMPT_FIELDS: dict[str, Any] = {"provider_model_reported": None, "partial_text": ""}
+_LATER_TRACE_FIELDS: dict[str, Any] = {
+    "first_choice": None,
+    "waits": [],
+    "restarts": [],
+    "bill_to": None,
+    "cost": None,
+}
+_LATER_ATTEMPT_FIELDS: dict[str, Any] = {
+    "provider_model_reported": None,
+    "partial_text": "",
+    "billed": False,
+}
 
 
 def _attempt_from_dict(data: dict[str, Any]) -> AttemptRecord:

@@ -26,6 +26,7 @@ import httpx2
 
 from desktop.core.classify import Failure
 from desktop.core.trace import Outcome
+from desktop.engine.billing import BILL_TO_HEADER, ROUTED_VIAS
 from desktop.engine.candidates import Candidate
 from desktop.engine.failover import AttemptContext
 from desktop.providers import replicate
@@ -66,10 +67,13 @@ WorkFn = Callable[[AttemptScope], Awaitable[T]]
 
 def task_headers(cand: Candidate, **extra: str) -> dict[str, str]:
     """The candidate's headers (auth with its scheme, JSON content type) plus ``extra``; a
-    routed call also gets an ``x-amzn-trace-id`` the router echoes in its request id (§2.6)."""
+    routed call also gets an ``x-amzn-trace-id`` the router echoes in its request id (§2.6)
+    and, when an organisation pays, ``X-HF-Bill-To`` (:mod:`desktop.engine.billing`)."""
     headers = cand.headers()
-    if cand.via in ("router", "hf-auto"):
+    if cand.via in ROUTED_VIAS:
         headers["x-amzn-trace-id"] = str(uuid.uuid4())
+        if cand.bill_to:
+            headers[BILL_TO_HEADER] = cand.bill_to
     headers.update({k.replace("_", "-"): v for k, v in extra.items()})
     return headers
 

@@ -71,6 +71,11 @@ class CandidateChooser:
         self.custom_models: Callable[[str], Collection[str]] = lambda _name: ()
         """Names each custom server lists at its ``/v1/models`` (see Engine.custom_models)."""
         self._cache: dict[tuple[object, ...], Choice] = {}
+        self.priced: Callable[[str, dict[str, ProviderStats]], dict[str, ProviderStats]] | None = (
+            None
+        )
+        """Puts the user's own prices over the published ones, so "cheapest" ranks by the same
+        numbers the cost estimates use (set by the engine to its cost meter's)."""
 
     async def choose(self, task: Task, model: str, policy: str) -> Choice:
         """Ordered candidates of any task; custom servers take part in chat and embeddings.
@@ -161,6 +166,8 @@ class CandidateChooser:
         score = None
         if policy in ("fastest", "cheapest") and found:
             stats = await self.catalog.provider_stats(model)
+            if self.priced is not None:
+                stats = self.priced(model, stats)
             _note_stats(found, stats)
             score = score_for(policy, stats, self.health)
         elif found:

@@ -48,6 +48,8 @@ class Candidate:
     """A note the trace shows even when this candidate answers (:data:`TEST_ONLY_NOTE`)."""
     published_ttft_ms: float | None = None
     """The router's published time to first token for this provider (``/v1/models``)."""
+    bill_to: str | None = None
+    """An organisation to bill (``X-HF-Bill-To``); only ever set on routed candidates."""
     base: str = ""
     """Where task routes are appended: ``{router}/{provider}``, the provider's own base URL,
     or a custom server's ``…/v1``."""

@@ -114,6 +114,7 @@ class EmbedService(StoredTaskService):
             vectors_path = str(stored)
             result.files = [MediaFile(path=vectors_path, mime="application/x-npy")]
         result.duration_ms = (loop.time() - started) * 1000
+        await self.engine.costs.settle_media(result)
         save = functools.partial(
             self.history.add_generation,
             Task.EMBEDDINGS.value,

@@ -141,6 +141,7 @@ def merge_traces(
         merged.attempts += trace.attempts
         if merged.answered_by is None and trace.answered_by is not None:
             merged.answered_by, merged.billed_to = trace.answered_by, trace.billed_to
+            merged.bill_to = trace.bill_to
     return merged
 
 
@@ -239,6 +240,7 @@ class ImageService(StoredTaskService):
                 )
             else:
                 result.error, result.error_action = first.error, first.action
+        await self.engine.costs.settle_media(result)
         result.record_id = await self.db.run(self._save, request, result)
         return result
 

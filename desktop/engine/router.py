@@ -13,6 +13,7 @@ import asyncio
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Executor
+from dataclasses import replace
 
 import httpx2
 
@@ -20,10 +21,12 @@ from desktop.core.chat_types import ChatRequest, ChatResult
 from desktop.core.errors import SwitchboardError
 from desktop.core.table import Endpoints, Task
 from desktop.core.trace import AttemptRecord, CandidateNote, Trace
+from desktop.engine.billing import ROUTED_VIAS, current_bill_to
 from desktop.engine.candidate_choice import CandidateChooser
 from desktop.engine.candidates import POLICIES, Candidate
 from desktop.engine.catalog import ModelCatalog
 from desktop.engine.chat import ChatOutcome, DeltaCallback, chat_attempt, chat_result, failed_result
+from desktop.engine.costs import CostMeter
 from desktop.engine.credentials import Credentials
 from desktop.engine.failover import (
     AttemptContext,
@@ -79,6 +82,9 @@ class Engine:
         self.chooser = CandidateChooser(endpoints, credentials, catalog, health, settings)
         self.latency_mode = False
         """Hedge chat requests (start a second provider when the first is slow); opt-in."""
+        self.costs = CostMeter(catalog, settings, executor)
+        """Cost estimates, the ledger behind the totals, the budget (see ``costs.attach``)."""
+        self.chooser.priced = self.costs.priced_stats
 
     @property
     def custom_models(self) -> Callable[[str], Collection[str]]:
@@ -135,6 +141,11 @@ class Engine:
             used = [c.note(exclude[c.provider]) for c in candidates if c.provider in exclude]
             notes = used + notes
             candidates = [c for c in candidates if c.provider not in exclude]
+        bill_to = current_bill_to(self.costs.cost_settings.bill_to)
+        if bill_to:  # X-HF-Bill-To goes to the router only, never to a provider directly
+            candidates = [
+                replace(c, bill_to=bill_to) if c.via in ROUTED_VIAS else c for c in candidates
+            ]
         trace.candidates = [c.note() for c in candidates] + notes
         if policy == "auto" and candidates:
             order = {p: i for i, p in enumerate(self._settings().ordered_providers())}
@@ -177,6 +188,7 @@ class Engine:
         if routed.candidate is not None and routed.record is not None:
             trace.answered_by = routed.record.served_by or routed.candidate.provider
             trace.billed_to = routed.candidate.billed_to
+            trace.bill_to = routed.candidate.bill_to
         return routed
 
     async def run_task(
@@ -264,4 +276,6 @@ class Engine:
         routed = await self.route(
             plan, attempt, trace=trace, on_attempt=on_attempt, on_restart=on_restart
         )
-        return chat_result(routed, trace, (loop.time() - started) * 1000)
+        result = chat_result(routed, trace, (loop.time() - started) * 1000)
+        await self.costs.settle_chat(result, request.messages)
+        return result

@@ -100,6 +100,7 @@ class SpeakService(StoredTaskService):
             ]
         result.text = request.text
         result.duration_ms = (loop.time() - started) * 1000
+        await self.engine.costs.settle_media(result)
         save = functools.partial(
             self.history.add_generation,
             task,

@@ -201,6 +201,7 @@ class TranscribeService(StoredTaskService):
         result.files = [MediaFile(path=str(stored), mime=audio.mime, duration_s=audio.duration_s)]
         params["chunks"] = [asdict(c) for c in result.chunks]
         result.duration_ms = (loop.time() - started) * 1000
+        await self.engine.costs.settle_media(result)
         save = functools.partial(
             self.history.add_generation,
             Task.SPEECH_TO_TEXT.value,

@@ -262,7 +262,8 @@ class VideoService:
         if task is not None:
             self._tasks.add(task)
         try:
-            return await self._generate(request, trace, params, started, progress, on_attempt)
+            made = await self._generate(request, trace, params, started, progress, on_attempt)
+            return await self.engine.costs.settle_media(made)
         finally:
             if task is not None:
                 self._tasks.discard(task)
@@ -548,7 +549,7 @@ class VideoService:
             record.created_at,
             attempt=_accepted_attempt(trace, record.provider),
         )
-        return await self._run(run, progress, look_now=True)
+        return await self.engine.costs.settle_media(await self._run(run, progress, look_now=True))
 
     @staticmethod
     def _credential_name(record: JobRecord) -> str:

@@ -25,9 +25,11 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from desktop.core.media_types import tab_task
 from desktop.core.table import Task
+from desktop.engine.compare import COMPARE_TASK
 from desktop.services import Services
 from desktop.ui.app_icon import application_icon
 from desktop.ui.chat.page import ChatPage
+from desktop.ui.compare.opener import CompareOpener
 from desktop.ui.icons import tab_icon
 from desktop.ui.models.link import ModelLink
 from desktop.ui.widgets.message_bar import MessageBar
@@ -120,6 +122,12 @@ class MainWindow(QMainWindow):
         self.chat.providers_requested.connect(self.show_providers)
         self.chat.empty.retry_keyring_requested.connect(lambda: self.providers.retry_keyring())
         self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.compare = CompareOpener(services, self, self._kept_from_compare)
+        self.compare.attach(
+            Task.CHAT,
+            self.chat.provider_picker,
+            lambda: (self.chat.model_picker.current_model(), self.chat.composer.text()),
+        )
 
         self._shortcut("Ctrl+N", self._on_new_chat)
         self._shortcut("Ctrl+F", self._on_search)
@@ -210,11 +218,24 @@ class MainWindow(QMainWindow):
             self.images.providers_requested.connect(self.show_providers)
             self.images.generation_added.connect(self._on_generation_added)
             self.images.animate_requested.connect(lambda path: self.use_picture("animate", path))
+            self.compare.attach(
+                Task.TEXT_TO_IMAGE,
+                self.images.policy_picker,
+                lambda: (self.images.model_picker.current_model(), self.images.form.prompt.text()),
+            )
         elif name == "video":
             self.video.providers_requested.connect(self.show_providers)
             self.video.generation_added.connect(self._on_generation_added)
         elif name == "speech":
             self.speech.providers_requested.connect(self.show_providers)
+            self.compare.attach(
+                Task.SPEECH_TO_TEXT,
+                self.speech.policy_picker,
+                lambda: (
+                    self.speech.model_picker.current_model(),
+                    str(self.speech.audio_path or ""),
+                ),
+            )
         elif name == "embeddings":
             self.embeddings.providers_requested.connect(self.show_providers)
         elif name == "library":
@@ -294,6 +315,16 @@ class MainWindow(QMainWindow):
         elif task == Task.TEXT_TO_SPEECH.value:
             self.tabs.setCurrentWidget(self.speech)
             self.speech.open_reading(generation_id)
+        elif task == COMPARE_TASK:
+            self.compare.open_saved(generation_id)
+
+    def _kept_from_compare(self, task: str, item_id: int) -> None:
+        """ "Keep this one" in a comparison: continue in the tab with that pair."""
+        if task == Task.CHAT.value:
+            self.tabs.setCurrentWidget(self.chat)
+            self.chat.open_conversation(item_id)
+        else:
+            self.reuse_in_tab(task, item_id)
 
     def colour_icons(self) -> None:
         """One icon per tab, drawn in the palette's text colour (again when it changes)."""
@@ -362,6 +393,7 @@ class MainWindow(QMainWindow):
             await asyncio.wait_for(
                 asyncio.gather(
                     *(page.aclose() for page in self._pages.values()),  # type: ignore[attr-defined]
+                    self.compare.aclose(),
                     *(link.aclose() for link in self.model_links().values()),
                 ),
                 timeout=CLOSE_TIMEOUT_S,

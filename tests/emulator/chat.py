@@ -30,6 +30,8 @@ class Quirks:
         system_fingerprint: value sent on every chunk/body when not None.
         final_extra: extra top-level keys on the finish chunk / body (Cerebras ``time_info``).
         body_extra: extra top-level keys on the non-stream body (Together ``prompt: []``).
+        reports_usage: False for a server that never reports token usage (some self-hosted
+            and older providers), whatever ``stream_options.include_usage`` asks.
         reported_model: the ``model`` named in bodies and chunks, when the provider reports
             another id than the one asked (a dated snapshot, a quantised variant).
     """
@@ -38,6 +40,7 @@ class Quirks:
     role_every_delta: bool = False
     usage_null_each_chunk: bool = False
     usage_in_final: bool = True
+    reports_usage: bool = True
     empty_id: bool = False
     system_fingerprint: str | None = None
     final_extra: Mapping[str, Any] = field(default_factory=dict)
@@ -173,7 +176,8 @@ def completion_body(answer: Answer) -> dict[str, Any]:
     body = _common(answer, "chat.completion")
     body.update(answer.quirks.body_extra)
     body["choices"] = [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}]
-    body["usage"] = answer.usage
+    if answer.quirks.reports_usage:
+        body["usage"] = answer.usage
     body.update(answer.quirks.final_extra)
     return body
 
@@ -209,11 +213,11 @@ def stream_plan(answer: Answer) -> StreamPlan:
     role = chunk({"role": "assistant"})
     contents = [chunk({"content": piece}) for piece in answer.deltas]
     final = chunk({}, "stop")
-    if q.usage_in_final:
+    if q.usage_in_final and q.reports_usage:
         final["usage"] = answer.usage
     final.update(q.final_extra)
     usage_only = None
-    if answer.include_usage:
+    if answer.include_usage and q.reports_usage:
         usage_only = _common(answer, "chat.completion.chunk")
         usage_only["choices"] = []
         usage_only["usage"] = answer.usage

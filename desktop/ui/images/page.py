@@ -25,11 +25,13 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from desktop.core.cost_types import Cost
 from desktop.core.media_types import ImageRequest
 from desktop.core.table import Task, provider_label
 from desktop.core.vocab import FixAction
 from desktop.engine.images import check_request
 from desktop.services import Services
+from desktop.ui.costs.hint import confirm_cost
 from desktop.ui.images.form import ImageForm
 from desktop.ui.images.gallery import GalleryModel, GalleryView, Picture, pictures_of
 from desktop.ui.images.progress import PictureProgress
@@ -235,7 +237,34 @@ class ImagesPage(MediaPage):
         if isValid(self):
             self.result.set_busy(False)
 
+    def _expected_cost(self) -> Cost | None:
+        """What the form would cost now (the hint under "Make image")."""
+        model = self.model_picker.current_model()
+        if not model:
+            return None
+        request = self.form.request(model, self.policy_picker.current_policy())
+        return self.services.engine.costs.expected_media(
+            Task(request.task),
+            model,
+            request.provider,
+            count=request.count,
+            width=request.width,
+            height=request.height,
+        )
+
     async def _make(self, request: ImageRequest) -> None:
+        meter = self.services.engine.costs
+        expected = meter.expected_media(
+            Task(request.task),
+            request.model,
+            request.provider,
+            count=request.count,
+            width=request.width,
+            height=request.height,
+        )
+        if not await confirm_cost(self, meter, expected, batch=request.count > 1):
+            self.message_bar.show_info("Not started.")
+            return
         self.progress.start(request.count)
         try:
             result = await self.services.images.generate(

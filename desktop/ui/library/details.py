@@ -25,6 +25,7 @@ from desktop.core.media_types import tab_task
 from desktop.core.table import Task, provider_label
 from desktop.core.vocab import Status
 from desktop.store.history import StoredGeneration
+from desktop.ui.costs.hint import cost_suffix
 from desktop.ui.widgets.generation_text import (
     STATUS_WORDS,
     TAB_NAMES,
@@ -180,7 +181,7 @@ class DetailsPanel(QWidget):
         self.title.setText(
             gen.prompt.strip().splitlines()[0] if gen.prompt.strip() else kind_label(gen.task)
         )
-        self._set_fact(self.kind, kind_label(gen.task))
+        self._set_fact(self.kind, kind_label(gen.task) + cost_suffix(gen.trace))
         self._set_fact(self.created, created_text(gen.created_at))
         who = f" · via {provider_label(gen.provider)}" if gen.provider else ""
         self._set_fact(self.model, (gen.model or "") + who)

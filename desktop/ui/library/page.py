@@ -32,10 +32,12 @@ from PySide6.QtWidgets import (
 from desktop.core.media_types import tab_task
 from desktop.core.table import Task
 from desktop.core.vocab import Status
+from desktop.engine.compare import COMPARE_TASK
 from desktop.services import Services
 from desktop.store.atomic import SHARED_MODE, atomic_write_text
 from desktop.store.history import StoredGeneration, make_preview
 from desktop.ui.confirm import confirm
+from desktop.ui.costs.panel import CostsPanel
 from desktop.ui.library.details import DetailsPanel, TextWindow, main_file, readable_text
 from desktop.ui.library.restore import restore_from_backup
 from desktop.ui.tasks import TaskScope
@@ -69,6 +71,7 @@ KINDS: tuple[tuple[str | None, str], ...] = (
     (Task.SPEECH_TO_TEXT.value, "Transcripts"),
     (Task.EMBEDDINGS.value, "Embeddings"),
     (Task.TEXT_TO_SPEECH.value, "Spoken audio"),
+    (COMPARE_TASK, "Comparisons"),
 )
 
 EMPTY_LIBRARY = (
@@ -172,6 +175,8 @@ class LibraryPage(QWidget):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([420, 700])
         column.addWidget(self.splitter, 1)
+        self.costs = CostsPanel(self.services, self)
+        column.addWidget(self.costs)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -185,6 +190,7 @@ class LibraryPage(QWidget):
         """Read everything again from the history (off the loop), keeping the selection."""
         self._stale = False
         self.scope.spawn(self._load(), slot="load")
+        self.costs.refresh()
 
     def restore_backup(self) -> None:
         """Ask for a backup and restore it (the current history is kept aside)."""

@@ -40,6 +40,8 @@ from desktop.store.settings import CustomEndpoint, SettingsError
 from desktop.ui.about import AboutDialog
 from desktop.ui.chat.welcome import TOKEN_LINK_TEXT, TOKEN_URL
 from desktop.ui.confirm import confirm
+from desktop.ui.costs.billing import BillingBox
+from desktop.ui.costs.panel import CostsPanel
 from desktop.ui.providers.custom_dialog import CustomEndpointDialog
 from desktop.ui.providers.descriptions import description, reach, reach_tooltip, tasks
 from desktop.ui.providers.order_model import ID_ROLE, ProviderOrderModel
@@ -290,6 +292,11 @@ class ProvidersPage(QWidget):
         self.details.remove_requested.connect(self._on_remove_server_requested)
         row.addWidget(self.details, 2)
         layout.addLayout(row, 1)
+        self.billing = BillingBox(services, content)
+        layout.addWidget(self.billing)
+        self.costs = CostsPanel(services, content)
+        layout.addWidget(self.costs)
+        self.billing.changed.connect(self.costs.refresh)
         about_row = QHBoxLayout()
         about_row.addStretch(1)
         self.about_button = QPushButton("About Switchboard…", content)
@@ -337,6 +344,7 @@ class ProvidersPage(QWidget):
         super().showEvent(event)
         self.refresh_health()
         self._health_timer.start()
+        self.costs.refresh()
 
     def hideEvent(self, event: QHideEvent) -> None:
         self._health_timer.stop()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from desktop.core.cost_types import Cost
 from desktop.core.errors import SwitchboardError
 from desktop.core.media_types import JobProgress, MediaResult, VideoRequest
 from desktop.core.table import Task
@@ -34,6 +35,7 @@ from desktop.core.vocab import Status
 from desktop.engine.video import check_request
 from desktop.services import Services
 from desktop.store.history import StoredGeneration, make_preview
+from desktop.ui.costs.hint import confirm_cost
 from desktop.ui.errors import show_problem
 from desktop.ui.video.form import VideoForm
 from desktop.ui.video.jobs_panel import JobCard, JobsPanel
@@ -183,7 +185,23 @@ class VideoPage(MediaPage):
         task = self.scope.spawn(self._make(request, card), slot="make")
         self.run_button.track(task)
 
+    def _expected_cost(self) -> Cost | None:
+        """What a video with these settings is expected to cost (the hint, the question)."""
+        model = self.model_picker.current_model()
+        if not model:
+            return None
+        return self.services.engine.costs.expected_media(
+            TASK, model, self.policy_picker.current_policy()
+        )
+
     async def _make(self, request: VideoRequest, card: JobCard) -> None:
+        meter = self.services.engine.costs
+        expected = meter.expected_media(TASK, request.model, request.provider)
+        if not await confirm_cost(self, meter, expected, batch=True):
+            self.jobs.remove(card)
+            self.message_bar.show_info("Not started.")
+            return
+
         def on_progress(progress: JobProgress) -> None:
             if not isValid(card):
                 return
@@ -265,6 +283,7 @@ class VideoPage(MediaPage):
             self.message_bar.show_info(result.error or "The video was cancelled.")
         elif result.error:
             self.message_bar.show_error(result.error, result.error_action)
+        self._reload_timer.stop()  # the reload it was waiting to do happens now
         await self._load_history()
 
     # --- Jobs left from an earlier run ----------------------------------------------------

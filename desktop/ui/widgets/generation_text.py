@@ -15,6 +15,7 @@ from desktop.core.media_types import tab_task
 from desktop.core.table import Task, provider_label
 from desktop.core.trace import Trace
 from desktop.core.vocab import Status
+from desktop.engine.compare import COMPARE_TASK
 from desktop.store.history import StoredGeneration, make_preview
 from desktop.ui.widgets.routing_words import clock
 
@@ -25,6 +26,7 @@ KIND_LABELS: dict[str, str] = {
     Task.IMAGE_TO_VIDEO.value: "Animated picture",
     Task.SPEECH_TO_TEXT.value: "Transcript",
     Task.EMBEDDINGS.value: "Embeddings",
+    COMPARE_TASK: "Comparison",
     Task.TEXT_TO_SPEECH.value: "Spoken audio",
 }
 
@@ -33,6 +35,7 @@ TAB_NAMES: dict[str, str] = {
     Task.TEXT_TO_VIDEO.value: "Video",
     Task.SPEECH_TO_TEXT.value: "Speech",
     Task.EMBEDDINGS.value: "Embeddings",
+    COMPARE_TASK: "Compare",
     Task.TEXT_TO_SPEECH.value: "Speech",
 }
 """The tab that makes each kind ("Reuse in Images")."""

@@ -20,11 +20,13 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QBoxLayout, QFrame, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
+from desktop.core.cost_types import Cost
 from desktop.core.media_types import TAB_TASK, tab_task
 from desktop.core.table import Task, provider_label
 from desktop.core.vocab import FixAction
 from desktop.services import Services
 from desktop.store.history import StoredGeneration
+from desktop.ui.costs.hint import CostHint
 from desktop.ui.widgets import task_page
 from desktop.ui.widgets.labels import heading
 from desktop.ui.widgets.param_fields import MediaForm
@@ -109,6 +111,13 @@ class MediaPage(task_page.TaskPage):
         self.run_button = task_page.run_button(self._run_text, holder, self.scope, "make", self.run)
         self.run_button.setToolTip(self._run_tooltip)
         column.addWidget(self.run_button)
+        meter = self.services.engine.costs
+        self.cost_hint = CostHint(self._expected_cost, holder, meter=meter)
+        self.cost_hint.provider = lambda: meter.likely_provider(
+            self.task, self.model_picker.current_model(), self.policy_picker.current_policy()
+        )
+        self.cost_hint.watch(self.form, self.model_picker, self.policy_picker)
+        column.addWidget(self.cost_hint)
         if self.PROGRESS_GAP:
             column.addSpacing(self.PROGRESS_GAP)
         column.addWidget(self._make_progress(holder))
@@ -138,8 +147,12 @@ class MediaPage(task_page.TaskPage):
         """The tab's form."""
         raise NotImplementedError
 
+    def _expected_cost(self) -> Cost | None:
+        """What the form would cost now (the hint under the Run button)."""
+        raise NotImplementedError
+
     def _make_progress(self, parent: QWidget) -> QWidget:
-        """What is being made, under the Run button."""
+        """What is being made, under the Run button and the expected cost."""
         raise NotImplementedError
 
     def _make_result(self, parent: QWidget) -> QWidget:

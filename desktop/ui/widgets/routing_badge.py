@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.cost_types import Cost
 from desktop.core.trace import Trace
 from desktop.store.history import StoredGeneration
 from desktop.ui.widgets.generation_text import stored_trace
@@ -163,6 +164,9 @@ class RoutingBadge(QWidget):
         self._trace = trace
         who = list(providers) if providers is not None else winners(trace)
         text = badge_text(who, duration_ms)
+        cost = Cost.from_dict(trace.cost) if trace is not None else None
+        if text and cost is not None:
+            text += f" · {cost.short()}"  # the estimate; its basis is in the Details
         story = failover_text(trace)
         first = trace.first_choice_skipped() if trace is not None else ""
         if first:

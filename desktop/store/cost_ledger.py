@@ -1,0 +1,189 @@
+"""The cost ledger: one row per result that was estimated, for totals by day, provider, task.
+
+Why a SQLite file of its own (``costs.db``) rather than a history table: totals must count
+everything that cost money, including things the history does not keep as items (compare
+columns, failed batches that still made some pictures), and they are read often by small
+aggregate queries. Keeping the rows apart leaves the history's schema and migrations alone;
+losing the file loses the running totals, never an item. Same settings as the other stores:
+WAL, ``synchronous=NORMAL``, one connection behind a lock, ``PRAGMA user_version``.
+
+Days are local calendar days (what "today" and "this month" mean to the user). A row never
+holds a secret: ``bill_to`` is an organisation *name* sent as ``X-HF-Bill-To``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Final
+
+from desktop.core.errors import SwitchboardError
+
+SCHEMA_VERSION: Final = 1
+GROUPINGS: Final = ("provider", "task", "model", "day")
+
+_SCHEMA: Final = """CREATE TABLE costs (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    day TEXT NOT NULL,
+    task TEXT NOT NULL,
+    model TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    usd REAL,
+    basis TEXT NOT NULL,
+    bill_to TEXT,
+    request_id TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX costs_at ON costs(at)"""
+
+
+class CostLedgerError(SwitchboardError):
+    """The ledger cannot be used as asked; ``str()`` is one sentence."""
+
+
+@dataclass(frozen=True)
+class CostEntry:
+    """One estimated result. ``usd`` None: made, but no price is known for it."""
+
+    task: str
+    model: str
+    provider: str
+    usd: float | None
+    basis: str
+    bill_to: str | None = None
+    request_id: str = ""
+    at: float = 0.0
+
+
+@dataclass(frozen=True)
+class CostTotal:
+    """The sum of one group. ``unpriced`` counts results whose price was unknown."""
+
+    key: str
+    usd: float
+    count: int
+    unpriced: int = 0
+
+
+def local_day(ts: float) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d")
+
+
+def month_start(ts: float) -> float:
+    """Midnight (local) of the first day of ``ts``'s month."""
+    d = datetime.fromtimestamp(ts)
+    return datetime(d.year, d.month, 1).timestamp()
+
+
+def day_start(ts: float) -> float:
+    d = datetime.fromtimestamp(ts)
+    return datetime(d.year, d.month, d.day).timestamp()
+
+
+def parse_day(text: str) -> float:
+    """``YYYY-MM-DD`` → local midnight; a wrong date is one sentence."""
+    try:
+        d = date.fromisoformat(text)
+    except ValueError as exc:
+        raise CostLedgerError(f"{text!r} is not a date like 2026-12-01.") from exc
+    return datetime(d.year, d.month, d.day).timestamp()
+
+
+class CostLedger:
+    """Append estimated costs; sum them by group and period. Thread-safe (one lock)."""
+
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                self._db.executescript(_SCHEMA)
+                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            elif version > SCHEMA_VERSION:
+                raise CostLedgerError(
+                    "The cost ledger was written by a newer Switchboard; totals are unavailable "
+                    "until you update."
+                )
+        except sqlite3.Error as exc:
+            raise CostLedgerError(f"The cost ledger at {path} cannot be opened ({exc}).") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._db
+
+    def now(self) -> float:
+        return self._clock()
+
+    def add(self, entry: CostEntry) -> int:
+        at = entry.at or self._clock()
+        with self._locked() as db:
+            cur = db.execute(
+                "INSERT INTO costs (at, day, task, model, provider, usd, basis, bill_to, "
+                "request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    at,
+                    local_day(at),
+                    entry.task,
+                    entry.model,
+                    entry.provider,
+                    entry.usd,
+                    entry.basis,
+                    entry.bill_to,
+                    entry.request_id,
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    def spent(self, since: float, until: float | None = None) -> float:
+        """USD of every priced row in ``[since, until)``."""
+        with self._locked() as db:
+            row = db.execute(
+                "SELECT COALESCE(SUM(usd), 0) FROM costs WHERE at >= ? AND at < ?",
+                (since, until if until is not None else float("inf")),
+            ).fetchone()
+        return float(row[0])
+
+    def today(self) -> float:
+        return self.spent(day_start(self._clock()))
+
+    def this_month(self) -> float:
+        return self.spent(month_start(self._clock()))
+
+    def totals(self, by: str, since: float = 0.0, until: float | None = None) -> list[CostTotal]:
+        """Sums grouped ``by`` provider, task, model or day; dearest first (days in order)."""
+        if by not in GROUPINGS:
+            raise CostLedgerError(f"Totals can be grouped by {', '.join(GROUPINGS)}, not {by!r}.")
+        order = "key" if by == "day" else "usd DESC, key"
+        with self._locked() as db:
+            rows = db.execute(
+                f"SELECT {by} AS key, COALESCE(SUM(usd), 0) AS usd, COUNT(*) AS n, "
+                "SUM(usd IS NULL) AS unpriced FROM costs WHERE at >= ? AND at < ? "
+                f"GROUP BY {by} ORDER BY {order}",
+                (since, until if until is not None else float("inf")),
+            ).fetchall()
+        return [CostTotal(str(k), float(u), int(n), int(p or 0)) for k, u, n, p in rows]
+
+    def entries(self, since: float = 0.0) -> list[CostEntry]:
+        with self._locked() as db:
+            rows = db.execute(
+                "SELECT task, model, provider, usd, basis, bill_to, request_id, at FROM costs "
+                "WHERE at >= ? ORDER BY at",
+                (since,),
+            ).fetchall()
+        return [CostEntry(*row) for row in rows]

@@ -1,0 +1,77 @@
+"""Totals over a month of generated items: today, this month, by provider, task, model, day."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from desktop.store.cost_ledger import CostEntry, CostLedger, CostLedgerError, parse_day
+from desktop.store.cost_settings import CostSettings, CostSettingsStore
+
+
+def at(day: int, hour: int = 12, month: int = 12) -> float:
+    return datetime(2026, month, day, hour).timestamp()
+
+
+def month_of_work(ledger: CostLedger) -> None:
+    """Every day of December: two chats at Groq, one picture at fal; plus November leftovers."""
+    for day in range(1, 32):
+        ledger.add(CostEntry("conversational", "meta/llama", "groq", 0.001, "b", at=at(day, 9)))
+        ledger.add(CostEntry("conversational", "meta/llama", "groq", 0.002, "b", at=at(day, 10)))
+        ledger.add(CostEntry("text-to-image", "bfl/flux", "fal-ai", 0.01, "b", at=at(day, 11)))
+    ledger.add(CostEntry("text-to-video", "wan/t2v", "fal-ai", 0.40, "b", at=at(30, month=11)))
+    ledger.add(CostEntry("conversational", "mine", "local", None, "no price", at=at(7)))
+
+
+def test_totals_over_a_month(tmp_path: Path) -> None:
+    now = [at(31, 20)]
+    ledger = CostLedger(tmp_path / "costs.db", clock=lambda: now[0])
+    month_of_work(ledger)
+    assert ledger.today() == pytest.approx(0.013)
+    assert ledger.this_month() == pytest.approx(31 * 0.013)
+    december = at(1, 0)
+    by_provider = ledger.totals("provider", december)
+    assert [(t.key, t.count) for t in by_provider] == [("fal-ai", 31), ("groq", 62), ("local", 1)]
+    assert by_provider[0].usd == pytest.approx(0.31)
+    assert by_provider[1].usd == pytest.approx(0.093)
+    assert by_provider[2].unpriced == 1 and by_provider[2].usd == 0.0
+    by_task = {t.key: t.usd for t in ledger.totals("task")}  # all time: November's video too
+    assert by_task["text-to-video"] == pytest.approx(0.40)
+    by_day = ledger.totals("day", parse_day("2026-12-30"))
+    assert [(t.key, round(t.usd, 6)) for t in by_day] == [
+        ("2026-12-30", 0.013),
+        ("2026-12-31", 0.013),
+    ]
+    by_model = ledger.totals("model", december)
+    assert by_model[0].key == "bfl/flux"
+    ledger.close()
+    # The next month starts from zero; the rows are still there for the past.
+    reopened = CostLedger(tmp_path / "costs.db", clock=lambda: at(2, month=12) + 31 * 86400)
+    assert reopened.this_month() == 0.0
+    assert reopened.spent(december, at(31, 23)) == pytest.approx(31 * 0.013)
+
+
+def test_bad_grouping_and_dates_are_one_sentence(tmp_path: Path) -> None:
+    ledger = CostLedger(tmp_path / "costs.db")
+    with pytest.raises(CostLedgerError, match="grouped by provider, task, model, day"):
+        ledger.totals("colour")
+    with pytest.raises(CostLedgerError, match="not a date like"):
+        parse_day("31/12/2026")
+
+
+def test_cost_settings_round_trip_and_bad_file(tmp_path: Path) -> None:
+    store = CostSettingsStore(tmp_path)
+    assert store.load() == CostSettings()
+    chosen = CostSettings(
+        bill_to="acme",
+        organisations=["acme", "labs"],
+        monthly_budget_usd=20.0,
+        ask_above_usd=0.5,
+        chat_prices={"groq": [0.1, 0.2]},
+    )
+    store.save(chosen)
+    assert store.load() == chosen
+    store.path.write_text("{not json", "utf-8")
+    assert store.load() == CostSettings()
