@@ -145,23 +145,23 @@ class MediaPage(task_page.TaskPage):
 
     def _make_form(self, parent: QWidget) -> MediaForm:
         """The tab's form."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define _make_form()")
 
     def _expected_cost(self) -> Cost | None:
         """What the form would cost now (the hint under the Run button)."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define _expected_cost()")
 
     def _make_progress(self, parent: QWidget) -> QWidget:
         """What is being made, under the Run button and the expected cost."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define _make_progress()")
 
     def _make_result(self, parent: QWidget) -> QWidget:
         """The chosen result, large, with its actions."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define _make_result()")
 
     def _make_list(self, parent: QWidget) -> QWidget:
         """Everything made before (sets :attr:`model`)."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define _make_list()")
 
     def _add_below(self, column: QBoxLayout, parent: QWidget) -> None:
         """Anything under the list (nothing by default)."""
@@ -256,13 +256,13 @@ class MediaPage(task_page.TaskPage):
 
     def _begin(self, request: Any) -> None:
         """Start making ``request`` in the scope's "make" slot (tracked by the Run button)."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define _begin()")
 
     async def _load_history(self) -> None:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define _load_history()")
 
     async def _reuse_generation(self, generation_id: int) -> None:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define _reuse_generation()")
 
     async def _stored(self, generation_id: int, gone: str) -> StoredGeneration | None:
         """Generation ``generation_id`` of this tab's task, or None after saying ``gone``."""

@@ -211,7 +211,7 @@ class MediaForm(QWidget):
 
     def request(self, model: str, provider: str) -> Any:
         """The request these settings describe (``ImageRequest``, ``VideoRequest``)."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define request()")
 
     def add_tuning_rows(self) -> None:
         """Steps, guidance and seed, each with its hover explanation."""

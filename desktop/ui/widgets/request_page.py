@@ -170,10 +170,10 @@ class RequestPage(task_page.TaskPage):
         self.reload_history()
 
     async def _choose_file(self) -> None:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define _choose_file()")
 
     async def _export(self, key: str) -> None:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define _export()")
 
     async def _open_record(self, record_id: int) -> None:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define _open_record()")

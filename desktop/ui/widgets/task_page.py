@@ -269,7 +269,7 @@ class TaskPage(QWidget):
 
     def run(self) -> None:
         """The page's primary action (its Run button, Ctrl+Enter)."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define run()")
 
     def retry(self) -> None:
         """ "Try again" of an error: run the page again."""
