@@ -150,12 +150,7 @@ class SpeechPage(RequestPage):
         outer.addWidget(self._make_message_bar(self))
         self.source.failed.connect(self.message_bar.show_error)
 
-        left = QWidget(self)
-        left_column = QVBoxLayout(left)
-        left_column.setContentsMargins(0, 0, 0, 0)
-        left_column.setSpacing(6)
-        left_column.addWidget(MutedLabel("Earlier transcripts", left))
-        left_column.addWidget(self._make_history_list(left), 1)
+        left = self._make_history_column("Earlier transcripts")
         right = QWidget(self)
         right_column = QVBoxLayout(right)
         right_column.setContentsMargins(0, 0, 0, 0)

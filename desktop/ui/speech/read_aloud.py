@@ -59,12 +59,7 @@ class ReadAloudPage(RequestPage):
         )
         outer.setContentsMargins(16, 4, 16, 12)
 
-        left = QWidget(self)
-        left_column = QVBoxLayout(left)
-        left_column.setContentsMargins(0, 0, 0, 0)
-        left_column.setSpacing(6)
-        left_column.addWidget(MutedLabel("Earlier readings", left))
-        left_column.addWidget(self._make_history_list(left), 1)
+        left = self._make_history_column("Earlier readings")
 
         right = QWidget(self)
         column = QVBoxLayout(right)

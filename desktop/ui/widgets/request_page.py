@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop.core.media_types import MediaResult
 from desktop.core.table import Task
@@ -97,6 +97,16 @@ class RequestPage(task_page.TaskPage):
         self.elapsed = MutedLabel("", parent)
         self.badge = RoutingBadge(parent)
         self._elapsed = ElapsedClock(self.elapsed, self._verb, self)
+
+    def _make_history_column(self, title: str) -> QWidget:
+        """The left column of a request page: ``title`` over the list of earlier runs."""
+        column = QWidget(self)
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(MutedLabel(title, column))
+        layout.addWidget(self._make_history_list(column), 1)
+        return column
 
     def _make_history_list(self, parent: QWidget) -> PastRunsList:
         """The earlier runs; choosing one opens it."""
