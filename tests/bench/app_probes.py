@@ -138,7 +138,11 @@ def chat_column() -> tuple[Any, Any, Any]:
     from desktop.ui.chat.markdown import warm_up
     from desktop.ui.chat.message_data import STREAMING, MessageData
     from desktop.ui.chat.message_view import MessageView
+    from desktop.ui.theme import follow_system_scheme
 
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    follow_system_scheme(app)  # the app's own style, as desktop.app sets it up
     warm_up()  # as the chat page does when it opens
     view = MessageView()
     view.resize(1100, 700)
