@@ -191,8 +191,11 @@ class CalmStyle(QProxyStyle):
         window = palette.color(QPalette.ColorRole.Window)
         text = palette.color(QPalette.ColorRole.WindowText)
         painter.fillRect(option.rect, mix(window, text, 0.05))
-        handle = self.subControlRect(
-            QStyle.ComplexControl.CC_ScrollBar, option, sc.SC_ScrollBarSlider, widget
+        cc = QStyle.ComplexControl.CC_ScrollBar
+        handle = (
+            self.subControlRect(cc, option, sc.SC_ScrollBarSlider, widget)
+            if widget is not None
+            else self.subControlRect(cc, option, sc.SC_ScrollBarSlider)
         )
         if option.maximum > option.minimum and handle.isValid():
             state = option.state
@@ -206,7 +209,7 @@ class CalmStyle(QProxyStyle):
         arrows = QStyleOptionSlider(option)
         arrows.subControls = option.subControls & (sc.SC_ScrollBarAddLine | sc.SC_ScrollBarSubLine)
         if arrows.subControls != sc.SC_None:
-            super().drawComplexControl(QStyle.ComplexControl.CC_ScrollBar, arrows, painter, widget)
+            super().drawComplexControl(cc, arrows, painter, widget)
 
     @staticmethod
     def _ring(option: QStyleOption, painter: QPainter, colour: QColor) -> None:
