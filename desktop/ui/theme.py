@@ -183,7 +183,7 @@ class CalmStyle(QProxyStyle):
         super().drawComplexControl(control, option, painter, widget)
 
     def _flat_scroll_bar(
-        self, option: QStyleOptionSlider, painter: QPainter, widget: QWidget | None
+        self, option: QStyleOptionSlider, painter: QPainter, widget: QWidget
     ) -> None:
         """Groove and handle in flat, opaque colours (Fusion's arrows kept)."""
         sc = QStyle.SubControl
@@ -192,11 +192,7 @@ class CalmStyle(QProxyStyle):
         text = palette.color(QPalette.ColorRole.WindowText)
         painter.fillRect(option.rect, mix(window, text, 0.05))
         cc = QStyle.ComplexControl.CC_ScrollBar
-        handle = (
-            self.subControlRect(cc, option, sc.SC_ScrollBarSlider, widget)
-            if widget is not None
-            else self.subControlRect(cc, option, sc.SC_ScrollBarSlider)
-        )
+        handle = self.subControlRect(cc, option, sc.SC_ScrollBarSlider, widget)
         if option.maximum > option.minimum and handle.isValid():
             state = option.state
             active = bool(option.activeSubControls & sc.SC_ScrollBarSlider) and bool(
