@@ -177,7 +177,8 @@ class CalmStyle(QProxyStyle):
         painter: QPainter,
         widget: QWidget | None = None,
     ) -> None:
-        if control == QStyle.ComplexControl.CC_ScrollBar and isinstance(option, QStyleOptionSlider):
+        scroll_bar = control == QStyle.ComplexControl.CC_ScrollBar
+        if scroll_bar and isinstance(option, QStyleOptionSlider) and widget is not None:
             self._flat_scroll_bar(option, painter, widget)
             return
         super().drawComplexControl(control, option, painter, widget)
