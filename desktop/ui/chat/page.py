@@ -53,6 +53,7 @@ from desktop.ui.chat.welcome import EmptyChat
 from desktop.ui.errors import apply_fix, show_problem
 from desktop.ui.models.link import ModelLink, link_allows
 from desktop.ui.tasks import TaskScope, run_dialog
+from desktop.ui.widgets import tab_order
 from desktop.ui.widgets.labels import ElidedLabel, MutedLabel, heading_font
 from desktop.ui.widgets.message_bar import MessageBar
 
@@ -159,6 +160,15 @@ class ChatPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.splitter)
+        tab_order.follow(
+            self.sidebar,  # search, "New chat", the chats
+            self.model_picker,
+            link.button,
+            self.provider_picker,
+            self.message_bar,
+            self.stack,  # the welcome's buttons, or the messages
+            self.composer,
+        )
 
         self.refresh_models()
         self.provider_picker.refresh(services.settings, keep=services.settings.chat_policy)

@@ -29,7 +29,7 @@ from desktop.core.vocab import FixAction
 from desktop.services import Services
 from desktop.store.history import StoredGeneration
 from desktop.ui.costs.hint import CostHint
-from desktop.ui.widgets import task_page
+from desktop.ui.widgets import tab_order, task_page
 from desktop.ui.widgets.labels import heading
 from desktop.ui.widgets.param_fields import MediaForm
 
@@ -88,6 +88,13 @@ class MediaPage(task_page.TaskPage):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.splitter)
+        tab_order.follow(
+            *task_page.picker_stops(self.model_picker, self.policy_picker),
+            self.form,
+            self.progress_area,
+            self.run_button,
+            self.splitter.widget(1),  # the message bar, the result, the list
+        )
 
     # --- Building -------------------------------------------------------------------------
 
@@ -103,6 +110,7 @@ class MediaPage(task_page.TaskPage):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields, which it shows
         self.form_scroll = scroll
         holder = QWidget(scroll)
         column = QVBoxLayout(holder)

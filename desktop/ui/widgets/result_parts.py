@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QPushButton, QStackedWidget, QWidget
 
+from desktop.ui.widgets import tab_order
 from desktop.ui.widgets.labels import ElidedLabel, MutedLabel
 from desktop.ui.widgets.routing_badge import RoutingBadge
 from desktop.ui.widgets.wrap_row import WrapRow
@@ -60,6 +61,7 @@ def add_actions_row(
             row.addWidget(button)
         actions.addWidget(group)
     column.addLayout(actions)
+    tab_order.follow(*left, *right)
 
 
 def note_label(text: str, stack: QStackedWidget) -> MutedLabel:
