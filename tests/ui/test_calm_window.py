@@ -3,18 +3,35 @@ focus rings that show, a video that shows its first frame."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import qasync
-from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtMultimedia import QMediaPlayer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QTabBar,
+    QToolButton,
+    QWidget,
+)
 
+from desktop.ui import theme
 from desktop.ui.main_window import MainWindow
 from desktop.ui.widgets.media_page import MediaPage
+from desktop.ui.widgets.run_button import RunButton
 from desktop.ui.widgets.video_player import PLAY, VideoPlayer
 from tests.emulator.media import mp4_bytes
 from tests.ui.conftest import act, settle, until
@@ -153,3 +170,97 @@ def test_a_video_shows_its_first_frame_before_it_is_played(
     player.release()
     player.deleteLater()
     settle(loop)
+
+
+@pytest.fixture
+def calm_style(qapp: QApplication) -> Iterator[QApplication]:
+    """The app's own style, put back to the system scheme afterwards."""
+    before = qapp.palette()
+    theme.follow_system_scheme(qapp, "light")
+    yield qapp
+    theme.set_theme(qapp, "system")
+    qapp.setPalette(before)
+
+
+def _controls() -> list[QWidget]:
+    """One of each kind of control the pages have."""
+    combo = QComboBox()
+    combo.addItems(["Auto — your order", "Groq"])
+    editable = QComboBox()
+    editable.setEditable(True)
+    editable.addItem("black-forest-labs/FLUX.1-schnell")
+    tabs = QTabBar()
+    tabs.addTab("Chat")
+    tabs.addTab("Images")
+    items = QListWidget()
+    items.addItems(["Groq", "Cerebras"])
+    return [
+        QPushButton("Save"),
+        RunButton("Make image"),
+        QToolButton(text="Pick…"),
+        QCheckBox("Random"),
+        combo,
+        editable,
+        QLineEdit("x"),
+        QSpinBox(),
+        QPlainTextEdit("A lighthouse"),
+        QSlider(Qt.Orientation.Horizontal),
+        items,
+        tabs,
+    ]
+
+
+def _ring_pixels(widget: QWidget) -> int:
+    """Pixels of ``widget`` in its ring colours (the highlight, or the text colour on a
+    control that is itself the highlight colour)."""
+    image = widget.grab().toImage()
+    palette = widget.palette()
+    rings = {
+        theme.ring_colour(palette, palette.color(QPalette.ColorRole.Button)).rgb(),
+        palette.color(QPalette.ColorRole.Highlight).rgb(),
+    }
+    found = 0
+    for x in range(image.width()):
+        for y in range(image.height()):
+            pixel = QColor(image.pixel(x, y))
+            if any(_near(pixel, QColor(ring)) for ring in rings):
+                found += 1
+    return found
+
+
+def _near(a: QColor, b: QColor) -> bool:
+    return abs(a.red() - b.red()) + abs(a.green() - b.green()) + abs(a.blue() - b.blue()) < 60
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_control_shows_a_focus_ring_when_tab_reaches_it(
+    calm_style: QApplication, scheme: str
+) -> None:
+    theme.set_theme(calm_style, scheme)
+    for control in _controls():
+        host = QWidget()
+        try:
+            unfocused, focused = _focus_by_tab(host, control)
+        finally:
+            host.close()
+            host.deleteLater()
+            QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        assert focused - unfocused > 40, (scheme, type(control).__name__, unfocused, focused)
+
+
+def _focus_by_tab(host: QWidget, control: QWidget) -> tuple[int, int]:
+    """Ring pixels of ``control`` before and after Tab moved the focus onto it."""
+    row = QHBoxLayout(host)
+    before = QLineEdit(host)
+    row.addWidget(before)
+    row.addWidget(control)
+    host.resize(420, 90)
+    host.show()
+    host.activateWindow()
+    before.setFocus()
+    QApplication.processEvents()
+    unfocused = _ring_pixels(control)
+    QTest.keyClick(before, Qt.Key.Key_Tab)  # as a person moves on with the keyboard
+    QApplication.processEvents()
+    assert control.hasFocus(), type(control).__name__
+    return unfocused, _ring_pixels(control)
