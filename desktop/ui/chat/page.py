@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -113,10 +114,12 @@ class ChatPage(QWidget):
         self.title.setFont(heading_font(self.title.font()))
         # Room for "New chat" and a few words at the smallest window: never "New c…".
         self.title.setMinimumWidth(self.title.fontMetrics().horizontalAdvance("New chat ") + 4)
+        # It shares the room with the model box (itself expanding), not only what is left.
+        self.title.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(self.title, 1)
         bar.addWidget(MutedLabel("Model", right))
         self.model_picker = ModelPicker(right)
-        bar.addWidget(self.model_picker, 2)
+        bar.addWidget(self.model_picker, 1)  # the title gets as much: "A weeke…" said little
         self.provider_picker = ProviderPicker(right)
         link = ModelLink(
             services, Task.CHAT, self.model_picker, self.provider_picker, again="Send again"
