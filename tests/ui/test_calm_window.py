@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui import theme
+from desktop.ui.chat.message_data import MessageData
 from desktop.ui.main_window import MainWindow
 from desktop.ui.widgets.media_page import MediaPage
 from desktop.ui.widgets.run_button import RunButton
@@ -264,3 +265,22 @@ def _focus_by_tab(host: QWidget, control: QWidget) -> tuple[int, int]:
     QApplication.processEvents()
     assert control.hasFocus(), type(control).__name__
     return unfocused, _ring_pixels(control)
+
+
+def test_tab_reaches_the_messages_in_order_before_the_message_box(
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow]
+) -> None:
+    window = make_window({"HF_TOKEN": "hf_x"})
+    history = window.services.history
+    cid = history.create_conversation("Lisbon", "m", "auto")
+    history.add_message(cid, "user", "first question")
+    history.add_message(cid, "assistant", "first answer", provider="groq")
+    chat = window.chat
+    chat.open_conversation(cid)
+    until(loop, lambda: len(chat.view.widgets()) == 2)
+    chat.view.append(MessageData(id=None, role="user", text="a later question"))
+    walk = _tab_walk(window, chat.model_picker, steps=30)
+    texts = [w.data.text for w in chat.view.widgets()]
+    assert texts == ["first question", "first answer", "a later question"]
+    expected = ["Model", "Browse models", "Provider", "Compare…", *texts, "Message", "Send"]
+    assert _in_order(walk, expected), walk
