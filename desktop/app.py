@@ -10,6 +10,7 @@ engine are imported only when the window is really wanted (even asyncio), so
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -19,9 +20,13 @@ from typing import TYPE_CHECKING
 from desktop import __version__
 
 if TYPE_CHECKING:
+    import asyncio
+
     from PySide6.QtWidgets import QApplication
 
     from desktop.services import Services
+    from desktop.store.paths import AppPaths
+    from desktop.store.settings import SettingsStore
     from desktop.ui.errors import ErrorReporter
     from desktop.ui.main_window import MainWindow
     from desktop.ui.startup import Shown
@@ -56,6 +61,9 @@ log = logging.getLogger("switchboard")
 
 FREEZE_AFTER_S = 2.0
 """Start-up (window, keyring read, renderer warm-up) is over by then."""
+
+FIRST_PAINT_WAIT_S = 0.5
+"""The services open after the window's first paint, or after this long without one."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -164,60 +172,100 @@ def run_self_check(argv: Sequence[str]) -> int:
 async def run_window(
     app: QApplication, reporter: ErrorReporter | None = None, shown: Shown | None = None
 ) -> int:
-    """The main coroutine: services, window, wait for quitting, close everything.
+    """The main coroutine: window, services, wait for quitting, close everything.
 
-    ``shown`` is told every question asked at start (tests answer them).
+    The window paints first (frame, tabs, its saved size and tab), with the theme from the
+    settings file; only then are the services opened (history, engine, HTTP client) and the
+    keyring checked, and the window gets them (issue 8). ``shown`` is told every question
+    asked at start (tests answer them).
     """
     import asyncio
 
-    from desktop.store import keyring_setup
     from desktop.store.paths import AppPaths
+    from desktop.store.settings import SettingsStore
+    from desktop.store.state import StateStore
     from desktop.ui.main_window import MainWindow
-    from desktop.ui.memory import trim_soon
-    from desktop.ui.startup import open_or_ask
+    from desktop.ui.theme import set_theme
 
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)  # backstop: the OS ends the session
+    loop = asyncio.get_running_loop()
     if reporter is not None:
-        asyncio.get_running_loop().set_exception_handler(reporter.loop_exception_handler)
-    # Before the services read any key: a frozen build picks its backend here, and the
-    # About box shows the result. Blocking (D-Bus), hence the thread.
-    await asyncio.get_running_loop().run_in_executor(None, keyring_setup.self_test)
+        loop.set_exception_handler(reporter.loop_exception_handler)
+    paths = AppPaths.default()
+    settings_store = SettingsStore(paths.settings_file)
+    set_theme(app, settings_store.load().theme)  # a small file: read before the first paint
+    window = MainWindow(on_closed=quitting.set, state=StateStore(paths.state_file))
+    painted = asyncio.Event()
+    window.first_painted.connect(painted.set)
+    window.show()
+    # A window that is never exposed (minimised, another desktop) must not wait for ever.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(painted.wait(), FIRST_PAINT_WAIT_S)
     try:
-        # The keyring is read in the background: the window appears even while it waits
-        # for an unlock; requests wait for it instead (issue 8).
-        opened = await open_or_ask(AppPaths.default(), shown, wait_for_keyring=False)
+        return await open_and_run(window, paths, settings_store, quitting, shown)
+    finally:
+        # Destroyed while the loop still runs: Qt objects torn down after the loop closed
+        # (at the interpreter's exit) could crash in their destructors.
+        window.deleteLater()
+
+
+async def open_and_run(
+    window: MainWindow,
+    paths: AppPaths,
+    settings_store: SettingsStore,
+    quitting: asyncio.Event,
+    shown: Shown | None,
+) -> int:
+    """After the first paint: open the services, hand them to the window, run until quit."""
+    import asyncio
+
+    from desktop.store import keyring_setup
+    from desktop.ui.memory import trim_soon
+    from desktop.ui.startup import open_or_ask
+
+    loop = asyncio.get_running_loop()
+    # Before the services read any key: a frozen build picks its backend here, and the
+    # About box shows the result. Blocking (D-Bus), hence the thread; the keyring is read
+    # in the background after it, so neither holds up the window (issue 8).
+    checked = loop.run_in_executor(None, keyring_setup.self_test)
+    try:
+        opened = await open_or_ask(
+            paths,
+            shown,
+            wait_for_keyring=False,
+            settings_store=settings_store,
+            state=window.state_store,
+            before_keyring=checked,
+        )
     except Exception as exc:  # an unusable data folder, bad endpoint variables …
         log.warning("Could not open Switchboard's data: %s", exc)
+        window.hide()
         await show_startup_error(str(exc))
         return 1
     if opened is None:
+        window.hide()
         return 1
     services = opened.services
     try:
-        from desktop.ui.theme import set_theme
-
-        set_theme(app, services.settings.theme)
-        window = MainWindow(services, on_closed=quitting.set)
+        if quitting.is_set():  # the window was closed while the services opened
+            return 0
+        window.attach(services)
         notices = [*opened.notices, services.settings_store.load_warning]
         for notice in reversed([n for n in notices if n]):
             window.chat.message_bar.show_info(notice)  # the first one stays in view
         if services.jobs_problem:
             window.video.message_bar.show_info(services.jobs_problem)
-        window.show()
         trim_soon()  # start-up's temporary allocations go back to the system
         # What start-up built lives as long as the app: keep the collector from walking it
         # again and again (a full collection would otherwise stall a streaming answer).
-        freeze = asyncio.get_running_loop().call_later(FREEZE_AFTER_S, freeze_startup_objects)
+        freeze = loop.call_later(FREEZE_AFTER_S, freeze_startup_objects)
         keyring_read = asyncio.ensure_future(show_credentials_when_read(services, window))
         await quitting.wait()
         freeze.cancel()
         keyring_read.cancel()
         if window.isVisible():
             await window.shutdown()
-        # Destroyed while the loop still runs: Qt objects torn down after the loop closed
-        # (at the interpreter's exit) could crash in their destructors.
-        window.deleteLater()
     finally:
         await services.aclose()
     return 0

@@ -92,7 +92,7 @@ def test_the_window_appears_while_the_keyring_waits_for_an_unlock(
 
         def window() -> MainWindow | None:
             for widget in qapp.topLevelWidgets():
-                if isinstance(widget, MainWindow) and widget.isVisible():
+                if isinstance(widget, MainWindow) and widget.isVisible() and widget.ready:
                     return widget
             return None
 
