@@ -119,6 +119,9 @@ def make_application(argv: Sequence[str]) -> QApplication:
 
 def run_gui(argv: Sequence[str]) -> int:
     """Open the window and run until it is closed."""
+    from desktop.ui.pyside_scan import scan_without_caching
+
+    scan_without_caching()  # first, so every module imported from here on is read once
     import asyncio
 
     import qasync

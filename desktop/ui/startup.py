@@ -24,7 +24,6 @@ from desktop.store.faults import STORAGE_ERRORS, FaultKind, HistoryUnavailable, 
 from desktop.store.paths import AppPaths
 from desktop.store.settings import SettingsStore
 from desktop.store.state import StateStore
-from desktop.ui.library.restore import backup_label, restore_dialog
 from desktop.ui.tasks import run_dialog
 
 
@@ -111,6 +110,9 @@ async def _follow(
         aside = await asyncio.to_thread(move_aside, problem.path)
         return f"A fresh history was started; the old one is kept as {aside} ."
     backups = await asyncio.to_thread(list_backups, paths.backups_dir)
+    # Only here: the library package brings its page, players and Qt Multimedia (issue 8).
+    from desktop.ui.library.restore import backup_label, restore_dialog
+
     dialog = restore_dialog(None, backups)
     if shown is not None:
         shown(dialog)
