@@ -27,8 +27,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QPaintEvent, QShortcut
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
+from PySide6.QtGui import (
+    QCloseEvent,
+    QGuiApplication,
+    QKeySequence,
+    QPaintEvent,
+    QPalette,
+    QShortcut,
+)
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QTabWidget, QWidget
 
 from desktop.core.media_types import tab_task
 from desktop.core.table import Task
@@ -61,6 +68,25 @@ MINIMUM_SIZE = QSize(960, 600)
 """Every page fits without clipping from here up (the screenshots in docs/ check 1024×640)."""
 
 P = TypeVar("P", bound=QWidget)
+SIDEBAR_WIDTH = 260
+"""The Chat page's conversation list, as wide as the page starts it (ChatPage's splitter)."""
+
+
+def chat_skeleton(parent: QWidget) -> QWidget:
+    """What the Chat tab shows until its page is built: the sidebar's place beside the
+    conversation's page colour, so the page then fills in rather than appears."""
+    skeleton = QWidget(parent)
+    row = QHBoxLayout(skeleton)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(0)
+    sidebar = QWidget(skeleton)
+    sidebar.setFixedWidth(SIDEBAR_WIDTH)
+    page = QWidget(skeleton)
+    page.setBackgroundRole(QPalette.ColorRole.Base)
+    page.setAutoFillBackground(True)
+    row.addWidget(sidebar)
+    row.addWidget(page, 1)
+    return skeleton
 
 
 COMPARE_TASK_NAME = "compare"
@@ -138,7 +164,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self._pages: dict[str, QWidget] = {}
-        for label in TAB_LABELS:
+        self.tabs.addTab(chat_skeleton(self.tabs), TAB_LABELS[0])
+        for label in TAB_LABELS[1:]:
             self.tabs.addTab(QWidget(self.tabs), label)  # the page is built when first shown
         self.setCentralWidget(self.tabs)
         self.tabs.setIconSize(QSize(18, 18))
