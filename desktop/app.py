@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from desktop import __version__
@@ -118,28 +119,36 @@ def make_application(argv: Sequence[str]) -> QApplication:
 
 
 def run_gui(argv: Sequence[str]) -> int:
-    """Open the window and run until it is closed."""
+    """Open the window and run until it is closed.
+
+    The window's frame is shown and painted before asyncio, qasync and the error funnel are
+    even imported (issue 8: a tenth of a second of a start-up that should take twice a bare
+    window's); the coroutine then opens the services behind it.
+    """
     from desktop.ui.pyside_scan import scan_without_caching
 
     scan_without_caching()  # first, so every module imported from here on is read once
-    import asyncio
-
-    import qasync
-
-    from desktop.ui.errors import ErrorReporter
     from desktop.ui.gc_guard import GuiThreadCollector
     from desktop.ui.memory import limit_arenas
 
     configure_logging()
     limit_arenas()  # before any worker thread exists (issue 8)
     app = make_application(argv)
+    first = show_window(app)
+    first.wait_for_paint(app)
+    import asyncio
+
+    import qasync
+
+    from desktop.ui.errors import ErrorReporter
+
     reporter = ErrorReporter()
     reporter.install()
     collector = GuiThreadCollector(app)
     try:
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
             try:
-                return runner.run(run_window(app, reporter))
+                return runner.run(run_window(app, reporter, first=first))
             except RuntimeError as exc:
                 # Qt quit first (the session ended): everything was saved as it happened.
                 if "Event loop stopped before Future completed" in str(exc):
@@ -147,6 +156,45 @@ def run_gui(argv: Sequence[str]) -> int:
                 raise
     finally:
         collector.stop()
+
+
+@dataclass
+class FirstWindow:
+    """The window shown before its services, and the files it was shown from."""
+
+    window: MainWindow
+    paths: AppPaths
+    settings_store: SettingsStore
+
+    def wait_for_paint(self, app: QApplication) -> None:
+        """Run Qt's events until the window has painted (before any asyncio loop exists),
+        or :data:`FIRST_PAINT_WAIT_S` at most: a window never exposed must not wait."""
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        if self.window.painted:
+            return
+        waiting = QEventLoop(app)
+        self.window.first_painted.connect(waiting.quit)
+        QTimer.singleShot(int(FIRST_PAINT_WAIT_S * 1000), waiting.quit)
+        waiting.exec()
+        self.window.first_painted.disconnect(waiting.quit)
+
+
+def show_window(app: QApplication) -> FirstWindow:
+    """The window's frame, in the theme of the settings file and the size and tab of the
+    state file (both small), shown; its services come later (:meth:`MainWindow.attach`)."""
+    from desktop.store.paths import AppPaths
+    from desktop.store.settings import SettingsStore
+    from desktop.store.state import StateStore
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.theme import set_theme
+
+    paths = AppPaths.default()
+    settings_store = SettingsStore(paths.settings_file)
+    set_theme(app, settings_store.load().theme)
+    window = MainWindow(state=StateStore(paths.state_file))
+    window.show()
+    return FirstWindow(window, paths, settings_store)
 
 
 def run_self_check(argv: Sequence[str]) -> int:
@@ -173,40 +221,40 @@ def run_self_check(argv: Sequence[str]) -> int:
 
 
 async def run_window(
-    app: QApplication, reporter: ErrorReporter | None = None, shown: Shown | None = None
+    app: QApplication,
+    reporter: ErrorReporter | None = None,
+    shown: Shown | None = None,
+    *,
+    first: FirstWindow | None = None,
 ) -> int:
     """The main coroutine: window, services, wait for quitting, close everything.
 
     The window paints first (frame, tabs, its saved size and tab), with the theme from the
     settings file; only then are the services opened (history, engine, HTTP client) and the
-    keyring checked, and the window gets them (issue 8). ``shown`` is told every question
-    asked at start (tests answer them).
+    keyring checked, and the window gets them (issue 8). ``first`` is that window when
+    :func:`run_gui` already showed it; ``shown`` is told every question asked at start
+    (tests answer them).
     """
     import asyncio
 
-    from desktop.store.paths import AppPaths
-    from desktop.store.settings import SettingsStore
-    from desktop.store.state import StateStore
-    from desktop.ui.main_window import MainWindow
-    from desktop.ui.theme import set_theme
-
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)  # backstop: the OS ends the session
-    loop = asyncio.get_running_loop()
     if reporter is not None:
-        loop.set_exception_handler(reporter.loop_exception_handler)
-    paths = AppPaths.default()
-    settings_store = SettingsStore(paths.settings_file)
-    set_theme(app, settings_store.load().theme)  # a small file: read before the first paint
-    window = MainWindow(on_closed=quitting.set, state=StateStore(paths.state_file))
-    painted = asyncio.Event()
-    window.first_painted.connect(painted.set)
-    window.show()
-    # A window that is never exposed (minimised, another desktop) must not wait for ever.
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(painted.wait(), FIRST_PAINT_WAIT_S)
+        asyncio.get_running_loop().set_exception_handler(reporter.loop_exception_handler)
+    if first is None:
+        first = show_window(app)
+        painted = asyncio.Event()
+        first.window.first_painted.connect(painted.set)
+        if not first.window.painted:
+            # A window never exposed (minimised, another desktop) must not wait for ever.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(painted.wait(), FIRST_PAINT_WAIT_S)
+    window = first.window
+    window.set_on_closed(quitting.set)
+    if not window.isVisible():  # closed while it was painting
+        quitting.set()
     try:
-        return await open_and_run(window, paths, settings_store, quitting, shown)
+        return await open_and_run(window, first.paths, first.settings_store, quitting, shown)
     finally:
         # Destroyed while the loop still runs: Qt objects torn down after the loop closed
         # (at the interpreter's exit) could crash in their destructors.

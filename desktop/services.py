@@ -250,7 +250,10 @@ class Services:
         """Read the keyring (once ``before`` is over), then move keys older versions kept in
         addresses into it."""
         if before is not None:
-            await before
+            try:
+                await before
+            except Exception:  # the read below meets the same problem and says it in words
+                log.exception("The keyring check before reading keys failed")
         await self.refresh_credentials()
         await self.move_address_keys_to_keyring()
 

@@ -20,7 +20,6 @@ quit (style.md §2.3). No ``asyncClose``, no nested event loop.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
@@ -45,6 +44,8 @@ from desktop.ui.icons import tab_icon
 from desktop.ui.widgets.message_bar import MessageBar
 
 if TYPE_CHECKING:  # the pages and the services are imported once the window has painted
+    import asyncio
+
     from desktop.services import Services
     from desktop.ui.chat.page import ChatPage
     from desktop.ui.compare.opener import CompareOpener
@@ -182,6 +183,15 @@ class MainWindow(QMainWindow):
     def state_store(self) -> StateStore | None:
         """Where the window's size and tab are kept (the services use the same store)."""
         return self._state
+
+    def set_on_closed(self, on_closed: Callable[[], None]) -> None:
+        """Who is told once the window has closed for good (the app, to quit)."""
+        self._on_closed = on_closed
+
+    @property
+    def painted(self) -> bool:
+        """True once the window has painted (:attr:`first_painted` was emitted)."""
+        return self._painted
 
     @property
     def ready(self) -> bool:
@@ -475,6 +485,8 @@ class MainWindow(QMainWindow):
     async def shutdown(self) -> None:
         """Cancel every page's work, save the state, close, and tell the app."""
         self.save_state()
+        import asyncio
+
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(
                 asyncio.gather(
@@ -512,6 +524,8 @@ class MainWindow(QMainWindow):
                 self._on_closed()
             return
         try:
+            import asyncio
+
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop (the app is already winding down): nothing left to cancel
             self.save_state()

@@ -1,9 +1,9 @@
 """The window paints before the heavy parts load (issue 8): checked by module, not by time.
 
 tests/bench times start-up; here a fresh ``switchboard`` process (the real ``desktop.app.main``)
-records which modules are loaded when its main window first paints. The engine, the HTTP
-stack and its certificates, the keyring, Pillow and the Markdown renderer all come after that
-paint; a module-level import that pulled one of them in front again would show up here.
+records which modules are loaded when its main window first paints. The event loop (asyncio,
+qasync), the engine, the HTTP stack and its certificates, the keyring, Pillow and the Markdown
+renderer all come after that paint; a module-level import that pulled one of them in front again would show up here.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from desktop.ui import main_window
 pytestmark = pytest.mark.gui
 
 AFTER_FIRST_PAINT = (
+    "asyncio",
+    "qasync",
     "httpx2",
     "httpcore2",
     "h11",
