@@ -130,6 +130,7 @@ def run_gui(argv: Sequence[str]) -> int:
     scan_without_caching()  # first, so every module imported from here on is read once
     from desktop.ui.gc_guard import GuiThreadCollector
     from desktop.ui.memory import limit_arenas
+    from desktop.ui.widgets.file_actions import hand_over_clipboard
 
     configure_logging()
     limit_arenas()  # before any worker thread exists (issue 8)
@@ -156,6 +157,7 @@ def run_gui(argv: Sequence[str]) -> int:
                 raise
     finally:
         collector.stop()
+        hand_over_clipboard()
 
 
 @dataclass
