@@ -130,7 +130,6 @@ def run_gui(argv: Sequence[str]) -> int:
     scan_without_caching()  # first, so every module imported from here on is read once
     from desktop.ui.gc_guard import GuiThreadCollector
     from desktop.ui.memory import limit_arenas
-    from desktop.ui.widgets.file_actions import hand_over_clipboard
 
     configure_logging()
     limit_arenas()  # before any worker thread exists (issue 8)
@@ -156,6 +155,8 @@ def run_gui(argv: Sequence[str]) -> int:
                     return 0
                 raise
     finally:
+        from desktop.ui.widgets.file_actions import hand_over_clipboard  # imports asyncio
+
         collector.stop()
         hand_over_clipboard()
 

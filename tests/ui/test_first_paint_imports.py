@@ -3,7 +3,8 @@
 tests/bench times start-up; here a fresh ``switchboard`` process (the real ``desktop.app.main``)
 records which modules are loaded when its main window first paints. The event loop (asyncio,
 qasync), the engine, the HTTP stack and its certificates, the keyring, Pillow and the Markdown
-renderer all come after that paint; a module-level import that pulled one of them in front again would show up here.
+renderer all come after that paint; a module-level import that pulled one of them in front
+again would show up here.
 """
 
 from __future__ import annotations
