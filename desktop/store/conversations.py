@@ -11,7 +11,6 @@ from desktop.store.records import ChatItem, Conversation, ConversationSummary, m
 from desktop.store.rows import from_row
 from desktop.store.versions import shown_path
 
-
 CHAT_IDS_MAX = 500
 """Most conversations :meth:`Conversations.list_chat_items` fetches by id at once (SQLite
 allows 999 parameters in older builds)."""

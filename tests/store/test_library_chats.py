@@ -65,7 +65,7 @@ def test_failed_and_cancelled_attempts_are_left_out_when_asked(history: HistoryS
 def plans_of(history: HistoryStore, call: Callable[[], object]) -> str:
     """The query plans of the SELECTs ``call`` really runs (captured as they run)."""
     statements: list[str] = []
-    conn = history._db._conn  # noqa: SLF001 (the plan is what this test checks)
+    conn = history._db._conn
     conn.set_trace_callback(statements.append)
     try:
         call()
