@@ -43,6 +43,7 @@ _SYMBOLS = {
     Task.SPEECH_TO_TEXT.value: "❝",
     Task.EMBEDDINGS.value: "⁂",
     Task.TEXT_TO_SPEECH.value: "♪",
+    Task.CHAT.value: "⋯",
     NOTHING_MADE: "✕",
 }
 
