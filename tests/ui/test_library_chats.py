@@ -11,12 +11,15 @@ from typing import Any
 import pytest
 import qasync
 from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
 
 from desktop.core.table import Task
 from desktop.services import Services
 from desktop.ui.library import LibraryPage
 from desktop.ui.library.page import SHOW_FAILED_KEY
 from desktop.ui.main_window import MainWindow
+from desktop.ui.widgets.generation_list import NOTHING_MADE, kind_icon
 from desktop.ui.widgets.two_line_delegate import SECONDARY_ROLE
 from tests.ui.conftest import settle
 from tests.ui.page_helpers import build_page_fixture, wait_until  # noqa: F401 (fixtures)
@@ -74,6 +77,10 @@ def services(open_services: Callable[..., Services]) -> Services:
     return open_services({})
 
 
+def pixels(icon: QIcon) -> bytes:
+    return bytes(icon.pixmap(44, 44).toImage().constBits())
+
+
 def titles(page: LibraryPage) -> list[str]:
     return [str(page.model.index(r).data()) for r in range(page.model.rowCount())]
 
@@ -98,6 +105,7 @@ def test_a_chat_is_listed_with_its_first_question_model_and_provider(
     assert not page.details.delete_button.isEnabled()  # chats are deleted in the Chat tab
     assert not page.details.reuse_button.isEnabled()  # one action per intent
     assert page.details.settings.text() == "2 messages"
+    assert not page.details.badge.isVisible()  # the model line already names who answered
 
 
 def test_search_finds_a_chat_by_the_words_of_its_messages(
@@ -139,6 +147,10 @@ def test_failed_attempts_show_only_when_asked_and_the_choice_is_remembered(
     wait_until(loop, lambda: FAILED_PROMPT in titles(page))
     row = titles(page).index(FAILED_PROMPT)
     assert "Failed" in str(page.model.index(row).data(SECONDARY_ROLE))
+    # Nothing was made: the row's symbol is ✕, not the picture symbol that invites opening.
+    icon = page.model.index(row).data(Qt.ItemDataRole.DecorationRole)
+    nothing = kind_icon(NOTHING_MADE, 44, page.palette())
+    assert pixels(icon) == pixels(nothing)
     assert services.state.get(SHOW_FAILED_KEY) is True
     again: LibraryPage = build_page(LibraryPage, services)
     assert again.show_failed.isChecked()

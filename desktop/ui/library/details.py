@@ -193,7 +193,10 @@ class DetailsPanel(QWidget):
         if gen.error:
             status = f"{status}: {gen.error}" if status else gen.error
         self._set_fact(self.status, status)
-        self.badge.set_stored(gen)
+        if chat:
+            self.badge.clear()  # no routing story to tell; the model line names who answered
+        else:
+            self.badge.set_stored(gen)
         has_file = main_file(gen) is not None
         self.open_button.setEnabled(
             gen.status == Status.COMPLETE and (has_file or bool(readable_text(gen)))
