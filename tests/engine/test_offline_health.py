@@ -12,10 +12,12 @@ from typing import Any
 
 from desktop.core.chat_types import ChatMessage, ChatRequest, ChatResult
 from desktop.core.classify import OFFLINE_SENTENCE
+from desktop.core.media_types import ImageRequest
 from desktop.core.trace import Outcome
 from desktop.core.vocab import FixAction, Status
 from desktop.services import Services
 from tests.emulator import LLAMA_8B, Emulator, direct_key
+from tests.emulator.media_models import FLUX_SCHNELL
 
 UNKNOWN_HOST = "http://switchboard-test-router.invalid"
 """``.invalid`` never resolves (RFC 2606): a DNS failure without touching the internet."""
@@ -105,3 +107,18 @@ async def test_a_single_provider_refusing_alone_still_counts(open_services):
     assert result.error != OFFLINE_SENTENCE
     groq = [i for k, i in services.health.snapshot().items() if k.startswith("groq|")]
     assert groq and groq[0].failures >= 1
+
+
+async def test_a_picture_asked_while_offline_says_so_and_counts_against_nobody(
+    open_services, emulator: Emulator
+):
+    services = await open_services()
+    request = ImageRequest(model=FLUX_SCHNELL, prompt="a lighthouse", width=96, height=64)
+    assert (await services.images.generate(request)).status == Status.COMPLETE
+    before = health_of(services)
+    emulator.stop()
+    result = await services.images.generate(request)
+    assert result.status == Status.FAILED
+    assert len({a.provider for a in result.trace.attempts}) >= 2
+    assert result.error == OFFLINE_SENTENCE
+    assert health_of(services) == before
