@@ -12,6 +12,11 @@ commit point is *restarted from scratch* on the next candidate when one is left 
 hears that the partial text is to be replaced, and the cut attempt stays in the trace), and a
 short Retry-After on the user's first choice is waited out to keep the user's order. Every
 candidate that was not tried gets a reason in the trace, in words.
+
+Issue 12: attempts that could not even open a connection are held back from the breakers
+until the request ends; when nobody answered and they point at this machine being offline
+(:func:`desktop.core.classify.looks_offline`), nobody's health changes and the person reads
+one sentence saying so.
 """
 
 from __future__ import annotations
