@@ -388,8 +388,12 @@ class MainWindow(QMainWindow):
         page.use_picture(path)
 
     def reuse_in_tab(self, task: str, generation_id: int) -> None:
-        """Library "Reuse in …": open the tab that made the item and fill its form."""
-        if tab_task(task) == Task.TEXT_TO_IMAGE.value:
+        """Library "Reuse in …": open the tab that made the item and fill its form; a chat
+        (``generation_id`` is then the conversation's) opens in the Chat tab."""
+        if task == Task.CHAT.value:
+            self.tabs.setCurrentWidget(self.chat)
+            self.chat.open_conversation(generation_id)
+        elif tab_task(task) == Task.TEXT_TO_IMAGE.value:
             self.tabs.setCurrentWidget(self.images)
             self.images.reuse_generation(generation_id)
         elif tab_task(task) == Task.TEXT_TO_VIDEO.value:
