@@ -10,18 +10,24 @@ engine are imported only when the window is really wanted (even asyncio), so
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from desktop import __version__
 
 if TYPE_CHECKING:
+    import asyncio
+
     from PySide6.QtWidgets import QApplication
 
     from desktop.services import Services
+    from desktop.store.paths import AppPaths
+    from desktop.store.settings import SettingsStore
     from desktop.ui.errors import ErrorReporter
     from desktop.ui.main_window import MainWindow
     from desktop.ui.startup import Shown
@@ -56,6 +62,9 @@ log = logging.getLogger("switchboard")
 
 FREEZE_AFTER_S = 2.0
 """Start-up (window, keyring read, renderer warm-up) is over by then."""
+
+FIRST_PAINT_WAIT_S = 0.5
+"""The services open after the window's first paint, or after this long without one."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,34 +119,85 @@ def make_application(argv: Sequence[str]) -> QApplication:
 
 
 def run_gui(argv: Sequence[str]) -> int:
-    """Open the window and run until it is closed."""
+    """Open the window and run until it is closed.
+
+    The window's frame is shown and painted before asyncio, qasync and the error funnel are
+    even imported (issue 8: a tenth of a second of a start-up that should take twice a bare
+    window's); the coroutine then opens the services behind it.
+    """
+    from desktop.ui.pyside_scan import scan_without_caching
+
+    scan_without_caching()  # first, so every module imported from here on is read once
+    from desktop.ui.gc_guard import GuiThreadCollector
+    from desktop.ui.memory import limit_arenas
+
+    configure_logging()
+    limit_arenas()  # before any worker thread exists (issue 8)
+    app = make_application(argv)
+    first = show_window(app)
+    first.wait_for_paint(app)
     import asyncio
 
     import qasync
 
     from desktop.ui.errors import ErrorReporter
-    from desktop.ui.gc_guard import GuiThreadCollector
-    from desktop.ui.memory import limit_arenas
-    from desktop.ui.widgets.file_actions import hand_over_clipboard
 
-    configure_logging()
-    limit_arenas()  # before any worker thread exists (issue 8)
-    app = make_application(argv)
     reporter = ErrorReporter()
     reporter.install()
     collector = GuiThreadCollector(app)
     try:
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
             try:
-                return runner.run(run_window(app, reporter))
+                return runner.run(run_window(app, reporter, first=first))
             except RuntimeError as exc:
                 # Qt quit first (the session ended): everything was saved as it happened.
                 if "Event loop stopped before Future completed" in str(exc):
                     return 0
                 raise
     finally:
+        from desktop.ui.widgets.file_actions import hand_over_clipboard  # imports asyncio
+
         collector.stop()
         hand_over_clipboard()
+
+
+@dataclass
+class FirstWindow:
+    """The window shown before its services, and the files it was shown from."""
+
+    window: MainWindow
+    paths: AppPaths
+    settings_store: SettingsStore
+
+    def wait_for_paint(self, app: QApplication) -> None:
+        """Run Qt's events until the window has painted (before any asyncio loop exists),
+        or :data:`FIRST_PAINT_WAIT_S` at most: a window never exposed must not wait."""
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        if self.window.painted:
+            return
+        waiting = QEventLoop(app)
+        self.window.first_painted.connect(waiting.quit)
+        QTimer.singleShot(int(FIRST_PAINT_WAIT_S * 1000), waiting.quit)
+        waiting.exec()
+        self.window.first_painted.disconnect(waiting.quit)
+
+
+def show_window(app: QApplication) -> FirstWindow:
+    """The window's frame, in the theme of the settings file and the size and tab of the
+    state file (both small), shown; its services come later (:meth:`MainWindow.attach`)."""
+    from desktop.store.paths import AppPaths
+    from desktop.store.settings import SettingsStore
+    from desktop.store.state import StateStore
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.theme import set_theme
+
+    paths = AppPaths.default()
+    settings_store = SettingsStore(paths.settings_file)
+    set_theme(app, settings_store.load().theme)
+    window = MainWindow(state=StateStore(paths.state_file))
+    window.show()
+    return FirstWindow(window, paths, settings_store)
 
 
 def run_self_check(argv: Sequence[str]) -> int:
@@ -164,62 +224,102 @@ def run_self_check(argv: Sequence[str]) -> int:
 
 
 async def run_window(
-    app: QApplication, reporter: ErrorReporter | None = None, shown: Shown | None = None
+    app: QApplication,
+    reporter: ErrorReporter | None = None,
+    shown: Shown | None = None,
+    *,
+    first: FirstWindow | None = None,
 ) -> int:
-    """The main coroutine: services, window, wait for quitting, close everything.
+    """The main coroutine: window, services, wait for quitting, close everything.
 
-    ``shown`` is told every question asked at start (tests answer them).
+    The window paints first (frame, tabs, its saved size and tab), with the theme from the
+    settings file; only then are the services opened (history, engine, HTTP client) and the
+    keyring checked, and the window gets them (issue 8). ``first`` is that window when
+    :func:`run_gui` already showed it; ``shown`` is told every question asked at start
+    (tests answer them).
     """
     import asyncio
-
-    from desktop.store import keyring_setup
-    from desktop.store.paths import AppPaths
-    from desktop.ui.main_window import MainWindow
-    from desktop.ui.memory import trim_soon
-    from desktop.ui.startup import open_or_ask
 
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)  # backstop: the OS ends the session
     if reporter is not None:
         asyncio.get_running_loop().set_exception_handler(reporter.loop_exception_handler)
-    # Before the services read any key: a frozen build picks its backend here, and the
-    # About box shows the result. Blocking (D-Bus), hence the thread.
-    await asyncio.get_running_loop().run_in_executor(None, keyring_setup.self_test)
+    if first is None:
+        first = show_window(app)
+        painted = asyncio.Event()
+        first.window.first_painted.connect(painted.set)
+        if not first.window.painted:
+            # A window never exposed (minimised, another desktop) must not wait for ever.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(painted.wait(), FIRST_PAINT_WAIT_S)
+    window = first.window
+    window.set_on_closed(quitting.set)
+    if not window.isVisible():  # closed while it was painting
+        quitting.set()
     try:
-        # The keyring is read in the background: the window appears even while it waits
-        # for an unlock; requests wait for it instead (issue 8).
-        opened = await open_or_ask(AppPaths.default(), shown, wait_for_keyring=False)
+        return await open_and_run(window, first.paths, first.settings_store, quitting, shown)
+    finally:
+        # Destroyed while the loop still runs: Qt objects torn down after the loop closed
+        # (at the interpreter's exit) could crash in their destructors.
+        window.deleteLater()
+
+
+async def open_and_run(
+    window: MainWindow,
+    paths: AppPaths,
+    settings_store: SettingsStore,
+    quitting: asyncio.Event,
+    shown: Shown | None,
+) -> int:
+    """After the first paint: open the services, hand them to the window, run until quit."""
+    import asyncio
+
+    from desktop.store import keyring_setup
+    from desktop.ui.memory import trim_soon
+    from desktop.ui.startup import open_or_ask
+
+    loop = asyncio.get_running_loop()
+    # Before the services read any key: a frozen build picks its backend here, and the
+    # About box shows the result. Blocking (D-Bus), hence the thread; the keyring is read
+    # in the background after it, so neither holds up the window (issue 8).
+    checked = loop.run_in_executor(None, keyring_setup.self_test)
+    try:
+        opened = await open_or_ask(
+            paths,
+            shown,
+            wait_for_keyring=False,
+            settings_store=settings_store,
+            state=window.state_store,
+            before_keyring=checked,
+        )
     except Exception as exc:  # an unusable data folder, bad endpoint variables …
         log.warning("Could not open Switchboard's data: %s", exc)
+        window.hide()
         await show_startup_error(str(exc))
         return 1
     if opened is None:
+        window.hide()
         return 1
     services = opened.services
     try:
-        from desktop.ui.theme import set_theme
-
-        set_theme(app, services.settings.theme)
-        window = MainWindow(services, on_closed=quitting.set)
+        if quitting.is_set():  # the window was closed while the services opened
+            return 0
+        window.attach(services)
         notices = [*opened.notices, services.settings_store.load_warning]
         for notice in reversed([n for n in notices if n]):
             window.chat.message_bar.show_info(notice)  # the first one stays in view
         if services.jobs_problem:
             window.video.message_bar.show_info(services.jobs_problem)
-        window.show()
         trim_soon()  # start-up's temporary allocations go back to the system
         # What start-up built lives as long as the app: keep the collector from walking it
         # again and again (a full collection would otherwise stall a streaming answer).
-        freeze = asyncio.get_running_loop().call_later(FREEZE_AFTER_S, freeze_startup_objects)
+        freeze = loop.call_later(FREEZE_AFTER_S, freeze_startup_objects)
         keyring_read = asyncio.ensure_future(show_credentials_when_read(services, window))
         await quitting.wait()
         freeze.cancel()
         keyring_read.cancel()
         if window.isVisible():
             await window.shutdown()
-        # Destroyed while the loop still runs: Qt objects torn down after the loop closed
-        # (at the interpreter's exit) could crash in their destructors.
-        window.deleteLater()
     finally:
         await services.aclose()
     return 0

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -122,11 +122,19 @@ class Services:
         *,
         read_only: bool = False,
         wait_for_keyring: bool = True,
+        settings_store: SettingsStore | None = None,
+        state: StateStore | None = None,
+        before_keyring: Awaitable[object] | None = None,
     ) -> Services:
         """Open everything; ``read_only`` opens the history without writing to it (the
         way forward when its folder is read-only or another program holds it). With
         ``wait_for_keyring=False`` (the window) the keyring is read in the background:
         requests wait for it, the window does not (issue 8).
+
+        The window reads its settings (theme) and state (size, tab) before it paints, and
+        passes those stores in (``settings_store`` already loaded, so a damaged file is set
+        aside and reported once); ``before_keyring`` (the keyring self-test) is awaited before
+        the first keyring read.
 
         Raises:
             HistoryUnavailable: the history cannot be opened (one sentence naming the file).
@@ -141,8 +149,11 @@ class Services:
                 exc, f"Switchboard cannot use its folders ({exc.filename or paths.data_dir})"
             ) from exc
         endpoints = Endpoints.from_env(env)
-        settings_store = SettingsStore(paths.settings_file)
-        settings = settings_store.load()
+        if settings_store is None:
+            settings_store = SettingsStore(paths.settings_file)
+            settings = settings_store.load()
+        else:
+            settings = settings_store.loaded or settings_store.load()
         executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="switchboard")
         # Loading the certificate bundle takes tens of milliseconds: off the loop, meanwhile.
         client_future = asyncio.get_running_loop().run_in_executor(executor, make_http_client)
@@ -206,7 +217,7 @@ class Services:
             endpoints=endpoints,
             settings_store=settings_store,
             settings=settings,
-            state=StateStore(paths.state_file),
+            state=state if state is not None else StateStore(paths.state_file),
             history=history,
             media=media,
             secrets=secrets,
@@ -229,13 +240,20 @@ class Services:
         services.jobs_problem = jobs_problem
         services.history_read_only = read_only
         if wait_for_keyring:
-            await services.load_credentials()
+            await services.load_credentials(before_keyring)
         else:
-            credentials.load_in_background(asyncio.ensure_future(services.load_credentials()))
+            loading = asyncio.ensure_future(services.load_credentials(before_keyring))
+            credentials.load_in_background(loading)
         return services
 
-    async def load_credentials(self) -> None:
-        """Read the keyring, then move keys older versions kept in addresses into it."""
+    async def load_credentials(self, before: Awaitable[object] | None = None) -> None:
+        """Read the keyring (once ``before`` is over), then move keys older versions kept in
+        addresses into it."""
+        if before is not None:
+            try:
+                await before
+            except Exception:  # the read below meets the same problem and says it in words
+                log.exception("The keyring check before reading keys failed")
         await self.refresh_credentials()
         await self.move_address_keys_to_keyring()
 

@@ -50,6 +50,10 @@ class Failure:
     whole_credential: bool = False
     """A 401/403 in the HF hub's own shape (``X-Error-Message`` header or its sentences): when
     it came through the router, the token itself was refused, not one provider's access."""
+    network: str = ""
+    """How a connection could not even be opened (nothing was sent): :data:`NO_NAME`,
+    :data:`NO_ROUTE` or :data:`REFUSED`; "" when a connection was made or the failure is not
+    about connecting. Read by :func:`looks_offline`."""
 
     def write_to(self, record: t.AttemptRecord) -> None:
         """Close ``record`` as this failure (a status code already seen is kept if none)."""
@@ -57,6 +61,33 @@ class Failure:
         record.status_code = self.status_code or record.status_code
         record.retry_after_s = self.retry_after_s
         record.message = self.detail
+
+
+NO_NAME = "dns"
+"""The host name could not be looked up (no DNS answer)."""
+NO_ROUTE = "unreachable"
+"""The network or host is unreachable from this machine."""
+REFUSED = "refused"
+"""The host said nobody listens there (connection refused)."""
+
+OFFLINE_SENTENCE = "You seem to be offline; nothing was sent. Check your connection and try again."
+
+
+def looks_offline(failures: Iterable[tuple[Failure, str]]) -> bool:
+    """Whether failed attempts (each with its provider) say *this machine* is offline.
+
+    Why: an offline laptop must not make every provider look broken (issue 12). It is
+    offline when no attempt got any answer, every one failed while connecting, and the
+    failures point at the local network: a name that could not be looked up or a network
+    that cannot be reached, or a refused connection at two or more different providers. A
+    single provider refusing connections is that provider's fault and counts against it.
+    """
+    seen = list(failures)
+    if not seen or any(f.outcome != Outcome.CONNECT_ERROR or not f.network for f, _ in seen):
+        return False
+    if any(f.network in (NO_NAME, NO_ROUTE) for f, _ in seen):
+        return True
+    return len({provider for _, provider in seen}) >= 2
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:

@@ -12,6 +12,11 @@ commit point is *restarted from scratch* on the next candidate when one is left 
 hears that the partial text is to be replaced, and the cut attempt stays in the trace), and a
 short Retry-After on the user's first choice is waited out to keep the user's order. Every
 candidate that was not tried gets a reason in the trace, in words.
+
+Issue 12: attempts that could not even open a connection are held back from the breakers
+until the request ends; when nobody answered and they point at this machine being offline
+(:func:`desktop.core.classify.looks_offline`), nobody's health changes and the person reads
+one sentence saying so.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
-from desktop.core.classify import Failure, rank, sentence
+from desktop.core.classify import OFFLINE_SENTENCE, Failure, looks_offline, rank, sentence
 from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome, Trace
 from desktop.core.vocab import FixAction
@@ -175,6 +180,11 @@ class _Request(Generic[OutcomeT]):
         self.context_floor: int | None = None
         self.retried: set[str] = set()
         self.started = 0
+        self.unsent: list[tuple[Candidate, AttemptRecord, Failure]] = []
+        """Attempts that could not even connect: held back from the breakers until the
+        request ends, so an offline machine does not count against every provider."""
+        self.answered = False
+        """Some attempt met a provider (any answer, even an error): not offline."""
 
     def notify(self, record: AttemptRecord) -> None:
         if self.on_attempt is not None:
@@ -338,16 +348,43 @@ class _Request(Generic[OutcomeT]):
         )
 
     def settle(self, cand: Candidate, record: AttemptRecord, outcome: OutcomeT) -> None:
-        """Feed the breaker; a cancelled hedge loser or a user stop is nobody's fault."""
+        """Feed the breaker; a cancelled hedge loser or a user stop is nobody's fault.
+
+        A failure to connect at all waits for :meth:`settle_unsent`: only at the end of the
+        request is it known whether the machine itself was offline.
+        """
         if record.outcome == "" and outcome.failure is not None:
             record.outcome = outcome.failure.outcome
-        self.failover.health.record(
-            cand.health_key,
-            record.outcome,
-            ttft_ms=record.ttft_ms,
-            retry_after_s=record.retry_after_s,
-        )
+        failure = outcome.failure
+        if (
+            not outcome.committed
+            and failure is not None
+            and failure.network
+            and record.outcome == Outcome.CONNECT_ERROR
+        ):
+            self.unsent.append((cand, record, failure))
+            self.failover.health.release(cand.health_key)
+        else:
+            self.answered = True
+            self.failover.health.record(
+                cand.health_key,
+                record.outcome,
+                ttft_ms=record.ttft_ms,
+                retry_after_s=record.retry_after_s,
+            )
         self.notify(record)
+
+    def offline(self) -> bool:
+        """No provider answered and the connect failures point at this machine's network."""
+        return not self.answered and looks_offline((f, c.provider) for c, _, f in self.unsent)
+
+    def settle_unsent(self) -> None:
+        """The request is over: connect failures count against their providers unless the
+        machine was offline (then nothing reached anyone, and nobody's health changes)."""
+        if not self.offline():
+            for cand, record, _ in self.unsent:
+                self.failover.health.record(cand.health_key, record.outcome)
+        self.unsent.clear()
 
     def cancelled(self, cand: Candidate, record: AttemptRecord, message: str = "") -> None:
         record.outcome = Outcome.CANCELLED
@@ -468,10 +505,13 @@ class Failover:
         """Route ``plan``; ``on_restart`` hears (with a sentence) that an answer already shown
         was cut and is being replaced by a new one from the next candidate."""
         req: _Request[OutcomeT] = _Request(self, plan, trace, on_attempt, on_restart)
-        if plan.hedge:
-            await self._run_hedged(req, attempt)
-        else:
-            await self._run_sequential(req, attempt)
+        try:
+            if plan.hedge:
+                await self._run_hedged(req, attempt)
+            else:
+                await self._run_sequential(req, attempt)
+        finally:
+            req.settle_unsent()
         return req.finish()
 
     async def _run_sequential(
@@ -632,6 +672,8 @@ def failure_message(
             "No provider could be tried for this request; check the Providers page.",
             FixAction.OPEN_PROVIDERS,
         )
+    if looks_offline((f, c.provider) for f, c in failures):
+        return OFFLINE_SENTENCE, FixAction.RETRY
     failure, cand = min(failures, key=lambda fc: rank(fc[0].outcome))
     message = sentence(failure, cand.provider, via_hf=cand.billed_to == "huggingface")
     if len(failures) > 1 and all(f.outcome == Outcome.CONNECT_ERROR for f, _ in failures):

@@ -165,6 +165,12 @@ class HealthBook:
             item.probing = True
         return state
 
+    def release(self, key: str) -> None:
+        """An attempt ended without a verdict yet: a half-open probe slot is free again."""
+        item = self._items.get(key)
+        if item is not None:
+            item.probing = False
+
     def ttft_p95_ms(self, key: str) -> float | None:
         samples = sorted(self.get(key).ttft_samples)
         if not samples:

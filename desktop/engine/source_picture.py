@@ -14,8 +14,6 @@ import io
 import warnings
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
 from desktop.core.errors import SwitchboardError
 from desktop.core.media_types import SourceImage
 from desktop.store.file_reads import FileReadError, read_limited
@@ -45,6 +43,8 @@ def load_source(path: str | Path) -> SourceImage:
 
 def check_source(data: bytes, name: str = "The start picture") -> SourceImage:
     """Blocking: ``data`` as a start picture (type and size checked, fully decoded)."""
+    from PIL import Image, UnidentifiedImageError  # on first use: idle memory (issue 8)
+
     if not data:
         raise BadSourcePicture(f"{name} is empty; pick a picture.")
     try:

@@ -37,6 +37,7 @@ from desktop.providers.answer_limits import (
     read_whole_answer,
     too_large,
 )
+from desktop.providers.connect_errors import connect_cause
 from desktop.providers.exchange import AttemptFailed, describe_error, error_failure, media_type
 from desktop.providers.openai_chat import Chunk, StreamParser, build_body, parse_completion
 
@@ -90,7 +91,11 @@ async def answer_chunks(
                 yield chunk
     except httpx2.ConnectError as exc:
         raise AttemptFailed(
-            Failure(Outcome.CONNECT_ERROR, clean(describe_error(exc), secrets)),
+            Failure(
+                Outcome.CONNECT_ERROR,
+                clean(describe_error(exc), secrets),
+                network=connect_cause(exc),
+            ),
             mid_answer=_broke(label),
         ) from exc
     except httpx2.TimeoutException as exc:

@@ -21,6 +21,7 @@ import httpx2
 
 from desktop.core.classify import Failure, classify_body, clean
 from desktop.core.trace import Outcome
+from desktop.providers.connect_errors import connect_cause
 
 MAX_ERROR_BODY = 64 * 1024
 """Bytes of an error answer worth reading: enough for any message, never a flood."""
@@ -98,11 +99,14 @@ def describe_error(exc: BaseException) -> str:
 
 
 def transport_failure(exc: httpx2.HTTPError, secrets: Iterable[str] = ()) -> AttemptFailed:
-    """A connection-level error: refused/reset counts as unreachable, a socket timeout as one."""
+    """A connection-level error: refused/reset counts as unreachable, a socket timeout as one.
+
+    A connection that could not even be opened says why (``Failure.network``), so a route
+    that failed only that way can be recognised as the user's machine being offline."""
     text = clean(describe_error(exc), secrets)
     if isinstance(exc, httpx2.TimeoutException):
         return AttemptFailed(Failure(Outcome.TIMEOUT, text))
-    return AttemptFailed(Failure(Outcome.CONNECT_ERROR, text))
+    return AttemptFailed(Failure(Outcome.CONNECT_ERROR, text, network=connect_cause(exc)))
 
 
 async def read_capped(response: httpx2.Response, limit: int) -> bytes | None:

@@ -179,7 +179,11 @@ async def _download(client: httpx2.AsyncClient, url: str, limits: MediaLimits) -
                 data = await _read(response, limits)
                 return Fetched(data, _check_type(limits, declared, data), current)
         except httpx2.HTTPError as exc:
-            raise transport_failure(exc) from exc
+            failed = transport_failure(exc)
+            # A download follows an answer: something was sent, so this never reads as the
+            # machine being offline (that is decided by the provider exchanges alone).
+            failed.failure.network = ""
+            raise failed from exc
     raise _fail(f"the {limits.label} link redirected too many times")
 
 

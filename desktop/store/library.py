@@ -75,6 +75,12 @@ def _generation_value(column: str, value: Any) -> Any:
     return value
 
 
+NOTHING_MADE: Final = (Status.FAILED, Status.CANCELLED)
+"""Statuses of attempts that made nothing; the Library hides them unless asked."""
+NOTHING_MADE_SQL: Final = "(" + ", ".join(f"'{s.value}'" for s in NOTHING_MADE) + ")"
+""":data:`NOTHING_MADE` as an SQL list (fixed words, never the caller's text)."""
+
+
 class Library(StorePart):
     """The generations table."""
 
@@ -163,9 +169,15 @@ class Library(StorePart):
         return None if row is None else row_to_generation(row)
 
     def list_generations(
-        self, task: str | None = None, limit: int = 200, *, status: str | None = None
+        self,
+        task: str | None = None,
+        limit: int = 200,
+        *,
+        status: str | None = None,
+        hide_failed: bool = False,
     ) -> list[StoredGeneration]:
-        """Generations, newest first; of one task and/or status when given."""
+        """Generations, newest first; of one task and/or status when given; ``hide_failed``
+        leaves out attempts that made nothing (failed or cancelled)."""
         where, args = [], []
         if task is not None:
             where.append("task = ?")
@@ -173,6 +185,8 @@ class Library(StorePart):
         if status is not None:
             where.append("status = ?")
             args.append(status)
+        if hide_failed:
+            where.append(f"status NOT IN {NOTHING_MADE_SQL}")
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         with self._db.read() as conn:
             rows = conn.execute(

@@ -90,6 +90,26 @@ class ConversationSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ChatItem:
+    """A conversation as the Library lists it, beside pictures and transcripts.
+
+    Attributes:
+        first_line: the first thing the person asked, on one line (trimmed).
+        model, provider: who answered last (the model remembered for the chat when no
+            answer names one).
+    """
+
+    id: int
+    title: str
+    first_line: str
+    model: str | None
+    provider: str | None
+    message_count: int
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
 class Conversation:
     """A whole conversation: the summary fields plus every message, oldest first."""
 

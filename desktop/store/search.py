@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from desktop.store.db import StorePart
+from desktop.store.library import NOTHING_MADE_SQL
 from desktop.store.records import SearchHit, make_preview
 
 
@@ -81,6 +82,16 @@ class Search(StorePart):
             hits += self.search_generations(text, limit - len(hits), marks=marks)
         return hits
 
+    def search_chats(self, text: str, limit: int = 50) -> list[int]:
+        """Conversations whose title or messages match, best first, each once (the Library
+        lists chats beside what was made)."""
+        ids: dict[int, None] = {}
+        for hit in self.search(text, limit * 4, marks=("", ""), include_generations=False):
+            ids.setdefault(hit.conversation_id)
+            if len(ids) >= limit:
+                break
+        return list(ids)
+
     def search_generations(
         self,
         text: str,
@@ -88,13 +99,17 @@ class Search(StorePart):
         *,
         task: str | None = None,
         marks: tuple[str, str] = ("[", "]"),
+        hide_failed: bool = False,
     ) -> list[SearchHit]:
-        """Full-text search over generations' prompts and transcripts, best match first."""
+        """Full-text search over generations' prompts and transcripts, best match first;
+        ``hide_failed`` leaves out attempts that made nothing (failed or cancelled)."""
         query = build_fts_query(text)
         if query is None or limit <= 0:
             return []
         start, end = marks
         task_clause = "AND g.task = ?" if task is not None else ""
+        if hide_failed:
+            task_clause += f" AND g.status NOT IN {NOTHING_MADE_SQL}"
         args: tuple[Any, ...] = (start, end, query, *((task,) if task is not None else ()), limit)
         with self._db.read() as conn:
             rows = conn.execute(

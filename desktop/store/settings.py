@@ -345,9 +345,15 @@ class SettingsStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.load_warning: str | None = None
+        self.loaded: Settings | None = None
+        """What the latest :meth:`load` returned (the window loads before the services)."""
 
     def load(self) -> Settings:
         """Read the settings; a missing file gives defaults, an unusable one is set aside."""
+        self.loaded = self._load()
+        return self.loaded
+
+    def _load(self) -> Settings:
         self.load_warning = None
         try:
             text = self.path.read_text(encoding="utf-8")

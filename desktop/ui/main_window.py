@@ -1,9 +1,16 @@
 """The main window: the task tabs, the Library and Providers pages, shortcuts, an orderly close.
 
-Why pages are built when first shown (issue 8): the window must appear at once. Only Chat is
-built with the window; every other tab holds an empty placeholder until it is first shown (or
-a page is asked for, e.g. by a shortcut or "Reuse in …"), so start-up pays for one page and
-one history query, not seven.
+Why the window comes before its services (issue 8): the window must appear at once. It is
+built and painted first (frame, tab bar, the saved size and tab) with an empty placeholder in
+every tab; the app then opens the services (history, engine, HTTP client, keyring) and hands
+them over with :meth:`MainWindow.attach`, which builds the page in front. Nothing here imports
+the engine, the HTTP stack or the keyring at module level, so the first paint pays for none
+of them (tests/ui/test_first_paint_imports.py checks it).
+
+Why pages are built when first shown: only the page in front is built when the services
+arrive; every other tab keeps its placeholder until it is first shown (or a page is asked
+for, e.g. by a shortcut or "Reuse in …"), so start-up pays for one page and one history
+query, not seven.
 
 Why the close is asynchronous: pages own running tasks (a streaming answer, a keyring call).
 ``closeEvent`` therefore ignores the first close, cancels every page's scope and waits for it
@@ -13,32 +20,39 @@ quit (style.md §2.3). No ``asyncClose``, no nested event loop.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QByteArray, QEvent, QSize, Qt
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QCloseEvent,
+    QGuiApplication,
+    QKeySequence,
+    QPaintEvent,
+    QPalette,
+    QShortcut,
+)
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QTabWidget, QWidget
 
 from desktop.core.media_types import tab_task
 from desktop.core.table import Task
-from desktop.engine.compare import COMPARE_TASK
-from desktop.services import Services
+from desktop.store.state import StateStore
 from desktop.ui.app_icon import application_icon
-from desktop.ui.chat.page import ChatPage
-from desktop.ui.compare.opener import CompareOpener
 from desktop.ui.icons import tab_icon
-from desktop.ui.models.link import ModelLink
 from desktop.ui.widgets.message_bar import MessageBar
-from desktop.ui.widgets.task_page import TaskPage
 
-if TYPE_CHECKING:  # the other pages are imported when first shown
+if TYPE_CHECKING:  # the pages and the services are imported once the window has painted
+    import asyncio
+
+    from desktop.services import Services
+    from desktop.ui.chat.page import ChatPage
+    from desktop.ui.compare.opener import CompareOpener
     from desktop.ui.embeddings import EmbeddingsPage
     from desktop.ui.images import ImagesPage
     from desktop.ui.library import LibraryPage
+    from desktop.ui.models.link import ModelLink
     from desktop.ui.providers.page import ProvidersPage
     from desktop.ui.speech import SpeechPage
     from desktop.ui.video import VideoPage
@@ -55,10 +69,37 @@ MINIMUM_SIZE = QSize(960, 600)
 """Every page fits without clipping from here up (the screenshots in docs/ check 1024×640)."""
 
 P = TypeVar("P", bound=QWidget)
+SIDEBAR_WIDTH = 260
+"""The Chat page's conversation list, as wide as the page starts it (ChatPage's splitter)."""
+
+
+def chat_skeleton(parent: QWidget) -> QWidget:
+    """What the Chat tab shows until its page is built: the sidebar's place beside the
+    conversation's page colour, so the page then fills in rather than appears."""
+    skeleton = QWidget(parent)
+    row = QHBoxLayout(skeleton)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(0)
+    sidebar = QWidget(skeleton)
+    sidebar.setFixedWidth(SIDEBAR_WIDTH)
+    page = QWidget(skeleton)
+    page.setBackgroundRole(QPalette.ColorRole.Base)
+    page.setAutoFillBackground(True)
+    row.addWidget(sidebar)
+    row.addWidget(page, 1)
+    return skeleton
+
+
+COMPARE_TASK_NAME = "compare"
+"""``desktop.engine.compare.COMPARE_TASK``, spelt out so the window imports no engine."""
 
 
 def _make_page(name: str, services: Services, parent: QWidget) -> QWidget:
     """Import and build page ``name`` (its module is imported only now)."""
+    if name == "chat":
+        from desktop.ui.chat.page import ChatPage
+
+        return ChatPage(services, parent)
     if name == "images":
         from desktop.ui.images import ImagesPage
 
@@ -87,21 +128,35 @@ def _make_page(name: str, services: Services, parent: QWidget) -> QWidget:
 class MainWindow(QMainWindow):
     """Titled "Switchboard"; one tab per page that works.
 
+    Built with ``services`` (tests, tools) it is ready at once; built without, it shows its
+    frame and tabs and waits for :meth:`attach` (the app paints it first, issue 8).
+
+    Signals:
+        first_painted(): the window has painted once (the app then opens the services).
+
     Attributes:
-        chat, images, video, speech, embeddings, library, providers: the pages, in tab order.
+        chat, images, video, speech, embeddings, library, providers: the pages, in tab order
+            (built on first use, once the services are attached).
     """
+
+    first_painted = Signal()
+    services: Services
+    compare: CompareOpener
 
     def __init__(
         self,
-        services: Services,
+        services: Services | None = None,
         on_closed: Callable[[], None] | None = None,
         parent: QWidget | None = None,
+        *,
+        state: StateStore | None = None,
     ) -> None:
         super().__init__(parent)
-        self.services = services
         self._on_closed = on_closed
         self._closing: asyncio.Task[None] | None = None
         self._may_close = False
+        self._painted = False
+        self._state = services.state if services is not None else state
         self.setWindowTitle("Switchboard")
         self.setWindowIcon(application_icon())
         self.resize(PREFERRED_SIZE)
@@ -110,37 +165,63 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self._pages: dict[str, QWidget] = {}
-        self.chat = ChatPage(services, self.tabs)
-        self._pages["chat"] = self.chat
-        self.tabs.addTab(self.chat, TAB_LABELS[0])
+        self.tabs.addTab(chat_skeleton(self.tabs), TAB_LABELS[0])
         for label in TAB_LABELS[1:]:
             self.tabs.addTab(QWidget(self.tabs), label)  # the page is built when first shown
         self.setCentralWidget(self.tabs)
         self.tabs.setIconSize(QSize(18, 18))
         self.colour_icons()
-
-        self.chat.providers_requested.connect(self.show_providers)
-        self.chat.empty.retry_keyring_requested.connect(lambda: self.providers.retry_keyring())
         self.tabs.currentChanged.connect(self._on_tab_changed)
-        self.compare = CompareOpener(services, self, self._kept_from_compare)
-        self.compare.attach(
-            Task.CHAT,
-            self.chat.provider_picker,
-            lambda: (self.chat.model_picker.current_model(), self.chat.composer.text()),
-        )
+        quit_keys = QKeySequence(QKeySequence.StandardKey.Quit).toString() or "Ctrl+Q"
+        self._shortcut(quit_keys, self.close)
+        self.restore_geometry()
+        self.fit_to_screen()
+        if services is not None:
+            self.attach(services)
 
+    @property
+    def state_store(self) -> StateStore | None:
+        """Where the window's size and tab are kept (the services use the same store)."""
+        return self._state
+
+    def set_on_closed(self, on_closed: Callable[[], None]) -> None:
+        """Who is told once the window has closed for good (the app, to quit)."""
+        self._on_closed = on_closed
+
+    @property
+    def painted(self) -> bool:
+        """True once the window has painted (:attr:`first_painted` was emitted)."""
+        return self._painted
+
+    @property
+    def ready(self) -> bool:
+        """True once the services are attached and the page in front is built."""
+        return "chat" in self._pages
+
+    def attach(self, services: Services) -> None:
+        """The services are open: build the Chat page and the page in front, wire them,
+        restore what was saved, and turn on the shortcuts that act on pages."""
+        from desktop.ui.compare.opener import CompareOpener
+
+        self.services = services
+        self._state = services.state
+        self.compare = CompareOpener(services, self, self._kept_from_compare)
+        self._page("chat")
         self._shortcut("Ctrl+N", self._on_new_chat)
         self._shortcut("Ctrl+F", self._on_search)
         self._shortcut("Ctrl+Return", self._on_send)
         self._shortcut("Ctrl+Enter", self._on_send)
         self._shortcut("Esc", self._on_stop)
         self._shortcut("Ctrl+K", self.browse_models)
-        quit_keys = QKeySequence(QKeySequence.StandardKey.Quit).toString() or "Ctrl+Q"
-        self._shortcut(quit_keys, self.close)
         self.restore_state()
-        self.fit_to_screen()
 
     # --- Pages, built on first use ---------------------------------------------------------
+
+    @property
+    def chat(self) -> ChatPage:
+        from desktop.ui.chat.page import ChatPage
+
+        return self._typed("chat", ChatPage)
 
     @property
     def images(self) -> ImagesPage:
@@ -214,7 +295,15 @@ class MainWindow(QMainWindow):
 
     def _wire(self, name: str) -> None:
         """Connect a freshly built page to the window (pages built later connect themselves)."""
-        if name == "images":
+        if name == "chat":
+            self.chat.providers_requested.connect(self.show_providers)
+            self.chat.empty.retry_keyring_requested.connect(lambda: self.providers.retry_keyring())
+            self.compare.attach(
+                Task.CHAT,
+                self.chat.provider_picker,
+                lambda: (self.chat.model_picker.current_model(), self.chat.composer.text()),
+            )
+        elif name == "images":
             self.images.providers_requested.connect(self.show_providers)
             self.images.generation_added.connect(self._on_generation_added)
             self.images.animate_requested.connect(lambda path: self.use_picture("animate", path))
@@ -299,8 +388,12 @@ class MainWindow(QMainWindow):
         page.use_picture(path)
 
     def reuse_in_tab(self, task: str, generation_id: int) -> None:
-        """Library "Reuse in …": open the tab that made the item and fill its form."""
-        if tab_task(task) == Task.TEXT_TO_IMAGE.value:
+        """Library "Reuse in …": open the tab that made the item and fill its form; a chat
+        (``generation_id`` is then the conversation's) opens in the Chat tab."""
+        if task == Task.CHAT.value:
+            self.tabs.setCurrentWidget(self.chat)
+            self.chat.open_conversation(generation_id)
+        elif tab_task(task) == Task.TEXT_TO_IMAGE.value:
             self.tabs.setCurrentWidget(self.images)
             self.images.reuse_generation(generation_id)
         elif tab_task(task) == Task.TEXT_TO_VIDEO.value:
@@ -315,7 +408,7 @@ class MainWindow(QMainWindow):
         elif task == Task.TEXT_TO_SPEECH.value:
             self.tabs.setCurrentWidget(self.speech)
             self.speech.open_reading(generation_id)
-        elif task == COMPARE_TASK:
+        elif task == COMPARE_TASK_NAME:
             self.compare.open_saved(generation_id)
 
     def _kept_from_compare(self, task: str, item_id: int) -> None:
@@ -362,15 +455,22 @@ class MainWindow(QMainWindow):
         bar = getattr(self.tabs.currentWidget(), "message_bar", None)
         return bar if isinstance(bar, MessageBar) else None
 
-    def restore_state(self) -> None:
-        state = self.services.state
-        geometry = state.get_bytes("window.geometry")
+    def restore_geometry(self) -> None:
+        """The saved size and place, and the saved tab in front (its page comes later)."""
+        if self._state is None:
+            return
+        geometry = self._state.get_bytes("window.geometry")
         if geometry:
             self.restoreGeometry(QByteArray(geometry))
-        self.chat.restore_state()
-        tab = state.get_str("window.tab")
+        tab = self._state.get_str("window.tab")
         if tab in TAB_NAMES:
-            self.tabs.setCurrentIndex(TAB_NAMES.index(tab))  # builds that page (and restores it)
+            self.tabs.setCurrentIndex(TAB_NAMES.index(tab))  # not built yet: no services
+
+    def restore_state(self) -> None:
+        """Once attached: Chat's saved state, and the page in front built (and restored)."""
+        self.chat.restore_state()
+        if self._current_name() not in self._pages:
+            self._page(self._current_name())
 
     def save_state(self) -> None:
         state = self.services.state
@@ -389,6 +489,8 @@ class MainWindow(QMainWindow):
     async def shutdown(self) -> None:
         """Cancel every page's work, save the state, close, and tell the app."""
         self.save_state()
+        import asyncio
+
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(
                 asyncio.gather(
@@ -410,11 +512,24 @@ class MainWindow(QMainWindow):
             self.colour_icons()
         super().changeEvent(event)
 
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.first_painted.emit()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._may_close:
             event.accept()
             return
+        if not self.ready:  # closed before the services arrived: nothing runs, nothing to save
+            event.accept()
+            if self._on_closed is not None:
+                self._on_closed()
+            return
         try:
+            import asyncio
+
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop (the app is already winding down): nothing left to cancel
             self.save_state()
@@ -447,6 +562,8 @@ class MainWindow(QMainWindow):
         self.chat.focus_search()
 
     def _on_send(self) -> None:
+        from desktop.ui.widgets.task_page import TaskPage
+
         page = self.tabs.currentWidget()
         if page is self.chat:
             self.chat.send()
@@ -454,6 +571,8 @@ class MainWindow(QMainWindow):
             page.run()
 
     def _on_stop(self) -> None:
+        from desktop.ui.widgets.task_page import TaskPage
+
         page = self.tabs.currentWidget()
         if isinstance(page, TaskPage):
             page.cancel()
@@ -472,8 +591,8 @@ class MainWindow(QMainWindow):
 
     def _on_tab_changed(self, index: int) -> None:
         name = TAB_NAMES[index] if 0 <= index < len(TAB_NAMES) else ""
-        if not name:
-            return
+        if not name or not self.ready:
+            return  # before the services arrive, attach() builds the page in front
         if name not in self._pages:
             self._page(name)  # first time shown: build it (it reads what it needs)
         elif name == "library":

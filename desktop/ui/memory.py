@@ -5,12 +5,19 @@ twenty pictures in the pool leaves tens of MiB resident long after the pixels ar
 remedies, both no-ops where glibc is absent: fewer arenas for threads started from now on
 (:func:`limit_arenas`, called once at start-up), and ``malloc_trim`` shortly after a burst
 ends (:func:`trim_soon`, debounced so a burst costs one trim, on the GUI thread when idle).
+
+Why the trim also empties :mod:`linecache`: PySide6's import hook (``shibokensupport``'s
+``feature_imported``) asks ``inspect.getsource`` of every module imported after Qt whether it
+uses PySide6, and ``inspect`` keeps each source file in ``linecache`` for good: about 12 MiB
+of text lines after start-up, a fifth of a bare window's memory. Nothing needs them; a
+traceback reads its few lines again.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import linecache
 import logging
 import sys
 from functools import lru_cache
@@ -47,7 +54,9 @@ def limit_arenas(count: int = ARENAS) -> None:
 
 
 def trim() -> None:
-    """Return free heap memory to the system now (a few milliseconds)."""
+    """Drop the source lines cached by imports, and return free heap memory to the system
+    now (a few milliseconds)."""
+    linecache.clearcache()
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
@@ -22,7 +22,8 @@ from desktop.services import Services
 from desktop.store.backups import list_backups, move_aside, restore_over
 from desktop.store.faults import STORAGE_ERRORS, FaultKind, HistoryUnavailable, storage_fault
 from desktop.store.paths import AppPaths
-from desktop.ui.library.restore import backup_label, restore_dialog
+from desktop.store.settings import SettingsStore
+from desktop.store.state import StateStore
 from desktop.ui.tasks import run_dialog
 
 
@@ -49,18 +50,30 @@ Shown = Callable[[QWidget], None]
 
 
 async def open_or_ask(
-    paths: AppPaths, shown: Shown | None = None, *, wait_for_keyring: bool = True
+    paths: AppPaths,
+    shown: Shown | None = None,
+    *,
+    wait_for_keyring: bool = True,
+    settings_store: SettingsStore | None = None,
+    state: StateStore | None = None,
+    before_keyring: Awaitable[object] | None = None,
 ) -> Opened | None:
     """Open the services; while the history cannot be opened, ask what to do. None: quit.
 
-    ``wait_for_keyring`` goes to ``Services.open`` (the window reads it in the background).
+    The keyword arguments go to ``Services.open`` (the window reads the keyring in the
+    background, and its settings and state before it paints).
     """
     read_only = False
     notices: list[str] = []
     while True:
         try:
             services = await Services.open(
-                paths, read_only=read_only, wait_for_keyring=wait_for_keyring
+                paths,
+                read_only=read_only,
+                wait_for_keyring=wait_for_keyring,
+                settings_store=settings_store,
+                state=state,
+                before_keyring=before_keyring,
             )
         except HistoryUnavailable as problem:
             backups = await asyncio.to_thread(list_backups, paths.backups_dir)
@@ -97,6 +110,9 @@ async def _follow(
         aside = await asyncio.to_thread(move_aside, problem.path)
         return f"A fresh history was started; the old one is kept as {aside} ."
     backups = await asyncio.to_thread(list_backups, paths.backups_dir)
+    # Only here: the library package brings its page, players and Qt Multimedia (issue 8).
+    from desktop.ui.library.restore import backup_label, restore_dialog
+
     dialog = restore_dialog(None, backups)
     if shown is not None:
         shown(dialog)

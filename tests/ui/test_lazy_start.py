@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import keyring
 import pytest
@@ -92,7 +93,7 @@ def test_the_window_appears_while_the_keyring_waits_for_an_unlock(
 
         def window() -> MainWindow | None:
             for widget in qapp.topLevelWidgets():
-                if isinstance(widget, MainWindow) and widget.isVisible():
+                if isinstance(widget, MainWindow) and widget.isVisible() and widget.ready:
                     return widget
             return None
 
@@ -113,6 +114,73 @@ def test_the_window_appears_while_the_keyring_waits_for_an_unlock(
         assert credentials.loaded and credentials.hf_token() == "hf_from_keyring"
         assert not shown.chat.empty.showing_first_launch
         shown.close()
+        return await task
+
+    assert run(loop, scenario(), timeout=30) == 0
+    until(loop, lambda: True)
+
+
+@pytest.fixture
+def held_services(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """The services open only once the returned event is set (a slow disk, a busy machine)."""
+    from desktop.ui import startup
+
+    release = asyncio.Event()
+    real_open = startup.open_or_ask
+
+    async def held(*args: Any, **kwargs: Any) -> startup.Opened | None:
+        await release.wait()
+        return await real_open(*args, **kwargs)
+
+    monkeypatch.setattr(startup, "open_or_ask", held)
+    return release
+
+
+def visible_window(qapp: QApplication) -> MainWindow | None:
+    for widget in qapp.topLevelWidgets():
+        if isinstance(widget, MainWindow) and widget.isVisible():
+            return widget
+    return None
+
+
+def test_the_window_paints_first_and_its_page_arrives_with_the_services(
+    loop: qasync.QEventLoop, qapp: QApplication, held_services: asyncio.Event
+) -> None:
+    async def scenario() -> int:
+        task = asyncio.get_running_loop().create_task(app.run_window(qapp))
+        while visible_window(qapp) is None:  # noqa: ASYNC110 (a window appearing signals nothing)
+            await asyncio.sleep(0.01)
+        window = visible_window(qapp)
+        assert window is not None
+        while not window.painted:  # noqa: ASYNC110 (it paints while the services are held)
+            await asyncio.sleep(0.01)
+        # The frame and every tab are there; no page is built before its services.
+        assert not window.ready and window.built("chat") is None
+        assert window.tabs.count() == 7 and window.tabs.tabText(0) == "Chat"
+        held_services.set()
+        while not window.ready:  # noqa: ASYNC110 (attach() has no signal of its own)
+            await asyncio.sleep(0.01)
+        assert window.tabs.currentWidget() is window.chat and window.chat.isVisible()
+        assert window.chat.composer.isEnabled()
+        window.close()
+        return await task
+
+    assert run(loop, scenario(), timeout=30) == 0
+    until(loop, lambda: True)
+
+
+def test_closing_the_window_before_its_services_arrive_quits_cleanly(
+    loop: qasync.QEventLoop, qapp: QApplication, held_services: asyncio.Event
+) -> None:
+    async def scenario() -> int:
+        task = asyncio.get_running_loop().create_task(app.run_window(qapp))
+        while visible_window(qapp) is None:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        window = visible_window(qapp)
+        assert window is not None and not window.ready
+        window.close()
+        assert not window.isVisible()
+        held_services.set()  # they open, see the window gone, and close again
         return await task
 
     assert run(loop, scenario(), timeout=30) == 0

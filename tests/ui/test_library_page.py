@@ -258,4 +258,6 @@ def test_show_file_says_the_path_when_no_file_manager_opens(
     page.details.reveal_button.click()
     assert path in page.message_bar.text_label.text()
     assert page.message_bar.kind == "info"
+    (copy,) = page.message_bar.choice_buttons
+    copy.click()
     assert QGuiApplication.clipboard().text() == path

@@ -146,7 +146,7 @@ def test_quitting_the_window_saves_the_breaker_book(
         def windows() -> list[MainWindow]:
             return [w for w in qapp.topLevelWidgets() if isinstance(w, MainWindow)]
 
-        while not windows():  # noqa: ASYNC110 (a window appearing signals nothing here)
+        while not windows() or not windows()[0].ready:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
         window = windows()[0]
         # Groq answered 429 "retry after 10 minutes": its breaker opens, as the engine does.

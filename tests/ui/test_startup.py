@@ -26,7 +26,7 @@ pytestmark = pytest.mark.gui
 
 def shown_window(qapp: QApplication) -> MainWindow | None:
     for widget in qapp.topLevelWidgets():
-        if isinstance(widget, MainWindow) and widget.isVisible():
+        if isinstance(widget, MainWindow) and widget.isVisible() and widget.ready:
             return widget
     return None
 

@@ -85,8 +85,10 @@ def test_no_database_call_of_a_whole_session_runs_on_the_gui_thread(
 
     window.tabs.setCurrentWidget(window.library)
     library = window.library
-    wait_until(loop, lambda: library.model.rowCount() == 2)
+    wait_until(loop, lambda: library.model.rowCount() == 3)  # the chat, the picture, the video
     library.search.setText("lighthouse")
+    wait_until(loop, lambda: library.count_label.text() == "1 found")
+    library.search.setText("zebras")  # the chats are searched on the worker too
     wait_until(loop, lambda: library.count_label.text() == "1 found")
 
     run(loop, window.shutdown())

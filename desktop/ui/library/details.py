@@ -26,6 +26,7 @@ from desktop.core.table import Task, provider_label
 from desktop.core.vocab import Status
 from desktop.store.history import StoredGeneration
 from desktop.ui.costs.hint import cost_suffix
+from desktop.ui.library.chat_items import conversation_of
 from desktop.ui.widgets.generation_text import (
     STATUS_WORDS,
     TAB_NAMES,
@@ -41,7 +42,7 @@ from desktop.ui.widgets.routing_badge import RoutingBadge
 from desktop.ui.widgets.video_player import VideoPlayer
 
 EMPTY_TEXT = (
-    "Choose an item to see it here. Everything you make — pictures, videos, "
+    "Choose an item to see it here. Everything you make — chats, pictures, videos, "
     "transcripts and embeddings — stays in the library, even offline."
 )
 
@@ -181,16 +182,21 @@ class DetailsPanel(QWidget):
         self.title.setText(
             gen.prompt.strip().splitlines()[0] if gen.prompt.strip() else kind_label(gen.task)
         )
+        chat = conversation_of(gen) is not None
         self._set_fact(self.kind, kind_label(gen.task) + cost_suffix(gen.trace))
+        self._fact_labels[self.created].setText("Last message" if chat else "Made")
         self._set_fact(self.created, created_text(gen.created_at))
         who = f" · via {provider_label(gen.provider)}" if gen.provider else ""
         self._set_fact(self.model, (gen.model or "") + who)
-        self._set_fact(self.settings, params_summary(gen.task, gen.params))
+        self._set_fact(self.settings, params_summary(gen.task, gen.params, gen.files))
         status = "" if gen.status == Status.COMPLETE else STATUS_WORDS.get(gen.status, gen.status)
         if gen.error:
             status = f"{status}: {gen.error}" if status else gen.error
         self._set_fact(self.status, status)
-        self.badge.set_stored(gen)
+        if chat:
+            self.badge.clear()  # no routing story to tell; the model line names who answered
+        else:
+            self.badge.set_stored(gen)
         has_file = main_file(gen) is not None
         self.open_button.setEnabled(
             gen.status == Status.COMPLETE and (has_file or bool(readable_text(gen)))
@@ -208,6 +214,17 @@ class DetailsPanel(QWidget):
         self.reuse_button.setText(f"Reuse in {tab}" if tab else "Reuse")
         self.reuse_button.setToolTip(f"Put its settings in the {tab} tab" if tab else "")
         self.reuse_button.setEnabled(tab is not None)
+        self.delete_button.setToolTip("Remove this item from the library")
+        self.delete_button.setEnabled(True)
+        self.open_button.setText("Open in Chat" if chat else "Open")
+        if chat:
+            # One action per intent: "Open in Chat" is the only way on; a chat is deleted
+            # from the Chat tab's list, where its menu is.
+            self.open_button.setEnabled(True)
+            self.open_button.setToolTip("Carry on with this conversation in the Chat tab")
+            self.reuse_button.setEnabled(False)
+            self.delete_button.setEnabled(False)
+            self.delete_button.setToolTip("Delete a chat from the list in the Chat tab")
         picture = (
             has_file
             and gen.status == Status.COMPLETE
@@ -215,7 +232,6 @@ class DetailsPanel(QWidget):
         )
         self.use_button.setEnabled(picture)
         self.animate_button.setEnabled(picture)
-        self.delete_button.setEnabled(True)
 
     def set_image(self, image: QImage | None, path: str) -> None:
         if self._gen is None or main_file(self._gen) != path:
@@ -244,6 +260,10 @@ class DetailsPanel(QWidget):
             if self.player.path != path:
                 self.player.load(path)
             self.stack.setCurrentWidget(self.player)
+        elif conversation_of(gen) is not None:
+            first = gen.text or ""
+            asked = f"It starts with: “{first}”\n\n" if first else ""
+            self._note(f"{asked}Open it in the Chat tab to read it all or carry on.")
         elif readable_text(gen):
             self.text.setPlainText(readable_text(gen))
             self.stack.setCurrentWidget(self.text)

@@ -2,9 +2,11 @@
 
 Why one list across kinds (desktop-apps.md §3, "one searchable library across tabs"): people
 remember *what* they made ("the lighthouse"), not which tab made it. The list reads the
-history (off the loop) — pictures with thumbnails, videos, transcripts with their first
-words, embeddings with their number of texts — filtered by kind and by a search box that asks
-the history's full-text index (debounced, newest search wins). Choosing an item shows it in
+history (off the loop) — chats with their first question, pictures with thumbnails, videos,
+transcripts with their first words, embeddings with their number of texts — filtered by kind
+and by a search box that asks the history's full-text index (debounced, newest search wins).
+Attempts that made nothing (failed, stopped) are hidden unless "Show failed attempts" is on.
+Opening a chat switches to the Chat tab with it. Choosing an item shows it in
 full with its actions; "Reuse in Images" and friends are signals the main window turns into a
 jump to the tab that made it. Deleting asks first (a non-modal dialog) and removes only the
 library row: media files are content-addressed and may be shared with other rows.
@@ -18,6 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QInputDialog,
@@ -38,6 +41,7 @@ from desktop.store.atomic import SHARED_MODE, atomic_write_text
 from desktop.store.history import StoredGeneration, make_preview
 from desktop.ui.confirm import confirm
 from desktop.ui.costs.panel import CostsPanel
+from desktop.ui.library.chat_items import CHAT_KIND, chat_entry, conversation_of
 from desktop.ui.library.details import DetailsPanel, TextWindow, main_file, readable_text
 from desktop.ui.library.restore import restore_from_backup
 from desktop.ui.tasks import TaskScope
@@ -54,7 +58,7 @@ from desktop.ui.widgets.generation_list import GenerationListModel, GenerationLi
 from desktop.ui.widgets.generation_text import kind_label, title
 from desktop.ui.widgets.image_view import ImageWindow
 from desktop.ui.widgets.labels import MutedLabel, heading
-from desktop.ui.widgets.message_bar import MessageBar
+from desktop.ui.widgets.message_bar import INFO, MessageBar
 from desktop.ui.widgets.thumbnails import ImageLoadError, ThumbnailCache, load_scaled
 
 log = logging.getLogger(__name__)
@@ -66,6 +70,7 @@ PREVIEW_SIDE = 2048
 
 KINDS: tuple[tuple[str | None, str], ...] = (
     (None, "Everything"),
+    (CHAT_KIND, "Chats"),
     (Task.TEXT_TO_IMAGE.value, "Pictures"),
     (Task.TEXT_TO_VIDEO.value, "Videos"),
     (Task.SPEECH_TO_TEXT.value, "Transcripts"),
@@ -75,9 +80,11 @@ KINDS: tuple[tuple[str | None, str], ...] = (
 )
 
 EMPTY_LIBRARY = (
-    "Nothing made yet. Pictures, videos, transcripts and embeddings you make "
+    "Nothing made yet. Chats, pictures, videos, transcripts and embeddings you make "
     "appear here, and stay here offline."
 )
+SHOW_FAILED_KEY = "library.show_failed"
+"""Remembered: whether the list includes attempts that made nothing."""
 
 
 def _write_text(path: str, text: str) -> None:
@@ -89,7 +96,8 @@ class LibraryPage(QWidget):
 
     Signals:
         reuse_requested(str, int): reuse generation ``id`` in the tab of task ``task``
-            (``Task`` value: "text-to-image" → Images, …).
+            (``Task`` value: "text-to-image" → Images, …); for a chat (``Task.CHAT``) the
+            id is the conversation's, to open in the Chat tab.
         generation_deleted(int): a row was deleted (tabs listing it may reload).
         picture_chosen(str, str): "Use this picture" (``"change"``) or "Animate it"
             (``"animate"``) with the picture's path.
@@ -125,7 +133,7 @@ class LibraryPage(QWidget):
         top.addWidget(heading("Library", self))
         top.addSpacing(12)
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Search prompts and transcripts")
+        self.search.setPlaceholderText("Search chats, prompts and transcripts")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search the library")
         self.search.textChanged.connect(self._on_search_changed)
@@ -136,6 +144,11 @@ class LibraryPage(QWidget):
         self.kind.setToolTip("Show one kind only")
         self.kind.currentIndexChanged.connect(self._apply_filter)
         top.addWidget(self.kind)
+        self.show_failed = QCheckBox("Show failed attempts", self)
+        self.show_failed.setToolTip("Also list what failed or was stopped, with the reason")
+        self.show_failed.setChecked(self.services.state.get(SHOW_FAILED_KEY) is True)
+        self.show_failed.toggled.connect(self._on_show_failed)
+        top.addWidget(self.show_failed)
         self.count_label = MutedLabel("", self)
         top.addWidget(self.count_label)
         self.restore_button = QPushButton("Restore from a backup…", self)
@@ -225,8 +238,13 @@ class LibraryPage(QWidget):
         self.search.selectAll()
 
     def open_selected(self) -> None:
-        """Open the chosen item: a picture large, a video playing, texts in a window."""
+        """Open the chosen item: a chat in the Chat tab, a picture large, a video playing,
+        texts in a window."""
         gen = self.details.generation
+        conversation = conversation_of(gen)
+        if conversation is not None:
+            self.reuse_requested.emit(CHAT_KIND, conversation)
+            return
         if gen is None or gen.status != Status.COMPLETE:
             return
         if tab_task(gen.task) == Task.TEXT_TO_IMAGE.value:
@@ -247,13 +265,17 @@ class LibraryPage(QWidget):
         gen = self.details.generation
         path = main_file(gen) if gen is not None else None
         if path and not reveal_file(path):
-            # No file manager to open: say where the file is, and put the path on the
-            # clipboard so it can be pasted into any file dialog.
-            QGuiApplication.clipboard().setText(path)
-            self.message_bar.show_info(
-                f"No file manager could be opened here. The file is at {path} "
-                "(the path is copied, ready to paste)."
+            # No file manager to open: say where the file is, with a button that puts the
+            # path on the clipboard, ready to paste into any file dialog.
+            self.message_bar.show_choices(
+                f"No file manager could be opened here. The file is at {path}",
+                [("Copy path", lambda: self._copy_path(path))],
+                kind=INFO,
             )
+
+    def _copy_path(self, path: str) -> None:
+        QGuiApplication.clipboard().setText(path)
+        self.message_bar.show_info("The path is copied, ready to paste.")
 
     def save_selected(self) -> None:
         gen = self.details.generation
@@ -273,7 +295,7 @@ class LibraryPage(QWidget):
 
     def delete_selected(self) -> None:
         gen = self.details.generation
-        if gen is not None:
+        if gen is not None and conversation_of(gen) is None:
             self.scope.spawn(self._delete(gen), slot="delete")
 
     def save_state(self) -> None:
@@ -292,10 +314,20 @@ class LibraryPage(QWidget):
 
     # --- Loading and filtering ------------------------------------------------------------
 
+    def _on_show_failed(self, checked: bool) -> None:
+        self.services.state.set(SHOW_FAILED_KEY, checked)
+        self.reload()
+
     async def _load(self) -> None:
-        self._all = await self.services.db.run(
-            self.services.history.list_generations, None, HISTORY_LIMIT
-        )
+        history = self.services.history
+        hide_failed = not self.show_failed.isChecked()
+
+        def read() -> list[StoredGeneration]:
+            made = history.list_generations(None, HISTORY_LIMIT, hide_failed=hide_failed)
+            chats = [chat_entry(c) for c in history.list_chat_items(HISTORY_LIMIT)]
+            return sorted([*made, *chats], key=lambda g: (g.created_at, g.id), reverse=True)
+
+        self._all = await self.services.db.run(read)
         if self.search.text().strip():
             await self._search(self.search.text())
         else:
@@ -316,15 +348,29 @@ class LibraryPage(QWidget):
     async def _search(self, text: str) -> None:
         """Ask the full-text index (off the loop); items older than the list are fetched."""
         history = self.services.history
-        hits = await self.services.db.run(lambda: history.search_generations(text, SEARCH_LIMIT))
-        ids = [h.generation_id for h in hits if h.generation_id is not None]
+        hide_failed = not self.show_failed.isChecked()
+
+        def find() -> tuple[list[int], list[int]]:
+            hits = history.search_generations(text, SEARCH_LIMIT, hide_failed=hide_failed)
+            made = [h.generation_id for h in hits if h.generation_id is not None]
+            return made, history.search_chats(text, SEARCH_LIMIT)
+
+        made, chats = await self.services.db.run(find)
+        # A chat row's id is its conversation's, negated (see chat_items).
+        ids = [*made, *(-c for c in chats)]
         known = {g.id for g in self._all}
-        missing = [i for i in ids if i not in known]
-        if missing:
-            extra = await self.services.db.run(
-                lambda: [g for i in missing if (g := history.get_generation(i)) is not None]
-            )
-            self._all += extra
+        missing = [i for i in made if i not in known]
+        missing_chats = [c for c in chats if -c not in known]
+        if missing or missing_chats:
+
+            def fetch() -> list[StoredGeneration]:
+                found = [g for i in missing if (g := history.get_generation(i)) is not None]
+                if missing_chats:
+                    items = history.list_chat_items(len(missing_chats), ids=missing_chats)
+                    found += [chat_entry(c) for c in items]
+                return found
+
+            self._all += await self.services.db.run(fetch)
         self._hits = ids
         self._apply_filter()
 

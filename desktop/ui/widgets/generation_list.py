@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QStyleOptionViewItem
 
 from desktop.core.media_types import tab_task
 from desktop.core.table import Task
+from desktop.core.vocab import Status
 from desktop.store.history import StoredGeneration
 from desktop.ui.theme import mix
 from desktop.ui.widgets.generation_text import summary, title, when
@@ -35,7 +36,8 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 """The generation id of a row."""
 
 NOTHING_MADE = "nothing-made"
-"""The symbol key of a row with nothing to open (a cancelled or failed video): no ▶."""
+"""The symbol key of a row with nothing to open (a failed picture, a cancelled video): ✕,
+never the symbol of something that could be opened."""
 
 _SYMBOLS = {
     Task.TEXT_TO_IMAGE.value: "▣",
@@ -43,6 +45,7 @@ _SYMBOLS = {
     Task.SPEECH_TO_TEXT.value: "❝",
     Task.EMBEDDINGS.value: "⁂",
     Task.TEXT_TO_SPEECH.value: "♪",
+    Task.CHAT.value: "⋯",
     NOTHING_MADE: "✕",
 }
 
@@ -159,7 +162,10 @@ class GenerationListModel(QAbstractListModel):
                 self._thumb_icons[path] = icon
                 return icon
         video = gen.task == Task.TEXT_TO_VIDEO.value
-        if video and gen.status != "running" and not any(f.get("path") for f in gen.files):
+        ended = gen.status in (Status.FAILED, Status.CANCELLED) or (
+            video and gen.status != Status.RUNNING
+        )
+        if ended and not any(f.get("path") for f in gen.files) and not gen.vectors_path:
             return self._icons.get(NOTHING_MADE) or QIcon()
         return self._icons.get(gen.task) or QIcon()
 

@@ -8,6 +8,7 @@ the task tabs show the same facts about their own results ("1024 × 1024 · 4 st
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ KIND_LABELS: dict[str, str] = {
     Task.EMBEDDINGS.value: "Embeddings",
     COMPARE_TASK: "Comparison",
     Task.TEXT_TO_SPEECH.value: "Spoken audio",
+    Task.CHAT.value: "Chat",
 }
 
 TAB_NAMES: dict[str, str] = {
@@ -37,6 +39,7 @@ TAB_NAMES: dict[str, str] = {
     Task.EMBEDDINGS.value: "Embeddings",
     COMPARE_TASK: "Compare",
     Task.TEXT_TO_SPEECH.value: "Speech",
+    Task.CHAT.value: "Chat",
 }
 """The tab that makes each kind ("Reuse in Images")."""
 
@@ -96,6 +99,10 @@ def summary(gen: StoredGeneration) -> str:
     elif tab_task(gen.task) == Task.EMBEDDINGS.value:
         n = len(texts_of(gen))
         parts.append(f"Embeddings of {n} text{'s' if n != 1 else ''}")
+    elif gen.task == Task.CHAT.value:
+        # A chat's title is the first line; its first question says what it is about.
+        first = make_preview(gen.text or "", 60)
+        parts.append(f"“{first}”" if first else "Chat")
     else:
         parts.append(kind_label(gen.task))
     if gen.status != Status.COMPLETE:
@@ -107,12 +114,36 @@ def summary(gen: StoredGeneration) -> str:
     return " · ".join(parts)
 
 
-def params_summary(task: str, params: dict[str, Any]) -> str:
-    """The settings in plain words: ``1024 × 1024 · 4 steps · guidance 3.5 · seed 7``."""
+def picture_size(files: Sequence[Mapping[str, Any]]) -> tuple[int, int] | None:
+    """The real pixel size of the first picture, as measured when it was kept."""
+    for f in files:
+        width, height = f.get("width"), f.get("height")
+        if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
+            return width, height
+    return None
+
+
+def params_summary(
+    task: str, params: dict[str, Any], files: Sequence[Mapping[str, Any]] = ()
+) -> str:
+    """The settings in plain words: ``1024 × 1024 · 4 steps · guidance 3.5 · seed 7``.
+
+    A picture's size is its real one (``files``), not the one asked for: providers round
+    sizes to their own steps. When they differ, the asked size follows as a detail.
+    """
     parts: list[str] = []
     width, height = params.get("width"), params.get("height")
-    if width and height:
+    real = picture_size(files)
+    if real is not None:
+        size = f"{real[0]} × {real[1]}"
+        if width and height and (width, height) != real:
+            size += f" (asked for {width} × {height})"
+        parts.append(size)
+    elif width and height:
         parts.append(f"{width} × {height}")
+    messages = params.get("messages")
+    if task == Task.CHAT.value and isinstance(messages, int):
+        parts.append(f"{messages} message{'s' if messages != 1 else ''}")
     frames = params.get("num_frames")
     if isinstance(frames, int) and frames > 0:
         # Seconds first (16 frames per second, as the Video form counts), frames as a detail.

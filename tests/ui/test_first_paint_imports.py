@@ -1,0 +1,101 @@
+"""The window paints before the heavy parts load (issue 8): checked by module, not by time.
+
+tests/bench times start-up; here a fresh ``switchboard`` process (the real ``desktop.app.main``)
+records which modules are loaded when its main window first paints. The event loop (asyncio,
+qasync), the engine, the HTTP stack and its certificates, the keyring, Pillow and the Markdown
+renderer all come after that paint; a module-level import that pulled one of them in front
+again would show up here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop.engine.compare import COMPARE_TASK
+from desktop.ui import main_window
+
+pytestmark = pytest.mark.gui
+
+AFTER_FIRST_PAINT = (
+    "asyncio",
+    "qasync",
+    "httpx2",
+    "httpcore2",
+    "h11",
+    "certifi",
+    "truststore",
+    "keyring",
+    "secretstorage",
+    "jeepney",
+    "PIL",
+    "markdown_it",
+    "pygments",
+    "desktop.engine",
+    "desktop.providers",
+    "desktop.services",
+    "desktop.ui.chat.page",
+    "PySide6.QtMultimedia",
+)
+
+PROBE = """
+import json, os, sys
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+watched = json.loads(sys.argv[1])
+app = QApplication(["switchboard"])
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and hasattr(obj, "window"):
+            window = obj.window()
+            if isinstance(window, QMainWindow) and window.isVisible():
+                loaded = sorted(
+                    m for m in sys.modules
+                    if any(m == w or m.startswith(w + ".") for w in watched)
+                )
+                ready = getattr(window, "ready", None)
+                shown = [window.windowTitle(), ready, "desktop.ui.main_window" in sys.modules]
+                sys.__stdout__.write("\\n" + json.dumps({"loaded": loaded, "shown": shown}) + "\\n")
+                sys.__stdout__.flush()
+                os._exit(0)
+        return False
+
+watcher = FirstPaint()
+app.installEventFilter(watcher)
+from desktop.app import main
+main(["switchboard"])
+"""
+
+
+def test_the_window_paints_before_the_engine_http_and_keyring_load(isolated_dirs: Path) -> None:
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        # keyring's own variable, as a user may set it: still nothing before the paint.
+        "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(AFTER_FIRST_PAINT)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    assert lines, done.stderr[-2000:]
+    result = json.loads(lines[-1])
+    assert result["shown"] == ["Switchboard", False, True]  # the real window, before services
+    assert result["loaded"] == []
+
+
+def test_the_window_names_the_compare_kind_like_the_engine() -> None:
+    # Spelt out in the window so that it imports no engine; the two must agree.
+    assert main_window.COMPARE_TASK_NAME == COMPARE_TASK
