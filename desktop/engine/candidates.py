@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from desktop.core.base_urls import shown, url_problem
 from desktop.core.errors import SwitchboardError
@@ -58,8 +59,10 @@ class Candidate:
         """``base`` joined with a task route from reference/providers.md §2.2."""
         return join_url(self.base, path)
 
-    @property
+    @cached_property
     def health_key(self) -> str:
+        """``provider|credential``: the breaker this candidate answers to (asked many times
+        per request, so worked out once)."""
         return f"{self.provider}|{self.credential or 'none'}"
 
     def headers(self) -> dict[str, str]:
@@ -244,13 +247,20 @@ def order_candidates(
     score: Callable[[Candidate], float] | None = None,
 ) -> list[Candidate]:
     """The user's order (or a policy's score, user order breaking ties), open breakers last."""
-    order = {pid: i for i, pid in enumerate(settings.ordered_providers())}
+    order = settings.provider_ranks()
     fallback = len(order)
 
     def user_rank(c: Candidate) -> int:
         return order.get(c.provider, fallback)
 
-    ranked = sorted(candidates, key=lambda c: (score(c) if score else 0.0, user_rank(c)))
+    if score is None:
+        ranked = sorted(candidates, key=user_rank)
+    else:
+        ranked = sorted(candidates, key=lambda c: (score(c), user_rank(c)))
+    if health.quiet():
+        for c in ranked:
+            health.get(c.health_key)  # as allows() would: every candidate has an entry
+        return ranked
     usable: list[Candidate] = []
     blocked: list[Candidate] = []
     for c in ranked:

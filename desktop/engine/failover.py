@@ -267,26 +267,27 @@ class _Request(Generic[OutcomeT]):
         """Give every candidate that was not tried a reason, in words (issue 9, §5.10)."""
         tried = {(a.provider, a.via) for a in self.trace.attempts}
         winner = self.routed.candidate
+        health = self.failover.health
+        keys: dict[tuple[str, str], str] = {}
+        if not health.quiet():
+            for c in reversed(self.plan.candidates):  # the first of equals wins, as before
+                keys[(c.provider, c.via)] = c.health_key
+        not_needed = (
+            f"not needed ({provider_label(winner.provider)} answered)"
+            if winner is not None
+            and self.routed.record is not None
+            and (self.routed.record.outcome == Outcome.OK)
+            else None
+        )
         for note in self.trace.candidates:
             if note.skipped or (note.provider, note.via) in tried:
                 continue
-            key = next(
-                (
-                    c.health_key
-                    for c in self.plan.candidates
-                    if (c.provider, c.via) == (note.provider, note.via)
-                ),
-                None,
-            )
-            resting = rest_words(self.failover.health, key) if key else None
+            key = keys.get((note.provider, note.via))
+            resting = rest_words(health, key) if key else None
             if resting is not None:
                 note.skipped = resting
-            elif (
-                winner is not None
-                and self.routed.record is not None
-                and (self.routed.record.outcome == Outcome.OK)
-            ):
-                note.skipped = f"not needed ({provider_label(winner.provider)} answered)"
+            elif not_needed is not None:
+                note.skipped = not_needed
             elif self.stop_reason:
                 note.skipped = self.stop_reason
             elif self.started >= (self.plan.max_attempts or self.failover.deadlines.max_attempts):

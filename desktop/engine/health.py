@@ -92,6 +92,9 @@ class HealthBook:
         self._path = path
         self.clock = clock
         self._items: dict[str, ProviderHealth] = {}
+        # Keys whose breaker is not closed (``open_until`` set). Usually none: then every
+        # check a request makes is answered without looking (issue 8, CPU per request).
+        self._unclosed: set[str] = set()
         # Rolling, in-memory only: attempts and same-candidate retries per provider, hedges.
         self._attempts: dict[str, deque[float]] = {}
         self._retries: dict[str, deque[float]] = {}
@@ -111,6 +114,8 @@ class HealthBook:
 
     def credential_rest(self, key: str) -> ProviderHealth | None:
         """The open rest of ``key``'s whole credential (the HF token refused by the router)."""
+        if not self._unclosed:
+            return None
         credential = key.split("|", 1)[-1]
         item = self._items.get(f"{WHOLE_CREDENTIAL}|{credential}")
         if item is None or item.state(self.clock()) != OPEN:
@@ -119,6 +124,8 @@ class HealthBook:
 
     def resting(self, key: str) -> ProviderHealth | None:
         """What keeps ``key`` resting now (its own breaker or its credential's), if anything."""
+        if not self._unclosed:
+            return None
         wide = self.credential_rest(key)
         if wide is not None:
             return wide
@@ -135,8 +142,15 @@ class HealthBook:
         own = self.get(key).open_until
         return max(own, wide.open_until) if wide is not None else own
 
+    def quiet(self) -> bool:
+        """No breaker and no credential is resting or probing: every candidate is allowed."""
+        return not self._unclosed
+
     def allows(self, key: str) -> bool:
         """Closed, or half-open with no probe in flight (and its credential not resting)."""
+        if not self._unclosed:
+            self.get(key)
+            return True
         if self.credential_rest(key) is not None:
             return False
         item = self.get(key)
@@ -211,7 +225,8 @@ class HealthBook:
             # A success with a credential proves it works: a rest of it as a whole ends.
             wide = self._items.get(f"{WHOLE_CREDENTIAL}|{key.split('|', 1)[-1]}")
             if wide is not None and wide is not item:
-                self._close(wide)
+                self._close(f"{WHOLE_CREDENTIAL}|{key.split('|', 1)[-1]}", wide)
+            self._unclosed.discard(key)
             item.consecutive_failures = 0
             item.opens = 0
             item.open_until = 0.0
@@ -231,31 +246,35 @@ class HealthBook:
         item.consecutive_failures += 1
         item.recent = [*item.recent[-19:], False]
         if outcome in _ACCOUNT:
-            self._open(item, now, CREDENTIAL_BLOCK_S, outcome)
+            self._open(key, item, now, CREDENTIAL_BLOCK_S, outcome)
         elif outcome == Outcome.RATE_LIMITED:
             cooldown = retry_after_s if retry_after_s else self._backoff(item)
-            self._open(item, now, cooldown, outcome)
+            self._open(key, item, now, cooldown, outcome)
         elif item.consecutive_failures >= FAILURES_TO_OPEN or item.state(now) == HALF_OPEN:
             # Availability failures: the probe interval is capped, so a recovered provider
             # is used again within seconds (routing.md §5.6), however often the probe failed.
-            self._open(item, now, min(PROBE_INTERVAL_CAP_S, self._backoff(item)), outcome)
+            self._open(key, item, now, min(PROBE_INTERVAL_CAP_S, self._backoff(item)), outcome)
 
     def rest_credential(self, credential: str, outcome: str) -> None:
         """The router refused the credential itself: every provider using it rests (≤ 1 h)."""
-        item = self.get(f"{WHOLE_CREDENTIAL}|{credential}")
+        key = f"{WHOLE_CREDENTIAL}|{credential}"
+        item = self.get(key)
         item.updated_at = self.clock()
-        self._open(item, item.updated_at, CREDENTIAL_BLOCK_S, outcome)
+        self._open(key, item, item.updated_at, CREDENTIAL_BLOCK_S, outcome)
 
     def _backoff(self, item: ProviderHealth) -> float:
         return float(min(MAX_COOLDOWN_S, BASE_COOLDOWN_S * 2**item.opens))
 
-    def _open(self, item: ProviderHealth, now: float, cooldown: float, reason: str) -> None:
+    def _open(
+        self, key: str, item: ProviderHealth, now: float, cooldown: float, reason: str
+    ) -> None:
+        self._unclosed.add(key)
         item.opens += 1
         item.open_until = max(item.open_until, now + cooldown)
         item.reason = reason
 
-    @staticmethod
-    def _close(item: ProviderHealth) -> None:
+    def _close(self, key: str, item: ProviderHealth) -> None:
+        self._unclosed.discard(key)
         item.open_until = 0.0
         item.opens = 0
         item.consecutive_failures = 0
@@ -266,7 +285,7 @@ class HealthBook:
         """A key changed: its auth/billing blocks no longer apply."""
         for key, item in self._items.items():
             if key.endswith("|" + credential) and item.reason in _ACCOUNT:
-                self._close(item)
+                self._close(key, item)
 
     def try_again(self, provider: str, credentials: tuple[str, ...] = ()) -> None:
         """The person pressed "Try again now": end every rest of ``provider`` at once.
@@ -277,7 +296,7 @@ class HealthBook:
         wide = {f"{WHOLE_CREDENTIAL}|{c}" for c in credentials}
         for key, item in self._items.items():
             if key.split("|", 1)[0] == provider or key in wide:
-                self._close(item)
+                self._close(key, item)
 
     def snapshot(self) -> dict[str, ProviderHealth]:
         return dict(self._items)
@@ -305,6 +324,8 @@ class HealthBook:
             # Files written when a key rest lasted a day: no rest outlives the hour now.
             item.open_until = min(item.open_until, now + CREDENTIAL_BLOCK_S)
             self._items[key] = item
+            if item.open_until > 0.0:
+                self._unclosed.add(key)
 
     def save(self) -> None:
         if self._path is None:

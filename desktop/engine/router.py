@@ -10,7 +10,7 @@ only its attempt function; chat's is :func:`desktop.engine.chat.chat_attempt`.
 from __future__ import annotations
 
 import asyncio
-import uuid
+import os
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Executor
 from dataclasses import replace
@@ -135,7 +135,7 @@ class Engine:
         time allowed for a first result, fixed or per candidate.
         """
         trace.task = task.value
-        trace.request_id = trace.request_id or uuid.uuid4().hex[:16]
+        trace.request_id = trace.request_id or os.urandom(8).hex()  # as uuid4().hex[:16]
         candidates, notes = await self.task_candidates(task, model, policy)
         if exclude:
             used = [c.note(exclude[c.provider]) for c in candidates if c.provider in exclude]
@@ -148,10 +148,13 @@ class Engine:
             ]
         trace.candidates = [c.note() for c in candidates] + notes
         if policy == "auto" and candidates:
-            order = {p: i for i, p in enumerate(self._settings().ordered_providers())}
-            trace.first_choice = min(
-                candidates, key=lambda c: order.get(c.provider, len(order))
-            ).provider
+            if self.health.quiet():  # nothing rests: the candidates are in the user's order
+                trace.first_choice = candidates[0].provider
+            else:
+                order = self._settings().provider_ranks()
+                trace.first_choice = min(
+                    candidates, key=lambda c: order.get(c.provider, len(order))
+                ).provider
         if callable(first_deadline_s):
             first = first_deadline_s
         else:

@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
-from dataclasses import replace
 from typing import Any
 
 import httpx2
@@ -181,7 +180,7 @@ async def _answer(
             if chunk.finish_reason:
                 finished = True
             if chunk.text:
-                chunk = replace(chunk, text=budget.take(chunk.text))
+                chunk.text = budget.take(chunk.text)  # a fresh chunk: no copy needed
             if chunk.text or chunk.usage is not None or chunk.finish_reason:
                 yield chunk
         if done:

@@ -16,7 +16,9 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from desktop.core.base_urls import url_problem
@@ -110,19 +112,20 @@ class Settings:
         A provider added by a newer release, or a custom endpoint added after the order was
         set, therefore always appears, at the end.
         """
-        known = self.known_providers()
-        known_set = set(known)
-        seen: set[str] = set()
-        result: list[str] = []
-        for pid in [*self.provider_order, *known]:
-            if pid in known_set and pid not in seen:
-                seen.add(pid)
-                result.append(pid)
-        return result
+        return list(self.provider_ranks())
+
+    def provider_ranks(self) -> Mapping[str, int]:
+        """Each provider's place in :meth:`ordered_providers` (0 first); read-only.
+
+        Every request ranks its candidates by it, so it is worked out once per distinct
+        order and list of custom servers, not per request (issue 8).
+        """
+        customs = tuple(ep.name for ep in self.custom_endpoints)
+        return _ranks(tuple(self.provider_order), customs)
 
     def is_enabled(self, provider_id: str) -> bool:
         """Whether the provider exists and the user has not switched it off."""
-        return provider_id in self.known_providers() and provider_id not in self.disabled
+        return provider_id in self.provider_ranks() and provider_id not in self.disabled
 
     def custom(self, name: str) -> CustomEndpoint | None:
         """The custom endpoint called ``name``, if any."""
@@ -407,3 +410,14 @@ class SettingsStore:
             log.warning("Cannot set aside %s: %s", self.path, exc)
             return None
         return target
+
+
+@lru_cache(maxsize=16)
+def _ranks(order: tuple[str, ...], customs: tuple[str, ...]) -> Mapping[str, int]:
+    known = [*DEFAULT_ORDER, *(p for p in PROVIDERS if p not in DEFAULT_ORDER), *customs]
+    known_set = set(known)
+    ranks: dict[str, int] = {}
+    for pid in [*order, *known]:
+        if pid in known_set and pid not in ranks:
+            ranks[pid] = len(ranks)
+    return MappingProxyType(ranks)

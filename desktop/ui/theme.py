@@ -7,8 +7,11 @@ provide a matching palette (common outside GNOME/KDE), we build a dark one ourse
 The person picks System, Light or Dark on the Providers page (saved in settings as
 ``theme``); ``SWITCHBOARD_THEME=light|dark`` overrides "System" (handy for screenshots).
 
-:class:`CalmStyle` (a proxy of Fusion) fixes the two things Fusion gets wrong for us: tick
-boxes whose outline vanishes on a dark background, and focus rectangles too faint to see.
+:class:`CalmStyle` (a proxy of Fusion) fixes the three things Fusion gets wrong for us: tick
+boxes whose outline vanishes on a dark background, focus rectangles too faint to see, and
+scroll bars painted with gradients. Qt fills a gradient taller than ~96 pixels on a helper
+thread and waits for it, so a busy machine stalls the window every time the chat's scroll
+bar moves while an answer streams (issue 8); flat colours are filled on the GUI thread.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
     QStyleOption,
     QStyleOptionComboBox,
     QStyleOptionComplex,
+    QStyleOptionSlider,
     QTabBar,
     QWidget,
 )
@@ -198,6 +202,10 @@ class CalmStyle(QProxyStyle):
         painter: QPainter,
         widget: QWidget | None = None,
     ) -> None:
+        scroll_bar = control == QStyle.ComplexControl.CC_ScrollBar
+        if scroll_bar and isinstance(option, QStyleOptionSlider) and widget is not None:
+            self._flat_scroll_bar(option, painter, widget)
+            return
         super().drawComplexControl(control, option, painter, widget)
         cc = QStyle.ComplexControl
         editable = isinstance(option, QStyleOptionComboBox) and option.editable
@@ -233,6 +241,31 @@ class CalmStyle(QProxyStyle):
             and option.state & QStyle.StateFlag.State_KeyboardFocusChange
         ):
             self._ring(option, painter, option.palette.color(QPalette.ColorRole.Highlight))
+
+    def _flat_scroll_bar(
+        self, option: QStyleOptionSlider, painter: QPainter, widget: QWidget
+    ) -> None:
+        """Groove and handle in flat, opaque colours (Fusion's arrows kept)."""
+        sc = QStyle.SubControl
+        palette = option.palette
+        window = palette.color(QPalette.ColorRole.Window)
+        text = palette.color(QPalette.ColorRole.WindowText)
+        painter.fillRect(option.rect, mix(window, text, 0.05))
+        cc = QStyle.ComplexControl.CC_ScrollBar
+        handle = self.subControlRect(cc, option, sc.SC_ScrollBarSlider, widget)
+        if option.maximum > option.minimum and handle.isValid():
+            state = option.state
+            active = bool(option.activeSubControls & sc.SC_ScrollBarSlider) and bool(
+                state & (QStyle.StateFlag.State_MouseOver | QStyle.StateFlag.State_Sunken)
+            )
+            shade = 0.45 if active else 0.3
+            vertical = option.orientation == Qt.Orientation.Vertical
+            inset = handle.adjusted(2, 0, -2, 0) if vertical else handle.adjusted(0, 2, 0, -2)
+            painter.fillRect(inset, mix(window, text, shade))
+        arrows = QStyleOptionSlider(option)
+        arrows.subControls = option.subControls & (sc.SC_ScrollBarAddLine | sc.SC_ScrollBarSubLine)
+        if arrows.subControls != sc.SC_None:
+            super().drawComplexControl(cc, arrows, painter, widget)
 
     @staticmethod
     def _ring(option: QStyleOption, painter: QPainter, colour: QColor) -> None:

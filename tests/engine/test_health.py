@@ -77,3 +77,32 @@ def test_p95_of_recent_first_token_times() -> None:
     for ms in range(100, 2100, 100):
         book.record("p|c", Outcome.OK, ttft_ms=float(ms))
     assert book.ttft_p95_ms("p|c") == 1900.0
+
+
+def test_every_way_a_rest_ends_lets_the_provider_back_at_once() -> None:
+    """Checks answer without looking while nothing rests (issue 8); each way a rest starts
+    or ends must still be seen: a success, "Try again now", a new key, a restart."""
+    clock = Clock()
+    book = HealthBook(None, clock)
+    assert book.quiet() and book.allows("p|c")
+    book.record("p|c", Outcome.RATE_LIMITED, retry_after_s=30)
+    assert not book.quiet() and not book.allows("p|c")
+    book.try_again("p")
+    assert book.quiet() and book.allows("p|c")
+    book.record("p|hf", Outcome.AUTH)
+    assert not book.allows("p|hf")
+    book.forget_credential("hf")
+    assert book.quiet() and book.allows("p|hf")
+    book.rest_credential("hf", Outcome.AUTH)
+    assert not book.allows("q|hf") and book.allows("q|own")
+    book.record("q|hf", Outcome.OK)  # the token works after all: its rest ends
+    assert book.quiet() and book.allows("r|hf")
+
+
+def test_a_rest_read_back_from_disk_still_holds(tmp_path: Path) -> None:
+    clock = Clock()
+    first = HealthBook(tmp_path / "health.json", clock)
+    first.record("p|c", Outcome.RATE_LIMITED, retry_after_s=60)
+    first.save()
+    again = HealthBook(tmp_path / "health.json", clock)
+    assert not again.quiet() and not again.allows("p|c") and again.allows("q|c")

@@ -39,6 +39,18 @@ def test_defaults() -> None:
     assert sorted(s.ordered_providers()) == sorted(PROVIDERS)
 
 
+def test_the_order_follows_every_edit_even_in_place() -> None:
+    """The ranks are worked out once per order (issue 8): an edit made in place counts too."""
+    s = Settings()
+    last = s.ordered_providers()[-1]
+    s.provider_order.insert(0, last)
+    assert s.ordered_providers()[0] == last and s.provider_ranks()[last] == 0
+    s.custom_endpoints.append(local())
+    assert s.ordered_providers()[-1] == "local" and s.is_enabled("local")
+    s.provider_order.insert(0, "local")
+    assert s.ordered_providers()[:2] == ["local", last]
+
+
 def test_defaults_are_not_shared() -> None:
     a, b = Settings(), Settings()
     a.provider_order.append("x")

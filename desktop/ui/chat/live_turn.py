@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 
 from desktop.core.chat_types import Attachment
 from desktop.core.table import provider_label
@@ -22,6 +22,9 @@ from desktop.ui.chat.message_widget import MessageWidget
 from desktop.ui.memory import trim_soon
 
 FLUSH_MS = 33
+LAYOUT_LEVELS = 5
+"""Layouts between a message's text and the scroll area; each level's request is posted
+while the one below is handled, so settling them takes one pass per level."""
 
 
 class LiveTurn(QObject):
@@ -140,6 +143,11 @@ class LiveTurn(QObject):
         if not widget.data.provider and self._attempt is not None:
             widget.set_live_provider(self._attempt.served_by or self._attempt.provider)
         widget.append_stream(chunk)
+        # Settle the geometry now (text, message, column, canvas, scroll range) so the frame
+        # is painted once, already following the new text; left to the loop, Qt paints the
+        # old geometry, lays out, then paints everything again (two paints per flush).
+        for _ in range(LAYOUT_LEVELS):
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
     def close(self) -> None:
         """The turn is over (done, failed or stopped): flush and ignore any late callbacks."""

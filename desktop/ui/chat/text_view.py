@@ -13,6 +13,8 @@ system browser only when clicked.
 from __future__ import annotations
 
 import math
+import re
+from functools import lru_cache
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSize, QSizeF, Qt, QUrl, Signal
@@ -60,6 +62,23 @@ def _start_block(cursor: QTextCursor, html: str = "") -> None:
         flat = QTextBlockFormat()
         flat.setLineHeight(0, QTextBlockFormat.LineHeightTypes.FixedHeight.value)
         cursor.setBlockFormat(flat)
+
+
+_LEADING_TAGS = re.compile(r"\s*(?:<[^>]*>\s*)+")
+"""The tags that open a piece's HTML: they alone decide its first block's format."""
+
+
+@lru_cache(maxsize=64)
+def _first_block_format(lead: str, stylesheet: str) -> QTextBlockFormat:
+    """The format of the first block of HTML opening with ``lead``, laid out alone.
+
+    Only the opening tags are parsed (with a stand-in character), and once per kind of
+    block: parsing each piece twice would double the cost of every paragraph (issue 8).
+    """
+    alone = QTextDocument()
+    alone.setDefaultStyleSheet(stylesheet)
+    alone.setHtml(lead + "x")
+    return alone.begin().blockFormat()
 
 
 class MessageText(QTextBrowser):
@@ -229,12 +248,14 @@ class MessageText(QTextBrowser):
         cursor.insertHtml(html)
         if html.startswith(_OWN_BLOCK):
             return
-        alone = QTextDocument()
-        alone.setDefaultStyleSheet(self.document().defaultStyleSheet())
-        alone.setHtml(html)
+        lead = _LEADING_TAGS.match(html)
         first = QTextCursor(self.document())
         first.setPosition(start)
-        first.setBlockFormat(alone.begin().blockFormat())
+        first.setBlockFormat(
+            _first_block_format(
+                lead.group(0) if lead else html, self.document().defaultStyleSheet()
+            )
+        )
 
     def _add_code(self, cursor: QTextCursor, piece: Piece, theme: MarkdownTheme) -> None:
         """Open a code box, or add the new lines to the open one (highlighted once each)."""
