@@ -425,7 +425,7 @@ class ImageService(StoredTaskService):
             "POST",
             cand.route(fal.route(cand.provider_model)),
             headers=task_headers(cand, accept="image/png"),
-            json_body=fal.t2i_body(prompt, params),
+            json_body=fal.t2i_body(prompt, params, cand.provider_model),
             secrets=self._secrets(scope),
         )
         scope.note_response(answer.request_id, answer.served_by)
