@@ -4,6 +4,7 @@ refused, the headers Z.ai asks for, and its chat."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,16 +25,18 @@ GLM_IMAGE = "zai-org/GLM-Image"
 ZAI_HEADERS = {"accept-language": "en-US,en", "x-source-channel": "hugging_face"}
 
 
-@pytest.fixture(autouse=True)
-def glm_image(emulator: Emulator) -> None:
-    emulator.add_model(
-        GLM_IMAGE,
-        {
-            "zai-org": {"providerId": "glm-image", "task": "text-to-image"},
-            "fal-ai": {"providerId": "fal-ai/glm-image", "task": "text-to-image"},
-        },
-        pipeline_tag="text-to-image",
-    )
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    with Emulator() as emu:
+        emu.add_model(
+            GLM_IMAGE,
+            {
+                "zai-org": {"providerId": "glm-image", "task": "text-to-image"},
+                "fal-ai": {"providerId": "fal-ai/glm-image", "task": "text-to-image"},
+            },
+            pipeline_tag="text-to-image",
+        )
+        yield emu
 
 
 async def make(services: Services, **changes: Any) -> MediaResult:
