@@ -13,13 +13,11 @@ from desktop.core.media_types import ImageRequest, LoraChoice
 from desktop.core.vocab import Status
 from desktop.engine.style_book import CARD_TTL_S, LIST_TTL_S, StyleBook
 from desktop.providers.hub_adapters import AdapterProblem
-from desktop.providers.replicate import PollBackoff
 from desktop.services import Services
 from tests.emulator import Emulator
 from tests.emulator.image_edit import STYLE_FROSTING, STYLE_INK
 from tests.emulator.media_models import FLUX_SCHNELL
-
-FAST_POLL = PollBackoff(first_s=0.01, factor=1.0, max_s=0.01)
+from tests.fast_polls import FAST_POLL
 
 
 def hub_asks(emulator: Emulator, what: str) -> list[Any]:

@@ -16,11 +16,10 @@ from desktop.core.trace import Outcome
 from desktop.core.vocab import Status
 from desktop.providers import zai_images
 from desktop.providers.job_wire import FAILED, RUNNING, SUCCEEDED
-from desktop.providers.replicate import PollBackoff
 from desktop.services import Services
 from tests.emulator import HF_TOKEN, Emulator, direct_key
+from tests.fast_polls import FAST_POLL
 
-FAST_POLL = PollBackoff(first_s=0.001, factor=1.0, max_s=0.001)
 GLM_IMAGE = "zai-org/GLM-Image"
 ZAI_HEADERS = {"accept-language": "en-US,en", "x-source-channel": "hugging_face"}
 
