@@ -16,7 +16,6 @@ tests can check the ``accept-language`` and ``x-source-channel`` the HF client a
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 from collections.abc import Awaitable, Callable
@@ -25,10 +24,9 @@ from typing import Any
 from aiohttp import web
 
 from .faults import early
-from .jobs import JobBook, denied, poll_fault_response
+from .jobs import JobRoutes, answer_headers, denied, poll_fault_response
 from .media import host_for, picture
-from .state import State
-from .wire import RECORD, hf_headers, json_response
+from .wire import RECORD, json_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -40,21 +38,14 @@ _STATUS = {"queued": "PROCESSING", "running": "PROCESSING", "succeeded": "SUCCES
 
 
 def _headers(request: web.Request, routed: bool) -> dict[str, str]:
-    if routed:
-        return {**hf_headers(request), "x-inference-provider": PROVIDER}
-    return {"x-request-id": secrets.token_hex(8)}
+    return answer_headers(request, routed, PROVIDER, "x-request-id")
 
 
 def _refused(code: str, message: str, headers: dict[str, str], status: int = 400) -> web.Response:
     return json_response(status, {"error": {"code": code, "message": message}}, headers)
 
 
-class ZaiRoutes:
-    def __init__(self, state: State, book: JobBook, stop: asyncio.Event) -> None:
-        self.state = state
-        self.book = book
-        self.stop = stop
-
+class ZaiRoutes(JobRoutes):
     def add_to(self, app: web.Application) -> None:
         for top, routed in (("router", True), ("direct", False)):
             base = f"/{top}/{PROVIDER}"
