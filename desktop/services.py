@@ -35,8 +35,8 @@ from desktop.engine.model_directory import ModelDirectory
 from desktop.engine.router import Engine
 from desktop.engine.speak import SpeakService
 from desktop.engine.speech import TranscribeService
+from desktop.engine.style_book import StyleList
 from desktop.engine.video import VideoService
-from desktop.providers.hub_adapters import AdapterInfo, search_adapters
 from desktop.store.backups import daily_backup
 from desktop.store.faults import (
     STORAGE_ERRORS,
@@ -198,6 +198,7 @@ class Services:
             client, endpoints, credentials, catalog, health, current_settings, executor=executor
         )
         engine.costs.attach(paths.data_dir, paths.config_dir, db)
+        engine.styles.keep_in(paths.catalogue_cache_dir / "styles")
         chat = ChatService(engine, history, media, db, executor)
         models = ModelDirectory(
             client,
@@ -295,12 +296,10 @@ class Services:
             self.db.close(self.history.close, self.jobs.close, self.engine.costs.close)
             self.executor.shutdown(wait=False, cancel_futures=True)
 
-    async def search_styles(self, base: str, text: str = "") -> list[AdapterInfo]:
-        """Styles (LoRA adapters) of ``base`` on the Hub; raises :class:`AdapterProblem`."""
-        engine = self.engine
-        return await search_adapters(
-            engine.client, engine.endpoints.hub, base, text, token=engine.credentials.hf_token()
-        )
+    async def search_styles(self, base: str, text: str = "") -> StyleList:
+        """Styles (LoRA adapters) of ``base`` on the Hub, or a kept copy when it is out of
+        reach; raises :class:`~desktop.providers.hub_adapters.AdapterProblem`."""
+        return await self.engine.styles.search(base, text)
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking call (keyring, Pillow, files) in the pool, off the loop.

@@ -50,6 +50,8 @@ class ProviderSpec:
         auth_scheme: ``Bearer`` for everyone but fal-ai direct, which wants ``Key``.
         tasks: the tasks we serve on this provider.
         vision: whether chat accepts image parts.
+        extra_headers: headers the provider asks for on every call, routed or direct (Z.ai's
+            ``accept-language`` and ``x-source-channel``, providers.md §2.6).
     """
 
     id: str
@@ -61,6 +63,7 @@ class ProviderSpec:
     auth_scheme: str = "Bearer"
     tasks: frozenset[Task] = field(default_factory=frozenset)
     vision: bool = False
+    extra_headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def env_url_var(self) -> str:
@@ -284,7 +287,8 @@ PROVIDERS: dict[str, ProviderSpec] = {
             True,
             "/api/paas/v4/chat/completions",
             ("ZAI_ORG_API_KEY", "ZAI_API_KEY"),
-            tasks=frozenset({_C}),
+            tasks=frozenset({_C, _I}),
+            extra_headers=(("accept-language", "en-US,en"), ("x-source-channel", "hugging_face")),
         ),
     )
 }

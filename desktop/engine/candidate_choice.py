@@ -9,11 +9,11 @@ settings and keys give the same candidates, so they are built once and cached.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 
 from desktop.core.base_urls import url_problem
 from desktop.core.errors import NoCandidates, NoCredentials, SwitchboardError
-from desktop.core.table import PROVIDERS, Endpoints, Task, provider_label
+from desktop.core.table import DEFAULT_ORDER, PROVIDERS, Endpoints, Task, provider_label
 from desktop.core.trace import CandidateNote
 from desktop.core.vocab import FixAction
 from desktop.engine.candidates import (
@@ -24,7 +24,7 @@ from desktop.engine.candidates import (
     mapped_candidates,
     order_candidates,
 )
-from desktop.engine.catalog import ModelCatalog, ProviderStats
+from desktop.engine.catalog import MappingEntry, ModelCatalog, ProviderStats
 from desktop.engine.credentials import Credentials
 from desktop.engine.health import HealthBook
 from desktop.engine.policies import score_for
@@ -130,6 +130,7 @@ class CandidateChooser:
             raise NoCredentials(NO_CREDENTIALS_TEXT)
         notes: list[CandidateNote] = []
         found: list[Candidate] = []
+        entries: list[MappingEntry] = []
         if has_hub_credentials:
             try:
                 entries = await self.catalog.mapping(model, hf_token)
@@ -178,7 +179,7 @@ class CandidateChooser:
             _note_stats(found, stats)
         ordered = order_candidates(found + customs, settings, self.health, score)
         if not ordered:
-            raise NoCandidates(no_candidates_text(model, only, notes, task))
+            raise NoCandidates(no_candidates_text(model, only, notes, task, entries))
         return ordered, notes
 
 
@@ -190,12 +191,50 @@ def _note_stats(found: list[Candidate], stats: dict[str, ProviderStats]) -> None
         cand.published_ttft_ms = figures.ttft_ms
 
 
-def no_candidates_text(model: str, only: str | None, notes: list[CandidateNote], task: Task) -> str:
-    """Why nothing can serve the request, naming the providers left out and the reason."""
+def _named(provider_id: str) -> str:
+    """``fal (fal-ai)``: the name a person reads and the id ``--provider`` takes."""
+    label = provider_label(provider_id)
+    return label if label.lower() == provider_id else f"{label} ({provider_id})"
+
+
+def providers_for(task: Task, entries: Sequence[MappingEntry] = ()) -> list[str]:
+    """Who can serve ``task``: the model's mapped providers Switchboard can use for it, or,
+    without any, every routed provider the table lists for it."""
+    mapped = [
+        e.provider
+        for e in entries
+        if e.task == task.value and e.provider in PROVIDERS and task in PROVIDERS[e.provider].tasks
+    ]
+    if mapped:
+        return list(dict.fromkeys(mapped))
+    return [p for p in DEFAULT_ORDER if PROVIDERS[p].routed and task in PROVIDERS[p].tasks]
+
+
+def no_candidates_text(
+    model: str,
+    only: str | None,
+    notes: list[CandidateNote],
+    task: Task,
+    entries: Sequence[MappingEntry] = (),
+) -> str:
+    """Why nothing can serve the request, naming the providers left out and the reason, and
+    (for a provider picked by name) the providers that could."""
+    words = TASK_WORDS.get(task, task.value)
     if only is not None:
         why = next((n.skipped for n in notes if n.provider == only and n.skipped), None)
         if why:
             return f"{provider_label(only)} can't take this request: {why}."
+        others = [_named(p) for p in providers_for(task, entries) if p != only]
+        spec = PROVIDERS.get(only)
+        if spec is not None and task not in spec.tasks:
+            choices = f"choose Auto or one of: {', '.join(others)}" if others else "choose Auto"
+            return f"Switchboard can't use {provider_label(only)} for {words}; {choices}."
+        mapped = [e.provider for e in entries if e.task == task.value]
+        if others and mapped:
+            return (
+                f"{provider_label(only)} does not serve {model} for {words}; choose Auto or one "
+                f"of: {', '.join(others)}."
+            )
         return f"{provider_label(only)} does not serve {model}; choose Auto or another provider."
     if notes:
         reasons = "; ".join(f"{provider_label(n.provider)}: {n.skipped}" for n in notes[:4])

@@ -66,7 +66,11 @@ class Candidate:
         return f"{self.provider}|{self.credential or 'none'}"
 
     def headers(self) -> dict[str, str]:
+        """JSON content type, the provider's own extra headers, auth with its scheme."""
         headers = {"content-type": "application/json"}
+        spec = PROVIDERS.get(self.provider)
+        if spec is not None and self.via != "custom":
+            headers.update(spec.extra_headers)
         if self.secret:
             headers["authorization"] = f"{self.auth_scheme} {self.secret}"
         return headers

@@ -18,7 +18,6 @@ from desktop.core.errors import SwitchboardError
 from desktop.core.media_types import LoraChoice, SourceImage
 from desktop.engine.router import Engine
 from desktop.engine.source_picture import load_source
-from desktop.providers.hub_adapters import check_adapter
 from desktop.providers.mime import suffix_for
 from desktop.store.media import MediaStore
 
@@ -79,15 +78,7 @@ async def prepare(
             executor, _load_and_keep, source_path, media
         )
     if loras:
-        token = engine.credentials.hf_token()
-        prepared.loras = list(
-            await asyncio.gather(
-                *(
-                    check_adapter(engine.client, engine.endpoints.hub, c, model, token=token)
-                    for c in loras
-                )
-            )
-        )
+        prepared.loras = list(await asyncio.gather(*(engine.styles.check(c, model) for c in loras)))
     return prepared
 
 

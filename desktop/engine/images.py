@@ -11,7 +11,8 @@ Seeds: when the request has none, one is drawn at random and recorded; picture `
 
 Wire formats per provider (providers.md §4.4): hf-inference raw bytes; fal-ai sync JSON with
 an image link; Replicate predictions (polled when not finished at once); together, nscale and
-nebius base64 in JSON. Links are fetched without any credential (``media_fetch``).
+nebius base64 in JSON; WaveSpeed and Z.ai asynchronous jobs polled to their picture link.
+Links are fetched without any credential (``media_fetch``).
 
 Changing a picture (image-to-image, §4.6) is the same service with a start picture: it is
 read and checked before routing (:mod:`desktop.engine.creative_inputs`), kept in the media
@@ -25,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -59,12 +60,14 @@ from desktop.providers import (
     openai_images,
     replicate,
     wavespeed,
+    zai_images,
 )
 from desktop.providers.exchange import AttemptFailed, exchange
-from desktop.providers.job_wire import SUCCEEDED, JobTarget
+from desktop.providers.job_wire import FAILED, SUCCEEDED, ImageJobProtocol, JobTarget
 from desktop.providers.media_fetch import IMAGE, MediaLimits, fetch_media
 from desktop.providers.mime import suffix_for
 from desktop.providers.wavespeed import WaveSpeedJobs
+from desktop.providers.zai_images import ZaiImageJobs
 
 FIRST_RESULT_S = 60.0
 """routing.md §5.12: a picture has a minute before the next provider is tried."""
@@ -298,6 +301,9 @@ class ImageService(StoredTaskService):
         elif provider == "wavespeed":
             body = wavespeed.build_body(prompt, params, None, loras)
             data = await self._follow_job(scope, WaveSpeedJobs(), body)
+        elif provider == "zai-org":
+            body = zai_images.build_body(cand.provider_model, prompt, params)
+            data = await self._follow_job(scope, ZaiImageJobs(), body)
         else:
             raise AttemptFailed(Failure(Outcome.REJECTED, "it does not make pictures here"))
         info = await self._off_loop(decode_image, data)
@@ -362,11 +368,11 @@ class ImageService(StoredTaskService):
     async def _follow_job(
         self,
         scope: AttemptScope,
-        protocol: fal_queue.FalQueue | WaveSpeedJobs,
+        protocol: ImageJobProtocol,
         body: dict[str, Any],
     ) -> bytes:
-        """A provider job (fal's queue, WaveSpeed) within one attempt: once accepted it is
-        polled (never submitted again) under the request's total deadline, and cancelled at
+        """A provider job (fal's queue, WaveSpeed, Z.ai) within one attempt: once accepted it
+        is polled (never submitted again) under the request's total deadline, and cancelled at
         the provider (where it can be) if the attempt ends without it."""
         cand = scope.ctx.candidate
         client = self.engine.client
@@ -376,24 +382,42 @@ class ImageService(StoredTaskService):
             cand.provider, cand.via, cand.base, cand.provider_model, headers, secrets
         )
         ticket = await protocol.submit_body(client, target, body)
+        if ticket.status == FAILED:
+            raise AttemptFailed(Failure(Outcome.REJECTED, ticket.error or "the job was refused"))
         scope.ctx.record.message = f"accepted as job {ticket.provider_job_id}"
         scope.extend_to_total()
+        media_url = ticket.media_url
         try:
-            delays = iter(self.poll.delays())
-            while True:
+            delays = iter(self._job_delays(protocol))
+            looks = 0
+            while media_url is None:
                 state = await protocol.poll(client, ticket, headers, secrets)
+                looks += 1
                 if state.status == SUCCEEDED and state.media_url:
+                    media_url = state.media_url
                     break
                 if state.terminal:
                     raise AttemptFailed(
                         Failure(Outcome.SERVER_ERROR, f"job failed: {state.error or 'no reason'}")
+                    )
+                if protocol.max_polls is not None and looks >= protocol.max_polls:
+                    raise AttemptFailed(
+                        Failure(Outcome.TIMEOUT, f"the job was still running after {looks} looks")
                     )
                 await asyncio.sleep(next(delays))
         except (asyncio.CancelledError, AttemptFailed):
             with contextlib.suppress(AttemptFailed):
                 await asyncio.shield(protocol.cancel(client, ticket, headers, secrets))
             raise
-        return (await fetch_media(client, state.media_url, self.limits)).data
+        return (await fetch_media(client, media_url, self.limits)).data
+
+    def _job_delays(self, protocol: ImageJobProtocol) -> Iterator[float]:
+        """The backoff of :attr:`poll`, never faster than the provider's documented cadence
+        (Z.ai: 5 s); the floor is capped at the backoff's own ceiling, so a test's fast
+        backoff polls fast."""
+        floor = min(protocol.min_interval_s, self.poll.max_s)
+        for delay in self.poll.delays():
+            yield max(floor, delay)
 
     async def _fal(self, scope: AttemptScope, prompt: str, params: dict[str, Any]) -> bytes:
         cand = scope.ctx.candidate
@@ -402,7 +426,7 @@ class ImageService(StoredTaskService):
             "POST",
             cand.route(fal.route(cand.provider_model)),
             headers=task_headers(cand, accept="image/png"),
-            json_body=fal.t2i_body(prompt, params),
+            json_body=fal.t2i_body(prompt, params, cand.provider_model),
             secrets=self._secrets(scope),
         )
         scope.note_response(answer.request_id, answer.served_by)

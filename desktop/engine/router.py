@@ -38,6 +38,7 @@ from desktop.engine.failover import (
     Routed,
 )
 from desktop.engine.health import HealthBook
+from desktop.engine.style_book import StyleBook
 from desktop.providers.openai_chat import messages_to_wire
 from desktop.store.settings import Settings
 
@@ -83,6 +84,8 @@ class Engine:
         self.latency_mode = False
         """Hedge chat requests (start a second provider when the first is slow); opt-in."""
         self.costs = CostMeter(catalog, settings, executor)
+        self.styles = StyleBook(client, endpoints.hub, credentials.hf_token, executor=executor)
+        """Styles (LoRA adapters) from the Hub, cached; :meth:`StyleBook.keep_in` adds disk."""
         """Cost estimates, the ledger behind the totals, the budget (see ``costs.attach``)."""
         self.chooser.priced = self.costs.priced_stats
 

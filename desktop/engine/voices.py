@@ -4,6 +4,11 @@ Why a table: neither the Hub mapping nor the router says which voices a speech m
 how much text it takes, yet a person should pick a voice from a list and hear "too long"
 before anything is sent. Models not listed here get no voice list (the voice box stays free
 text, empty means the model's default) and the general limit.
+
+Where the lists come from: reference/providers.md §4.8 documents no voice list and no text
+limit for any read-aloud provider (only that Together requires a voice). So every list and
+limit here is a chosen default, and the window says so (:func:`voice_note`,
+:func:`limit_note`) instead of presenting them as the provider's word.
 """
 
 from __future__ import annotations
@@ -58,6 +63,24 @@ def voices_for(model: str) -> tuple[str, ...]:
 def text_limit(model: str) -> int:
     """How many characters one request may read aloud."""
     return _lookup(MODEL_TEXT_LIMITS, model.strip()) or DEFAULT_TEXT_LIMIT
+
+
+def voice_note(model: str) -> str:
+    """What the window says about the voice list of ``model``: a guess, or none known."""
+    if voices_for(model):
+        return (
+            "These voice names are Switchboard's guess for this model (providers publish no "
+            "list); type another name if you know one."
+        )
+    return "No voice list is known for this model: keep its own voice or type a name."
+
+
+def limit_note(model: str) -> str:
+    """Where the text limit of ``model`` comes from (a chosen default, never documented)."""
+    return (
+        f"{text_limit(model):,} characters is Switchboard's chosen limit for this model "
+        "(providers publish none); longer text is refused before anything is sent."
+    )
 
 
 def check_text(model: str, text: str) -> str | None:

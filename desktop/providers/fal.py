@@ -29,11 +29,20 @@ def route(provider_model: str) -> str:
     return f"/{provider_model}"
 
 
-def t2i_body(prompt: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The prompt first, then HF's parameters; width and height travel as ``image_size``."""
+LORA_APP = "fal-ai/lora"
+LORA_APP_BASE = "stabilityai/stable-diffusion-xl-base-1.0"
+"""fal's generic LoRA app needs to be told its base model, or it answers 422 ``model_name``
+missing (providers.md §3.3); the HF clients always name SDXL base 1.0."""
+
+
+def t2i_body(prompt: str, params: Mapping[str, Any], provider_model: str = "") -> dict[str, Any]:
+    """The prompt first, then HF's parameters; width and height travel as ``image_size``;
+    on :data:`LORA_APP` the base model goes as ``model_name``."""
     body: dict[str, Any] = {"prompt": prompt, **{k: v for k, v in params.items() if v is not None}}
     if "width" in body and "height" in body:
         body["image_size"] = {"width": body.pop("width"), "height": body.pop("height")}
+    if provider_model == LORA_APP:
+        body["model_name"] = LORA_APP_BASE
     return body
 
 

@@ -160,6 +160,7 @@ class FalQueue:
 
     kind = KIND
     min_interval_s = 0.5  # the HF clients poll every 0.5 s
+    max_polls: int | None = None
 
     def __init__(self, media_of: Callable[[Any], str] = video_url) -> None:
         self.media_of = media_of

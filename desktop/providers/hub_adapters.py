@@ -32,6 +32,10 @@ class AdapterProblem(SwitchboardError):
     """A style cannot be used with the chosen model; nothing was sent."""
 
 
+class HubUnreachable(AdapterProblem):
+    """The Hub could not answer (network, its own trouble): a cached answer may stand in."""
+
+
 @dataclass(frozen=True)
 class AdapterInfo:
     """One LoRA adapter as the Hub describes it."""
@@ -136,16 +140,21 @@ async def search_adapters(
     return [a for a in found if a is not None]
 
 
-async def check_adapter(
-    client: httpx2.AsyncClient, hub: str, choice: LoraChoice, base: str, *, token: str | None = None
-) -> LoraChoice:
-    """``choice`` completed from the Hub (weights file, trigger word), or :class:`AdapterProblem`
-    when it is missing or not a LoRA adapter of ``base``."""
-    url = f"{hub.rstrip('/')}/api/models/{quote(choice.repo, safe='/')}"
-    answer = await _get(client, url, [], token, missing=choice.repo)
-    info = parse_adapter(answer)
+async def fetch_adapter(
+    client: httpx2.AsyncClient, hub: str, repo: str, *, token: str | None = None
+) -> AdapterInfo:
+    """What the Hub says about ``repo`` (its card, tags and files), or :class:`AdapterProblem`
+    when it is missing or unreadable."""
+    url = f"{hub.rstrip('/')}/api/models/{quote(repo, safe='/')}"
+    info = parse_adapter(await _get(client, url, [], token, missing=repo))
     if info is None:
-        raise AdapterProblem(f"The Hub said nothing readable about {choice.repo}.")
+        raise AdapterProblem(f"The Hub said nothing readable about {repo}.")
+    return info
+
+
+def checked_choice(info: AdapterInfo, choice: LoraChoice, base: str) -> LoraChoice:
+    """``choice`` completed from ``info`` (weights file, trigger word), or
+    :class:`AdapterProblem` when it is not a LoRA adapter of ``base``."""
     if not info.adapts(base):
         raise AdapterProblem(
             f"{choice.repo} is not a style (LoRA adapter) for {base}; pick one made for it."
@@ -180,11 +189,16 @@ async def _get(
     try:
         response = await client.get(url, params=params, headers=headers, timeout=TIMEOUT)
     except httpx2.HTTPError as exc:
-        raise AdapterProblem("The Hub could not be reached to look up styles.") from exc
+        raise HubUnreachable("The Hub could not be reached to look up styles.") from exc
     if response.status_code in (401, 404) and missing is not None:
         raise AdapterProblem(f"There is no model {missing} on the Hub (or it is private).")
+    if response.status_code == 429 or response.status_code >= 500:
+        raise HubUnreachable("The Hub is busy and could not look up styles; try again soon.")
     if response.status_code >= 400:
-        raise AdapterProblem(f"The Hub answered {response.status_code} when asked about styles.")
+        raise AdapterProblem(
+            "The Hub refused to look up styles; check your Hugging Face token on the Providers "
+            "page."
+        )
     try:
         return response.json()
     except ValueError as exc:

@@ -141,6 +141,36 @@ class VideoJobProtocol(Protocol):
         ...
 
 
+class ImageJobProtocol(Protocol):
+    """A provider job that makes a picture, followed within one attempt (fal queue,
+    WaveSpeed, Z.ai): submitted with a ready body, looked at, cancelled where it can be."""
+
+    kind: str
+    min_interval_s: float
+    max_polls: int | None
+    """Looks after which the job is given up (Z.ai's client stops at 60); None: no limit."""
+
+    async def submit_body(
+        self, client: httpx2.AsyncClient, target: JobTarget, body: dict[str, Any]
+    ) -> JobTicket: ...
+
+    async def poll(
+        self,
+        client: httpx2.AsyncClient,
+        ticket: JobTicket,
+        headers: Mapping[str, str],
+        secrets: Sequence[str],
+    ) -> JobState: ...
+
+    async def cancel(
+        self,
+        client: httpx2.AsyncClient,
+        ticket: JobTicket,
+        headers: Mapping[str, str],
+        secrets: Sequence[str],
+    ) -> bool | None: ...
+
+
 class WithoutCancel:
     """For protocols whose provider documents no cancel call: cancelling stops only our side."""
 

@@ -113,6 +113,7 @@ class WaveSpeedJobs(WithoutCancel):
 
     kind = KIND
     min_interval_s = 0.5  # the HF clients wait 0.5 s before each look
+    max_polls: int | None = None
 
     async def submit(
         self, client: httpx2.AsyncClient, target: JobTarget, request: VideoRequest

@@ -65,6 +65,22 @@ class ModelListCache:
         found.sort(key=lambda item: item[0], reverse=True)
         return [entry for _, entry in found]
 
+    def read(self, key: str) -> CachedList | None:
+        """The entry of ``key`` (marked as just used), or None when missing or damaged."""
+        path = self.directory / file_name(key)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if (
+            not isinstance(raw, dict)
+            or raw.get("key") != key
+            or not isinstance(raw.get("fetched_at"), int | float)
+        ):
+            return None
+        self.touch(key)
+        return CachedList(key, float(raw["fetched_at"]), raw.get("data"))
+
     def write(self, entry: CachedList) -> list[str]:
         """Store one entry, then evict the least recently used; returns the evicted keys."""
         text = json.dumps(

@@ -30,6 +30,8 @@ from .tts import fal_tts_answer, voice_problem
 from .wire import RECORD, json_response
 
 PROVIDER = "fal-ai"
+LORA_APP = "fal-ai/lora"
+"""fal's generic LoRA app: its body must name the base model (``model_name``), else 422."""
 
 FAL_QUEUE: web.AppKey[Callable[[web.Request], Awaitable[web.StreamResponse]]] = web.AppKey(
     "fal_queue_submit"
@@ -98,6 +100,8 @@ class FalRoutes(TaskRoutes):
     ) -> web.StreamResponse:
         if not isinstance(body.get("prompt"), str):
             return json_response(422, _missing("prompt"), headers)
+        if app_id == LORA_APP and not isinstance(body.get("model_name"), str):
+            return json_response(422, _missing("model_name"), headers)
         lora_problem = loras_problem(body.get("loras"))
         if lora_problem is not None:
             return json_response(422, {"detail": lora_problem}, headers)

@@ -41,6 +41,7 @@ from .tasks import add_task_routes
 from .together_video import TogetherVideoRoutes
 from .wavespeed import WaveSpeedRoutes
 from .wire import ABORTED, RECORD
+from .zai import ZaiRoutes
 
 _START_TIMEOUT = 10.0
 _SHUTDOWN_GRACE = 0.2
@@ -151,6 +152,7 @@ class Emulator:
         NovitaTaskRoutes(self._state, self.jobs, stop).add_to(app)
         TogetherVideoRoutes(self._state, self.jobs, stop).add_to(app)
         WaveSpeedRoutes(self._state, self.jobs, stop).add_to(app)
+        ZaiRoutes(self._state, self.jobs, stop).add_to(app)
         chat.add_fallbacks(app)
         runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=_SHUTDOWN_GRACE

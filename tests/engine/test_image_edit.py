@@ -331,6 +331,34 @@ async def test_replicate_takes_one_style_as_lora_weights(open_services, emulator
     assert req.json["input"]["lora_scale"] == 0.7
 
 
+async def test_fals_generic_lora_app_is_told_its_base_model(
+    open_services, emulator: Emulator
+) -> None:
+    sdxl = "stabilityai/stable-diffusion-xl-base-1.0"
+    emulator.add_model(
+        sdxl,
+        {"fal-ai": {"providerId": "fal-ai/lora", "task": "text-to-image"}},
+        pipeline_tag="text-to-image",
+    )
+    services = await open_services()
+    services.images.poll = FAST_POLL
+    request = ImageRequest(
+        model=sdxl, prompt="a castle", seed=3, loras=[LoraChoice(STYLE_SDXL, 0.9)]
+    )
+    result = await services.images.generate(request)
+    assert result.status == Status.COMPLETE, result.error
+    (req,) = posts(emulator, "fal-ai")
+    assert req.path == "/router/fal-ai/fal-ai/lora"
+    assert req.json["model_name"] == sdxl
+    assert req.json["loras"][0]["scale"] == 0.9
+    # Any other fal app is left as it is: model_name is only for fal-ai/lora.
+    again = await services.images.generate(
+        ImageRequest(model=FLUX_SCHNELL, prompt="a castle", seed=3, provider="fal-ai")
+    )
+    assert again.status == Status.COMPLETE, again.error
+    assert "model_name" not in posts(emulator, "fal-ai")[-1].json
+
+
 async def test_providers_without_styles_are_passed_over_with_a_reason(
     open_services, emulator: Emulator
 ) -> None:

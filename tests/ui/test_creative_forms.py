@@ -5,6 +5,7 @@ and the "Use this picture" / "Animate it" paths between the tabs and the Library
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from PySide6.QtCore import QMimeData, QUrl
 from PySide6.QtGui import QColor, QImage
 
 from desktop.core.media_types import LoraChoice
+from desktop.engine.style_book import LIST_TTL_S
 from desktop.services import Services
 from desktop.ui.images import ImagesPage
 from desktop.ui.main_window import MainWindow
@@ -132,6 +134,33 @@ def test_drop_and_paste_take_files_and_pixels(
 
     assert not field.take(QMimeData(), "The clipboard holds no picture.")
     assert images.message_bar.text_label.text() == "The clipboard holds no picture."
+
+
+def look_for_styles(loop: qasync.QEventLoop, images: ImagesPage) -> tuple[int, str]:
+    """Open the style browser, wait for its answer, close it: (styles listed, status)."""
+    images.styles.browse()
+    wait_until(loop, lambda: images.styles.browser is not None)
+    browser = images.styles.browser
+    assert browser is not None
+    wait_until(loop, lambda: browser.status.text().endswith("."))
+    found = (browser.results.count(), browser.status.text())
+    browser.reject()
+    wait_until(loop, lambda: images.styles.browser is None)
+    return found
+
+
+def test_the_style_browser_shows_kept_styles_as_of_their_date_when_the_hub_is_out_of_reach(
+    loop: qasync.QEventLoop, images: ImagesPage, services: Services, emulator: Emulator
+) -> None:
+    images.model_picker.set_current_model(FLUX_SCHNELL)
+    assert look_for_styles(loop, images) == (2, "2 styles found.")
+    fetched = services.engine.styles.clock()
+    services.engine.styles.clock = lambda: fetched + LIST_TTL_S + 60
+    emulator.fault("hub", "status", status=503)
+    count, words = look_for_styles(loop, images)
+    assert count == 2
+    assert words.startswith("The Hub is out of reach: these 2 styles are as of "), words
+    assert str(datetime.fromtimestamp(fetched).year) in words
 
 
 def test_the_style_browser_lists_the_models_styles_and_adds_them(

@@ -118,8 +118,13 @@ def test_voices_follow_the_model(
     read_mode(loop, page, MMS_TTS)
     form = page.read_aloud
     assert form.voice_box.count() == 1 and form.voice() is None  # no voices known: its own
+    assert form.voice_note.text().startswith("No voice list is known for this model")
+    assert "1,000 characters is Switchboard's chosen limit" in form.counter.toolTip()
     act(loop, lambda: form.model_picker.set_current_model(KOKORO))
     assert form.voice() == "af_heart"
+    # No provider documents Kokoro's voices: the list is offered as a guess, and says so.
+    assert "guess" in form.voice_note.text() and form.voice_note.isVisibleTo(form)
+    assert "4,096 characters is Switchboard's chosen limit" in form.counter.toolTip()
 
 
 @pytest.mark.parametrize(

@@ -336,6 +336,7 @@ def test_policy_picker_lists_only_providers_that_serve_the_task(services: Servic
         "nscale",
         "together",
         "wavespeed",
+        "zai-org",
     }
     assert images.findText("Only fal") >= 0
     embeddings = PolicyPicker(Task.EMBEDDINGS)

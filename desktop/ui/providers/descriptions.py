@@ -30,7 +30,7 @@ DESCRIPTIONS: dict[str, str] = {
     "publicai": "Chat with public-interest models run by the Public AI network.",
     "scaleway": "Open chat and embedding models hosted in Europe on Scaleway.",
     "wavespeed": "Fast image and video generation on WaveSpeed.",
-    "zai-org": "Z.ai's own GLM chat models.",
+    "zai-org": "Z.ai's own GLM chat models and GLM-Image pictures.",
 }
 
 _TASK_WORDS = {

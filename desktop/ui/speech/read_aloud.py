@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.media_types import MediaResult, SpeakRequest
 from desktop.core.table import Task
-from desktop.engine.voices import check_text, text_limit, voices_for
+from desktop.engine.voices import check_text, limit_note, text_limit, voice_note, voices_for
 from desktop.services import Services
 from desktop.store.history import StoredGeneration
 from desktop.ui.widgets import tab_order, task_page
@@ -80,15 +80,15 @@ class ReadAloudPage(RequestPage):
         self.voice_box.setEditable(True)
         self.voice_box.setMinimumWidth(200)
         self.voice_box.setAccessibleName("Voice")
-        self.voice_box.setToolTip(
-            "Voices the model is known to have; type another name if you know one"
-        )
         voice_label.setBuddy(self.voice_box)
         options.addWidget(self.voice_box)
         options.addStretch(1)
         self.counter = MutedLabel("", right)
         options.addWidget(self.counter)
         column.addLayout(options)
+        self.voice_note = MutedLabel("", right)
+        self.voice_note.setWordWrap(True)
+        column.addWidget(self.voice_note)
 
         run_row = QHBoxLayout()
         run_row.setSpacing(12)
@@ -265,6 +265,10 @@ class ReadAloudPage(RequestPage):
             keep = voices[0] if voices else DEFAULT_VOICE  # some providers need a voice
         self.voice_box.setCurrentText(keep)
         self.voice_box.blockSignals(False)
+        note = voice_note(model)
+        self.voice_note.setText(note)
+        self.voice_box.setToolTip(note)
+        self.counter.setToolTip(limit_note(model))
         self._update_actions()
 
     def _update_actions(self) -> None:

@@ -31,11 +31,12 @@ from shiboken6 import isValid
 
 from desktop.core.errors import SwitchboardError
 from desktop.core.media_types import LoraChoice
+from desktop.engine.style_book import StyleList
 from desktop.providers.hub_adapters import AdapterInfo
 from desktop.ui.tasks import TaskScope, run_dialog
 from desktop.ui.widgets.labels import ElidedLabel, MutedLabel
 
-Search = Callable[[str, str], Awaitable[list[AdapterInfo]]]
+Search = Callable[[str, str], Awaitable[StyleList]]
 WEIGHT_TIP = "How strongly the style applies: 1 as trained, lower is subtler, 0 switches it off."
 SEARCH_DELAY_MS = 300
 
@@ -237,21 +238,25 @@ class StyleBrowser(QDialog):
     async def _run(self, text: str) -> None:
         self.status.setText("Looking on the Hub…")
         try:
-            found = await self._search(self._model, text)
+            listing = await self._search(self._model, text)
         except SwitchboardError as exc:
             if isValid(self):
                 self.status.setText(str(exc))
             return
         if not isValid(self):
             return
-        self._found = found
+        found = self._found = listing.adapters
         self.results.clear()
         for info in found:
             item = QListWidgetItem(describe(info))
             item.setToolTip(describe(info))
             item.setData(Qt.ItemDataRole.UserRole, info.repo)
             self.results.addItem(item)
-        if found:
-            self.status.setText(f"{len(found)} style{'s' if len(found) != 1 else ''} found.")
+        plural = "s" if len(found) != 1 else ""
+        if listing.stale:
+            kept = f"these {len(found)} style{plural} are" if found else "no styles were found"
+            self.status.setText(f"The Hub is out of reach: {kept} {listing.as_of()}.")
+        elif found:
+            self.status.setText(f"{len(found)} style{plural} found.")
         else:
             self.status.setText("No styles found for this model on the Hub.")
