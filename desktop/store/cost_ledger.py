@@ -101,6 +101,9 @@ class CostLedger:
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._lock = threading.Lock()
+        self._month: tuple[float, int, float] | None = None
+        """(month start, last row id counted, total): the running month total, so settling an
+        answer does not sum the whole month's rows again (that grew with every answer)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -148,7 +151,15 @@ class CostLedger:
                     entry.request_id,
                 ),
             )
-            return int(cur.lastrowid or 0)
+            rowid = int(cur.lastrowid or 0)
+            if self._month is not None:
+                start, counted, total = self._month
+                if counted == rowid - 1:  # nobody else wrote in between: keep it running
+                    extra = entry.usd if entry.usd is not None and at >= start else 0.0
+                    self._month = (start, rowid, total + extra)
+                else:
+                    self._month = None
+            return rowid
 
     def spent(self, since: float, until: float | None = None) -> float:
         """USD of every priced row in ``[since, until)``."""
@@ -163,7 +174,18 @@ class CostLedger:
         return self.spent(day_start(self._clock()))
 
     def this_month(self) -> float:
-        return self.spent(month_start(self._clock()))
+        """USD spent since the month began; kept running between calls, read again when the
+        month changes or another process (the command line) has written to the ledger."""
+        start = month_start(self._clock())
+        with self._locked() as db:
+            last = int(db.execute("SELECT COALESCE(MAX(rowid), 0) FROM costs").fetchone()[0])
+            if self._month is not None and self._month[:2] == (start, last):
+                return self._month[2]
+            row = db.execute(
+                "SELECT COALESCE(SUM(usd), 0) FROM costs WHERE at >= ?", (start,)
+            ).fetchone()
+            self._month = (start, last, float(row[0]))
+            return self._month[2]
 
     def totals(self, by: str, since: float = 0.0, until: float | None = None) -> list[CostTotal]:
         """Sums grouped ``by`` provider, task, model or day; dearest first (days in order)."""

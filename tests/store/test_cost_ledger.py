@@ -75,3 +75,26 @@ def test_cost_settings_round_trip_and_bad_file(tmp_path: Path) -> None:
     assert store.load() == chosen
     store.path.write_text("{not json", "utf-8")
     assert store.load() == CostSettings()
+
+
+def test_the_month_total_keeps_running_and_sees_other_writers(tmp_path: Path) -> None:
+    """Settling an answer reads the month's total; it is kept running instead of summing every
+    row again, yet stays right across a new month and rows the command line adds meanwhile."""
+    now = [at(10, 20)]
+    path = tmp_path / "costs.db"
+    window = CostLedger(path, clock=lambda: now[0])
+    assert window.this_month() == 0.0
+    window.add(CostEntry("conversational", "m", "groq", 0.25, "b", at=at(10)))
+    window.add(CostEntry("conversational", "m", "groq", 0.5, "b", at=at(30, month=11)))
+    window.add(CostEntry("conversational", "m", "local", None, "no price", at=at(10)))
+    assert window.this_month() == pytest.approx(0.25)
+    cli = CostLedger(path, clock=lambda: now[0])  # another process, same file
+    cli.add(CostEntry("text-to-image", "f", "fal-ai", 1.0, "b", at=at(10)))
+    cli.close()
+    assert window.this_month() == pytest.approx(1.25)
+    window.add(CostEntry("conversational", "m", "groq", 0.125, "b", at=at(10, 21)))
+    assert window.this_month() == pytest.approx(1.375)
+    assert window.this_month() == pytest.approx(window.spent(at(1, 0)))
+    now[0] = datetime(2027, 1, 2, 9).timestamp()  # a new month: December no longer counts
+    assert window.this_month() == 0.0
+    window.close()
