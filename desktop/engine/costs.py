@@ -396,14 +396,25 @@ class CostMeter:
 
     # --- Budget -------------------------------------------------------------------------
 
-    def month_spent(self) -> float:
-        return self.ledger.this_month() if self.ledger is not None else 0.0
+    async def month_spent(self) -> float:
+        """This month's total, read on the database worker (never on the caller's thread:
+        the window asks this before a dear start, and SQL must not run on the GUI thread)."""
+        ledger = self.ledger
+        if ledger is None:
+            return 0.0
+        if self._db is not None:
+            spent = await self._db.run(ledger.this_month)
+        else:
+            spent = await asyncio.get_running_loop().run_in_executor(
+                self._executor, ledger.this_month
+            )
+        self.last_month_spent = spent
+        return spent
 
-    def budget_check(self, extra: float = 0.0, *, spent: float | None = None) -> BudgetCheck:
-        """This month against the budget with ``extra`` more; ``spent`` (e.g.
-        :attr:`last_month_spent`) saves reading the ledger."""
+    def budget_check(self, extra: float = 0.0, *, spent: float) -> BudgetCheck:
+        """This month (``spent``, from :meth:`month_spent` or :attr:`last_month_spent`)
+        against the budget with ``extra`` more; pure, so any thread may ask."""
         budget = self.cost_settings.monthly_budget_usd
-        spent = self.month_spent() if spent is None else spent
         if not budget:
             return BudgetCheck("none", spent, None)
         after = spent + extra
@@ -416,21 +427,22 @@ class CostMeter:
             )
         return BudgetCheck("ok", spent, budget)
 
-    def question_before(self, expected: Cost, *, batch: bool) -> str | None:
+    async def question_before(self, expected: Cost, *, batch: bool) -> str | None:
         """The question to ask before starting, or None to just start.
 
         A video or a batch above the user's threshold asks; so does anything that would go
-        over the monthly budget.
+        over the monthly budget (the month so far is read on the database worker).
         """
         extra = expected.usd or 0.0
-        check = self.budget_check(extra)
-        if check.level == "over" and check.budget is not None:
-            return (
-                f"This would take you over your monthly budget "
-                f"({money_text(check.spent, approx=False)} of "
-                f"{money_text(check.budget, approx=False)} used, and this is expected to cost "
-                f"{money_text(extra)}). Go ahead anyway?"
-            )
+        if self.cost_settings.monthly_budget_usd:
+            check = self.budget_check(extra, spent=await self.month_spent())
+            if check.level == "over" and check.budget is not None:
+                return (
+                    f"This would take you over your monthly budget "
+                    f"({money_text(check.spent, approx=False)} of "
+                    f"{money_text(check.budget, approx=False)} used, and this is expected to "
+                    f"cost {money_text(extra)}). Go ahead anyway?"
+                )
         limit = self.cost_settings.ask_above_usd
         if batch and limit is not None and expected.usd is not None and expected.usd > limit:
             return (

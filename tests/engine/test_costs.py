@@ -271,18 +271,19 @@ async def test_budget_warns_at_80_percent_and_asks_before_going_over(open_servic
     meter = services.engine.costs
     assert meter.ledger is not None
     meter.ledger.add(CostEntry("conversational", LLAMA_8B, "groq", 8.0, "b"))
-    assert meter.budget_check().level == "none"  # no budget set: nothing to watch
+    spent = await meter.month_spent()
+    assert meter.budget_check(spent=spent).level == "none"  # no budget set: nothing to watch
     meter.cost_settings.monthly_budget_usd = 10.0
-    assert meter.budget_check().level == "warn"
+    assert meter.budget_check(spent=spent).level == "warn"
     assert (
-        meter.budget_check().message
+        meter.budget_check(spent=spent).message
         == "You have used $8.00 of your $10.00 monthly budget (80 % or more)."
     )
-    assert meter.question_before(Cost(1.5, "b"), batch=False) is None  # $9.50: under, no question
-    question = meter.question_before(Cost(2.5, "b"), batch=False)
+    assert await meter.question_before(Cost(1.5, "b"), batch=False) is None  # $9.50: under, no question
+    question = await meter.question_before(Cost(2.5, "b"), batch=False)
     assert question is not None and question.startswith("This would take you over your monthly")
     meter.cost_settings.monthly_budget_usd = None
     meter.cost_settings.ask_above_usd = 1.0
-    assert meter.question_before(Cost(2.5, "one video"), batch=False) is None  # not a batch
-    asked = meter.question_before(Cost(2.5, "one video"), batch=True)
+    assert await meter.question_before(Cost(2.5, "one video"), batch=False) is None  # not a batch
+    asked = await meter.question_before(Cost(2.5, "one video"), batch=True)
     assert asked is not None and "more than the $1.00 you asked to be warned about" in asked
