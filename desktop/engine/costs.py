@@ -52,6 +52,7 @@ _UNIT_WORDS = {
     "video": "video",
     "video_second": "second of video",
     "audio_minute": "minute of audio",
+    "thousand_characters": "1,000 characters",
     "million_tokens": "million tokens",
 }
 
@@ -108,9 +109,12 @@ def chat_cost(
     return Cost(usd, basis)
 
 
-def units_of(row: PriceRow, result: MediaResult) -> tuple[float, str]:
-    """How many of ``row.unit`` the result made, and a note when it had to be assumed."""
+def units_of(row: PriceRow, result: MediaResult, text: str = "") -> tuple[float, str]:
+    """How many of ``row.unit`` the result made, and a note when it had to be assumed;
+    ``text`` is what was read aloud (text-to-speech is priced by its characters)."""
     files = result.files
+    if row.unit == "thousand_characters":
+        return len(text) / 1000, ""
     if row.unit == "image":
         return float(len(files)), ""
     if row.unit == "megapixel":
@@ -151,6 +155,8 @@ def _float(value: object) -> float | None:
 
 def _amount_text(units: float, unit: str) -> str:
     word = _UNIT_WORDS.get(unit, unit)
+    if unit == "thousand_characters":
+        return f"{round(units * 1000):,} characters"
     if unit in ("image", "video") and units == int(units):
         return f"{int(units)} {word}" + ("" if units == 1 else "s")
     return f"{units:.3g} {word}" + ("" if units == 1 or word.endswith("s") else "s")
@@ -179,7 +185,7 @@ def media_cost(result: MediaResult, table: PriceTable) -> Cost:
             return Cost(
                 None, f"no price is known for {result.trace.model} at {provider_label(provider)}"
             )
-        units, note = units_of(row, part)
+        units, note = units_of(row, part, result.text or "")
         total += units * row.usd
         parts.append(
             f"{_amount_text(units, row.unit)}{note} at {provider_label(provider)}'s "
