@@ -28,6 +28,7 @@ from desktop.core.media_types import MediaFile, MediaResult, tab_task
 from desktop.core.table import PROVIDERS, Task, provider_label
 from desktop.core.trace import Outcome, Trace
 from desktop.core.vocab import Status
+from desktop.engine.billing import ROUTED_VIAS, current_bill_to
 from desktop.engine.catalog import ModelCatalog, ProviderStats
 from desktop.engine.price_table import PriceRow, PriceTable
 from desktop.store.cost_ledger import CostEntry, CostLedger, CostLedgerError
@@ -362,6 +363,42 @@ class CostMeter:
             price, source = await self.chat_price(result.trace.model, result.provider)
         cost = chat_cost(result, messages, price, source)
         await self._keep(result.trace, cost, result.provider)
+        return cost
+
+    async def settle_stopped(
+        self, trace: Trace, messages: Sequence[ChatMessage], text: str
+    ) -> Cost:
+        """Estimate a chat answer the user stopped mid-stream (providers bill what they
+        generated), write it into its trace and the ledger.
+
+        The answering attempt is the last one that sent words; a stopped stream rarely
+        carries usage, so the tokens are estimated from ``text`` (the basis says so). The
+        price is taken from what is cached only: a stop must not wait on the network.
+        """
+        answering = next(
+            (
+                a
+                for a in reversed(trace.attempts)
+                if a.outcome in (Outcome.OK, Outcome.CANCELLED, Outcome.INTERRUPTED)
+                and a.ttft_ms is not None
+            ),
+            None,
+        )
+        if answering is None or not text:
+            cost = Cost(0.0, "stopped before any words arrived; nothing is billed")
+            await self._keep(trace, cost, None)
+            return cost
+        provider = answering.served_by or answering.provider
+        if answering.via in ROUTED_VIAS and trace.bill_to is None:
+            trace.bill_to = current_bill_to(self.cost_settings.bill_to)
+        price, source = await self.chat_price(trace.model, provider, fetch=False)
+        stopped = ChatResult(
+            text=text, status=Status.INTERRUPTED, trace=trace, provider=provider, via=answering.via
+        )
+        counted = chat_cost(stopped, messages, price, source)
+        cost = Cost(counted.usd, f"stopped mid-answer, billed for what was made: {counted.basis}")
+        await self._keep(trace, cost, provider)
+        answering.billed = True  # the provider bills the words it sent before the stop
         return cost
 
     async def settle_media(self, result: MediaResult) -> MediaResult:

@@ -393,6 +393,7 @@ class ChatPage(QWidget):
             turn = await call(live)
         except asyncio.CancelledError:
             live.close()
+            self._show_stopped_cost(live)
             raise
         except SwitchboardError as exc:
             live.close()
@@ -411,6 +412,14 @@ class ChatPage(QWidget):
                 self._live = None
                 self._set_busy(False)
             self.sidebar.reload()
+
+    @staticmethod
+    def _show_stopped_cost(live: LiveTurn) -> None:
+        """Under a stopped answer, what it cost (recorded by the engine as the stop ended)."""
+        turn, widget = live.turn, live.widget
+        trace = turn.trace if turn is not None else None
+        if trace is not None and trace.cost is not None and widget is not None and isValid(widget):
+            widget.show_stopped_cost(trace)
 
     def _on_turn_started(self, live: LiveTurn) -> None:
         turn = live.turn
