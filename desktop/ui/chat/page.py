@@ -50,6 +50,7 @@ from desktop.ui.chat.message_view import MessageView
 from desktop.ui.chat.message_widget import MessageWidget
 from desktop.ui.chat.pickers import ModelPicker, ProviderPicker
 from desktop.ui.chat.welcome import EmptyChat
+from desktop.ui.costs.tab_billing import TabBillTo
 from desktop.ui.errors import apply_fix, show_problem
 from desktop.ui.models.link import ModelLink, link_allows
 from desktop.ui.tasks import TaskScope, run_dialog
@@ -124,6 +125,8 @@ class ChatPage(QWidget):
         bar.addWidget(MutedLabel("Provider", right))
         self.provider_picker.activated.connect(self._on_policy_chosen)
         bar.addWidget(self.provider_picker)
+        self.bill_to = TabBillTo(services, self.scope, right)
+        bar.addWidget(self.bill_to)
         column.addLayout(bar)
         self.message_bar = MessageBar(right)
         self.message_bar.action_requested.connect(self._on_fix)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.table import Task, provider_label
 from desktop.services import Services
+from desktop.ui.costs.tab_billing import TabBillTo
 from desktop.ui.errors import apply_fix
 from desktop.ui.file_dialogs import write_file
 from desktop.ui.models.link import ModelLink
@@ -44,9 +45,16 @@ from desktop.ui.widgets.task_pickers import PolicyPicker, TaskModelPicker
 
 
 def add_pickers(
-    layout: QBoxLayout, services: Services, task: Task, parent: QWidget, *, model_stretch: int = 0
+    layout: QBoxLayout,
+    services: Services,
+    task: Task,
+    parent: QWidget,
+    *,
+    model_stretch: int = 0,
+    bill_to: QWidget | None = None,
 ) -> tuple[TaskModelPicker, PolicyPicker]:
-    """ "Model" and "Provider" with their pickers, the provider list filled from the settings."""
+    """ "Model" and "Provider" with their pickers, the provider list filled from the settings;
+    the tab's "Bill to" after them, when given."""
     layout.addWidget(MutedLabel("Model", parent))
     model_picker = TaskModelPicker(services, task, parent)
     policy_picker = PolicyPicker(task, parent)
@@ -60,6 +68,8 @@ def add_pickers(
     policy_picker.refresh(services.settings)
     layout.addWidget(policy_picker)
     layout.addWidget(pin_notice(policy_picker, parent))
+    if bill_to is not None:
+        layout.addWidget(bill_to)
     return model_picker, policy_picker
 
 
@@ -91,7 +101,7 @@ def pin_notice(picker: PolicyPicker, parent: QWidget) -> QPushButton:
 
 
 def top_bar(
-    page: QWidget, title: str, services: Services, task: Task
+    page: QWidget, title: str, services: Services, task: Task, bill_to: QWidget | None = None
 ) -> tuple[QVBoxLayout, TaskModelPicker, PolicyPicker]:
     """A one-column tab's outer layout, opened by its heading and pickers on one line."""
     outer = QVBoxLayout(page)
@@ -101,7 +111,9 @@ def top_bar(
     bar.setSpacing(8)
     bar.addWidget(heading(title, page))
     bar.addStretch(1)
-    model_picker, policy_picker = add_pickers(bar, services, task, page, model_stretch=2)
+    model_picker, policy_picker = add_pickers(
+        bar, services, task, page, model_stretch=2, bill_to=bill_to
+    )
     outer.addLayout(bar)
     return outer, model_picker, policy_picker
 
@@ -259,6 +271,8 @@ class TaskPage(QWidget):
         self.services = services
         self.task = task
         self.scope = TaskScope(name)
+        self.bill_to = TabBillTo(services, self.scope, self)
+        """The tab's own "Bill to" (placed with the pickers; its scope's tasks bill it)."""
 
     # --- Public API -----------------------------------------------------------------------
 
