@@ -19,7 +19,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 from desktop.services import Services
 from desktop.ui.chat.page import ChatPage
 from desktop.ui.costs.tab_billing import GLOBAL_LABEL, billing_news
+from desktop.ui.embeddings import EmbeddingsPage
 from desktop.ui.images import ImagesPage
+from desktop.ui.speech import SpeechPage
 from desktop.ui.theme import dark_palette
 from desktop.ui.video import VideoPage
 from tests.emulator import LLAMA_8B, Emulator, direct_key
@@ -123,6 +125,13 @@ def test_each_tab_keeps_its_choice_and_offers_organisations_once_listed(
     assert video.bill_to.isVisibleTo(video) and images.bill_to.isVisibleTo(images)
     labels = [video.bill_to.itemText(i) for i in range(video.bill_to.count())]
     assert labels == [GLOBAL_LABEL, "Bill: your account", "Bill: acme-labs"]
+    speech: SpeechPage = build_page(SpeechPage, services)  # both its pages: their own choice
+    assert speech.bill_to.isVisibleTo(speech) and speech.read_aloud.bill_to.account() is None
+    embeddings: EmbeddingsPage = build_page(EmbeddingsPage, services)
+    assert embeddings.bill_to.isVisibleTo(embeddings)
+    shoot(speech, "speech")
+    shoot(embeddings, "embeddings")
+    shoot(video, "video")
 
     video.bill_to.choose("acme-labs")
     images.bill_to.choose("")
