@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from tests.emulator.plugin import emulator, emulator_env  # noqa: F401 (fixtures)
+from tests.emulator.plugin import client, emu, emulator, emulator_env  # noqa: F401 (fixtures)
 
 PROVIDER_VARIABLES = frozenset(
     {"HF_TOKEN", "HF_ENDPOINT", "HUGGING_FACE_HUB_TOKEN", "FAL_KEY", "REPLICATE_API_TOKEN"}

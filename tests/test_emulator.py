@@ -12,7 +12,6 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx2
@@ -32,18 +31,6 @@ from tests.emulator import (
 AUTH = {"Authorization": f"Bearer {HF_TOKEN}"}
 MESSAGES = [{"role": "user", "content": "Say hello"}]
 GROQ_MODEL = "llama-3.1-8b-instant"
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx2.AsyncClient]:
-    async with httpx2.AsyncClient(timeout=2.0, trust_env=False) as c:
-        yield c
 
 
 def groq_url(emu: Emulator) -> str:

@@ -8,27 +8,13 @@ Face's ``num_inference_steps`` to Novita or Together, or reading a job before it
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx2
-import pytest
 
 from tests.emulator import HF_TOKEN, Emulator, direct_key
 
 AUTH = {"Authorization": f"Bearer {HF_TOKEN}"}
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx2.AsyncClient]:
-    async with httpx2.AsyncClient(timeout=5.0, trust_env=False) as c:
-        yield c
 
 
 async def fal_submit(emu: Emulator, client: httpx2.AsyncClient, pid: str) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Iterator
 
 import httpx2
 import pytest
@@ -12,18 +11,6 @@ from tests.emulator import HF_TOKEN, Emulator, direct_key
 from tests.emulator.media_models import BGE_SMALL, FLUX_SCHNELL, WHISPER, WHISPER_VERSION
 
 AUTH = {"Authorization": f"Bearer {HF_TOKEN}"}
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx2.AsyncClient]:
-    async with httpx2.AsyncClient(timeout=5.0, trust_env=False) as c:
-        yield c
 
 
 async def test_hub_maps_the_media_models(emu: Emulator, client: httpx2.AsyncClient) -> None:

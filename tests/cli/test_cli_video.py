@@ -17,23 +17,12 @@ import pytest
 
 from desktop import cli_video
 from desktop.core.media_types import JobProgress, VideoRequest
-from desktop.engine.job_poll import PollTiming
 from desktop.services import Services
 from desktop.store.paths import AppPaths
 from tests.emulator import HF_TOKEN, Emulator
 from tests.emulator.jobs import WAN_T2V
 from tests.emulator.media import mp4_bytes
-
-FAST_POLL = PollTiming(
-    first_s=0.002,
-    factor=1.0,
-    max_s=0.002,
-    deadline_s=60.0,
-    resume_grace_s=60.0,
-    submit_s=5.0,
-    cancel_s=2.0,
-    honour_cadence=False,
-)
+from tests.fast_polls import FAST_VIDEO_POLL as FAST_POLL
 
 OpenServices = Callable[..., Awaitable[Services]]
 

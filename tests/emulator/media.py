@@ -224,3 +224,16 @@ class MediaRoutes:
                     pass
                 return resp
         return web.Response(status=200, body=data, content_type=content_type)
+
+
+def spoken_wav(path: Path, sentence: str) -> Path:
+    """``sentence`` spoken by espeak-ng into ``path`` (a WAV), or a 2 s tone when espeak-ng is
+    not installed, so speech tests run on machines without it."""
+    espeak = shutil.which("espeak-ng")
+    if espeak:
+        subprocess.run(
+            [espeak, "-w", str(path), sentence], check=True, capture_output=True, timeout=30
+        )
+    else:
+        path.write_bytes(wav_bytes(2.0))
+    return path

@@ -7,8 +7,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+import httpx2
 import pytest
 
 from .server import Emulator
@@ -28,3 +29,16 @@ def emulator_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulato
     for name, value in emulator.env().items():
         monkeypatch.setenv(name, value)
     return emulator
+
+
+@pytest.fixture
+def emu(emulator: Emulator) -> Emulator:
+    """The same emulator under the short name the wire-level tests use."""
+    return emulator
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx2.AsyncClient]:
+    """A plain HTTP client for talking to the emulator directly (no proxy from the environment)."""
+    async with httpx2.AsyncClient(timeout=5.0, trust_env=False) as c:
+        yield c

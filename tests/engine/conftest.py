@@ -21,12 +21,6 @@ FAST = Deadlines(ttft_s=1.0, ttft_min_s=1.0, ttft_max_s=1.0, idle_s=1.0, total_s
 
 
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    with Emulator() as emu:
-        yield emu
-
-
-@pytest.fixture
 def memory_keyring() -> Iterator[MemoryKeyring]:
     previous = keyring.get_keyring()
     backend = MemoryKeyring()

@@ -20,12 +20,12 @@ from desktop.core.vocab import Status
 from desktop.engine.billing import billing_to
 from desktop.engine.costs import chat_cost, media_cost
 from desktop.engine.price_table import PriceRow, PriceTable, shipped_rows
-from desktop.providers.replicate import PollBackoff
 from desktop.services import Services
 from tests.emulator import LLAMA_8B, Emulator, direct_key
 from tests.emulator.hub import PROVIDER_STATS
 from tests.emulator.media import wav_bytes
 from tests.emulator.media_models import BGE_SMALL, FLUX_SCHNELL, WHISPER
+from tests.fast_polls import FAST_POLL
 
 GROQ_IN, GROQ_OUT = (PROVIDER_STATS["groq"]["pricing"][k] for k in ("input", "output"))
 CEREBRAS_IN, CEREBRAS_OUT = (PROVIDER_STATS["cerebras"]["pricing"][k] for k in ("input", "output"))
@@ -117,8 +117,6 @@ def test_custom_server_has_no_price_unless_the_user_sets_one() -> None:
 
 
 # --- media --------------------------------------------------------------------------------------
-
-FAST_POLL = PollBackoff(first_s=0.01, factor=1.0, max_s=0.01)
 
 
 async def test_picture_cost_per_megapixel_for_each_picture(open_services) -> None:

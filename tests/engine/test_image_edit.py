@@ -18,7 +18,6 @@ from desktop.core.media_types import ImageRequest, LoraChoice, MediaResult
 from desktop.core.trace import Outcome
 from desktop.core.vocab import Status
 from desktop.engine.source_picture import BadSourcePicture, check_source
-from desktop.providers.replicate import PollBackoff
 from desktop.services import Services
 from tests.emulator import HF_TOKEN, Emulator
 from tests.emulator.image_edit import (
@@ -29,9 +28,9 @@ from tests.emulator.image_edit import (
     STYLE_SDXL,
 )
 from tests.emulator.media_models import FLUX_SCHNELL
+from tests.fast_polls import FAST_POLL
 
 CHANGE = "make it snow"
-FAST_POLL = PollBackoff(first_s=0.01, factor=1.0, max_s=0.01)
 PROVIDER_NAMES = ("fal-ai", "replicate", "together", "hf-inference", "nscale", "nebius")
 
 

@@ -18,13 +18,12 @@ from desktop.core.trace import Outcome
 from desktop.core.vocab import Status
 from desktop.engine.image_decode import decode_image
 from desktop.providers.exchange import AttemptFailed
-from desktop.providers.replicate import PollBackoff
 from desktop.services import Services
 from tests.emulator import HF_TOKEN, Emulator, direct_key
 from tests.emulator.media_models import FLUX_SCHNELL
+from tests.fast_polls import FAST_POLL
 
 PROMPT = "a lighthouse at dusk"
-FAST_POLL = PollBackoff(first_s=0.01, factor=1.0, max_s=0.01)
 
 
 async def make(services: Services, provider: str = "auto", **changes: Any) -> MediaResult:

@@ -24,10 +24,10 @@ from desktop.core.vocab import Status
 from desktop.engine.audio_split import AudioLimit, Part, find_cuts, part_seconds, split
 from desktop.engine.long_audio import Heard, stitch
 from desktop.engine.transcripts import to_srt, to_vtt
-from desktop.providers.replicate import PollBackoff
 from desktop.services import Services
 from tests.emulator import Emulator
 from tests.emulator.media_models import WHISPER
+from tests.fast_polls import FAST_POLL
 
 RATE = 8000
 TONE_S = 1.5
@@ -35,7 +35,6 @@ GAP_S = 0.5
 BURSTS = 4
 """Four 1.5 s tones with 0.5 s of silence between them: 7.5 s, silences at 1.5-2.0, 3.5-4.0 …"""
 
-FAST_POLL = PollBackoff(first_s=0.01, factor=1.0, max_s=0.01)
 SHORT = AudioLimit(max_bytes=50 * 1024 * 1024, max_seconds=2.5)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx2
@@ -18,18 +17,6 @@ from desktop.providers.media_fetch import AUDIO, IMAGE, TEXT, VIDEO, fetch_media
 from desktop.providers.mime import sniff
 from tests.emulator import Emulator
 from tests.emulator.media import host_for, mp4_bytes, picture, wav_bytes
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx2.AsyncClient]:
-    async with httpx2.AsyncClient(timeout=5.0, trust_env=False) as c:
-        yield c
 
 
 def publish(emu: Emulator, data: bytes, content_type: str, suffix: str = "") -> str:

@@ -13,12 +13,11 @@ import pytest
 from desktop.core.media_types import MediaResult, SpeakRequest
 from desktop.core.trace import Outcome
 from desktop.core.vocab import Status
-from desktop.providers.replicate import PollBackoff
 from desktop.services import Services
 from tests.emulator import HF_TOKEN, Emulator, direct_key
 from tests.emulator.media_models import KOKORO, MMS_TTS
+from tests.fast_polls import FAST_POLL
 
-FAST_POLL = PollBackoff(first_s=0.01, factor=1.0, max_s=0.01)
 TEXT = "The quick brown fox jumps over the lazy dog."
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 import base64
 import itertools
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,31 +18,20 @@ from desktop.core.vocab import Status
 from desktop.engine.speech import FIRST_RESULT_S, first_deadline_for, read_audio
 from desktop.engine.transcripts import sentences, timed_cues, to_srt, to_txt, to_vtt
 from desktop.providers.mime import fal_audio_label
-from desktop.providers.replicate import PollBackoff
 from desktop.services import Services
 from tests.emulator import HF_TOKEN, Emulator, direct_key
-from tests.emulator.media import wav_bytes
+from tests.emulator.media import spoken_wav, wav_bytes
 from tests.emulator.media_models import WHISPER, WHISPER_VERSION
 from tests.emulator.transcriptions import form_parts
-
-FAST_POLL = PollBackoff(first_s=0.01, factor=1.0, max_s=0.01)
+from tests.fast_polls import FAST_POLL
 
 
 @pytest.fixture(scope="module")
 def spoken(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real spoken sentence (espeak-ng), or a tone when espeak-ng is not installed."""
-    path = tmp_path_factory.mktemp("audio") / "hello.wav"
-    espeak = shutil.which("espeak-ng")
-    if espeak:
-        subprocess.run(
-            [espeak, "-w", str(path), "Hello from Switchboard. This is a test."],
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
-    else:
-        path.write_bytes(wav_bytes(2.0))
-    return path
+    return spoken_wav(
+        tmp_path_factory.mktemp("audio") / "hello.wav", "Hello from Switchboard. This is a test."
+    )
 
 
 async def hear(services: Services, path: Path, provider: str = "auto") -> MediaResult:

@@ -18,23 +18,13 @@ import pytest
 from desktop.core.media_types import JobProgress, VideoRequest
 from desktop.core.table import provider_label
 from desktop.core.vocab import JobStatus, Status
-from desktop.engine.job_poll import PollTiming
 from desktop.services import Services
 from tests.emulator import HF_TOKEN, Emulator, direct_key
 from tests.emulator.jobs import HUNYUAN_VIDEO, WAN_T2V
 from tests.emulator.media import mp4_bytes
 from tests.emulator.record import RecordedRequest
+from tests.fast_polls import FAST_VIDEO_POLL as FAST_POLL
 
-FAST_POLL = PollTiming(
-    first_s=0.002,
-    factor=1.0,
-    max_s=0.002,
-    deadline_s=60.0,
-    resume_grace_s=60.0,
-    submit_s=5.0,
-    cancel_s=2.0,
-    honour_cadence=False,
-)
 BEARER_HF = f"Bearer {HF_TOKEN}"
 RETRY_AFTER_MS = 300
 """A provider's Retry-After, 150 times the test's polling interval."""

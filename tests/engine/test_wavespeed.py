@@ -21,14 +21,13 @@ from PIL import Image
 from desktop.core.media_types import ImageRequest, LoraChoice, VideoRequest
 from desktop.core.table import PROVIDERS, ProviderSpec, Task
 from desktop.core.vocab import Status
-from desktop.providers.replicate import PollBackoff
 from desktop.services import Services
 from tests.emulator import HF_TOKEN, Emulator, direct_key
 from tests.emulator.image_edit import KONTEXT
 from tests.emulator.media import mp4_bytes
 from tests.engine.test_video import FAST_POLL as FAST_JOBS
+from tests.fast_polls import FAST_POLL
 
-FAST_POLL = PollBackoff(first_s=0.01, factor=1.0, max_s=0.01)
 WIRED = frozenset(
     {Task.TEXT_TO_IMAGE, Task.TEXT_TO_VIDEO, Task.IMAGE_TO_IMAGE, Task.IMAGE_TO_VIDEO}
 )

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import qasync
@@ -26,8 +27,9 @@ from desktop.ui.embeddings import EmbeddingsPage
 from tests.emulator import HF_TOKEN, Emulator
 from tests.emulator.embeddings import embed_text
 from tests.emulator.media_models import BGE_SMALL
-from tests.ui.conftest import act, run, until
+from tests.ui.conftest import act, until
 from tests.ui.media_helpers import FAST, act_until, answer_dialog, drop_files
+from tests.ui.page_helpers import build_page_fixture  # noqa: F401 (fixture)
 
 TEXTS = [
     "the cat sat on the mat",
@@ -49,26 +51,10 @@ def services(emulator: Emulator, open_services: Callable[..., Services]) -> Serv
 
 
 @pytest.fixture
-def make_page(loop: qasync.QEventLoop) -> Iterator[Callable[[Services], EmbeddingsPage]]:
-    """``make_page(services)``: a shown Embeddings tab, closed properly after the test."""
-    pages: list[EmbeddingsPage] = []
-
-    def factory(services: Services) -> EmbeddingsPage:
-        async def build() -> EmbeddingsPage:
-            page = EmbeddingsPage(services)
-            page.resize(1100, 720)
-            page.show()
-            return page
-
-        page = run(loop, build())
-        pages.append(page)
-        return page
-
-    yield factory
-    for page in pages:
-        run(loop, page.aclose())
-        page.close()
-        page.deleteLater()
+def make_page(build_page: Callable[..., Any]) -> Callable[[Services], EmbeddingsPage]:
+    """``make_page(services)``: a shown Embeddings tab (its start-up work may still run), closed
+    properly after the test."""
+    return lambda services: build_page(EmbeddingsPage, services, settle=False)
 
 
 def compute(loop: qasync.QEventLoop, page: EmbeddingsPage, texts: list[str]) -> None:

@@ -19,7 +19,6 @@ import qasync
 from PySide6.QtGui import QGuiApplication
 
 from desktop.core.table import provider_label
-from desktop.providers.replicate import PollBackoff
 from desktop.ui.errors import UNEXPECTED, ErrorReporter
 from desktop.ui.main_window import MainWindow
 from desktop.ui.widgets.message_bar import ERROR, MessageBar
@@ -27,6 +26,7 @@ from tests.emulator import HF_TOKEN, LLAMA_8B, Emulator
 from tests.emulator.jobs import WAN_T2V
 from tests.emulator.media import wav_bytes
 from tests.emulator.media_models import BGE_SMALL, FLUX_SCHNELL
+from tests.fast_polls import FAST_POLL
 from tests.ui.conftest import act, until
 from tests.ui.media_helpers import FAST
 
@@ -152,7 +152,7 @@ def test_speech_failing_everywhere_then_try_again_transcribes(
     tmp_path: Path,
 ) -> None:
     window = open_window(loop, make_window, emulator.env() | {"HF_TOKEN": HF_TOKEN})
-    window.services.speech.poll = PollBackoff(first_s=0.01, factor=1.0, max_s=0.01)
+    window.services.speech.poll = FAST_POLL
     window.services.settings.set_order(["fal-ai", "hf-inference", "replicate"])
     for provider in ("fal-ai", "hf-inference", "replicate"):
         emulator.fault(provider, "status", status=503)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 import struct
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import qasync
@@ -22,19 +23,19 @@ from PySide6.QtTest import QTest
 
 from desktop.core.media_types import PartProgress, SpeakRequest
 from desktop.engine.audio_split import AudioLimit
-from desktop.providers.replicate import PollBackoff
 from desktop.services import Services
 from desktop.ui.main_window import MainWindow
 from desktop.ui.speech import SpeechPage
 from desktop.ui.speech.read_aloud import DEFAULT_VOICE
 from tests.emulator import HF_TOKEN, Emulator
 from tests.emulator.media_models import KOKORO, MMS_TTS
+from tests.fast_polls import FAST_POLL
 from tests.ui.conftest import act, run, until
 from tests.ui.media_helpers import FAST, act_until, drop_files
+from tests.ui.page_helpers import build_page_fixture  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.gui
 
-FAST_POLL = PollBackoff(first_s=0.01, factor=1.0, max_s=0.01)
 PLAYABLE = (
     QMediaPlayer.MediaStatus.LoadedMedia,
     QMediaPlayer.MediaStatus.BufferingMedia,
@@ -54,25 +55,10 @@ def services(emulator: Emulator, open_services: Callable[..., Services]) -> Serv
 
 
 @pytest.fixture
-def make_page(loop: qasync.QEventLoop) -> Iterator[Callable[[Services], SpeechPage]]:
-    pages: list[SpeechPage] = []
-
-    def factory(services: Services) -> SpeechPage:
-        async def build() -> SpeechPage:
-            page = SpeechPage(services)
-            page.resize(1100, 720)
-            page.show()
-            return page
-
-        page = run(loop, build())
-        pages.append(page)
-        return page
-
-    yield factory
-    for page in pages:
-        run(loop, page.aclose())
-        page.close()
-        page.deleteLater()
+def make_page(build_page: Callable[..., Any]) -> Callable[[Services], SpeechPage]:
+    """``make_page(services)``: a shown Speech tab (its start-up work may still run), closed
+    properly after the test."""
+    return lambda services: build_page(SpeechPage, services, settle=False)
 
 
 def read_mode(loop: qasync.QEventLoop, page: SpeechPage, model: str = KOKORO) -> None:

@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import qasync
@@ -26,36 +27,27 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 
 from desktop.engine.transcripts import srt_time, vtt_time
-from desktop.providers.replicate import PollBackoff
 from desktop.services import Services
 from desktop.ui.speech import SpeechPage
 from desktop.ui.speech import recorder as rec
 from desktop.ui.speech.audio_files import mark
 from desktop.ui.widgets.routing_words import ATTEMPT_HEADERS
 from tests.emulator import HF_TOKEN, Emulator
-from tests.emulator.media import wav_bytes, wav_seconds
+from tests.emulator.media import spoken_wav, wav_seconds
+from tests.fast_polls import FAST_POLL
 from tests.ui.conftest import act, outside_tasks, run, until
 from tests.ui.media_helpers import FAST, act_until, answer_dialog, drop_files
+from tests.ui.page_helpers import build_page_fixture  # noqa: F401 (fixture)
 
-FAST_POLL = PollBackoff(first_s=0.01, factor=1.0, max_s=0.01)
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def spoken(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real spoken sentence (espeak-ng), or a tone when espeak-ng is not installed."""
-    path = tmp_path_factory.mktemp("audio") / "fox.wav"
-    espeak = shutil.which("espeak-ng")
-    if espeak:
-        subprocess.run(
-            [espeak, "-w", str(path), "The quick brown fox. It jumps over the dog."],
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
-    else:
-        path.write_bytes(wav_bytes(2.0))
-    return path
+    return spoken_wav(
+        tmp_path_factory.mktemp("audio") / "fox.wav", "The quick brown fox. It jumps over the dog."
+    )
 
 
 @pytest.fixture
@@ -71,26 +63,10 @@ def configure(services: Services) -> Services:
 
 
 @pytest.fixture
-def make_page(loop: qasync.QEventLoop) -> Iterator[Callable[[Services], SpeechPage]]:
-    """``make_page(services)``: a shown Speech tab, closed properly after the test."""
-    pages: list[SpeechPage] = []
-
-    def factory(services: Services) -> SpeechPage:
-        async def build() -> SpeechPage:  # as in the app: widgets start tasks on a running loop
-            page = SpeechPage(services)
-            page.resize(1000, 700)
-            page.show()
-            return page
-
-        page = run(loop, build())
-        pages.append(page)
-        return page
-
-    yield factory
-    for page in pages:
-        run(loop, page.aclose())
-        page.close()
-        page.deleteLater()
+def make_page(build_page: Callable[..., Any]) -> Callable[[Services], SpeechPage]:
+    """``make_page(services)``: a shown Speech tab (its start-up work may still run), closed
+    properly after the test."""
+    return lambda services: build_page(SpeechPage, services, settle=False)
 
 
 def transcribe(loop: qasync.QEventLoop, page: SpeechPage, audio: Path) -> None:

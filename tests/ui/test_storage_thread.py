@@ -17,28 +17,17 @@ from collections.abc import Callable
 import pytest
 import qasync
 
-from desktop.engine.job_poll import PollTiming
 from desktop.services import Services
 from desktop.store.worker import THREAD_NAME
 from desktop.ui.main_window import MainWindow
 from tests.emulator import LLAMA_8B, Emulator
 from tests.emulator.jobs import WAN_T2V
 from tests.emulator.media_models import FLUX_SCHNELL
+from tests.fast_polls import FAST_VIDEO_POLL as FAST_POLL
 from tests.ui.conftest import run, settle
 from tests.ui.page_helpers import media_env_fixture, wait_until  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.gui
-
-FAST_POLL = PollTiming(
-    first_s=0.002,
-    factor=1.0,
-    max_s=0.002,
-    deadline_s=60.0,
-    resume_grace_s=60.0,
-    submit_s=5.0,
-    cancel_s=2.0,
-    honour_cadence=False,
-)
 
 
 def _connections(services: Services) -> list[sqlite3.Connection]:

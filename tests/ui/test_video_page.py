@@ -16,11 +16,11 @@ import qasync
 from PySide6.QtMultimedia import QMediaPlayer
 
 from desktop.core.media_types import VideoRequest
-from desktop.engine.job_poll import PollTiming
 from desktop.services import Services
 from desktop.ui.video import VideoPage
 from tests.emulator import Emulator
 from tests.emulator.jobs import WAN_T2V
+from tests.fast_polls import FAST_VIDEO_POLL as FAST_POLL
 from tests.ui.page_helpers import (  # noqa: F401 (fixtures)
     build_page_fixture,
     drive,
@@ -28,16 +28,6 @@ from tests.ui.page_helpers import (  # noqa: F401 (fixtures)
     wait_until,
 )
 
-FAST_POLL = PollTiming(
-    first_s=0.002,
-    factor=1.0,
-    max_s=0.002,
-    deadline_s=60.0,
-    resume_grace_s=60.0,
-    submit_s=5.0,
-    cancel_s=2.0,
-    honour_cadence=False,
-)
 PROMPT = "a red fox running through fresh snow"
 PLAYABLE = (
     QMediaPlayer.MediaStatus.LoadedMedia,
