@@ -312,10 +312,10 @@ async def test_a_video_library_item_keeps_its_cost(
     from desktop.core.media_types import VideoRequest
     from tests.emulator.image_edit import WAN_I2V
     from tests.emulator.jobs import WAN_T2V
-    from tests.engine.test_video import FAST_POLL
+    from tests.fast_polls import FAST_VIDEO_POLL
 
     services = await open_services()
-    services.video.timing = changed(FAST_POLL)
+    services.video.timing = changed(FAST_VIDEO_POLL)
     request = VideoRequest(WAN_T2V, "a fox", provider="fal-ai")
     if animate:
         still = tmp_path / "still.png"

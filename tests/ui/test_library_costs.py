@@ -17,7 +17,7 @@ from desktop.services import Services
 from desktop.ui.library import LibraryPage
 from tests.emulator.jobs import WAN_T2V
 from tests.emulator.media_models import KOKORO
-from tests.engine.test_video import FAST_POLL
+from tests.fast_polls import FAST_VIDEO_POLL
 from tests.ui.page_helpers import (  # noqa: F401 (fixtures)
     build_page_fixture,
     drive,
@@ -37,7 +37,7 @@ def test_a_made_item_shows_its_estimated_cost_in_the_library(
     kind: str,
 ) -> None:
     services = open_services(media_env)
-    services.video.timing = replace(FAST_POLL)
+    services.video.timing = replace(FAST_VIDEO_POLL)
     if kind == "video":
         made = drive(
             loop, services.video.generate(VideoRequest(WAN_T2V, "a fox", provider="fal-ai"))
