@@ -46,3 +46,4 @@ pytest.restore_keyring
 pytest.no_leaked_windows
 pytest.media_env_fixture
 pytest.build_page_fixture
+pytest._clipboard_handed_over

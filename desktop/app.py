@@ -118,6 +118,7 @@ def run_gui(argv: Sequence[str]) -> int:
     from desktop.ui.errors import ErrorReporter
     from desktop.ui.gc_guard import GuiThreadCollector
     from desktop.ui.memory import limit_arenas
+    from desktop.ui.widgets.file_actions import hand_over_clipboard
 
     configure_logging()
     limit_arenas()  # before any worker thread exists (issue 8)
@@ -136,6 +137,7 @@ def run_gui(argv: Sequence[str]) -> int:
                 raise
     finally:
         collector.stop()
+        hand_over_clipboard()
 
 
 def run_self_check(argv: Sequence[str]) -> int:

@@ -31,6 +31,7 @@ from desktop.engine.candidates import Candidate
 from desktop.engine.failover import AttemptContext
 from desktop.providers import replicate
 from desktop.providers.exchange import Answer, AttemptFailed
+from desktop.providers.media_fetch import Fetched, MediaLimits, fetch_media
 
 T = TypeVar("T")
 
@@ -162,3 +163,47 @@ async def follow_prediction(
             raise
     replicate.check_succeeded(prediction, secrets)
     return prediction
+
+
+async def run_prediction(
+    scope: AttemptScope,
+    client: httpx2.AsyncClient,
+    model_input: Mapping[str, Any],
+    *,
+    headers: Mapping[str, str],
+    secrets: list[str],
+    backoff: replicate.PollBackoff,
+    encoded: bytes | None = None,
+) -> replicate.Prediction:
+    """Submit a Replicate prediction for the attempt's candidate and follow it to its end.
+
+    Every Replicate task (pictures, speech, transcripts) goes through here so the one rule of
+    :func:`follow_prediction` holds for all: an accepted prediction is never submitted again.
+    """
+    cand = scope.ctx.candidate
+    prediction = await replicate.submit(
+        client,
+        cand.base,
+        cand.provider_model,
+        model_input,
+        headers,
+        secrets=secrets,
+        encoded=encoded,
+    )
+    return await follow_prediction(
+        scope, client, prediction, headers=headers, secrets=secrets, backoff=backoff
+    )
+
+
+async def first_output(
+    client: httpx2.AsyncClient,
+    prediction: replicate.Prediction,
+    limits: MediaLimits,
+    what: str,
+) -> Fetched:
+    """The file behind a finished prediction's first output link (fetched without credentials);
+    :class:`AttemptFailed` naming ``what`` ("image", "audio") when it has none."""
+    urls = replicate.output_urls(prediction.output)
+    if not urls:
+        raise AttemptFailed(Failure(Outcome.BAD_RESPONSE, f"the prediction had no {what} link"))
+    return await fetch_media(client, urls[0], limits)

@@ -44,7 +44,8 @@ from desktop.core.vocab import FixAction, Status
 from desktop.engine.attempts import (
     AttemptScope,
     answer_json,
-    follow_prediction,
+    first_output,
+    run_prediction,
     task_headers,
 )
 from desktop.engine.creative_inputs import Prepared, prepare, style_params
@@ -438,21 +439,10 @@ class ImageService(StoredTaskService):
         headers = task_headers(cand, accept="image/png")
         secrets = self._secrets(scope)
         client = self.engine.client
-        prediction = await replicate.submit(
-            client,
-            cand.base,
-            cand.provider_model,
-            model_input,
-            headers,
-            secrets=secrets,
+        prediction = await run_prediction(
+            scope, client, model_input, headers=headers, secrets=secrets, backoff=self.poll
         )
-        prediction = await follow_prediction(
-            scope, client, prediction, headers=headers, secrets=secrets, backoff=self.poll
-        )
-        urls = replicate.output_urls(prediction.output)
-        if not urls:
-            raise AttemptFailed(Failure(Outcome.BAD_RESPONSE, "the prediction had no image link"))
-        return (await fetch_media(client, urls[0], self.limits)).data
+        return (await first_output(client, prediction, self.limits, "image")).data
 
     # --- keeping ---------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from desktop.core.media_types import MediaFile, MediaResult, SpeakRequest
 from desktop.core.table import Task
 from desktop.core.trace import AttemptRecord, Outcome, Trace
 from desktop.core.vocab import Status
-from desktop.engine.attempts import AttemptScope, follow_prediction, task_headers
+from desktop.engine.attempts import AttemptScope, first_output, run_prediction, task_headers
 from desktop.engine.service_base import StoredTaskService
 from desktop.engine.speech import wav_duration
 from desktop.engine.voices import check_text
@@ -171,19 +171,13 @@ class SpeakService(StoredTaskService):
         client = self.engine.client
         headers = task_headers(cand)
         secrets = [cand.secret or ""]
-        prediction = await replicate.submit(
+        prediction = await run_prediction(
+            scope,
             client,
-            cand.base,
-            cand.provider_model,
             tts_wire.replicate_input(text, voice),
-            headers,
+            headers=headers,
             secrets=secrets,
+            backoff=self.poll,
         )
-        prediction = await follow_prediction(
-            scope, client, prediction, headers=headers, secrets=secrets, backoff=self.poll
-        )
-        urls = replicate.output_urls(prediction.output)
-        if not urls:
-            raise AttemptFailed(Failure(Outcome.BAD_RESPONSE, "the prediction had no audio link"))
-        fetched = await fetch_media(client, urls[0], self.limits)
+        fetched = await first_output(client, prediction, self.limits, "audio")
         return Spoken(fetched.data, tts_wire.audio_type(fetched.data, fetched.mime))

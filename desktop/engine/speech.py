@@ -44,7 +44,7 @@ from desktop.core.trace import AttemptRecord, Outcome, Trace
 from desktop.core.vocab import Status
 from desktop.engine.attempts import (
     AttemptScope,
-    follow_prediction,
+    run_prediction,
     task_headers,
 )
 from desktop.engine.audio_split import AudioLimit, Part, probe_seconds, split, strictest
@@ -367,17 +367,14 @@ class TranscribeService(StoredTaskService):
             data_url = f"data:{audio.mime};base64,{base64.b64encode(audio.data).decode('ascii')}"
             return replicate.request_body(cand.provider_model, {"audio": data_url})
 
-        prediction = await replicate.submit(
+        prediction = await run_prediction(
+            scope,
             client,
-            cand.base,
-            cand.provider_model,
             {},
-            headers,
+            headers=headers,
             secrets=secrets,
+            backoff=self.poll,
             encoded=await self._encode(body),
-        )
-        prediction = await follow_prediction(
-            scope, client, prediction, headers=headers, secrets=secrets, backoff=self.poll
         )
         out = replicate.transcript_output(prediction.output)
         text = out.text

@@ -17,8 +17,6 @@ direct ones (one override URL serves both of fal's hosts) by the providerId's ta
 
 from __future__ import annotations
 
-import asyncio
-import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,10 +25,18 @@ from aiohttp import web
 from .fal import FAL_QUEUE
 from .faults import early
 from .image_edit import changed_picture, inline_picture, loras_problem
-from .jobs import QUEUE_TASKS, EmuJob, JobBook, denied, media_url, poll_fault_response, serves
+from .jobs import (
+    QUEUE_TASKS,
+    EmuJob,
+    JobRoutes,
+    answer_headers,
+    denied,
+    media_url,
+    poll_fault_response,
+    serves,
+)
 from .media import host_for
-from .state import State
-from .wire import RECORD, hf_headers, json_response
+from .wire import RECORD, json_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -44,18 +50,11 @@ def app_id(provider_model: str) -> str:
 
 
 def _headers(request: web.Request, routed: bool) -> dict[str, str]:
-    if routed:
-        return {**hf_headers(request), "x-inference-provider": PROVIDER}
-    return {"x-fal-request-id": secrets.token_hex(8)}
+    return answer_headers(request, routed, PROVIDER, "x-fal-request-id")
 
 
-class FalQueueRoutes:
+class FalQueueRoutes(JobRoutes):
     """The queue routes of fal, on the router and on the direct base."""
-
-    def __init__(self, state: State, book: JobBook, stop: asyncio.Event) -> None:
-        self.state = state
-        self.book = book
-        self.stop = stop
 
     def add_to(self, app: web.Application) -> None:
         app[FAL_QUEUE] = self.submit

@@ -15,6 +15,7 @@ reaches the media host.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import secrets
 import threading
@@ -28,7 +29,7 @@ from desktop.core.table import PROVIDERS
 
 from .media import host_for, mp4_bytes
 from .state import State
-from .wire import credential, json_response
+from .wire import credential, hf_headers, json_response
 
 VIDEO_TASK = "text-to-video"
 QUEUE_TASKS = frozenset({"text-to-video", "image-to-video", "image-to-image", "image-segmentation"})
@@ -381,3 +382,23 @@ def poll_fault_response(
         headers = {**headers, "retry-after-ms": str(fault.retry_after_ms)}
     body = {"error": "Service Unavailable: please retry later."}
     return json_response(fault.status, body, headers)
+
+
+def answer_headers(
+    request: web.Request, routed: bool, provider: str, id_header: str, id_prefix: str = ""
+) -> dict[str, str]:
+    """The headers an async-job provider answers with: the router's own (naming the provider)
+    when routed, else the provider's request id under its own header name."""
+    if routed:
+        return {**hf_headers(request), "x-inference-provider": provider}
+    return {id_header: f"{id_prefix}{secrets.token_hex(8)}"}
+
+
+class JobRoutes:
+    """What every emulated async-job provider's routes share: the emulator's state, the book
+    of accepted jobs and the event that stops held jobs when the emulator shuts down."""
+
+    def __init__(self, state: State, book: JobBook, stop: asyncio.Event) -> None:
+        self.state = state
+        self.book = book
+        self.stop = stop

@@ -9,17 +9,22 @@ Hugging Face name ``num_inference_steps`` is refused, as a strict API would) and
 
 from __future__ import annotations
 
-import asyncio
-import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
 from .faults import early
-from .jobs import VIDEO_TASK, JobBook, denied, media_url, poll_fault_response, serves
-from .state import State
-from .wire import RECORD, hf_headers, json_response
+from .jobs import (
+    VIDEO_TASK,
+    JobRoutes,
+    answer_headers,
+    denied,
+    media_url,
+    poll_fault_response,
+    serves,
+)
+from .wire import RECORD, json_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -34,9 +39,7 @@ _STATUS = {
 
 
 def _headers(request: web.Request, routed: bool) -> dict[str, str]:
-    if routed:
-        return {**hf_headers(request), "x-inference-provider": PROVIDER}
-    return {"x-request-id": f"novita-{secrets.token_hex(8)}"}
+    return answer_headers(request, routed, PROVIDER, "x-request-id", "novita-")
 
 
 def _error(status: int, reason: str, message: str, headers: dict[str, str]) -> web.Response:
@@ -45,13 +48,8 @@ def _error(status: int, reason: str, message: str, headers: dict[str, str]) -> w
     )
 
 
-class NovitaTaskRoutes:
+class NovitaTaskRoutes(JobRoutes):
     """``/v3/async/{providerId}`` and ``/v3/async/task-result`` on the router and direct."""
-
-    def __init__(self, state: State, book: JobBook, stop: asyncio.Event) -> None:
-        self.state = state
-        self.book = book
-        self.stop = stop
 
     def add_to(self, app: web.Application) -> None:
         for top, routed in (("router", True), ("direct", False)):

@@ -8,8 +8,6 @@ with ``error.message``. There is no cancel call.
 
 from __future__ import annotations
 
-import asyncio
-import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,9 +15,16 @@ from aiohttp import web
 
 from .faults import early
 from .image_edit import inline_picture
-from .jobs import VIDEO_TASK, JobBook, denied, media_url, poll_fault_response, serves
-from .state import State
-from .wire import RECORD, hf_headers, json_response
+from .jobs import (
+    VIDEO_TASK,
+    JobRoutes,
+    answer_headers,
+    denied,
+    media_url,
+    poll_fault_response,
+    serves,
+)
+from .wire import RECORD, json_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -34,9 +39,7 @@ _STATUS = {
 
 
 def _headers(request: web.Request, routed: bool) -> dict[str, str]:
-    if routed:
-        return {**hf_headers(request), "x-inference-provider": PROVIDER}
-    return {"x-request-id": f"together-{secrets.token_hex(8)}"}
+    return answer_headers(request, routed, PROVIDER, "x-request-id", "together-")
 
 
 def _invalid(message: str, headers: dict[str, str]) -> web.Response:
@@ -54,13 +57,8 @@ def _invalid(message: str, headers: dict[str, str]) -> web.Response:
     )
 
 
-class TogetherVideoRoutes:
+class TogetherVideoRoutes(JobRoutes):
     """``/v2/videos`` and ``/v2/videos/{id}`` on the router and direct."""
-
-    def __init__(self, state: State, book: JobBook, stop: asyncio.Event) -> None:
-        self.state = state
-        self.book = book
-        self.stop = stop
 
     def add_to(self, app: web.Application) -> None:
         for top, routed in (("router", True), ("direct", False)):

@@ -15,8 +15,6 @@ exists only where the provider table has it (``desktop.core.table.PROVIDERS``).
 
 from __future__ import annotations
 
-import asyncio
-import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,10 +22,9 @@ from aiohttp import web
 
 from .faults import early
 from .image_edit import changed_picture, inline_picture, loras_problem
-from .jobs import JobBook, denied, media_url, poll_fault_response
+from .jobs import JobRoutes, answer_headers, denied, media_url, poll_fault_response
 from .media import host_for, picture
-from .state import State
-from .wire import RECORD, hf_headers, json_response
+from .wire import RECORD, json_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -38,21 +35,14 @@ _STATUS = {"queued": "created", "running": "processing", "succeeded": "completed
 
 
 def _headers(request: web.Request, routed: bool) -> dict[str, str]:
-    if routed:
-        return {**hf_headers(request), "x-inference-provider": PROVIDER}
-    return {"x-request-id": secrets.token_hex(8)}
+    return answer_headers(request, routed, PROVIDER, "x-request-id")
 
 
 def _refused(message: str, headers: dict[str, str], status: int = 400) -> web.Response:
     return json_response(status, {"code": status, "message": message, "data": None}, headers)
 
 
-class WaveSpeedRoutes:
-    def __init__(self, state: State, book: JobBook, stop: asyncio.Event) -> None:
-        self.state = state
-        self.book = book
-        self.stop = stop
-
+class WaveSpeedRoutes(JobRoutes):
     def add_to(self, app: web.Application) -> None:
         for top, routed in (("router", True), ("direct", False)):
             base = f"/{top}/wavespeed/api/v3"

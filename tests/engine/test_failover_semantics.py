@@ -154,17 +154,15 @@ async def test_fastest_and_cheapest_follow_the_published_numbers(open_services, 
     assert (await ask(services, provider="cheapest")).provider == "novita"
 
 
-async def test_hedge_starts_a_second_provider_and_the_first_answer_wins(open_services, emulator):
-    services = await open_services(
-        deadlines=Deadlines(
-            ttft_s=5,
-            ttft_min_s=5,
-            ttft_max_s=5,
-            idle_s=5,
-            total_s=20,
-            hedge_min_s=0.2,
-        )
+def hedging(hedge_min_s: float) -> Deadlines:
+    """Generous deadlines, with a hedge allowed after ``hedge_min_s``."""
+    return Deadlines(
+        ttft_s=5, ttft_min_s=5, ttft_max_s=5, idle_s=5, total_s=20, hedge_min_s=hedge_min_s
     )
+
+
+async def test_hedge_starts_a_second_provider_and_the_first_answer_wins(open_services, emulator):
+    services = await open_services(deadlines=hedging(hedge_min_s=0.2))
     services.engine.latency_mode = True
     emulator.fault("groq", "slow_first_token", delay=3.0, times=1)
     result = await ask(services)
@@ -176,16 +174,7 @@ async def test_hedge_starts_a_second_provider_and_the_first_answer_wins(open_ser
 
 
 async def test_hedges_stay_within_their_budget(open_services, emulator: Emulator):
-    services = await open_services(
-        deadlines=Deadlines(
-            ttft_s=5,
-            ttft_min_s=5,
-            ttft_max_s=5,
-            idle_s=5,
-            total_s=20,
-            hedge_min_s=0.1,
-        )
-    )
+    services = await open_services(deadlines=hedging(hedge_min_s=0.1))
     services.engine.latency_mode = True
     emulator.fault("groq", "slow_first_token", delay=0.4, times=2)
     first = await ask(services)
@@ -195,16 +184,7 @@ async def test_hedges_stay_within_their_budget(open_services, emulator: Emulator
 
 
 async def test_cancel_during_a_hedge_reaches_both_attempts(open_services, emulator: Emulator):
-    services = await open_services(
-        deadlines=Deadlines(
-            ttft_s=5,
-            ttft_min_s=5,
-            ttft_max_s=5,
-            idle_s=5,
-            total_s=20,
-            hedge_min_s=0.1,
-        )
-    )
+    services = await open_services(deadlines=hedging(hedge_min_s=0.1))
     services.engine.latency_mode = True
     emulator.fault("groq", "silent")
     emulator.fault("cerebras", "silent")

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from desktop.services import Services
 from desktop.store.paths import AppPaths
 from desktop.ui.main_window import MainWindow
+from desktop.ui.widgets.file_actions import hand_over_clipboard
 
 T = TypeVar("T")
 
@@ -80,6 +81,15 @@ def leaked_windows(qapp: QApplication, before: set[int]) -> list[QWidget]:
 
 def _address(widget: QWidget) -> int:
     return int(shiboken6.getCppPointer(widget)[0])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clipboard_handed_over() -> Iterator[None]:
+    """After the last UI test, hand a copied picture to Qt, as the app does when it quits;
+    otherwise Qt deletes Python-made clipboard data after the interpreter is gone and the
+    test run ends in a segmentation fault (see tests/ui/test_clean_quit.py)."""
+    yield
+    hand_over_clipboard()
 
 
 TEARDOWN_S = 5.0

@@ -81,30 +81,29 @@ def test_chat_without_a_token_offers_add_a_token(
     assert_token_field_in_front(loop, window)
 
 
-def test_images_without_a_token_offers_add_a_token(
-    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow], emulator: Emulator
+@pytest.mark.parametrize(
+    ("tab", "model", "prompt", "words"),
+    [
+        ("images", FLUX_SCHNELL, "a lighthouse at dusk", "no Hugging Face token"),
+        ("video", WAN_T2V, "a red fox running through fresh snow", "Hugging Face token"),
+    ],
+)
+def test_media_tabs_without_a_token_offer_add_a_token(
+    loop: qasync.QEventLoop,
+    make_window: Callable[..., MainWindow],
+    emulator: Emulator,
+    tab: str,
+    model: str,
+    prompt: str,
+    words: str,
 ) -> None:
     window = open_window(loop, make_window, emulator.env())
-    page = window.images
+    page = getattr(window, tab)
     window.tabs.setCurrentWidget(page)
-    page.model_picker.set_current_model(FLUX_SCHNELL)
-    page.form.prompt.setPlainText("a lighthouse at dusk")
+    page.model_picker.set_current_model(model)
+    page.form.prompt.setPlainText(prompt)
     page.run()
-    until(loop, shows(page.message_bar, "no Hugging Face token", "Add a token"))
-    page.message_bar.action_button.click()
-    assert_token_field_in_front(loop, window)
-
-
-def test_video_without_a_token_offers_add_a_token(
-    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow], emulator: Emulator
-) -> None:
-    window = open_window(loop, make_window, emulator.env())
-    page = window.video
-    window.tabs.setCurrentWidget(page)
-    page.model_picker.set_current_model(WAN_T2V)
-    page.form.prompt.setPlainText("a red fox running through fresh snow")
-    page.run()
-    until(loop, shows(page.message_bar, "Hugging Face token", "Add a token"))
+    until(loop, shows(page.message_bar, words, "Add a token"))
     page.message_bar.action_button.click()
     assert_token_field_in_front(loop, window)
 

@@ -41,8 +41,6 @@ from desktop.ui.widgets.file_actions import PICTURES, copy_image, suggested_name
 from desktop.ui.widgets.image_view import ImageWindow
 from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.media_page import MediaPage
-from desktop.ui.widgets.start_picture import StartPictureField
-from desktop.ui.widgets.styles_field import StylesField
 from desktop.ui.widgets.thumbnails import ImageLoadError, ThumbnailCache, load_scaled
 
 log = logging.getLogger(__name__)
@@ -90,12 +88,8 @@ class ImagesPage(MediaPage):
     def _make_form(self, parent: QWidget) -> ImageForm:
         self.model_picker.currentTextChanged.connect(self._on_model_changed)
         form = ImageForm(parent)
-        self.start_picture = StartPictureField(
-            self.services, self.scope, "None — the picture is made from the description.", form
-        )
-        self.start_picture.problem.connect(lambda text: self.message_bar.show_error(text))
-        self.styles = StylesField(
-            self.services.search_styles, self.model_picker.current_model, self.scope, form
+        self.start_picture, self.styles = self._creative_fields(
+            form, "None — the picture is made from the description."
         )
         form.add_start_and_styles(self.start_picture, self.styles)
         self.start_picture.changed.connect(self._on_start_changed)

@@ -46,8 +46,6 @@ from desktop.ui.widgets.file_actions import MOVIES, suggested_name
 from desktop.ui.widgets.generation_list import GenerationListModel, GenerationListView
 from desktop.ui.widgets.media_page import MediaPage
 from desktop.ui.widgets.notify import notify_finished
-from desktop.ui.widgets.start_picture import StartPictureField
-from desktop.ui.widgets.styles_field import StylesField
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +107,8 @@ class VideoPage(MediaPage):
 
     def _make_form(self, parent: QWidget) -> VideoForm:
         form = VideoForm(parent)
-        self.start_picture = StartPictureField(
-            self.services, self.scope, "None — the video is made from the description.", form
-        )
-        self.start_picture.problem.connect(lambda text: self.message_bar.show_error(text))
-        self.styles = StylesField(
-            self.services.search_styles, self.model_picker.current_model, self.scope, form
+        self.start_picture, self.styles = self._creative_fields(
+            form, "None — the video is made from the description."
         )
         form.add_start_and_styles(self.start_picture, self.styles)
         self.start_picture.changed.connect(self._on_start_changed)

@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QMimeData, QStandardPaths, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog, QWidget
+from shiboken6 import isValid
 
 from desktop.store.atomic import atomic_copy
 from desktop.store.free_names import first_free
@@ -107,7 +108,33 @@ def _read_image(path: str) -> QImage:
 async def copy_image(run_blocking: RunBlocking, path: str) -> None:
     """Put the picture (decoded off the loop) and its file URL on the clipboard."""
     image = await run_blocking(_read_image, path)
-    QGuiApplication.clipboard().setMimeData(file_mime_data(path, image))
+    mime = file_mime_data(path, image)
+    QGuiApplication.clipboard().setMimeData(mime)
+    _on_clipboard[:] = [mime]
+
+
+_on_clipboard: list[QMimeData] = []
+"""The clipboard data this app made in Python, while it may still be on the clipboard."""
+
+
+def hand_over_clipboard() -> None:
+    """Before Python shuts down, put what we copied back on the clipboard as data Qt owns.
+
+    Why: a ``QMimeData`` made in Python and still on the clipboard at exit is deleted by Qt's
+    own exit handlers after the interpreter is gone, which crashes the app on quit (seen after
+    "Copy picture"). The picture stays on the clipboard for a clipboard manager; only the
+    file's address, the second form of the same thing, is dropped. Data copied since by
+    another app (ours was deleted then) is not touched.
+    """
+    ours = _on_clipboard[0] if _on_clipboard else None
+    _on_clipboard.clear()
+    if ours is None or not isValid(ours) or QGuiApplication.instance() is None:
+        return
+    clipboard = QGuiApplication.clipboard()
+    if ours.hasImage():
+        clipboard.setImage(QImage(ours.imageData()))
+    else:
+        clipboard.setText("\n".join(url.toLocalFile() for url in ours.urls()))
 
 
 def reveal_file(path: str) -> bool:

@@ -30,6 +30,8 @@ from desktop.ui.costs.hint import CostHint
 from desktop.ui.widgets import task_page
 from desktop.ui.widgets.labels import heading
 from desktop.ui.widgets.param_fields import MediaForm
+from desktop.ui.widgets.start_picture import StartPictureField
+from desktop.ui.widgets.styles_field import StylesField
 
 HISTORY_LIMIT = 500
 """Generations read at start (an image generation holds up to four pictures)."""
@@ -88,6 +90,18 @@ class MediaPage(task_page.TaskPage):
         outer.addWidget(self.splitter)
 
     # --- Building -------------------------------------------------------------------------
+
+    def _creative_fields(
+        self, parent: QWidget, without_picture: str
+    ) -> tuple[StartPictureField, StylesField]:
+        """The start-picture and styles rows both tabs offer (they use the page's services,
+        scope and message bar); ``without_picture`` says what happens when none is given."""
+        start = StartPictureField(self.services, self.scope, without_picture, parent)
+        start.problem.connect(lambda text: self.message_bar.show_error(text))
+        styles = StylesField(
+            self.services.search_styles, self.model_picker.current_model, self.scope, parent
+        )
+        return start, styles
 
     def _build_left(self) -> QWidget:
         scroll = QScrollArea(self)
