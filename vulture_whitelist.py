@@ -20,6 +20,10 @@ qt.mouseDoubleClickEvent
 qt.paintEvent
 qt.supportedDragActions
 qt.wheelEvent
+qt.itemAt  # QLayout (WrapRow): the layout protocol Qt calls
+qt.expandingDirections
+qt.hasHeightForWidth
+qt.heightForWidth
 qt.splitPath  # QCompleter: how typed text is split before matching
 
 library = Whitelist()

@@ -17,7 +17,17 @@ import os
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyleOption,
+    QStyleOptionComboBox,
+    QStyleOptionComplex,
+    QTabBar,
+    QWidget,
+)
 
 from desktop.ui.chat.markdown import MarkdownTheme, code_background
 
@@ -132,8 +142,27 @@ def set_theme(app: QApplication, choice: str) -> None:
     apply_scheme(app)
 
 
+def ring_colour(palette: QPalette, behind: QColor) -> QColor:
+    """The focus ring's colour: the highlight, unless what it is drawn on is the highlight
+    itself (the primary button), where the text colour shows instead."""
+    highlight = palette.color(QPalette.ColorRole.Highlight)
+    close = (
+        abs(highlight.red() - behind.red())
+        + abs(highlight.green() - behind.green())
+        + abs(highlight.blue() - behind.blue())
+    )
+    return highlight if close > 120 else palette.color(QPalette.ColorRole.WindowText)
+
+
 class CalmStyle(QProxyStyle):
-    """Fusion, with tick-box outlines and focus rings that show in light and dark."""
+    """Fusion, with tick-box outlines and focus rings that show in light and dark.
+
+    Fusion marks keyboard focus only on text fields, tick boxes and list items (and on
+    buttons with an outline too faint to see); here every control that Tab reaches gets a
+    ring in the highlight colour: buttons, drop-down lists, sliders and tabs once focus
+    moved by keyboard (a clicked button needs no ring), text areas and lists whenever they
+    have focus, as text fields do.
+    """
 
     def drawPrimitive(
         self,
@@ -158,6 +187,52 @@ class CalmStyle(QProxyStyle):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(QRectF(option.rect).adjusted(0.6, 0.6, -0.6, -0.6), 2, 2)
             painter.restore()
+        elif element == pe.PE_PanelButtonCommand and _keyboard_focus(option):
+            behind = option.palette.color(QPalette.ColorRole.Button)
+            self._ring(option, painter, ring_colour(option.palette, behind))
+
+    def drawComplexControl(
+        self,
+        control: QStyle.ComplexControl,
+        option: QStyleOptionComplex,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        super().drawComplexControl(control, option, painter, widget)
+        cc = QStyle.ComplexControl
+        editable = isinstance(option, QStyleOptionComboBox) and option.editable
+        if _keyboard_focus(option) and (
+            control == cc.CC_Slider or (control == cc.CC_ComboBox and not editable)
+        ):
+            self._ring(option, painter, option.palette.color(QPalette.ColorRole.Highlight))
+
+    def drawControl(
+        self,
+        element: QStyle.ControlElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        super().drawControl(element, option, painter, widget)
+        if (
+            element == QStyle.ControlElement.CE_ShapedFrame
+            and isinstance(widget, QAbstractScrollArea)
+            and widget.hasFocus()
+            and widget.frameWidth() > 0
+        ):  # a text area or a list: a line on its thin frame, as a focused text field has
+            painter.save()
+            painter.setPen(QPen(option.palette.color(QPalette.ColorRole.Highlight), 1))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5))
+            painter.restore()
+        elif (
+            element == QStyle.ControlElement.CE_TabBarTab
+            and isinstance(widget, QTabBar)
+            and widget.hasFocus()
+            and option.state & QStyle.StateFlag.State_Selected
+            and option.state & QStyle.StateFlag.State_KeyboardFocusChange
+        ):
+            self._ring(option, painter, option.palette.color(QPalette.ColorRole.Highlight))
 
     @staticmethod
     def _ring(option: QStyleOption, painter: QPainter, colour: QColor) -> None:
@@ -167,6 +242,15 @@ class CalmStyle(QProxyStyle):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(QRectF(option.rect).adjusted(1, 1, -1, -1), 3, 3)
         painter.restore()
+
+
+def _keyboard_focus(option: QStyleOption) -> bool:
+    """Focus that came by keyboard (Tab), when a ring tells where the next key press goes."""
+    state = option.state
+    return bool(
+        state & QStyle.StateFlag.State_HasFocus
+        and state & QStyle.StateFlag.State_KeyboardFocusChange
+    )
 
 
 _style: CalmStyle | None = None

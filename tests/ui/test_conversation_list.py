@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 import qasync
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from desktop.store.history import SearchHit
 from desktop.ui.chat.conversation_list import (
@@ -18,7 +20,7 @@ from desktop.ui.chat.conversation_list import (
     when,
 )
 from desktop.ui.main_window import MainWindow
-from tests.ui.conftest import until
+from tests.ui.conftest import act, settle, until
 
 
 def seeded(make_window: Callable[..., MainWindow], titles: list[str]) -> MainWindow:
@@ -128,3 +130,38 @@ def test_dates_and_previews() -> None:
     assert when(None) == ""
     assert plain_preview("**Bold** and `code`") == "Bold and code"
     assert plain_preview("# Title") == "Title"
+
+
+def test_right_click_opens_the_chats_menu_without_opening_it(
+    loop: qasync.QEventLoop, make_window: Callable[..., MainWindow]
+) -> None:
+    window = seeded(make_window, ["cats", "dogs"])
+    sidebar = window.chat.sidebar
+    until(loop, lambda: sidebar.model.rowCount() == 2)
+    sidebar.view.clicked.emit(sidebar.model.index(0, 0))  # "dogs", the newest, is open
+    until(loop, lambda: window.chat.title.full_text() == "dogs")
+    viewport = sidebar.view.viewport()
+    other = sidebar.view.visualRect(sidebar.model.index(1, 0)).center()  # "cats"
+
+    def right_click() -> None:
+        QTest.mousePress(viewport, Qt.MouseButton.RightButton, pos=other)
+        menu_event = QContextMenuEvent(
+            QContextMenuEvent.Reason.Mouse, other, viewport.mapToGlobal(other)
+        )
+        QApplication.sendEvent(viewport, menu_event)  # as the platform sends it on press
+        QTest.mouseRelease(viewport, Qt.MouseButton.RightButton, pos=other)
+
+    act(loop, right_click)
+    menus = [menu for menu in sidebar.findChildren(QMenu) if menu.isVisible()]
+    assert len(menus) == 1
+    assert [action.text() for action in menus[0].actions()] == ["Rename", "Delete…"]
+    settle(loop)
+    assert window.chat.title.full_text() == "dogs"  # the open chat stays open
+    assert sidebar.view.currentIndex().data() == "dogs"  # and stays the marked one
+    menus[0].actions()[1].trigger()  # the menu is about the chat under the pointer
+    until(loop, lambda: any(b.isVisible() for b in sidebar.findChildren(QMessageBox)))
+    box = next(b for b in sidebar.findChildren(QMessageBox) if b.isVisible())
+    assert "cats" in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    until(loop, lambda: sidebar.scope.running("delete") is None)
+    assert window.chat.title.full_text() == "dogs"

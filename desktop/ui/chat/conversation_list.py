@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -175,6 +175,24 @@ class ConversationListModel(QAbstractListModel):
         return True
 
 
+class ChatListView(QListView):
+    """The list of chats, where a right-click only opens the menu of the chat under the
+    pointer: the marked row stays the open chat (a right-press selected the other row, so
+    it looked opened while the old one was still shown)."""
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.RightButton:
+            event.accept()  # the context menu event follows; the selection stays
+            return
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.RightButton:
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+
 class ConversationList(QWidget):
     """Search box, "New chat" button and the list.
 
@@ -212,7 +230,7 @@ class ConversationList(QWidget):
 
         self.model = ConversationListModel(self)
         self.model.rename_requested.connect(self._on_rename_requested)
-        self.view = QListView(self)
+        self.view = ChatListView(self)
         self.view.setModel(self.model)
         self.view.setItemDelegate(TwoLineDelegate(self.view))
         self.view.setUniformItemSizes(True)
@@ -311,6 +329,7 @@ class ConversationList(QWidget):
         if not index.isValid():
             return
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if self.model.editable:
             menu.addAction("Rename", lambda: self.view.edit(index))
         menu.addAction("Delete…", lambda: self._delete(index))

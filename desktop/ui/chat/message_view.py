@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.chat.message_data import MessageData
 from desktop.ui.chat.message_widget import MessageWidget
+from desktop.ui.widgets import tab_order
 
 PAGE = 60
 COLUMN_WIDTH = 860
@@ -179,6 +180,11 @@ class MessageView(QScrollArea):
         # +1: the "earlier" button sits first in the layout.
         self._layout.insertWidget(index + 1, widget)
         self._widgets.insert(index, widget)
+        # Tab reaches it where it sits (a new widget would come last, after "Send"): after
+        # the message above it, or after the view itself for the first one.
+        above = self._widgets[index - 1].tab_stops if index else []
+        widget.tab_stops = tab_order.stops(widget)
+        tab_order.follow(above[-1] if above else self, *widget.tab_stops)
         self.message_added.emit(widget)
         return widget
 

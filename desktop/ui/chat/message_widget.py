@@ -90,6 +90,8 @@ class MessageWidget(QFrame):
     def __init__(self, data: MessageData, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.data = data
+        self.tab_stops: list[QWidget] = []
+        """Its controls in Tab order, once the view placed them (see ``MessageView``)."""
         self._can_regenerate = False
         self._busy = False
         is_user = data.role == "user"

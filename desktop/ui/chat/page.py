@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -54,6 +55,7 @@ from desktop.ui.costs.tab_billing import TabBillTo
 from desktop.ui.errors import apply_fix, show_problem
 from desktop.ui.models.link import ModelLink, link_allows
 from desktop.ui.tasks import TaskScope, run_dialog
+from desktop.ui.widgets import tab_order
 from desktop.ui.widgets.labels import ElidedLabel, MutedLabel, heading_font
 from desktop.ui.widgets.message_bar import MessageBar
 
@@ -113,10 +115,12 @@ class ChatPage(QWidget):
         self.title.setFont(heading_font(self.title.font()))
         # Room for "New chat" and a few words at the smallest window: never "New c…".
         self.title.setMinimumWidth(self.title.fontMetrics().horizontalAdvance("New chat ") + 4)
+        # It shares the room with the model box (itself expanding), not only what is left.
+        self.title.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(self.title, 1)
         bar.addWidget(MutedLabel("Model", right))
         self.model_picker = ModelPicker(right)
-        bar.addWidget(self.model_picker, 2)
+        bar.addWidget(self.model_picker, 1)  # the title gets as much: "A weeke…" said little
         self.provider_picker = ProviderPicker(right)
         link = ModelLink(
             services, Task.CHAT, self.model_picker, self.provider_picker, again="Send again"
@@ -162,6 +166,16 @@ class ChatPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.splitter)
+        tab_order.follow(
+            self.sidebar,  # search, "New chat", the chats
+            self.model_picker,
+            link.button,
+            self.provider_picker,
+            self.bill_to,  # the tab's own "Bill to" (shown once an organisation is listed)
+            self.message_bar,
+            self.stack,  # the welcome's buttons, or the messages
+            self.composer,
+        )
 
         self.refresh_models()
         self.provider_picker.refresh(services.settings, keep=services.settings.chat_policy)

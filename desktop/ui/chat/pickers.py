@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox, QWidget
 
 from desktop.core.table import PROVIDERS, Task
 from desktop.store.settings import Settings
@@ -42,7 +43,7 @@ class ModelPicker(ModelBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             parent,
-            min_length=28,
+            min_length=22,  # room for the title and the provider at 1024 pixels
             tooltip="Type any Hugging Face model id (for example "
             "meta-llama/Llama-3.1-8B-Instruct) or pick a recent one.",
             placeholder="Model id, e.g. meta-llama/Llama-3.1-8B-Instruct",
@@ -65,6 +66,19 @@ class ProviderPicker(PolicyBox):
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.setToolTip("Who answers: a routing choice, or one provider only")
         self.setAccessibleName("Provider")
+        self.currentIndexChanged.connect(lambda _index: self.updateGeometry())
+
+    def minimumSizeHint(self) -> QSize:
+        """Never narrower than the choice shown: "Auto — your order" was cut to "Auto — y"
+        in a 1024-pixel window (the longest choice may still need the drop-down)."""
+        hint = super().minimumSizeHint()
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        text = self.fontMetrics().horizontalAdvance(self.currentText()) + 8
+        size = self.style().sizeFromContents(
+            QStyle.ContentsType.CT_ComboBox, option, QSize(text, hint.height()), self
+        )
+        return QSize(max(hint.width(), size.width()), hint.height())
 
     def refresh(self, settings: Settings, keep: str | None = None) -> None:
         """Rebuild the list from the settings, keeping ``keep`` (or the current choice)."""

@@ -35,6 +35,7 @@ def add_compare_button(beside: QWidget, on_click: Callable[[], object]) -> QPush
             button.setToolTip("Send one prompt to 2–4 models or providers and compare side by side")
             button.clicked.connect(on_click)
             layout.insertWidget(layout.indexOf(beside) + 1, button)
+            QWidget.setTabOrder(beside, button)  # Tab reaches it right after the box, too
             return button
     return None
 

@@ -43,7 +43,7 @@ from desktop.ui.embeddings.text_sources import (
 )
 from desktop.ui.embeddings.texts_edit import TextsEdit, text_files
 from desktop.ui.file_dialogs import ask_open_path
-from desktop.ui.widgets import task_page
+from desktop.ui.widgets import tab_order, task_page
 from desktop.ui.widgets.generation_text import texts_of
 from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.request_page import RequestPage
@@ -112,6 +112,20 @@ class EmbeddingsPage(RequestPage):
             self, self._build_inputs, self._build_results, [320, 780]
         )
         outer.addWidget(self.splitter, 1)
+        tab_order.follow(
+            *task_page.picker_stops(self.model_picker, self.policy_picker),
+            self.message_bar,
+            self.texts_edit,
+            self.load_button,
+            self.run_button,
+            self.badge,
+            self.history_list,
+            self.heat_map,
+            self.text_map,
+            self.focus_picker,
+            self.neighbour_list,
+            *self.export_buttons.values(),
+        )
 
         self._count_timer = QTimer(self)
         self._count_timer.setSingleShot(True)

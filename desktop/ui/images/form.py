@@ -96,6 +96,7 @@ class ImageForm(MediaForm):
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
 
         self.size_preset = QComboBox(self)
+        self.size_preset.setAccessibleName("Picture size")
         for preset in SIZE_PRESETS:
             self.size_preset.addItem(preset.label, preset.name)
         self.size_preset.addItem(CUSTOM, CUSTOM)

@@ -260,6 +260,7 @@ class ImagesPage(MediaPage):
             self.message_bar.show_info("Not started.")
             return
         self.progress.start(request.count)
+        self.show_progress()
         try:
             result = await self.services.images.generate(
                 request, on_attempt=self.progress.on_attempt

@@ -48,6 +48,7 @@ from desktop.ui.providers.order_model import ID_ROLE, ProviderOrderModel
 from desktop.ui.providers.secret_row import SecretRow
 from desktop.ui.tasks import TaskScope, run_dialog
 from desktop.ui.theme import THEMES, set_theme
+from desktop.ui.widgets import tab_order
 from desktop.ui.widgets.labels import MutedLabel, heading, wrapped
 from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.two_line_delegate import TwoLineDelegate
@@ -101,7 +102,7 @@ class ProviderDetails(QFrame):
         layout.addSpacing(6)
         self.key_title = QLabel("", self)
         layout.addWidget(self.key_title)
-        self.key_row = SecretRow("", "key", self)
+        self.key_row = SecretRow("", "key", self, narrow=True)
         layout.addWidget(self.key_row)
         self.server_buttons = QWidget(self)
         buttons = QHBoxLayout(self.server_buttons)
@@ -181,6 +182,7 @@ class ProvidersPage(QWidget):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the controls, which it shows
         content = QWidget(scroll)
         layout = QVBoxLayout(content)
         layout.setContentsMargins(24, 18, 24, 18)
@@ -309,6 +311,21 @@ class ProvidersPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
+        tab_order.follow(
+            self.message_bar,
+            self.token_row,
+            self.list,
+            self.details,  # beside the list
+            self.up_button,
+            self.down_button,
+            self.add_button,
+            self.latency,
+            self.restart_cut,
+            self.theme_picker,
+            self.billing,
+            self.costs,
+            self.about_button,
+        )
 
         self.refresh_credentials()
         self.list.setCurrentIndex(self.model.index(0, 0))

@@ -39,7 +39,11 @@ class SecretRow(QWidget):
     save_requested = Signal(str, str)
     remove_requested = Signal(str)
 
-    def __init__(self, user: str, what: str = "key", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, user: str, what: str = "key", parent: QWidget | None = None, *, narrow: bool = False
+    ) -> None:
+        """``narrow``: the field on a line of its own, the buttons under it (a side panel,
+        where all three on one line left the field too short to read)."""
         super().__init__(parent)
         self.user = user
         self.what = what
@@ -54,13 +58,18 @@ class SecretRow(QWidget):
         self.field.setClearButtonEnabled(True)
         self.field.returnPressed.connect(self._on_save_clicked)
         self.field.textChanged.connect(self._update_buttons)
-        row.addWidget(self.field, 1)
+        if narrow:
+            layout.addWidget(self.field)
+        else:
+            row.addWidget(self.field, 1)
         self.save_button = QPushButton("Save", self)
         self.save_button.clicked.connect(self._on_save_clicked)
         row.addWidget(self.save_button)
         self.remove_button = QPushButton("Remove", self)
         self.remove_button.clicked.connect(lambda: self.remove_requested.emit(self.user))
         row.addWidget(self.remove_button)
+        if narrow:
+            row.addStretch(1)
         layout.addLayout(row)
         self.status = MutedLabel("Not set", self)
         layout.addWidget(self.status)

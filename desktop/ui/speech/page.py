@@ -50,7 +50,7 @@ from desktop.ui.speech.exports import EXPORT_KINDS, KINDS, render, suggested_nam
 from desktop.ui.speech.read_aloud import ReadAloudPage
 from desktop.ui.speech.source_panel import SourcePanel
 from desktop.ui.speech.transcript_view import TranscriptEditor
-from desktop.ui.widgets import task_page
+from desktop.ui.widgets import tab_order, task_page
 from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.request_page import RequestPage
@@ -179,6 +179,19 @@ class SpeechPage(RequestPage):
         self.read_aloud = ReadAloudPage(services, self.stack)
         self.read_aloud.providers_requested.connect(self.providers_requested)
         self.stack.addWidget(self.read_aloud)
+        tab_order.follow(
+            *self.mode_buttons.values(),
+            *task_page.picker_stops(self.model_picker, self.policy_picker),
+            self.source,
+            self.run_button,
+            self.badge,
+            self.message_bar,
+            left,  # the earlier transcripts
+            self.editor,
+            self.copy_button,
+            *self.export_buttons.values(),
+            self.read_aloud,  # the other mode, shown instead of all of the above
+        )
         self.mode_buttons["transcribe"].setChecked(True)
         self._update_actions()
         self.reload_history()

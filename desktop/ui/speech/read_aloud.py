@@ -29,7 +29,7 @@ from desktop.core.table import Task
 from desktop.engine.voices import check_text, text_limit, voices_for
 from desktop.services import Services
 from desktop.store.history import StoredGeneration
-from desktop.ui.widgets import task_page
+from desktop.ui.widgets import tab_order, task_page
 from desktop.ui.widgets.file_actions import DOCUMENTS
 from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.request_page import RequestPage
@@ -116,6 +116,17 @@ class ReadAloudPage(RequestPage):
 
         self.splitter = task_page.side_by_side(self, left, right, [260, 800])
         outer.addWidget(self.splitter, 1)
+        tab_order.follow(
+            *task_page.picker_stops(self.model_picker, self.policy_picker),
+            left,  # the earlier readings
+            self.text_edit,
+            self.voice_box,
+            self.run_button,
+            self.badge,
+            self.message_bar,
+            self.player,
+            self.save_button,
+        )
 
         self.model_picker.currentTextChanged.connect(self._on_model_changed)
         self._on_model_changed(self.model_picker.current_model())

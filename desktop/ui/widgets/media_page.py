@@ -1,11 +1,12 @@
 """The skeleton of a "generate media" tab (Images, Video): form left, result and list right.
 
-Why a skeleton: both tabs are laid out and driven the same way — a scrolling left column with
-the heading, the pickers, the form, the Run button and what is being made (picture progress,
-job cards); a right column with the message bar, the chosen result large above the list of
-everything made before; a form that becomes a request (``form.request(model, provider)``,
-checked by the engine's ``check_request``), "Try again" that sends the last request again,
-"Reuse in …" from the Library, and a layout kept between runs. Each tab adds only what is
+Why a skeleton: both tabs are laid out and driven the same way — a left column whose form
+scrolls (the heading, the pickers, the form and what is being made: picture progress, job
+cards) over a fixed footer with the Run button and the expected cost; a right column with
+the message bar, the chosen result large above the list of everything made before; a form
+that becomes a request (``form.request(model, provider)``, checked by the engine's
+``check_request``), "Try again" that sends the last request again, "Reuse in …" from the
+Library, and a layout kept between runs. Each tab adds only what is
 its own: the parts it makes (:meth:`MediaPage._make_form` and friends), how a request runs
 (:meth:`MediaPage._begin`) and how its history is read and shown.
 """
@@ -16,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QBoxLayout, QFrame, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from shiboken6 import isValid
 
 from desktop.core.cost_types import Cost
 from desktop.core.media_types import TAB_TASK, tab_task
@@ -27,7 +29,7 @@ from desktop.core.vocab import FixAction
 from desktop.services import Services
 from desktop.store.history import StoredGeneration
 from desktop.ui.costs.hint import CostHint
-from desktop.ui.widgets import task_page
+from desktop.ui.widgets import tab_order, task_page
 from desktop.ui.widgets.labels import heading
 from desktop.ui.widgets.param_fields import MediaForm
 from desktop.ui.widgets.start_picture import StartPictureField
@@ -56,7 +58,7 @@ class MediaPage(task_page.TaskPage):
     RESULT_HEIGHT = 520
     """The result pane's first height (the list takes 200)."""
     PROGRESS_GAP = 0
-    """Space between the Run button and what is being made."""
+    """Space between the form and what is being made."""
 
     form: MediaForm
     model: _Listing
@@ -88,6 +90,13 @@ class MediaPage(task_page.TaskPage):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.splitter)
+        tab_order.follow(
+            *task_page.picker_stops(self.model_picker, self.policy_picker),
+            self.form,
+            self.progress_area,
+            self.run_button,
+            self.splitter.widget(1),  # the message bar, the result, the list
+        )
 
     # --- Building -------------------------------------------------------------------------
 
@@ -104,11 +113,19 @@ class MediaPage(task_page.TaskPage):
         return start, styles
 
     def _build_left(self) -> QWidget:
-        scroll = QScrollArea(self)
+        """The form scrolls; the Run button and the expected cost stay in a footer under it,
+        so the main action is never below the fold (1024×640, scale 2)."""
+        left = QWidget(self)
+        left.setMinimumWidth(300)
+        stack = QVBoxLayout(left)
+        stack.setContentsMargins(0, 0, 0, 0)
+        stack.setSpacing(0)
+        scroll = QScrollArea(left)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(300)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields, which it shows
+        self.form_scroll = scroll
         holder = QWidget(scroll)
         column = QVBoxLayout(holder)
         column.setContentsMargins(16, 12, 12, 12)
@@ -121,23 +138,54 @@ class MediaPage(task_page.TaskPage):
         self.form = self._make_form(holder)
         self.form.submitted.connect(self.run)
         column.addWidget(self.form)
-        column.addSpacing(4)
-        self.run_button = task_page.run_button(self._run_text, holder, self.scope, "make", self.run)
+        if self.PROGRESS_GAP:
+            column.addSpacing(self.PROGRESS_GAP)
+        self.progress_area = self._make_progress(holder)
+        column.addWidget(self.progress_area)
+        column.addStretch(1)
+        scroll.setWidget(holder)
+        # Never narrower than the form: its fields would be cut off (no sideways scrolling).
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        scroll.setMinimumWidth(holder.minimumSizeHint().width() + bar)
+        stack.addWidget(scroll, 1)
+        stack.addWidget(self._build_footer(left))
+        return left
+
+    def _build_footer(self, parent: QWidget) -> QWidget:
+        """The Run button and the expected cost, under a thin line, outside the scrolling."""
+        footer = QFrame(parent)
+        footer.setObjectName("actionFooter")
+        footer.setFrameShape(QFrame.Shape.NoFrame)
+        self.footer = footer
+        column = QVBoxLayout(footer)
+        column.setContentsMargins(16, 0, 12, 10)
+        column.setSpacing(6)
+        line = QFrame(footer)
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        column.addWidget(line)
+        self.run_button = task_page.run_button(self._run_text, footer, self.scope, "make", self.run)
         self.run_button.setToolTip(self._run_tooltip)
         column.addWidget(self.run_button)
         meter = self.services.engine.costs
-        self.cost_hint = CostHint(self._expected_cost, holder, meter=meter)
+        self.cost_hint = CostHint(self._expected_cost, footer, meter=meter)
         self.cost_hint.provider = lambda: meter.likely_provider(
             self.task, self.model_picker.current_model(), self.policy_picker.current_policy()
         )
         self.cost_hint.watch(self.form, self.model_picker, self.policy_picker)
         column.addWidget(self.cost_hint)
-        if self.PROGRESS_GAP:
-            column.addSpacing(self.PROGRESS_GAP)
-        column.addWidget(self._make_progress(holder))
-        column.addStretch(1)
-        scroll.setWidget(holder)
-        return scroll
+        return footer
+
+    def show_progress(self) -> None:
+        """Scroll the form so what is being made (under it) is in sight, once the layout
+        has placed what was just added there."""
+        scroll, area = self.form_scroll, self.progress_area
+
+        def reveal() -> None:
+            if isValid(scroll) and isValid(area):
+                scroll.ensureWidgetVisible(area, 0, 0)
+
+        QTimer.singleShot(0, reveal)
 
     def _build_right(self) -> QWidget:
         right = QWidget(self)
@@ -166,7 +214,7 @@ class MediaPage(task_page.TaskPage):
         raise TypeError(f"{type(self).__name__} must define _expected_cost()")
 
     def _make_progress(self, parent: QWidget) -> QWidget:
-        """What is being made, under the Run button and the expected cost."""
+        """What is being made, under the form (scrolled into sight when a run starts)."""
         raise TypeError(f"{type(self).__name__} must define _make_progress()")
 
     def _make_result(self, parent: QWidget) -> QWidget:
@@ -224,6 +272,7 @@ class MediaPage(task_page.TaskPage):
         self.message_bar.clear()
         self._last_request = request
         self._begin(request)
+        self.show_progress()
 
     def _on_fix(self, action: str) -> None:
         if action == FixAction.OTHER_PROVIDER and self._last_request is not None:

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QPushButton, QStackedWidget, QWidget
 
+from desktop.ui.widgets import tab_order
 from desktop.ui.widgets.labels import ElidedLabel, MutedLabel
 from desktop.ui.widgets.routing_badge import RoutingBadge
+from desktop.ui.widgets.wrap_row import WrapRow
 
 
 def action_button(text: str, tip: str, parent: QWidget) -> QPushButton:
@@ -46,15 +48,20 @@ def clear_result_text(prompt: ElidedLabel, caption: MutedLabel, badge: RoutingBa
 def add_actions_row(
     column: QBoxLayout, left: Sequence[QPushButton], right: Sequence[QPushButton]
 ) -> None:
-    """One row of buttons: ``left`` first, a stretch, then ``right``."""
-    actions = QHBoxLayout()
-    actions.setSpacing(6)
-    for button in left:
-        actions.addWidget(button)
-    actions.addStretch(1)
-    for button in right:
-        actions.addWidget(button)
+    """``left`` at the left, ``right`` at the right edge; on a narrow window ``right`` wraps
+    under ``left`` (:class:`WrapRow`) instead of widening the window."""
+    parent = column.parentWidget()
+    actions = WrapRow(spacing=6)
+    for buttons in (left, right):
+        group = QWidget(parent)
+        row = QHBoxLayout(group)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        for button in buttons:
+            row.addWidget(button)
+        actions.addWidget(group)
     column.addLayout(actions)
+    tab_order.follow(*left, *right)
 
 
 def note_label(text: str, stack: QStackedWidget) -> MutedLabel:

@@ -34,6 +34,7 @@ from desktop.ui.errors import apply_fix
 from desktop.ui.file_dialogs import write_file
 from desktop.ui.models.link import ModelLink
 from desktop.ui.tasks import TaskScope
+from desktop.ui.widgets import tab_order
 from desktop.ui.widgets.export_kinds import ExportKind
 from desktop.ui.widgets.file_actions import DOCUMENTS, ask_save_path, save_copy_as
 from desktop.ui.widgets.labels import MutedLabel, heading
@@ -70,7 +71,25 @@ def add_pickers(
     layout.addWidget(pin_notice(policy_picker, parent))
     if bill_to is not None:
         layout.addWidget(bill_to)
+        policy_picker.bill_to = bill_to  # type: ignore[attr-defined]
+    tab_order.follow(*picker_stops(model_picker, policy_picker))  # "Browse…" was made last
     return model_picker, policy_picker
+
+
+def picker_stops(model_picker: TaskModelPicker, policy_picker: PolicyPicker) -> list[QWidget]:
+    """The pickers' controls in reading order: the model, "Browse…", the provider, "Back to
+    Auto", the tab's "Bill to" (for :func:`desktop.ui.widgets.tab_order.follow`)."""
+    link = model_picker.link
+    back = getattr(policy_picker, "back_to_auto", None)
+    bill_to = getattr(policy_picker, "bill_to", None)
+    parts: list[QWidget | None] = [
+        model_picker,
+        link.button if link is not None else None,
+        policy_picker,
+        back if isinstance(back, QWidget) else None,
+        bill_to if isinstance(bill_to, QWidget) else None,
+    ]
+    return [part for part in parts if part is not None]
 
 
 PINNED_TIP = "Only {who} is used in this tab: if it fails, no other provider is tried."
