@@ -72,7 +72,7 @@ async def run(services: Services, args: argparse.Namespace) -> int:
     since = parse_day(args.since) if args.since else month_start(now)
     totals = await services.db.run(ledger.totals, args.by, since)
     today, month = await services.db.run(lambda: (ledger.today(), ledger.this_month()))
-    budget = meter.budget_check()
+    budget = meter.budget_check(spent=month)
     grand = sum(t.usd for t in totals)
     count = sum(t.count for t in totals)
     since_text = datetime.fromtimestamp(since).strftime("%Y-%m-%d")

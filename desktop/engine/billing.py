@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import Context, ContextVar, copy_context
 
 ROUTED_VIAS = frozenset({"router", "hf-auto"})
 BILL_TO_HEADER = "x-hf-bill-to"
@@ -39,3 +39,13 @@ def current_bill_to(default: str) -> str | None:
     chosen = _chosen.get()
     account = default if chosen is None else chosen
     return account.strip() or None
+
+
+def billing_context(account: str | None) -> Context:
+    """A copy of the current context billing ``account`` ("" the personal account; None
+    leaves the choice as it is), for a task started with ``create_task(..., context=...)``:
+    how a tab's own "Bill to" reaches every request the tab starts."""
+    context = copy_context()
+    if account is not None:
+        context.run(_chosen.set, account.strip())
+    return context

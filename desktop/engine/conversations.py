@@ -72,6 +72,8 @@ class Turn:
     result: ChatResult | None = None
     replaced: int | None = None
     withdrawn: bool = False
+    trace: Trace | None = None
+    """The routing trace as it grows; after a stop it holds the stopped answer's cost."""
 
 
 def title_from(text: str) -> str:
@@ -253,12 +255,12 @@ class ChatService(StoredTaskService):
         if prepared is None:
             raise SwitchboardError(missing)
         conversation_id, user_id, messages, assistant_id, replaces = prepared
-        turn = Turn(conversation_id, user_id, assistant_id, replaced=replaces)
+        trace = Trace(model=model, policy=provider)
+        turn = Turn(conversation_id, user_id, assistant_id, replaced=replaces, trace=trace)
         if listener:
             listener.turn_started(turn)
         saving = _Saving(history, assistant_id, asyncio.get_running_loop())
         request = ChatRequest(model=model, messages=messages, provider=provider)
-        trace = Trace(model=model, policy=provider)
         result = await self._stream(request, trace, saving, listener)
         if replaces is not None and not result.text and result.status != Status.COMPLETE:
             # A regenerate that brought nothing: the previous answer is shown again.
@@ -279,6 +281,7 @@ class ChatService(StoredTaskService):
         history, assistant_id = self.history, saving.message_id
         loop = asyncio.get_running_loop()
         pending: list[str] = []
+        received: list[str] = []  # the answer so far, what a stop is billed for
         scheduled: list[asyncio.TimerHandle] = []
 
         def flush() -> None:
@@ -289,6 +292,7 @@ class ChatService(StoredTaskService):
                 pending.clear()
 
         def on_delta(text: str) -> None:
+            received.append(text)
             if saving.error is not None:
                 return  # saving stopped: nothing more is shown than is kept
             # At most one write per interval, and never later than one interval after the
@@ -308,6 +312,7 @@ class ChatService(StoredTaskService):
             while scheduled:
                 scheduled.pop().cancel()
             pending.clear()
+            received.clear()
             self.db.submit(saving.restart)
             if listener:
                 listener.restarted(note)
@@ -326,6 +331,7 @@ class ChatService(StoredTaskService):
             result = await chat
         except asyncio.CancelledError:
             flush()
+            await self._settle_stopped(request, trace, "".join(received))
             if saving.error is None or _being_cancelled():
                 await self._quietly(
                     history.update_message,
@@ -357,6 +363,14 @@ class ChatService(StoredTaskService):
         if saving.error is not None:
             return await self._saving_stopped(trace, saving, result)
         return result
+
+    async def _settle_stopped(self, request: ChatRequest, trace: Trace, text: str) -> None:
+        """Cost of an answer stopped mid-stream, kept in its trace and the totals; a failure
+        here must never hide the stop itself."""
+        try:
+            await self.engine.costs.settle_stopped(trace, request.messages, text)
+        except Exception:  # the stop matters more than its estimate
+            log.warning("The cost of a stopped answer was not recorded", exc_info=True)
 
     async def _saving_stopped(
         self, trace: Trace, saving: _Saving, result: ChatResult | None = None

@@ -28,6 +28,7 @@ from desktop.core.media_types import MediaFile, MediaResult, tab_task
 from desktop.core.table import PROVIDERS, Task, provider_label
 from desktop.core.trace import Outcome, Trace
 from desktop.core.vocab import Status
+from desktop.engine.billing import ROUTED_VIAS, current_bill_to
 from desktop.engine.catalog import ModelCatalog, ProviderStats
 from desktop.engine.price_table import PriceRow, PriceTable
 from desktop.store.cost_ledger import CostEntry, CostLedger, CostLedgerError
@@ -52,6 +53,7 @@ _UNIT_WORDS = {
     "video": "video",
     "video_second": "second of video",
     "audio_minute": "minute of audio",
+    "thousand_characters": "1,000 characters",
     "million_tokens": "million tokens",
 }
 
@@ -108,9 +110,12 @@ def chat_cost(
     return Cost(usd, basis)
 
 
-def units_of(row: PriceRow, result: MediaResult) -> tuple[float, str]:
-    """How many of ``row.unit`` the result made, and a note when it had to be assumed."""
+def units_of(row: PriceRow, result: MediaResult, text: str = "") -> tuple[float, str]:
+    """How many of ``row.unit`` the result made, and a note when it had to be assumed;
+    ``text`` is what was read aloud (text-to-speech is priced by its characters)."""
     files = result.files
+    if row.unit == "thousand_characters":
+        return len(text) / 1000, ""
     if row.unit == "image":
         return float(len(files)), ""
     if row.unit == "megapixel":
@@ -151,6 +156,8 @@ def _float(value: object) -> float | None:
 
 def _amount_text(units: float, unit: str) -> str:
     word = _UNIT_WORDS.get(unit, unit)
+    if unit == "thousand_characters":
+        return f"{round(units * 1000):,} characters"
     if unit in ("image", "video") and units == int(units):
         return f"{int(units)} {word}" + ("" if units == 1 else "s")
     return f"{units:.3g} {word}" + ("" if units == 1 or word.endswith("s") else "s")
@@ -179,7 +186,7 @@ def media_cost(result: MediaResult, table: PriceTable) -> Cost:
             return Cost(
                 None, f"no price is known for {result.trace.model} at {provider_label(provider)}"
             )
-        units, note = units_of(row, part)
+        units, note = units_of(row, part, result.text or "")
         total += units * row.usd
         parts.append(
             f"{_amount_text(units, row.unit)}{note} at {provider_label(provider)}'s "
@@ -358,6 +365,42 @@ class CostMeter:
         await self._keep(result.trace, cost, result.provider)
         return cost
 
+    async def settle_stopped(
+        self, trace: Trace, messages: Sequence[ChatMessage], text: str
+    ) -> Cost:
+        """Estimate a chat answer the user stopped mid-stream (providers bill what they
+        generated), write it into its trace and the ledger.
+
+        The answering attempt is the last one that sent words; a stopped stream rarely
+        carries usage, so the tokens are estimated from ``text`` (the basis says so). The
+        price is taken from what is cached only: a stop must not wait on the network.
+        """
+        answering = next(
+            (
+                a
+                for a in reversed(trace.attempts)
+                if a.outcome in (Outcome.OK, Outcome.CANCELLED, Outcome.INTERRUPTED)
+                and a.ttft_ms is not None
+            ),
+            None,
+        )
+        if answering is None or not text:
+            cost = Cost(0.0, "stopped before any words arrived; nothing is billed")
+            await self._keep(trace, cost, None)
+            return cost
+        provider = answering.served_by or answering.provider
+        if answering.via in ROUTED_VIAS and trace.bill_to is None:
+            trace.bill_to = current_bill_to(self.cost_settings.bill_to)
+        price, source = await self.chat_price(trace.model, provider, fetch=False)
+        stopped = ChatResult(
+            text=text, status=Status.INTERRUPTED, trace=trace, provider=provider, via=answering.via
+        )
+        counted = chat_cost(stopped, messages, price, source)
+        cost = Cost(counted.usd, f"stopped mid-answer, billed for what was made: {counted.basis}")
+        await self._keep(trace, cost, provider)
+        answering.billed = True  # the provider bills the words it sent before the stop
+        return cost
+
     async def settle_media(self, result: MediaResult) -> MediaResult:
         """Estimate a media result, write it into its trace and the ledger; returns it."""
         cost = media_cost(result, self.table)
@@ -396,14 +439,25 @@ class CostMeter:
 
     # --- Budget -------------------------------------------------------------------------
 
-    def month_spent(self) -> float:
-        return self.ledger.this_month() if self.ledger is not None else 0.0
+    async def month_spent(self) -> float:
+        """This month's total, read on the database worker (never on the caller's thread:
+        the window asks this before a dear start, and SQL must not run on the GUI thread)."""
+        ledger = self.ledger
+        if ledger is None:
+            return 0.0
+        if self._db is not None:
+            spent = await self._db.run(ledger.this_month)
+        else:
+            spent = await asyncio.get_running_loop().run_in_executor(
+                self._executor, ledger.this_month
+            )
+        self.last_month_spent = spent
+        return spent
 
-    def budget_check(self, extra: float = 0.0, *, spent: float | None = None) -> BudgetCheck:
-        """This month against the budget with ``extra`` more; ``spent`` (e.g.
-        :attr:`last_month_spent`) saves reading the ledger."""
+    def budget_check(self, extra: float = 0.0, *, spent: float) -> BudgetCheck:
+        """This month (``spent``, from :meth:`month_spent` or :attr:`last_month_spent`)
+        against the budget with ``extra`` more; pure, so any thread may ask."""
         budget = self.cost_settings.monthly_budget_usd
-        spent = self.month_spent() if spent is None else spent
         if not budget:
             return BudgetCheck("none", spent, None)
         after = spent + extra
@@ -416,21 +470,22 @@ class CostMeter:
             )
         return BudgetCheck("ok", spent, budget)
 
-    def question_before(self, expected: Cost, *, batch: bool) -> str | None:
+    async def question_before(self, expected: Cost, *, batch: bool) -> str | None:
         """The question to ask before starting, or None to just start.
 
         A video or a batch above the user's threshold asks; so does anything that would go
-        over the monthly budget.
+        over the monthly budget (the month so far is read on the database worker).
         """
         extra = expected.usd or 0.0
-        check = self.budget_check(extra)
-        if check.level == "over" and check.budget is not None:
-            return (
-                f"This would take you over your monthly budget "
-                f"({money_text(check.spent, approx=False)} of "
-                f"{money_text(check.budget, approx=False)} used, and this is expected to cost "
-                f"{money_text(extra)}). Go ahead anyway?"
-            )
+        if self.cost_settings.monthly_budget_usd:
+            check = self.budget_check(extra, spent=await self.month_spent())
+            if check.level == "over" and check.budget is not None:
+                return (
+                    f"This would take you over your monthly budget "
+                    f"({money_text(check.spent, approx=False)} of "
+                    f"{money_text(check.budget, approx=False)} used, and this is expected to "
+                    f"cost {money_text(extra)}). Go ahead anyway?"
+                )
         limit = self.cost_settings.ask_above_usd
         if batch and limit is not None and expected.usd is not None and expected.usd > limit:
             return (

@@ -22,7 +22,15 @@ from typing import Any, Final
 
 from desktop import assets
 
-UNITS: Final = ("image", "megapixel", "video", "video_second", "audio_minute", "million_tokens")
+UNITS: Final = (
+    "image",
+    "megapixel",
+    "video",
+    "video_second",
+    "audio_minute",
+    "thousand_characters",
+    "million_tokens",
+)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from desktop.core.trace import AttemptRecord, Outcome, Trace
 from desktop.core.vocab import FixAction, JobStatus, Status
 from desktop.engine import job_poll as jp
 from desktop.engine.attempts import AttemptScope, ResultOutcome, attempt_result, task_headers
+from desktop.engine.billing import ROUTED_VIAS
 from desktop.engine.candidates import Candidate
 from desktop.engine.creative_inputs import prepare, style_params
 from desktop.engine.failover import AttemptContext, failure_message
@@ -263,7 +264,7 @@ class VideoService:
             self._tasks.add(task)
         try:
             made = await self._generate(request, trace, params, started, progress, on_attempt)
-            return await self.engine.costs.settle_media(made)
+            return await self._settle(made)
         finally:
             if task is not None:
                 self._tasks.discard(task)
@@ -394,6 +395,7 @@ class VideoService:
                 media_url=ticket.media_url,
                 error=ticket.error,
                 trace=trace.to_dict(),
+                bill_to=cand.bill_to if cand.via in ROUTED_VIAS else None,
             ),
         )
         return _Accepted(record, JobAuth(headers, secrets))
@@ -513,6 +515,7 @@ class VideoService:
                 task=record.task,
             )
         )
+        trace.bill_to = trace.bill_to or record.bill_to  # who the submission billed
         progress = Progress(on_progress, record.created_at)
         who = provider_label(record.provider)
         protocol = self._protocols.get(record.kind)
@@ -549,7 +552,19 @@ class VideoService:
             record.created_at,
             attempt=_accepted_attempt(trace, record.provider),
         )
-        return await self.engine.costs.settle_media(await self._run(run, progress, look_now=True))
+        return await self._settle(await self._run(run, progress, look_now=True))
+
+    async def _settle(self, result: MediaResult) -> MediaResult:
+        """Estimate the cost, then keep it in the library row too: the row was finished
+        before the video's length (what it is priced by) was known to the meter."""
+        settled = await self.engine.costs.settle_media(result)
+        if settled.record_id is not None:
+            await self.db.run(
+                self.keeper.history.update_generation,
+                settled.record_id,
+                trace=settled.trace.to_dict(),
+            )
+        return settled
 
     @staticmethod
     def _credential_name(record: JobRecord) -> str:
@@ -579,6 +594,7 @@ class VideoService:
             secret=secret,
             auth_scheme=scheme,
             base=record.api_base,
+            bill_to=record.bill_to,  # the account the submission billed, after a restart too
         )
         return JobAuth(task_headers(cand), (secret or "",))
 

@@ -13,7 +13,11 @@ loses at most the ability to resume jobs in flight. Same settings as the history
 
 A record never holds a secret: ``credential`` is the keyring *user name* of the token that
 submitted the job ("huggingface" or a provider id), and the secret is read again from the
-keyring on resume.
+keyring on resume. ``bill_to`` is an organisation *name* (sent as ``X-HF-Bill-To`` when the
+job went through the router), kept so that following the job after a restart bills the same
+account as the submission did.
+
+Schema 2 added ``bill_to``; a version-1 file gains the column on open.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from desktop.core.vocab import JobStatus
 STATUSES: Final = frozenset(JobStatus)
 TERMINAL: Final = frozenset({JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED})
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 
 class JobStoreError(SwitchboardError):
@@ -57,6 +61,7 @@ class JobRecord:
         result_path: the stored file in the media folder (once downloaded).
         generation_id: the library (history) row that shows this job.
         trace: the routing trace of the submission, as JSON.
+        bill_to: the organisation the submission billed (router jobs only), or None.
     """
 
     id: str
@@ -84,6 +89,7 @@ class JobRecord:
     error: str | None = None
     generation_id: int | None = None
     trace: dict[str, Any] | None = None
+    bill_to: str | None = None
 
     @property
     def terminal(self) -> bool:
@@ -119,7 +125,8 @@ _SCHEMA: Final = """CREATE TABLE jobs (
     result_path TEXT,
     error TEXT,
     generation_id INTEGER,
-    trace TEXT
+    trace TEXT,
+    bill_to TEXT
 )"""
 
 
@@ -188,10 +195,13 @@ class JobStore:
         if version == SCHEMA_VERSION:
             return
         with self._write() as conn:
-            if int(conn.execute("PRAGMA user_version").fetchone()[0]) == 0:
+            found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if found == 0:
                 conn.execute(_SCHEMA)
                 conn.execute("CREATE INDEX jobs_by_status ON jobs(status, created_at)")
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+            elif found == 1:  # jobs from before bill-to was kept: they billed the user
+                conn.execute("ALTER TABLE jobs ADD COLUMN bill_to TEXT")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from PySide6.QtWidgets import QDialog
@@ -40,6 +41,9 @@ class TaskScope:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._slots: dict[str, asyncio.Task[Any]] = {}
         self._closed = False
+        self.context_for: Callable[[], contextvars.Context | None] | None = None
+        """Gives the context new tasks run in (None: a copy of the caller's, as usual); a
+        tab's "Bill to" sets it so every request the tab starts bills its account."""
 
     @property
     def closed(self) -> bool:
@@ -57,7 +61,8 @@ class TaskScope:
             raise RuntimeError(f"task scope {self.name!r} is closed")
         if slot is not None and (previous := self._slots.get(slot)) is not None:
             previous.cancel()
-        task = self._event_loop(coro).create_task(coro)
+        context = self.context_for() if self.context_for is not None else None
+        task = self._event_loop(coro).create_task(coro, context=context)
         self._tasks.add(task)
         task.add_done_callback(self._on_task_done)
         if slot is not None:

@@ -76,6 +76,11 @@ def test_json_carries_the_trace_and_failover(
     assert data["task"] == "text-to-speech" and data["provider"] == "fal-ai"
     assert [a["provider"] for a in data["trace"]["attempts"]] == ["together", "fal-ai"]
     assert Path(data["files"][0]["path"]).is_file()
+    # Priced by its characters at the provider that read it; the failed attempt is free.
+    cost = data["cost"]
+    assert cost["estimate"] is True and cost["usd"] > 0
+    assert "16 characters at fal's" in cost["basis"]
+    assert [a.get("billed", False) for a in data["trace"]["attempts"]] == [False, True]
 
 
 def test_empty_text_is_one_line_and_nothing_is_sent(

@@ -116,6 +116,12 @@ async def test_video_json_prints_one_object_with_the_trace(
     assert payload["trace"]["attempts"][0]["outcome"] == "ok"
     assert file_bytes(payload["files"][0]["path"]) == mp4_bytes()
     assert payload["job_id"] and payload["record_id"]
+    seconds = sum(f["duration_s"] or 0.0 for f in payload["files"]) or 5.0
+    assert payload["cost"]["usd"] == pytest.approx(seconds * 0.06)  # novita's table price
+    assert payload["cost"]["estimate"] is True and "second" in payload["cost"]["basis"]
+    stored = services.history.get_generation(payload["record_id"])  # the Library item
+    assert stored is not None and stored.trace is not None
+    assert stored.trace["cost"] == payload["cost"]
 
 
 async def test_a_failed_video_exits_non_zero_with_one_line(

@@ -86,6 +86,54 @@ async def test_stop_keeps_the_partial_answer_marked_interrupted(open_services, e
     assert answer.trace and answer.trace["attempts"][-1]["outcome"] == "cancelled"
 
 
+async def test_a_stopped_answer_is_billed_for_what_was_made_and_says_so(open_services, emulator):
+    from desktop.engine.costs import estimate_tokens
+    from tests.emulator.hub import PROVIDER_STATS
+
+    services = await open_services()
+    await services.engine.catalog.provider_stats(LLAMA_8B)  # the prices, as a chooser leaves them
+    emulator.set_reply("alpha beta gamma delta epsilon")
+    emulator.fault("groq", "stall", after=2)
+    rec = Recorder()
+    task = asyncio.create_task(services.chat.send(None, "Hi", model=LLAMA_8B, listener=rec))
+    await asyncio.wait_for(rec.got_text.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    answer = services.history.get_conversation(rec.turns[0].conversation_id).messages[-1]
+    assert answer.status == Status.INTERRUPTED and answer.content
+    price = PROVIDER_STATS["groq"]["pricing"]
+    expected = (
+        estimate_tokens("Hi") * price["input"] + estimate_tokens(answer.content) * price["output"]
+    ) / 1e6
+    cost = answer.trace["cost"]
+    assert cost["usd"] == pytest.approx(expected) and cost["estimate"] is True
+    assert cost["basis"].startswith("stopped mid-answer, billed for what was made")
+    assert "estimated from the text; the provider reported no usage" in cost["basis"]
+    assert answer.trace["attempts"][-1]["billed"] is True  # the stopped attempt is billed
+    ledger = services.engine.costs.ledger
+    assert ledger is not None
+    (row,) = ledger.entries()  # in the totals too
+    assert (row.provider, row.usd) == ("groq", pytest.approx(expected))
+    turn_trace = rec.turns[0].trace  # what the window shows under the stopped answer
+    assert turn_trace is not None and turn_trace.cost == cost
+
+
+async def test_a_stop_before_any_words_costs_nothing(open_services, emulator):
+    services = await open_services()
+    emulator.fault("groq", "stall", after=0)
+    rec = Recorder()
+    task = asyncio.create_task(services.chat.send(None, "Hi", model=LLAMA_8B, listener=rec))
+    await asyncio.to_thread(emulator.wait_for_requests, 1, "groq")
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    trace = rec.turns[0].trace
+    assert trace is not None and trace.cost is not None and trace.cost["usd"] == 0.0
+    ledger = services.engine.costs.ledger
+    assert ledger is not None and ledger.entries() == []
+
+
 async def test_regenerate_adds_a_version_and_keeps_the_old_answer(
     open_services, emulator: Emulator
 ):

@@ -269,18 +269,99 @@ async def test_budget_warns_at_80_percent_and_asks_before_going_over(open_servic
     meter = services.engine.costs
     assert meter.ledger is not None
     meter.ledger.add(CostEntry("conversational", LLAMA_8B, "groq", 8.0, "b"))
-    assert meter.budget_check().level == "none"  # no budget set: nothing to watch
+    spent = await meter.month_spent()
+    assert meter.budget_check(spent=spent).level == "none"  # no budget set: nothing to watch
     meter.cost_settings.monthly_budget_usd = 10.0
-    assert meter.budget_check().level == "warn"
+    assert meter.budget_check(spent=spent).level == "warn"
     assert (
-        meter.budget_check().message
+        meter.budget_check(spent=spent).message
         == "You have used $8.00 of your $10.00 monthly budget (80 % or more)."
     )
-    assert meter.question_before(Cost(1.5, "b"), batch=False) is None  # $9.50: under, no question
-    question = meter.question_before(Cost(2.5, "b"), batch=False)
+    # $9.50: under the budget, no question
+    assert await meter.question_before(Cost(1.5, "b"), batch=False) is None
+    question = await meter.question_before(Cost(2.5, "b"), batch=False)
     assert question is not None and question.startswith("This would take you over your monthly")
     meter.cost_settings.monthly_budget_usd = None
     meter.cost_settings.ask_above_usd = 1.0
-    assert meter.question_before(Cost(2.5, "one video"), batch=False) is None  # not a batch
-    asked = meter.question_before(Cost(2.5, "one video"), batch=True)
+    assert await meter.question_before(Cost(2.5, "one video"), batch=False) is None  # not a batch
+    asked = await meter.question_before(Cost(2.5, "one video"), batch=True)
     assert asked is not None and "more than the $1.00 you asked to be warned about" in asked
+
+
+# --- every library item keeps its cost ------------------------------------------------------
+
+
+def stored_cost(services: Services, record_id: int | None) -> dict[str, object]:
+    """The estimate kept with a library item (what the Library and ``--json`` show)."""
+    assert record_id is not None
+    stored = services.history.get_generation(record_id)
+    assert stored is not None and stored.trace is not None
+    cost = stored.trace.get("cost")
+    assert isinstance(cost, dict)
+    return cost
+
+
+@pytest.mark.parametrize("animate", [False, True], ids=["text-to-video", "image-to-video"])
+async def test_a_video_library_item_keeps_its_cost(
+    open_services, tmp_path: Path, animate: bool
+) -> None:
+    from dataclasses import replace as changed
+
+    from PIL import Image
+
+    from desktop.core.media_types import VideoRequest
+    from tests.emulator.image_edit import WAN_I2V
+    from tests.emulator.jobs import WAN_T2V
+    from tests.fast_polls import FAST_VIDEO_POLL
+
+    services = await open_services()
+    services.video.timing = changed(FAST_VIDEO_POLL)
+    request = VideoRequest(WAN_T2V, "a fox", provider="fal-ai")
+    if animate:
+        still = tmp_path / "still.png"
+        Image.new("RGB", (64, 48), (20, 120, 40)).save(still, "PNG")
+        request = VideoRequest(WAN_I2V, "the fox runs", provider="fal-ai", source_path=str(still))
+    made = await services.video.generate(request)
+    assert made.status == Status.COMPLETE, made.error
+    assert made.trace.task == ("image-to-video" if animate else "text-to-video")
+    seconds = sum(f.duration_s or 0.0 for f in made.files) or 5.0
+    assert made.to_dict()["cost"]["usd"] == pytest.approx(seconds * 0.08)  # --json
+    kept = stored_cost(services, made.record_id)  # the Library
+    assert kept["usd"] == pytest.approx(seconds * 0.08) and kept["estimate"] is True
+    assert "second" in str(kept["basis"])
+
+
+@pytest.mark.parametrize(("provider", "per_thousand"), [("fal-ai", 0.02), ("deepinfra", 0.0008)])
+async def test_read_aloud_is_priced_by_its_characters_and_the_item_keeps_it(
+    open_services, provider: str, per_thousand: float
+) -> None:
+    from desktop.core.media_types import SpeakRequest
+    from tests.emulator.media_models import KOKORO
+
+    services = await open_services()
+    text = "The quick brown fox jumps over the lazy dog, twice over, for good measure."
+    result = await services.speak.speak(SpeakRequest(KOKORO, text, provider=provider))
+    assert result.status == Status.COMPLETE, result.error
+    expected = len(text) / 1000 * per_thousand
+    assert result.to_dict()["cost"]["usd"] == pytest.approx(expected)
+    assert f"{len(text)} characters" in result.cost.basis
+    assert "per 1,000 characters" in result.cost.basis
+    assert stored_cost(services, result.record_id)["usd"] == pytest.approx(expected)
+
+
+async def test_an_edited_picture_keeps_its_cost(open_services, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from tests.emulator.image_edit import KONTEXT
+
+    services = await open_services()
+    services.images.poll = FAST_POLL
+    source = tmp_path / "start.png"
+    Image.new("RGB", (80, 48), (200, 40, 40)).save(source, "PNG")
+    result = await services.images.generate(
+        ImageRequest(KONTEXT, "make it snow", provider="fal-ai", source_path=str(source))
+    )
+    assert result.status == Status.COMPLETE, result.error
+    usd = result.to_dict()["cost"]["usd"]
+    assert isinstance(usd, float) and usd > 0
+    assert stored_cost(services, result.record_id)["usd"] == pytest.approx(usd)

@@ -517,6 +517,51 @@ async def test_quit_mid_poll_then_restart_resumes_without_resubmitting(
     assert await second.video.resume_pending() == []
 
 
+async def test_a_job_resumed_after_a_restart_bills_the_organisation_it_was_submitted_for(
+    video_services: VideoServices, emulator: Emulator
+) -> None:
+    from desktop.engine.billing import billing_to
+
+    first = await video_services(subdir="app")
+    emulator.jobs.plan("fal-ai", outcome="hold")
+    with billing_to("acme-labs"):  # a tab billed to the organisation started it
+        task = asyncio.create_task(first.video.generate(request("fal-ai")))
+    await asyncio.to_thread(emulator.jobs.wait_for_polls, 2, provider="fal-ai")
+    await first.aclose()
+    assert task.cancelled()
+    before = len(emulator.requests)
+
+    second = await video_services(subdir="app")  # the global choice is the personal account
+    assert second.engine.costs.cost_settings.bill_to == ""
+    (pending,) = second.video.pending()
+    assert pending.bill_to == "acme-labs"
+    (job,) = emulator.jobs.jobs("fal-ai")
+    emulator.jobs.release(job.id)
+    (result,) = await second.video.resume_pending()
+    assert result.status == Status.COMPLETE, result.error
+    after = emulator.requests[before:]
+    looks = [r for r in after if r.provider == "fal-ai"]
+    assert looks and all(r.routed for r in looks)
+    assert all(r.headers.get("x-hf-bill-to") == "acme-labs" for r in looks)
+    downloads = [r for r in after if r.provider == "media"]
+    assert downloads and all("x-hf-bill-to" not in r.headers for r in downloads)
+    assert_media_anonymous(emulator)
+
+
+async def test_a_job_sent_directly_never_keeps_a_bill_to(
+    video_services: VideoServices, emulator: Emulator
+) -> None:
+    from desktop.engine.billing import billing_to
+
+    services = await video_services(extra_env={"FAL_KEY": direct_key("fal-ai")})
+    with billing_to("acme-labs"):
+        result = await services.video.generate(request("fal-ai"))
+    assert result.status == Status.COMPLETE, result.error
+    (record,) = services.jobs.recent()
+    assert record.via == "direct" and record.bill_to is None
+    assert all("x-hf-bill-to" not in r.headers for r in emulator.requests_for("fal-ai"))
+
+
 async def test_quit_mid_poll_then_restart_resumes_a_replicate_prediction(
     video_services: VideoServices, emulator: Emulator
 ) -> None:

@@ -147,3 +147,33 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(JobStoreError, match="could not be opened"):
         JobStore(path)
+
+
+def test_a_version_1_file_gains_bill_to_and_keeps_its_jobs(tmp_path: Path) -> None:
+    from desktop.store.jobs import _SCHEMA
+
+    path = tmp_path / "jobs.db"
+    conn = sqlite3.connect(path)
+    conn.execute(_SCHEMA.replace(",\n    bill_to TEXT", ""))  # the schema before bill-to
+    conn.execute(
+        "INSERT INTO jobs (id, task, kind, provider, via, provider_model, credential, model, "
+        "prompt, provider_job_id, submit_url, status_url, status, created_at, updated_at) "
+        "VALUES ('old', 'text-to-video', 'fal-queue', 'fal-ai', 'router', 'wan', "
+        "'huggingface', 'Wan-AI/Wan2.1', 'a fox', 'r1', 'http://s', 'http://t', 'queued', 1, 1)"
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    store = JobStore(path)
+    try:
+        (old,) = store.pending()
+        assert old.id == "old" and old.bill_to is None  # billed the user, as jobs then did
+        store.add(make_job("new", bill_to="acme-labs"))
+        assert (store.get("new") or make_job()).bill_to == "acme-labs"
+    finally:
+        store.close()
+    reopened = JobStore(path)
+    try:
+        assert (reopened.get("new") or make_job()).bill_to == "acme-labs"
+    finally:
+        reopened.close()

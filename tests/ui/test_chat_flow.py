@@ -8,12 +8,13 @@ from collections.abc import Callable
 import pytest
 import qasync
 
+from desktop.core.cost_types import money_text
 from desktop.core.vocab import Status
 from desktop.ui.chat.message_data import STOPPED_TEXT, STREAMING
 from desktop.ui.chat.page import ChatPage
 from desktop.ui.main_window import MainWindow
 from tests.emulator import HF_TOKEN, LLAMA_8B, Emulator
-from tests.ui.conftest import act, until
+from tests.ui.conftest import act, run, until
 
 
 @pytest.fixture
@@ -113,6 +114,49 @@ def test_stop_keeps_the_partial_answer_and_marks_it(
     until(loop, lambda: chat.conversation_id == conversation_id and len(chat.view.widgets()) == 2)
     reopened = chat.view.widgets()[-1]
     assert reopened.status_bar.text_label.text() == STOPPED_TEXT
+
+
+def test_each_answer_shows_its_estimated_cost_under_it(
+    loop: qasync.QEventLoop, window: MainWindow
+) -> None:
+    chat = window.chat
+    send(chat, "Say hello")
+    until(loop, lambda: not chat.busy)
+    question, answer = chat.view.widgets()
+    cost = answer.data.trace.cost if answer.data.trace else None
+    assert cost is not None and cost["usd"] > 0
+    assert answer.cost.isVisibleTo(answer)
+    assert answer.cost.text() == f"{money_text(cost['usd'])}, estimate"  # "≈ $0.0000063, …"
+    assert "reported by the provider" in answer.cost.toolTip()
+    assert not question.cost.isVisibleTo(question)  # a question costs nothing by itself
+    # Reopened from the history, the answer still says what it cost.
+    conversation_id = chat.conversation_id
+    assert conversation_id is not None
+    shown = answer.cost.text()
+    chat.new_chat()
+    chat.open_conversation(conversation_id)
+    until(loop, lambda: chat.conversation_id == conversation_id and len(chat.view.widgets()) == 2)
+    assert chat.view.widgets()[-1].cost.text() == shown
+
+
+def test_a_stopped_answer_shows_what_it_cost_and_counts_in_the_totals(
+    loop: qasync.QEventLoop, window: MainWindow, emulator: Emulator
+) -> None:
+    run(loop, window.services.engine.catalog.provider_stats(LLAMA_8B))  # prices known
+    emulator.fault("groq", "slow_stream", interval=0.2, times=1)
+    chat = window.chat
+    send(chat, "Take your time")
+    until(loop, lambda: bool(chat.view.widgets()) and len(answers(chat)[-1]) >= 10)
+    chat.stop()
+    answer = chat.view.widgets()[-1]
+    until(loop, lambda: answer.cost.isVisibleTo(answer))
+    assert answer.cost.text().startswith("≈ $") and answer.cost.text().endswith(", estimate")
+    assert "stopped mid-answer" in answer.cost.toolTip()
+    assert "estimated from the text" in answer.cost.toolTip()
+    ledger = window.services.engine.costs.ledger
+    assert ledger is not None
+    until(loop, lambda: len(ledger.entries()) == 1)
+    assert ledger.entries()[0].basis.startswith("stopped mid-answer")
 
 
 def test_escape_shortcut_stops(

@@ -1,9 +1,11 @@
 """One storage path: every database call the window makes runs on the database worker.
 
-Both SQLite connections (history and jobs) report each statement they run, with the thread
-that ran it, while a whole session goes by: the window opens, a chat answer streams, a
-picture and a video are made, conversations are searched and the library is opened and
-searched. Not one statement may run on the GUI (main) thread.
+The SQLite connections (history, jobs and the cost ledger) report each statement they run,
+with the thread that ran it, while a whole session goes by: the window opens, a chat answer
+streams, a picture and a video are made under a monthly budget (so the budget is checked
+before each start), conversations are searched, the library with its cost totals is opened
+and searched, and the Providers page shows the totals again. Not one statement may run on
+the GUI (main) thread.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ pytestmark = pytest.mark.gui
 
 
 def _connections(services: Services) -> list[sqlite3.Connection]:
-    return [services.history._db._conn, services.jobs._conn]
+    ledger = services.engine.costs.ledger
+    assert ledger is not None
+    return [services.history._db._conn, services.jobs._conn, ledger._db]
 
 
 def test_no_database_call_of_a_whole_session_runs_on_the_gui_thread(
@@ -42,15 +46,22 @@ def test_no_database_call_of_a_whole_session_runs_on_the_gui_thread(
     services = open_services(media_env)
     services.video.timing = FAST_POLL
     services.settings.set_order(["fal-ai", "replicate", "novita", "together"])
+    services.engine.costs.cost_settings.monthly_budget_usd = 100.0  # checked before a start
     threads: list[threading.Thread] = []
+    ledger_threads: list[threading.Thread] = []
     lock = threading.Lock()
 
     def record(_statement: str) -> None:
         with lock:
             threads.append(threading.current_thread())
 
-    for conn in _connections(services):
+    def record_ledger(_statement: str) -> None:
+        with lock:
+            ledger_threads.append(threading.current_thread())
+
+    for conn in _connections(services)[:2]:
         conn.set_trace_callback(record)
+    _connections(services)[2].set_trace_callback(record_ledger)
 
     async def build() -> MainWindow:
         window = MainWindow(services)
@@ -90,6 +101,13 @@ def test_no_database_call_of_a_whole_session_runs_on_the_gui_thread(
     wait_until(loop, lambda: library.count_label.text() == "1 found")
     library.search.setText("zebras")  # the chats are searched on the worker too
     wait_until(loop, lambda: library.count_label.text() == "1 found")
+    wait_until(loop, lambda: library.costs.summary.text().startswith("Today ≈ $"))
+
+    window.tabs.setCurrentWidget(window.providers)
+    providers_costs = window.providers.costs
+    providers_costs.summary.setText("")
+    providers_costs.refresh()
+    wait_until(loop, lambda: providers_costs.summary.text().startswith("Today ≈ $"))
 
     run(loop, window.shutdown())
     window.deleteLater()  # destroyed while the loop still runs, as the fixtures do
@@ -98,5 +116,8 @@ def test_no_database_call_of_a_whole_session_runs_on_the_gui_thread(
         conn.set_trace_callback(None)
 
     assert len(threads) > 20  # the session did reach the database, many times
+    # the ledger was written (3 results) and read (budget checks, two totals views)
+    assert len(ledger_threads) > 8
+    threads += ledger_threads
     assert threading.main_thread() not in threads
     assert {t.name.rsplit("_", 1)[0] for t in threads} == {THREAD_NAME}

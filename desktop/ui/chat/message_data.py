@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.core.chat_types import Attachment, ChatResult
+from desktop.core.cost_types import Cost
 from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome, Trace
 from desktop.core.vocab import FixAction, Status
@@ -160,6 +161,33 @@ def badge_tooltip(data: MessageData) -> str:
     if data.usage and data.usage.get("total_tokens"):
         parts.append(f"{data.usage['total_tokens']} tokens.")
     return " ".join(parts)
+
+
+def answer_cost(data: MessageData) -> Cost | None:
+    """The estimate kept with an answer, or None when there is none to show (a question,
+    a live answer, an answer from before costs were estimated)."""
+    if data.role != "assistant" or data.status == STREAMING or data.trace is None:
+        return None
+    return Cost.from_dict(data.trace.cost)
+
+
+def cost_text(data: MessageData) -> str:
+    """ "≈ $0.0004, estimate" under an answer; "" when there is nothing to say (no estimate,
+    or a failed answer, which costs nothing)."""
+    cost = answer_cost(data)
+    if cost is None or (cost.usd == 0.0 and data.status == Status.FAILED):
+        return ""
+    if cost.usd is None:
+        return "Price unknown"
+    return f"{cost.short()}, estimate"
+
+
+def cost_tooltip(data: MessageData) -> str:
+    """How the estimate was made, in words (tokens × price, or estimated tokens)."""
+    cost = answer_cost(data)
+    if cost is None:
+        return ""
+    return f"Estimated cost: {cost.basis}."
 
 
 def failover_summary(data: MessageData) -> str:

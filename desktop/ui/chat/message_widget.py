@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.chat_types import ChatResult
+from desktop.core.trace import Trace
 from desktop.core.vocab import FixAction, Status
 from desktop.ui.chat.attachments import AttachmentStrip
 from desktop.ui.chat.message_data import (
@@ -32,6 +33,8 @@ from desktop.ui.chat.message_data import (
     attempt_rows,
     badge_text,
     badge_tooltip,
+    cost_text,
+    cost_tooltip,
     failover_summary,
     interruption_text,
     restart_text,
@@ -168,6 +171,11 @@ class MessageWidget(QFrame):
         self.details_button.toggled.connect(self._on_details_toggled)
         actions.addWidget(self.details_button)
         actions.addStretch(1)
+        # The answer's estimated cost, quiet at the end of its row of actions.
+        self.cost = MutedLabel("", self)
+        self.cost.setObjectName("cost")
+        self.cost.setAccessibleName("Estimated cost")
+        actions.addWidget(self.cost)
         layout.addLayout(actions)
         # The routing table sits under the actions, opened by "Details".
         layout.addWidget(self.details)
@@ -196,6 +204,7 @@ class MessageWidget(QFrame):
         self.badge.setToolTip(badge_tooltip(data))
         if data.status != STREAMING:
             self.progress.setText("")
+        self._show_cost()
         self._show_status()
         self._show_trace()
         self._update_actions()
@@ -238,6 +247,11 @@ class MessageWidget(QFrame):
         self.data.apply_result(result)
         self.body.end_stream()
         self.refresh()
+
+    def show_stopped_cost(self, trace: Trace) -> None:
+        """The stopped answer's estimate arrived (the engine records it after the stop)."""
+        self.data.trace = trace
+        self._show_cost()
 
     def mark_stopped(self) -> None:
         """The user pressed Stop: keep what arrived and say so."""
@@ -291,6 +305,12 @@ class MessageWidget(QFrame):
             self.status_bar.show_info(restart_text(data))
         else:
             self.status_bar.clear()
+
+    def _show_cost(self) -> None:
+        text = cost_text(self.data)
+        self.cost.setText(text)
+        self.cost.setToolTip(cost_tooltip(self.data))
+        self.cost.setVisible(bool(text))
 
     def _show_trace(self) -> None:
         summary = failover_summary(self.data)

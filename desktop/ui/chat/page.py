@@ -51,6 +51,7 @@ from desktop.ui.chat.message_view import MessageView
 from desktop.ui.chat.message_widget import MessageWidget
 from desktop.ui.chat.pickers import ModelPicker, ProviderPicker
 from desktop.ui.chat.welcome import EmptyChat
+from desktop.ui.costs.tab_billing import TabBillTo
 from desktop.ui.errors import apply_fix, show_problem
 from desktop.ui.models.link import ModelLink, link_allows
 from desktop.ui.tasks import TaskScope, run_dialog
@@ -128,6 +129,8 @@ class ChatPage(QWidget):
         bar.addWidget(MutedLabel("Provider", right))
         self.provider_picker.activated.connect(self._on_policy_chosen)
         bar.addWidget(self.provider_picker)
+        self.bill_to = TabBillTo(services, self.scope, right)
+        bar.addWidget(self.bill_to)
         column.addLayout(bar)
         self.message_bar = MessageBar(right)
         self.message_bar.action_requested.connect(self._on_fix)
@@ -168,6 +171,7 @@ class ChatPage(QWidget):
             self.model_picker,
             link.button,
             self.provider_picker,
+            self.bill_to,  # the tab's own "Bill to" (shown once an organisation is listed)
             self.message_bar,
             self.stack,  # the welcome's buttons, or the messages
             self.composer,
@@ -406,6 +410,7 @@ class ChatPage(QWidget):
             turn = await call(live)
         except asyncio.CancelledError:
             live.close()
+            self._show_stopped_cost(live)
             raise
         except SwitchboardError as exc:
             live.close()
@@ -424,6 +429,14 @@ class ChatPage(QWidget):
                 self._live = None
                 self._set_busy(False)
             self.sidebar.reload()
+
+    @staticmethod
+    def _show_stopped_cost(live: LiveTurn) -> None:
+        """Under a stopped answer, what it cost (recorded by the engine as the stop ended)."""
+        turn, widget = live.turn, live.widget
+        trace = turn.trace if turn is not None else None
+        if trace is not None and trace.cost is not None and widget is not None and isValid(widget):
+            widget.show_stopped_cost(trace)
 
     def _on_turn_started(self, live: LiveTurn) -> None:
         turn = live.turn

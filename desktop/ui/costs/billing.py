@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services import Services
+from desktop.ui.costs.tab_billing import billing_news
 
 log = logging.getLogger(__name__)
 
@@ -125,3 +126,4 @@ class BillingBox(QWidget):
         except OSError as exc:  # a choice not saved must never break the page
             log.warning("Could not save the cost settings: %s", exc)
         self.changed.emit()
+        billing_news().changed.emit()  # the tabs' own "Bill to" boxes offer the new list

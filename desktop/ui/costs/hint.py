@@ -87,7 +87,7 @@ class CostHint(MutedLabel):
 
 async def confirm_cost(parent: QWidget, meter: CostMeter, expected: Cost, *, batch: bool) -> bool:
     """True to go ahead: nothing to ask, or the user said yes."""
-    question = meter.question_before(expected, batch=batch)
+    question = await meter.question_before(expected, batch=batch)
     if question is None:
         return True
     box = QMessageBox(

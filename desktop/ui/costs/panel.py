@@ -150,6 +150,8 @@ class CostsPanel(QWidget):
             self._loaded.emit(future.result())
 
     def _on_loaded(self, figures: Figures) -> None:
+        # The form hints' budget note reads this figure instead of the ledger.
+        self.services.engine.costs.last_month_spent = figures.this_month
         self.days = figures.days
         self.by_provider = figures.by_provider
         self.by_task = figures.by_task

@@ -104,7 +104,7 @@ class EmbeddingsPage(RequestPage):
         self.setAcceptDrops(True)
 
         outer, self.model_picker, self.policy_picker = task_page.top_bar(
-            self, "Embeddings", services, EMBEDDINGS
+            self, "Embeddings", services, EMBEDDINGS, self.bill_to
         )
         outer.addWidget(self._make_message_bar(self))
 

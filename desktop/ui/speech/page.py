@@ -126,7 +126,7 @@ class SpeechPage(RequestPage):
         self.stack.addWidget(self.transcribe_view)
 
         outer, self.model_picker, self.policy_picker = task_page.top_bar(
-            self.transcribe_view, "Speech to text", services, SPEECH
+            self.transcribe_view, "Speech to text", services, SPEECH, self.bill_to
         )
         outer.setContentsMargins(16, 4, 16, 12)
 

@@ -55,7 +55,7 @@ class ReadAloudPage(RequestPage):
         self._audio_path: str | None = None
         self._voices: tuple[str, ...] = ()
         outer, self.model_picker, self.policy_picker = task_page.top_bar(
-            self, "Read aloud", services, SPEAK
+            self, "Read aloud", services, SPEAK, self.bill_to
         )
         outer.setContentsMargins(16, 4, 16, 12)
 

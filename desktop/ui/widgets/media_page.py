@@ -132,7 +132,7 @@ class MediaPage(task_page.TaskPage):
         column.setSpacing(8)
         column.addWidget(heading(self._title, holder))
         self.model_picker, self.policy_picker = task_page.add_pickers(
-            column, self.services, self.task, holder
+            column, self.services, self.task, holder, bill_to=self.bill_to
         )
         column.addSpacing(4)
         self.form = self._make_form(holder)

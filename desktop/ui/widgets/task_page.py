@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.table import Task, provider_label
 from desktop.services import Services
+from desktop.ui.costs.tab_billing import TabBillTo
 from desktop.ui.errors import apply_fix
 from desktop.ui.file_dialogs import write_file
 from desktop.ui.models.link import ModelLink
@@ -45,9 +46,16 @@ from desktop.ui.widgets.task_pickers import PolicyPicker, TaskModelPicker
 
 
 def add_pickers(
-    layout: QBoxLayout, services: Services, task: Task, parent: QWidget, *, model_stretch: int = 0
+    layout: QBoxLayout,
+    services: Services,
+    task: Task,
+    parent: QWidget,
+    *,
+    model_stretch: int = 0,
+    bill_to: QWidget | None = None,
 ) -> tuple[TaskModelPicker, PolicyPicker]:
-    """ "Model" and "Provider" with their pickers, the provider list filled from the settings."""
+    """ "Model" and "Provider" with their pickers, the provider list filled from the settings;
+    the tab's "Bill to" after them, when given."""
     layout.addWidget(MutedLabel("Model", parent))
     model_picker = TaskModelPicker(services, task, parent)
     policy_picker = PolicyPicker(task, parent)
@@ -61,20 +69,25 @@ def add_pickers(
     policy_picker.refresh(services.settings)
     layout.addWidget(policy_picker)
     layout.addWidget(pin_notice(policy_picker, parent))
+    if bill_to is not None:
+        layout.addWidget(bill_to)
+        policy_picker.bill_to = bill_to  # type: ignore[attr-defined]
     tab_order.follow(*picker_stops(model_picker, policy_picker))  # "Browse…" was made last
     return model_picker, policy_picker
 
 
 def picker_stops(model_picker: TaskModelPicker, policy_picker: PolicyPicker) -> list[QWidget]:
     """The pickers' controls in reading order: the model, "Browse…", the provider, "Back to
-    Auto" (for :func:`desktop.ui.widgets.tab_order.follow`)."""
+    Auto", the tab's "Bill to" (for :func:`desktop.ui.widgets.tab_order.follow`)."""
     link = model_picker.link
     back = getattr(policy_picker, "back_to_auto", None)
+    bill_to = getattr(policy_picker, "bill_to", None)
     parts: list[QWidget | None] = [
         model_picker,
         link.button if link is not None else None,
         policy_picker,
         back if isinstance(back, QWidget) else None,
+        bill_to if isinstance(bill_to, QWidget) else None,
     ]
     return [part for part in parts if part is not None]
 
@@ -107,7 +120,7 @@ def pin_notice(picker: PolicyPicker, parent: QWidget) -> QPushButton:
 
 
 def top_bar(
-    page: QWidget, title: str, services: Services, task: Task
+    page: QWidget, title: str, services: Services, task: Task, bill_to: QWidget | None = None
 ) -> tuple[QVBoxLayout, TaskModelPicker, PolicyPicker]:
     """A one-column tab's outer layout, opened by its heading and pickers on one line."""
     outer = QVBoxLayout(page)
@@ -117,7 +130,9 @@ def top_bar(
     bar.setSpacing(8)
     bar.addWidget(heading(title, page))
     bar.addStretch(1)
-    model_picker, policy_picker = add_pickers(bar, services, task, page, model_stretch=2)
+    model_picker, policy_picker = add_pickers(
+        bar, services, task, page, model_stretch=2, bill_to=bill_to
+    )
     outer.addLayout(bar)
     return outer, model_picker, policy_picker
 
@@ -275,6 +290,8 @@ class TaskPage(QWidget):
         self.services = services
         self.task = task
         self.scope = TaskScope(name)
+        self.bill_to = TabBillTo(services, self.scope, self)
+        """The tab's own "Bill to" (placed with the pickers; its scope's tasks bill it)."""
 
     # --- Public API -----------------------------------------------------------------------
 
