@@ -10,7 +10,6 @@ replaced by the person's own build, and where Qt's source is offered.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import metadata
 
 
 @dataclass(frozen=True)
@@ -24,6 +23,8 @@ class Bundled:
 
     def version(self) -> str | None:
         """The installed version, when the package metadata is present."""
+        from importlib import metadata  # only when asked: it costs every command ~20 ms
+
         try:
             return metadata.version(self.dist)
         except metadata.PackageNotFoundError:

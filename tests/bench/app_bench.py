@@ -55,7 +55,11 @@ class AppPlan:
 
 
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A probe's environment: no user profile, token or endpoint, and bytecode caches allowed
+    (``PYTHONDONTWRITEBYTECODE``, set on some machines, would make every app start recompile
+    our modules while the bare window compiles nothing; a user's install has its caches)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SWITCHBOARD_", "HF_"))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env | (extra or {})
@@ -246,6 +250,10 @@ def run(plan: AppPlan, sections: set[str] | None = None) -> list[Figure]:
         return sections is None or name in sections
 
     figures: list[Figure] = []
+    # The app's bytecode caches, as an installed app has them (see _env).
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(ROOT / "desktop")], check=False, env=_env()
+    )
     with tempfile.TemporaryDirectory(prefix="switchboard-bench-") as tmp:
         root = Path(tmp)
         log(f"Profiles: empty, {plan.library_items:,} library items, 20 pictures …")
