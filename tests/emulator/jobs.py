@@ -398,7 +398,32 @@ class JobRoutes:
     """What every emulated async-job provider's routes share: the emulator's state, the book
     of accepted jobs and the event that stops held jobs when the emulator shuts down."""
 
+    provider = ""
+    """The provider id the routes answer for (set by each subclass)."""
+
     def __init__(self, state: State, book: JobBook, stop: asyncio.Event) -> None:
         self.state = state
         self.book = book
         self.stop = stop
+
+    def look(
+        self,
+        request: web.Request,
+        routed: bool,
+        job_id: str,
+        headers: dict[str, str],
+        missing: web.Response,
+    ) -> web.Response | EmuJob:
+        """The start every status look shares: the credential check, ``missing`` for a job the
+        book does not know, a scheduled poll fault; else the job, its poll counted."""
+        refusal = denied(self.state, request, self.provider, routed, headers)
+        if refusal is not None:
+            return refusal
+        if self.book.get(job_id) is None:
+            return missing
+        faulty = poll_fault_response(self.book, self.provider, headers)
+        if faulty is not None:
+            return faulty
+        job = self.book.poll(job_id)
+        assert job is not None  # known a moment ago; jobs are never removed
+        return job

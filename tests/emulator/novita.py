@@ -17,11 +17,11 @@ from aiohttp import web
 from .faults import early
 from .jobs import (
     VIDEO_TASK,
+    EmuJob,
     JobRoutes,
     answer_headers,
     denied,
     media_url,
-    poll_fault_response,
     serves,
 )
 from .wire import RECORD, json_response
@@ -50,6 +50,8 @@ def _error(status: int, reason: str, message: str, headers: dict[str, str]) -> w
 
 class NovitaTaskRoutes(JobRoutes):
     """``/v3/async/{providerId}`` and ``/v3/async/task-result`` on the router and direct."""
+
+    provider = PROVIDER
 
     def add_to(self, app: web.Application) -> None:
         for top, routed in (("router", True), ("direct", False)):
@@ -90,17 +92,16 @@ class NovitaTaskRoutes(JobRoutes):
     def _result(self, routed: bool) -> Handler:
         async def result(request: web.Request) -> web.StreamResponse:
             headers = _headers(request, routed)
-            refusal = denied(self.state, request, PROVIDER, routed, headers)
-            if refusal is not None:
-                return refusal
             task_id = request.query.get("task_id", "")
-            if self.book.get(task_id) is None:
-                return _error(404, "TASK_NOT_FOUND", "task not found", headers)
-            faulty = poll_fault_response(self.book, PROVIDER, headers)
-            if faulty is not None:
-                return faulty
-            job = self.book.poll(task_id)
-            assert job is not None
+            job = self.look(
+                request,
+                routed,
+                task_id,
+                headers,
+                _error(404, "TASK_NOT_FOUND", "task not found", headers),
+            )
+            if not isinstance(job, EmuJob):
+                return job
             task: dict[str, Any] = {
                 "task_id": job.id,
                 "task_type": "TXT_TO_VIDEO",

@@ -17,11 +17,11 @@ from .faults import early
 from .image_edit import inline_picture
 from .jobs import (
     VIDEO_TASK,
+    EmuJob,
     JobRoutes,
     answer_headers,
     denied,
     media_url,
-    poll_fault_response,
     serves,
 )
 from .wire import RECORD, json_response
@@ -59,6 +59,8 @@ def _invalid(message: str, headers: dict[str, str]) -> web.Response:
 
 class TogetherVideoRoutes(JobRoutes):
     """``/v2/videos`` and ``/v2/videos/{id}`` on the router and direct."""
+
+    provider = PROVIDER
 
     def add_to(self, app: web.Application) -> None:
         for top, routed in (("router", True), ("direct", False)):
@@ -109,17 +111,16 @@ class TogetherVideoRoutes(JobRoutes):
     def _job(self, routed: bool) -> Handler:
         async def job_route(request: web.Request) -> web.StreamResponse:
             headers = _headers(request, routed)
-            refusal = denied(self.state, request, PROVIDER, routed, headers)
-            if refusal is not None:
-                return refusal
             job_id = request.match_info["job_id"].removeprefix("job-")
-            if self.book.get(job_id) is None:
-                return json_response(404, {"error": {"message": "Job not found"}}, headers)
-            faulty = poll_fault_response(self.book, PROVIDER, headers)
-            if faulty is not None:
-                return faulty
-            job = self.book.poll(job_id)
-            assert job is not None
+            job = self.look(
+                request,
+                routed,
+                job_id,
+                headers,
+                json_response(404, {"error": {"message": "Job not found"}}, headers),
+            )
+            if not isinstance(job, EmuJob):
+                return job
             body: dict[str, Any] = {
                 "id": f"job-{job.id}",
                 "model": job.provider_model,

@@ -22,7 +22,7 @@ from aiohttp import web
 
 from .faults import early
 from .image_edit import changed_picture, inline_picture, loras_problem
-from .jobs import JobRoutes, answer_headers, denied, media_url, poll_fault_response
+from .jobs import EmuJob, JobRoutes, answer_headers, denied, media_url
 from .media import host_for, picture
 from .wire import RECORD, json_response
 
@@ -43,6 +43,8 @@ def _refused(message: str, headers: dict[str, str], status: int = 400) -> web.Re
 
 
 class WaveSpeedRoutes(JobRoutes):
+    provider = PROVIDER
+
     def add_to(self, app: web.Application) -> None:
         for top, routed in (("router", True), ("direct", False)):
             base = f"/{top}/wavespeed/api/v3"
@@ -107,17 +109,12 @@ class WaveSpeedRoutes(JobRoutes):
     def _result(self, routed: bool) -> Handler:
         async def result(request: web.Request) -> web.StreamResponse:
             headers = _headers(request, routed)
-            refusal = denied(self.state, request, PROVIDER, routed, headers)
-            if refusal is not None:
-                return refusal
             job_id = request.match_info["job_id"]
-            if self.book.get(job_id) is None:
-                return _refused("prediction not found", headers, 404)
-            faulty = poll_fault_response(self.book, PROVIDER, headers)
-            if faulty is not None:
-                return faulty
-            job = self.book.poll(job_id)
-            assert job is not None
+            job = self.look(
+                request, routed, job_id, headers, _refused("prediction not found", headers, 404)
+            )
+            if not isinstance(job, EmuJob):
+                return job
             data: dict[str, Any] = {
                 "id": job.id,
                 "model": job.provider_model,

@@ -24,7 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from .faults import early
-from .jobs import JobRoutes, answer_headers, denied, poll_fault_response
+from .jobs import EmuJob, JobRoutes, answer_headers, denied, serves
 from .media import host_for, picture
 from .wire import RECORD, json_response
 
@@ -46,18 +46,13 @@ def _refused(code: str, message: str, headers: dict[str, str], status: int = 400
 
 
 class ZaiRoutes(JobRoutes):
+    provider = PROVIDER
+
     def add_to(self, app: web.Application) -> None:
         for top, routed in (("router", True), ("direct", False)):
             base = f"/{top}/{PROVIDER}"
             app.router.add_post(base + SUBMIT, self._submit(routed))
             app.router.add_get(base + RESULT, self._result(routed))
-
-    def _knows(self, pid: str) -> bool:
-        for model in self.state.models():
-            entry = model.mapping.get(PROVIDER)
-            if entry and entry.get("providerId") == pid and entry.get("task") == "text-to-image":
-                return True
-        return False
 
     def _submit(self, routed: bool) -> Handler:
         async def submit(request: web.Request) -> web.StreamResponse:
@@ -69,7 +64,9 @@ class ZaiRoutes(JobRoutes):
             if not isinstance(body, dict) or not isinstance(body.get("prompt"), str):
                 return _refused("1214", "The prompt parameter is required.", headers)
             pid = body.get("model")
-            if not isinstance(pid, str) or not self._knows(pid):
+            if not isinstance(pid, str) or not serves(
+                self.state, PROVIDER, pid, frozenset({"text-to-image"})
+            ):
                 if routed:
                     return json_response(
                         400, {"error": f"Model not supported by provider {PROVIDER}"}, headers
@@ -96,17 +93,16 @@ class ZaiRoutes(JobRoutes):
     def _result(self, routed: bool) -> Handler:
         async def result(request: web.Request) -> web.StreamResponse:
             headers = _headers(request, routed)
-            refusal = denied(self.state, request, PROVIDER, routed, headers)
-            if refusal is not None:
-                return refusal
             job_id = request.match_info["job_id"]
-            if self.book.get(job_id) is None:
-                return _refused("1210", "The task does not exist.", headers, 404)
-            faulty = poll_fault_response(self.book, PROVIDER, headers)
-            if faulty is not None:
-                return faulty
-            job = self.book.poll(job_id)
-            assert job is not None
+            job = self.look(
+                request,
+                routed,
+                job_id,
+                headers,
+                _refused("1210", "The task does not exist.", headers, 404),
+            )
+            if not isinstance(job, EmuJob):
+                return job
             answer: dict[str, Any] = {
                 "id": job.id,
                 "model": job.provider_model,
