@@ -184,6 +184,38 @@ class WithoutCancel:
         return None
 
 
+class PostedJobs(WithoutCancel):
+    """A job submitted as one JSON POST and then looked at with GETs of its status URL, with
+    no cancel call (WaveSpeed, Z.ai): a subclass names where to POST and how answers read."""
+
+    def submit_url(self, target: JobTarget) -> str:
+        raise TypeError(f"{type(self).__name__} must define submit_url")
+
+    def read_submit(self, submit_url: str, base: str, answer: Any) -> JobTicket:
+        raise TypeError(f"{type(self).__name__} must define read_submit")
+
+    def read_state(self, answer: Any) -> JobState:
+        raise TypeError(f"{type(self).__name__} must define read_state")
+
+    async def submit_body(
+        self, client: httpx2.AsyncClient, target: JobTarget, body: dict[str, Any]
+    ) -> JobTicket:
+        url = self.submit_url(target)
+        answer = await call_json(
+            client, "POST", url, headers=target.headers, body=body, secrets=target.secrets
+        )
+        return self.read_submit(url, target.base, answer)
+
+    async def poll(
+        self,
+        client: httpx2.AsyncClient,
+        ticket: JobTicket,
+        headers: Mapping[str, str],
+        secrets: Sequence[str],
+    ) -> JobState:
+        return self.read_state(await status_json(client, ticket, headers, secrets))
+
+
 def video_params(
     request: VideoRequest, *, steps_key: str = "num_inference_steps"
 ) -> dict[str, Any]:

@@ -34,10 +34,8 @@ from desktop.providers.job_wire import (
     JobState,
     JobTarget,
     JobTicket,
-    WithoutCancel,
+    PostedJobs,
     accepted_id,
-    call_json,
-    status_json,
     video_params,
 )
 
@@ -107,7 +105,7 @@ def parse_state(answer: Any) -> JobState:
     return JobState(FAILED, error=f"WaveSpeed reported an unknown status {status!r}")
 
 
-class WaveSpeedJobs(WithoutCancel):
+class WaveSpeedJobs(PostedJobs):
     """WaveSpeed predictions as a :class:`~desktop.providers.job_wire.VideoJobProtocol`
     (also followed within one attempt for pictures)."""
 
@@ -121,20 +119,11 @@ class WaveSpeedJobs(WithoutCancel):
         body = build_body(request.prompt, video_params(request), request.source, request.loras)
         return await self.submit_body(client, target, body)
 
-    async def submit_body(
-        self, client: httpx2.AsyncClient, target: JobTarget, body: dict[str, Any]
-    ) -> JobTicket:
-        url = join_url(target.base, route(target.provider_model))
-        answer = await call_json(
-            client, "POST", url, headers=target.headers, body=body, secrets=target.secrets
-        )
-        return parse_submit(url, target.base, answer)
+    def submit_url(self, target: JobTarget) -> str:
+        return join_url(target.base, route(target.provider_model))
 
-    async def poll(
-        self,
-        client: httpx2.AsyncClient,
-        ticket: JobTicket,
-        headers: Mapping[str, str],
-        secrets: Sequence[str],
-    ) -> JobState:
-        return parse_state(await status_json(client, ticket, headers, secrets))
+    def read_submit(self, submit_url: str, base: str, answer: Any) -> JobTicket:
+        return parse_submit(submit_url, base, answer)
+
+    def read_state(self, answer: Any) -> JobState:
+        return parse_state(answer)

@@ -18,10 +18,8 @@ Wire facts (providers.md §4.4 and §4.10.5, HF's ``zai_org`` provider module):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
-
-import httpx2
 
 from desktop.core.table import join_url
 from desktop.providers.exchange import bad_response
@@ -32,10 +30,8 @@ from desktop.providers.job_wire import (
     JobState,
     JobTarget,
     JobTicket,
-    WithoutCancel,
+    PostedJobs,
     accepted_id,
-    call_json,
-    status_json,
 )
 
 KIND = "zai-images"
@@ -92,27 +88,18 @@ def parse_submit(submit: str, base: str, answer: Any) -> JobTicket:
     )
 
 
-class ZaiImageJobs(WithoutCancel):
+class ZaiImageJobs(PostedJobs):
     """Z.ai's asynchronous pictures, followed within one attempt like WaveSpeed's."""
 
     kind = KIND
     min_interval_s = POLL_INTERVAL_S
     max_polls: int | None = MAX_POLLS
 
-    async def submit_body(
-        self, client: httpx2.AsyncClient, target: JobTarget, body: dict[str, Any]
-    ) -> JobTicket:
-        url = join_url(target.base, SUBMIT_ROUTE)
-        answer = await call_json(
-            client, "POST", url, headers=target.headers, body=body, secrets=target.secrets
-        )
-        return parse_submit(url, target.base, answer)
+    def submit_url(self, target: JobTarget) -> str:
+        return join_url(target.base, SUBMIT_ROUTE)
 
-    async def poll(
-        self,
-        client: httpx2.AsyncClient,
-        ticket: JobTicket,
-        headers: Mapping[str, str],
-        secrets: Sequence[str],
-    ) -> JobState:
-        return parse_state(await status_json(client, ticket, headers, secrets))
+    def read_submit(self, submit_url: str, base: str, answer: Any) -> JobTicket:
+        return parse_submit(submit_url, base, answer)
+
+    def read_state(self, answer: Any) -> JobState:
+        return parse_state(answer)
