@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
 from PySide6.QtGui import (
@@ -38,7 +39,6 @@ from desktop.core.chat_types import Attachment
 from desktop.core.errors import SwitchboardError
 from desktop.core.table import Task
 from desktop.core.vocab import FixAction, Status
-from desktop.engine.conversations import Turn
 from desktop.services import Services
 from desktop.store.faults import STORAGE_ERRORS, storage_fault
 from desktop.ui.chat.attachments import load_thumbnail
@@ -58,6 +58,9 @@ from desktop.ui.tasks import TaskScope, run_dialog
 from desktop.ui.widgets import tab_order
 from desktop.ui.widgets.labels import ElidedLabel, MutedLabel, heading_font
 from desktop.ui.widgets.message_bar import MessageBar
+
+if TYPE_CHECKING:
+    from desktop.engine.conversations import Turn
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +217,7 @@ class ChatPage(QWidget):
         settings = self.services.settings
         default = settings.default_models.get(CHAT, "")
         try:
-            cached = self.services.catalog.cached_models(CHAT)
+            cached = self.services.cached_models(CHAT)
         except Exception:  # a damaged cache must not break the page; the engine rebuilds it
             log.exception("Could not read the cached model list")
             cached = []
