@@ -17,7 +17,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -216,7 +216,7 @@ class Services:
     history_read_only: bool = False
     """The history was opened read-only: reading works, saving says why it cannot."""
     _parts: EngineParts | None = field(default=None, repr=False)
-    _preparing: asyncio.Future[httpx2.AsyncClient] | None = field(default=None, repr=False)
+    _making: Future[httpx2.AsyncClient] | None = field(default=None, repr=False)
     _closed: bool = field(default=False, repr=False)
 
     @classmethod
@@ -322,35 +322,39 @@ class Services:
     async def prepare_engine(self) -> None:
         """Make the engine and the task services without blocking the loop: the imports
         and the HTTP client (the certificate bundle) in the pool. Call it where a request
-        is coming (a page that sends, a question being written); idempotent."""
+        is coming (a question being written, a page that sends); idempotent."""
         if self._parts is not None:
             return
-        if self._preparing is None:
-            self._preparing = asyncio.get_running_loop().run_in_executor(
-                self.executor, _engine_client
-            )
-        preparing = self._preparing
+        making = self._start_making()
         try:
-            client = await asyncio.shield(preparing)
+            client = await asyncio.shield(asyncio.wrap_future(making))
         except Exception:
-            if self._preparing is preparing:
-                self._preparing = None  # the next use tries again (and says why)
+            if self._making is making:
+                self._making = None  # the next use tries again (and says why)
             raise
+        self._take(client)
+
+    def _start_making(self) -> Future[httpx2.AsyncClient]:
         if self._closed:
-            await client.aclose()
+            raise RuntimeError("Services are closed")
+        if self._making is None:
+            self._making = self.executor.submit(_engine_client)
+        return self._making
+
+    def _take(self, client: httpx2.AsyncClient) -> EngineParts:
+        if self._closed:  # aclose closes the client made for nothing
             raise RuntimeError("Services are closed")
         if self._parts is None:
             self._parts = EngineParts.build(self, client)
-        elif self._parts.client is not client:
-            await client.aclose()
+        return self._parts
 
     def _engine_parts(self) -> EngineParts:
-        """The parts, made here and now (blocking) when :meth:`prepare_engine` has not."""
+        """The parts; when :meth:`prepare_engine` has not made them yet, they are made in
+        the pool all the same and waited for (a page that needs them as it is built)."""
         if self._parts is None:
-            if self._closed:
-                raise RuntimeError("Services are closed")
-            log.debug("The engine is made on the loop (prepare_engine was not awaited)")
-            self._parts = EngineParts.build(self, _engine_client())
+            log.debug("Waiting for the engine on the loop (prepare_engine was not awaited)")
+            self._take(self._start_making().result())
+        assert self._parts is not None
         return self._parts
 
     @property
@@ -456,10 +460,10 @@ class Services:
         self.credentials.stop_loading()
         self._closed = True
         try:
-            if self._preparing is not None and self._parts is None:
+            if self._making is not None and self._parts is None:
                 # Made in the pool but never taken: close it all the same.
                 with contextlib.suppress(Exception):
-                    await (await self._preparing).aclose()
+                    await (await asyncio.wrap_future(self._making)).aclose()
             if self._parts is not None:
                 await self._parts.aclose()
         finally:

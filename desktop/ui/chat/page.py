@@ -65,7 +65,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHAT = Task.CHAT.value
-WARM_UP_DELAY_S = 0.5
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp *.tif *.tiff);;All files (*)"
 
 
@@ -97,6 +96,7 @@ class ChatPage(QWidget):
         self.scope = TaskScope("chat")
         self._conversation_id: int | None = None
         self._live: LiveTurn | None = None
+        self._getting_ready = False
         self.setAcceptDrops(True)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -184,8 +184,9 @@ class ChatPage(QWidget):
         self.provider_picker.refresh(services.settings, keep=services.settings.chat_policy)
         self.refresh_first_launch()
         self.sidebar.reload()
-        # The first answer must not pay for importing the renderer mid-stream (issue 8).
-        self.scope.spawn(self._warm_up(), slot="warm-up")
+        # The first answer must not pay for the engine or the renderer mid-stream, nor an
+        # idle window hold them: both are made once a question is being written (issue 8).
+        self.composer.prompt.textChanged.connect(self.get_ready)
 
     # --- Public API -----------------------------------------------------------------------
 
@@ -410,6 +411,7 @@ class ChatPage(QWidget):
         restore: tuple[str, list[Attachment]] | None,
     ) -> None:
         try:
+            await self.services.prepare_engine()  # made in the pool if not yet (issue 8)
             turn = await call(live)
         except asyncio.CancelledError:
             live.close()
@@ -516,11 +518,20 @@ class ChatPage(QWidget):
         self.composer.set_busy(busy)
         self.view.set_busy(busy)
 
-    async def _warm_up(self) -> None:
-        """Load the markdown renderer in the pool once the window is up (not competing with
-        start-up for the interpreter)."""
-        await asyncio.sleep(WARM_UP_DELAY_S)
-        await self.services.run_blocking(warm_up)
+    def get_ready(self) -> None:
+        """A request is coming (a question is being written, a conversation opened): make
+        the engine and load the markdown renderer in the pool, once."""
+        if not self._getting_ready:
+            self._getting_ready = True
+            self.composer.prompt.textChanged.disconnect(self.get_ready)
+            self.scope.spawn(self._get_ready(), slot="get-ready")
+
+    async def _get_ready(self) -> None:
+        try:
+            await self.services.prepare_engine()
+            await self.services.run_blocking(warm_up)
+        except Exception:  # the request itself meets the same problem and says it in words
+            log.exception("Could not get the engine and the renderer ready")
 
     # --- Conversations --------------------------------------------------------------------
 
@@ -530,6 +541,7 @@ class ChatPage(QWidget):
         reveal: int | None,
         failure: tuple[str | None, str | None] | None = None,
     ) -> None:
+        self.get_ready()  # its answers are rendered now, and a request may well follow
         history = self.services.history
         try:
             conversation = await self.services.db.run(history.get_conversation, conversation_id)
