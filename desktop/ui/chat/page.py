@@ -97,6 +97,7 @@ class ChatPage(QWidget):
         self._conversation_id: int | None = None
         self._live: LiveTurn | None = None
         self._getting_ready = False
+        self._renderer: asyncio.Future[None] | None = None
         self.setAcceptDrops(True)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -519,8 +520,9 @@ class ChatPage(QWidget):
         self.view.set_busy(busy)
 
     def get_ready(self) -> None:
-        """A request is coming (a question is being written, a conversation opened): make
-        the engine and load the markdown renderer in the pool, once."""
+        """A question is being written: load the markdown renderer its answer is shown
+        with, then make the engine, both in the pool and once (issue 8: an idle window
+        holds neither, and the first answer pays for neither on the GUI thread)."""
         if not self._getting_ready:
             self._getting_ready = True
             self.composer.prompt.textChanged.disconnect(self.get_ready)
@@ -528,10 +530,16 @@ class ChatPage(QWidget):
 
     async def _get_ready(self) -> None:
         try:
+            await self._renderer_loaded()
             await self.services.prepare_engine()
-            await self.services.run_blocking(warm_up)
         except Exception:  # the request itself meets the same problem and says it in words
             log.exception("Could not get the engine and the renderer ready")
+
+    def _renderer_loaded(self) -> asyncio.Future[None]:
+        """Markdown-it and Pygments imported and the renderer built, in the pool (once)."""
+        if self._renderer is None:
+            self._renderer = asyncio.ensure_future(self.services.run_blocking(warm_up))
+        return asyncio.shield(self._renderer)
 
     # --- Conversations --------------------------------------------------------------------
 
@@ -541,7 +549,7 @@ class ChatPage(QWidget):
         reveal: int | None,
         failure: tuple[str | None, str | None] | None = None,
     ) -> None:
-        self.get_ready()  # its answers are rendered now, and a request may well follow
+        renderer = self._renderer_loaded()  # loads while the history is read
         history = self.services.history
         try:
             conversation = await self.services.db.run(history.get_conversation, conversation_id)
@@ -550,6 +558,10 @@ class ChatPage(QWidget):
                 str(storage_fault(exc, "This conversation could not be opened", history.path))
             )
             return
+        try:
+            await renderer  # its answers are rendered next: never an import on the loop
+        except Exception:  # rendering meets the same problem and shows the text as it is
+            log.exception("Could not load the markdown renderer")
         if conversation is None:
             self.sidebar.reload()
             self.new_chat()
