@@ -6,11 +6,10 @@ what only it needs (the engine, the media types, the cost ledger…). Keeping th
 with nothing heavier than argparse at the top, lets ``switchboard --help`` and ``history``
 start without importing the others (issue 8).
 
-For the same reason the options of a command are added only when that command is used
-(:func:`build_parser` with ``argv``): building the options of all ~20 commands and
-sub-commands costs a few milliseconds ``history list`` has no use for. The commands
-themselves, with their one-line help, are always all there, so ``--help`` and the "invalid
-choice" message list every one.
+For the same reason :func:`build_parser` builds only what the command line it is given
+needs: argparse makes a parser per command and looks up translations for each argument, a
+few milliseconds ``history list`` has no use for, and two commands' options need modules
+(the cost ledger, the model types) ``--help`` has no use for.
 """
 
 from __future__ import annotations
@@ -32,8 +31,13 @@ _FORCE_HELP = "replace the file --out names (default: pick a free name)"
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The whole ``switchboard`` parser; with ``argv``, only the command it names gets its
-    options (what the others take cannot change how ``argv`` is read)."""
+    """The ``switchboard`` parser, every command with its options; or, given the ``argv`` it
+    will read, only what reading it needs (issue 8).
+
+    ``argv`` that starts with a command is read by that command's parser alone, so the others
+    are left out; any other ``argv`` (``--help``, a mistyped command, nothing) stops at the
+    top level, so the commands are there with their one-line help but without options.
+    """
     parser = argparse.ArgumentParser(
         prog="switchboard",
         description="Switchboard: chat, make images and videos, transcribe speech and compute "
@@ -41,35 +45,36 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "command to open the window.",
     )
     parser.add_argument("--version", action="version", version=f"switchboard {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_commands(sub, COMMANDS, only=None if argv is None else _named_command(argv))
+    if argv and argv[0] in COMMANDS:
+        # The metavar names every command although one is added, so the usage line of an
+        # error ("unrecognized arguments") reads the same as with all of them.
+        metavar = "{" + ",".join(COMMANDS) + "}"
+        sub = parser.add_subparsers(dest="command", required=True, metavar=metavar)
+        add_commands(sub, [argv[0]])
+    else:
+        sub = parser.add_subparsers(dest="command", required=True)
+        add_commands(sub, COMMANDS, options=argv is None)
     return parser
 
 
 def add_commands(
-    sub: Any, names: Iterable[str], *, only: str | None = None, bill_to: bool = True
+    sub: Any, names: Iterable[str], *, options: bool = True, bill_to: bool = True
 ) -> None:
-    """Add the commands ``names`` to ``sub`` (an ``add_subparsers`` result); the options of
-    each, or of ``only`` alone when given. ``bill_to``: whether the request commands take
+    """Add the commands ``names`` to ``sub`` (an ``add_subparsers`` result), with their
+    options unless ``options`` is false. ``bill_to``: whether the request commands take
     ``--bill-to`` (the standalone ``python -m desktop.cli_media`` has no billing)."""
     for name in names:
         help_text, fill = COMMANDS[name]
         parser = sub.add_parser(name, help=help_text)
-        if only is None or name == only:
-            fill(parser)
-            if bill_to and name in REQUEST_COMMANDS:
-                parser.add_argument(
-                    "--bill-to",
-                    metavar="ORG",
-                    help="bill this Hugging Face organisation (requests through the HF "
-                    "router only)",
-                )
-
-
-def _named_command(argv: Sequence[str]) -> str:
-    """The command ``argv`` names: its first word that is not an option (``switchboard``
-    itself takes only ``-h`` and ``--version``, which take no value)."""
-    return next((word for word in argv if not word.startswith("-")), "")
+        if not options:
+            continue
+        fill(parser)
+        if bill_to and name in REQUEST_COMMANDS:
+            parser.add_argument(
+                "--bill-to",
+                metavar="ORG",
+                help="bill this Hugging Face organisation (requests through the HF router only)",
+            )
 
 
 # --- the commands -------------------------------------------------------------------------
