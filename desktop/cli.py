@@ -12,7 +12,6 @@ the other commands, and ``history list|search|show`` opens only the history data
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -34,11 +33,11 @@ EXIT_FAILED = 1
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(words).parse_args(words)
-    # Log records are for SWITCHBOARD_DEBUG; without it, stderr carries our one line only.
-    logging.basicConfig(
-        level=logging.DEBUG if os.environ.get("SWITCHBOARD_DEBUG") else logging.CRITICAL + 1,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    history_only = args.command == "history" and args.action not in ("backups", "restore")
+    if history_only:
+        from desktop import cli_history  # first: whether it loaded logging matters below
+    if not history_only or "logging" in sys.modules or os.environ.get("SWITCHBOARD_DEBUG"):
+        _configure_logging()
     out, err = InertWriter(sys.stdout), InertWriter(sys.stderr)
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err
@@ -47,9 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from desktop import cli_about
 
             return cli_about.run(args)
-        if args.command == "history" and args.action not in ("backups", "restore"):
-            from desktop import cli_history
-
+        if history_only:
             return cli_history.run_local(args)
         import asyncio
 
@@ -72,6 +69,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.finish()
         err.finish()
         sys.stdout, sys.stderr = saved
+
+
+def _configure_logging() -> None:
+    """Log records are for SWITCHBOARD_DEBUG; without it, stderr carries our one line only.
+
+    Not called for the history commands when nothing they import loads ``logging`` (issue
+    8: it is a tenth of their start-up): what they could log later (a schema upgrade, through
+    the store's lazily imported logger) is INFO, below the WARNING from which logging's
+    last-resort handler writes to stderr, so stderr carries nothing else then either.
+    """
+    import logging
+
+    logging.basicConfig(
+        level=logging.DEBUG if os.environ.get("SWITCHBOARD_DEBUG") else logging.CRITICAL + 1,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
 
 
 async def _run(args: argparse.Namespace) -> int:
