@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from desktop.cli_grammar import MEDIA_COMMANDS, build_parser
 from desktop.cli_text import InertWriter
-from desktop.core.base_urls import UrlProblem
 from desktop.core.errors import SwitchboardError
 
 if TYPE_CHECKING:  # the command line imports what a command needs when it runs (issue 8)
@@ -51,16 +50,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         import asyncio
 
         return asyncio.run(_run(args))
-    except (SwitchboardError, UrlProblem) as exc:  # command errors, SettingsError, store errors
+    except SwitchboardError as exc:  # command errors, SettingsError, store errors
         print(f"switchboard: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:
-        from desktop.store.faults import STORAGE_ERRORS, storage_fault
-
-        if not isinstance(exc, STORAGE_ERRORS):
+        line = _expected_failure(exc)
+        if line is None:
             raise
-        # A disk, folder or database fault met mid-command.
-        print(f"switchboard: {storage_fault(exc, 'Stopped')}", file=sys.stderr)
+        print(f"switchboard: {line}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("switchboard: stopped.", file=sys.stderr)
@@ -69,6 +66,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.finish()
         err.finish()
         sys.stdout, sys.stderr = saved
+
+
+def _expected_failure(exc: Exception) -> str | None:
+    """The line for an unusable address or a disk, folder or database fault met mid-command;
+    None for anything else (a bug: its traceback is wanted). The two modules are imported
+    here, on failure, not by every command at start (issue 8)."""
+    from desktop.core.base_urls import UrlProblem
+    from desktop.store.faults import STORAGE_ERRORS, storage_fault
+
+    if isinstance(exc, UrlProblem):
+        return str(exc)
+    if isinstance(exc, STORAGE_ERRORS):
+        return str(storage_fault(exc, "Stopped"))
+    return None
 
 
 def _configure_logging() -> None:

@@ -6,6 +6,7 @@ the HTTP stack or Pillow would take 10× longer than ``python -c pass``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -27,6 +28,61 @@ loaded = {m.split(".")[0] for m in sys.modules} & set(heavy)
 sys.__stdout__.write("\\n" + json.dumps(sorted(loaded)))
 """
 
+# What each light command must not import, by module name: the other commands, the layers
+# below the store, and the standard modules only other commands need (issue 8).
+OTHER_COMMANDS = (
+    "desktop.cli_about",
+    "desktop.cli_chat",
+    "desktop.cli_compare",
+    "desktop.cli_costs",
+    "desktop.cli_media",
+    "desktop.cli_models",
+    "desktop.cli_providers",
+    "desktop.cli_video",
+)
+NOT_FOR_HISTORY = (
+    *OTHER_COMMANDS,
+    "desktop.services",
+    "desktop.engine",
+    "desktop.providers",
+    "desktop.ui",
+    "desktop.core.table",
+    "desktop.core.media_types",
+    "desktop.store.cost_ledger",
+    "desktop.store.settings",
+    "desktop.store.secrets",
+    "logging",
+    "secrets",
+)
+NOT_FOR_HELP = (*NOT_FOR_HISTORY, "desktop.cli_history", "desktop.store", "dataclasses", "sqlite3")
+
+MODULES = """
+import json, runpy, sys
+sys.argv = ["switchboard", *json.loads(sys.argv[1])]
+try:
+    runpy.run_module("desktop", run_name="__main__")
+except SystemExit:
+    pass
+sys.__stdout__.write("\\n" + json.dumps(sorted(sys.modules)))
+"""
+
+
+def imported(argv: list[str], env: dict[str, str] | None = None) -> set[str]:
+    """Every module ``switchboard ARGV`` imported, run in a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", MODULES, json.dumps(argv)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+    )
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def within(modules: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in packages))
+
 
 @pytest.mark.parametrize(
     "argv",
@@ -42,3 +98,40 @@ def test_light_commands_import_no_heavy_module(argv: list[str], isolated_dirs: P
     )
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
     assert loaded == [], f"{argv} imported {loaded}"
+
+
+def test_help_imports_neither_the_store_nor_any_command(isolated_dirs: Path) -> None:
+    modules = imported(["--help"])
+    assert within(modules, NOT_FOR_HELP) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["history", "list"], ["history", "search", "tea"], ["history", "list", "--json"]],
+)
+def test_history_imports_only_the_history(argv: list[str], isolated_dirs: Path) -> None:
+    imported(["history", "list"])  # made the database: its schema steps log (and import logging)
+    modules = imported(argv)
+    assert "desktop.store.history" in modules  # the probe ran the command
+    assert within(modules, (*NOT_FOR_HISTORY, "desktop.core.base_urls")) == []
+
+
+def test_history_show_adds_at_most_the_provider_names(isolated_dirs: Path) -> None:
+    imported(["history", "list"])
+    modules = imported(["history", "show", "1"])
+    assert "desktop.store.history" in modules
+    assert set(within(modules, NOT_FOR_HISTORY)) <= {"desktop.core.table"}
+
+
+def test_a_command_parser_is_built_for_that_command_alone() -> None:
+    from desktop.cli_grammar import COMMANDS, build_parser
+
+    def commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        (sub,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return dict(sub.choices)
+
+    assert list(commands(build_parser(["history", "list"]))) == ["history"]
+    everything = commands(build_parser(["--help"]))
+    assert list(everything) == list(COMMANDS)
+    assert all(len(p._actions) == 1 for p in everything.values())  # -h only: no options
+    assert all(len(p._actions) > 1 for p in commands(build_parser()).values())
