@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -135,3 +136,25 @@ def test_a_command_parser_is_built_for_that_command_alone() -> None:
     assert list(everything) == list(COMMANDS)
     assert all(len(p._actions) == 1 for p in everything.values())  # -h only: no options
     assert all(len(p._actions) > 1 for p in commands(build_parser()).values())
+
+
+def test_history_upgrade_logs_only_when_debugging(isolated_dirs: Path) -> None:
+    """Making the database logs its schema steps (INFO) through a lazily imported logger:
+    nothing on stderr by default, the records with SWITCHBOARD_DEBUG."""
+    root = Path(__file__).resolve().parents[2]
+    argv = [sys.executable, "-m", "desktop", "history", "list"]
+    env = {k: v for k, v in os.environ.items() if k != "SWITCHBOARD_DEBUG"}
+    quiet = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=root, env=env)
+    assert (quiet.returncode, quiet.stderr) == (0, "")
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        env[name] = str(isolated_dirs / "again" / name.lower())
+    debug = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
+        env=env | {"SWITCHBOARD_DEBUG": "1"},
+    )
+    assert debug.returncode == 0
+    assert "History schema is now version" in debug.stderr
