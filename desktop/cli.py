@@ -12,6 +12,7 @@ the other commands, and ``history list|search|show`` opens only the history data
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -30,9 +31,16 @@ EXIT_FAILED = 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    gc.disable()  # see _quick_exit: on again below for every command but the quick ones
     words = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(words).parse_args(words)
+    try:
+        args = build_parser(words).parse_args(words)
+    except SystemExit:  # --help, --version or a usage error: printed, the process ends
+        _quick_exit()
+        raise
     history_only = args.command == "history" and args.action not in ("backups", "restore")
+    if not history_only:
+        gc.enable()  # the others can run for long (a chat, a video) and make real garbage
     if history_only:
         from desktop import cli_history  # first: whether it loaded logging matters below
     if not history_only or "logging" in sys.modules or os.environ.get("SWITCHBOARD_DEBUG"):
@@ -66,6 +74,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.finish()
         err.finish()
         sys.stdout, sys.stderr = saved
+        if history_only:
+            _quick_exit()
+
+
+def _quick_exit() -> None:
+    """Let a quick command's process end without the garbage collector's passes.
+
+    ``--help`` and the history commands run for a few tens of milliseconds and make no
+    garbage worth collecting; the collector would still walk every object the imports made,
+    during the imports and once more as the interpreter exits, a tenth of their run (issue 8).
+    So :func:`main` turns it off at once, and this freezes what exists, which the exit's
+    last collection then leaves alone. The interpreter still exits normally (``atexit``,
+    flushed streams, closed files); the history is closed before this is called.
+    """
+    gc.freeze()
 
 
 def _expected_failure(exc: Exception) -> str | None:

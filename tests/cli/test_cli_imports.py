@@ -7,6 +7,7 @@ the HTTP stack or Pillow would take 10× longer than ``python -c pass``.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import subprocess
@@ -64,12 +65,14 @@ try:
     runpy.run_module("desktop", run_name="__main__")
 except SystemExit:
     pass
-sys.__stdout__.write("\\n" + json.dumps(sorted(sys.modules)))
+import gc
+sys.__stdout__.write("\\n" + json.dumps([gc.isenabled(), sorted(sys.modules)]))
 """
 
 
-def imported(argv: list[str], env: dict[str, str] | None = None) -> set[str]:
-    """Every module ``switchboard ARGV`` imported, run in a fresh interpreter."""
+def run_probe(argv: list[str], env: dict[str, str] | None = None) -> tuple[bool, set[str]]:
+    """Whether the garbage collector was on after ``switchboard ARGV``, and every module it
+    imported, run in a fresh interpreter."""
     done = subprocess.run(
         [sys.executable, "-c", MODULES, json.dumps(argv)],
         capture_output=True,
@@ -78,7 +81,12 @@ def imported(argv: list[str], env: dict[str, str] | None = None) -> set[str]:
         cwd=Path(__file__).resolve().parents[2],
         env=env,
     )
-    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+    collecting, modules = json.loads(done.stdout.strip().splitlines()[-1])
+    return collecting, set(modules)
+
+
+def imported(argv: list[str]) -> set[str]:
+    return run_probe(argv)[1]
 
 
 def within(modules: set[str], packages: tuple[str, ...]) -> list[str]:
@@ -158,3 +166,30 @@ def test_history_upgrade_logs_only_when_debugging(isolated_dirs: Path) -> None:
     )
     assert debug.returncode == 0
     assert "History schema is now version" in debug.stderr
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["history", "list"], ["history", "nonsense"]])
+def test_quick_commands_run_without_the_garbage_collector(
+    argv: list[str], isolated_dirs: Path
+) -> None:
+    assert run_probe(argv)[0] is False
+
+
+def test_other_commands_run_with_the_garbage_collector(
+    monkeypatch: pytest.MonkeyPatch, isolated_dirs: Path
+) -> None:
+    from desktop import cli
+
+    seen: list[bool] = []
+
+    async def fake_run(args: argparse.Namespace) -> int:
+        seen.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(cli, "_run", fake_run)
+    monkeypatch.setattr(cli, "_configure_logging", lambda: None)  # the test's own logging
+    try:
+        assert cli.main(["chat", "hello", "--model", "owner/name"]) == 0
+    finally:
+        gc.enable()
+    assert seen == [True]
