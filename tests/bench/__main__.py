@@ -51,7 +51,7 @@ from .scenarios import (
     run_throughput,
 )
 
-APP_SECTIONS = ("stream", "startup", "cli", "open", "search")
+APP_SECTIONS = ("stream", "startup", "cli", "open", "search", "store")
 """The window and command-line sections of :mod:`tests.bench.app_bench`."""
 
 
