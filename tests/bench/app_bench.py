@@ -25,6 +25,7 @@ from desktop.store.history import HistoryStore
 
 from . import installed_app, profiles
 from .figures import Figure
+from .store_bench import persistence
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -272,6 +273,7 @@ def run(plan: AppPlan, sections: set[str] | None = None) -> list[Figure]:
             ("cli", lambda: command_line(plan, big, installed_app.make(root / "venv", ROOT))),
             ("open", lambda: opening(plan, big, long_id)),
             ("search", lambda: library_search(plan, big)),
+            ("store", lambda: persistence(plan.runs)),
         ]
         for name, step in steps:
             if wanted(name):
