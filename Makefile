@@ -66,21 +66,16 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-# The checkout is installed as a plain path (`editable_mode=compat`): setuptools' default
-# editable install adds an import hook that runs at every Python start in the venv (it imports
-# pathlib, urllib.parse, ipaddress …, ~10 ms), which every `switchboard` command would pay.
-EDITABLE := --config-settings editable_mode=compat
-
 $(VENV)/.run-installed: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install -q $(EDITABLE) -e .
+	$(PY) -m pip install -q -e .
 	touch $@
 
 $(VENV)/.dist-installed: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install -q $(EDITABLE) -e '.[dist]'
+	$(PY) -m pip install -q -e '.[dist]'
 	touch $@ $(VENV)/.run-installed
 
 $(VENV)/.test-installed: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install -q $(EDITABLE) -e '.[test]'
+	$(PY) -m pip install -q -e '.[test]'
 	touch $@ $(VENV)/.run-installed
 
 # --- checks ---------------------------------------------------------------------------------
@@ -118,7 +113,7 @@ keyring-test: $(VENV)/.test-installed
 
 # Benchmarks (not part of `make test`): ratios measured side by side in one run.
 bench: $(VENV)/.test-installed
-	$(PY) -m pip install -q $(EDITABLE) -e '.[test,bench]'
+	$(PY) -m pip install -q -e '.[test,bench]'
 	$(PY) -m tests.bench
 
 # --- the app for everyone else (packaging/) ------------------------------------------------

@@ -4,9 +4,8 @@ Why not this venv's own: Switchboard is installed here in editable mode, and the
 install's ``.pth`` hook runs at every interpreter start, ``python -c pass`` included. It
 imports ``pathlib``, ``urllib.parse``, ``ipaddress``, ``fnmatch``, ``importlib.util`` …,
 close to half of ``python -c pass`` here. A user's install (a wheel, the source tarball) has
-no such hook, nor has ``make run``'s venv (the Makefile installs the checkout as a plain path,
-``editable_mode=compat``): its ``python -c pass`` is that much shorter, and ``switchboard``
-imports those modules itself. Measured in this venv, "≤ 5× ``python -c pass``" was about twice as lenient
+no such hook: its ``python -c pass`` is that much shorter, and ``switchboard`` imports those
+modules itself. Measured in this venv, "≤ 5× ``python -c pass``" was about twice as lenient
 as it is on a user's machine.
 
 The venv made here sees the same packages and this tree through one ``.pth`` file of plain
