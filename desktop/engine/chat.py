@@ -91,8 +91,9 @@ async def chat_attempt(
                         record.provider_model_reported = chunk.model
                     if chunk.finish_reason:
                         out.finish_reason = chunk.finish_reason
-                        now = loop.time()
-                        timer.reschedule(min(ctx.deadline_at, now + FINISH_GRACE_S))
+                        if not chunk.done:  # a whole answer has nothing left to wait for
+                            now = loop.time()
+                            timer.reschedule(min(ctx.deadline_at, now + FINISH_GRACE_S))
                     if not chunk.text:
                         continue
                     if not out.committed:
@@ -104,7 +105,8 @@ async def chat_attempt(
                     out.text_parts.append(chunk.text)
                     if on_delta:
                         on_delta(chunk.text)
-                    ctx.keep_alive(timer, loop.time())
+                    if not chunk.done:
+                        ctx.keep_alive(timer, loop.time())
             # The answer ended as it should; a legitimately empty answer is still an answer.
             if ended and not out.committed and ctx.commit():
                 out.committed = True

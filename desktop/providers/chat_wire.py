@@ -82,13 +82,20 @@ async def answer_chunks(
         # Streamed or whole, the body is read under a size limit (answer_limits). Every
         # generator below is closed explicitly (``aclosing``), never left to the garbage
         # collector: a stream abandoned there ends in "ignored GeneratorExit" and a transport
-        # error, and its connection is lost to the pool (issue 8).
-        async with (
-            client.stream("POST", url, content=content, headers=send) as response,
-            contextlib.aclosing(_answer(response, record, label, secrets)) as answer,
-        ):
-            async for chunk in answer:
-                yield chunk
+        # error, and its connection is lost to the pool (issue 8). ``send`` and ``aclose``
+        # are what ``client.stream()`` does, without its context-manager generator.
+        response = await client.send(
+            client.build_request("POST", url, content=content, headers=send), stream=True
+        )
+        try:
+            if _answered_whole(response, record):
+                yield await _whole_answer(response, label, secrets)
+                return
+            async with contextlib.aclosing(_streamed(response, label, secrets)) as answer:
+                async for chunk in answer:
+                    yield chunk
+        finally:
+            await response.aclose()
     except httpx2.ConnectError as exc:
         raise AttemptFailed(
             Failure(
@@ -117,34 +124,46 @@ def _broke(label: str) -> str:
     )
 
 
-async def _answer(
-    response: httpx2.Response, record: AttemptRecord, label: str, secrets: list[str]
-) -> AsyncGenerator[Chunk, None]:
+def _answered_whole(response: httpx2.Response, record: AttemptRecord) -> bool:
+    """Note the status and ids in ``record``; True unless the answer is a healthy stream
+    (an error status, or a whole JSON answer, is read whole by :func:`_whole_answer`)."""
     record.status_code = response.status_code
-    record.request_id = response.headers.get("x-request-id")
-    record.served_by = response.headers.get("x-inference-provider")
+    headers = response.headers
+    record.request_id = headers.get("x-request-id")
+    record.served_by = headers.get("x-inference-provider")
+    return (
+        response.status_code >= 400
+        or media_type(headers.get("content-type", "")) != "text/event-stream"
+    )
+
+
+async def _whole_answer(response: httpx2.Response, label: str, secrets: list[str]) -> Chunk:
+    """The one chunk of a whole (non-streamed) answer; raises :class:`AttemptFailed` for an
+    error status, a body that is not a chat completion, or one past the size limits."""
     if response.status_code >= 400:
         raise AttemptFailed(await error_failure(response, secrets))
-    if media_type(response.headers.get("content-type", "")) != "text/event-stream":
-        raw = await read_whole_answer(response, label)
-        try:
-            completion = parse_completion(json.loads(raw))
-        except ValueError:
-            completion = None
-        if completion is None:
-            raise AttemptFailed(
-                Failure(Outcome.BAD_RESPONSE, "the answer was not a chat completion")
-            )
-        if len(completion.text) > MAX_ANSWER_CHARS:
-            raise too_large(label, f"more than {MAX_ANSWER_CHARS // (1024 * 1024)} MB of text")
-        yield Chunk(
-            text=completion.text,
-            finish_reason=completion.finish_reason,
-            usage=completion.usage,
-            done=True,
-            model=completion.model,
-        )
-        return
+    raw = await read_whole_answer(response, label)
+    try:
+        completion = parse_completion(json.loads(raw))
+    except ValueError:
+        completion = None
+    if completion is None:
+        raise AttemptFailed(Failure(Outcome.BAD_RESPONSE, "the answer was not a chat completion"))
+    if len(completion.text) > MAX_ANSWER_CHARS:
+        raise too_large(label, f"more than {MAX_ANSWER_CHARS // (1024 * 1024)} MB of text")
+    return Chunk(
+        text=completion.text,
+        finish_reason=completion.finish_reason,
+        usage=completion.usage,
+        done=True,
+        model=completion.model,
+    )
+
+
+async def _streamed(
+    response: httpx2.Response, label: str, secrets: list[str]
+) -> AsyncGenerator[Chunk, None]:
+    """The chunks of a streamed answer (status 2xx, ``text/event-stream``)."""
     parser = StreamParser()
     budget = TextBudget(label)
     bad_in_a_row = 0
