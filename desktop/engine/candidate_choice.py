@@ -9,7 +9,7 @@ settings and keys give the same candidates, so they are built once and cached.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from desktop.core.base_urls import url_problem
 from desktop.core.errors import NoCandidates, NoCredentials, SwitchboardError
@@ -51,6 +51,8 @@ NO_CREDENTIALS_TEXT = (
 Choice = tuple[list[Candidate], list[CandidateNote]]
 """Ordered candidates, and a note on every provider left out."""
 
+_Ordered = tuple[Choice, dict[str, ProviderStats], Mapping[str, int], HealthBook, list[Candidate]]
+
 
 class CandidateChooser:
     """Turns (task, model, policy) into ordered candidates; one per engine (it owns the cache)."""
@@ -71,6 +73,9 @@ class CandidateChooser:
         self.custom_models: Callable[[str], Collection[str]] = lambda _name: ()
         """Names each custom server lists at its ``/v1/models`` (see Engine.custom_models)."""
         self._cache: dict[tuple[object, ...], Choice] = {}
+        self._ordered: dict[tuple[object, ...], _Ordered] = {}
+        """Ordered candidates while no breaker rests, by (candidates, figures, user order,
+        health book); the value keeps those objects and ends with the ordered list."""
         self.priced: Callable[[str, dict[str, ProviderStats]], dict[str, ProviderStats]] | None = (
             None
         )
@@ -176,6 +181,20 @@ class CandidateChooser:
             # wait for them: use what is cached and refresh it in the background.
             stats = self.catalog.cached_stats(model)
             self.catalog.refresh_stats_soon(model)
+            if not customs and self.health.quiet():
+                # Nothing rests: the order is the user's, the same while candidates, figures
+                # and order are the same objects (each is replaced, never changed in place).
+                ranks = settings.provider_ranks()
+                memo_key = (key, id(stats), id(ranks), id(self.health))
+                memo = self._ordered.get(memo_key)
+                if memo is None or memo[0] is not cached:
+                    _note_stats(found, stats)
+                    ordered = order_candidates(found, settings, self.health, None)
+                    if len(self._ordered) > 256:
+                        self._ordered.clear()
+                    # The objects are kept with it, so their ids name them while it lasts.
+                    memo = self._ordered[memo_key] = (cached, stats, ranks, self.health, ordered)
+                return list(memo[4]), notes
             _note_stats(found, stats)
         ordered = order_candidates(found + customs, settings, self.health, score)
         if not ordered:

@@ -425,6 +425,7 @@ class CostMeter:
             basis=cost.basis,
             bill_to=trace.bill_to,
             request_id=trace.request_id,
+            at=self.ledger.now(),
         )
         ledger = self.ledger
         spent = ledger.queue(entry)

@@ -88,8 +88,9 @@ async def answer_chunks(
             client.build_request("POST", url, content=content, headers=send), stream=True
         )
         try:
-            if _answered_whole(response, record):
-                yield await _whole_answer(response, label, secrets)
+            whole, declared = _answered_whole(response, record)
+            if whole:
+                yield await _whole_answer(response, label, secrets, declared)
                 return
             async with contextlib.aclosing(_streamed(response, label, secrets)) as answer:
                 async for chunk in answer:
@@ -124,25 +125,49 @@ def _broke(label: str) -> str:
     )
 
 
-def _answered_whole(response: httpx2.Response, record: AttemptRecord) -> bool:
+_NOTED = (b"x-request-id", b"x-inference-provider", b"content-type", b"content-length")
+"""The answer's headers the engine reads, picked in one pass (``Headers.get`` scans every
+header again for each name)."""
+
+
+def _answered_whole(response: httpx2.Response, record: AttemptRecord) -> tuple[bool, str]:
     """Note the status and ids in ``record``; True unless the answer is a healthy stream
-    (an error status, or a whole JSON answer, is read whole by :func:`_whole_answer`)."""
+    (an error status, or a whole JSON answer, is read whole by :func:`_whole_answer`), and
+    the declared ``content-length`` ("" when none)."""
     record.status_code = response.status_code
-    headers = response.headers
-    record.request_id = headers.get("x-request-id")
-    record.served_by = headers.get("x-inference-provider")
-    return (
+    found = picked_headers(response.headers, _NOTED)
+    record.request_id = found.get(b"x-request-id")
+    record.served_by = found.get(b"x-inference-provider")
+    whole = (
         response.status_code >= 400
-        or media_type(headers.get("content-type", "")) != "text/event-stream"
+        or media_type(found.get(b"content-type", "")) != "text/event-stream"
     )
+    return whole, found.get(b"content-length", "")
 
 
-async def _whole_answer(response: httpx2.Response, label: str, secrets: list[str]) -> Chunk:
+def picked_headers(headers: httpx2.Headers, names: tuple[bytes, ...]) -> dict[bytes, str]:
+    """The values of the lower-case ``names`` among ``headers``, repeated ones joined with
+    ", " as ``Headers.get`` does."""
+    found: dict[bytes, str] = {}
+    for raw_key, raw_value in headers.raw:
+        key = raw_key.lower()
+        if key in names:
+            try:
+                value = raw_value.decode("utf-8")
+            except UnicodeDecodeError:
+                value = raw_value.decode("iso-8859-1")
+            found[key] = f"{found[key]}, {value}" if key in found else value
+    return found
+
+
+async def _whole_answer(
+    response: httpx2.Response, label: str, secrets: list[str], declared: str
+) -> Chunk:
     """The one chunk of a whole (non-streamed) answer; raises :class:`AttemptFailed` for an
     error status, a body that is not a chat completion, or one past the size limits."""
     if response.status_code >= 400:
         raise AttemptFailed(await error_failure(response, secrets))
-    raw = await read_whole_answer(response, label)
+    raw = await read_whole_answer(response, label, declared)
     try:
         completion = parse_completion(json.loads(raw))
     except ValueError:

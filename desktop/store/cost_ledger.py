@@ -19,7 +19,6 @@ writes what is queued first, so totals always include every result, from any thr
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import sqlite3
 import threading
 import time
@@ -100,7 +99,17 @@ def _next_month(start: float) -> float:
 
 
 def _at(entry: CostEntry, at: float) -> CostEntry:
-    return dataclasses.replace(entry, at=at)
+    """``entry`` made at ``at`` (built directly: ``dataclasses.replace`` costs more)."""
+    return CostEntry(
+        entry.task,
+        entry.model,
+        entry.provider,
+        entry.usd,
+        entry.basis,
+        entry.bill_to,
+        entry.request_id,
+        at,
+    )
 
 
 def parse_day(text: str) -> float:
