@@ -69,6 +69,9 @@ class TextBudget:
     def take(self, text: str) -> str:
         """``text``, cut to what is left of the budget; raises once the budget is spent."""
         room = self.limit - self.used
+        if len(text) <= room:  # the usual case: all of it fits
+            self.used += len(text)
+            return text
         if room <= 0:
             raise too_large(self.label, f"more than {_megabytes(self.limit)} of text")
         kept = text[:room]

@@ -92,9 +92,41 @@ async def answer_chunks(
             if whole:
                 yield await _whole_answer(response, label, secrets, declared)
                 return
-            async with contextlib.aclosing(_streamed(response, label, secrets)) as answer:
-                async for chunk in answer:
-                    yield chunk
+            # The stream is read here, not through more generators: each layer costs more
+            # per chunk than parsing it (issue 8). Events come from the text pieces by an
+            # :class:`EventSplitter`; :class:`_AnswerReader` says what each contributes.
+            reader = _AnswerReader(label, secrets)
+            splitter = EventSplitter(label)
+            texts = response.aiter_text()
+            try:
+                async for text in texts:
+                    for data in splitter.feed(text):
+                        chunk = reader.event(data)
+                        if chunk is not None:
+                            yield chunk
+                        if reader.stop:
+                            break
+                    if reader.stop:
+                        break
+                    splitter.check_size()
+                else:
+                    for data in splitter.finish():
+                        chunk = reader.event(data)
+                        if chunk is not None:
+                            yield chunk
+                        if reader.stop:
+                            break
+                if reader.failure is not None:
+                    raise reader.failure
+                if reader.done:
+                    await _drain(texts)
+            except httpx2.HTTPError:
+                if not reader.finished:
+                    raise
+                # The connection broke after the answer said it was finished: it is complete.
+            finally:
+                await texts.aclose()
+            reader.check_finished()
         finally:
             await response.aclose()
     except httpx2.ConnectError as exc:
@@ -185,101 +217,157 @@ async def _whole_answer(
     )
 
 
-async def _streamed(
-    response: httpx2.Response, label: str, secrets: list[str]
-) -> AsyncGenerator[Chunk, None]:
-    """The chunks of a streamed answer (status 2xx, ``text/event-stream``)."""
-    parser = StreamParser()
-    budget = TextBudget(label)
-    bad_in_a_row = 0
-    finished = done = False
-    events = event_data(response, label)
-    try:
-        async for data in events:
-            chunk = parser.feed(data)
-            if finished and (chunk.malformed or chunk.error is not None):
-                continue  # the answer is complete; a stray tail can't take that back
+class _AnswerReader:
+    """What each event of a streamed answer contributes, and when it is finished."""
+
+    def __init__(self, label: str, secrets: list[str]) -> None:
+        self.label = label
+        self.secrets = secrets
+        self.parser = StreamParser()
+        self.budget = TextBudget(label)
+        self.bad_in_a_row = 0
+        self.finished = False
+        """The answer said it was complete (a finish reason or ``[DONE]``)."""
+        self.done = False
+        """``[DONE]`` arrived: nothing after it is read."""
+        self.failure: AttemptFailed | None = None
+        """Raised once the chunk that caused it has been handed on."""
+        self.stop = False
+        """Read no further events: ``[DONE]`` or :attr:`failure`."""
+
+    def event(self, data: str) -> Chunk | None:
+        """The chunk to hand on for one event's ``data`` (None: nothing for the engine).
+
+        Raises :class:`AttemptFailed` for an in-band error or several unreadable events in a
+        row; once the answer is finished, a stray unreadable or error tail is ignored."""
+        chunk = self.parser.feed(data)
+        if chunk.malformed or chunk.error is not None:
+            if self.finished:
+                return None  # the answer is complete; a stray tail can't take that back
             if chunk.malformed:
-                yield chunk
-                bad_in_a_row += 1
-                if bad_in_a_row >= MALFORMED_IN_A_ROW:
-                    raise AttemptFailed(
+                self.bad_in_a_row += 1
+                if self.bad_in_a_row >= MALFORMED_IN_A_ROW:
+                    # Counted like the others, then the stream ends like a broken connection.
+                    self.failure = AttemptFailed(
                         Failure(Outcome.BAD_RESPONSE, "several unreadable events in a row"),
-                        mid_answer=f"{label} sent unreadable data in the middle of the answer; "
-                        "the partial answer is kept.",
+                        mid_answer=f"{self.label} sent unreadable data in the middle of the "
+                        "answer; the partial answer is kept.",
                     )
+                    self.stop = True
+                return chunk
+            failure = classify_inband(chunk.error)
+            failure.detail = clean(failure.detail, self.secrets)
+            raise AttemptFailed(
+                failure,
+                mid_answer=f"{self.label} reported an error in the middle of the answer "
+                f"({failure.detail}); the partial answer is kept.",
+            )
+        self.bad_in_a_row = 0
+        if chunk.done:
+            self.finished = self.done = self.stop = True
+            return None
+        if chunk.finish_reason:
+            self.finished = True
+        if chunk.text:
+            chunk.text = self.budget.take(chunk.text)  # a fresh chunk: no copy needed
+            return chunk
+        if chunk.usage is not None or chunk.finish_reason:
+            return chunk
+        return None
+
+    def check_finished(self) -> None:
+        """The body ended: raise :class:`AttemptFailed` unless the answer said it was done."""
+        if not self.finished:
+            raise AttemptFailed(
+                Failure(Outcome.BAD_RESPONSE, "the stream ended before any answer"),
+                mid_answer=f"{self.label} ended the answer early without saying it was "
+                "finished; the partial answer is kept.",
+            )
+
+
+class EventSplitter:
+    """Cuts server-sent events out of text pieces as they arrive, keeping what is unfinished.
+
+    Lines end with LF, CRLF or CR; comment lines (``:``) and other fields are skipped; an event
+    ends at a blank line, and :meth:`finish` (the body's end) also ends the last one, so a final
+    event sent without its blank line (or its newline) is still read.
+    """
+
+    def __init__(self, label: str = "The provider") -> None:
+        self.label = label
+        self.pending = ""
+        self.data: list[str] = []
+        self.size = 0
+
+    def feed(self, text: str) -> list[str]:
+        """The ``data`` of every event that ``text`` completes, in order."""
+        if (
+            not self.pending
+            and not self.data
+            and text.startswith("data: ")
+            and text.find("\n") == len(text) - 2
+            and text.endswith("\n\n")
+            and "\r" not in text
+        ):
+            return [text[6:-2]]  # the usual piece: exactly one event, "data: …" and a blank line
+        pending = self.pending + text
+        if "\r" in pending:
+            # A CR at the end may be the first half of a CRLF: keep it for the next piece.
+            cut = len(pending) - 1 if pending.endswith("\r") else len(pending)
+            body, rest = pending[:cut], pending[cut:]
+            lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            self.pending = lines.pop() + rest
+        else:
+            lines = pending.split("\n")
+            self.pending = lines.pop()
+        events: list[str] = []
+        data = self.data
+        for line in lines:
+            if not line:
+                if data:
+                    events.append("\n".join(data))
+                    data = self.data = []
+                    self.size = 0
                 continue
-            bad_in_a_row = 0
-            if chunk.error is not None:
-                failure = classify_inband(chunk.error)
-                failure.detail = clean(failure.detail, secrets)
-                raise AttemptFailed(
-                    failure,
-                    mid_answer=f"{label} reported an error in the middle of the answer "
-                    f"({failure.detail}); the partial answer is kept.",
-                )
-            if chunk.done:
-                finished = done = True
-                break
-            if chunk.finish_reason:
-                finished = True
-            if chunk.text:
-                chunk.text = budget.take(chunk.text)  # a fresh chunk: no copy needed
-            if chunk.text or chunk.usage is not None or chunk.finish_reason:
-                yield chunk
-        if done:
-            await _drain(events)
-    except httpx2.HTTPError:
-        if not finished:
-            raise
-        # The connection broke after the answer said it was finished: it is complete.
-    finally:
-        await events.aclose()
-    if not finished:
-        raise AttemptFailed(
-            Failure(Outcome.BAD_RESPONSE, "the stream ended before any answer"),
-            mid_answer=f"{label} ended the answer early without saying it was finished; "
-            "the partial answer is kept.",
-        )
+            if line.startswith("data:"):
+                value = line[6:] if line.startswith(" ", 5) else line[5:]
+            else:
+                found = _data_value(line)
+                if found is None:
+                    continue
+                value = found
+            data.append(value)
+            self.size += len(value)
+        return events
+
+    def check_size(self) -> None:
+        """Raise (answer_limits) for an event or a line without end past the limit."""
+        if self.size + len(self.pending) > MAX_EVENT_CHARS:
+            # A 100 MB event or a line without end: said as what it is (answer_limits).
+            raise too_large(self.label, f"one event over {MAX_EVENT_CHARS // (1024 * 1024)} MB")
+
+    def finish(self) -> list[str]:
+        """The body ended: the last event, even without its blank line."""
+        pending, self.pending = self.pending, ""
+        last = _data_value(pending.rstrip("\r")) if pending.strip() else None
+        if last is not None:
+            self.data.append(last)
+        data, self.data, self.size = self.data, [], 0
+        return ["\n".join(data)] if data else []
 
 
 async def event_data(
     response: httpx2.Response, label: str = "The provider"
 ) -> AsyncGenerator[str, None]:
-    """The ``data`` of each server-sent event of ``response``, in order.
-
-    Lines end with LF, CRLF or CR; comment lines (``:``) and other fields are skipped; an event
-    ends at a blank line, and the body's end also ends the last one, so a final event sent
-    without its blank line (or its newline) is still read.
-    """
-    data: list[str] = []
-    pending = ""
-    size = 0
+    """The ``data`` of each server-sent event of ``response``, in order (see
+    :class:`EventSplitter`)."""
+    splitter = EventSplitter(label)
     async for text in response.aiter_text():
-        pending += text
-        # A CR at the end may be the first half of a CRLF: keep it for the next piece.
-        cut = len(pending) - 1 if pending.endswith("\r") else len(pending)
-        body, pending = pending[:cut], pending[cut:]
-        lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        pending = lines.pop() + pending
-        for line in lines:
-            if not line:
-                if data:
-                    yield "\n".join(data)
-                data, size = [], 0
-                continue
-            value = _data_value(line)
-            if value is not None:
-                data.append(value)
-                size += len(value)
-        if size + len(pending) > MAX_EVENT_CHARS:
-            # A 100 MB event or a line without end: said as what it is (answer_limits).
-            raise too_large(label, f"one event over {MAX_EVENT_CHARS // (1024 * 1024)} MB")
-    last = _data_value(pending.rstrip("\r")) if pending.strip() else None
-    if last is not None:
-        data.append(last)
-    if data:
-        yield "\n".join(data)
+        for data in splitter.feed(text):
+            yield data
+        splitter.check_size()
+    for data in splitter.finish():
+        yield data
 
 
 def _data_value(line: str) -> str | None:
@@ -292,9 +380,9 @@ def _data_value(line: str) -> str | None:
     return value[1:] if value.startswith(" ") else value
 
 
-async def _drain(events: AsyncIterator[str]) -> None:
+async def _drain(texts: AsyncIterator[str]) -> None:
     """Read to the end of the body after ``[DONE]`` so the connection can be reused."""
-    with contextlib.suppress(TimeoutError, httpx2.HTTPError, AttemptFailed):
+    with contextlib.suppress(TimeoutError, httpx2.HTTPError):
         async with asyncio.timeout(DRAIN_S):
-            async for _ in events:
+            async for _ in texts:
                 pass
