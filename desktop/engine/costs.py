@@ -281,9 +281,10 @@ class CostMeter:
         """(input, output) USD per million tokens for ``provider`` serving ``model``, and where
         the figure came from; the user's own price wins over the router's published one."""
         mine = self.cost_settings.chat_prices
-        pair = mine.get(f"{provider}|{model}") or mine.get(provider)
-        if pair is not None:
-            return (pair[0], pair[1]), "your price"
+        if mine:  # usually none: no key to build
+            pair = mine.get(f"{provider}|{model}") or mine.get(provider)
+            if pair is not None:
+                return (pair[0], pair[1]), "your price"
         if provider not in PROVIDERS:
             return None, ""
         # The chooser refreshes these in the background at every request, so they are

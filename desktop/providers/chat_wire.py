@@ -3,7 +3,7 @@
 Like every other task's wire module, this speaks HTTP and the OpenAI-compatible format and
 says *why* an exchange failed in the shared failure vocabulary; the routing rules (the commit
 point, the time-to-first-token, idle and total deadlines, failover) stay in the engine, which
-reads the chunks :func:`answer_chunks` yields.
+reads the chunks :func:`open_answer` returns.
 
 Every failure is raised as :class:`AttemptFailed`. Besides its :class:`Failure` (what it means
 *before* any text was shown) it carries ``mid_answer``: the sentence a person reads when the same
@@ -51,7 +51,7 @@ DRAIN_S = 0.5
 connection goes back to the pool; a server that keeps it open longer loses it instead."""
 
 
-async def answer_chunks(
+async def open_answer(
     client: httpx2.AsyncClient,
     url: str,
     *,
@@ -62,39 +62,103 @@ async def answer_chunks(
     wire_messages: list[dict[str, Any]],
     record: AttemptRecord,
     secrets: list[str],
-) -> AsyncGenerator[Chunk, None]:
-    """Send one chat request and yield what the answer contributes, chunk by chunk.
+) -> Chunk | AnswerStream:
+    """Send one chat request; a whole answer comes back as its one chunk, already read (the
+    connection is back in the pool), a streamed one as an :class:`AnswerStream`, which owns
+    the connection: run it under ``contextlib.aclosing``.
 
     A streamed answer yields every chunk with text, usage, a finish reason, or an unreadable
-    event (``malformed``, so the engine can count them); a whole answer yields one chunk. The
-    status code and the response's ids are written to ``record`` as soon as the headers arrive.
-    Raises :class:`AttemptFailed` for an error status, a cut or stalled connection, an in-band
-    error event, several unreadable events in a row, or a stream that ends without saying it
-    was finished. Run it under ``contextlib.aclosing`` so the connection closes when the
-    caller stops early.
+    event (``malformed``, so the engine can count them). The status code and the response's
+    ids are written to ``record`` as soon as the headers arrive. Raises (or the stream raises)
+    :class:`AttemptFailed` for an error status, a cut or stalled connection, an in-band error
+    event, several unreadable events in a row, or a stream that ends without saying it was
+    finished.
+
+    A whole answer (which the bench measures; the app always streams) is read without any
+    generator: each costs more than the rest of the exchange's own work (issue 8).
     """
     label = provider_label(provider)
     send = dict(headers)
     if request.stream:
         send["accept"] = "text/event-stream"
     content = json.dumps(build_body(request, provider_model, wire_messages)).encode()
-    try:
-        # Streamed or whole, the body is read under a size limit (answer_limits). Every
-        # generator below is closed explicitly (``aclosing``), never left to the garbage
-        # collector: a stream abandoned there ends in "ignored GeneratorExit" and a transport
-        # error, and its connection is lost to the pool (issue 8). ``send`` and ``aclose``
-        # are what ``client.stream()`` does, without its context-manager generator.
+    with _WireErrors(label, secrets):
+        # ``send`` and ``aclose`` are what ``client.stream()`` does, without its context
+        # manager. Streamed or whole, the body is read under a size limit (answer_limits).
         response = await client.send(
             client.build_request("POST", url, content=content, headers=send), stream=True
         )
+        whole = True
         try:
             whole, declared = _answered_whole(response, record)
             if whole:
-                yield await _whole_answer(response, label, secrets, declared)
-                return
-            # The stream is read here, not through more generators: each layer costs more
-            # per chunk than parsing it (issue 8). Events come from the text pieces by an
-            # :class:`EventSplitter`; :class:`_AnswerReader` says what each contributes.
+                return await _whole_answer(response, label, secrets, declared)
+        finally:
+            if whole:
+                await response.aclose()
+    return AnswerStream(response, label, secrets)
+
+
+class AnswerStream:
+    """The chunks of a streamed answer (``async for``); :meth:`aclose` ends the read and
+    gives the connection back, even when no chunk was asked for."""
+
+    def __init__(self, response: httpx2.Response, label: str, secrets: list[str]) -> None:
+        self._response = response
+        self._chunks = _streamed(response, label, secrets)
+
+    def __aiter__(self) -> AsyncGenerator[Chunk, None]:
+        return self._chunks
+
+    async def aclose(self) -> None:
+        try:
+            await self._chunks.aclose()
+        finally:
+            await self._response.aclose()
+
+
+class _WireErrors:
+    """Turns the HTTP client's errors into :class:`AttemptFailed` with the words for before
+    and after the first text (a plain class: a generator-based context manager costs more)."""
+
+    def __init__(self, label: str, secrets: list[str]) -> None:
+        self.label = label
+        self.secrets = secrets
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        if exc is None or not isinstance(exc, httpx2.HTTPError):
+            return
+        detail = clean(describe_error(exc), self.secrets)
+        if isinstance(exc, httpx2.ConnectError):
+            failure = Failure(Outcome.CONNECT_ERROR, detail, network=connect_cause(exc))
+            raise AttemptFailed(failure, mid_answer=_broke(self.label)) from exc
+        if isinstance(exc, httpx2.TimeoutException):
+            raise AttemptFailed(
+                Failure(Outcome.TIMEOUT, detail),
+                mid_answer="The answer stopped arriving; the partial answer is kept.",
+            ) from exc
+        # Reset, protocol error, a cut stream.
+        raise AttemptFailed(
+            Failure(Outcome.CONNECT_ERROR, detail), mid_answer=_broke(self.label)
+        ) from exc
+
+
+async def _streamed(
+    response: httpx2.Response, label: str, secrets: list[str]
+) -> AsyncGenerator[Chunk, None]:
+    """The chunks of a streamed answer; closes ``response`` when done or stopped.
+
+    The stream is read here, not through more generators: each layer costs more per chunk
+    than parsing it (issue 8). Every generator is closed explicitly (``aclosing``), never left
+    to the garbage collector: a stream abandoned there ends in "ignored GeneratorExit" and a
+    transport error, and its connection is lost to the pool. Events come from the text pieces
+    by an :class:`EventSplitter`; :class:`_AnswerReader` says what each contributes.
+    """
+    try:
+        with _WireErrors(label, secrets):
             reader = _AnswerReader(label, secrets)
             splitter = EventSplitter(label)
             texts = response.aiter_text()
@@ -125,30 +189,11 @@ async def answer_chunks(
                     raise
                 # The connection broke after the answer said it was finished: it is complete.
             finally:
-                await texts.aclose()
+                if isinstance(texts, AsyncGenerator):  # it is one: closed, never left to GC
+                    await texts.aclose()
             reader.check_finished()
-        finally:
-            await response.aclose()
-    except httpx2.ConnectError as exc:
-        raise AttemptFailed(
-            Failure(
-                Outcome.CONNECT_ERROR,
-                clean(describe_error(exc), secrets),
-                network=connect_cause(exc),
-            ),
-            mid_answer=_broke(label),
-        ) from exc
-    except httpx2.TimeoutException as exc:
-        raise AttemptFailed(
-            Failure(Outcome.TIMEOUT, clean(describe_error(exc), secrets)),
-            mid_answer="The answer stopped arriving; the partial answer is kept.",
-        ) from exc
-    except httpx2.HTTPError as exc:
-        # Reset, protocol error, a cut stream.
-        raise AttemptFailed(
-            Failure(Outcome.CONNECT_ERROR, clean(describe_error(exc), secrets)),
-            mid_answer=_broke(label),
-        ) from exc
+    finally:
+        await response.aclose()
 
 
 def _broke(label: str) -> str:
