@@ -136,6 +136,8 @@ class CandidateChooser:
         notes: list[CandidateNote] = []
         found: list[Candidate] = []
         entries: list[MappingEntry] = []
+        choice: Choice | None = None  # the cached candidates ``found`` was copied from
+        choice_key: tuple[object, ...] = ()
         if has_hub_credentials:
             try:
                 entries = await self.catalog.mapping(model, hf_token)
@@ -167,6 +169,7 @@ class CandidateChooser:
                 if len(self._cache) > 256:
                     self._cache.clear()
                 self._cache[key] = cached
+            choice, choice_key = cached, key
             found, notes2 = list(cached[0]), list(cached[1])
             notes += notes2
         score = None
@@ -181,19 +184,20 @@ class CandidateChooser:
             # wait for them: use what is cached and refresh it in the background.
             stats = self.catalog.cached_stats(model)
             self.catalog.refresh_stats_soon(model)
-            if not customs and self.health.quiet():
+            if choice is not None and not customs and self.health.quiet():
                 # Nothing rests: the order is the user's, the same while candidates, figures
                 # and order are the same objects (each is replaced, never changed in place).
                 ranks = settings.provider_ranks()
-                memo_key = (key, id(stats), id(ranks), id(self.health))
+                memo_key = (choice_key, id(stats), id(ranks), id(self.health))
                 memo = self._ordered.get(memo_key)
-                if memo is None or memo[0] is not cached:
+                if memo is None or memo[0] is not choice:
                     _note_stats(found, stats)
                     ordered = order_candidates(found, settings, self.health, None)
                     if len(self._ordered) > 256:
                         self._ordered.clear()
                     # The objects are kept with it, so their ids name them while it lasts.
-                    memo = self._ordered[memo_key] = (cached, stats, ranks, self.health, ordered)
+                    memo = (choice, stats, ranks, self.health, ordered)
+                    self._ordered[memo_key] = memo
                 return list(memo[4]), notes
             _note_stats(found, stats)
         ordered = order_candidates(found + customs, settings, self.health, score)
