@@ -11,11 +11,9 @@ engine are imported only when the window is really wanted (even asyncio), so
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from desktop import __version__
@@ -58,8 +56,6 @@ NO_DISPLAY_MESSAGE = (
     "a desktop session, or use the command line (switchboard --help)."
 )
 
-log = logging.getLogger("switchboard")
-
 FREEZE_AFTER_S = 2.0
 """Start-up (window, keyring read, renderer warm-up) is over by then."""
 
@@ -95,6 +91,8 @@ def has_display(env: Mapping[str, str]) -> bool:
 
 
 def configure_logging() -> None:
+    import logging  # not at the top: commands (cli.py) configure their own (issue 8)
+
     level = logging.DEBUG if os.environ.get("SWITCHBOARD_DEBUG") else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -161,13 +159,16 @@ def run_gui(argv: Sequence[str]) -> int:
         hand_over_clipboard()
 
 
-@dataclass
 class FirstWindow:
-    """The window shown before its services, and the files it was shown from."""
+    """The window shown before its services, and the files it was shown from.
 
-    window: MainWindow
-    paths: AppPaths
-    settings_store: SettingsStore
+    A plain class, not a dataclass: ``dataclasses`` (and ``inspect``, which it imports) would
+    be loaded by every ``switchboard --help`` for this one record (issue 8)."""
+
+    def __init__(self, window: MainWindow, paths: AppPaths, settings_store: SettingsStore) -> None:
+        self.window = window
+        self.paths = paths
+        self.settings_store = settings_store
 
     def wait_for_paint(self, app: QApplication) -> None:
         """Run Qt's events until the window has painted (before any asyncio loop exists),
@@ -293,7 +294,9 @@ async def open_and_run(
             before_keyring=checked,
         )
     except Exception as exc:  # an unusable data folder, bad endpoint variables …
-        log.warning("Could not open Switchboard's data: %s", exc)
+        import logging
+
+        logging.getLogger("switchboard").warning("Could not open Switchboard's data: %s", exc)
         window.hide()
         await show_startup_error(str(exc))
         return 1

@@ -17,13 +17,6 @@ from desktop.core.licences import QT_NOTICE, licence_lines
 from desktop.store.paths import AppPaths
 
 
-def add_parser(sub: Any) -> None:
-    about = sub.add_parser(
-        "about", help="version, where your files are, the keyring in use, licences"
-    )
-    about.add_argument("--json", action="store_true", help="print one JSON object")
-
-
 def facts() -> dict[str, Any]:
     """Everything ``about`` prints; runs the keyring self-test unless one already ran."""
     from desktop.store import keyring_setup  # keyring is heavy: only when asked (issue 8)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from desktop.cli_text import json_text
 from desktop.core.errors import SwitchboardError
@@ -28,22 +28,6 @@ EXIT_FAILED = 1
 
 class CompareCliError(SwitchboardError):
     """A one-line error of ``switchboard compare``."""
-
-
-def add_parser(subparsers: Any) -> None:
-    compare = subparsers.add_parser(
-        "compare", help="send one chat prompt to several models or providers, side by side"
-    )
-    compare.add_argument("prompt", help="the message ('-' reads it from standard input)")
-    compare.add_argument(
-        "--model",
-        action="append",
-        required=True,
-        metavar="MODEL[@PROVIDER]",
-        help="a pair to compare (2 to 4); without @PROVIDER the first in your order",
-    )
-    compare.add_argument("--system", help="a system prompt for every pair")
-    compare.add_argument("--json", action="store_true", help="print one JSON object at the end")
 
 
 def block(column: Column) -> str:

@@ -16,7 +16,7 @@ from desktop.cli_text import json_text
 from desktop.core.cost_types import money_text
 from desktop.core.errors import SwitchboardError
 from desktop.core.table import Task, provider_label
-from desktop.store.cost_ledger import GROUPINGS, CostTotal, month_start, parse_day
+from desktop.store.cost_ledger import CostTotal, month_start, parse_day
 
 if TYPE_CHECKING:  # imported when a command runs: the light commands stay light (issue 8)
     from desktop.services import Services
@@ -33,15 +33,6 @@ TASK_WORDS = {
 
 class CostsCliError(SwitchboardError):
     """A one-line error of ``switchboard costs``."""
-
-
-def add_parser(subparsers: Any) -> None:
-    costs = subparsers.add_parser("costs", help="estimated spending: today, this month, totals")
-    costs.add_argument(
-        "--since", help="count from this day (YYYY-MM-DD); default: the first of this month"
-    )
-    costs.add_argument("--by", choices=GROUPINGS, default="provider", help="group the totals")
-    costs.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def group_label(by: str, key: str) -> str:

@@ -6,8 +6,9 @@ transcript, the similarity matrix), routing news on stderr, one line ``switchboa
 failure, exit 0 on success and 1 otherwise; ``--json`` prints one object with the routing
 trace instead.
 
-``desktop/cli.py`` wires this in with :func:`add_parsers` and :func:`run`; ``python -m
-desktop.cli_media …`` runs these commands alone (the tests use that).
+``desktop/cli.py`` wires this in with :func:`run` (the options are in
+:mod:`desktop.cli_grammar`); ``python -m desktop.cli_media …`` runs these commands alone (the
+tests use that).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop.cli_styles import add_creative_arguments
+from desktop.cli_grammar import MEDIA_COMMANDS, add_commands
 from desktop.cli_text import json_text
 from desktop.core.errors import SwitchboardError
 from desktop.core.media_types import (
@@ -41,72 +42,12 @@ if TYPE_CHECKING:  # the command line imports what a command needs when it runs 
     from desktop.services import Services
 
 EXIT_FAILED = 1
-COMMANDS = ("image", "transcribe", "speak", "embed")
+COMMANDS = MEDIA_COMMANDS
 _PILLOW_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 
 
 class MediaCliError(SwitchboardError):
     """A one-line error of these commands (bad arguments, an unwritable --out)."""
-
-
-def add_parsers(subparsers: Any) -> None:
-    """Add ``image``, ``transcribe``, ``speak`` and ``embed`` to the ``switchboard`` command."""
-    provider_help = "auto, fastest, cheapest, a provider id, or a custom server's name"
-
-    image = subparsers.add_parser("image", help="make pictures from a description")
-    image.add_argument("prompt", help="what the picture should show ('-' reads standard input)")
-    image.add_argument("--model", required=True, help="a Hugging Face model id, e.g. owner/name")
-    image.add_argument("--provider", default="auto", help=provider_help)
-    image.add_argument("--out", help="where to save: a file for one picture, a folder for several")
-    image.add_argument("--count", type=int, default=1, help="how many pictures (1-8)")
-    image.add_argument("--seed", type=int, help="repeat a picture exactly (random if omitted)")
-    image.add_argument("--width", type=int)
-    image.add_argument("--height", type=int)
-    image.add_argument("--steps", type=int, help="inference steps")
-    image.add_argument("--guidance", type=float, help="guidance scale")
-    image.add_argument("--negative", help="what the picture should not show")
-    image.add_argument("--json", action="store_true", help="print one JSON object at the end")
-    add_creative_arguments(image, strength=True)
-    image.add_argument(
-        "--force",
-        action="store_true",
-        help="replace the file --out names (default: pick a free name)",
-    )
-
-    transcribe = subparsers.add_parser("transcribe", help="turn speech in an audio file into text")
-    transcribe.add_argument("audio", help="a WAV, MP3, FLAC, Ogg, M4A or WebM file")
-    transcribe.add_argument("--model", required=True)
-    transcribe.add_argument("--provider", default="auto", help=provider_help)
-    transcribe.add_argument(
-        "--format",
-        choices=("txt", "srt", "vtt"),
-        default="txt",
-        help="plain text, or subtitles with timestamps",
-    )
-    transcribe.add_argument("--json", action="store_true")
-
-    speak = subparsers.add_parser("speak", help="read text aloud into an audio file")
-    speak.add_argument("text", help="what to read ('-' reads standard input)")
-    speak.add_argument("--model", required=True, help="a text-to-speech model id, e.g. owner/name")
-    speak.add_argument("--provider", default="auto", help=provider_help)
-    speak.add_argument("--voice", help="a voice of the model (default: the model's own)")
-    speak.add_argument(
-        "--out",
-        help="where to save the audio: a file or a folder (the provider's format is kept: "
-        "WAV, MP3, Ogg or FLAC)",
-    )
-    speak.add_argument("--json", action="store_true", help="print one JSON object at the end")
-    speak.add_argument(
-        "--force",
-        action="store_true",
-        help="replace the file --out names (default: pick a free name)",
-    )
-
-    embed = subparsers.add_parser("embed", help="compute embeddings of texts")
-    embed.add_argument("texts", nargs="+", metavar="TEXT")
-    embed.add_argument("--model", required=True)
-    embed.add_argument("--provider", default="auto", help=provider_help)
-    embed.add_argument("--json", action="store_true")
 
 
 async def run(services: Services, args: argparse.Namespace) -> int:
@@ -348,7 +289,7 @@ async def _embed(services: Services, args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="switchboard", description="Switchboard media tasks.")
-    add_parsers(parser.add_subparsers(dest="command", required=True))
+    add_commands(parser.add_subparsers(dest="command", required=True), COMMANDS, bill_to=False)
     return parser
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop.core.errors import SwitchboardError
 from desktop.engine.model_tasks import TASKS, TaskName, task_for_tag
-from desktop.engine.model_types import SORTS, ModelInfo, ModelPage, ProviderOffer
+from desktop.engine.model_types import ModelInfo, ModelPage, ProviderOffer
 
 if TYPE_CHECKING:  # the command line imports what a command needs when it runs (issue 8)
     from desktop.services import Services
@@ -28,30 +28,6 @@ EXIT_FAILED = 1
 
 class ModelsCliError(SwitchboardError):
     """A one-line error of ``switchboard models`` (a task with no tab, an unknown model)."""
-
-
-def add_parsers(subparsers: Any) -> None:
-    """Add ``models`` to the ``switchboard`` command."""
-    models = subparsers.add_parser(
-        "models",
-        help="list the models of a task with the providers that serve them, or show one",
-        description="List models: switchboard models --task chat [--search TEXT]. "
-        "Show one: switchboard models show OWNER/NAME.",
-    )
-    models.add_argument(
-        "action", nargs="*", metavar="show ID", help="'show' and a model id to show one model"
-    )
-    models.add_argument(
-        "--task",
-        help="chat, image, video, speech or embeddings (Hugging Face pipeline tags work too)",
-    )
-    models.add_argument("--search", default="", help="only models whose id contains this text")
-    models.add_argument(
-        "--provider", help="only models this provider serves; a custom server's name lists its own"
-    )
-    models.add_argument("--sort", choices=SORTS, default="trending")
-    models.add_argument("--limit", type=int, default=30, help="at most this many (1-100)")
-    models.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 async def run(services: Services, args: argparse.Namespace) -> int:

@@ -8,13 +8,16 @@ style for the chosen model is checked by the engine, against the Hub, before any
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desktop.core.media_types import LoraChoice
+if TYPE_CHECKING:  # imported when ``--lora`` is read: the grammar stays light (issue 8)
+    from desktop.core.media_types import LoraChoice
 
 
 def lora_argument(text: str) -> LoraChoice:
     """``owner/name`` or ``owner/name:0.8`` as a :class:`LoraChoice` (argparse type)."""
+    from desktop.core.media_types import LoraChoice
+
     repo, sep, weight = text.rpartition(":") if ":" in text else (text, "", "")
     if not sep:
         repo = text

@@ -6,8 +6,8 @@ video's path on stdout; ``--json`` prints one object with the routing trace inst
 ``switchboard video --resume`` finishes jobs an earlier run left at a provider (the app was
 closed or the command killed mid-job): it polls them, never submits anything.
 
-Ctrl+C cancels the job at the provider. The lead wires :func:`add_parsers` and :func:`run`
-into :mod:`desktop.cli`.
+Ctrl+C cancels the job at the provider. :mod:`desktop.cli` runs :func:`run`; the options are
+in :mod:`desktop.cli_grammar`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ import argparse
 import sys
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from desktop.cli_styles import add_creative_arguments
 from desktop.cli_text import json_text
 from desktop.core.errors import SwitchboardError
 from desktop.core.media_types import JobProgress, MediaResult, VideoRequest
@@ -43,38 +42,6 @@ _WORDS = {
     "failed": "failed",
     "cancelled": "cancelled",
 }
-
-
-def add_parsers(subparsers: Any) -> None:
-    """Add the ``video`` command to the ``switchboard`` sub-command parsers."""
-    video = subparsers.add_parser(
-        "video", help="make a video from a prompt; progress on stderr, the file's path on stdout"
-    )
-    video.add_argument("prompt", nargs="?", help="what the video shows ('-' reads stdin)")
-    video.add_argument("--model", help="a Hugging Face model id, e.g. Wan-AI/Wan2.1-T2V-14B")
-    video.add_argument(
-        "--provider",
-        default="auto",
-        help="auto, fastest, cheapest or a provider id (fal-ai, replicate, …)",
-    )
-    video.add_argument("--out", help="copy the video to this file, or into this folder")
-    video.add_argument(
-        "--force",
-        action="store_true",
-        help="replace the file --out names (default: pick a free name)",
-    )
-    video.add_argument("--json", action="store_true", help="print one JSON object at the end")
-    add_creative_arguments(video, strength=False)
-    video.add_argument("--negative", help="what the video should not show")
-    video.add_argument("--frames", type=int, help="number of frames")
-    video.add_argument("--steps", type=int, help="inference steps")
-    video.add_argument("--guidance", type=float, help="guidance scale")
-    video.add_argument("--seed", type=int, help="a fixed seed (random when left out)")
-    video.add_argument(
-        "--resume",
-        action="store_true",
-        help="finish videos started earlier that are still at a provider (submits nothing)",
-    )
 
 
 def elapsed_text(seconds: float) -> str:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,6 +68,8 @@ def atomic_copy(source: Path, target: Path, *, mode: int = SHARED_MODE) -> None:
 
     A copy interrupted half-way never leaves a truncated file under the target's name.
     """
+    import shutil  # here: every history command imports this module, few copy (issue 8)
+
     with replacing(target, mode=mode) as tmp:
         shutil.copyfile(source, tmp)
 
@@ -77,7 +77,9 @@ def atomic_copy(source: Path, target: Path, *, mode: int = SHARED_MODE) -> None:
 def _create_temp(path: Path, mode: int) -> Path:
     """Create (exclusively) an empty hidden file next to ``path`` and return its name."""
     for _ in range(100):
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        # os.urandom is what secrets.token_hex reads, without importing secrets, hmac and
+        # hashlib into every command that opens the history (issue 8).
+        tmp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         except FileExistsError:

@@ -17,7 +17,6 @@ Why it is built this way (DESIGN §5):
 from __future__ import annotations
 
 import contextlib
-import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -27,7 +26,13 @@ from desktop.store.atomic import replacing
 from desktop.store.records import HistoryError
 from desktop.store.schema import Migration
 
-log = logging.getLogger(__name__)
+
+def _log(message: str, *args: object) -> None:
+    """An INFO record; ``logging`` is imported only when there is one to write, so commands
+    that merely read the history do without it (issue 8)."""
+    import logging
+
+    logging.getLogger(__name__).info(message, *args)
 
 
 class Database:
@@ -160,7 +165,7 @@ class Database:
                     ) from exc
                 raise
             version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
-            log.info("History schema is now version %d", version)
+            _log("History schema is now version %d", version)
 
     def copy_to(self, target: Path) -> None:
         """A consistent copy of the whole database at ``target`` (the automatic backups)."""
@@ -209,7 +214,7 @@ class Database:
                 dest.execute("PRAGMA journal_mode = DELETE")
             finally:
                 dest.close()
-        log.info("Backed up the history to %s before upgrading it", target)
+        _log("Backed up the history to %s before upgrading it", target)
 
 
 class StorePart:

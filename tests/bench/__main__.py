@@ -22,6 +22,7 @@ import math
 import pstats
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from .app_bench import AppPlan
 from .clients import BASELINE, CONTENDERS, Contender, EngineContender, Target
 from .emulator_process import EmulatorProcess
 from .figures import Figure, markdown, table
+from .hygiene import Incidents, incidents_figure, run_hygiene
 from .report import (
     check_targets,
     failover_table,
@@ -49,7 +51,7 @@ from .scenarios import (
     run_throughput,
 )
 
-APP_SECTIONS = ("stream", "startup", "cli", "open", "search")
+APP_SECTIONS = ("stream", "startup", "cli", "open", "search", "store")
 """The window and command-line sections of :mod:`tests.bench.app_bench`."""
 
 
@@ -120,6 +122,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--skip-throughput", action="store_true")
     p.add_argument("--skip-failover", action="store_true")
+    p.add_argument(
+        "--hygiene-requests",
+        type=int,
+        default=100,
+        help="sequential streamed requests per stream-hygiene run (default 100; 0 skips it)",
+    )
     p.add_argument("--skip-app", action="store_true", help="leave out the window and CLI part")
     p.add_argument("--skip-routing", action="store_true", help="only the window and CLI part")
     p.add_argument(
@@ -237,6 +245,10 @@ async def bench(args: argparse.Namespace, emu: EmulatorProcess) -> dict[str, Any
     batches: list[Batch] = []
     cases: list[FailoverCase] = []
     engine_limit: int | None = None
+    # Everything that goes wrong quietly during the routing runs (issue 8: no unclosed
+    # streams, no transport errors in any run).
+    watch = ExitStack()
+    whole = watch.enter_context(Incidents().watching(asyncio.get_running_loop()))
     if not args.skip_throughput:
         print(
             f"Throughput: {args.requests} chat + {args.stream_requests} streamed requests "
@@ -278,6 +290,14 @@ async def bench(args: argparse.Namespace, emu: EmulatorProcess) -> dict[str, Any
                 ttft_s=args.ttft,
             ),
         )
+    watch.close()
+    hygiene: list[Figure] = [incidents_figure([len(whole.seen)], "whole routing benchmark")]
+    for line in whole.seen[:5]:
+        print(f"  incident: {line}", flush=True)
+    if args.hygiene_requests > 0:
+        print("Stream hygiene:", flush=True)
+        connections, per_run = await run_hygiene(target, emu, args.rounds, args.hygiene_requests)
+        hygiene += [connections, incidents_figure(per_run, "each hygiene run")]
     summaries = summarise(batches, contenders)
     checks = check_targets(summaries, cases, args.ttft)
     sections = [
@@ -314,7 +334,7 @@ async def bench(args: argparse.Namespace, emu: EmulatorProcess) -> dict[str, Any
         ttft_s=args.ttft,
     )
     result["passed"] = all(c.passed for c in checks)
-    result["figures"] = routing_figures(batches, contenders)
+    result["figures"] = routing_figures(batches, contenders) + hygiene
     return result
 
 

@@ -23,8 +23,9 @@ from typing import Any
 from desktop.core.table import Task
 from desktop.store.history import HistoryStore
 
-from . import profiles
+from . import installed_app, profiles
 from .figures import Figure
+from .store_bench import persistence
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -177,12 +178,16 @@ def startup_and_memory(
     return [start_empty, start_big, idle, loaded]
 
 
-def command_line(plan: AppPlan, big: profiles.Profile) -> list[Figure]:
-    python = sys.executable
+def command_line(
+    plan: AppPlan, big: profiles.Profile, installed: installed_app.InstalledApp
+) -> list[Figure]:
+    """The commands and ``python -c pass`` as on a user's installation (see
+    :mod:`tests.bench.installed_app`: not this venv's editable-install hook)."""
+    python, switchboard = installed.python, installed.switchboard
     commands = {
-        "switchboard --help": [python, "-m", "desktop", "--help"],
-        "switchboard history list": [python, "-m", "desktop", "history", "list"],
-        "switchboard history search": [python, "-m", "desktop", "history", "search", "castle"],
+        "switchboard --help": [switchboard, "--help"],
+        "switchboard history list": [switchboard, "history", "list"],
+        "switchboard history search": [switchboard, "history", "search", "castle"],
     }
     figures = {
         name: Figure(CLI, name, "ms", 5, baseline_name="python -c pass", ratio=True)
@@ -265,9 +270,10 @@ def run(plan: AppPlan, sections: set[str] | None = None) -> list[Figure]:
         steps: list[tuple[str, Callable[[], list[Figure]]]] = [
             ("stream", lambda: streaming(plan)),
             ("startup", lambda: startup_and_memory(plan, empty, big, pictures)),
-            ("cli", lambda: command_line(plan, big)),
+            ("cli", lambda: command_line(plan, big, installed_app.make(root / "venv", ROOT))),
             ("open", lambda: opening(plan, big, long_id)),
             ("search", lambda: library_search(plan, big)),
+            ("store", lambda: persistence(plan.runs)),
         ]
         for name, step in steps:
             if wanted(name):

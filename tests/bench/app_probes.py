@@ -357,42 +357,50 @@ def stream(kind: str, seconds: float, rate: float) -> None:
 
 
 def flush_cost() -> None:
-    """One ~120-character flush (with a paragraph end every third one), laid out and painted."""
+    """One ~120-character flush (with a paragraph end every third one), laid out and painted,
+    into an answer of 10 KB and into one of 200 KB, side by side.
+
+    Two chat columns live in one process; their flushes alternate, so a change in the
+    machine's load or clock during the run falls on both sizes alike instead of on whichever
+    was measured second.
+    """
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(["bench"])
-    _view, widget, _live = chat_column()
+    _small_view, small, _small_live = chat_column()
+    _large_view, large, _large_live = chat_column()
     source = tokens("prose")
 
-    def grow_to(size: int) -> None:
+    def grow_to(widget: Any, size: int, step: int) -> None:
         while len(widget.body.text()) < size:
-            widget.append_stream("".join(next(source) for _ in range(400)))
+            widget.append_stream("".join(next(source) for _ in range(step)))
             app.processEvents()
 
-    def measure(count: int = 40) -> list[float]:
-        costs = []
-        for n in range(count):
-            chunk = "".join(next(source) for _ in range(20))
-            if n % 3 == 2:
-                chunk += "\n\n"
-            # GUI-thread CPU, not wall time: on a shared machine a flush that waited for a
-            # core would otherwise count as a dear one.
-            start = time.thread_time()
-            widget.append_stream(chunk)
-            app.processEvents()  # the layout and the paint Qt schedules for it
-            app.processEvents()
-            costs.append((time.thread_time() - start) * 1000)
-        return costs
+    def one_flush(widget: Any, n: int) -> float:
+        chunk = "".join(next(source) for _ in range(20))
+        if n % 3 == 2:
+            chunk += "\n\n"
+        # GUI-thread CPU, not wall time: on a shared machine a flush that waited for a core
+        # would otherwise count as a dear one.
+        start = time.thread_time()
+        widget.append_stream(chunk)
+        app.processEvents()  # the layout and the paint Qt schedules for it
+        app.processEvents()
+        return (time.thread_time() - start) * 1000
 
-    grow_to(10_000)
-    small = measure()
-    grow_to(200_000)
-    large = measure()
+    grow_to(small, 10_000, 40)  # small steps: the "10 KB" answer starts near 10 KB
+    grow_to(large, 200_000, 400)
+    small_costs: list[float] = []
+    large_costs: list[float] = []
+    for n in range(40):
+        small_costs.append(one_flush(small, n))
+        large_costs.append(one_flush(large, n))
     emit(
         {
-            "flush_10k_ms": statistics.median(small),
-            "flush_200k_ms": statistics.median(large),
-            "chars": len(widget.body.text()),
+            "flush_10k_ms": statistics.median(small_costs),
+            "flush_200k_ms": statistics.median(large_costs),
+            "chars": len(large.body.text()),
+            "chars_small": len(small.body.text()),
         }
     )
 

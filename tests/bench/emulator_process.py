@@ -82,6 +82,8 @@ def _run(emu: Emulator, command: str, args: tuple[Any, ...], kwargs: dict[str, A
     if command == "request_count":
         provider = kwargs.get("provider")
         return len(emu.requests if provider is None else emu.requests_for(provider))
+    if command == "connections":
+        return emu.connections_for(kwargs.get("provider"))
     if command == "cpu":
         return time.process_time()
     raise ValueError(f"unknown emulator command {command!r}")

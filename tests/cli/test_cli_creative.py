@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from desktop import cli_video
+from desktop.cli_grammar import add_commands
 from desktop.cli_styles import lora_argument
 from desktop.core.media_types import LoraChoice
 from tests.cli.test_cli_media import library, media_cli
@@ -119,7 +120,7 @@ def test_lora_argument_reads_repo_and_weight() -> None:
 def parse_video(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="switchboard")
     sub = parser.add_subparsers(dest="command", required=True)
-    cli_video.add_parsers(sub)
+    add_commands(sub, ["video"], bill_to=False)
     return parser.parse_args(["video", *argv])
 
 

@@ -6,7 +6,10 @@ the HTTP stack or Pillow would take 10× longer than ``python -c pass``.
 
 from __future__ import annotations
 
+import argparse
+import gc
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +30,68 @@ loaded = {m.split(".")[0] for m in sys.modules} & set(heavy)
 sys.__stdout__.write("\\n" + json.dumps(sorted(loaded)))
 """
 
+# What each light command must not import, by module name: the other commands, the layers
+# below the store, and the standard modules only other commands need (issue 8).
+OTHER_COMMANDS = (
+    "desktop.cli_about",
+    "desktop.cli_chat",
+    "desktop.cli_compare",
+    "desktop.cli_costs",
+    "desktop.cli_media",
+    "desktop.cli_models",
+    "desktop.cli_providers",
+    "desktop.cli_video",
+)
+NOT_FOR_HISTORY = (
+    *OTHER_COMMANDS,
+    "desktop.services",
+    "desktop.engine",
+    "desktop.providers",
+    "desktop.ui",
+    "desktop.core.table",
+    "desktop.core.media_types",
+    "desktop.store.cost_ledger",
+    "desktop.store.settings",
+    "desktop.store.secrets",
+    "logging",
+    "secrets",
+)
+NOT_FOR_HELP = (*NOT_FOR_HISTORY, "desktop.cli_history", "desktop.store", "dataclasses", "sqlite3")
+
+MODULES = """
+import json, runpy, sys
+sys.argv = ["switchboard", *json.loads(sys.argv[1])]
+try:
+    runpy.run_module("desktop", run_name="__main__")
+except SystemExit:
+    pass
+import gc
+sys.__stdout__.write("\\n" + json.dumps([gc.isenabled(), sorted(sys.modules)]))
+"""
+
+
+def run_probe(argv: list[str], env: dict[str, str] | None = None) -> tuple[bool, set[str]]:
+    """Whether the garbage collector was on after ``switchboard ARGV``, and every module it
+    imported, run in a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", MODULES, json.dumps(argv)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+    )
+    collecting, modules = json.loads(done.stdout.strip().splitlines()[-1])
+    return collecting, set(modules)
+
+
+def imported(argv: list[str]) -> set[str]:
+    return run_probe(argv)[1]
+
+
+def within(modules: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in packages))
+
 
 @pytest.mark.parametrize(
     "argv",
@@ -42,3 +107,89 @@ def test_light_commands_import_no_heavy_module(argv: list[str], isolated_dirs: P
     )
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
     assert loaded == [], f"{argv} imported {loaded}"
+
+
+def test_help_imports_neither_the_store_nor_any_command(isolated_dirs: Path) -> None:
+    modules = imported(["--help"])
+    assert within(modules, NOT_FOR_HELP) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["history", "list"], ["history", "search", "tea"], ["history", "list", "--json"]],
+)
+def test_history_imports_only_the_history(argv: list[str], isolated_dirs: Path) -> None:
+    imported(["history", "list"])  # made the database: its schema steps log (and import logging)
+    modules = imported(argv)
+    assert "desktop.store.history" in modules  # the probe ran the command
+    assert within(modules, (*NOT_FOR_HISTORY, "desktop.core.base_urls")) == []
+
+
+def test_history_show_adds_at_most_the_provider_names(isolated_dirs: Path) -> None:
+    imported(["history", "list"])
+    modules = imported(["history", "show", "1"])
+    assert "desktop.store.history" in modules
+    assert set(within(modules, NOT_FOR_HISTORY)) <= {"desktop.core.table"}
+
+
+def test_a_command_parser_is_built_for_that_command_alone() -> None:
+    from desktop.cli_grammar import COMMANDS, build_parser
+
+    def commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        (sub,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return dict(sub.choices)
+
+    assert list(commands(build_parser(["history", "list"]))) == ["history"]
+    everything = commands(build_parser(["--help"]))
+    assert list(everything) == list(COMMANDS)
+    assert all(len(p._actions) == 1 for p in everything.values())  # -h only: no options
+    assert all(len(p._actions) > 1 for p in commands(build_parser()).values())
+
+
+def test_history_upgrade_logs_only_when_debugging(isolated_dirs: Path) -> None:
+    """Making the database logs its schema steps (INFO) through a lazily imported logger:
+    nothing on stderr by default, the records with SWITCHBOARD_DEBUG."""
+    root = Path(__file__).resolve().parents[2]
+    argv = [sys.executable, "-m", "desktop", "history", "list"]
+    env = {k: v for k, v in os.environ.items() if k != "SWITCHBOARD_DEBUG"}
+    quiet = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=root, env=env)
+    assert (quiet.returncode, quiet.stderr) == (0, "")
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        env[name] = str(isolated_dirs / "again" / name.lower())
+    debug = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
+        env=env | {"SWITCHBOARD_DEBUG": "1"},
+    )
+    assert debug.returncode == 0
+    assert "History schema is now version" in debug.stderr
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["history", "list"], ["history", "nonsense"]])
+def test_quick_commands_run_without_the_garbage_collector(
+    argv: list[str], isolated_dirs: Path
+) -> None:
+    assert run_probe(argv)[0] is False
+
+
+def test_other_commands_run_with_the_garbage_collector(
+    monkeypatch: pytest.MonkeyPatch, isolated_dirs: Path
+) -> None:
+    from desktop import cli
+
+    seen: list[bool] = []
+
+    async def fake_run(args: argparse.Namespace) -> int:
+        seen.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(cli, "_run", fake_run)
+    monkeypatch.setattr(cli, "_configure_logging", lambda: None)  # the test's own logging
+    try:
+        assert cli.main(["chat", "hello", "--model", "owner/name"]) == 0
+    finally:
+        gc.enable()
+    assert seen == [True]

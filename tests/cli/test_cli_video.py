@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from desktop import cli_video
+from desktop.cli_grammar import add_commands
 from desktop.core.media_types import JobProgress, VideoRequest
 from desktop.services import Services
 from desktop.store.paths import AppPaths
@@ -55,7 +56,7 @@ def file_bytes(path: str | Path) -> bytes | None:
 def parse(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="switchboard")
     sub = parser.add_subparsers(dest="command", required=True)
-    cli_video.add_parsers(sub)
+    add_commands(sub, ["video"], bill_to=False)
     return parser.parse_args(["video", *argv])
 
 
