@@ -108,7 +108,7 @@ class ImagesPage(MediaPage):
         self.result = ResultPanel(parent)
         self.result.preview.activated.connect(self.open_large)
         self.preview_loader = PreviewLoader(
-            self.result.preview, self.services.run_blocking, self.scope, "preview-sharper"
+            self.result.preview, self.services.run_blocking, self.scope, "preview-redecode"
         )
         self.result.open_button.clicked.connect(self.open_large)
         self.result.save_button.clicked.connect(self.save_selected)
@@ -149,7 +149,7 @@ class ImagesPage(MediaPage):
         )
         # Shown at once with the panel's pixels, sharpened in the pool for the window's size.
         self._large_windows += 1
-        slot = f"large-sharper-{self._large_windows}"
+        slot = f"large-redecode-{self._large_windows}"
         PreviewLoader(window.preview, self.services.run_blocking, self.scope, slot)
         window.show()
         self.large_window = window
@@ -328,7 +328,7 @@ class ImagesPage(MediaPage):
         self.scope.spawn(self._show_large(picture), slot="preview")
 
     async def _show_large(self, picture: Picture) -> None:
-        self.scope.cancel("preview-sharper")  # for the picture shown before
+        self.scope.cancel("preview-redecode")  # for the picture shown before
         try:
             fitted = await self.preview_loader.decode(picture.path)
         except ImageLoadError as exc:

@@ -177,7 +177,7 @@ class LibraryPage(QWidget):
         self.details.image.activated.connect(self.open_selected)
         # The chosen picture is decoded at the size it is shown, again when the panel grows.
         self.preview_loader = PreviewLoader(
-            self.details.image, self.services.run_blocking, self.scope, "preview-sharper"
+            self.details.image, self.services.run_blocking, self.scope, "preview-redecode"
         )
         self.details.reveal_button.clicked.connect(self.reveal_selected)
         self.details.save_button.clicked.connect(self.save_selected)
@@ -258,7 +258,7 @@ class LibraryPage(QWidget):
                     preview.image, path, gen.prompt, self.window(), preview.full_size
                 )
                 self._large_windows += 1
-                slot = f"large-sharper-{self._large_windows}"
+                slot = f"large-redecode-{self._large_windows}"
                 PreviewLoader(window.preview, self.services.run_blocking, self.scope, slot)
                 window.show()
                 self.opened = window
@@ -433,7 +433,7 @@ class LibraryPage(QWidget):
                 self.scope.spawn(self._load_image(path), slot="preview")
 
     async def _load_image(self, path: str) -> None:
-        self.scope.cancel("preview-sharper")  # for the picture shown before
+        self.scope.cancel("preview-redecode")  # for the picture shown before
         try:
             fitted = await self.preview_loader.decode(path)
         except ImageLoadError as exc:

@@ -5,7 +5,8 @@ ratio when the panel is resized, and rescaling the full picture on every paint i
 :class:`ImagePreview` caches one smooth scaled copy per size. It may hold the picture decoded
 at the size it is drawn rather than whole (issue 8: a 1024² picture is 4 MiB decoded, shown
 at 400 px it needs 0.6): it is told the picture's full size, lays the picture out by it, and
-asks for a sharper decode (``sharper_wanted``) when it grows beyond what it holds — see
+asks for a new decode (``redecode_wanted``) when it grows beyond what it holds, or shrinks
+well below — see
 :class:`~desktop.ui.widgets.preview_loader.PreviewLoader`. Dragging it out offers both the
 file's URL and the whole picture (read from the file when a target asks for it), so file
 managers, editors and chat apps all accept it.
@@ -33,6 +34,8 @@ from desktop.ui.widgets.file_actions import PictureFileMime
 
 SHARPER_MARGIN = 2
 """Pixels a decode may fall short of the drawn size (rounding) before a sharper one is asked."""
+SHRINK_SLACK = 1.25
+"""How much larger than drawn a decode may stay (a panel made a little smaller keeps it)."""
 
 
 class ImagePreview(QWidget):
@@ -40,12 +43,13 @@ class ImagePreview(QWidget):
 
     Signals:
         activated(): double-clicked (open it large).
-        sharper_wanted(): the picture is drawn larger than it is held decoded (the widget
-            grew); whoever loaded it may decode it again at :meth:`decode_box`.
+        redecode_wanted(): the picture is drawn larger than it is held decoded (the widget
+            grew), or much smaller; whoever loaded it may decode it again at
+            :meth:`decode_box`.
     """
 
     activated = Signal()
-    sharper_wanted = Signal()
+    redecode_wanted = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,14 +127,17 @@ class ImagePreview(QWidget):
         ratio = self.devicePixelRatioF()
         return QSize(max(1, round(rect.width() * ratio)), max(1, round(rect.height() * ratio)))
 
-    def needs_sharper(self) -> bool:
-        """True when the picture is drawn larger than it is held and the file has more."""
+    def needs_redecode(self) -> bool:
+        """True when the picture is drawn larger than it is held and the file has more, or
+        held much larger than it is drawn."""
         image = self._image
         if image is None or not self._path:
             return False
+        box = self.decode_box()
+        if image.width() > box.width() * SHRINK_SLACK + SHARPER_MARGIN:
+            return True  # the panel shrank: hold less
         if image.width() >= self._full.width() and image.height() >= self._full.height():
             return False  # the whole picture is held
-        box = self.decode_box()
         return (
             box.width() > image.width() + SHARPER_MARGIN
             or box.height() > image.height() + SHARPER_MARGIN
@@ -175,13 +182,13 @@ class ImagePreview(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if self.needs_sharper():
-            self.sharper_wanted.emit()
+        if self.needs_redecode():
+            self.redecode_wanted.emit()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self.needs_sharper():
-            self.sharper_wanted.emit()
+        if self.needs_redecode():
+            self.redecode_wanted.emit()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self._image is not None:
@@ -235,7 +242,7 @@ class ImageWindow(QWidget):
 
     Non-modal on purpose: people compare a picture with the next one they make. Esc closes.
     ``image`` may be a smaller decode of a picture of ``full_size``: the window is sized for
-    the whole picture and its preview asks for a sharper decode (``preview.sharper_wanted``).
+    the whole picture and its preview asks for a sharper decode (``preview.redecode_wanted``).
     """
 
     def __init__(

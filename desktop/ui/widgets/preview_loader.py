@@ -5,13 +5,14 @@ the chosen picture decoded at up to 2048 px — 4 MiB for a 1024² picture shown
 400 px — plus its scaled copy. A :class:`PreviewLoader` decodes the picture for the box the
 :class:`~desktop.ui.widgets.image_view.ImagePreview` draws it in (widget × device pixel
 ratio, never more than the picture), in the pool, and decodes it again when the preview
-asks for a sharper one (the window maximised, the picture opened large). Meanwhile the
-picture already decoded stays shown; the newest request wins. Actions that need the whole
+asks for a sharper one (the window maximised, the picture opened large) or, made much
+smaller, for a smaller one. Meanwhile the picture already decoded stays shown, scaled; the
+newest request wins. Actions that need the whole
 picture (copy, save, drag out) read the file themselves.
 
 Use::
 
-    loader = PreviewLoader(preview, services.run_blocking, scope, slot="preview-sharper")
+    loader = PreviewLoader(preview, services.run_blocking, scope, slot="preview-redecode")
     fitted = await loader.decode(path)                 # raises ImageLoadError
     preview.set_image(fitted.image, path, full_size(fitted))
 """
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QSize
+from PySide6.QtCore import QObject, QSize, QTimer
 from shiboken6 import isValid
 
 from desktop.ui.memory import trim_soon
@@ -29,6 +30,9 @@ from desktop.ui.widgets.image_view import ImagePreview
 from desktop.ui.widgets.thumbnails import FittedImage, ImageLoadError, RunBlocking, load_fitted
 
 log = logging.getLogger(__name__)
+
+SETTLE_MS = 120
+"""A resize this long without another one is settled: decode for it."""
 
 
 def full_size(fitted: FittedImage) -> QSize:
@@ -40,7 +44,8 @@ class PreviewLoader(QObject):
     """Decodes pictures for one :class:`ImagePreview` at the size it draws them.
 
     Owned by the preview (it goes away with it); tasks run in the page's ``scope`` under
-    ``slot``, so a newer decode replaces one still running.
+    ``slot``, so a newer decode replaces one still running. A resize waits for the size to
+    settle (``SETTLE_MS``) so dragging a window's edge does not queue a decode per step.
     """
 
     def __init__(
@@ -52,8 +57,12 @@ class PreviewLoader(QObject):
         self._scope = scope
         self._slot = slot
         self._asked: tuple[str, QSize] | None = None
-        """The sharper decode under way: its file and box (a smaller ask is not repeated)."""
-        preview.sharper_wanted.connect(self._sharpen)
+        """The decode under way: its file and box (the same ask is not repeated)."""
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self._redecode)
+        preview.redecode_wanted.connect(self._settle.start)
 
     async def decode(self, path: str) -> FittedImage:
         """``path`` decoded for the preview's current box (blocking work in the pool).
@@ -64,22 +73,22 @@ class PreviewLoader(QObject):
         fitted: FittedImage = await self._run(load_fitted, path, box.width(), box.height())
         return fitted
 
-    def _sharpen(self) -> None:
-        path = self._preview.path
-        if not path or self._scope.closed:
+    def _redecode(self) -> None:
+        preview = self._preview
+        path = preview.path
+        if not path or self._scope.closed or not preview.needs_redecode():
             return
-        box = self._preview.decode_box()
-        asked = self._asked
-        if asked is not None and asked[0] == path and _covers(asked[1], box):
-            return  # a decode at least this large is already under way
+        box = preview.decode_box()
+        if self._asked == (path, box):
+            return  # this decode is already under way
         self._asked = (path, box)
-        self._scope.spawn(self._decode_sharper(path, box), slot=self._slot)
+        self._scope.spawn(self._decode_again(path, box), slot=self._slot)
 
-    async def _decode_sharper(self, path: str, box: QSize) -> None:
+    async def _decode_again(self, path: str, box: QSize) -> None:
         try:
             fitted = await self._run(load_fitted, path, box.width(), box.height())
         except ImageLoadError as exc:
-            log.info("No sharper picture: %s", exc)  # the one shown stays
+            log.info("No new decode of the picture: %s", exc)  # the one shown stays
             return
         finally:
             if isValid(self) and self._asked == (path, box):
@@ -88,10 +97,6 @@ class PreviewLoader(QObject):
         if not isValid(preview) or preview.path != path or preview.image is None:
             return  # another picture is shown now
         preview.set_image(fitted.image, path, full_size(fitted))
-        trim_soon()  # the smaller decode it replaces goes back to the system
-        if preview.needs_sharper():
-            self._sharpen()  # it grew again meanwhile
-
-
-def _covers(asked: QSize, box: QSize) -> bool:
-    return asked.width() >= box.width() and asked.height() >= box.height()
+        trim_soon()  # the decode it replaces goes back to the system
+        if preview.needs_redecode():
+            self._settle.start()  # resized again meanwhile
