@@ -57,6 +57,7 @@ class ImagePreview(QWidget):
         self._path: str | None = None
         self._full = QSize()
         self._text = ""
+        self._ratio = self.devicePixelRatioF()
         self._scaled: QPixmap | None = None
         self._press: QPoint | None = None
         self.setMinimumSize(160, 120)
@@ -160,6 +161,10 @@ class ImagePreview(QWidget):
             return
         rect = self.image_rect()
         ratio = self.devicePixelRatioF()
+        if ratio != self._ratio:  # moved to a screen with another pixel ratio
+            self._ratio = ratio
+            if self.needs_redecode():
+                self.redecode_wanted.emit()
         wanted = QSize(round(rect.width() * ratio), round(rect.height() * ratio))
         if self._scaled is None or self._scaled.size() != wanted:
             self._scaled = QPixmap.fromImage(
