@@ -6,10 +6,9 @@ ratio when the panel is resized, and rescaling the full picture on every paint i
 at the size it is drawn rather than whole (issue 8: a 1024² picture is 4 MiB decoded, shown
 at 400 px it needs 0.6): it is told the picture's full size, lays the picture out by it, and
 asks for a new decode (``redecode_wanted``) when it grows beyond what it holds, or shrinks
-well below — see
-:class:`~desktop.ui.widgets.preview_loader.PreviewLoader`. Dragging it out offers both the
-file's URL and the whole picture (read from the file when a target asks for it), so file
-managers, editors and chat apps all accept it.
+well below (see :class:`~desktop.ui.widgets.preview_loader.PreviewLoader`). Dragging it out
+offers both the file's URL and the whole picture (read from the file when a target asks for
+it), so file managers, editors and chat apps all accept it.
 """
 
 from __future__ import annotations
