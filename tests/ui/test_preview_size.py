@@ -24,6 +24,7 @@ from desktop.services import Services
 from desktop.ui.images import ImagesPage
 from desktop.ui.library import LibraryPage
 from desktop.ui.widgets.image_view import SHARPER_MARGIN, ImagePreview
+from desktop.ui.widgets.thumbnails import load_fitted
 from tests.ui.page_helpers import (  # noqa: F401 (fixtures)
     build_page_fixture,
     media_env_fixture,
@@ -157,3 +158,16 @@ def test_library_preview_is_decoded_at_the_size_shown_and_drags_the_whole_pictur
     window.close()
 
     grow_and_check_sharper(loop, page, preview)
+
+
+def test_load_fitted_fits_the_box_and_reports_the_turned_whole_size(tmp_path: Path) -> None:
+    """A camera picture turned a quarter (EXIF 6): 200×100 stored, 100×200 seen."""
+    path = tmp_path / "turned.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.linear_gradient("L").resize((200, 100)).convert("RGB").save(path, exif=exif)
+    fitted = load_fitted(str(path), 50, 50)
+    assert (fitted.full_width, fitted.full_height) == (100, 200)
+    assert fitted.image.size() == QSize(25, 50)
+    whole = load_fitted(str(path), 4000, 4000)  # never enlarged
+    assert whole.image.size() == QSize(100, 200)
