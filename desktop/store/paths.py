@@ -4,20 +4,23 @@ The directories come from ``platformdirs`` (DESIGN §4 "Places"), so ``XDG_DATA_
 ``XDG_CONFIG_HOME`` and ``XDG_CACHE_HOME`` move them on Linux, and tests point them at a
 temporary folder. Everything else receives an :class:`AppPaths` instead of looking the places
 up itself, which keeps the stores testable and free of global state.
+
+:class:`AppPaths` is a named tuple, not a dataclass: every command needs it, and
+``dataclasses`` alone (with ``inspect``, ``ast``, ``dis`` …) costs ``history list`` about a
+tenth of ``python -c pass`` (issue 8).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import platformdirs
 
 APP_NAME = "switchboard"
 
 
-@dataclass(frozen=True)
-class AppPaths:
+class AppPaths(NamedTuple):
     """The three root directories and the well-known files inside them.
 
     Attributes:

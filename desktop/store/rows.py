@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
-from dataclasses import fields
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple, TypeVar
 
 from desktop.core.vocab import Status
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
+from desktop.store.records import COMPUTED
 
 
 def encode_json(value: Any) -> str | None:
@@ -61,7 +58,7 @@ def decode_list(text: str | None) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-R = TypeVar("R", bound="DataclassInstance")
+R = TypeVar("R", bound=NamedTuple)
 
 
 def stored_status(raw: str) -> str:
@@ -71,18 +68,17 @@ def stored_status(raw: str) -> str:
 
 def from_row(cls: type[R], row: sqlite3.Row, **decoded: Any) -> R:
     """A record whose fields are the row's columns of the same names, except ``decoded``."""
-    plain = {
-        f.name: row[f.name]
-        for f in fields(cls)
-        if f.name not in decoded and f.metadata.get("column", True)
-    }
-    return cls(**plain, **decoded)
+    plain = {name: row[name] for name in _columns(cls) if name not in decoded}
+    make: Callable[..., R] = cls  # mypy sees no constructor on a class bound to NamedTuple
+    return make(**plain, **decoded)
 
 
-def columns_of(cls: type[DataclassInstance]) -> str:
+def columns_of(cls: type[NamedTuple]) -> str:
     """The ``SELECT`` list for a record: one column per field, same names."""
-    return ", ".join(f.name for f in fields(cls) if f.metadata.get("column", True))
+    return ", ".join(_columns(cls))
 
 
-COMPUTED: Final = {"column": False}
-"""Field metadata of a record field that is worked out, not read from a column."""
+def _columns(cls: type[NamedTuple]) -> tuple[str, ...]:
+    """The record's fields that are columns: all but those :data:`COMPUTED` names."""
+    computed = COMPUTED.get(cls, frozenset())
+    return tuple(name for name in cls._fields if name not in computed)
