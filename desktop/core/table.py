@@ -9,7 +9,9 @@ this table, and ``dataclasses`` (with ``inspect``, ``ast``, ``dis`` …) would c
 command more than half of ``python -c pass`` (issue 8). Change one with ``_replace``.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a named tuple's string annotations each
+# become a ``typing.ForwardRef``, which compiles its text; that doubled the cost of making
+# the classes at import (issue 8).
 
 import os
 from collections.abc import Mapping
@@ -343,7 +345,7 @@ class Endpoints(NamedTuple):
     direct: Mapping[str, str]
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Endpoints:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Endpoints":
         env = os.environ if env is None else env
 
         def pick(variable: str, default: str) -> str:

@@ -10,7 +10,9 @@ up itself, which keeps the stores testable and free of global state.
 tenth of ``python -c pass`` (issue 8).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a named tuple's string annotations each
+# become a ``typing.ForwardRef``, which compiles its text; that doubled the cost of making
+# the classes at import (issue 8).
 
 from pathlib import Path
 from typing import NamedTuple
@@ -34,7 +36,7 @@ class AppPaths(NamedTuple):
     cache_dir: Path
 
     @classmethod
-    def default(cls) -> AppPaths:
+    def default(cls) -> "AppPaths":
         """The per-user directories for this platform, honouring the XDG variables.
 
         ``appauthor=False`` keeps Windows from nesting ``switchboard\\switchboard``.

@@ -13,7 +13,9 @@ writes one as a list: compare records of one type, and convert with ``_asdict()`
 records included) before writing JSON.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a named tuple's string annotations each
+# become a ``typing.ForwardRef``, which compiles its text; that doubled the cost of making
+# the classes at import (issue 8).
 
 import enum
 from collections.abc import Mapping
