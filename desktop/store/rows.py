@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 from desktop.core.vocab import Status
@@ -67,10 +67,20 @@ def stored_status(raw: str) -> str:
 
 
 def from_row(cls: type[R], row: sqlite3.Row, **decoded: Any) -> R:
-    """A record whose fields are the row's columns of the same names, except ``decoded``."""
-    plain = {name: row[name] for name in _columns(cls) if name not in decoded}
-    make: Callable[..., R] = cls  # mypy sees no constructor on a class bound to NamedTuple
-    return make(**plain, **decoded)
+    """A record whose fields are the row's columns of the same names, except ``decoded``;
+    a :data:`COMPUTED` field that is not in ``decoded`` gets its default.
+
+    Made from the values in field order (``_make``), twice as fast as by keyword: a history
+    of a thousand conversations is a thousand records (issue 8).
+    """
+    computed = COMPUTED.get(cls, frozenset())
+    defaults = cls._field_defaults
+    return cls._make(
+        [
+            decoded[name] if name in decoded else defaults[name] if name in computed else row[name]
+            for name in cls._fields
+        ]
+    )
 
 
 def columns_of(cls: type[NamedTuple]) -> str:

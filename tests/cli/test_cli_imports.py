@@ -59,6 +59,7 @@ NOT_FOR_HISTORY = (
     # ≈ 8 ms ``python -c pass``. The records are named tuples instead.
     "dataclasses",
     "inspect",
+    "threading",  # the history's lock comes from _thread
 )
 NOT_FOR_HELP = (*NOT_FOR_HISTORY, "desktop.cli_history", "desktop.store", "sqlite3")
 
