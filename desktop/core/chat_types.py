@@ -56,6 +56,9 @@ class ChatRequest:
     stream: bool = True
 
 
+_NUMBER = (int, float)
+
+
 @dataclass
 class Usage:
     prompt_tokens: int | None = None
@@ -67,11 +70,17 @@ class Usage:
         if not isinstance(data, dict):
             return None
 
-        def num(key: str) -> int | None:
-            value = data.get(key)
-            return int(value) if isinstance(value, int | float) else None
-
-        return cls(num("prompt_tokens"), num("completion_tokens"), num("total_tokens"))
+        get = data.get
+        prompt, completion, total = (
+            get("prompt_tokens"),
+            get("completion_tokens"),
+            get("total_tokens"),
+        )
+        return cls(
+            int(prompt) if isinstance(prompt, _NUMBER) else None,
+            int(completion) if isinstance(completion, _NUMBER) else None,
+            int(total) if isinstance(total, _NUMBER) else None,
+        )
 
     def to_dict(self) -> dict[str, int | None]:
         return {

@@ -9,7 +9,7 @@ settings and keys give the same candidates, so they are built once and cached.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from desktop.core.base_urls import url_problem
 from desktop.core.errors import NoCandidates, NoCredentials, SwitchboardError
@@ -51,6 +51,8 @@ NO_CREDENTIALS_TEXT = (
 Choice = tuple[list[Candidate], list[CandidateNote]]
 """Ordered candidates, and a note on every provider left out."""
 
+_Ordered = tuple[Choice, dict[str, ProviderStats], Mapping[str, int], HealthBook, list[Candidate]]
+
 
 class CandidateChooser:
     """Turns (task, model, policy) into ordered candidates; one per engine (it owns the cache)."""
@@ -71,6 +73,9 @@ class CandidateChooser:
         self.custom_models: Callable[[str], Collection[str]] = lambda _name: ()
         """Names each custom server lists at its ``/v1/models`` (see Engine.custom_models)."""
         self._cache: dict[tuple[object, ...], Choice] = {}
+        self._ordered: dict[tuple[object, ...], _Ordered] = {}
+        """Ordered candidates while no breaker rests, by (candidates, figures, user order,
+        health book); the value keeps those objects and ends with the ordered list."""
         self.priced: Callable[[str, dict[str, ProviderStats]], dict[str, ProviderStats]] | None = (
             None
         )
@@ -131,6 +136,8 @@ class CandidateChooser:
         notes: list[CandidateNote] = []
         found: list[Candidate] = []
         entries: list[MappingEntry] = []
+        choice: Choice | None = None  # the cached candidates ``found`` was copied from
+        choice_key: tuple[object, ...] = ()
         if has_hub_credentials:
             try:
                 entries = await self.catalog.mapping(model, hf_token)
@@ -162,6 +169,7 @@ class CandidateChooser:
                 if len(self._cache) > 256:
                     self._cache.clear()
                 self._cache[key] = cached
+            choice, choice_key = cached, key
             found, notes2 = list(cached[0]), list(cached[1])
             notes += notes2
         score = None
@@ -176,6 +184,21 @@ class CandidateChooser:
             # wait for them: use what is cached and refresh it in the background.
             stats = self.catalog.cached_stats(model)
             self.catalog.refresh_stats_soon(model)
+            if choice is not None and not customs and self.health.quiet():
+                # Nothing rests: the order is the user's, the same while candidates, figures
+                # and order are the same objects (each is replaced, never changed in place).
+                ranks = settings.provider_ranks()
+                memo_key = (choice_key, id(stats), id(ranks), id(self.health))
+                memo = self._ordered.get(memo_key)
+                if memo is None or memo[0] is not choice:
+                    _note_stats(found, stats)
+                    ordered = order_candidates(found, settings, self.health, None)
+                    if len(self._ordered) > 256:
+                        self._ordered.clear()
+                    # The objects are kept with it, so their ids name them while it lasts.
+                    memo = (choice, stats, ranks, self.health, ordered)
+                    self._ordered[memo_key] = memo
+                return list(memo[4]), notes
             _note_stats(found, stats)
         ordered = order_candidates(found + customs, settings, self.health, score)
         if not ordered:

@@ -66,7 +66,13 @@ class Candidate:
         return f"{self.provider}|{self.credential or 'none'}"
 
     def headers(self) -> dict[str, str]:
-        """JSON content type, the provider's own extra headers, auth with its scheme."""
+        """JSON content type, the provider's own extra headers, auth with its scheme (a new
+        dict each time: callers add their own)."""
+        return dict(self._headers)
+
+    @cached_property
+    def _headers(self) -> dict[str, str]:
+        """:meth:`headers`, worked out once per candidate (a changed key makes new ones)."""
         headers = {"content-type": "application/json"}
         spec = PROVIDERS.get(self.provider)
         if spec is not None and self.via != "custom":

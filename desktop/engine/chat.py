@@ -14,6 +14,7 @@ stream format live in :mod:`desktop.providers.chat_wire`, like every other task'
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -28,8 +29,9 @@ from desktop.core.trace import Outcome, Trace
 from desktop.core.vocab import FixAction, Status
 from desktop.engine.attempts import task_headers
 from desktop.engine.failover import AttemptContext, Routed, failure_message, past_commit_point
-from desktop.providers.chat_wire import answer_chunks
+from desktop.providers.chat_wire import AnswerStream, open_answer
 from desktop.providers.exchange import AttemptFailed
+from desktop.providers.openai_chat import Chunk
 
 DeltaCallback = Callable[[str], None]
 
@@ -68,7 +70,7 @@ async def chat_attempt(
     mid_answer = ""
     try:
         async with asyncio.timeout_at(ctx.first_deadline_at) as timer:
-            chunks = answer_chunks(
+            opened = await open_answer(
                 client,
                 cand.url,
                 headers=task_headers(cand),
@@ -80,31 +82,26 @@ async def chat_attempt(
                 secrets=[cand.secret or ""],
             )
             ended = True
-            async with aclosing(chunks):
-                async for chunk in chunks:
-                    if chunk.malformed:
-                        out.malformed += 1
-                        continue
-                    if chunk.usage is not None:
-                        out.usage = chunk.usage
-                    if chunk.model:
-                        record.provider_model_reported = chunk.model
-                    if chunk.finish_reason:
-                        out.finish_reason = chunk.finish_reason
-                        now = loop.time()
-                        timer.reschedule(min(ctx.deadline_at, now + FINISH_GRACE_S))
-                    if not chunk.text:
-                        continue
-                    if not out.committed:
-                        if not ctx.commit():
-                            ended = False  # another (hedged) attempt already answered
-                            break
+            if isinstance(opened, Chunk):
+                # A whole answer, read already: its one chunk, as the loop below would take it
+                # (never malformed; nothing left to wait for, so no deadline to move).
+                if opened.usage is not None:
+                    out.usage = opened.usage
+                if opened.model:
+                    record.provider_model_reported = opened.model
+                if opened.finish_reason:
+                    out.finish_reason = opened.finish_reason
+                if opened.text:
+                    if ctx.commit():
                         out.committed = True
                         record.ttft_ms = (loop.time() - start) * 1000
-                    out.text_parts.append(chunk.text)
-                    if on_delta:
-                        on_delta(chunk.text)
-                    ctx.keep_alive(timer, loop.time())
+                        out.text_parts.append(opened.text)
+                        if on_delta:
+                            on_delta(opened.text)
+                    else:
+                        ended = False  # another (hedged) attempt already answered
+            else:
+                ended = await _read_stream(ctx, opened, out, timer, start, on_delta)
             # The answer ended as it should; a legitimately empty answer is still an answer.
             if ended and not out.committed and ctx.commit():
                 out.committed = True
@@ -145,6 +142,53 @@ async def chat_attempt(
     elif out.failure is not None:
         out.failure.write_to(record)
     return out
+
+
+async def _read_stream(
+    ctx: AttemptContext,
+    stream: AnswerStream,
+    out: ChatOutcome,
+    timer: asyncio.Timeout,
+    start: float,
+    on_delta: DeltaCallback | None,
+) -> bool:
+    """Take a streamed answer's chunks into ``out``; False when another attempt won first."""
+    loop = asyncio.get_running_loop()
+    record = ctx.record
+    keep = out.text_parts.append
+    # ``ctx.keep_alive`` moves the timer only when half the idle time is used up: until
+    # ``renew_at`` a chunk needs no call at all (issue 8, CPU per chunk).
+    half_idle = ctx.idle_s / 2
+    renew_at = -math.inf
+    async with aclosing(stream):
+        async for chunk in stream:
+            if chunk.malformed:
+                out.malformed += 1
+                continue
+            if chunk.usage is not None:
+                out.usage = chunk.usage
+            if chunk.model:
+                record.provider_model_reported = chunk.model
+            if chunk.finish_reason:
+                out.finish_reason = chunk.finish_reason
+                timer.reschedule(min(ctx.deadline_at, loop.time() + FINISH_GRACE_S))
+                renew_at = -math.inf
+            text = chunk.text
+            if not text:
+                continue
+            if not out.committed:
+                if not ctx.commit():
+                    return False  # another (hedged) attempt already answered
+                out.committed = True
+                record.ttft_ms = (loop.time() - start) * 1000
+            keep(text)
+            if on_delta:
+                on_delta(text)
+            if (now := loop.time()) >= renew_at:
+                ctx.keep_alive(timer, now)
+                when = timer.when()
+                renew_at = -math.inf if when is None else when - half_idle
+    return True
 
 
 def chat_result(routed: Routed[ChatOutcome], trace: Trace, duration_ms: float) -> ChatResult:

@@ -38,6 +38,9 @@ from desktop.store.worker import DbWorker
 
 log = logging.getLogger(__name__)
 
+LEDGER_WRITE_DELAY_S = 0.5
+"""How long a result's ledger row may wait to be written with the ones that follow it."""
+
 CHARS_PER_TOKEN = 4
 DEFAULT_SIDE = 1024
 DEFAULT_VIDEO_S = 5.0
@@ -231,6 +234,8 @@ class CostMeter:
         self.last_month_spent: float | None = None
         """This month's total as of the last recorded result (None until one is recorded):
         what the form hints use, so typing in a form never reads the ledger."""
+        self._write_due = False
+        """A write of the ledger's queued rows is scheduled (:meth:`_write_soon`)."""
 
     # --- Wiring -------------------------------------------------------------------------
 
@@ -276,9 +281,10 @@ class CostMeter:
         """(input, output) USD per million tokens for ``provider`` serving ``model``, and where
         the figure came from; the user's own price wins over the router's published one."""
         mine = self.cost_settings.chat_prices
-        pair = mine.get(f"{provider}|{model}") or mine.get(provider)
-        if pair is not None:
-            return (pair[0], pair[1]), "your price"
+        if mine:  # usually none: no key to build
+            pair = mine.get(f"{provider}|{model}") or mine.get(provider)
+            if pair is not None:
+                return (pair[0], pair[1]), "your price"
         if provider not in PROVIDERS:
             return None, ""
         # The chooser refreshes these in the background at every request, so they are
@@ -420,22 +426,41 @@ class CostMeter:
             basis=cost.basis,
             bill_to=trace.bill_to,
             request_id=trace.request_id,
+            at=self.ledger.now(),
         )
         ledger = self.ledger
-
-        def record() -> float:
-            ledger.add(entry)
-            return ledger.this_month()
-
-        try:
-            if self._db is not None:
-                self.last_month_spent = await self._db.run(record)
-            else:
-                self.last_month_spent = await asyncio.get_running_loop().run_in_executor(
-                    self._executor, record
-                )
+        spent = ledger.queue(entry)
+        if spent is not None:  # the month's total runs in memory: write the row soon
+            self.last_month_spent = spent
+            self._write_soon(ledger)
+            return
+        try:  # the first result of the month (or after another process wrote): read it
+            self.last_month_spent = await self._on_worker(ledger.this_month)
         except CostLedgerError as exc:  # pragma: no cover - disk full and the like
             log.warning("cost not recorded: %s", exc)
+
+    def _write_soon(self, ledger: CostLedger) -> None:
+        """Write the queued rows after :data:`LEDGER_WRITE_DELAY_S`, together: one
+        transaction and one trip to the database worker for a burst of results instead of
+        one of each per answer (issue 8). Reads and closing write the queue first."""
+        if self._write_due:
+            return
+        self._write_due = True
+        asyncio.get_running_loop().call_later(LEDGER_WRITE_DELAY_S, self._write_queued, ledger)
+
+    def _write_queued(self, ledger: CostLedger) -> None:
+        self._write_due = False
+        if ledger is not self.ledger:
+            return  # closed meanwhile: closing wrote the queue
+        if self._db is not None:
+            self._db.submit(_flush, ledger)
+        else:
+            asyncio.get_running_loop().run_in_executor(self._executor, _flush, ledger)
+
+    async def _on_worker(self, fn: Callable[[], float]) -> float:
+        if self._db is not None:
+            return await self._db.run(fn)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
     # --- Budget -------------------------------------------------------------------------
 
@@ -445,12 +470,7 @@ class CostMeter:
         ledger = self.ledger
         if ledger is None:
             return 0.0
-        if self._db is not None:
-            spent = await self._db.run(ledger.this_month)
-        else:
-            spent = await asyncio.get_running_loop().run_in_executor(
-                self._executor, ledger.this_month
-            )
+        spent = await self._on_worker(ledger.this_month)
         self.last_month_spent = spent
         return spent
 
@@ -494,3 +514,11 @@ class CostMeter:
                 "Start it?"
             )
         return None
+
+
+def _flush(ledger: CostLedger) -> None:
+    """Write the ledger's queued rows (on the database worker); a failure is logged."""
+    try:
+        ledger.flush()
+    except CostLedgerError as exc:  # pragma: no cover - disk full and the like
+        log.warning("costs not recorded: %s", exc)

@@ -279,6 +279,11 @@ class _Request(Generic[OutcomeT]):
             and (self.routed.record.outcome == Outcome.OK)
             else None
         )
+        if not keys and not_needed is not None:  # the usual end: nobody rests, one answered
+            for note in self.trace.candidates:
+                if not note.skipped and (note.provider, note.via) not in tried:
+                    note.skipped = not_needed
+            return
         for note in self.trace.candidates:
             if note.skipped or (note.provider, note.via) in tried:
                 continue

@@ -36,7 +36,9 @@ class ProviderLimiter:
 
     @contextlib.asynccontextmanager
     async def slot(self, provider: str, *, interactive: bool = True) -> AsyncIterator[None]:
-        gate = self._gates.setdefault(provider, _Gate())
+        gate = self._gates.get(provider)
+        if gate is None:
+            gate = self._gates[provider] = _Gate()
         if gate.running >= self.limit or gate.interactive or (not interactive and gate.background):
             waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             queue = gate.interactive if interactive else gate.background

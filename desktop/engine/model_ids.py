@@ -41,10 +41,18 @@ def hub_id_problem(model_id: str) -> str | None:
     return None
 
 
+_CHECKED: set[str] = set()
+"""Ids already found good: every request checks its model id, usually the same few."""
+
+
 def check_hub_id(model_id: str) -> str:
     """``model_id`` unchanged when the Hub could know it; :class:`BadModelId` otherwise."""
+    if model_id in _CHECKED:
+        return model_id
     problem = hub_id_problem(model_id)
     if problem is None:
+        if len(_CHECKED) < 4096:
+            _CHECKED.add(model_id)
         return model_id
     shown = model_id if len(model_id) <= 60 else model_id[:57] + "…"
     raise BadModelId(

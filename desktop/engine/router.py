@@ -149,7 +149,9 @@ class Engine:
             candidates = [
                 replace(c, bill_to=bill_to) if c.via in ROUTED_VIAS else c for c in candidates
             ]
-        trace.candidates = [c.note() for c in candidates] + notes
+        trace.candidates = [
+            CandidateNote(c.provider, c.via, c.provider_model, None, c.remark) for c in candidates
+        ] + notes  # as ``c.note()``, without a call per candidate
         if policy == "auto" and candidates:
             if self.health.quiet():  # nothing rests: the candidates are in the user's order
                 trace.first_choice = candidates[0].provider

@@ -40,9 +40,14 @@ def too_large(label: str, what: str) -> AttemptFailed:
     )
 
 
-async def read_whole_answer(response: httpx2.Response, label: str) -> bytes:
-    """The body of a non-streamed answer, refused past :data:`MAX_WHOLE_ANSWER_BYTES`."""
-    declared = response.headers.get("content-length", "")
+async def read_whole_answer(
+    response: httpx2.Response, label: str, declared: str | None = None
+) -> bytes:
+    """The body of a non-streamed answer, refused past :data:`MAX_WHOLE_ANSWER_BYTES`.
+
+    ``declared`` is the ``content-length`` header when the caller has read it already."""
+    if declared is None:
+        declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_WHOLE_ANSWER_BYTES:
         raise too_large(label, f"more than {_megabytes(MAX_WHOLE_ANSWER_BYTES)}")
     body = bytearray()
@@ -64,6 +69,9 @@ class TextBudget:
     def take(self, text: str) -> str:
         """``text``, cut to what is left of the budget; raises once the budget is spent."""
         room = self.limit - self.used
+        if len(text) <= room:  # the usual case: all of it fits
+            self.used += len(text)
+            return text
         if room <= 0:
             raise too_large(self.label, f"more than {_megabytes(self.limit)} of text")
         kept = text[:room]

@@ -59,6 +59,11 @@ class Chunk:
     model: str | None = None
 
 
+_decode = json.JSONDecoder().raw_decode
+"""``json.loads`` without its wrappers: the data is already stripped, so the whole of it
+must be one JSON value (anything after it is "extra data", a ``ValueError`` as before)."""
+
+
 class StreamParser:
     """Parses the ``data`` of each SSE event of a chat completion stream."""
 
@@ -69,30 +74,35 @@ class StreamParser:
         if stripped == "[DONE]":
             return Chunk(done=True)
         try:
-            obj = json.loads(stripped)
+            obj, end = _decode(stripped)
         except ValueError:
             return Chunk(malformed=True)
-        if not isinstance(obj, dict):
+        if end != len(stripped) or not isinstance(obj, dict):
             return Chunk(malformed=True)
-        if obj.get("error") is not None:
+        get = obj.get
+        if get("error") is not None:
             return Chunk(error=obj["error"])
-        chunk = Chunk(usage=Usage.from_wire(obj.get("usage")))
-        model = obj.get("model")
-        chunk.model = model if isinstance(model, str) else None
-        choices = obj.get("choices")
+        usage = get("usage")
+        model = get("model")
+        text = ""
+        reason = None
+        choices = get("choices")
         if isinstance(choices, list) and choices:
             choice = choices[0] if isinstance(choices[0], dict) else {}
             delta = choice.get("delta")
             if isinstance(delta, dict):
                 content = delta.get("content")
                 if isinstance(content, str):
-                    chunk.text = content
+                    text = content
             elif isinstance(choice.get("text"), str):
-                chunk.text = choice["text"]
+                text = choice["text"]
             reason = choice.get("finish_reason") or choice.get("stop_reason")
-            if isinstance(reason, str) and reason:
-                chunk.finish_reason = reason
-        return chunk
+        return Chunk(
+            text=text,
+            finish_reason=reason if isinstance(reason, str) and reason else None,
+            usage=Usage.from_wire(usage) if usage is not None else None,
+            model=model if isinstance(model, str) else None,
+        )
 
 
 @dataclass

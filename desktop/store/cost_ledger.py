@@ -9,6 +9,11 @@ WAL, ``synchronous=NORMAL``, one connection behind a lock, ``PRAGMA user_version
 
 Days are local calendar days (what "today" and "this month" mean to the user). A row never
 holds a secret: ``bill_to`` is an organisation *name* sent as ``X-HF-Bill-To``.
+
+Rows of finished answers are queued (:meth:`CostLedger.queue`) and written a few at a time
+(:meth:`CostLedger.flush`, one transaction) instead of one commit and one thread hop per answer,
+which cost more than routing the answer itself (issue 8). Every read and :meth:`CostLedger.close`
+writes what is queued first, so totals always include every result, from any thread.
 """
 
 from __future__ import annotations
@@ -86,6 +91,27 @@ def day_start(ts: float) -> float:
     return datetime(d.year, d.month, d.day).timestamp()
 
 
+def _next_month(start: float) -> float:
+    """Midnight (local) of the first day of the month after the one starting at ``start``."""
+    d = datetime.fromtimestamp(start)
+    year, month = (d.year + 1, 1) if d.month == 12 else (d.year, d.month + 1)
+    return datetime(year, month, 1).timestamp()
+
+
+def _at(entry: CostEntry, at: float) -> CostEntry:
+    """``entry`` made at ``at`` (built directly: ``dataclasses.replace`` costs more)."""
+    return CostEntry(
+        entry.task,
+        entry.model,
+        entry.provider,
+        entry.usd,
+        entry.basis,
+        entry.bill_to,
+        entry.request_id,
+        at,
+    )
+
+
 def parse_day(text: str) -> float:
     """``YYYY-MM-DD`` → local midnight; a wrong date is one sentence."""
     try:
@@ -104,6 +130,12 @@ class CostLedger:
         self._month: tuple[float, int, float] | None = None
         """(month start, last row id counted, total): the running month total, so settling an
         answer does not sum the whole month's rows again (that grew with every answer)."""
+        self._queued: list[CostEntry] = []
+        """Rows queued by :meth:`queue`, written by the next :meth:`flush` or read."""
+        self._closed = False
+        self._queued_usd: float | None = None
+        """What the queued rows add to the running month total (None: to be summed)."""
+        self._month_end = 0.0
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -122,44 +154,108 @@ class CostLedger:
             raise CostLedgerError(f"The cost ledger at {path} cannot be opened ({exc}).") from exc
 
     def close(self) -> None:
+        """Write what is queued, then close; a closed ledger queues nothing more."""
         with self._lock:
-            self._db.close()
+            try:
+                if self._queued and not self._closed:
+                    self._write_queued()
+            finally:
+                self._closed = True
+                self._db.close()
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection, with every queued row written first (reads see all results)."""
         with self._lock:
+            if self._queued and not self._closed:
+                self._write_queued()
             yield self._db
+
+    def queue(self, entry: CostEntry) -> float | None:
+        """Queue ``entry`` for the next :meth:`flush` (any thread; no SQL runs here).
+
+        Returns this month's total with it when the running total is known (None before the
+        first read of the month: then call :meth:`this_month`, which writes the queue first).
+        A row another process wrote is noticed when the queue is written: the total is then
+        read again at the next result.
+        """
+        at = entry.at or self._clock()
+        with self._lock:
+            if self._closed:
+                return None
+            self._queued.append(entry if entry.at else _at(entry, at))
+            month = self._month
+            if month is None or not month[0] <= at < self._month_end:
+                self._queued_usd = None
+                return None
+            if self._queued_usd is None:
+                self._queued_usd = sum(e.usd or 0.0 for e in self._queued if e.at >= month[0])
+            else:
+                self._queued_usd += entry.usd or 0.0
+            return month[2] + self._queued_usd
+
+    def flush(self) -> None:
+        """Write the queued rows in one transaction (on the database worker)."""
+        with self._locked():
+            pass
+
+    def _write_queued(self) -> None:
+        """Insert the queued rows (the lock is held) and keep the month's total running."""
+        rows, self._queued, self._queued_usd = self._queued, [], None
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                ids = [self._insert(db, entry) for entry in rows]
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise CostLedgerError(f"{len(rows)} cost rows could not be written ({exc}).") from exc
+        for entry, rowid in zip(rows, ids, strict=True):
+            self._count(entry, rowid)
 
     def now(self) -> float:
         return self._clock()
 
     def add(self, entry: CostEntry) -> int:
-        at = entry.at or self._clock()
+        """Write ``entry`` now (after anything queued); returns its row id."""
+        if not entry.at:
+            entry = _at(entry, self._clock())
         with self._locked() as db:
-            cur = db.execute(
-                "INSERT INTO costs (at, day, task, model, provider, usd, basis, bill_to, "
-                "request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    at,
-                    local_day(at),
-                    entry.task,
-                    entry.model,
-                    entry.provider,
-                    entry.usd,
-                    entry.basis,
-                    entry.bill_to,
-                    entry.request_id,
-                ),
-            )
-            rowid = int(cur.lastrowid or 0)
-            if self._month is not None:
-                start, counted, total = self._month
-                if counted == rowid - 1:  # nobody else wrote in between: keep it running
-                    extra = entry.usd if entry.usd is not None and at >= start else 0.0
-                    self._month = (start, rowid, total + extra)
-                else:
-                    self._month = None
+            rowid = self._insert(db, entry)
+            self._count(entry, rowid)
             return rowid
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, entry: CostEntry) -> int:
+        cur = db.execute(
+            "INSERT INTO costs (at, day, task, model, provider, usd, basis, bill_to, "
+            "request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.at,
+                local_day(entry.at),
+                entry.task,
+                entry.model,
+                entry.provider,
+                entry.usd,
+                entry.basis,
+                entry.bill_to,
+                entry.request_id,
+            ),
+        )
+        return int(cur.lastrowid or 0)
+
+    def _count(self, entry: CostEntry, rowid: int) -> None:
+        """Add a written row to the running month total (the lock is held)."""
+        if self._month is not None:
+            start, counted, total = self._month
+            if counted == rowid - 1:  # nobody else wrote in between: keep it running
+                extra = entry.usd if entry.usd is not None and entry.at >= start else 0.0
+                self._month = (start, rowid, total + extra)
+            else:
+                self._month = None
 
     def spent(self, since: float, until: float | None = None) -> float:
         """USD of every priced row in ``[since, until)``."""
@@ -185,6 +281,7 @@ class CostLedger:
                 "SELECT COALESCE(SUM(usd), 0) FROM costs WHERE at >= ?", (start,)
             ).fetchone()
             self._month = (start, last, float(row[0]))
+            self._month_end = _next_month(start)
             return self._month[2]
 
     def totals(self, by: str, since: float = 0.0, until: float | None = None) -> list[CostTotal]:

@@ -158,6 +158,12 @@ def failover_table(cases: Sequence[FailoverCase], ttft_s: float) -> str:
             f"  {c.label:52} {len(c.failover_ms):3d} {c.healthy_median:10.2f} "
             f"{c.failover_median:11.2f} {c.added_ms:9.2f} {first:>27}"
         )
+        if c.asked_wait_ms:
+            lines.append(
+                f"    {c.answered_by} answered after the {c.asked_wait_ms:.0f} ms it asked for "
+                "(routing.md §5.3: a short Retry-After on the first choice is waited out); "
+                "added ms leaves that wait out"
+            )
         if c.unexpected:
             lines.append(f"    {len(c.unexpected)} unexpected result(s), first: {c.unexpected[0]}")
     silent = next((c for c in cases if c.name == "silent"), None)

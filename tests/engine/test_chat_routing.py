@@ -57,6 +57,21 @@ async def test_user_order_decides_the_first_candidate(open_services, emulator: E
     assert result.provider == "together"
 
 
+async def test_a_changed_order_or_switched_off_provider_counts_from_the_next_request(
+    open_services, emulator: Emulator
+):
+    """Candidates are ordered once while nobody rests; a new order, a provider switched off
+    (in place) or turned back on still takes effect at once."""
+    services = await open_services()
+    assert (await ask(services))[0].provider == "groq"
+    services.settings.set_order(["together", "groq"])
+    assert (await ask(services))[0].provider == "together"
+    services.settings.disabled.append("together")
+    assert (await ask(services))[0].provider == "groq"
+    services.settings.disabled.remove("together")
+    assert (await ask(services))[0].provider == "together"
+
+
 async def test_429_fails_over_at_once_and_keeps_the_provider_out(open_services, emulator):
     services = await open_services()
     emulator.fault("groq", "status", status=429, retry_after=30)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.chat_types import ChatMessage, ChatResult, Usage
+from desktop.core.chat_types import ChatMessage, ChatRequest, ChatResult, Usage
 from desktop.core.media_types import EmbedRequest, ImageRequest, MediaFile, MediaResult
 from desktop.core.trace import Outcome, Trace
 from desktop.core.vocab import Status
@@ -58,6 +58,25 @@ async def test_chat_cost_is_published_price_times_reported_usage(open_services) 
     assert (row.task, row.model, row.provider) == ("conversational", LLAMA_8B, "groq")
     assert row.usd == pytest.approx(expected)
     assert services.engine.costs.last_month_spent == pytest.approx(expected)  # for form hints
+
+
+async def test_later_answers_are_settled_without_a_database_call(open_services) -> None:
+    """The first answer reads the month's total; the next ones keep it running and queue their
+    rows, written together shortly after (or by the next read): no SQL, no thread hop, on the
+    answer's path (issue 8)."""
+    services = await open_services()
+    first = await chat(services)
+    ledger = services.engine.costs.ledger
+    assert ledger is not None
+    statements: list[str] = []
+    ledger._db.set_trace_callback(statements.append)
+    request = ChatRequest(LLAMA_8B, [ChatMessage("user", "What is a fox?")])
+    second = await services.engine.chat(request)
+    assert second.status == Status.COMPLETE and statements == []
+    both = first.cost.usd + second.cost.usd
+    assert services.engine.costs.last_month_spent == pytest.approx(both)
+    assert len(ledger.entries()) == 2  # a read writes the queue first
+    assert await services.engine.costs.month_spent() == pytest.approx(both)
 
 
 async def test_chat_without_reported_usage_estimates_tokens_and_says_so(

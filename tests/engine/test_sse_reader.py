@@ -36,3 +36,25 @@ async def test_events_are_read_whatever_the_line_endings_and_cuts(pieces: tuple[
 
 async def test_multi_line_data_is_joined_and_a_tail_without_data_is_ignored():
     assert await read(b"data: a\ndata: b\n\nnot-a-field") == ["a\nb"]
+
+
+STREAM = (
+    b": keepalive\r\n\r\n"
+    b'data: {"a": 1}\n\n'
+    b"data: x\ndata: y\n\n"
+    b"event: ping\ndata:z\r\n\r\n"
+    b"data: \n\n"
+    b"data: last"
+)
+EVENTS = ['{"a": 1}', "x\ny", "z", "", "last"]
+
+
+@pytest.mark.parametrize("cut", range(len(STREAM) + 1))
+async def test_any_cut_of_the_body_reads_the_same_events(cut: int) -> None:
+    """Pieces that are exactly one event (the fast path) and any other cut read alike."""
+    assert await read(STREAM[:cut], STREAM[cut:]) == EVENTS
+
+
+async def test_one_event_per_piece_as_providers_send_them() -> None:
+    pieces = [b'data: {"a": 1}\n\n', b"data: b\n\n", b"data:c\n\n", b"data: d\r\n\r\n"]
+    assert await read(*pieces) == ['{"a": 1}', "b", "c", "d"]

@@ -90,3 +90,22 @@ async def test_sequential_streams_reuse_pooled_connections(
     assert emulator.connections_for("groq") <= 2
     gc.collect()
     assert unraisable == []
+
+
+async def test_whole_answers_reuse_pooled_connections_and_leave_nothing_unclosed(
+    open_services: Any, emulator: Emulator, unraisable: list[str]
+) -> None:
+    """A whole (non-streamed) answer is read without generators and its connection goes back
+    to the pool as soon as it is read."""
+    services = await open_services()
+    request = ChatRequest(
+        model=LLAMA_8B, messages=[ChatMessage("user", "Hi")], provider="groq", stream=False
+    )
+    for _ in range(50):
+        result = await services.engine.chat(request)
+        assert result.status == Status.COMPLETE and result.text == "Hello from groq."
+    assert len(emulator.requests_for("groq")) == 50
+    assert emulator.connections_for("groq") <= 2
+    assert _suspended_generators() == []
+    gc.collect()
+    assert unraisable == []

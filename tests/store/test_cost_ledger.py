@@ -98,3 +98,31 @@ def test_the_month_total_keeps_running_and_sees_other_writers(tmp_path: Path) ->
     now[0] = datetime(2027, 1, 2, 9).timestamp()  # a new month: December no longer counts
     assert window.this_month() == 0.0
     window.close()
+
+
+def test_queued_rows_count_everywhere_and_are_written_together(tmp_path: Path) -> None:
+    """Settled answers are queued without SQL and written in one transaction; every read (from
+    any thread) and closing write the queue first, so totals never miss a result."""
+    now = [at(10, 20)]
+    path = tmp_path / "costs.db"
+    ledger = CostLedger(path, clock=lambda: now[0])
+    entry = CostEntry("conversational", "m", "groq", 0.25, "b")
+    assert ledger.queue(entry) is None  # the month was never read: the caller reads it
+    assert ledger.this_month() == pytest.approx(0.25)  # the read wrote the queue first
+    statements: list[str] = []
+    ledger._db.set_trace_callback(statements.append)
+    assert ledger.queue(entry) == pytest.approx(0.5)  # the running total, with no SQL at all
+    assert ledger.queue(CostEntry("conversational", "m", "local", None, "no price")) == 0.5
+    assert ledger.queue(CostEntry("x", "m", "groq", 1.0, "b", at=at(30, month=11))) is None
+    assert statements == []
+    ledger.flush()
+    assert [s.split()[0] for s in statements] == ["BEGIN", "INSERT", "INSERT", "INSERT", "COMMIT"]
+    assert [e.at for e in ledger.entries()][1:3] == [now[0], now[0]]  # stamped when queued
+    ledger.queue(entry)
+    assert len(ledger.entries()) == 5  # a read sees the queued row
+    ledger.queue(entry)
+    ledger.close()  # closing writes what is queued
+    reopened = CostLedger(path, clock=lambda: now[0])
+    assert len(reopened.entries()) == 6
+    assert reopened.this_month() == pytest.approx(1.0)
+    reopened.close()
