@@ -61,7 +61,13 @@ NOT_FOR_HISTORY = (
     "inspect",
     "threading",  # the history's lock comes from _thread
 )
-NOT_FOR_HELP = (*NOT_FOR_HISTORY, "desktop.cli_history", "desktop.store", "sqlite3")
+NOT_FOR_HELP = (
+    *NOT_FOR_HISTORY,
+    "desktop.cli_history",
+    "desktop.store",
+    "sqlite3",
+    "shutil",  # argparse's formatter imports it for the width; ours reads it from os
+)
 
 MODULES = """
 import json, runpy, sys
@@ -157,6 +163,27 @@ def test_a_command_parser_is_built_for_that_command_alone() -> None:
     assert list(everything) == list(COMMANDS)
     assert all(len(p._actions) == 1 for p in everything.values())  # -h only: no options
     assert all(len(p._actions) > 1 for p in commands(build_parser()).values())
+
+
+@pytest.mark.parametrize("columns", [None, "40", "133", "0", "wide"])
+@pytest.mark.parametrize("argv", [None, ["chat"], ["history", "search"]])
+def test_help_reads_as_argparse_would_write_it(
+    columns: str | None, argv: list[str] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The formatter that spares ``shutil`` wraps at the same width as argparse's own."""
+    from desktop.cli_grammar import build_parser
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    parser = build_parser(argv)
+    for name in argv or []:
+        (sub,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[name]
+    ours = parser.format_help()
+    monkeypatch.setattr(parser, "formatter_class", argparse.HelpFormatter)
+    assert ours == parser.format_help()
 
 
 def test_history_upgrade_logs_only_when_debugging(isolated_dirs: Path) -> None:
