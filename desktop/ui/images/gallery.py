@@ -25,7 +25,7 @@ from PySide6.QtCore import (
     Qt,
     QUrl,
 )
-from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from desktop.core.trace import Trace
 from desktop.store.history import StoredGeneration
 from desktop.ui.theme import mix
-from desktop.ui.widgets.file_actions import file_mime_data
+from desktop.ui.widgets.file_actions import PictureFileMime, file_mime_data
 from desktop.ui.widgets.generation_text import model_name
 from desktop.ui.widgets.thumbnails import ThumbnailCache
 
@@ -137,8 +137,9 @@ class GalleryModel(QAbstractListModel):
         self._placeholder = QIcon(placeholder(thumbnails.size, palette))
         self._missing = QIcon(placeholder(thumbnails.size, palette, missing=True))
         self._icons: dict[str, QIcon] = {}
-        self.decoded: Callable[[str], QImage | None] = lambda _path: None
-        """The full picture of ``path`` if the page holds it decoded (for drags)."""
+        self.offers_image: Callable[[str], bool] = lambda _path: False
+        """Whether a drag of ``path`` offers the picture itself, not only its file (the page
+        says yes for the one shown large)."""
         thumbnails.ready.connect(self._on_ready)
 
     # --- Contents -------------------------------------------------------------------------
@@ -198,14 +199,15 @@ class GalleryModel(QAbstractListModel):
         return ["text/uri-list", "application/x-qt-image"]
 
     def mimeData(self, indexes: Any) -> QMimeData:
-        """The dragged pictures' files; the picture itself too when it is decoded already
-        (the one shown large), since decoding here would block the loop."""
+        """The dragged pictures' files; for the one shown large, the whole picture too,
+        read from its file only if the drop target asks for it."""
         rows = sorted({i.row() for i in indexes if i.isValid()})
         pictures = [p for r in rows if (p := self.picture(r)) is not None]
         if not pictures:
             return QMimeData()
-        image = self.decoded(pictures[0].path) if len(pictures) == 1 else None
-        mime = file_mime_data(pictures[0].path, image)
+        if len(pictures) == 1 and self.offers_image(pictures[0].path):
+            return PictureFileMime(pictures[0].path)
+        mime = file_mime_data(pictures[0].path)
         mime.setUrls([QUrl.fromLocalFile(p.path) for p in pictures])
         return mime
 

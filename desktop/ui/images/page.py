@@ -6,7 +6,9 @@ starts one task in the page's :class:`TaskScope` slot ``"make"`` that runs
 the progress lines show who is working on which picture. The stored generation is then read
 back from the history and its pictures go first in the gallery, which also holds every earlier
 picture (read from the history at start, so they are there after a restart). Selecting a tile
-decodes the picture off the loop and shows it large with its routing badge and actions.
+decodes the picture off the loop at the size the panel shows it (a :class:`PreviewLoader`,
+which decodes again when the panel grows) and shows it large with its routing badge and
+actions; copying, saving and dragging read the whole picture from its file.
 Nothing here blocks the loop: history reads, decoding and file copies go to the pool.
 """
 
@@ -17,7 +19,6 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QTimer, Signal
-from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QBoxLayout,
     QHBoxLayout,
@@ -41,12 +42,12 @@ from desktop.ui.widgets.file_actions import PICTURES, copy_image, suggested_name
 from desktop.ui.widgets.image_view import ImageWindow
 from desktop.ui.widgets.labels import MutedLabel
 from desktop.ui.widgets.media_page import MediaPage
-from desktop.ui.widgets.thumbnails import ImageLoadError, ThumbnailCache, load_scaled
+from desktop.ui.widgets.preview_loader import PreviewLoader, full_size
+from desktop.ui.widgets.thumbnails import ImageLoadError, ThumbnailCache
 
 log = logging.getLogger(__name__)
 
 TASK = Task.TEXT_TO_IMAGE
-PREVIEW_SIDE = 2048
 IMAGE_FILTER = "Pictures (*.png *.jpg *.jpeg *.webp);;All files (*)"
 
 
@@ -65,8 +66,7 @@ class ImagesPage(MediaPage):
     model: GalleryModel
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
-        self._image: QImage | None = None
-        self._image_path: str | None = None
+        self._large_windows = 0
         self.large_window: ImageWindow | None = None
         """The last picture opened large (Qt owns it; kept for tests)."""
         super().__init__(
@@ -107,6 +107,9 @@ class ImagesPage(MediaPage):
     def _make_result(self, parent: QWidget) -> ResultPanel:
         self.result = ResultPanel(parent)
         self.result.preview.activated.connect(self.open_large)
+        self.preview_loader = PreviewLoader(
+            self.result.preview, self.services.run_blocking, self.scope, "preview-redecode"
+        )
         self.result.open_button.clicked.connect(self.open_large)
         self.result.save_button.clicked.connect(self.save_selected)
         self.result.copy_button.clicked.connect(self.copy_selected)
@@ -120,7 +123,7 @@ class ImagesPage(MediaPage):
     def _make_list(self, parent: QWidget) -> GalleryView:
         self.thumbnails = ThumbnailCache(self.services.run_blocking, self.scope, parent=self)
         self.model = GalleryModel(self.thumbnails, self.palette())
-        self.model.decoded = self._decoded
+        self.model.offers_image = self._shown_large
         self.gallery = GalleryView(parent)
         self.gallery.setModel(self.model)
         self.gallery.setMinimumHeight(120)
@@ -138,9 +141,16 @@ class ImagesPage(MediaPage):
 
     def open_large(self) -> None:
         picture = self.result.picture
-        if picture is None or self._image is None or self._image_path != picture.path:
+        preview = self.result.preview
+        if picture is None or preview.image is None or not self._shown_large(picture.path):
             return
-        window = ImageWindow(self._image, picture.path, picture.prompt, self.window())
+        window = ImageWindow(
+            preview.image, picture.path, picture.prompt, self.window(), preview.full_size
+        )
+        # Shown at once with the panel's pixels, sharpened in the pool for the window's size.
+        self._large_windows += 1
+        slot = f"large-redecode-{self._large_windows}"
+        PreviewLoader(window.preview, self.services.run_blocking, self.scope, slot)
         window.show()
         self.large_window = window
 
@@ -318,20 +328,23 @@ class ImagesPage(MediaPage):
         self.scope.spawn(self._show_large(picture), slot="preview")
 
     async def _show_large(self, picture: Picture) -> None:
+        self.scope.cancel("preview-redecode")  # for the picture shown before
         try:
-            image: QImage | None = await self.services.run_blocking(
-                load_scaled, picture.path, PREVIEW_SIDE
-            )
+            fitted = await self.preview_loader.decode(picture.path)
         except ImageLoadError as exc:
             log.info("Cannot show the picture: %s", exc)
-            image = None
+            fitted = None
         if self.result.picture is not picture:
             return  # another tile was chosen meanwhile
-        self._image, self._image_path = image, picture.path
-        self.result.set_image(image, picture.path)
+        if fitted is None:
+            self.result.set_image(None, picture.path)
+        else:
+            self.result.set_image(fitted.image, picture.path, full_size(fitted))
 
-    def _decoded(self, path: str) -> QImage | None:
-        return self._image if path == self._image_path else None
+    def _shown_large(self, path: str) -> bool:
+        """True when ``path`` is the picture shown large (a drag of it offers its pixels)."""
+        preview = self.result.preview
+        return preview.image is not None and preview.path == path
 
     # --- Actions --------------------------------------------------------------------------
 

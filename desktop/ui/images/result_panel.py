@@ -9,6 +9,7 @@ The panel only shows and asks; the page does the work.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
@@ -96,7 +97,9 @@ class ResultPanel(QWidget):
         providers = [picture.provider] if picture.provider else None
         self.badge.set_trace(picture.trace, duration_ms=picture.duration_ms, providers=providers)
 
-    def set_image(self, image: QImage | None, path: str) -> None:
+    def set_image(self, image: QImage | None, path: str, full_size: QSize | None = None) -> None:
+        """Show the picture's pixels (``full_size``: the whole picture's, when ``image`` is
+        decoded smaller), or say the file is missing."""
         if image is None:
             self.preview.set_text("This picture's file is missing or damaged.")
             for button in (
@@ -108,7 +111,7 @@ class ResultPanel(QWidget):
             ):
                 button.setEnabled(False)
             return
-        self.preview.set_image(image, path)
+        self.preview.set_image(image, path, full_size)
 
     def set_busy(self, busy: bool) -> None:
         """While pictures are being made, the actions that would make more wait."""

@@ -9,7 +9,7 @@ tab that made it, delete. The panel only shows and asks; the page does the work.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -233,13 +233,13 @@ class DetailsPanel(QWidget):
         self.use_button.setEnabled(picture)
         self.animate_button.setEnabled(picture)
 
-    def set_image(self, image: QImage | None, path: str) -> None:
+    def set_image(self, image: QImage | None, path: str, full_size: QSize | None = None) -> None:
         if self._gen is None or main_file(self._gen) != path:
             return
         if image is None:
             self._note("This picture's file is missing or damaged.")
             return
-        self.image.set_image(image, path)
+        self.image.set_image(image, path, full_size)
         self.stack.setCurrentWidget(self.image)
 
     # --- Internals ------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QImage, QShowEvent
+from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -59,14 +59,14 @@ from desktop.ui.widgets.generation_text import kind_label, title
 from desktop.ui.widgets.image_view import ImageWindow
 from desktop.ui.widgets.labels import MutedLabel, heading
 from desktop.ui.widgets.message_bar import INFO, MessageBar
-from desktop.ui.widgets.thumbnails import ImageLoadError, ThumbnailCache, load_scaled
+from desktop.ui.widgets.preview_loader import PreviewLoader, full_size
+from desktop.ui.widgets.thumbnails import ImageLoadError, ThumbnailCache
 
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 2000
 SEARCH_LIMIT = 200
 SEARCH_DELAY_MS = 250
-PREVIEW_SIDE = 2048
 
 KINDS: tuple[tuple[str | None, str], ...] = (
     (None, "Everything"),
@@ -116,8 +116,7 @@ class LibraryPage(QWidget):
         self._all: list[StoredGeneration] = []
         self._hits: list[int] | None = None
         self._stale = False
-        self._image_path: str | None = None
-        self._image: QImage | None = None
+        self._large_windows = 0
         self.opened: QWidget | None = None
         """The last window opened for an item (kept for tests; Qt owns it)."""
         self.confirm_box: QMessageBox | None = None
@@ -176,6 +175,10 @@ class LibraryPage(QWidget):
         self.details = DetailsPanel(self.splitter)
         self.details.open_button.clicked.connect(self.open_selected)
         self.details.image.activated.connect(self.open_selected)
+        # The chosen picture is decoded at the size it is shown, again when the panel grows.
+        self.preview_loader = PreviewLoader(
+            self.details.image, self.services.run_blocking, self.scope, "preview-redecode"
+        )
         self.details.reveal_button.clicked.connect(self.reveal_selected)
         self.details.save_button.clicked.connect(self.save_selected)
         self.details.reuse_button.clicked.connect(self.reuse_selected)
@@ -249,8 +252,14 @@ class LibraryPage(QWidget):
             return
         if tab_task(gen.task) == Task.TEXT_TO_IMAGE.value:
             path = main_file(gen)
-            if path and self._image is not None and self._image_path == path:
-                window = ImageWindow(self._image, path, gen.prompt, self.window())
+            preview = self.details.image
+            if path and preview.image is not None and preview.path == path:
+                window = ImageWindow(
+                    preview.image, path, gen.prompt, self.window(), preview.full_size
+                )
+                self._large_windows += 1
+                slot = f"large-redecode-{self._large_windows}"
+                PreviewLoader(window.preview, self.services.run_blocking, self.scope, slot)
                 window.show()
                 self.opened = window
         elif tab_task(gen.task) in (Task.TEXT_TO_VIDEO.value, Task.TEXT_TO_SPEECH.value):
@@ -417,19 +426,23 @@ class LibraryPage(QWidget):
             self.details.note.setText(EMPTY_LIBRARY)
         path = main_file(gen) if gen is not None else None
         if gen is not None and tab_task(gen.task) == Task.TEXT_TO_IMAGE.value and path:
-            if path == self._image_path and self._image is not None:
-                self.details.set_image(self._image, path)
+            preview = self.details.image
+            if path == preview.path and preview.image is not None:
+                self.details.set_image(preview.image, path, preview.full_size)
             else:
                 self.scope.spawn(self._load_image(path), slot="preview")
 
     async def _load_image(self, path: str) -> None:
+        self.scope.cancel("preview-redecode")  # for the picture shown before
         try:
-            image = await self.services.run_blocking(load_scaled, path, PREVIEW_SIDE)
+            fitted = await self.preview_loader.decode(path)
         except ImageLoadError as exc:
             log.info("Cannot show the picture: %s", exc)
-            image = None
-        self._image_path, self._image = path, image
-        self.details.set_image(image, path)
+            fitted = None
+        if fitted is None:
+            self.details.set_image(None, path)
+        else:
+            self.details.set_image(fitted.image, path, full_size(fitted))
 
     # --- Actions --------------------------------------------------------------------------
 

@@ -14,10 +14,14 @@ For every task tab (Images, Video, Speech, Embeddings) and the Library:
 - ``prompt_box``: ``PromptBox`` — multi-line prompt, Ctrl+Enter submits.
 - ``param_fields``: ``MediaForm`` (prompt, "Leave out", steps, guidance, seed rows) and the
   boxes it is made of, with hover explanations.
-- ``thumbnails``: ``load_scaled`` (Pillow, for the thread pool) and ``ThumbnailCache``.
+- ``thumbnails``: ``load_scaled`` / ``load_fitted`` (Pillow, for the thread pool) and
+  ``ThumbnailCache``.
 - ``image_view``: ``ImagePreview`` (scaled, drag-out) and ``ImageWindow`` (open large).
+- ``preview_loader``: ``PreviewLoader`` — keeps an ``ImagePreview``'s picture decoded at the
+  size it is drawn, decoding again (in the pool) when it grows or shrinks.
 - ``video_player``: ``VideoPlayer`` (QMediaPlayer + QVideoWidget, play/pause/seek/time).
-- ``file_actions``: save-as without ``exec()``, copy to the clipboard, drag payloads, reveal.
+- ``file_actions``: save-as without ``exec()``, copy to the clipboard, drag payloads (the
+  picture read from its file only when a drop target asks), reveal.
 - ``generation_list`` / ``generation_text``: stored generations as list rows and plain words.
 - ``notify``: ``notify_finished`` — tray message or in-window banner when a long job ends.
 - ``task_page``: ``TaskPage``, what every task tab is (task, scope, pickers, Run button,

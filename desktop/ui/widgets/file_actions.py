@@ -57,6 +57,40 @@ def file_mime_data(path: str, image: QImage | None = None) -> QMimeData:
     return mime
 
 
+_QT_IMAGE = "application/x-qt-image"
+
+
+class PictureFileMime(QMimeData):
+    """A drag payload with the file's URL and the whole picture, read from the file only if
+    the receiving app asks for the picture.
+
+    Why not decoded up front: the previews keep only a picture the size it is drawn
+    (issue 8), so the full one would have to be decoded when the drag starts, on the GUI
+    thread, for nothing when the target takes the file (file managers, browsers, our own
+    tabs). Qt asks for the data only when the drop target reads it.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self._path = path
+        self._image: QImage | None = None
+        self.setUrls([QUrl.fromLocalFile(path)])
+
+    def formats(self) -> list[str]:
+        return [*super().formats(), _QT_IMAGE]
+
+    def hasFormat(self, mimetype: str) -> bool:
+        return mimetype == _QT_IMAGE or super().hasFormat(mimetype)
+
+    def retrieveData(self, mimetype: str, preferred: Any) -> Any:
+        if mimetype != _QT_IMAGE:
+            return super().retrieveData(mimetype, preferred)
+        if self._image is None:
+            image = QImage(self._path)
+            self._image = image if not image.isNull() else None
+        return self._image
+
+
 async def ask_save_path(
     parent: QWidget, name: str, name_filter: str, location: QStandardPaths.StandardLocation
 ) -> str | None:

@@ -21,6 +21,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ from desktop.ui.tasks import TaskScope
 log = logging.getLogger(__name__)
 
 _RETRY_MS = 50
+_ORIENTATION = 0x0112
+"""The EXIF tag that says how the camera was turned."""
 RunBlocking = Callable[..., Awaitable[Any]]
 """``services.run_blocking``: run a blocking callable in the app's thread pool."""
 
@@ -49,21 +52,50 @@ def load_scaled(path: str, max_side: int) -> QImage:
 
     EXIF orientation is applied; transparency is kept. Raises :class:`ImageLoadError`.
     """
+    return load_fitted(path, max_side, max_side).image
+
+
+@dataclass(frozen=True)
+class FittedImage:
+    """A picture decoded to fit a box, and the size of the whole picture (oriented)."""
+
+    image: QImage
+    full_width: int
+    full_height: int
+
+
+_ROTATED = (5, 6, 7, 8)
+"""EXIF orientations that turn the picture a quarter: its width and height swap."""
+
+
+def load_fitted(path: str, width: int, height: int) -> FittedImage:
+    """Decode ``path`` to fit ``width`` × ``height`` pixels, never enlarged (blocking).
+
+    Why the full size comes back too: a preview decoded at the size it is drawn still lays
+    the picture out (aspect, "never blow a small picture up") by its real size, and knows
+    whether a larger panel would show more detail. Raises :class:`ImageLoadError`.
+    """
     from PIL import Image, ImageOps  # imported here: keeps Pillow out of the start-up path
 
+    width, height = max(1, width), max(1, height)
     try:
         check_regular(Path(path))  # never open a FIFO (it blocks) or a device
         with Image.open(path) as img:
-            img.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced scale
+            full_width, full_height = img.size
+            if img.getexif().get(_ORIENTATION, 1) in _ROTATED:
+                full_width, full_height = full_height, full_width
+            side = max(width, height)
+            img.draft("RGB", (side, side))  # JPEG: decode at a reduced scale
             oriented = ImageOps.exif_transpose(img)
-            oriented.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+            oriented.thumbnail((width, height), Image.Resampling.LANCZOS)
             rgba = oriented.convert("RGBA")
             data = rgba.tobytes("raw", "RGBA")
-            width, height = rgba.size
+            w, h = rgba.size
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise ImageLoadError(f"{path}: {exc}") from exc
     # .copy(): the QImage must own its pixels, not borrow the Python bytes.
-    return QImage(data, width, height, width * 4, QImage.Format.Format_RGBA8888).copy()
+    image = QImage(data, w, h, w * 4, QImage.Format.Format_RGBA8888).copy()
+    return FittedImage(image, full_width, full_height)
 
 
 class ThumbnailCache(QObject):
