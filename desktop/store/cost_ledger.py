@@ -76,8 +76,26 @@ class CostTotal:
     unpriced: int = 0
 
 
+_day_memo: tuple[float, float, str] = (0.0, 0.0, "")
+"""A span of one local day already named by :func:`local_day`: from, until, and its name."""
+
+
 def local_day(ts: float) -> str:
-    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d")
+    """``ts``'s local date, ``YYYY-MM-DD``. Every ledger row is stamped with one and rows
+    come in bursts of the same day: a time inside the last day named is answered without a
+    ``datetime`` (``strftime`` alone cost more than the row's insert, issue 8)."""
+    global _day_memo
+    since, until, name = _day_memo
+    if since <= ts < until:
+        return name
+    d = datetime.fromtimestamp(ts)
+    name = f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+    # Kept from ``ts`` (that day, surely) to the next local midnight, when that midnight is
+    # unambiguous; around a clock change at midnight every time is named afresh.
+    end = datetime.fromordinal(d.toordinal() + 1).timestamp()
+    if datetime.fromtimestamp(end - 1).date() == d.date() != datetime.fromtimestamp(end).date():
+        _day_memo = (ts, end, name)
+    return name
 
 
 def month_start(ts: float) -> float:
