@@ -33,6 +33,7 @@ from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome, Trace
 from desktop.core.vocab import FixAction
 from desktop.engine.candidates import Candidate
+from desktop.engine.deadline import Deadline
 from desktop.engine.health import HealthBook
 from desktop.engine.health_summary import rest_words
 from desktop.engine.limits import ProviderLimiter
@@ -83,14 +84,13 @@ class AttemptContext:
     commit: Callable[[], bool]
     idle_s: float
 
-    def keep_alive(self, timer: asyncio.Timeout, now: float) -> None:
+    def keep_alive(self, timer: Deadline, now: float) -> None:
         """Content arrived: the attempt may now stay silent for ``idle_s`` (never past the total).
 
         The timer moves only when half of the idle time is used up: rescheduling it on every
         chunk costs more than parsing the chunk.
         """
-        when = timer.when()
-        if when is None or when - now < self.idle_s / 2:
+        if timer.when() - now < self.idle_s / 2:
             timer.reschedule(min(self.deadline_at, now + self.idle_s))
 
 
