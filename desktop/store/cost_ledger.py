@@ -76,6 +76,27 @@ class CostTotal:
     unpriced: int = 0
 
 
+_INSERT: Final = (
+    "INSERT INTO costs (at, day, task, model, provider, usd, basis, bill_to, request_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _values(entry: CostEntry) -> tuple[object, ...]:
+    """``entry`` as the parameters of :data:`_INSERT`."""
+    return (
+        entry.at,
+        local_day(entry.at),
+        entry.task,
+        entry.model,
+        entry.provider,
+        entry.usd,
+        entry.basis,
+        entry.bill_to,
+        entry.request_id,
+    )
+
+
 _day_memo: tuple[float, float, str] = (0.0, 0.0, "")
 """A span of one local day already named by :func:`local_day`: from, until, and its name."""
 
@@ -224,7 +245,11 @@ class CostLedger:
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
-                ids = [self._insert(db, entry) for entry in rows]
+                # The rest of the burst in one statement: its rows get the ids that follow the
+                # first one's (this transaction is the only writer), without a cursor each.
+                first = self._insert(db, rows[0])
+                db.executemany(_INSERT, [_values(entry) for entry in rows[1:]])
+                ids = range(first, first + len(rows))
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
@@ -248,21 +273,7 @@ class CostLedger:
 
     @staticmethod
     def _insert(db: sqlite3.Connection, entry: CostEntry) -> int:
-        cur = db.execute(
-            "INSERT INTO costs (at, day, task, model, provider, usd, basis, bill_to, "
-            "request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                entry.at,
-                local_day(entry.at),
-                entry.task,
-                entry.model,
-                entry.provider,
-                entry.usd,
-                entry.basis,
-                entry.bill_to,
-                entry.request_id,
-            ),
-        )
+        cur = db.execute(_INSERT, _values(entry))
         return int(cur.lastrowid or 0)
 
     def _count(self, entry: CostEntry, rowid: int) -> None:

@@ -153,3 +153,27 @@ def test_local_day_names_every_time_as_strftime_does_across_days_and_clock_chang
     finally:
         monkeypatch.undo()
         time_module.tzset()
+
+
+def test_a_written_burst_keeps_the_month_running_like_rows_written_one_by_one(
+    tmp_path: Path,
+) -> None:
+    """A burst of queued rows is written at once; the month's total keeps running from it (no
+    new read) and agrees with the rows on disk, and so does a ledger opened afterwards."""
+    now = [at(10, 20)]
+    path = tmp_path / "costs.db"
+    ledger = CostLedger(path, clock=lambda: now[0])
+    assert ledger.this_month() == 0.0
+    for usd in (0.25, 0.5, None, 0.125):
+        ledger.queue(CostEntry("conversational", "m", "groq", usd, "b"))
+    ledger.flush()
+    statements: list[str] = []
+    ledger._db.set_trace_callback(statements.append)
+    assert ledger.this_month() == pytest.approx(0.875)
+    assert not [s for s in statements if "SUM" in s]  # still running: no rows summed again
+    assert ledger.this_month() == pytest.approx(ledger.spent(at(1, 0)))
+    assert [e.usd for e in ledger.entries()] == [0.25, 0.5, None, 0.125]
+    ledger.close()
+    reopened = CostLedger(path, clock=lambda: now[0])
+    assert reopened.this_month() == pytest.approx(0.875)
+    reopened.close()
