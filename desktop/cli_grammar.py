@@ -15,6 +15,8 @@ few milliseconds ``history list`` has no use for, and two commands' options need
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -30,6 +32,53 @@ _PROVIDER_HELP = "auto, fastest, cheapest, a provider id, or a custom server's n
 _FORCE_HELP = "replace the file --out names (default: pick a free name)"
 
 
+def terminal_columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size().columns`` gives it: ``COLUMNS``
+    when it is a positive number, else the width of the terminal on ``sys.__stdout__``, else
+    80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        size = os.get_terminal_size(sys.__stdout__.fileno())  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):  # no stdout, closed, not a terminal
+        return 80
+    return size.columns or 80
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, as wide as the terminal without importing ``shutil``.
+
+    Why: argparse's own formatter imports ``shutil`` (with ``bz2``, ``lzma``, ``zlib`` and
+    ``fnmatch``, ≈ 1.5 ms) for the terminal's width, and ``add_argument`` makes a formatter
+    for every argument, so even ``history list``, which prints no help, paid for it (issue 8).
+    The width is the one argparse would use (:func:`terminal_columns` − 2), so help and usage
+    read the same.
+    """
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        width = terminal_columns() - 2 if width is None else width
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose help uses :class:`HelpFormatter`; its subparsers are parsers
+    of this class too (argparse makes them of the class of their parent)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The ``switchboard`` parser, every command with its options; or, given the ``argv`` it
     will read, only what reading it needs (issue 8).
@@ -38,7 +87,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     are left out; any other ``argv`` (``--help``, a mistyped command, nothing) stops at the
     top level, so the commands are there with their one-line help but without options.
     """
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="switchboard",
         description="Switchboard: chat, make images and videos, transcribe speech and compute "
         "embeddings with hosted AI models across providers, with failover. Run without a "

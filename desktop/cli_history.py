@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -68,7 +67,7 @@ def _history(history: HistoryStore, args: argparse.Namespace) -> int:
     if args.action == "list":
         convs = history.list_conversations()
         if args.json:
-            print(json_text([asdict(c) for c in convs]))
+            print(json_text([c._asdict() for c in convs]))
         else:
             for c in convs:
                 print(f"{c.id:5}  {_when(c.updated_at)}  {c.title}")
@@ -76,7 +75,7 @@ def _history(history: HistoryStore, args: argparse.Namespace) -> int:
     if args.action == "search":
         hits = history.search(args.text)
         if args.json:
-            print(json_text([asdict(h) for h in hits]))
+            print(json_text([h._asdict() for h in hits]))
         else:
             for h in hits:
                 print(f"{h.conversation_id:5}  {h.title}: {h.snippet}")
@@ -90,10 +89,11 @@ def _history(history: HistoryStore, args: argparse.Namespace) -> int:
         if m.version_count > 1
     }
     if args.json:
-        data = asdict(conv)
+        data = conv._asdict()  # a named tuple's, which leaves the messages in it as they are
+        data["messages"] = [m._asdict() for m in conv.messages]
         for message in data["messages"]:
             if message["id"] in others:
-                message["other_versions"] = [asdict(v) for v in others[message["id"]]]
+                message["other_versions"] = [v._asdict() for v in others[message["id"]]]
         print(json_text(data))
         return 0
     print(f"# {conv.title}")
@@ -139,6 +139,7 @@ async def backups_without_history(args: argparse.Namespace, problem: HistoryUnav
 
 async def _list_backups(folder: Path, args: argparse.Namespace) -> int:
     import asyncio
+    from dataclasses import asdict  # a backup is a dataclass; the records are named tuples
 
     from desktop.store.backups import list_backups
 

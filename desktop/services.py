@@ -13,30 +13,19 @@ one settings object, and two places for blocking work:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
-
-import httpx2
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from desktop.core.base_urls import split_credentials
 from desktop.core.table import HF_CREDENTIAL, Endpoints
-from desktop.engine.catalog import ModelCatalog
-from desktop.engine.conversations import ChatService
 from desktop.engine.credentials import Credentials
-from desktop.engine.embeddings import EmbedService
 from desktop.engine.health import HealthBook
-from desktop.engine.images import ImageService
-from desktop.engine.model_directory import ModelDirectory
-from desktop.engine.router import Engine
-from desktop.engine.speak import SpeakService
-from desktop.engine.speech import TranscribeService
-from desktop.engine.style_book import StyleList
-from desktop.engine.video import VideoService
 from desktop.store.backups import daily_backup
 from desktop.store.faults import (
     STORAGE_ERRORS,
@@ -52,6 +41,20 @@ from desktop.store.secrets import SecretStore, SecretStoreError
 from desktop.store.settings import Settings, SettingsStore
 from desktop.store.state import StateStore
 from desktop.store.worker import DbWorker
+
+if TYPE_CHECKING:
+    import httpx2
+
+    from desktop.engine.catalog import ModelCatalog
+    from desktop.engine.conversations import ChatService
+    from desktop.engine.embeddings import EmbedService
+    from desktop.engine.images import ImageService
+    from desktop.engine.model_directory import ModelDirectory
+    from desktop.engine.router import Engine
+    from desktop.engine.speak import SpeakService
+    from desktop.engine.speech import TranscribeService
+    from desktop.engine.style_book import StyleList
+    from desktop.engine.video import VideoService
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -71,8 +74,11 @@ def make_http_client() -> httpx2.AsyncClient:
     """The one HTTP client: pooled, HTTP/1.1, no client-side total timeout.
 
     Deadlines are the engine's job (connect, time to first token, idle, total); the socket
-    timeouts here are only a backstop for connect and pool waits.
+    timeouts here are only a backstop for connect and pool waits. Blocking (it loads the
+    certificate bundle): :meth:`Services.prepare_engine` runs it in the pool.
     """
+    import httpx2
+
     return httpx2.AsyncClient(
         timeout=httpx2.Timeout(connect=5.0, read=None, write=30.0, pool=10.0),
         follow_redirects=False,
@@ -81,9 +87,115 @@ def make_http_client() -> httpx2.AsyncClient:
     )
 
 
+def load_engine_modules() -> None:
+    """Import the engine, the task services and the HTTP stack (blocking, about a tenth of a
+    second): :meth:`Services.prepare_engine` runs it in the pool, off the loop."""
+    import desktop.engine.conversations
+    import desktop.engine.embeddings
+    import desktop.engine.images
+    import desktop.engine.model_directory
+    import desktop.engine.router
+    import desktop.engine.speak
+    import desktop.engine.speech
+    import desktop.engine.video  # noqa: F401
+
+
+def _engine_client() -> httpx2.AsyncClient:
+    """The engine's modules imported and the HTTP client made (blocking)."""
+    load_engine_modules()
+    return make_http_client()
+
+
+@dataclass
+class EngineParts:
+    """The engine, its HTTP client and the task services: made on first use (issue 8).
+
+    An idle window makes no request, so it need not hold the engine, the HTTP stack or the
+    certificate bundle (about 15 MiB and a tenth of a second of imports)."""
+
+    client: httpx2.AsyncClient
+    catalog: ModelCatalog
+    engine: Engine
+    chat: ChatService
+    images: ImageService
+    speech: TranscribeService
+    speak: SpeakService
+    embeddings: EmbedService
+    video: VideoService
+    models: ModelDirectory
+
+    @classmethod
+    def build(cls, services: Services, client: httpx2.AsyncClient) -> EngineParts:
+        """Everything around ``client`` (quick once the modules are imported)."""
+        from desktop.engine.catalog import ModelCatalog
+        from desktop.engine.conversations import ChatService
+        from desktop.engine.embeddings import EmbedService
+        from desktop.engine.images import ImageService
+        from desktop.engine.model_directory import ModelDirectory
+        from desktop.engine.router import Engine
+        from desktop.engine.speak import SpeakService
+        from desktop.engine.speech import TranscribeService
+        from desktop.engine.video import VideoService
+
+        paths, executor, db = services.paths, services.executor, services.db
+        history, media, credentials = services.history, services.media, services.credentials
+
+        def current_settings() -> Settings:
+            return services.settings
+
+        catalog = ModelCatalog(
+            client, services.endpoints, paths.catalogue_cache_dir, executor=executor
+        )
+        engine = Engine(
+            client,
+            services.endpoints,
+            credentials,
+            catalog,
+            services.health,
+            current_settings,
+            executor=executor,
+        )
+        engine.costs.attach(paths.data_dir, paths.config_dir, db)
+        engine.styles.keep_in(paths.catalogue_cache_dir / "styles")
+        models = ModelDirectory(
+            client,
+            services.endpoints,
+            paths.catalogue_cache_dir / "models",
+            settings=current_settings,
+            credentials=credentials,
+            health=services.health,
+            picks=StateStore(paths.config_dir / "models.json"),
+            executor=executor,
+            catalog=catalog,
+        )
+        engine.custom_models = models.server_models
+        return cls(
+            client=client,
+            catalog=catalog,
+            engine=engine,
+            chat=ChatService(engine, history, media, db, executor),
+            images=ImageService(engine, history, media, db, executor),
+            speech=TranscribeService(engine, history, media, db, executor),
+            speak=SpeakService(engine, history, media, db, executor),
+            embeddings=EmbedService(engine, history, media, db, executor),
+            video=VideoService(engine, services.jobs, history, media, db, executor),
+            models=models,
+        )
+
+    async def aclose(self) -> None:
+        await self.video.aclose()
+        await self.models.aclose()
+        await self.catalog.aclose()
+        await self.client.aclose()
+
+
 @dataclass
 class Services:
-    """Everything a front end needs, opened together and closed together."""
+    """Everything a front end needs, opened together and closed together.
+
+    The engine and the task services (``engine``, ``chat``, ``images`` … ``client``) are
+    made on first use: :meth:`prepare_engine` makes them without holding up the loop, and a
+    page that needs them at once gets them made there and then (:class:`EngineParts`)."""
 
     paths: AppPaths
     env: Mapping[str, str]
@@ -95,24 +207,17 @@ class Services:
     media: MediaStore
     secrets: SecretStore
     credentials: Credentials
-    catalog: ModelCatalog
     health: HealthBook
-    engine: Engine
-    chat: ChatService
-    client: httpx2.AsyncClient
     executor: ThreadPoolExecutor
     db: DbWorker
-    images: ImageService
-    speech: TranscribeService
-    speak: SpeakService
-    embeddings: EmbedService
     jobs: JobStore
-    video: VideoService
-    models: ModelDirectory
     jobs_problem: str | None = None
     """Why video jobs cannot be resumed this time (``jobs.db`` unusable), or None."""
     history_read_only: bool = False
     """The history was opened read-only: reading works, saving says why it cannot."""
+    _parts: EngineParts | None = field(default=None, repr=False)
+    _making: Future[httpx2.AsyncClient] | None = field(default=None, repr=False)
+    _closed: bool = field(default=False, repr=False)
 
     @classmethod
     async def open(
@@ -155,8 +260,6 @@ class Services:
         else:
             settings = settings_store.loaded or settings_store.load()
         executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="switchboard")
-        # Loading the certificate bundle takes tens of milliseconds: off the loop, meanwhile.
-        client_future = asyncio.get_running_loop().run_in_executor(executor, make_http_client)
         credentials = Credentials(env)
         secrets = SecretStore()
         db = DbWorker()
@@ -178,40 +281,12 @@ class Services:
                 raise
         except BaseException:
             db.close()
-            await (await client_future).aclose()
             executor.shutdown(wait=False)
             raise
         try:
             await db.run(daily_backup, history, paths.backups_dir)
         except STORAGE_ERRORS as exc:  # a full disk must not keep the history from opening
             log.warning("The daily backup of the history failed: %s", exc)
-        media = MediaStore(paths.media_dir)
-        client = await client_future
-        catalog = ModelCatalog(client, endpoints, paths.catalogue_cache_dir, executor=executor)
-        health = HealthBook(paths.health_file)
-        services: Services
-
-        def current_settings() -> Settings:
-            return services.settings
-
-        engine = Engine(
-            client, endpoints, credentials, catalog, health, current_settings, executor=executor
-        )
-        engine.costs.attach(paths.data_dir, paths.config_dir, db)
-        engine.styles.keep_in(paths.catalogue_cache_dir / "styles")
-        chat = ChatService(engine, history, media, db, executor)
-        models = ModelDirectory(
-            client,
-            endpoints,
-            paths.catalogue_cache_dir / "models",
-            settings=current_settings,
-            credentials=credentials,
-            health=health,
-            picks=StateStore(paths.config_dir / "models.json"),
-            executor=executor,
-            catalog=catalog,
-        )
-        engine.custom_models = models.server_models
         services = cls(
             paths=paths,
             env=env,
@@ -220,23 +295,13 @@ class Services:
             settings=settings,
             state=state if state is not None else StateStore(paths.state_file),
             history=history,
-            media=media,
+            media=MediaStore(paths.media_dir),
             secrets=secrets,
             credentials=credentials,
-            catalog=catalog,
-            health=health,
-            engine=engine,
-            chat=chat,
-            client=client,
+            health=HealthBook(paths.health_file),
             executor=executor,
             db=db,
-            images=ImageService(engine, history, media, db, executor),
-            speech=TranscribeService(engine, history, media, db, executor),
-            speak=SpeakService(engine, history, media, db, executor),
-            embeddings=EmbedService(engine, history, media, db, executor),
             jobs=jobs,
-            video=VideoService(engine, jobs, history, media, db, executor),
-            models=models,
         )
         services.jobs_problem = jobs_problem
         services.history_read_only = read_only
@@ -246,6 +311,113 @@ class Services:
             loading = asyncio.ensure_future(services.load_credentials(before_keyring))
             credentials.load_in_background(loading)
         return services
+
+    # --- The engine, made on first use ------------------------------------------------
+
+    @property
+    def engine_ready(self) -> bool:
+        """True once the engine and the task services exist."""
+        return self._parts is not None
+
+    async def prepare_engine(self) -> None:
+        """Make the engine and the task services without blocking the loop: the imports
+        and the HTTP client (the certificate bundle) in the pool. Call it where a request
+        is coming (a question being written, a page that sends); idempotent."""
+        if self._parts is not None:
+            return
+        making = self._start_making()
+        try:
+            client = await asyncio.shield(asyncio.wrap_future(making))
+        except Exception:
+            if self._making is making:
+                self._making = None  # the next use tries again (and says why)
+            raise
+        self._take(client)
+
+    def _start_making(self) -> Future[httpx2.AsyncClient]:
+        if self._closed:
+            raise RuntimeError("Services are closed")
+        if self._making is None:
+            self._making = self.executor.submit(_engine_client)
+        return self._making
+
+    def _take(self, client: httpx2.AsyncClient) -> EngineParts:
+        if self._closed:  # aclose closes the client made for nothing
+            raise RuntimeError("Services are closed")
+        if self._parts is None:
+            self._parts = EngineParts.build(self, client)
+        return self._parts
+
+    def _engine_parts(self) -> EngineParts:
+        """The parts; when :meth:`prepare_engine` has not made them yet, they are made in
+        the pool all the same and waited for (a page that needs them as it is built)."""
+        if self._parts is None:
+            log.debug("Waiting for the engine on the loop (prepare_engine was not awaited)")
+            self._take(self._start_making().result())
+        assert self._parts is not None
+        return self._parts
+
+    @property
+    def client(self) -> httpx2.AsyncClient:
+        return self._engine_parts().client
+
+    @property
+    def catalog(self) -> ModelCatalog:
+        return self._engine_parts().catalog
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine_parts().engine
+
+    @property
+    def chat(self) -> ChatService:
+        return self._engine_parts().chat
+
+    @property
+    def images(self) -> ImageService:
+        return self._engine_parts().images
+
+    @property
+    def speech(self) -> TranscribeService:
+        return self._engine_parts().speech
+
+    @property
+    def speak(self) -> SpeakService:
+        return self._engine_parts().speak
+
+    @property
+    def embeddings(self) -> EmbedService:
+        return self._engine_parts().embeddings
+
+    @property
+    def video(self) -> VideoService:
+        return self._engine_parts().video
+
+    @property
+    def models(self) -> ModelDirectory:
+        return self._engine_parts().models
+
+    @models.setter
+    def models(self, value: ModelDirectory) -> None:  # tests put a fake in
+        self._engine_parts().models = value
+
+    def bill_to_organisations(self) -> list[str]:
+        """The organisations the "Bill to" choices offer, read from the cost settings file
+        until the engine (which keeps them) is made."""
+        if self._parts is not None:
+            return list(self._parts.engine.costs.cost_settings.organisations)
+        from desktop.store.cost_settings import CostSettingsStore
+
+        return list(CostSettingsStore(self.paths.config_dir).load().organisations)
+
+    def cached_models(self, task: str) -> list[str]:
+        """Model ids the catalogue's disk cache lists for ``task`` (for pickers), read
+        without making the engine."""
+        if self._parts is not None:
+            return self._parts.catalog.cached_models(task)
+        from desktop.engine.catalog import cached_models_in
+
+        return cached_models_in(self.paths.catalogue_cache_dir, task)
 
     async def load_credentials(self, before: Awaitable[object] | None = None) -> None:
         """Read the keyring (once ``before`` is over), then move keys older versions kept in
@@ -286,15 +458,21 @@ class Services:
         cancel) and resume at the next start.
         """
         self.credentials.stop_loading()
+        self._closed = True
         try:
-            await self.video.aclose()
-            await self.models.aclose()
-            await self.catalog.aclose()
-            await self.client.aclose()
+            if self._making is not None and self._parts is None:
+                # Made in the pool but never taken: close it all the same.
+                with contextlib.suppress(Exception):
+                    await (await asyncio.wrap_future(self._making)).aclose()
+            if self._parts is not None:
+                await self._parts.aclose()
         finally:
             self.health.save()
-            self.db.close(self.history.close, self.jobs.close, self.engine.costs.close)
+            self.db.close(self.history.close, self.jobs.close, *self._ledger_close())
             self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def _ledger_close(self) -> list[Callable[[], object]]:
+        return [self._parts.engine.costs.close] if self._parts is not None else []
 
     async def search_styles(self, base: str, text: str = "") -> StyleList:
         """Styles (LoRA adapters) of ``base`` on the Hub, or a kept copy when it is out of

@@ -3,14 +3,20 @@
 Every fact about *where* a provider lives is kept here and nowhere else, so that a provider
 moving its host is a one-line change and every URL can be redirected with
 ``SWITCHBOARD_<ID>_URL`` (DESIGN §4). Routes come from ``reference/providers.md`` §2.2.
+
+The records here are named tuples, not dataclasses: ``history show`` names providers through
+this table, and ``dataclasses`` (with ``inspect``, ``ast``, ``dis`` …) would cost a quick
+command more than half of ``python -c pass`` (issue 8). Change one with ``_replace``.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a named tuple's string annotations each
+# become a ``typing.ForwardRef``, which compiles its text; that doubled the cost of making
+# the classes at import (issue 8).
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from desktop.core.base_urls import check_env_url
 
@@ -34,8 +40,7 @@ HF_CREDENTIAL = "huggingface"
 """Keyring user name of the Hugging Face token (DESIGN §4)."""
 
 
-@dataclass(frozen=True)
-class ProviderSpec:
+class ProviderSpec(NamedTuple):
     """What the engine needs to know to reach one provider.
 
     Attributes:
@@ -61,7 +66,7 @@ class ProviderSpec:
     chat_route: str | None
     env_keys: tuple[str, ...] = ()
     auth_scheme: str = "Bearer"
-    tasks: frozenset[Task] = field(default_factory=frozenset)
+    tasks: frozenset[Task] = frozenset()
     vision: bool = False
     extra_headers: tuple[tuple[str, str], ...] = ()
 
@@ -326,8 +331,7 @@ def provider_label(provider_id: str) -> str:
     return spec.label if spec else provider_id
 
 
-@dataclass(frozen=True)
-class Endpoints:
+class Endpoints(NamedTuple):
     """Where the Hub, the router and every provider live, after environment overrides.
 
     Built once from the environment (``HF_ENDPOINT``, ``SWITCHBOARD_ROUTER_URL``,
@@ -341,7 +345,7 @@ class Endpoints:
     direct: Mapping[str, str]
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Endpoints:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Endpoints":
         env = os.environ if env is None else env
 
         def pick(variable: str, default: str) -> str:

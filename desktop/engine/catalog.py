@@ -15,15 +15,16 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import httpx2
 
 from desktop.core.errors import CatalogueUnavailable, SwitchboardError
 from desktop.core.table import Endpoints
 from desktop.engine.model_ids import check_hub_id, hub_id_problem
 from desktop.store.atomic import atomic_write_text
+
+if TYPE_CHECKING:
+    import httpx2
 
 MAPPING_TTL_S = 600.0
 CACHE_FILE = "mappings.json"
@@ -101,6 +102,30 @@ def parse_mapping(data: Any) -> list[MappingEntry]:
     return entries
 
 
+def read_cache(cache_path: Path) -> dict[str, dict[str, Any]]:
+    """The cached mappings by model id; {} when the file is missing or damaged."""
+    try:
+        data = json.loads(cache_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def models_for_task(cache: dict[str, dict[str, Any]], task: str) -> list[str]:
+    """Model ids with at least one entry for ``task``, the most recently fetched first."""
+    found = []
+    for model_id, record in cache.items():
+        if any(e.get("task") == task for e in record.get("entries", [])):
+            found.append((record.get("fetched_at", 0.0), model_id))
+    return [m for _, m in sorted(found, reverse=True)]
+
+
+def cached_models_in(cache_dir: Path, task: str) -> list[str]:
+    """:meth:`ModelCatalog.cached_models` straight from the disk cache: the window's model
+    picker reads it before the engine (and its HTTP stack) is made (issue 8)."""
+    return models_for_task(read_cache(cache_dir / CACHE_FILE), task)
+
+
 class ModelCatalog:
     """Model → provider mapping with a disk cache that survives restarts and outages."""
 
@@ -125,11 +150,7 @@ class ModelCatalog:
         self._stats_tasks: dict[str, asyncio.Future[dict[str, ProviderStats]]] = {}
 
     def _read_cache(self) -> dict[str, dict[str, Any]]:
-        try:
-            data = json.loads(self._cache_path.read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_cache(self._cache_path)
 
     def _write_cache(self, snapshot: str) -> None:
         with contextlib.suppress(OSError):  # a cache: losing it costs one fetch, not data
@@ -148,11 +169,7 @@ class ModelCatalog:
 
     def cached_models(self, task: str) -> list[str]:
         """Model ids seen in the cache with at least one entry for ``task`` (for pickers)."""
-        found = []
-        for model_id, record in self._cache.items():
-            if any(e.get("task") == task for e in record.get("entries", [])):
-                found.append((record.get("fetched_at", 0.0), model_id))
-        return [m for _, m in sorted(found, reverse=True)]
+        return models_for_task(self._cache, task)
 
     def fetched_at(self, model_id: str) -> float:
         """When the model's mapping was last fetched (changes whenever it is refetched)."""
@@ -176,6 +193,8 @@ class ModelCatalog:
         Fetched without credentials (the list is public) and cached with the mapping, so
         "fastest" and "cheapest" keep working offline with the last numbers seen.
         """
+        import httpx2  # not at import: the window reads the cache without it
+
         if hub_id_problem(model_id) is not None:
             return {}
         record = self._cache.get(model_id)
@@ -256,6 +275,8 @@ class ModelCatalog:
         return entries
 
     async def _fetch(self, model_id: str, token: str | None) -> list[MappingEntry]:
+        import httpx2  # not at import: the window reads the cache without it
+
         url = f"{self._endpoints.hub}/api/models/{quote(model_id, safe='/')}"
         headers = {"authorization": f"Bearer {token}"} if token else {}
         try:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any, Final
 
 from desktop.core.vocab import Status
@@ -75,7 +74,7 @@ def with_parts(conn: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> list[St
         if message_id in wanted:
             parts.setdefault(message_id, []).append(text)
     return [
-        replace(m, content=m.content + "".join(parts[m.id])) if m.id in parts else m
+        m._replace(content=m.content + "".join(parts[m.id])) if m.id in parts else m
         for m in messages
     ]
 

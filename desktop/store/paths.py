@@ -4,20 +4,25 @@ The directories come from ``platformdirs`` (DESIGN §4 "Places"), so ``XDG_DATA_
 ``XDG_CONFIG_HOME`` and ``XDG_CACHE_HOME`` move them on Linux, and tests point them at a
 temporary folder. Everything else receives an :class:`AppPaths` instead of looking the places
 up itself, which keeps the stores testable and free of global state.
+
+:class:`AppPaths` is a named tuple, not a dataclass: every command needs it, and
+``dataclasses`` alone (with ``inspect``, ``ast``, ``dis`` …) costs ``history list`` about a
+tenth of ``python -c pass`` (issue 8).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a named tuple's string annotations each
+# become a ``typing.ForwardRef``, which compiles its text; that doubled the cost of making
+# the classes at import (issue 8).
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import platformdirs
 
 APP_NAME = "switchboard"
 
 
-@dataclass(frozen=True)
-class AppPaths:
+class AppPaths(NamedTuple):
     """The three root directories and the well-known files inside them.
 
     Attributes:
@@ -31,7 +36,7 @@ class AppPaths:
     cache_dir: Path
 
     @classmethod
-    def default(cls) -> AppPaths:
+    def default(cls) -> "AppPaths":
         """The per-user directories for this platform, honouring the XDG variables.
 
         ``appauthor=False`` keeps Windows from nesting ``switchboard\\switchboard``.

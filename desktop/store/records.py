@@ -1,18 +1,28 @@
 """What the history hands out: conversations, messages, search hits and library items.
 
-Frozen dataclasses whose field names are the table's column names, so a row maps onto a
-record by name (:func:`desktop.store.rows.from_row`) and a new column is one new field.
+Named tuples whose field names are the table's column names, so a row maps onto a record by
+name (:func:`desktop.store.rows.from_row`) and a new column is one new field.
+
+Why ``typing.NamedTuple`` and not frozen dataclasses: ``history list`` must start about as fast
+as Python itself (issue 8), and ``dataclasses`` imports ``inspect``, ``ast``, ``dis`` and
+``tokenize`` (≈ 5 ms) while building each dataclass costs ≈ 0.5 ms more (a named tuple ≈ 0.14 ms).
+They are as immutable; :meth:`~typing.NamedTuple._replace` and
+:meth:`~typing.NamedTuple._asdict` stand for ``dataclasses.replace`` and ``asdict``. Being
+tuples, two records of *different* types with equal values compare equal, and ``json.dumps``
+writes one as a list: compare records of one type, and convert with ``_asdict()`` (nested
+records included) before writing JSON.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a named tuple's string annotations each
+# become a ``typing.ForwardRef``, which compiles its text; that doubled the cost of making
+# the classes at import (issue 8).
 
 import enum
-from dataclasses import dataclass, field
-from typing import Any, Final
+from collections.abc import Mapping
+from typing import Any, Final, NamedTuple
 
 from desktop.core.errors import SwitchboardError
 from desktop.core.vocab import Status
-from desktop.store.rows import COMPUTED
 
 ROLES: Final = frozenset({"system", "user", "assistant"})
 STATUSES: Final = frozenset({Status.COMPLETE, Status.INTERRUPTED, Status.FAILED})
@@ -33,8 +43,7 @@ UNSET: Final = Unset.TOKEN
 """Marks an :meth:`HistoryStore.update_message` argument as "leave this column alone"."""
 
 
-@dataclass(frozen=True, slots=True)
-class StoredMessage:
+class StoredMessage(NamedTuple):
     """One message row, with its JSON columns decoded.
 
     Attributes:
@@ -66,8 +75,8 @@ class StoredMessage:
     created_at: float
     parent_id: int | None = None
     chosen: int = 1
-    version: int = field(default=1, metadata=COMPUTED)
-    versions: tuple[int, ...] = field(default=(), metadata=COMPUTED)
+    version: int = 1
+    versions: tuple[int, ...] = ()
 
     @property
     def version_count(self) -> int:
@@ -75,8 +84,7 @@ class StoredMessage:
         return max(1, len(self.versions))
 
 
-@dataclass(frozen=True, slots=True)
-class ConversationSummary:
+class ConversationSummary(NamedTuple):
     """A conversation as the sidebar lists it."""
 
     id: int
@@ -89,8 +97,7 @@ class ConversationSummary:
     preview: str
 
 
-@dataclass(frozen=True, slots=True)
-class ChatItem:
+class ChatItem(NamedTuple):
     """A conversation as the Library lists it, beside pictures and transcripts.
 
     Attributes:
@@ -109,9 +116,12 @@ class ChatItem:
     updated_at: float
 
 
-@dataclass(frozen=True, slots=True)
-class Conversation:
-    """A whole conversation: the summary fields plus every message, oldest first."""
+class Conversation(NamedTuple):
+    """A whole conversation: the summary fields plus every message, oldest first.
+
+    ``messages`` has no default: a named tuple's default would be one list shared by every
+    conversation made without it (the store always passes the messages it read).
+    """
 
     id: int
     title: str
@@ -119,7 +129,7 @@ class Conversation:
     updated_at: float
     model: str | None
     provider_policy: str | None
-    messages: list[StoredMessage] = field(default_factory=list)
+    messages: list[StoredMessage]
 
     @property
     def message_count(self) -> int:
@@ -132,8 +142,7 @@ class Conversation:
         return make_preview(self.messages[-1].content) if self.messages else ""
 
 
-@dataclass(frozen=True, slots=True)
-class SearchHit:
+class SearchHit(NamedTuple):
     """One search result.
 
     Attributes:
@@ -156,8 +165,7 @@ GENERATION_STATUSES: Final = frozenset(Status)
 before it finished and it cannot be resumed."""
 
 
-@dataclass(frozen=True, slots=True)
-class StoredGeneration:
+class StoredGeneration(NamedTuple):
     """One generation row, JSON columns decoded.
 
     Attributes:
@@ -188,6 +196,13 @@ class StoredGeneration:
     trace: dict[str, Any] | None
     error: str | None
     duration_ms: float | None
+
+
+COMPUTED: Final[Mapping[type[tuple[Any, ...]], frozenset[str]]] = {
+    StoredMessage: frozenset({"version", "versions"})
+}
+"""Record fields that are worked out on reading, not read from a column of the same name
+(a named tuple cannot mark its fields as a dataclass's ``field(metadata=…)`` did)."""
 
 
 def make_preview(text: str, limit: int = PREVIEW_CHARS) -> str:

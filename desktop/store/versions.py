@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from desktop.store.db import StorePart
@@ -34,7 +33,7 @@ def shown_path(messages: Sequence[StoredMessage]) -> list[StoredMessage]:
         if pick.id in seen:  # a damaged file cannot make this loop forever
             break
         seen.add(pick.id)
-        path.append(replace(pick, version=index + 1, versions=tuple(m.id for m in siblings)))
+        path.append(pick._replace(version=index + 1, versions=tuple(m.id for m in siblings)))
         parent = pick.id
     return path
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import cache
 
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QIcon, QPixmap
@@ -29,8 +30,12 @@ def desktop_file_name(env: Mapping[str, str] = os.environ) -> str:
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 
+@cache
 def application_icon() -> QIcon:
-    """The shipped ``switchboard`` PNGs, every size, so each place picks a sharp one."""
+    """The shipped ``switchboard`` PNGs, every size, so each place picks a sharp one.
+
+    Made once: the application, the main window and the About box share it (its eight
+    decoded sizes are 1.4 MiB)."""
     icon = QIcon()
     for size in PNG_SIZES:
         pixmap = QPixmap()

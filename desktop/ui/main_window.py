@@ -55,6 +55,7 @@ if TYPE_CHECKING:  # the pages and the services are imported once the window has
     from desktop.ui.models.link import ModelLink
     from desktop.ui.providers.page import ProvidersPage
     from desktop.ui.speech import SpeechPage
+    from desktop.ui.tasks import TaskScope
     from desktop.ui.video import VideoPage
 
 log = logging.getLogger(__name__)
@@ -142,6 +143,7 @@ class MainWindow(QMainWindow):
     first_painted = Signal()
     services: Services
     compare: CompareOpener
+    _pending: TaskScope
 
     def __init__(
         self,
@@ -202,9 +204,11 @@ class MainWindow(QMainWindow):
         """The services are open: build the Chat page and the page in front, wire them,
         restore what was saved, and turn on the shortcuts that act on pages."""
         from desktop.ui.compare.opener import CompareOpener
+        from desktop.ui.tasks import TaskScope
 
         self.services = services
         self._state = services.state
+        self._pending = TaskScope("window-pages")
         self.compare = CompareOpener(services, self, self._kept_from_compare)
         self._page("chat")
         self._shortcut("Ctrl+N", self._on_new_chat)
@@ -292,6 +296,13 @@ class MainWindow(QMainWindow):
             restore: Any = getattr(page, "restore_state")  # noqa: B009 (every stateful page)
             restore()
         return page
+
+    async def _build_when_ready(self, name: str) -> None:
+        """Build page ``name`` once the engine is made, without holding up the loop (the
+        placeholder shows meanwhile, a fraction of a second, once per run)."""
+        await self.services.prepare_engine()
+        if name not in self._pages:
+            self._page(name)
 
     def _wire(self, name: str) -> None:
         """Connect a freshly built page to the window (pages built later connect themselves)."""
@@ -495,6 +506,7 @@ class MainWindow(QMainWindow):
             await asyncio.wait_for(
                 asyncio.gather(
                     *(page.aclose() for page in self._pages.values()),  # type: ignore[attr-defined]
+                    self._pending.aclose(),
                     self.compare.aclose(),
                     *(link.aclose() for link in self.model_links().values()),
                 ),
@@ -594,7 +606,10 @@ class MainWindow(QMainWindow):
         if not name or not self.ready:
             return  # before the services arrive, attach() builds the page in front
         if name not in self._pages:
-            self._page(name)  # first time shown: build it (it reads what it needs)
+            if name == "chat" or self.services.engine_ready:
+                self._page(name)  # first time shown: build it (it reads what it needs)
+            else:  # the other pages send requests: their engine is made in the pool first
+                self._pending.spawn(self._build_when_ready(name), slot=name)
         elif name == "library":
             # Anything made in any tab shows up the next time the Library is opened.
             self.library.mark_stale()

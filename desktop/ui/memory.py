@@ -3,7 +3,7 @@
 Why (issue 8): glibc keeps memory freed by a thread in that thread's own arena. Decoding
 twenty pictures in the pool leaves tens of MiB resident long after the pixels are gone. Two
 remedies, both no-ops where glibc is absent: fewer arenas for threads started from now on
-(:func:`limit_arenas`, called once at start-up), and ``malloc_trim`` shortly after a burst
+(one, :func:`limit_arenas`, called once at start-up), and ``malloc_trim`` shortly after a burst
 ends (:func:`trim_soon`, debounced so a burst costs one trim, on the GUI thread when idle).
 
 Why the trim also empties :mod:`linecache`: PySide6's import hook (``shibokensupport``'s
@@ -29,7 +29,12 @@ log = logging.getLogger(__name__)
 
 M_ARENA_MAX = -8
 """glibc's ``mallopt`` parameter for the number of malloc arenas."""
-ARENAS = 2
+ARENAS = 1
+"""One arena for every thread: memory freed by the pool (thumbnails decoded, the engine and
+its HTTP client made on first use) is then reused by the GUI thread instead of staying in a
+second arena: 113 MiB after the bench's pictures and long answer, against 117–121 MiB with
+two arenas (which of the two a run ended with varied). The threads are few and Python's own
+lock already serialises most of their allocations."""
 TRIM_DELAY_MS = 1000
 
 

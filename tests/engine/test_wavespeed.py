@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +45,7 @@ def wavespeed_spec() -> ProviderSpec:
             ("WAVESPEED_API_KEY",),
             tasks=WIRED,
         )
-    return replace(spec, tasks=spec.tasks | WIRED)
+    return spec._replace(tasks=spec.tasks | WIRED)
 
 
 @pytest.fixture

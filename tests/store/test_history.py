@@ -8,7 +8,6 @@ import sys
 import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -103,7 +102,7 @@ def test_add_message_all_columns(history: HistoryStore) -> None:
     assert m.ttft_ms == 120.5 and m.duration_ms == 400
     assert m.created_at > 0
     assert m.version == 1 and m.versions == (mid,)
-    assert history.get_message(mid) == replace(m, versions=())
+    assert history.get_message(mid) == m._replace(versions=())
 
 
 def test_add_message_validation(history: HistoryStore) -> None:

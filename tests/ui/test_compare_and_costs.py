@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import qasync
-from PySide6.QtCharts import QBarSeries
+from PySide6.QtCharts import QBarSeries, QValueAxis
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop.core.table import Task
@@ -195,6 +195,25 @@ def test_totals_panel_shows_today_month_groups_and_a_chart(
     assert bars.at(CHART_DAYS - 1) == pytest.approx(0.012)
     assert [t.key for t in panel.by_provider][:2] in (["fal-ai", "groq"], ["groq", "fal-ai"])
     shoot(panel, "totals")
+    panel.close()
+
+
+def test_the_chart_of_tiny_costs_labels_its_axis_with_distinct_amounts(
+    loop: qasync.QEventLoop, services: Services
+) -> None:
+    """A month of small chats (≈ $0.0000006 each) used to read "$0.000" on every tick."""
+    ledger = services.engine.costs.ledger
+    assert ledger is not None
+    ledger.add(CostEntry("conversational", LLAMA_8B, "groq", 0.00000059, "b", at=ledger.now()))
+    panel = CostsPanel(services)
+    panel.resize(1000, 300)
+    panel.show()
+    panel.refresh()
+    wait_until(loop, lambda: bool(panel.days))
+    (axis,) = [a for a in panel.chart.axes() if isinstance(a, QValueAxis)]
+    top = axis.max()
+    assert axis.labelFormat() % top != axis.labelFormat() % (top / 2) != axis.labelFormat() % 0
+    assert axis.labelFormat() % top == "$0.00000068"
     panel.close()
 
 

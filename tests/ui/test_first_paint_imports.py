@@ -99,3 +99,84 @@ def test_the_window_paints_before_the_engine_http_and_keyring_load(isolated_dirs
 def test_the_window_names_the_compare_kind_like_the_engine() -> None:
     # Spelt out in the window so that it imports no engine; the two must agree.
     assert main_window.COMPARE_TASK_NAME == COMPARE_TASK
+
+
+NOT_WHILE_IDLE = (
+    "httpx2",
+    "httpcore2",
+    "h11",
+    "anyio",
+    "certifi",
+    "truststore",
+    "markdown_it",
+    "pygments",
+    "desktop.providers",
+    "desktop.engine.router",
+    "desktop.engine.conversations",
+    "desktop.engine.model_directory",
+    "desktop.engine.compare",
+)
+"""Made or imported on first use (a question being written, a page that sends), never by a
+window that is only open (issue 8: idle memory)."""
+
+IDLE_PROBE = """
+import json, os, sys
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+watched = json.loads(sys.argv[1])
+app = QApplication(["switchboard"])
+found = {}
+
+def report():
+    window = found["window"]
+    loaded = sorted(
+        m for m in sys.modules if any(m == w or m.startswith(w + ".") for w in watched)
+    )
+    services = window.services
+    shown = [window.ready, window.built("chat") is not None, services.engine_ready]
+    sys.__stdout__.write("\\n" + json.dumps({"loaded": loaded, "shown": shown}) + "\\n")
+    sys.__stdout__.flush()
+    os._exit(0)
+
+def wait_ready():
+    if found["window"].ready:
+        QTimer.singleShot(1500, report)  # idle: as the bench reads memory
+    else:
+        QTimer.singleShot(20, wait_ready)
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if "window" not in found and event.type() == QEvent.Type.Paint:
+            window = obj.window() if hasattr(obj, "window") else None
+            if isinstance(window, QMainWindow) and window.isVisible():
+                found["window"] = window
+                QTimer.singleShot(0, wait_ready)
+        return False
+
+watcher = FirstPaint()
+app.installEventFilter(watcher)
+from desktop.app import main
+main(["switchboard"])
+"""
+
+
+def test_an_idle_window_imports_no_http_stack_engine_or_renderer(isolated_dirs: Path) -> None:
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", IDLE_PROBE, json.dumps(NOT_WHILE_IDLE)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    assert lines, done.stderr[-2000:]
+    result = json.loads(lines[-1])
+    assert result["shown"] == [True, True, False]  # ready, Chat built, no engine yet
+    assert result["loaded"] == []

@@ -35,6 +35,8 @@ def test_only_chat_is_built_with_the_window(
         assert window.built(name) is None, name
     assert window.tabs.tabText(1) == "Images"
     act(loop, lambda: window.tabs.setCurrentIndex(1))
+    # Built once the engine is made in the pool (a fraction of a second after the switch).
+    until(loop, lambda: window.built("images") is not None)
     images = window.built("images")
     assert images is not None
     assert window.tabs.currentWidget() is images and images.isVisible()

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 
 from desktop.core.chat_types import Attachment
 from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome
-from desktop.engine.conversations import Turn
 from desktop.ui.chat.message_widget import MessageWidget
 from desktop.ui.memory import trim_soon
+
+if TYPE_CHECKING:
+    from desktop.engine.conversations import Turn
 
 FLUSH_MS = 33
 LAYOUT_LEVELS = 5

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
 from PySide6.QtGui import (
@@ -38,7 +39,6 @@ from desktop.core.chat_types import Attachment
 from desktop.core.errors import SwitchboardError
 from desktop.core.table import Task
 from desktop.core.vocab import FixAction, Status
-from desktop.engine.conversations import Turn
 from desktop.services import Services
 from desktop.store.faults import STORAGE_ERRORS, storage_fault
 from desktop.ui.chat.attachments import load_thumbnail
@@ -59,10 +59,12 @@ from desktop.ui.widgets import tab_order
 from desktop.ui.widgets.labels import ElidedLabel, MutedLabel, heading_font
 from desktop.ui.widgets.message_bar import MessageBar
 
+if TYPE_CHECKING:
+    from desktop.engine.conversations import Turn
+
 log = logging.getLogger(__name__)
 
 CHAT = Task.CHAT.value
-WARM_UP_DELAY_S = 0.5
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp *.tif *.tiff);;All files (*)"
 
 
@@ -94,6 +96,8 @@ class ChatPage(QWidget):
         self.scope = TaskScope("chat")
         self._conversation_id: int | None = None
         self._live: LiveTurn | None = None
+        self._getting_ready = False
+        self._renderer: asyncio.Future[None] | None = None
         self.setAcceptDrops(True)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -181,8 +185,9 @@ class ChatPage(QWidget):
         self.provider_picker.refresh(services.settings, keep=services.settings.chat_policy)
         self.refresh_first_launch()
         self.sidebar.reload()
-        # The first answer must not pay for importing the renderer mid-stream (issue 8).
-        self.scope.spawn(self._warm_up(), slot="warm-up")
+        # The first answer must not pay for the engine or the renderer mid-stream, nor an
+        # idle window hold them: both are made once a question is being written (issue 8).
+        self.composer.prompt.textChanged.connect(self.get_ready)
 
     # --- Public API -----------------------------------------------------------------------
 
@@ -214,7 +219,7 @@ class ChatPage(QWidget):
         settings = self.services.settings
         default = settings.default_models.get(CHAT, "")
         try:
-            cached = self.services.catalog.cached_models(CHAT)
+            cached = self.services.cached_models(CHAT)
         except Exception:  # a damaged cache must not break the page; the engine rebuilds it
             log.exception("Could not read the cached model list")
             cached = []
@@ -407,6 +412,7 @@ class ChatPage(QWidget):
         restore: tuple[str, list[Attachment]] | None,
     ) -> None:
         try:
+            await self.services.prepare_engine()  # made in the pool if not yet (issue 8)
             turn = await call(live)
         except asyncio.CancelledError:
             live.close()
@@ -513,11 +519,27 @@ class ChatPage(QWidget):
         self.composer.set_busy(busy)
         self.view.set_busy(busy)
 
-    async def _warm_up(self) -> None:
-        """Load the markdown renderer in the pool once the window is up (not competing with
-        start-up for the interpreter)."""
-        await asyncio.sleep(WARM_UP_DELAY_S)
-        await self.services.run_blocking(warm_up)
+    def get_ready(self) -> None:
+        """A question is being written: load the markdown renderer its answer is shown
+        with, then make the engine, both in the pool and once (issue 8: an idle window
+        holds neither, and the first answer pays for neither on the GUI thread)."""
+        if not self._getting_ready:
+            self._getting_ready = True
+            self.composer.prompt.textChanged.disconnect(self.get_ready)
+            self.scope.spawn(self._get_ready(), slot="get-ready")
+
+    async def _get_ready(self) -> None:
+        try:
+            await self._renderer_loaded()
+            await self.services.prepare_engine()
+        except Exception:  # the request itself meets the same problem and says it in words
+            log.exception("Could not get the engine and the renderer ready")
+
+    def _renderer_loaded(self) -> asyncio.Future[None]:
+        """Markdown-it and Pygments imported and the renderer built, in the pool (once)."""
+        if self._renderer is None:
+            self._renderer = asyncio.ensure_future(self.services.run_blocking(warm_up))
+        return asyncio.shield(self._renderer)
 
     # --- Conversations --------------------------------------------------------------------
 
@@ -527,6 +549,7 @@ class ChatPage(QWidget):
         reveal: int | None,
         failure: tuple[str | None, str | None] | None = None,
     ) -> None:
+        renderer = self._renderer_loaded()  # loads while the history is read
         history = self.services.history
         try:
             conversation = await self.services.db.run(history.get_conversation, conversation_id)
@@ -535,6 +558,10 @@ class ChatPage(QWidget):
                 str(storage_fault(exc, "This conversation could not be opened", history.path))
             )
             return
+        try:
+            await renderer  # its answers are rendered next: never an import on the loop
+        except Exception:  # rendering meets the same problem and shows the text as it is
+            log.exception("Could not load the markdown renderer")
         if conversation is None:
             self.sidebar.reload()
             self.new_chat()

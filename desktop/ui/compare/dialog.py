@@ -6,13 +6,17 @@ the width they need. Closing it cancels whatever its columns still run (its task
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from desktop.core.table import Task
-from desktop.engine.compare import Comparison
 from desktop.services import Services
 from desktop.ui.compare.view import CompareView
+
+if TYPE_CHECKING:
+    from desktop.engine.compare import Comparison
 
 
 class CompareDialog(QDialog):

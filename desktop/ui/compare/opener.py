@@ -10,14 +10,16 @@ transcript in its tab.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QBoxLayout, QPushButton, QWidget
 
 from desktop.core.table import Task
-from desktop.engine.compare import load_comparison
 from desktop.services import Services
-from desktop.ui.compare.dialog import CompareDialog
 from desktop.ui.tasks import TaskScope
+
+if TYPE_CHECKING:
+    from desktop.ui.compare.dialog import CompareDialog
 
 Kept = Callable[[str, int], None]
 Seed = Callable[[], tuple[str, str]]
@@ -58,6 +60,9 @@ class CompareOpener:
         return add_compare_button(beside, click)
 
     def open(self, task: Task, *, model: str = "", prompt: str = "") -> CompareDialog:
+        # The window and the engine behind it are imported on the first comparison.
+        from desktop.ui.compare.dialog import CompareDialog
+
         dialog = CompareDialog(
             self.services,
             task,
@@ -74,6 +79,9 @@ class CompareOpener:
         self.scope.spawn(self._open_saved(record_id))
 
     async def _open_saved(self, record_id: int) -> None:
+        from desktop.engine.compare import load_comparison
+        from desktop.ui.compare.dialog import CompareDialog
+
         comparison = await self.services.db.run(load_comparison, self.services.history, record_id)
         if comparison is None:
             return

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +40,15 @@ TASK_WORDS = {
     Task.SPEECH_TO_TEXT.value: "Transcripts",
     Task.EMBEDDINGS.value: "Embeddings",
 }
+
+
+def axis_label_format(top: float) -> str:
+    """The money axis's label format: enough decimals that its top tick shows two significant
+    digits, so a month of tiny chat costs ($0.00000059) is not labelled "$0.000" three times."""
+    if top >= 0.1 or top <= 0:
+        return "$%.2f"
+    decimals = min(10, math.ceil(-math.log10(top)) + 1)
+    return f"$%.{decimals}f"
 
 
 @dataclass
@@ -217,7 +227,7 @@ class CostsPanel(QWidget):
         values = QValueAxis()
         top = max([usd for _, usd in self.days] + [0.0])
         values.setRange(0.0, top * 1.15 if top > 0 else 0.01)
-        values.setLabelFormat("$%.2f" if top >= 0.1 else "$%.3f")
+        values.setLabelFormat(axis_label_format(top * 1.15 if top > 0 else 0.01))
         values.setTickCount(3)
         text = self.palette().color(QPalette.ColorRole.WindowText)
         for axis in (labels, values):

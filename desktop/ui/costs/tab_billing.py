@@ -78,7 +78,7 @@ class TabBillTo(QComboBox):
         """Offer the organisations listed now, keeping the tab's choice (an organisation
         no longer listed stays offered while it is chosen)."""
         chosen = self.services.state.get_str(self.key)
-        organisations = list(self.services.engine.costs.cost_settings.organisations)
+        organisations = self.services.bill_to_organisations()
         if chosen and chosen not in organisations:
             organisations.append(chosen)
         self.blockSignals(True)

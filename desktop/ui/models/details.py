@@ -8,13 +8,16 @@ palette; a :class:`QTextBrowser` does all of that, and the id stays selectable f
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QTextBrowser, QWidget
 
-from desktop.engine.model_directory import ModelInfo, ProviderOffer
 from desktop.ui.models import words
 from desktop.ui.theme import muted_text
+
+if TYPE_CHECKING:
+    from desktop.engine.model_directory import ModelInfo, ProviderOffer
 
 
 def offer_row(offer: ProviderOffer, chat: bool) -> str:

@@ -13,18 +13,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QCompleter, QPushButton
 
 from desktop.core.table import Task
-from desktop.engine.model_directory import ModelInfo, ModelWarning, TaskName
 from desktop.services import Services
 from desktop.ui.models import words
-from desktop.ui.models.browser import Choice, ModelBrowser
 from desktop.ui.tasks import TaskScope, run_dialog
 from desktop.ui.widgets.message_bar import ERROR, MessageBar
 from desktop.ui.widgets.task_pickers import ModelBox, PolicyBox, task_providers
+
+if TYPE_CHECKING:
+    from desktop.engine.model_directory import ModelInfo, ModelWarning, TaskName
+    from desktop.ui.models.browser import Choice, ModelBrowser
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +187,8 @@ class ModelLink(QObject):
         self.scope.spawn(self._browse(task or self.task, text, reads_images), slot="browse")
 
     async def _browse(self, task: TaskName, text: str, reads_images: bool) -> None:
+        from desktop.ui.models.browser import ModelBrowser  # its engine types: on first use
+
         settings = self.services.settings
         browser = ModelBrowser(
             self.services,

@@ -8,10 +8,13 @@ consistent, and plain functions are easy to test without a window.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from desktop.core.table import Task
-from desktop.engine.model_directory import ModelInfo, ProviderOffer, TaskName
 from desktop.ui.widgets.routing_words import seconds
+
+if TYPE_CHECKING:
+    from desktop.engine.model_directory import ModelInfo, ProviderOffer, TaskName
 
 TASK_OF_TAB: dict[Task, TaskName] = {
     Task.CHAT: "chat",

@@ -162,7 +162,7 @@ class TaskModelPicker(ModelBox):
         settings = self.services.settings
         remembered = settings.default_models.get(self.task.value, "")
         try:
-            cached = self.services.catalog.cached_models(self.task.value)
+            cached = self.services.cached_models(self.task.value)
         except Exception:  # a damaged cache must not break the tab; the engine rebuilds it
             log.exception("Could not read the cached model list")
             cached = []
