@@ -85,7 +85,8 @@ def task_headers(cand: Candidate, **extra: str) -> dict[str, str]:
         headers["x-amzn-trace-id"] = uuid4_text()
         if cand.bill_to:
             headers[BILL_TO_HEADER] = cand.bill_to
-    headers.update({k.replace("_", "-"): v for k, v in extra.items()})
+    if extra:  # chat has none
+        headers.update({k.replace("_", "-"): v for k, v in extra.items()})
     return headers
 
 
