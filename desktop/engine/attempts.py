@@ -16,10 +16,10 @@ may well take the same request.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from random import getrandbits
 from typing import Any, Generic, TypeVar
 
 import httpx2
@@ -69,8 +69,10 @@ WorkFn = Callable[[AttemptScope], Awaitable[T]]
 def uuid4_text() -> str:
     """``str(uuid.uuid4())``, formatted directly (the ``UUID`` object costs more than the
     rest of building the request's headers): random hex with the version nibble ``4`` and
-    the RFC 4122 variant (``8``–``b``)."""
-    h = os.urandom(16).hex()
+    the RFC 4122 variant (``8``–``b``). A trace id needs to be unique, not secret: the bits
+    come from ``random`` (seeded from the system once, reseeded in a forked child), not
+    from a system call per request (issue 8)."""
+    h = f"{getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
@@ -83,7 +85,8 @@ def task_headers(cand: Candidate, **extra: str) -> dict[str, str]:
         headers["x-amzn-trace-id"] = uuid4_text()
         if cand.bill_to:
             headers[BILL_TO_HEADER] = cand.bill_to
-    headers.update({k.replace("_", "-"): v for k, v in extra.items()})
+    if extra:  # chat has none
+        headers.update({k.replace("_", "-"): v for k, v in extra.items()})
     return headers
 
 

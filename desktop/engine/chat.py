@@ -28,6 +28,7 @@ from desktop.core.table import provider_label
 from desktop.core.trace import Outcome, Trace
 from desktop.core.vocab import FixAction, Status
 from desktop.engine.attempts import task_headers
+from desktop.engine.deadline import Deadline
 from desktop.engine.failover import AttemptContext, Routed, failure_message, past_commit_point
 from desktop.providers.chat_wire import AnswerStream, open_answer
 from desktop.providers.exchange import AttemptFailed
@@ -69,7 +70,7 @@ async def chat_attempt(
     failure: Failure | None = None
     mid_answer = ""
     try:
-        async with asyncio.timeout_at(ctx.first_deadline_at) as timer:
+        async with Deadline(ctx.first_deadline_at) as timer:
             opened = await open_answer(
                 client,
                 cand.url,
@@ -148,7 +149,7 @@ async def _read_stream(
     ctx: AttemptContext,
     stream: AnswerStream,
     out: ChatOutcome,
-    timer: asyncio.Timeout,
+    timer: Deadline,
     start: float,
     on_delta: DeltaCallback | None,
 ) -> bool:
@@ -186,8 +187,7 @@ async def _read_stream(
                 on_delta(text)
             if (now := loop.time()) >= renew_at:
                 ctx.keep_alive(timer, now)
-                when = timer.when()
-                renew_at = -math.inf if when is None else when - half_idle
+                renew_at = timer.when() - half_idle
     return True
 
 

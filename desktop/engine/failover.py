@@ -33,6 +33,7 @@ from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome, Trace
 from desktop.core.vocab import FixAction
 from desktop.engine.candidates import Candidate
+from desktop.engine.deadline import Deadline
 from desktop.engine.health import HealthBook
 from desktop.engine.health_summary import rest_words
 from desktop.engine.limits import ProviderLimiter
@@ -83,14 +84,13 @@ class AttemptContext:
     commit: Callable[[], bool]
     idle_s: float
 
-    def keep_alive(self, timer: asyncio.Timeout, now: float) -> None:
+    def keep_alive(self, timer: Deadline, now: float) -> None:
         """Content arrived: the attempt may now stay silent for ``idle_s`` (never past the total).
 
         The timer moves only when half of the idle time is used up: rescheduling it on every
         chunk costs more than parsing the chunk.
         """
-        when = timer.when()
-        if when is None or when - now < self.idle_s / 2:
+        if timer.when() - now < self.idle_s / 2:
             timer.reschedule(min(self.deadline_at, now + self.idle_s))
 
 
@@ -191,6 +191,8 @@ class _Request(Generic[OutcomeT]):
             self.on_attempt(record)
 
     def skip_reason(self, cand: Candidate) -> str | None:
+        if not (self.blocked_credentials or self.hf_account_blocked) and self.context_floor is None:
+            return None  # the usual case: nothing ruled out yet
         if cand.credential and cand.credential in self.blocked_credentials:
             return "its key was refused earlier in this request"
         if self.hf_account_blocked and cand.billed_to == "huggingface":
@@ -205,6 +207,8 @@ class _Request(Generic[OutcomeT]):
         return None
 
     def more_to_try(self) -> bool:
+        if not (self.blocked_credentials or self.hf_account_blocked) and self.context_floor is None:
+            return bool(self.remaining)  # nothing ruled out: every one left may be tried
         return any(self.skip_reason(c) is None for c in self.remaining)
 
     def can_continue(self) -> bool:
@@ -236,7 +240,10 @@ class _Request(Generic[OutcomeT]):
         self.notify(record)
 
     def committing(self, commit: Callable[[], bool]) -> Callable[[], bool]:
-        """``commit`` that first tells the listener to replace a cut answer, when one is."""
+        """``commit`` that first tells the listener to replace a cut answer, when one is
+        (``commit`` itself when none is: a cut is only kept between attempts)."""
+        if not self.replace_pending:
+            return commit
 
         def wrapped() -> bool:
             ok = commit()
@@ -386,6 +393,8 @@ class _Request(Generic[OutcomeT]):
     def settle_unsent(self) -> None:
         """The request is over: connect failures count against their providers unless the
         machine was offline (then nothing reached anyone, and nobody's health changes)."""
+        if not self.unsent:  # the usual end: every attempt reached its provider
+            return
         if not self.offline():
             for cand, record, _ in self.unsent:
                 self.failover.health.record(cand.health_key, record.outcome)

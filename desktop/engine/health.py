@@ -160,6 +160,8 @@ class HealthBook:
     def begin(self, key: str) -> str:
         """Note an attempt is starting; a half-open breaker lets exactly this one through."""
         item = self.get(key)
+        if not self._unclosed:  # every breaker is closed (``_unclosed`` holds the others)
+            return CLOSED
         state = item.state(self.clock())
         if state == HALF_OPEN:
             item.probing = True
@@ -222,11 +224,13 @@ class HealthBook:
         item.updated_at = now
         item.probing = False
         if outcome == Outcome.OK:
-            # A success with a credential proves it works: a rest of it as a whole ends.
-            wide = self._items.get(f"{WHOLE_CREDENTIAL}|{key.split('|', 1)[-1]}")
-            if wide is not None and wide is not item:
-                self._close(f"{WHOLE_CREDENTIAL}|{key.split('|', 1)[-1]}", wide)
-            self._unclosed.discard(key)
+            if self._unclosed:  # else nothing rests, the credential as a whole neither
+                # A success with a credential proves it works: a rest of it as a whole ends.
+                wide_key = f"{WHOLE_CREDENTIAL}|{key.split('|', 1)[-1]}"
+                wide = self._items.get(wide_key)
+                if wide is not None and wide is not item:
+                    self._close(wide_key, wide)
+                self._unclosed.discard(key)
             item.consecutive_failures = 0
             item.opens = 0
             item.open_until = 0.0

@@ -8,9 +8,7 @@ run per provider, and a waiting interactive request is always let in before back
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 DEFAULT_LIMIT = 4
@@ -34,11 +32,14 @@ class ProviderLimiter:
         gate = self._gates.get(provider)
         return gate.running if gate else 0
 
-    @contextlib.asynccontextmanager
-    async def slot(self, provider: str, *, interactive: bool = True) -> AsyncIterator[None]:
+    def slot(self, provider: str, *, interactive: bool = True) -> _Slot:
+        """``async with limiter.slot(provider):`` runs the block in one of its slots."""
         gate = self._gates.get(provider)
         if gate is None:
             gate = self._gates[provider] = _Gate()
+        return _Slot(self, gate, interactive)
+
+    async def _acquire(self, gate: _Gate, interactive: bool) -> None:
         if gate.running >= self.limit or gate.interactive or (not interactive and gate.background):
             waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             queue = gate.interactive if interactive else gate.background
@@ -53,10 +54,6 @@ class ProviderLimiter:
                 raise
         else:
             gate.running += 1
-        try:
-            yield
-        finally:
-            self._release(gate)
 
     def _release(self, gate: _Gate) -> None:
         for queue in (gate.interactive, gate.background):
@@ -66,3 +63,29 @@ class ProviderLimiter:
                     waiter.set_result(None)  # the slot passes straight to the waiter
                     return
         gate.running -= 1
+
+
+class _Slot:
+    """One request's slot as a plain async context manager: a generator-based one costs more
+    than the rest of the limiter's work on every request (issue 8)."""
+
+    __slots__ = ("_gate", "_interactive", "_limiter")
+
+    def __init__(self, limiter: ProviderLimiter, gate: _Gate, interactive: bool) -> None:
+        self._limiter = limiter
+        self._gate = gate
+        self._interactive = interactive
+
+    async def __aenter__(self) -> None:
+        gate = self._gate
+        if (
+            gate.running < self._limiter.limit
+            and not gate.interactive
+            and (self._interactive or not gate.background)
+        ):  # a free slot and nobody waiting for one
+            gate.running += 1
+            return
+        await self._limiter._acquire(gate, self._interactive)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._limiter._release(self._gate)

@@ -10,10 +10,10 @@ only its attempt function; chat's is :func:`desktop.engine.chat.chat_attempt`.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Executor
 from dataclasses import replace
+from random import getrandbits
 
 import httpx2
 
@@ -138,7 +138,7 @@ class Engine:
         time allowed for a first result, fixed or per candidate.
         """
         trace.task = task.value
-        trace.request_id = trace.request_id or os.urandom(8).hex()  # as uuid4().hex[:16]
+        trace.request_id = trace.request_id or f"{getrandbits(64):016x}"  # as uuid4().hex[:16]
         candidates, notes = await self.task_candidates(task, model, policy)
         if exclude:
             used = [c.note(exclude[c.provider]) for c in candidates if c.provider in exclude]
@@ -259,6 +259,7 @@ class Engine:
         loop = asyncio.get_running_loop()
         started = loop.time()
         trace = trace or Trace(model=request.model, policy=request.provider)
+        settings = self._settings()
         try:
             plan = await self.plan(
                 Task.CHAT,
@@ -266,10 +267,8 @@ class Engine:
                 request.provider,
                 trace=trace,
                 first_deadline_s=self.failover.ttft_deadline,
-                hedge=(self.latency_mode or self._settings().latency_mode)
-                if hedge is None
-                else hedge,
-                restart_cut=self._settings().restart_cut_answers,
+                hedge=(self.latency_mode or settings.latency_mode) if hedge is None else hedge,
+                restart_cut=settings.restart_cut_answers,
             )
         except SwitchboardError as exc:
             return failed_result(trace, (loop.time() - started) * 1000, str(exc), exc.action)

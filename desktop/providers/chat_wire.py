@@ -78,9 +78,8 @@ async def open_answer(
     generator: each costs more than the rest of the exchange's own work (issue 8).
     """
     label = provider_label(provider)
-    send = dict(headers)
-    if request.stream:
-        send["accept"] = "text/event-stream"
+    # ``headers`` is only read: a whole answer sends it as it is, a stream with ``accept``.
+    send = {**headers, "accept": "text/event-stream"} if request.stream else headers
     content = json.dumps(build_body(request, provider_model, wire_messages)).encode()
     with _WireErrors(label, secrets):
         # ``send`` and ``aclose`` are what ``client.stream()`` does, without its context

@@ -76,8 +76,47 @@ class CostTotal:
     unpriced: int = 0
 
 
+_INSERT: Final = (
+    "INSERT INTO costs (at, day, task, model, provider, usd, basis, bill_to, request_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _values(entry: CostEntry) -> tuple[object, ...]:
+    """``entry`` as the parameters of :data:`_INSERT`."""
+    return (
+        entry.at,
+        local_day(entry.at),
+        entry.task,
+        entry.model,
+        entry.provider,
+        entry.usd,
+        entry.basis,
+        entry.bill_to,
+        entry.request_id,
+    )
+
+
+_day_memo: tuple[float, float, str] = (0.0, 0.0, "")
+"""A span of one local day already named by :func:`local_day`: from, until, and its name."""
+
+
 def local_day(ts: float) -> str:
-    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d")
+    """``ts``'s local date, ``YYYY-MM-DD``. Every ledger row is stamped with one and rows
+    come in bursts of the same day: a time inside the last day named is answered without a
+    ``datetime`` (``strftime`` alone cost more than the row's insert, issue 8)."""
+    global _day_memo
+    since, until, name = _day_memo
+    if since <= ts < until:
+        return name
+    d = datetime.fromtimestamp(ts)
+    name = f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+    # Kept from ``ts`` (that day, surely) to the next local midnight, when that midnight is
+    # unambiguous; around a clock change at midnight every time is named afresh.
+    end = datetime.fromordinal(d.toordinal() + 1).timestamp()
+    if datetime.fromtimestamp(end - 1).date() == d.date() != datetime.fromtimestamp(end).date():
+        _day_memo = (ts, end, name)
+    return name
 
 
 def month_start(ts: float) -> float:
@@ -206,7 +245,11 @@ class CostLedger:
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
-                ids = [self._insert(db, entry) for entry in rows]
+                # The rest of the burst in one statement: its rows get the ids that follow the
+                # first one's (this transaction is the only writer), without a cursor each.
+                first = self._insert(db, rows[0])
+                db.executemany(_INSERT, [_values(entry) for entry in rows[1:]])
+                ids = range(first, first + len(rows))
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
@@ -230,21 +273,7 @@ class CostLedger:
 
     @staticmethod
     def _insert(db: sqlite3.Connection, entry: CostEntry) -> int:
-        cur = db.execute(
-            "INSERT INTO costs (at, day, task, model, provider, usd, basis, bill_to, "
-            "request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                entry.at,
-                local_day(entry.at),
-                entry.task,
-                entry.model,
-                entry.provider,
-                entry.usd,
-                entry.basis,
-                entry.bill_to,
-                entry.request_id,
-            ),
-        )
+        cur = db.execute(_INSERT, _values(entry))
         return int(cur.lastrowid or 0)
 
     def _count(self, entry: CostEntry, rowid: int) -> None:

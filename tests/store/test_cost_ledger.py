@@ -126,3 +126,54 @@ def test_queued_rows_count_everywhere_and_are_written_together(tmp_path: Path) -
     assert len(reopened.entries()) == 6
     assert reopened.this_month() == pytest.approx(1.0)
     reopened.close()
+
+
+def test_local_day_names_every_time_as_strftime_does_across_days_and_clock_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The day a row is stamped with is remembered between rows; times around midnights and
+    clock changes (one at midnight too) still get the date ``strftime`` gives."""
+    import random
+    import time as time_module
+
+    from desktop.store import cost_ledger
+
+    rng = random.Random(8)
+    try:
+        for zone in ("UTC", "Europe/Berlin", "America/Havana"):
+            monkeypatch.setenv("TZ", zone)
+            time_module.tzset()
+            monkeypatch.setattr(cost_ledger, "_day_memo", (0.0, 0.0, ""))
+            ts = datetime(2013, 1, 1).timestamp()
+            end = datetime(2015, 1, 1).timestamp()
+            while ts < end:
+                ts += rng.uniform(-900.0, 3000.0)
+                day = datetime.fromtimestamp(ts).strftime("%Y-%m-%d")
+                assert cost_ledger.local_day(ts) == day
+    finally:
+        monkeypatch.undo()
+        time_module.tzset()
+
+
+def test_a_written_burst_keeps_the_month_running_like_rows_written_one_by_one(
+    tmp_path: Path,
+) -> None:
+    """A burst of queued rows is written at once; the month's total keeps running from it (no
+    new read) and agrees with the rows on disk, and so does a ledger opened afterwards."""
+    now = [at(10, 20)]
+    path = tmp_path / "costs.db"
+    ledger = CostLedger(path, clock=lambda: now[0])
+    assert ledger.this_month() == 0.0
+    for usd in (0.25, 0.5, None, 0.125):
+        ledger.queue(CostEntry("conversational", "m", "groq", usd, "b"))
+    ledger.flush()
+    statements: list[str] = []
+    ledger._db.set_trace_callback(statements.append)
+    assert ledger.this_month() == pytest.approx(0.875)
+    assert not [s for s in statements if "SUM" in s]  # still running: no rows summed again
+    assert ledger.this_month() == pytest.approx(ledger.spent(at(1, 0)))
+    assert [e.usd for e in ledger.entries()] == [0.25, 0.5, None, 0.125]
+    ledger.close()
+    reopened = CostLedger(path, clock=lambda: now[0])
+    assert reopened.this_month() == pytest.approx(0.875)
+    reopened.close()
