@@ -111,9 +111,8 @@ async def play(path: Path) -> dict[str, Any]:
     except TimeoutError:
         error = f"did not play within {PLAY_DEADLINE_S:.0f} s"
     position, duration, has_video = player.position(), player.duration(), player.hasVideo()
-    player.stop()
     with contextlib.suppress(RuntimeError):
-        player.setSource(QUrl())
+        player.setSource(QUrl())  # stops it; stop() can block with FFmpeg (see VideoPlayer)
     ok = error is None and (frames > 0 if has_video else True)
     if error is None and has_video and frames == 0:
         error = "no video frame was decoded"

@@ -114,7 +114,9 @@ class VideoPlayer(QWidget):
         """Show nothing (keeps the player for the next file)."""
         self._path = None
         if self.player is not None:
-            self.player.stop()
+            # No stop() first: with the FFmpeg backend, stop() while audio is playing blocks
+            # the GUI thread for good now and then (1 in a few hundred tries here); an empty
+            # source stops playback and drops the decoder just the same, and never hung.
             self.player.setSource(QUrl())
         self.slider.setRange(0, 0)
         self.time_label.setText("0:00 / 0:00")
