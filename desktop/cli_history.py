@@ -19,8 +19,8 @@ from desktop.core.vocab import Status
 from desktop.store.faults import (
     STORAGE_ERRORS,
     HistoryUnavailable,
+    ensure_folders,
     history_unavailable,
-    storage_fault,
 )
 from desktop.store.history import HistoryError, HistoryStore
 from desktop.store.paths import AppPaths
@@ -42,12 +42,7 @@ def run_local(args: argparse.Namespace) -> int:
     """Reading the history needs the database alone: no services, no event loop, no network
     (issue 8). One thread, so no database worker either."""
     paths = AppPaths.default()
-    try:
-        paths.ensure()
-    except OSError as exc:
-        raise storage_fault(
-            exc, f"Switchboard cannot use its folders ({exc.filename or paths.data_dir})"
-        ) from exc
+    ensure_folders(paths)
     try:
         history = HistoryStore(paths.history_db)
     except (*STORAGE_ERRORS, HistoryError) as exc:

@@ -29,9 +29,9 @@ from desktop.engine.health import HealthBook
 from desktop.store.backups import daily_backup
 from desktop.store.faults import (
     STORAGE_ERRORS,
+    ensure_folders,
     history_unavailable,
     reason,
-    storage_fault,
 )
 from desktop.store.history import HistoryError, HistoryStore
 from desktop.store.jobs import JobStore, JobStoreError
@@ -247,12 +247,7 @@ class Services:
         """
         env = dict(os.environ if env is None else env)
         paths = paths or AppPaths.default()
-        try:
-            paths.ensure()
-        except OSError as exc:
-            raise storage_fault(
-                exc, f"Switchboard cannot use its folders ({exc.filename or paths.data_dir})"
-            ) from exc
+        ensure_folders(paths)
         endpoints = Endpoints.from_env(env)
         if settings_store is None:
             settings_store = SettingsStore(paths.settings_file)

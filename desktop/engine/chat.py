@@ -25,7 +25,7 @@ import httpx2
 from desktop.core.chat_types import ChatRequest, ChatResult, Usage
 from desktop.core.classify import Failure
 from desktop.core.table import provider_label
-from desktop.core.trace import Outcome, Trace
+from desktop.core.trace import AttemptRecord, Outcome, Trace
 from desktop.core.vocab import FixAction, Status
 from desktop.engine.attempts import task_headers
 from desktop.engine.deadline import Deadline
@@ -86,21 +86,13 @@ async def chat_attempt(
             if isinstance(opened, Chunk):
                 # A whole answer, read already: its one chunk, as the loop below would take it
                 # (never malformed; nothing left to wait for, so no deadline to move).
-                if opened.usage is not None:
-                    out.usage = opened.usage
-                if opened.model:
-                    record.provider_model_reported = opened.model
-                if opened.finish_reason:
-                    out.finish_reason = opened.finish_reason
+                _take_fields(opened, out, record)
                 if opened.text:
-                    if ctx.commit():
-                        out.committed = True
-                        record.ttft_ms = (loop.time() - start) * 1000
+                    ended = _first_text(ctx, out, loop.time() - start)
+                    if ended:
                         out.text_parts.append(opened.text)
                         if on_delta:
                             on_delta(opened.text)
-                    else:
-                        ended = False  # another (hedged) attempt already answered
             else:
                 ended = await _read_stream(ctx, opened, out, timer, start, on_delta)
             # The answer ended as it should; a legitimately empty answer is still an answer.
@@ -145,6 +137,28 @@ async def chat_attempt(
     return out
 
 
+def _take_fields(chunk: Chunk, out: ChatOutcome, record: AttemptRecord) -> None:
+    """What a chunk says besides its text: usage, the model that answered, why it ended."""
+    if chunk.usage is not None:
+        out.usage = chunk.usage
+    if chunk.model:
+        record.provider_model_reported = chunk.model
+    if chunk.finish_reason:
+        out.finish_reason = chunk.finish_reason
+
+
+def _first_text(ctx: AttemptContext, out: ChatOutcome, elapsed_s: float) -> bool:
+    """Commit this attempt at its first text (time to first token noted); False when another
+    (hedged) attempt already answered. Committed already: True."""
+    if out.committed:
+        return True
+    if not ctx.commit():
+        return False
+    out.committed = True
+    ctx.record.ttft_ms = elapsed_s * 1000
+    return True
+
+
 async def _read_stream(
     ctx: AttemptContext,
     stream: AnswerStream,
@@ -166,22 +180,15 @@ async def _read_stream(
             if chunk.malformed:
                 out.malformed += 1
                 continue
-            if chunk.usage is not None:
-                out.usage = chunk.usage
-            if chunk.model:
-                record.provider_model_reported = chunk.model
+            _take_fields(chunk, out, record)
             if chunk.finish_reason:
-                out.finish_reason = chunk.finish_reason
                 timer.reschedule(min(ctx.deadline_at, loop.time() + FINISH_GRACE_S))
                 renew_at = -math.inf
             text = chunk.text
             if not text:
                 continue
-            if not out.committed:
-                if not ctx.commit():
-                    return False  # another (hedged) attempt already answered
-                out.committed = True
-                record.ttft_ms = (loop.time() - start) * 1000
+            if not out.committed and not _first_text(ctx, out, loop.time() - start):
+                return False  # another (hedged) attempt already answered
             keep(text)
             if on_delta:
                 on_delta(text)

@@ -23,7 +23,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Final
@@ -137,20 +137,6 @@ def _next_month(start: float) -> float:
     return datetime(year, month, 1).timestamp()
 
 
-def _at(entry: CostEntry, at: float) -> CostEntry:
-    """``entry`` made at ``at`` (built directly: ``dataclasses.replace`` costs more)."""
-    return CostEntry(
-        entry.task,
-        entry.model,
-        entry.provider,
-        entry.usd,
-        entry.basis,
-        entry.bill_to,
-        entry.request_id,
-        at,
-    )
-
-
 def parse_day(text: str) -> float:
     """``YYYY-MM-DD`` → local midnight; a wrong date is one sentence."""
     try:
@@ -222,7 +208,7 @@ class CostLedger:
         with self._lock:
             if self._closed:
                 return None
-            self._queued.append(entry if entry.at else _at(entry, at))
+            self._queued.append(entry if entry.at else replace(entry, at=at))
             month = self._month
             if month is None or not month[0] <= at < self._month_end:
                 self._queued_usd = None
@@ -265,7 +251,7 @@ class CostLedger:
     def add(self, entry: CostEntry) -> int:
         """Write ``entry`` now (after anything queued); returns its row id."""
         if not entry.at:
-            entry = _at(entry, self._clock())
+            entry = replace(entry, at=self._clock())
         with self._locked() as db:
             rowid = self._insert(db, entry)
             self._count(entry, rowid)

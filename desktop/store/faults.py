@@ -14,8 +14,12 @@ import enum
 import errno
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.store.records import HistoryError
+
+if TYPE_CHECKING:
+    from desktop.store.paths import AppPaths
 
 STORAGE_ERRORS = (sqlite3.Error, OSError)
 """What a storage call can raise besides the store's own :class:`HistoryError`."""
@@ -135,3 +139,14 @@ def history_unavailable(exc: BaseException, path: Path) -> HistoryUnavailable:
     else:
         text = f"The history {where} cannot be opened: {reason(exc, path)}."
     return HistoryUnavailable(text, kind, path)
+
+
+def ensure_folders(paths: AppPaths) -> None:
+    """Make Switchboard's folders; a failure is one :class:`StorageFault` naming the folder
+    (the window and the command line say the same sentence)."""
+    try:
+        paths.ensure()
+    except OSError as exc:
+        raise storage_fault(
+            exc, f"Switchboard cannot use its folders ({exc.filename or paths.data_dir})"
+        ) from exc

@@ -297,6 +297,17 @@ class MainWindow(QMainWindow):
             restore()
         return page
 
+    def _show_page(self, name: str) -> None:
+        """Build page ``name`` as it comes to the front (a tab chosen, or the tab saved at the
+        last quit): Chat at once; the other pages send requests, so their engine is made in
+        the pool first and the page built when it is there (never waited for on the loop)."""
+        if name in self._pages:
+            return
+        if name == "chat" or self.services.engine_ready:
+            self._page(name)
+        else:
+            self._pending.spawn(self._build_when_ready(name), slot=name)
+
     async def _build_when_ready(self, name: str) -> None:
         """Build page ``name`` once the engine is made, without holding up the loop (the
         placeholder shows meanwhile, a fraction of a second, once per run)."""
@@ -480,8 +491,7 @@ class MainWindow(QMainWindow):
     def restore_state(self) -> None:
         """Once attached: Chat's saved state, and the page in front built (and restored)."""
         self.chat.restore_state()
-        if self._current_name() not in self._pages:
-            self._page(self._current_name())
+        self._show_page(self._current_name())
 
     def save_state(self) -> None:
         state = self.services.state
@@ -606,10 +616,7 @@ class MainWindow(QMainWindow):
         if not name or not self.ready:
             return  # before the services arrive, attach() builds the page in front
         if name not in self._pages:
-            if name == "chat" or self.services.engine_ready:
-                self._page(name)  # first time shown: build it (it reads what it needs)
-            else:  # the other pages send requests: their engine is made in the pool first
-                self._pending.spawn(self._build_when_ready(name), slot=name)
+            self._show_page(name)
         elif name == "library":
             # Anything made in any tab shows up the next time the Library is opened.
             self.library.mark_stale()

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fresh_python import last_json
+
 HEAVY = ("PySide6", "httpx2", "httpcore2", "PIL", "keyring", "qasync", "asyncio")
 
 PROBE = """
@@ -84,15 +86,7 @@ sys.__stdout__.write("\\n" + json.dumps([gc.isenabled(), sorted(sys.modules)]))
 def run_probe(argv: list[str], env: dict[str, str] | None = None) -> tuple[bool, set[str]]:
     """Whether the garbage collector was on after ``switchboard ARGV``, and every module it
     imported, run in a fresh interpreter."""
-    done = subprocess.run(
-        [sys.executable, "-c", MODULES, json.dumps(argv)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-    )
-    collecting, modules = json.loads(done.stdout.strip().splitlines()[-1])
+    collecting, modules = last_json(MODULES, json.dumps(argv), env=env)
     return collecting, set(modules)
 
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from desktop.engine.compare import COMPARE_TASK
 from desktop.ui import main_window
+from tests.fresh_python import last_json
 
 pytestmark = pytest.mark.gui
 
@@ -81,17 +80,7 @@ def test_the_window_paints_before_the_engine_http_and_keyring_load(isolated_dirs
         # keyring's own variable, as a user may set it: still nothing before the paint.
         "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring",
     }
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(AFTER_FIRST_PAINT)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    assert lines, done.stderr[-2000:]
-    result = json.loads(lines[-1])
+    result = last_json(PROBE, json.dumps(AFTER_FIRST_PAINT), env=env)
     assert result["shown"] == ["Switchboard", False, True]  # the real window, before services
     assert result["loaded"] == []
 
@@ -167,16 +156,6 @@ def test_an_idle_window_imports_no_http_stack_engine_or_renderer(isolated_dirs: 
         "QT_QPA_PLATFORM": "offscreen",
         "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring",
     }
-    done = subprocess.run(
-        [sys.executable, "-c", IDLE_PROBE, json.dumps(NOT_WHILE_IDLE)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    assert lines, done.stderr[-2000:]
-    result = json.loads(lines[-1])
+    result = last_json(IDLE_PROBE, json.dumps(NOT_WHILE_IDLE), env=env)
     assert result["shown"] == [True, True, False]  # ready, Chat built, no engine yet
     assert result["loaded"] == []
