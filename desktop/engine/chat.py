@@ -20,8 +20,6 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx2
-
 from desktop.core.chat_types import ChatRequest, ChatResult, Usage
 from desktop.core.classify import Failure
 from desktop.core.table import provider_label
@@ -32,6 +30,7 @@ from desktop.engine.deadline import Deadline
 from desktop.engine.failover import AttemptContext, Routed, failure_message, past_commit_point
 from desktop.providers.chat_wire import AnswerStream, open_answer
 from desktop.providers.exchange import AttemptFailed
+from desktop.providers.http_client import PooledClient
 from desktop.providers.openai_chat import Chunk
 
 DeltaCallback = Callable[[str], None]
@@ -57,7 +56,7 @@ class ChatOutcome:
 
 async def chat_attempt(
     ctx: AttemptContext,
-    client: httpx2.AsyncClient,
+    client: PooledClient,
     request: ChatRequest,
     wire: list[dict[str, Any]],
     on_delta: DeltaCallback | None,

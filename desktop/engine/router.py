@@ -15,7 +15,6 @@ from concurrent.futures import Executor
 from dataclasses import replace
 from random import getrandbits
 
-import httpx2
 
 from desktop.core.chat_types import ChatRequest, ChatResult
 from desktop.core.errors import SwitchboardError
@@ -39,6 +38,7 @@ from desktop.engine.failover import (
 )
 from desktop.engine.health import HealthBook
 from desktop.engine.style_book import StyleBook
+from desktop.providers.http_client import PooledClient
 from desktop.providers.openai_chat import messages_to_wire
 from desktop.store.settings import Settings
 
@@ -62,7 +62,7 @@ class Engine:
 
     def __init__(
         self,
-        client: httpx2.AsyncClient,
+        client: PooledClient,
         endpoints: Endpoints,
         credentials: Credentials,
         catalog: ModelCatalog,

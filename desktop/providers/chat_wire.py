@@ -39,6 +39,7 @@ from desktop.providers.answer_limits import (
 )
 from desktop.providers.connect_errors import connect_cause
 from desktop.providers.exchange import AttemptFailed, describe_error, error_failure, media_type
+from desktop.providers.http_client import PooledClient
 from desktop.providers.openai_chat import Chunk, StreamParser, build_body, parse_completion
 
 MALFORMED_IN_A_ROW = 3
@@ -52,7 +53,7 @@ connection goes back to the pool; a server that keeps it open longer loses it in
 
 
 async def open_answer(
-    client: httpx2.AsyncClient,
+    client: PooledClient,
     url: str,
     *,
     headers: Mapping[str, str],
@@ -82,11 +83,8 @@ async def open_answer(
     send = {**headers, "accept": "text/event-stream"} if request.stream else headers
     content = json.dumps(build_body(request, provider_model, wire_messages)).encode()
     with _WireErrors(label, secrets):
-        # ``send`` and ``aclose`` are what ``client.stream()`` does, without its context
-        # manager. Streamed or whole, the body is read under a size limit (answer_limits).
-        response = await client.send(
-            client.build_request("POST", url, content=content, headers=send), stream=True
-        )
+        # Streamed or whole, the body is read under a size limit (answer_limits).
+        response = await client.open_post(url, send, content)
         whole = True
         try:
             whole, declared = _answered_whole(response, record)
