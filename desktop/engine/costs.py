@@ -198,6 +198,13 @@ def media_cost(result: MediaResult, table: PriceTable) -> Cost:
     return Cost(total, "; ".join(parts))
 
 
+def _published(found: ProviderStats | None) -> tuple[tuple[float, float] | None, str]:
+    """The router's published price in ``found`` and where it came from, if it has one."""
+    if found is None or found.price_in is None or found.price_out is None:
+        return None, ""
+    return (found.price_in, found.price_out), "published by Hugging Face's router"
+
+
 def mark_billed(trace: Trace) -> None:
     """Attempts that produced something are billed; failed, cancelled ones are not."""
     for attempt in trace.attempts:
@@ -280,6 +287,22 @@ class CostMeter:
     ) -> tuple[tuple[float, float] | None, str]:
         """(input, output) USD per million tokens for ``provider`` serving ``model``, and where
         the figure came from; the user's own price wins over the router's published one."""
+        known = self._known_chat_price(model, provider, fetch)
+        if known is not None:
+            return known
+        # The chooser refreshes these in the background at every request, so they are
+        # usually cached; a missing entry is fetched, but never holds a turn for long.
+        try:
+            stats = await asyncio.wait_for(self._catalog.provider_stats(model), PRICE_WAIT_S)
+        except TimeoutError:
+            return None, ""
+        return _published(stats.get(provider))
+
+    def _known_chat_price(
+        self, model: str, provider: str, fetch: bool
+    ) -> tuple[tuple[float, float] | None, str] | None:
+        """:meth:`chat_price` from what is at hand; None when the router's figures for
+        ``provider`` are to be fetched first (a settled answer usually needs no coroutine)."""
         mine = self.cost_settings.chat_prices
         if mine:  # usually none: no key to build
             pair = mine.get(f"{provider}|{model}") or mine.get(provider)
@@ -287,18 +310,10 @@ class CostMeter:
                 return (pair[0], pair[1]), "your price"
         if provider not in PROVIDERS:
             return None, ""
-        # The chooser refreshes these in the background at every request, so they are
-        # usually cached; a missing entry is fetched, but never holds a turn for long.
         stats = self._catalog.cached_stats(model)
         if provider not in stats and fetch:
-            try:
-                stats = await asyncio.wait_for(self._catalog.provider_stats(model), PRICE_WAIT_S)
-            except TimeoutError:
-                return None, ""
-        found = stats.get(provider)
-        if found is None or found.price_in is None or found.price_out is None:
-            return None, ""
-        return (found.price_in, found.price_out), "published by Hugging Face's router"
+            return None
+        return _published(stats.get(provider))
 
     def priced_stats(self, model: str, stats: dict[str, ProviderStats]) -> dict[str, ProviderStats]:
         """``stats`` with the user's own chat prices in place of the published ones."""
@@ -366,9 +381,15 @@ class CostMeter:
         price: tuple[float, float] | None = None
         source = ""
         if result.status != Status.FAILED and result.provider is not None:
-            price, source = await self.chat_price(result.trace.model, result.provider)
+            # Coroutines only when a price is to be fetched or the month read (issue 8).
+            known = self._known_chat_price(result.trace.model, result.provider, True)
+            if known is None:
+                known = await self.chat_price(result.trace.model, result.provider)
+            price, source = known
         cost = chat_cost(result, messages, price, source)
-        await self._keep(result.trace, cost, result.provider)
+        ledger = self._record(result.trace, cost, result.provider)
+        if ledger is not None:
+            await self._read_month(ledger)
         return cost
 
     async def settle_stopped(
@@ -414,10 +435,17 @@ class CostMeter:
         return result
 
     async def _keep(self, trace: Trace, cost: Cost, provider: str | None) -> None:
+        ledger = self._record(trace, cost, provider)
+        if ledger is not None:
+            await self._read_month(ledger)
+
+    def _record(self, trace: Trace, cost: Cost, provider: str | None) -> CostLedger | None:
+        """Write ``cost`` into ``trace`` and queue its ledger row; returns the ledger when
+        this month's total is to be read (:meth:`_read_month`) before it runs in memory."""
         mark_billed(trace)
         trace.cost = cost.to_dict()
         if self.ledger is None or (cost.usd == 0.0 and provider is None):
-            return  # nothing was made: no row, so counts stay "things made"
+            return None  # nothing was made: no row, so counts stay "things made"
         entry = CostEntry(
             task=trace.task,
             model=trace.model,
@@ -433,8 +461,12 @@ class CostMeter:
         if spent is not None:  # the month's total runs in memory: write the row soon
             self.last_month_spent = spent
             self._write_soon(ledger)
-            return
-        try:  # the first result of the month (or after another process wrote): read it
+            return None
+        return ledger
+
+    async def _read_month(self, ledger: CostLedger) -> None:
+        """The first result of the month (or after another process wrote): read its total."""
+        try:
             self.last_month_spent = await self._on_worker(ledger.this_month)
         except CostLedgerError as exc:  # pragma: no cover - disk full and the like
             log.warning("cost not recorded: %s", exc)

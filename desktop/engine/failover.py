@@ -262,13 +262,20 @@ class _Request(Generic[OutcomeT]):
         return wrapped
 
     def finish(self) -> Routed[OutcomeT]:
-        """Nobody finished: a cut answer is the result (interrupted, its text kept)."""
-        if self.routed.outcome is None and self.cut is not None:
+        """Note who answered and who pays; nobody finished: a cut answer is the result
+        (interrupted, its text kept)."""
+        routed = self.routed
+        if routed.outcome is None and self.cut is not None:
             outcome, cand, record = self.cut
             record.message = self.cut_message
             self.won(cand, record, outcome)
+        if routed.candidate is not None and routed.record is not None:
+            trace = self.trace
+            trace.answered_by = routed.record.served_by or routed.candidate.provider
+            trace.billed_to = routed.candidate.billed_to
+            trace.bill_to = routed.candidate.bill_to
         self.note_untried()
-        return self.routed
+        return routed
 
     def note_untried(self) -> None:
         """Give every candidate that was not tried a reason, in words (issue 9, §5.10)."""

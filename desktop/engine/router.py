@@ -10,7 +10,7 @@ only its attempt function; chat's is :func:`desktop.engine.chat.chat_attempt`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from concurrent.futures import Executor
 from dataclasses import replace
 from random import getrandbits
@@ -139,7 +139,7 @@ class Engine:
         """
         trace.task = task.value
         trace.request_id = trace.request_id or f"{getrandbits(64):016x}"  # as uuid4().hex[:16]
-        candidates, notes = await self.task_candidates(task, model, policy)
+        candidates, notes = await self.chooser.choose(task, model, policy)
         if exclude:
             used = [c.note(exclude[c.provider]) for c in candidates if c.provider in exclude]
             notes = used + notes
@@ -180,7 +180,7 @@ class Engine:
             keep_order=policy == "auto",
         )
 
-    async def route(
+    def route(
         self,
         plan: Plan,
         attempt: AttemptFn[OutcomeT],
@@ -188,16 +188,12 @@ class Engine:
         trace: Trace,
         on_attempt: AttemptCallback | None = None,
         on_restart: Callable[[str], None] | None = None,
-    ) -> Routed[OutcomeT]:
-        """Run ``plan`` through the failover core and note who answered and who pays."""
-        routed = await self.failover.run(
+    ) -> Coroutine[object, None, Routed[OutcomeT]]:
+        """Run ``plan`` through the failover core, which notes who answered and who pays
+        (``await`` it; the failover core's own coroutine, without one more layer)."""
+        return self.failover.run(
             plan, attempt, trace=trace, on_attempt=on_attempt, on_restart=on_restart
         )
-        if routed.candidate is not None and routed.record is not None:
-            trace.answered_by = routed.record.served_by or routed.candidate.provider
-            trace.billed_to = routed.candidate.billed_to
-            trace.bill_to = routed.candidate.bill_to
-        return routed
 
     async def run_task(
         self,
@@ -272,15 +268,20 @@ class Engine:
             )
         except SwitchboardError as exc:
             return failed_result(trace, (loop.time() - started) * 1000, str(exc), exc.action)
-        if any(m.attachments for m in request.messages):
-            wire = await loop.run_in_executor(self.executor, messages_to_wire, request.messages)
+        for message in request.messages:  # a loop: ``any()`` over a generator costs more
+            if message.attachments:
+                wire = await loop.run_in_executor(
+                    self.executor, messages_to_wire, request.messages
+                )
+                break
         else:
             wire = messages_to_wire(request.messages)
+        client = self.client
 
-        async def attempt(ctx: AttemptContext) -> ChatOutcome:
-            return await chat_attempt(ctx, self.client, request, wire, on_delta)
+        def attempt(ctx: AttemptContext) -> Coroutine[object, None, ChatOutcome]:
+            return chat_attempt(ctx, client, request, wire, on_delta)  # no coroutine of its own
 
-        routed = await self.route(
+        routed = await self.failover.run(
             plan, attempt, trace=trace, on_attempt=on_attempt, on_restart=on_restart
         )
         result = chat_result(routed, trace, (loop.time() - started) * 1000)

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from desktop.core.errors import SwitchboardError
 
@@ -52,9 +52,11 @@ class CostLedgerError(SwitchboardError):
     """The ledger cannot be used as asked; ``str()`` is one sentence."""
 
 
-@dataclass(frozen=True)
-class CostEntry:
-    """One estimated result. ``usd`` None: made, but no price is known for it."""
+class CostEntry(NamedTuple):
+    """One estimated result. ``usd`` None: made, but no price is known for it.
+
+    A named tuple, immutable like the frozen dataclass it was, because one is made for every
+    answer: a frozen dataclass's ``__init__`` cost almost four times as much (issue 8)."""
 
     task: str
     model: str
