@@ -38,6 +38,10 @@ from desktop.engine.health import HealthBook
 from desktop.engine.health_summary import rest_words
 from desktop.engine.limits import ProviderLimiter
 
+# Enum members read on every request, bound once: each ``Outcome.X`` goes through the enum
+# metaclass's attribute hook, about a Python call's cost (issue 8).
+_OK, _CUT, _CONNECT_ERROR = Outcome.OK, Outcome.INTERRUPTED, Outcome.CONNECT_ERROR
+
 
 class AttemptOutcome(Protocol):
     """What every task's attempt returns: committed, or a classified failure."""
@@ -223,7 +227,7 @@ class _Request(Generic[OutcomeT]):
         """A committed answer that was cut, and a plan that restarts cut answers elsewhere."""
         return (
             outcome.committed
-            and record.outcome == Outcome.INTERRUPTED
+            and record.outcome == _CUT
             and self.plan.restart_cut
             and self.can_continue()
         )
@@ -290,7 +294,7 @@ class _Request(Generic[OutcomeT]):
             f"not needed ({provider_label(winner.provider)} answered)"
             if winner is not None
             and self.routed.record is not None
-            and (self.routed.record.outcome == Outcome.OK)
+            and (self.routed.record.outcome == _OK)
             else None
         )
         if not keys and not_needed is not None:  # the usual end: nobody rests, one answered
@@ -347,12 +351,7 @@ class _Request(Generic[OutcomeT]):
             if not self.more_to_try()
             else min(self.deadline_at, now + self.plan.first_deadline_s(cand))
         )
-        record = AttemptRecord(
-            provider=cand.provider,
-            via=cand.via,
-            provider_model=cand.provider_model,
-            started_at=time.time(),
-        )
+        record = AttemptRecord(cand.provider, cand.via, cand.provider_model, time.time())
         record.breaker = health.begin(cand.health_key)
         health.note_attempt(cand.health_key)
         self.trace.attempts.append(record)
@@ -379,7 +378,7 @@ class _Request(Generic[OutcomeT]):
             not outcome.committed
             and failure is not None
             and failure.network
-            and record.outcome == Outcome.CONNECT_ERROR
+            and record.outcome == _CONNECT_ERROR
         ):
             self.unsent.append((cand, record, failure))
             self.failover.health.release(cand.health_key)

@@ -85,6 +85,11 @@ class ProviderHealth:
         return sum(self.recent) / len(self.recent) if self.recent else None
 
 
+_OK = Outcome.OK
+"""Bound once: reading an enum member goes through its metaclass's attribute hook, about a
+Python call's cost, and every attempt's outcome is compared with it (issue 8)."""
+
+
 class HealthBook:
     """All breakers and statistics, keyed by ``provider|credential``."""
 
@@ -223,7 +228,7 @@ class HealthBook:
         now = self.clock()
         item.updated_at = now
         item.probing = False
-        if outcome == Outcome.OK:
+        if outcome == _OK:
             if self._unclosed:  # else nothing rests, the credential as a whole neither
                 # A success with a credential proves it works: a rest of it as a whole ends.
                 wide_key = f"{WHOLE_CREDENTIAL}|{key.split('|', 1)[-1]}"

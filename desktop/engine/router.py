@@ -270,9 +270,7 @@ class Engine:
             return failed_result(trace, (loop.time() - started) * 1000, str(exc), exc.action)
         for message in request.messages:  # a loop: ``any()`` over a generator costs more
             if message.attachments:
-                wire = await loop.run_in_executor(
-                    self.executor, messages_to_wire, request.messages
-                )
+                wire = await loop.run_in_executor(self.executor, messages_to_wire, request.messages)
                 break
         else:
             wire = messages_to_wire(request.messages)
