@@ -48,6 +48,10 @@ NO_CREDENTIALS_TEXT = (
     "huggingface.co/settings/tokens (or a local server) on the Providers page."
 )
 
+_CUSTOM_TASKS = (Task.CHAT, Task.EMBEDDINGS)
+"""The tasks custom servers take part in (bound once: reading an enum member goes through its
+metaclass's attribute hook, about a Python call's cost, issue 8)."""
+
 Choice = tuple[list[Candidate], list[CandidateNote]]
 """Ordered candidates, and a note on every provider left out."""
 
@@ -92,7 +96,7 @@ class CandidateChooser:
         if creds.loading:  # the keyring may still be opening (start-up)
             await creds.ready()
         settings = self._settings()
-        custom_ok = task in (Task.CHAT, Task.EMBEDDINGS)
+        custom_ok = task in _CUSTOM_TASKS
         custom = settings.custom(policy) if settings.custom_endpoints else None
         if custom is not None:
             if not custom_ok:

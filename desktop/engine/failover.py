@@ -283,7 +283,7 @@ class _Request(Generic[OutcomeT]):
 
     def note_untried(self) -> None:
         """Give every candidate that was not tried a reason, in words (issue 9, §5.10)."""
-        tried = {(a.provider, a.via) for a in self.trace.attempts}
+        attempts = self.trace.attempts
         winner = self.routed.candidate
         health = self.failover.health
         keys: dict[tuple[str, str], str] = {}
@@ -297,7 +297,15 @@ class _Request(Generic[OutcomeT]):
             and (self.routed.record.outcome == _OK)
             else None
         )
-        if not keys and not_needed is not None:  # the usual end: nobody rests, one answered
+        if not keys and not_needed is not None and len(attempts) == 1:
+            # The usual end: nobody rests, the one attempt answered.
+            provider, via = attempts[0].provider, attempts[0].via
+            for note in self.trace.candidates:
+                if not note.skipped and (note.provider != provider or note.via != via):
+                    note.skipped = not_needed
+            return
+        tried = {(a.provider, a.via) for a in attempts}
+        if not keys and not_needed is not None:  # nobody rests, one answered
             for note in self.trace.candidates:
                 if not note.skipped and (note.provider, note.via) not in tried:
                     note.skipped = not_needed
