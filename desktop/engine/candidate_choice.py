@@ -186,8 +186,8 @@ class CandidateChooser:
                     self._cache.clear()
                 self._cache[key] = cached
             choice, choice_key = cached, key
-            found, notes2 = list(cached[0]), list(cached[1])
-            notes += notes2
+            found = cached[0]  # only read below (sorting and the memo make new lists)
+            notes += cached[1]
         score = None
         if policy in ("fastest", "cheapest") and found:
             stats = await self.catalog.provider_stats(model)

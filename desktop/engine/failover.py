@@ -546,11 +546,18 @@ class Failover:
         self, req: _Request[OutcomeT], attempt: AttemptFn[OutcomeT]
     ) -> Routed[OutcomeT]:
         """One attempt at a time, in the caller's task (the common, cheapest path)."""
+        limiter, interactive = self.limiter, req.plan.interactive
         while (cand := req.next_candidate()) is not None:
             ctx = req.begin(cand, _always_commit)
             try:
-                async with self.limiter.slot(cand.provider, interactive=req.plan.interactive):
+                # ``limiter.slot()`` without its object and two coroutines (issue 8).
+                gate = limiter.take_free(cand.provider, interactive)
+                if gate is None:
+                    gate = await limiter.take(cand.provider, interactive)
+                try:
                     outcome = await attempt(ctx)
+                finally:
+                    limiter.release(gate)
             except asyncio.CancelledError:
                 req.cancelled(cand, ctx.record)
                 raise
