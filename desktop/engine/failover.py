@@ -363,7 +363,8 @@ class _Request(Generic[OutcomeT]):
         record.breaker = health.begin(cand.health_key)
         health.note_attempt(cand.health_key)
         self.trace.attempts.append(record)
-        self.notify(record)
+        if self.on_attempt is not None:  # ``notify``, inline: once per attempt
+            self.on_attempt(record)
         return AttemptContext(
             cand,
             record,
@@ -398,7 +399,8 @@ class _Request(Generic[OutcomeT]):
                 ttft_ms=record.ttft_ms,
                 retry_after_s=record.retry_after_s,
             )
-        self.notify(record)
+        if self.on_attempt is not None:  # ``notify``, inline: once per attempt
+            self.on_attempt(record)
 
     def offline(self) -> bool:
         """No provider answered and the connect failures point at this machine's network."""

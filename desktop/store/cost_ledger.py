@@ -258,8 +258,16 @@ class CostLedger:
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             raise CostLedgerError(f"{len(rows)} cost rows could not be written ({exc}).") from exc
-        for entry, rowid in zip(rows, ids, strict=True):
-            self._count(entry, rowid)
+        month = self._month
+        if month is not None:  # as ``_count`` row by row, without a call per row (issue 8)
+            start, counted, total = month
+            if counted == ids[0] - 1:  # nobody else wrote in between: keep it running
+                for entry in rows:
+                    if entry.usd is not None and entry.at >= start:
+                        total += entry.usd
+                self._month = (start, ids[-1], total)
+            else:
+                self._month = None
 
     def now(self) -> float:
         return self._clock()
