@@ -168,6 +168,29 @@ def test_two_image_models_side_by_side(
     shoot(view, "compare-images")
 
 
+def test_compared_pictures_are_decoded_at_column_size_and_shown_again_when_reopened(
+    loop: qasync.QEventLoop, build_page: Callable[..., Any], services: Services
+) -> None:
+    view = compare_view(build_page, services, Task.TEXT_TO_IMAGE)
+    view.resize(900, 600)
+    view.image_size = (1024, 1024)
+    view.set_pairs([Pair(FLUX_SCHNELL, "fal-ai"), Pair(FLUX_SCHNELL, "together")])
+    view.prompt.setPlainText("a lighthouse at dusk")
+    view.go.click()
+    wait_until(loop, lambda: finished(view), timeout=20)
+    wait_until(loop, lambda: all(c.picture.image is not None for c in view.columns))
+    for column in view.columns:
+        image = column.picture.image
+        assert image is not None
+        box = column.picture.decode_box()
+        assert image.width() <= box.width() + 2 and image.height() <= box.height() + 2
+        assert image.width() < 1024  # not the whole picture: the column is narrower
+    saved = view.comparison
+    assert saved is not None
+    view.show_saved(saved)
+    wait_until(loop, lambda: all(c.picture.image is not None for c in view.columns))
+
+
 def test_totals_panel_shows_today_month_groups_and_a_chart(
     loop: qasync.QEventLoop, services: Services
 ) -> None:

@@ -12,10 +12,9 @@ comparison is saved in the Library, where it can be reopened (:meth:`CompareView
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QTextCursor
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -57,7 +56,9 @@ from desktop.services import Services
 from desktop.ui.tasks import TaskScope
 from desktop.ui.widgets.image_view import ImagePreview
 from desktop.ui.widgets.labels import MutedLabel, bold_label, heading
+from desktop.ui.widgets.preview_loader import PreviewLoader, full_size
 from desktop.ui.widgets.task_pickers import PolicyBox, TaskModelPicker, task_providers
+from desktop.ui.widgets.thumbnails import FittedImage, ImageLoadError
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,8 @@ class ColumnView(QFrame):
         self.text.setReadOnly(True)
         self.text.setAccessibleName("Result")
         self.picture = ImagePreview(self)
+        self.loader: PreviewLoader | None = None
+        """Set by the view that owns this column (it has the pool and the task scope)."""
         self.picture.setMinimumHeight(200)
         box.addWidget(self.picture if task == Task.TEXT_TO_IMAGE else self.text, 1)
         (self.text if task == Task.TEXT_TO_IMAGE else self.picture).hide()
@@ -154,15 +157,17 @@ class ColumnView(QFrame):
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.insertText(text)
 
-    def finish(self, column: Column, others: list[str], image: QImage | None = None) -> None:
-        """Show the column's final state; ``others`` are providers to offer on failure."""
+    def finish(self, column: Column, others: list[str], fitted: FittedImage | None = None) -> None:
+        """Show the column's final state; ``others`` are providers to offer on failure;
+        ``fitted`` is its picture decoded at the size the column shows it."""
         self.title.setText(
             f"{column.model}\nat {provider_label(column.answered_by or column.provider)}"
         )
         if self.task != Task.TEXT_TO_IMAGE and self.text.toPlainText() != column.text:
             self.text.setPlainText(column.text)
-        if image is not None:
-            self.picture.set_image(image, column.files[0]["path"] if column.files else None)
+        if fitted is not None:
+            path = column.files[0]["path"] if column.files else None
+            self.picture.set_image(fitted.image, path, full_size(fitted))
         self.figures.setText(" · ".join(column.figures()))
         self.figures.setToolTip(column.cost_value().basis)
         failed = column.status == Status.FAILED
@@ -334,6 +339,10 @@ class CompareView(QWidget):
         self.columns = []
         for i, column in enumerate(columns):
             view = ColumnView(i, self.task, self.columns_holder)
+            # Each column's picture decoded at the size it is shown, again when it grows.
+            view.loader = PreviewLoader(
+                view.picture, self.services.run_blocking, self.scope, f"compare-picture-{i}"
+            )
             view.keep_requested.connect(self._keep)
             view.retry_requested.connect(self._retry)
             view.start(column)
@@ -394,14 +403,18 @@ class CompareView(QWidget):
     async def _show_column(self, index: int, column: Column) -> None:
         if index >= len(self.columns):
             return
-        image = None
-        if self.task == Task.TEXT_TO_IMAGE and column.files:
-            path = column.files[0].get("path", "")
-            image = await self.services.run_blocking(_read_image, path)
+        fitted = None
+        view = self.columns[index]
+        if self.task == Task.TEXT_TO_IMAGE and column.files and view.loader is not None:
+            try:
+                fitted = await view.loader.decode(column.files[0].get("path", ""))
+            except ImageLoadError as exc:
+                log.info("Cannot show the compared picture: %s", exc)
         others = [
             p for p in task_providers(self.services.settings, self.task) if p != column.provider
         ]
-        self.columns[index].finish(column, others, image)
+        if index < len(self.columns) and self.columns[index] is view:
+            view.finish(column, others, fitted)
 
     async def _save(self) -> None:
         comparison = self.comparison
@@ -486,10 +499,3 @@ class CompareView(QWidget):
 
     async def aclose(self) -> None:
         await self.scope.aclose()
-
-
-def _read_image(path: str) -> QImage | None:
-    if not path or not Path(path).is_file():
-        return None
-    image = QImage(path)
-    return None if image.isNull() else image
