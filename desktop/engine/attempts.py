@@ -72,8 +72,10 @@ def uuid4_text() -> str:
     the RFC 4122 variant (``8``–``b``). A trace id needs to be unique, not secret: the bits
     come from ``random`` (seeded from the system once, reseeded in a forked child), not
     from a system call per request (issue 8)."""
-    h = f"{getrandbits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    n = getrandbits(128)
+    h = f"{n:032x}"
+    # The variant digit from the bits of hex digit 16 (bits 60-63), not by parsing it back.
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[(n >> 60) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def task_headers(cand: Candidate, **extra: str) -> dict[str, str]:

@@ -38,6 +38,10 @@ from desktop.engine.health import HealthBook
 from desktop.engine.health_summary import rest_words
 from desktop.engine.limits import ProviderLimiter
 
+# Enum members read on every request, bound once: each ``Outcome.X`` goes through the enum
+# metaclass's attribute hook, about a Python call's cost (issue 8).
+_OK, _CUT, _CONNECT_ERROR = Outcome.OK, Outcome.INTERRUPTED, Outcome.CONNECT_ERROR
+
 
 class AttemptOutcome(Protocol):
     """What every task's attempt returns: committed, or a classified failure."""
@@ -223,7 +227,7 @@ class _Request(Generic[OutcomeT]):
         """A committed answer that was cut, and a plan that restarts cut answers elsewhere."""
         return (
             outcome.committed
-            and record.outcome == Outcome.INTERRUPTED
+            and record.outcome == _CUT
             and self.plan.restart_cut
             and self.can_continue()
         )
@@ -262,17 +266,24 @@ class _Request(Generic[OutcomeT]):
         return wrapped
 
     def finish(self) -> Routed[OutcomeT]:
-        """Nobody finished: a cut answer is the result (interrupted, its text kept)."""
-        if self.routed.outcome is None and self.cut is not None:
+        """Note who answered and who pays; nobody finished: a cut answer is the result
+        (interrupted, its text kept)."""
+        routed = self.routed
+        if routed.outcome is None and self.cut is not None:
             outcome, cand, record = self.cut
             record.message = self.cut_message
             self.won(cand, record, outcome)
+        if routed.candidate is not None and routed.record is not None:
+            trace = self.trace
+            trace.answered_by = routed.record.served_by or routed.candidate.provider
+            trace.billed_to = routed.candidate.billed_to
+            trace.bill_to = routed.candidate.bill_to
         self.note_untried()
-        return self.routed
+        return routed
 
     def note_untried(self) -> None:
         """Give every candidate that was not tried a reason, in words (issue 9, §5.10)."""
-        tried = {(a.provider, a.via) for a in self.trace.attempts}
+        attempts = self.trace.attempts
         winner = self.routed.candidate
         health = self.failover.health
         keys: dict[tuple[str, str], str] = {}
@@ -283,10 +294,18 @@ class _Request(Generic[OutcomeT]):
             f"not needed ({provider_label(winner.provider)} answered)"
             if winner is not None
             and self.routed.record is not None
-            and (self.routed.record.outcome == Outcome.OK)
+            and (self.routed.record.outcome == _OK)
             else None
         )
-        if not keys and not_needed is not None:  # the usual end: nobody rests, one answered
+        if not keys and not_needed is not None and len(attempts) == 1:
+            # The usual end: nobody rests, the one attempt answered.
+            provider, via = attempts[0].provider, attempts[0].via
+            for note in self.trace.candidates:
+                if not note.skipped and (note.provider != provider or note.via != via):
+                    note.skipped = not_needed
+            return
+        tried = {(a.provider, a.via) for a in attempts}
+        if not keys and not_needed is not None:  # nobody rests, one answered
             for note in self.trace.candidates:
                 if not note.skipped and (note.provider, note.via) not in tried:
                     note.skipped = not_needed
@@ -340,16 +359,12 @@ class _Request(Generic[OutcomeT]):
             if not self.more_to_try()
             else min(self.deadline_at, now + self.plan.first_deadline_s(cand))
         )
-        record = AttemptRecord(
-            provider=cand.provider,
-            via=cand.via,
-            provider_model=cand.provider_model,
-            started_at=time.time(),
-        )
+        record = AttemptRecord(cand.provider, cand.via, cand.provider_model, time.time())
         record.breaker = health.begin(cand.health_key)
         health.note_attempt(cand.health_key)
         self.trace.attempts.append(record)
-        self.notify(record)
+        if self.on_attempt is not None:  # ``notify``, inline: once per attempt
+            self.on_attempt(record)
         return AttemptContext(
             cand,
             record,
@@ -372,7 +387,7 @@ class _Request(Generic[OutcomeT]):
             not outcome.committed
             and failure is not None
             and failure.network
-            and record.outcome == Outcome.CONNECT_ERROR
+            and record.outcome == _CONNECT_ERROR
         ):
             self.unsent.append((cand, record, failure))
             self.failover.health.release(cand.health_key)
@@ -384,7 +399,8 @@ class _Request(Generic[OutcomeT]):
                 ttft_ms=record.ttft_ms,
                 retry_after_s=record.retry_after_s,
             )
-        self.notify(record)
+        if self.on_attempt is not None:  # ``notify``, inline: once per attempt
+            self.on_attempt(record)
 
     def offline(self) -> bool:
         """No provider answered and the connect failures point at this machine's network."""
@@ -532,11 +548,18 @@ class Failover:
         self, req: _Request[OutcomeT], attempt: AttemptFn[OutcomeT]
     ) -> Routed[OutcomeT]:
         """One attempt at a time, in the caller's task (the common, cheapest path)."""
+        limiter, interactive = self.limiter, req.plan.interactive
         while (cand := req.next_candidate()) is not None:
             ctx = req.begin(cand, _always_commit)
             try:
-                async with self.limiter.slot(cand.provider, interactive=req.plan.interactive):
+                # ``limiter.slot()`` without its object and two coroutines (issue 8).
+                gate = limiter.take_free(cand.provider, interactive)
+                if gate is None:
+                    gate = await limiter.take(cand.provider, interactive)
+                try:
                     outcome = await attempt(ctx)
+                finally:
+                    limiter.release(gate)
             except asyncio.CancelledError:
                 req.cancelled(cand, ctx.record)
                 raise

@@ -250,13 +250,7 @@ async def _whole_answer(
         raise AttemptFailed(Failure(Outcome.BAD_RESPONSE, "the answer was not a chat completion"))
     if len(completion.text) > MAX_ANSWER_CHARS:
         raise too_large(label, f"more than {MAX_ANSWER_CHARS // (1024 * 1024)} MB of text")
-    return Chunk(
-        text=completion.text,
-        finish_reason=completion.finish_reason,
-        usage=completion.usage,
-        done=True,
-        model=completion.model,
-    )
+    return completion
 
 
 class _AnswerReader:
