@@ -79,16 +79,25 @@ def uuid4_text() -> str:
 
 
 def task_headers(cand: Candidate, **extra: str) -> dict[str, str]:
-    """The candidate's headers (auth with its scheme, JSON content type) plus ``extra``; a
-    routed call also gets an ``x-amzn-trace-id`` the router echoes in its request id (§2.6)
-    and, when an organisation pays, ``X-HF-Bill-To`` (:mod:`desktop.engine.billing`)."""
+    """The candidate's headers (auth with its scheme, JSON content type), those of this one
+    request (:func:`request_headers`), and ``extra``."""
     headers = cand.headers()
     if cand.via in ROUTED_VIAS:
-        headers["x-amzn-trace-id"] = uuid4_text()
-        if cand.bill_to:
-            headers[BILL_TO_HEADER] = cand.bill_to
-    if extra:  # chat has none
+        headers.update(request_headers(cand))
+    if extra:
         headers.update({k.replace("_", "-"): v for k, v in extra.items()})
+    return headers
+
+
+def request_headers(cand: Candidate) -> dict[str, str]:
+    """The headers that change from request to request: a routed call gets an
+    ``x-amzn-trace-id`` the router echoes in its request id (§2.6) and, when an organisation
+    pays, ``X-HF-Bill-To`` (:mod:`desktop.engine.billing`); a direct call, none."""
+    if cand.via not in ROUTED_VIAS:
+        return {}
+    headers = {"x-amzn-trace-id": uuid4_text()}
+    if cand.bill_to:
+        headers[BILL_TO_HEADER] = cand.bill_to
     return headers
 
 

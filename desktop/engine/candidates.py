@@ -68,11 +68,12 @@ class Candidate:
     def headers(self) -> dict[str, str]:
         """JSON content type, the provider's own extra headers, auth with its scheme (a new
         dict each time: callers add their own)."""
-        return dict(self._headers)
+        return dict(self.base_headers)
 
     @cached_property
-    def _headers(self) -> dict[str, str]:
-        """:meth:`headers`, worked out once per candidate (a changed key makes new ones)."""
+    def base_headers(self) -> dict[str, str]:
+        """:meth:`headers`, worked out once per candidate (a changed key makes new ones):
+        read it, never change it."""
         headers = {"content-type": "application/json"}
         spec = PROVIDERS.get(self.provider)
         if spec is not None and self.via != "custom":

@@ -25,7 +25,7 @@ from desktop.core.classify import Failure
 from desktop.core.table import provider_label
 from desktop.core.trace import AttemptRecord, Outcome, Trace
 from desktop.core.vocab import FixAction, Status
-from desktop.engine.attempts import task_headers
+from desktop.engine.attempts import request_headers
 from desktop.engine.deadline import Deadline
 from desktop.engine.failover import AttemptContext, Routed, failure_message, past_commit_point
 from desktop.providers.chat_wire import AnswerStream, open_answer
@@ -79,7 +79,8 @@ async def chat_attempt(
             opened = await open_answer(
                 client,
                 cand.url,
-                headers=task_headers(cand),
+                headers=cand.base_headers,
+                request_headers=request_headers(cand),
                 request=request,
                 provider=cand.provider,
                 provider_model=cand.provider_model,

@@ -15,7 +15,6 @@ from concurrent.futures import Executor
 from dataclasses import replace
 from random import getrandbits
 
-
 from desktop.core.chat_types import ChatRequest, ChatResult
 from desktop.core.errors import SwitchboardError
 from desktop.core.table import Endpoints, Task

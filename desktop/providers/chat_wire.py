@@ -57,6 +57,7 @@ async def open_answer(
     url: str,
     *,
     headers: Mapping[str, str],
+    request_headers: Mapping[str, str],
     request: ChatRequest,
     provider: str,
     provider_model: str,
@@ -64,9 +65,10 @@ async def open_answer(
     record: AttemptRecord,
     secrets: list[str],
 ) -> Chunk | AnswerStream:
-    """Send one chat request; a whole answer comes back as its one chunk, already read (the
-    connection is back in the pool), a streamed one as an :class:`AnswerStream`, which owns
-    the connection: run it under ``contextlib.aclosing``.
+    """Send one chat request with ``headers`` (the same for every request to this candidate)
+    and ``request_headers`` (this request's own); a whole answer comes back as its one chunk,
+    already read (the connection is back in the pool), a streamed one as an
+    :class:`AnswerStream`, which owns the connection: run it under ``contextlib.aclosing``.
 
     A streamed answer yields every chunk with text, usage, a finish reason, or an unreadable
     event (``malformed``, so the engine can count them). The status code and the response's
@@ -79,12 +81,14 @@ async def open_answer(
     generator: each costs more than the rest of the exchange's own work (issue 8).
     """
     label = provider_label(provider)
-    # ``headers`` is only read: a whole answer sends it as it is, a stream with ``accept``.
-    send = {**headers, "accept": "text/event-stream"} if request.stream else headers
+    # Both mappings are only read: a stream also asks for ``text/event-stream``.
+    extra = (
+        {**request_headers, "accept": "text/event-stream"} if request.stream else request_headers
+    )
     content = json.dumps(build_body(request, provider_model, wire_messages)).encode()
     with _WireErrors(label, secrets):
         # Streamed or whole, the body is read under a size limit (answer_limits).
-        response = await client.open_post(url, send, content)
+        response = await client.open_post(url, headers, content, extra)
         whole = True
         try:
             whole, declared = _answered_whole(response, record)

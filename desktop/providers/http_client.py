@@ -53,33 +53,52 @@ class PooledClient(httpx2.AsyncClient):
             headers={"user-agent": USER_AGENT},
             transport=pool,  # None: httpx2 makes its own, with the environment's proxies
         )
-        self._pool = pool
-        self._defaults = {key.lower(): value for key, value in self.headers.items()}
-        self._timeouts = TIMEOUT.as_dict()
-        self._urls: dict[str, httpx2.URL] = {}
+        self._direct_pool = pool
+        self._direct_timeouts = TIMEOUT.as_dict()
+        self._direct_urls: dict[str, httpx2.URL] = {}
+        self._direct_headers: dict[tuple[tuple[str, str], ...], httpx2.Headers] = {}
 
     async def open_post(
-        self, url: str, headers: Mapping[str, str], content: bytes
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes,
+        extra: Mapping[str, str] | None = None,
     ) -> httpx2.Response:
-        """POST ``content``; the response comes back with its body unread, as
-        ``send(..., stream=True)`` returns it: read it, then ``aclose()`` it.
+        """POST ``content`` with ``headers`` (the same for many requests: a candidate's) and
+        ``extra`` (this request's own, taking precedence); the response comes back with its
+        body unread, as ``send(..., stream=True)`` returns it: read it, then ``aclose()`` it.
 
         Raises the same ``httpx2`` errors as :meth:`send`."""
-        pool = self._pool
+        pool = self._direct_pool
         if pool is None:
-            request = self.build_request("POST", url, content=content, headers=headers)
+            merged = {**headers, **extra} if extra else headers
+            request = self.build_request("POST", url, content=content, headers=merged)
             return await self.send(request, stream=True)
         if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
-        parsed = self._urls.get(url)
+        parsed = self._direct_urls.get(url)
         if parsed is None:
-            if len(self._urls) >= 64:
-                self._urls.clear()
-            parsed = self._urls[url] = httpx2.URL(url)
-        merged = self._defaults.copy()
-        for key, value in headers.items():
-            merged[key.lower()] = value
+            if len(self._direct_urls) >= 64:
+                self._direct_urls.clear()
+            parsed = self._direct_urls[url] = httpx2.URL(url)
+        # The client's defaults and ``headers``, checked and encoded once; copied per request.
+        key = tuple(headers.items())
+        fixed = self._direct_headers.get(key)
+        if fixed is None:
+            if len(self._direct_headers) >= 64:
+                self._direct_headers.clear()
+            fixed = self._direct_headers[key] = httpx2.Headers(self.headers)
+            fixed.update(headers)
+        sent = httpx2.Headers(fixed)
+        if extra:
+            for name, value in extra.items():
+                sent[name] = value
         request = httpx2.Request(
-            "POST", parsed, headers=merged, content=content, extensions={"timeout": self._timeouts}
+            "POST",
+            parsed,
+            headers=sent,
+            content=content,
+            extensions={"timeout": self._direct_timeouts},
         )
         return await pool.handle_async_request(request)

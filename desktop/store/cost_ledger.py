@@ -23,7 +23,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Final, NamedTuple
@@ -210,7 +210,7 @@ class CostLedger:
         with self._lock:
             if self._closed:
                 return None
-            self._queued.append(entry if entry.at else replace(entry, at=at))
+            self._queued.append(entry if entry.at else entry._replace(at=at))
             month = self._month
             if month is None or not month[0] <= at < self._month_end:
                 self._queued_usd = None
@@ -261,7 +261,7 @@ class CostLedger:
     def add(self, entry: CostEntry) -> int:
         """Write ``entry`` now (after anything queued); returns its row id."""
         if not entry.at:
-            entry = replace(entry, at=self._clock())
+            entry = entry._replace(at=self._clock())
         with self._locked() as db:
             rowid = self._insert(db, entry)
             self._count(entry, rowid)
