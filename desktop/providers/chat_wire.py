@@ -225,17 +225,29 @@ def _answered_whole(response: httpx2.Response, record: AttemptRecord) -> tuple[b
 
 def picked_headers(headers: httpx2.Headers, names: tuple[bytes, ...]) -> dict[bytes, str]:
     """The values of the lower-case ``names`` among ``headers``, repeated ones joined with
-    ", " as ``Headers.get`` does."""
-    found: dict[bytes, str] = {}
-    for raw_key, raw_value in headers.raw:
+    ", " as ``Headers.get`` does.
+
+    HTTP/1.1 (h11) and HTTP/2 hand header names over in lower case, so the usual answer is
+    looked up in one dictionary built in C; a name that is repeated, or not in lower case,
+    takes the slower way."""
+    raw = headers.raw
+    by_name = dict(raw)
+    if len(by_name) == len(raw) and all(key.islower() for key in by_name):
+        return {name: _header_text(by_name[name]) for name in names if name in by_name}
+    joined: dict[bytes, str] = {}
+    for raw_key, raw_value in raw:
         key = raw_key.lower()
         if key in names:
-            try:
-                value = raw_value.decode("utf-8")
-            except UnicodeDecodeError:
-                value = raw_value.decode("iso-8859-1")
-            found[key] = f"{found[key]}, {value}" if key in found else value
-    return found
+            value = _header_text(raw_value)
+            joined[key] = f"{joined[key]}, {value}" if key in joined else value
+    return joined
+
+
+def _header_text(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("iso-8859-1")
 
 
 async def _whole_answer(
