@@ -43,7 +43,6 @@ from desktop.store.state import StateStore
 from desktop.store.worker import DbWorker
 
 if TYPE_CHECKING:
-
     from desktop.engine.catalog import ModelCatalog
     from desktop.engine.conversations import ChatService
     from desktop.engine.embeddings import EmbedService

@@ -189,6 +189,8 @@ class _Request(Generic[OutcomeT]):
         request ends, so an offline machine does not count against every provider."""
         self.answered = False
         """Some attempt met a provider (any answer, even an error): not offline."""
+        self.noted_skips = False
+        """A candidate's note was given a reason during the request (:meth:`skipped`)."""
 
     def notify(self, record: AttemptRecord) -> None:
         if self.on_attempt is not None:
@@ -297,42 +299,48 @@ class _Request(Generic[OutcomeT]):
             and (self.routed.record.outcome == _OK)
             else None
         )
-        if not keys and not_needed is not None and len(attempts) == 1:
-            # The usual end: nobody rests, the one attempt answered.
+        notes = self.trace.candidates
+        if not keys and not_needed is not None and len(attempts) == 1 and not self.noted_skips:
+            # The usual end: nobody rests, the one attempt answered, nothing was skipped. The
+            # trace's first notes are the plan's, in its order (``Engine.plan``); the others
+            # (providers left out) have their reasons. Each candidate keeps its own note for
+            # "not needed", so no note is made here (issue 8, CPU per request).
             provider, via = attempts[0].provider, attempts[0].via
-            for note in self.trace.candidates:
-                if not note.skipped and (note.provider != provider or note.via != via):
-                    note.skipped = not_needed
+            for i, cand in enumerate(self.plan.candidates):
+                if cand.provider != provider or cand.via != via:
+                    notes[i] = cand.not_needed_note(not_needed)
             return
         tried = {(a.provider, a.via) for a in attempts}
-        if not keys and not_needed is not None:  # nobody rests, one answered
-            for note in self.trace.candidates:
-                if not note.skipped and (note.provider, note.via) not in tried:
-                    note.skipped = not_needed
-            return
-        for note in self.trace.candidates:
+        for i, note in enumerate(notes):
             if note.skipped or (note.provider, note.via) in tried:
                 continue
+            why: str | None
             key = keys.get((note.provider, note.via))
             resting = rest_words(health, key) if key else None
             if resting is not None:
-                note.skipped = resting
+                why = resting
             elif not_needed is not None:
-                note.skipped = not_needed
+                why = not_needed
             elif self.stop_reason:
-                note.skipped = self.stop_reason
+                why = self.stop_reason
             elif self.started >= (self.plan.max_attempts or self.failover.deadlines.max_attempts):
-                note.skipped = "the attempts allowed for one request were used up"
+                why = "the attempts allowed for one request were used up"
             elif self.loop.time() >= self.deadline_at:
-                note.skipped = "the request ran out of time"
+                why = "the request ran out of time"
+            else:
+                why = None
+            if why is not None:
+                notes[i] = note.skipped_for(why)
 
     def skipped(self, cand: Candidate, why: str) -> None:
         """Note in the trace why ``cand`` is not tried (on its own line of the plan)."""
-        for note in self.trace.candidates:
-            if (note.provider, note.via) == (cand.provider, cand.via) and not note.skipped:
-                note.skipped = why
+        self.noted_skips = True
+        notes = self.trace.candidates
+        for i, note in enumerate(notes):
+            if note.provider == cand.provider and note.via == cand.via and not note.skipped:
+                notes[i] = note.skipped_for(why)
                 return
-        self.trace.candidates.append(cand.note(why))
+        notes.append(cand.note(why))
 
     def next_candidate(self) -> Candidate | None:
         """The next candidate worth an attempt, or None when budget or list are spent."""

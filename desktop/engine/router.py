@@ -152,9 +152,8 @@ class Engine:
             candidates = [
                 replace(c, bill_to=bill_to) if c.via in ROUTED_VIAS else c for c in candidates
             ]
-        trace.candidates = [
-            CandidateNote(c.provider, c.via, c.provider_model, None, c.remark) for c in candidates
-        ] + notes  # as ``c.note()``, without a call per candidate
+        # The plan's notes come first, in the candidates' order (the failover core relies on it).
+        trace.candidates = [c.planned_note for c in candidates] + notes
         if policy == "auto" and candidates:
             if self.health.quiet():  # nothing rests: the candidates are in the user's order
                 trace.first_choice = candidates[0].provider

@@ -197,9 +197,7 @@ async def run_throughput(
         ):
             emu.set_reply(reply)
             taking = [c for c in order if stream or not c.streams_only]
-            totals = {
-                c.name: Batch(c.name, stream, round_no, 0, plan.concurrency) for c in taking
-            }
+            totals = {c.name: Batch(c.name, stream, round_no, 0, plan.concurrency) for c in taking}
             for part_no in range(slices):
                 size = count // slices + (1 if part_no < count % slices else 0)
                 turn = part_no % len(taking)  # who goes first changes from slice to slice
