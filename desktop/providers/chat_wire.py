@@ -91,9 +91,9 @@ async def open_answer(
         response = await client.open_post(url, headers, content, extra)
         whole = True
         try:
-            whole, declared = _answered_whole(response, record)
+            whole, declared, plain = _answered_whole(response, record)
             if whole:
-                return await _whole_answer(response, label, secrets, declared)
+                return await _whole_answer(response, label, secrets, declared, plain)
         finally:
             if whole:
                 await response.aclose()
@@ -203,15 +203,22 @@ def _broke(label: str) -> str:
     )
 
 
-_NOTED = (b"x-request-id", b"x-inference-provider", b"content-type", b"content-length")
+_NOTED = (
+    b"x-request-id",
+    b"x-inference-provider",
+    b"content-type",
+    b"content-length",
+    b"content-encoding",
+)
 """The answer's headers the engine reads, picked in one pass (``Headers.get`` scans every
 header again for each name)."""
 
 
-def _answered_whole(response: httpx2.Response, record: AttemptRecord) -> tuple[bool, str]:
+def _answered_whole(response: httpx2.Response, record: AttemptRecord) -> tuple[bool, str, bool]:
     """Note the status and ids in ``record``; True unless the answer is a healthy stream
-    (an error status, or a whole JSON answer, is read whole by :func:`_whole_answer`), and
-    the declared ``content-length`` ("" when none)."""
+    (an error status, or a whole JSON answer, is read whole by :func:`_whole_answer`), the
+    declared ``content-length`` ("" when none), and whether the body has no
+    ``content-encoding`` (it is read as it comes)."""
     record.status_code = response.status_code
     found = picked_headers(response.headers, _NOTED)
     record.request_id = found.get(b"x-request-id")
@@ -220,7 +227,7 @@ def _answered_whole(response: httpx2.Response, record: AttemptRecord) -> tuple[b
         response.status_code >= 400
         or media_type(found.get(b"content-type", "")) != "text/event-stream"
     )
-    return whole, found.get(b"content-length", "")
+    return whole, found.get(b"content-length", ""), b"content-encoding" not in found
 
 
 def picked_headers(headers: httpx2.Headers, names: tuple[bytes, ...]) -> dict[bytes, str]:
@@ -251,13 +258,13 @@ def _header_text(value: bytes) -> str:
 
 
 async def _whole_answer(
-    response: httpx2.Response, label: str, secrets: list[str], declared: str
+    response: httpx2.Response, label: str, secrets: list[str], declared: str, plain: bool
 ) -> Chunk:
     """The one chunk of a whole (non-streamed) answer; raises :class:`AttemptFailed` for an
     error status, a body that is not a chat completion, or one past the size limits."""
     if response.status_code >= 400:
         raise AttemptFailed(await error_failure(response, secrets))
-    raw = await read_whole_answer(response, label, declared)
+    raw = await read_whole_answer(response, label, declared, plain=plain)
     try:
         completion = parse_completion(json.loads(raw))
     except ValueError:

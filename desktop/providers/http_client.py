@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import urllib.request
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import httpx2
 
@@ -55,8 +56,7 @@ class PooledClient(httpx2.AsyncClient):
         )
         self._direct_pool = pool
         self._direct_timeouts = TIMEOUT.as_dict()
-        self._direct_urls: dict[str, httpx2.URL] = {}
-        self._direct_headers: dict[tuple[tuple[str, str], ...], httpx2.Headers] = {}
+        self._direct_fixed: dict[tuple[str, tuple[tuple[str, str], ...]], _Fixed] = {}
 
     async def open_post(
         self,
@@ -77,28 +77,42 @@ class PooledClient(httpx2.AsyncClient):
             return await self.send(request, stream=True)
         if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
-        parsed = self._direct_urls.get(url)
-        if parsed is None:
-            if len(self._direct_urls) >= 64:
-                self._direct_urls.clear()
-            parsed = self._direct_urls[url] = httpx2.URL(url)
-        # The client's defaults and ``headers``, checked and encoded once; copied per request.
-        key = tuple(headers.items())
-        fixed = self._direct_headers.get(key)
+        key = (url, tuple(headers.items()))
+        fixed = self._direct_fixed.get(key)
         if fixed is None:
-            if len(self._direct_headers) >= 64:
-                self._direct_headers.clear()
-            fixed = self._direct_headers[key] = httpx2.Headers(self.headers)
-            fixed.update(headers)
-        sent = httpx2.Headers(fixed)
+            if len(self._direct_fixed) >= 64:
+                self._direct_fixed.clear()
+            fixed = self._direct_fixed[key] = _Fixed.make(url, self.headers, headers)
+        # A copy of the checked and encoded headers (their encoding kept, not worked out
+        # again), with this request's own set in it. The request is given its body as a
+        # stream, with its length said here, as ``Request(content=...)`` would have.
+        sent = fixed.headers.copy()
+        sent["content-length"] = str(len(content))
         if extra:
             for name, value in extra.items():
                 sent[name] = value
         request = httpx2.Request(
             "POST",
-            parsed,
+            fixed.url,
             headers=sent,
-            content=content,
+            stream=httpx2.ByteStream(content),
             extensions={"timeout": self._direct_timeouts},
         )
         return await pool.handle_async_request(request)
+
+
+class _Fixed(NamedTuple):
+    """What stays the same from one request to the next for one URL and set of headers."""
+
+    url: httpx2.URL
+    headers: httpx2.Headers
+    """``Host``, the client's defaults and the caller's, in the order the client sends them."""
+
+    @classmethod
+    def make(cls, url: str, defaults: httpx2.Headers, given: Mapping[str, str]) -> _Fixed:
+        parsed = httpx2.URL(url)
+        headers = httpx2.Headers({"host": parsed.netloc.decode("ascii")})
+        headers.update(defaults)
+        headers.update(given)
+        headers.encoding  # noqa: B018 - worked out once here, kept by every copy
+        return cls(parsed, headers)

@@ -119,6 +119,19 @@ async def test_a_whole_answer_through_the_engine_is_read_and_traced(
     assert attempt.request_id and attempt.request_id.startswith("Root=1-")
 
 
+async def test_a_compressed_whole_answer_is_read_uncompressed(
+    open_services: OpenServices, emulator: Emulator, no_proxy: None
+) -> None:
+    services = await open_services()
+    emulator.fault("groq", "gzip", times=1)
+    request = ChatRequest(LLAMA_8B, [ChatMessage("user", "Hi")], provider="auto", stream=False)
+    compressed = await asyncio.wait_for(services.engine.chat(request), 30)
+    plain = await asyncio.wait_for(services.engine.chat(request), 30)
+    assert compressed.status == plain.status == Status.COMPLETE
+    assert compressed.text == plain.text == "Hello from groq."
+    assert compressed.provider == "groq"
+
+
 def test_picked_headers_join_a_repeated_name_in_any_case() -> None:
     names = (b"x-request-id", b"content-type")
     usual = httpx2.Headers([(b"x-request-id", b"a"), (b"content-type", b"t"), (b"other", b"o")])
