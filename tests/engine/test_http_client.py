@@ -26,8 +26,9 @@ PROXY_VARIABLES = (
 )
 
 
-@pytest.fixture
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy from the machine's environment: each test sets its own."""
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
 
@@ -48,9 +49,7 @@ async def _post(client: PooledClient, url: str, extra: dict[str, str]) -> httpx2
     return response
 
 
-async def test_the_short_way_sends_what_the_client_would(
-    emulator: Emulator, no_proxy: None
-) -> None:
+async def test_the_short_way_sends_what_the_client_would(emulator: Emulator) -> None:
     assert not environment_proxied()
     url = f"{emulator.router_url}/groq/openai/v1/chat/completions"
     client = PooledClient()
@@ -78,7 +77,7 @@ async def test_the_short_way_sends_what_the_client_would(
     assert short_two["x-amzn-trace-id"] == "trace-2"
 
 
-async def test_a_closed_client_refuses_the_short_way(no_proxy: None) -> None:
+async def test_a_closed_client_refuses_the_short_way() -> None:
     client = PooledClient()
     await client.aclose()
     with pytest.raises(RuntimeError, match="closed"):
@@ -86,7 +85,7 @@ async def test_a_closed_client_refuses_the_short_way(no_proxy: None) -> None:
 
 
 async def test_a_proxy_in_the_environment_carries_chat_requests_too(
-    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, no_proxy: None
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With HTTP_PROXY set, a chat request goes to the proxy (here nothing listens there, so
     it cannot connect), not around it to the provider."""
@@ -104,7 +103,7 @@ async def test_a_proxy_in_the_environment_carries_chat_requests_too(
 
 
 async def test_a_whole_answer_through_the_engine_is_read_and_traced(
-    open_services: OpenServices, no_proxy: None
+    open_services: OpenServices,
 ) -> None:
     services = await open_services()
     result = await asyncio.wait_for(
@@ -120,7 +119,7 @@ async def test_a_whole_answer_through_the_engine_is_read_and_traced(
 
 
 async def test_a_compressed_whole_answer_is_read_uncompressed(
-    open_services: OpenServices, emulator: Emulator, no_proxy: None
+    open_services: OpenServices, emulator: Emulator
 ) -> None:
     services = await open_services()
     emulator.fault("groq", "gzip", times=1)
