@@ -51,3 +51,4 @@ pytest.no_leaked_windows
 pytest.media_env_fixture
 pytest.build_page_fixture
 pytest._clipboard_handed_over
+pytest._no_proxy

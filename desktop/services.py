@@ -43,8 +43,6 @@ from desktop.store.state import StateStore
 from desktop.store.worker import DbWorker
 
 if TYPE_CHECKING:
-    import httpx2
-
     from desktop.engine.catalog import ModelCatalog
     from desktop.engine.conversations import ChatService
     from desktop.engine.embeddings import EmbedService
@@ -55,6 +53,7 @@ if TYPE_CHECKING:
     from desktop.engine.speech import TranscribeService
     from desktop.engine.style_book import StyleList
     from desktop.engine.video import VideoService
+    from desktop.providers.http_client import PooledClient
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -70,21 +69,16 @@ def jobs_unavailable_text(exc: BaseException, path: Path) -> str:
     )
 
 
-def make_http_client() -> httpx2.AsyncClient:
-    """The one HTTP client: pooled, HTTP/1.1, no client-side total timeout.
+def make_http_client() -> PooledClient:
+    """The one HTTP client (:class:`desktop.providers.http_client.PooledClient`): pooled,
+    HTTP/1.1, no client-side total timeout, chat requests sent straight to its pool.
 
-    Deadlines are the engine's job (connect, time to first token, idle, total); the socket
-    timeouts here are only a backstop for connect and pool waits. Blocking (it loads the
-    certificate bundle): :meth:`Services.prepare_engine` runs it in the pool.
+    Blocking (it loads the certificate bundle): :meth:`Services.prepare_engine` runs it in
+    the pool.
     """
-    import httpx2
+    from desktop.providers.http_client import PooledClient
 
-    return httpx2.AsyncClient(
-        timeout=httpx2.Timeout(connect=5.0, read=None, write=30.0, pool=10.0),
-        follow_redirects=False,
-        limits=httpx2.Limits(max_connections=64, max_keepalive_connections=16),
-        headers={"user-agent": "Switchboard/0.1"},
-    )
+    return PooledClient()
 
 
 def load_engine_modules() -> None:
@@ -100,7 +94,7 @@ def load_engine_modules() -> None:
     import desktop.engine.video  # noqa: F401
 
 
-def _engine_client() -> httpx2.AsyncClient:
+def _engine_client() -> PooledClient:
     """The engine's modules imported and the HTTP client made (blocking)."""
     load_engine_modules()
     return make_http_client()
@@ -113,7 +107,7 @@ class EngineParts:
     An idle window makes no request, so it need not hold the engine, the HTTP stack or the
     certificate bundle (about 15 MiB and a tenth of a second of imports)."""
 
-    client: httpx2.AsyncClient
+    client: PooledClient
     catalog: ModelCatalog
     engine: Engine
     chat: ChatService
@@ -125,7 +119,7 @@ class EngineParts:
     models: ModelDirectory
 
     @classmethod
-    def build(cls, services: Services, client: httpx2.AsyncClient) -> EngineParts:
+    def build(cls, services: Services, client: PooledClient) -> EngineParts:
         """Everything around ``client`` (quick once the modules are imported)."""
         from desktop.engine.catalog import ModelCatalog
         from desktop.engine.conversations import ChatService
@@ -216,7 +210,7 @@ class Services:
     history_read_only: bool = False
     """The history was opened read-only: reading works, saving says why it cannot."""
     _parts: EngineParts | None = field(default=None, repr=False)
-    _making: Future[httpx2.AsyncClient] | None = field(default=None, repr=False)
+    _making: Future[PooledClient] | None = field(default=None, repr=False)
     _closed: bool = field(default=False, repr=False)
 
     @classmethod
@@ -329,14 +323,14 @@ class Services:
             raise
         self._take(client)
 
-    def _start_making(self) -> Future[httpx2.AsyncClient]:
+    def _start_making(self) -> Future[PooledClient]:
         if self._closed:
             raise RuntimeError("Services are closed")
         if self._making is None:
             self._making = self.executor.submit(_engine_client)
         return self._making
 
-    def _take(self, client: httpx2.AsyncClient) -> EngineParts:
+    def _take(self, client: PooledClient) -> EngineParts:
         if self._closed:  # aclose closes the client made for nothing
             raise RuntimeError("Services are closed")
         if self._parts is None:
@@ -353,7 +347,7 @@ class Services:
         return self._parts
 
     @property
-    def client(self) -> httpx2.AsyncClient:
+    def client(self) -> PooledClient:
         return self._engine_parts().client
 
     @property

@@ -22,6 +22,15 @@ class Cost:
     basis: str
     estimate: bool = True
 
+    def __init__(self, usd: float | None, basis: str, estimate: bool = True) -> None:
+        # Written past the frozen ``__setattr__`` as the generated ``__init__`` does, but with
+        # one dict store per field instead of a lookup and call of ``object.__setattr__``
+        # each: one estimate is made per answer, and that cost half again (issue 8).
+        fields = self.__dict__
+        fields["usd"] = usd
+        fields["basis"] = basis
+        fields["estimate"] = estimate
+
     def to_dict(self) -> dict[str, Any]:
         return {"usd": self.usd, "estimate": self.estimate, "basis": self.basis}
 

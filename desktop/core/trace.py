@@ -94,15 +94,23 @@ def seconds_text(seconds: float) -> str:
     return f"{seconds:.0f} s"
 
 
-@dataclass
+@dataclass(frozen=True)
 class CandidateNote:
-    """One candidate the engine considered; ``skipped`` says why it was not tried."""
+    """One candidate the engine considered; ``skipped`` says why it was not tried.
+
+    Frozen: the engine shares one note between the traces of many requests (a candidate
+    keeps its own, :meth:`desktop.engine.candidates.Candidate.planned_note`), so a reason is
+    given by putting :meth:`skipped_for` in the note's place, never by changing it."""
 
     provider: str
     via: str  # "router", "direct", "custom" or "hf-auto"
     provider_model: str
     skipped: str | None = None
     note: str = ""  # said even when tried: "test-only (staging) …" for a provider named by hand
+
+    def skipped_for(self, why: str) -> CandidateNote:
+        """This note with ``why`` as the reason it was not tried."""
+        return CandidateNote(self.provider, self.via, self.provider_model, why, self.note)
 
 
 @dataclass

@@ -72,21 +72,32 @@ def uuid4_text() -> str:
     the RFC 4122 variant (``8``–``b``). A trace id needs to be unique, not secret: the bits
     come from ``random`` (seeded from the system once, reseeded in a forked child), not
     from a system call per request (issue 8)."""
-    h = f"{getrandbits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    n = getrandbits(128)
+    h = f"{n:032x}"
+    # The variant digit from the bits of hex digit 16 (bits 60-63), not by parsing it back.
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[(n >> 60) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def task_headers(cand: Candidate, **extra: str) -> dict[str, str]:
-    """The candidate's headers (auth with its scheme, JSON content type) plus ``extra``; a
-    routed call also gets an ``x-amzn-trace-id`` the router echoes in its request id (§2.6)
-    and, when an organisation pays, ``X-HF-Bill-To`` (:mod:`desktop.engine.billing`)."""
+    """The candidate's headers (auth with its scheme, JSON content type), those of this one
+    request (:func:`request_headers`), and ``extra``."""
     headers = cand.headers()
     if cand.via in ROUTED_VIAS:
-        headers["x-amzn-trace-id"] = uuid4_text()
-        if cand.bill_to:
-            headers[BILL_TO_HEADER] = cand.bill_to
-    if extra:  # chat has none
+        headers.update(request_headers(cand))
+    if extra:
         headers.update({k.replace("_", "-"): v for k, v in extra.items()})
+    return headers
+
+
+def request_headers(cand: Candidate) -> dict[str, str]:
+    """The headers that change from request to request: a routed call gets an
+    ``x-amzn-trace-id`` the router echoes in its request id (§2.6) and, when an organisation
+    pays, ``X-HF-Bill-To`` (:mod:`desktop.engine.billing`); a direct call, none."""
+    if cand.via not in ROUTED_VIAS:
+        return {}
+    headers = {"x-amzn-trace-id": uuid4_text()}
+    if cand.bill_to:
+        headers[BILL_TO_HEADER] = cand.bill_to
     return headers
 
 

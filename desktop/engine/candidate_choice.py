@@ -48,6 +48,10 @@ NO_CREDENTIALS_TEXT = (
     "huggingface.co/settings/tokens (or a local server) on the Providers page."
 )
 
+_CUSTOM_TASKS = (Task.CHAT, Task.EMBEDDINGS)
+"""The tasks custom servers take part in (bound once: reading an enum member goes through its
+metaclass's attribute hook, about a Python call's cost, issue 8)."""
+
 Choice = tuple[list[Candidate], list[CandidateNote]]
 """Ordered candidates, and a note on every provider left out."""
 
@@ -88,11 +92,12 @@ class CandidateChooser:
         Raises :class:`SwitchboardError` (:class:`NoCredentials`, :class:`NoCandidates`) when
         there is nothing to try, with the sentence and the button for the person.
         """
-        await self.credentials.ready()  # the keyring may still be opening (start-up)
-        settings = self._settings()
         creds = self.credentials
-        custom_ok = task in (Task.CHAT, Task.EMBEDDINGS)
-        custom = settings.custom(policy)
+        if creds.loading:  # the keyring may still be opening (start-up)
+            await creds.ready()
+        settings = self._settings()
+        custom_ok = task in _CUSTOM_TASKS
+        custom = settings.custom(policy) if settings.custom_endpoints else None
         if custom is not None:
             if not custom_ok:
                 raise SwitchboardError(
@@ -121,26 +126,35 @@ class CandidateChooser:
                 )
             only = policy
 
-        customs = [
-            custom_candidate(c, model, creds)
-            for c in settings.custom_endpoints
-            if custom_ok
-            and only is None
-            and settings.is_enabled(c.name)
-            and (model in c.models or model in self.custom_models(c.name))
-            and url_problem(c.base_url) is None  # a bad hand-edited address: never called
-        ]
+        customs = (
+            [
+                custom_candidate(c, model, creds)
+                for c in settings.custom_endpoints
+                if settings.is_enabled(c.name)
+                and (model in c.models or model in self.custom_models(c.name))
+                and url_problem(c.base_url) is None  # a bad hand-edited address: never called
+            ]
+            if custom_ok and only is None and settings.custom_endpoints
+            else []
+        )
         has_hub_credentials = bool(hf_token) or any(creds.provider_key(p) for p in PROVIDERS)
         if not has_hub_credentials and not customs:
             raise NoCredentials(NO_CREDENTIALS_TEXT)
         notes: list[CandidateNote] = []
         found: list[Candidate] = []
-        entries: list[MappingEntry] = []
+        entries: list[MappingEntry] | None = []
         choice: Choice | None = None  # the cached candidates ``found`` was copied from
         choice_key: tuple[object, ...] = ()
         if has_hub_credentials:
+            catalog = self.catalog
+            fetched_at: float | None = None
             try:
-                entries = await self.catalog.mapping(model, hf_token)
+                # A fresh mapping is read only when its candidates are not built yet.
+                fetched_at = catalog.fresh_at(model)
+                if fetched_at is None:
+                    entries = await catalog.mapping(model, hf_token)
+                else:
+                    entries = None  # not read yet: see below
             except SwitchboardError as exc:
                 if not customs:
                     raise
@@ -151,12 +165,14 @@ class CandidateChooser:
                 task,
                 model,
                 only,
-                self.catalog.fetched_at(model),
+                catalog.fetched_at(model) if fetched_at is None else fetched_at,
                 creds.version,
                 tuple(settings.disabled),
             )
             cached = self._cache.get(key)
             if cached is None:
+                if entries is None:
+                    entries = catalog.cached(model) or []
                 cached = mapped_candidates(
                     entries,
                     task=task,
@@ -170,8 +186,8 @@ class CandidateChooser:
                     self._cache.clear()
                 self._cache[key] = cached
             choice, choice_key = cached, key
-            found, notes2 = list(cached[0]), list(cached[1])
-            notes += notes2
+            found = cached[0]  # only read below (sorting and the memo make new lists)
+            notes += cached[1]
         score = None
         if policy in ("fastest", "cheapest") and found:
             stats = await self.catalog.provider_stats(model)
@@ -202,6 +218,8 @@ class CandidateChooser:
             _note_stats(found, stats)
         ordered = order_candidates(found + customs, settings, self.health, score)
         if not ordered:
+            if entries is None:
+                entries = self.catalog.cached(model) or []
             raise NoCandidates(no_candidates_text(model, only, notes, task, entries))
         return ordered, notes
 

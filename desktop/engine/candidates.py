@@ -68,11 +68,12 @@ class Candidate:
     def headers(self) -> dict[str, str]:
         """JSON content type, the provider's own extra headers, auth with its scheme (a new
         dict each time: callers add their own)."""
-        return dict(self._headers)
+        return dict(self.base_headers)
 
     @cached_property
-    def _headers(self) -> dict[str, str]:
-        """:meth:`headers`, worked out once per candidate (a changed key makes new ones)."""
+    def base_headers(self) -> dict[str, str]:
+        """:meth:`headers`, worked out once per candidate (a changed key makes new ones):
+        read it, never change it."""
         headers = {"content-type": "application/json"}
         spec = PROVIDERS.get(self.provider)
         if spec is not None and self.via != "custom":
@@ -82,7 +83,30 @@ class Candidate:
         return headers
 
     def note(self, skipped: str | None = None) -> CandidateNote:
+        if skipped is None:
+            return self.planned_note
         return CandidateNote(self.provider, self.via, self.provider_model, skipped, self.remark)
+
+    @cached_property
+    def planned_note(self) -> CandidateNote:
+        """This candidate's line in a trace's plan, made once and shared by every request
+        that plans it (notes are frozen; issue 8, CPU per request)."""
+        return CandidateNote(self.provider, self.via, self.provider_model, None, self.remark)
+
+    def not_needed_note(self, why: str) -> CandidateNote:
+        """:attr:`planned_note` skipped for ``why`` ("not needed (Groq answered)"), kept for
+        the next request that another provider answers the same way (a few per candidate)."""
+        notes = self._not_needed
+        found = notes.get(why)
+        if found is None:
+            if len(notes) >= 16:
+                notes.clear()
+            found = notes[why] = self.planned_note.skipped_for(why)
+        return found
+
+    @cached_property
+    def _not_needed(self) -> dict[str, CandidateNote]:
+        return {}
 
 
 def custom_api_base(base_url: str) -> str:

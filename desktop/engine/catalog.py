@@ -238,6 +238,19 @@ class ModelCatalog:
         if model_id in self._cache:
             self._cache[model_id]["fetched_at"] = 0.0
 
+    def fresh_at(self, model_id: str) -> float | None:
+        """When the model's mapping was fetched, while it is fresh enough that :meth:`mapping`
+        answers from the cache; None when :meth:`mapping` would fetch it. Checks the id as
+        :meth:`mapping` does. Lets a request whose candidates are already built skip the
+        mapping's coroutine and its copy of the entries (issue 8)."""
+        check_hub_id(model_id)
+        record = self._cache.get(model_id)
+        if record:
+            fetched = float(record.get("fetched_at", 0.0))
+            if self._clock() - fetched < self._ttl:
+                return fetched
+        return None
+
     async def mapping(self, model_id: str, token: str | None = None) -> list[MappingEntry]:
         """The model's mapping: fresh cache, else the Hub, else a stale cache, else an error."""
         check_hub_id(model_id)  # before any URL is built from it

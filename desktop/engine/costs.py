@@ -66,12 +66,43 @@ def estimate_tokens(text: str) -> int:
     return max(1, round(len(text) / CHARS_PER_TOKEN)) if text else 0
 
 
+def _count_text(n: int) -> str:
+    """``n`` with thousands separators (``format(n, ",")`` only where there are any: it costs
+    more than the rest of an answer's cost text, issue 8)."""
+    return f"{n}" if -1000 < n < 1000 else f"{n:,}"
+
+
 def _tokens_text(n: int) -> str:
-    return f"{n:,} token" + ("" if n == 1 else "s")
+    return _count_text(n) + (" token" if n == 1 else " tokens")
 
 
 def _price_text(usd: float) -> str:
     return f"${usd:g}"
+
+
+_PRICE_WORDS: dict[tuple[str, float, float, str], str] = {}
+"""The price half of chat cost texts, by provider, prices and source: the same few for every
+answer, and formatting the prices cost more than the rest of the estimate (issue 8)."""
+
+
+def _price_words(provider: str, price_in: float, price_out: float, source: str) -> str:
+    """ " at Groq's $0.05 in / $0.08 out per million tokens (published by …)"."""
+    key = (provider, price_in, price_out, source)
+    words = _PRICE_WORDS.get(key)
+    if words is None:
+        if len(_PRICE_WORDS) >= 256:
+            _PRICE_WORDS.clear()
+        words = _PRICE_WORDS[key] = (
+            f" at {provider_label(provider)}'s {_price_text(price_in)} in / "
+            f"{_price_text(price_out)} out per million tokens ({source})"
+        )
+    return words
+
+
+# Enum members read for every answer, bound once: each ``Status.X`` goes through the enum
+# metaclass's attribute hook, about a Python call's cost (issue 8).
+_FAILED = Status.FAILED
+_BILLED = (Outcome.OK, Outcome.INTERRUPTED)
 
 
 def chat_cost(
@@ -81,11 +112,13 @@ def chat_cost(
     price_source: str,
 ) -> Cost:
     """The arithmetic of one chat turn (pure; the meter finds ``price``)."""
-    if result.status == Status.FAILED or result.provider is None:
+    provider = result.provider
+    if result.status == _FAILED or provider is None:
         return Cost(0.0, "nothing was answered; failed attempts are not billed")
-    who = provider_label(result.provider)
     if result.via == "custom" and price is None:
-        return Cost(None, f"{who} is your own server; no price is known for it")
+        return Cost(
+            None, f"{provider_label(provider)} is your own server; no price is known for it"
+        )
     usage = result.usage
     reported = (
         usage is not None
@@ -101,16 +134,12 @@ def chat_cost(
         tokens_in = sum(estimate_tokens(m.content) for m in messages)
         tokens_out = estimate_tokens(result.text)
         counted = "estimated from the text; the provider reported no usage"
-    tokens = f"{_tokens_text(tokens_in)} in + {tokens_out:,} out ({counted})"
+    tokens = f"{_tokens_text(tokens_in)} in + {_count_text(tokens_out)} out ({counted})"
     if price is None:
-        return Cost(None, f"{tokens}; {who} publishes no price for this model")
+        return Cost(None, f"{tokens}; {provider_label(provider)} publishes no price for this model")
     price_in, price_out = price
     usd = (tokens_in * price_in + tokens_out * price_out) / 1_000_000
-    basis = (
-        f"{tokens} at {who}'s {_price_text(price_in)} in / {_price_text(price_out)} out "
-        f"per million tokens ({price_source})"
-    )
-    return Cost(usd, basis)
+    return Cost(usd, tokens + _price_words(provider, price_in, price_out, price_source))
 
 
 def units_of(row: PriceRow, result: MediaResult, text: str = "") -> tuple[float, str]:
@@ -198,10 +227,17 @@ def media_cost(result: MediaResult, table: PriceTable) -> Cost:
     return Cost(total, "; ".join(parts))
 
 
+def _published(found: ProviderStats | None) -> tuple[tuple[float, float] | None, str]:
+    """The router's published price in ``found`` and where it came from, if it has one."""
+    if found is None or found.price_in is None or found.price_out is None:
+        return None, ""
+    return (found.price_in, found.price_out), "published by Hugging Face's router"
+
+
 def mark_billed(trace: Trace) -> None:
     """Attempts that produced something are billed; failed, cancelled ones are not."""
     for attempt in trace.attempts:
-        attempt.billed = attempt.outcome in (Outcome.OK, Outcome.INTERRUPTED)
+        attempt.billed = attempt.outcome in _BILLED
 
 
 @dataclass(frozen=True)
@@ -280,6 +316,22 @@ class CostMeter:
     ) -> tuple[tuple[float, float] | None, str]:
         """(input, output) USD per million tokens for ``provider`` serving ``model``, and where
         the figure came from; the user's own price wins over the router's published one."""
+        known = self._known_chat_price(model, provider, fetch)
+        if known is not None:
+            return known
+        # The chooser refreshes these in the background at every request, so they are
+        # usually cached; a missing entry is fetched, but never holds a turn for long.
+        try:
+            stats = await asyncio.wait_for(self._catalog.provider_stats(model), PRICE_WAIT_S)
+        except TimeoutError:
+            return None, ""
+        return _published(stats.get(provider))
+
+    def _known_chat_price(
+        self, model: str, provider: str, fetch: bool
+    ) -> tuple[tuple[float, float] | None, str] | None:
+        """:meth:`chat_price` from what is at hand; None when the router's figures for
+        ``provider`` are to be fetched first (a settled answer usually needs no coroutine)."""
         mine = self.cost_settings.chat_prices
         if mine:  # usually none: no key to build
             pair = mine.get(f"{provider}|{model}") or mine.get(provider)
@@ -287,18 +339,10 @@ class CostMeter:
                 return (pair[0], pair[1]), "your price"
         if provider not in PROVIDERS:
             return None, ""
-        # The chooser refreshes these in the background at every request, so they are
-        # usually cached; a missing entry is fetched, but never holds a turn for long.
         stats = self._catalog.cached_stats(model)
         if provider not in stats and fetch:
-            try:
-                stats = await asyncio.wait_for(self._catalog.provider_stats(model), PRICE_WAIT_S)
-            except TimeoutError:
-                return None, ""
-        found = stats.get(provider)
-        if found is None or found.price_in is None or found.price_out is None:
-            return None, ""
-        return (found.price_in, found.price_out), "published by Hugging Face's router"
+            return None
+        return _published(stats.get(provider))
 
     def priced_stats(self, model: str, stats: dict[str, ProviderStats]) -> dict[str, ProviderStats]:
         """``stats`` with the user's own chat prices in place of the published ones."""
@@ -365,10 +409,16 @@ class CostMeter:
         """Estimate a chat turn, write it into its trace and the ledger."""
         price: tuple[float, float] | None = None
         source = ""
-        if result.status != Status.FAILED and result.provider is not None:
-            price, source = await self.chat_price(result.trace.model, result.provider)
+        if result.status != _FAILED and result.provider is not None:
+            # Coroutines only when a price is to be fetched or the month read (issue 8).
+            known = self._known_chat_price(result.trace.model, result.provider, True)
+            if known is None:
+                known = await self.chat_price(result.trace.model, result.provider)
+            price, source = known
         cost = chat_cost(result, messages, price, source)
-        await self._keep(result.trace, cost, result.provider)
+        ledger = self._record(result.trace, cost, result.provider)
+        if ledger is not None:
+            await self._read_month(ledger)
         return cost
 
     async def settle_stopped(
@@ -414,27 +464,38 @@ class CostMeter:
         return result
 
     async def _keep(self, trace: Trace, cost: Cost, provider: str | None) -> None:
+        ledger = self._record(trace, cost, provider)
+        if ledger is not None:
+            await self._read_month(ledger)
+
+    def _record(self, trace: Trace, cost: Cost, provider: str | None) -> CostLedger | None:
+        """Write ``cost`` into ``trace`` and queue its ledger row; returns the ledger when
+        this month's total is to be read (:meth:`_read_month`) before it runs in memory."""
         mark_billed(trace)
         trace.cost = cost.to_dict()
         if self.ledger is None or (cost.usd == 0.0 and provider is None):
-            return  # nothing was made: no row, so counts stay "things made"
-        entry = CostEntry(
-            task=trace.task,
-            model=trace.model,
-            provider=trace.answered_by or provider or "",
-            usd=cost.usd,
-            basis=cost.basis,
-            bill_to=trace.bill_to,
-            request_id=trace.request_id,
-            at=self.ledger.now(),
-        )
+            return None  # nothing was made: no row, so counts stay "things made"
         ledger = self.ledger
+        entry = CostEntry(  # positional, in the fields' order: keywords cost more (issue 8)
+            trace.task,
+            trace.model,
+            trace.answered_by or provider or "",  # provider
+            cost.usd,
+            cost.basis,
+            trace.bill_to,
+            trace.request_id,
+            ledger.now(),  # at
+        )
         spent = ledger.queue(entry)
         if spent is not None:  # the month's total runs in memory: write the row soon
             self.last_month_spent = spent
             self._write_soon(ledger)
-            return
-        try:  # the first result of the month (or after another process wrote): read it
+            return None
+        return ledger
+
+    async def _read_month(self, ledger: CostLedger) -> None:
+        """The first result of the month (or after another process wrote): read its total."""
+        try:
             self.last_month_spent = await self._on_worker(ledger.this_month)
         except CostLedgerError as exc:  # pragma: no cover - disk full and the like
             log.warning("cost not recorded: %s", exc)

@@ -60,6 +60,12 @@ class Credentials:
         if self._loading is not None and not self._loading.done():
             self._loading.cancel()
 
+    @property
+    def loading(self) -> bool:
+        """The first keyring read is still running: :meth:`ready` would wait for it."""
+        loading = self._loading
+        return loading is not None and not loading.done()
+
     async def ready(self) -> None:
         """Wait until the first keyring read is over (at once when it is)."""
         loading = self._loading

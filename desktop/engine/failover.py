@@ -38,6 +38,10 @@ from desktop.engine.health import HealthBook
 from desktop.engine.health_summary import rest_words
 from desktop.engine.limits import ProviderLimiter
 
+# Enum members read on every request, bound once: each ``Outcome.X`` goes through the enum
+# metaclass's attribute hook, about a Python call's cost (issue 8).
+_OK, _CUT, _CONNECT_ERROR = Outcome.OK, Outcome.INTERRUPTED, Outcome.CONNECT_ERROR
+
 
 class AttemptOutcome(Protocol):
     """What every task's attempt returns: committed, or a classified failure."""
@@ -185,6 +189,8 @@ class _Request(Generic[OutcomeT]):
         request ends, so an offline machine does not count against every provider."""
         self.answered = False
         """Some attempt met a provider (any answer, even an error): not offline."""
+        self.noted_skips = False
+        """A candidate's note was given a reason during the request (:meth:`skipped`)."""
 
     def notify(self, record: AttemptRecord) -> None:
         if self.on_attempt is not None:
@@ -223,7 +229,7 @@ class _Request(Generic[OutcomeT]):
         """A committed answer that was cut, and a plan that restarts cut answers elsewhere."""
         return (
             outcome.committed
-            and record.outcome == Outcome.INTERRUPTED
+            and record.outcome == _CUT
             and self.plan.restart_cut
             and self.can_continue()
         )
@@ -262,17 +268,24 @@ class _Request(Generic[OutcomeT]):
         return wrapped
 
     def finish(self) -> Routed[OutcomeT]:
-        """Nobody finished: a cut answer is the result (interrupted, its text kept)."""
-        if self.routed.outcome is None and self.cut is not None:
+        """Note who answered and who pays; nobody finished: a cut answer is the result
+        (interrupted, its text kept)."""
+        routed = self.routed
+        if routed.outcome is None and self.cut is not None:
             outcome, cand, record = self.cut
             record.message = self.cut_message
             self.won(cand, record, outcome)
+        if routed.candidate is not None and routed.record is not None:
+            trace = self.trace
+            trace.answered_by = routed.record.served_by or routed.candidate.provider
+            trace.billed_to = routed.candidate.billed_to
+            trace.bill_to = routed.candidate.bill_to
         self.note_untried()
-        return self.routed
+        return routed
 
     def note_untried(self) -> None:
         """Give every candidate that was not tried a reason, in words (issue 9, §5.10)."""
-        tried = {(a.provider, a.via) for a in self.trace.attempts}
+        attempts = self.trace.attempts
         winner = self.routed.candidate
         health = self.failover.health
         keys: dict[tuple[str, str], str] = {}
@@ -283,37 +296,51 @@ class _Request(Generic[OutcomeT]):
             f"not needed ({provider_label(winner.provider)} answered)"
             if winner is not None
             and self.routed.record is not None
-            and (self.routed.record.outcome == Outcome.OK)
+            and (self.routed.record.outcome == _OK)
             else None
         )
-        if not keys and not_needed is not None:  # the usual end: nobody rests, one answered
-            for note in self.trace.candidates:
-                if not note.skipped and (note.provider, note.via) not in tried:
-                    note.skipped = not_needed
+        notes = self.trace.candidates
+        if not keys and not_needed is not None and len(attempts) == 1 and not self.noted_skips:
+            # The usual end: nobody rests, the one attempt answered, nothing was skipped. The
+            # trace's first notes are the plan's, in its order (``Engine.plan``); the others
+            # (providers left out) have their reasons. Each candidate keeps its own note for
+            # "not needed", so no note is made here (issue 8, CPU per request).
+            provider, via = attempts[0].provider, attempts[0].via
+            for i, cand in enumerate(self.plan.candidates):
+                if cand.provider != provider or cand.via != via:
+                    notes[i] = cand.not_needed_note(not_needed)
             return
-        for note in self.trace.candidates:
+        tried = {(a.provider, a.via) for a in attempts}
+        for i, note in enumerate(notes):
             if note.skipped or (note.provider, note.via) in tried:
                 continue
+            why: str | None
             key = keys.get((note.provider, note.via))
             resting = rest_words(health, key) if key else None
             if resting is not None:
-                note.skipped = resting
+                why = resting
             elif not_needed is not None:
-                note.skipped = not_needed
+                why = not_needed
             elif self.stop_reason:
-                note.skipped = self.stop_reason
+                why = self.stop_reason
             elif self.started >= (self.plan.max_attempts or self.failover.deadlines.max_attempts):
-                note.skipped = "the attempts allowed for one request were used up"
+                why = "the attempts allowed for one request were used up"
             elif self.loop.time() >= self.deadline_at:
-                note.skipped = "the request ran out of time"
+                why = "the request ran out of time"
+            else:
+                why = None
+            if why is not None:
+                notes[i] = note.skipped_for(why)
 
     def skipped(self, cand: Candidate, why: str) -> None:
         """Note in the trace why ``cand`` is not tried (on its own line of the plan)."""
-        for note in self.trace.candidates:
-            if (note.provider, note.via) == (cand.provider, cand.via) and not note.skipped:
-                note.skipped = why
+        self.noted_skips = True
+        notes = self.trace.candidates
+        for i, note in enumerate(notes):
+            if note.provider == cand.provider and note.via == cand.via and not note.skipped:
+                notes[i] = note.skipped_for(why)
                 return
-        self.trace.candidates.append(cand.note(why))
+        notes.append(cand.note(why))
 
     def next_candidate(self) -> Candidate | None:
         """The next candidate worth an attempt, or None when budget or list are spent."""
@@ -340,16 +367,12 @@ class _Request(Generic[OutcomeT]):
             if not self.more_to_try()
             else min(self.deadline_at, now + self.plan.first_deadline_s(cand))
         )
-        record = AttemptRecord(
-            provider=cand.provider,
-            via=cand.via,
-            provider_model=cand.provider_model,
-            started_at=time.time(),
-        )
+        record = AttemptRecord(cand.provider, cand.via, cand.provider_model, time.time())
         record.breaker = health.begin(cand.health_key)
         health.note_attempt(cand.health_key)
         self.trace.attempts.append(record)
-        self.notify(record)
+        if self.on_attempt is not None:  # ``notify``, inline: once per attempt
+            self.on_attempt(record)
         return AttemptContext(
             cand,
             record,
@@ -372,7 +395,7 @@ class _Request(Generic[OutcomeT]):
             not outcome.committed
             and failure is not None
             and failure.network
-            and record.outcome == Outcome.CONNECT_ERROR
+            and record.outcome == _CONNECT_ERROR
         ):
             self.unsent.append((cand, record, failure))
             self.failover.health.release(cand.health_key)
@@ -384,7 +407,8 @@ class _Request(Generic[OutcomeT]):
                 ttft_ms=record.ttft_ms,
                 retry_after_s=record.retry_after_s,
             )
-        self.notify(record)
+        if self.on_attempt is not None:  # ``notify``, inline: once per attempt
+            self.on_attempt(record)
 
     def offline(self) -> bool:
         """No provider answered and the connect failures point at this machine's network."""
@@ -532,11 +556,18 @@ class Failover:
         self, req: _Request[OutcomeT], attempt: AttemptFn[OutcomeT]
     ) -> Routed[OutcomeT]:
         """One attempt at a time, in the caller's task (the common, cheapest path)."""
+        limiter, interactive = self.limiter, req.plan.interactive
         while (cand := req.next_candidate()) is not None:
             ctx = req.begin(cand, _always_commit)
             try:
-                async with self.limiter.slot(cand.provider, interactive=req.plan.interactive):
+                # ``limiter.slot()`` without its object and two coroutines (issue 8).
+                gate = limiter.take_free(cand.provider, interactive)
+                if gate is None:
+                    gate = await limiter.take(cand.provider, interactive)
+                try:
                     outcome = await attempt(ctx)
+                finally:
+                    limiter.release(gate)
             except asyncio.CancelledError:
                 req.cancelled(cand, ctx.record)
                 raise

@@ -85,6 +85,18 @@ class ProviderHealth:
         return sum(self.recent) / len(self.recent) if self.recent else None
 
 
+_OK = Outcome.OK
+"""Bound once: reading an enum member goes through its metaclass's attribute hook, about a
+Python call's cost, and every attempt's outcome is compared with it (issue 8)."""
+
+
+def _prune(stamps: deque[float], cutoff: float) -> deque[float]:
+    """``stamps`` without the times before ``cutoff`` (the oldest are first)."""
+    while stamps and stamps[0] < cutoff:
+        stamps.popleft()
+    return stamps
+
+
 class HealthBook:
     """All breakers and statistics, keyed by ``provider|credential``."""
 
@@ -189,9 +201,12 @@ class HealthBook:
 
     def note_attempt(self, key: str) -> None:
         now = self.clock()
+        stamps = self._attempts.get(key)
+        if stamps is None:  # not ``setdefault``: that makes a deque every time (issue 8)
+            stamps = self._attempts[key] = deque()
         # Pruned as they grow, so a long session does not accumulate timestamps.
-        self._window(self._attempts.setdefault(key, deque()), BUDGET_WINDOW_S).append(now)
-        self._window(self._requests, HEDGE_WINDOW_S).append(now)
+        _prune(stamps, now - BUDGET_WINDOW_S).append(now)
+        _prune(self._requests, now - HEDGE_WINDOW_S).append(now)
 
     def note_retry(self, key: str) -> None:
         self._retries.setdefault(key, deque()).append(self.clock())
@@ -223,7 +238,7 @@ class HealthBook:
         now = self.clock()
         item.updated_at = now
         item.probing = False
-        if outcome == Outcome.OK:
+        if outcome == _OK:
             if self._unclosed:  # else nothing rests, the credential as a whole neither
                 # A success with a credential proves it works: a rest of it as a whole ends.
                 wide_key = f"{WHOLE_CREDENTIAL}|{key.split('|', 1)[-1]}"

@@ -39,6 +39,34 @@ class ProviderLimiter:
             gate = self._gates[provider] = _Gate()
         return _Slot(self, gate, interactive)
 
+    def take_free(self, provider: str, interactive: bool = True) -> _Gate | None:
+        """Take one of ``provider``'s slots if one is free and nobody waits for one: the gate
+        to :meth:`release` it to; None when the caller must wait (:meth:`take`). Without the
+        context manager's object and coroutines, which cost more than the count (issue 8)."""
+        gate = self._gates.get(provider)
+        if gate is None:
+            gate = self._gates[provider] = _Gate()
+        if (
+            gate.running < self.limit
+            and not gate.interactive
+            and (interactive or not gate.background)
+        ):
+            gate.running += 1
+            return gate
+        return None
+
+    async def take(self, provider: str, interactive: bool = True) -> _Gate:
+        """Wait for one of ``provider``'s slots; the gate to :meth:`release` it to."""
+        gate = self._gates.get(provider)
+        if gate is None:
+            gate = self._gates[provider] = _Gate()
+        await self._acquire(gate, interactive)
+        return gate
+
+    def release(self, gate: _Gate) -> None:
+        """Give back a slot taken with :meth:`take_free` or :meth:`take`."""
+        self._release(gate)
+
     async def _acquire(self, gate: _Gate, interactive: bool) -> None:
         if gate.running >= self.limit or gate.interactive or (not interactive and gate.background):
             waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()

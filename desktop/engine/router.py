@@ -10,12 +10,10 @@ only its attempt function; chat's is :func:`desktop.engine.chat.chat_attempt`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from concurrent.futures import Executor
 from dataclasses import replace
 from random import getrandbits
-
-import httpx2
 
 from desktop.core.chat_types import ChatRequest, ChatResult
 from desktop.core.errors import SwitchboardError
@@ -39,10 +37,15 @@ from desktop.engine.failover import (
 )
 from desktop.engine.health import HealthBook
 from desktop.engine.style_book import StyleBook
+from desktop.providers.http_client import PooledClient
 from desktop.providers.openai_chat import messages_to_wire
 from desktop.store.settings import Settings
 
 AttemptCallback = Callable[[AttemptRecord], None]
+
+_TASK_NAMES: dict[Task, str] = {task: task.value for task in Task}
+"""``task.value`` without the enum's property (two Python calls per request, issue 8)."""
+_CHAT = Task.CHAT  # bound once: reading an enum member goes through its metaclass's hook
 
 TASK_ATTEMPTS: dict[Task, int] = {
     Task.TEXT_TO_IMAGE: 3,
@@ -62,7 +65,7 @@ class Engine:
 
     def __init__(
         self,
-        client: httpx2.AsyncClient,
+        client: PooledClient,
         endpoints: Endpoints,
         credentials: Credentials,
         catalog: ModelCatalog,
@@ -137,9 +140,9 @@ class Engine:
         it was accepted): they are noted in the trace, not tried. ``first_deadline_s`` is the
         time allowed for a first result, fixed or per candidate.
         """
-        trace.task = task.value
+        trace.task = _TASK_NAMES[task]
         trace.request_id = trace.request_id or f"{getrandbits(64):016x}"  # as uuid4().hex[:16]
-        candidates, notes = await self.task_candidates(task, model, policy)
+        candidates, notes = await self.chooser.choose(task, model, policy)
         if exclude:
             used = [c.note(exclude[c.provider]) for c in candidates if c.provider in exclude]
             notes = used + notes
@@ -149,9 +152,8 @@ class Engine:
             candidates = [
                 replace(c, bill_to=bill_to) if c.via in ROUTED_VIAS else c for c in candidates
             ]
-        trace.candidates = [
-            CandidateNote(c.provider, c.via, c.provider_model, None, c.remark) for c in candidates
-        ] + notes  # as ``c.note()``, without a call per candidate
+        # The plan's notes come first, in the candidates' order (the failover core relies on it).
+        trace.candidates = [c.planned_note for c in candidates] + notes
         if policy == "auto" and candidates:
             if self.health.quiet():  # nothing rests: the candidates are in the user's order
                 trace.first_choice = candidates[0].provider
@@ -168,19 +170,19 @@ class Engine:
             def first(_cand: Candidate) -> float:
                 return seconds
 
-        return Plan(
-            candidates=candidates,
-            model=model,
-            explicit=policy not in POLICIES,
-            first_deadline_s=first,
-            hedge=hedge,
-            interactive=interactive,
-            max_attempts=TASK_ATTEMPTS.get(task),
-            restart_cut=restart_cut,
-            keep_order=policy == "auto",
+        return Plan(  # positional, in the fields' order: keywords cost more (issue 8)
+            candidates,
+            model,
+            policy not in POLICIES,  # explicit
+            first,  # first_deadline_s
+            hedge,
+            interactive,
+            TASK_ATTEMPTS.get(task),  # max_attempts
+            restart_cut,
+            policy == "auto",  # keep_order
         )
 
-    async def route(
+    def route(
         self,
         plan: Plan,
         attempt: AttemptFn[OutcomeT],
@@ -188,16 +190,12 @@ class Engine:
         trace: Trace,
         on_attempt: AttemptCallback | None = None,
         on_restart: Callable[[str], None] | None = None,
-    ) -> Routed[OutcomeT]:
-        """Run ``plan`` through the failover core and note who answered and who pays."""
-        routed = await self.failover.run(
+    ) -> Coroutine[object, None, Routed[OutcomeT]]:
+        """Run ``plan`` through the failover core, which notes who answered and who pays
+        (``await`` it; the failover core's own coroutine, without one more layer)."""
+        return self.failover.run(
             plan, attempt, trace=trace, on_attempt=on_attempt, on_restart=on_restart
         )
-        if routed.candidate is not None and routed.record is not None:
-            trace.answered_by = routed.record.served_by or routed.candidate.provider
-            trace.billed_to = routed.candidate.billed_to
-            trace.bill_to = routed.candidate.bill_to
-        return routed
 
     async def run_task(
         self,
@@ -258,11 +256,11 @@ class Engine:
         """
         loop = asyncio.get_running_loop()
         started = loop.time()
-        trace = trace or Trace(model=request.model, policy=request.provider)
+        trace = trace or Trace(request.model, request.provider)  # model, policy
         settings = self._settings()
         try:
             plan = await self.plan(
-                Task.CHAT,
+                _CHAT,
                 request.model,
                 request.provider,
                 trace=trace,
@@ -272,15 +270,18 @@ class Engine:
             )
         except SwitchboardError as exc:
             return failed_result(trace, (loop.time() - started) * 1000, str(exc), exc.action)
-        if any(m.attachments for m in request.messages):
-            wire = await loop.run_in_executor(self.executor, messages_to_wire, request.messages)
+        for message in request.messages:  # a loop: ``any()`` over a generator costs more
+            if message.attachments:
+                wire = await loop.run_in_executor(self.executor, messages_to_wire, request.messages)
+                break
         else:
             wire = messages_to_wire(request.messages)
+        client = self.client
 
-        async def attempt(ctx: AttemptContext) -> ChatOutcome:
-            return await chat_attempt(ctx, self.client, request, wire, on_delta)
+        def attempt(ctx: AttemptContext) -> Coroutine[object, None, ChatOutcome]:
+            return chat_attempt(ctx, client, request, wire, on_delta)  # no coroutine of its own
 
-        routed = await self.route(
+        routed = await self.failover.run(
             plan, attempt, trace=trace, on_attempt=on_attempt, on_restart=on_restart
         )
         result = chat_result(routed, trace, (loop.time() - started) * 1000)

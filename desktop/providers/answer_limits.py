@@ -12,6 +12,7 @@ which the chat view can show.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable
 from typing import Final
 
 import httpx2
@@ -41,17 +42,24 @@ def too_large(label: str, what: str) -> AttemptFailed:
 
 
 async def read_whole_answer(
-    response: httpx2.Response, label: str, declared: str | None = None
+    response: httpx2.Response, label: str, declared: str | None = None, *, plain: bool = False
 ) -> bytes:
     """The body of a non-streamed answer, refused past :data:`MAX_WHOLE_ANSWER_BYTES`.
 
-    ``declared`` is the ``content-length`` header when the caller has read it already."""
+    ``declared`` is the ``content-length`` header when the caller has read it already;
+    ``plain`` says the answer has no ``content-encoding`` (the caller looked): its body is
+    then read from the response's stream as it comes, without the decoder and chunker that
+    ``aiter_bytes`` puts in between and that would pass every byte on unchanged (issue 8)."""
     if declared is None:
         declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_WHOLE_ANSWER_BYTES:
         raise too_large(label, f"more than {_megabytes(MAX_WHOLE_ANSWER_BYTES)}")
     body = bytearray()
-    async for piece in response.aiter_bytes():
+    stream = response.stream
+    pieces: AsyncIterable[bytes] = (
+        stream if plain and isinstance(stream, httpx2.AsyncByteStream) else response.aiter_bytes()
+    )
+    async for piece in pieces:
         body += piece
         if len(body) > MAX_WHOLE_ANSWER_BYTES:
             raise too_large(label, f"more than {_megabytes(MAX_WHOLE_ANSWER_BYTES)}")

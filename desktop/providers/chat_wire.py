@@ -39,6 +39,7 @@ from desktop.providers.answer_limits import (
 )
 from desktop.providers.connect_errors import connect_cause
 from desktop.providers.exchange import AttemptFailed, describe_error, error_failure, media_type
+from desktop.providers.http_client import PooledClient
 from desktop.providers.openai_chat import Chunk, StreamParser, build_body, parse_completion
 
 MALFORMED_IN_A_ROW = 3
@@ -52,10 +53,11 @@ connection goes back to the pool; a server that keeps it open longer loses it in
 
 
 async def open_answer(
-    client: httpx2.AsyncClient,
+    client: PooledClient,
     url: str,
     *,
     headers: Mapping[str, str],
+    request_headers: Mapping[str, str],
     request: ChatRequest,
     provider: str,
     provider_model: str,
@@ -63,9 +65,10 @@ async def open_answer(
     record: AttemptRecord,
     secrets: list[str],
 ) -> Chunk | AnswerStream:
-    """Send one chat request; a whole answer comes back as its one chunk, already read (the
-    connection is back in the pool), a streamed one as an :class:`AnswerStream`, which owns
-    the connection: run it under ``contextlib.aclosing``.
+    """Send one chat request with ``headers`` (the same for every request to this candidate)
+    and ``request_headers`` (this request's own); a whole answer comes back as its one chunk,
+    already read (the connection is back in the pool), a streamed one as an
+    :class:`AnswerStream`, which owns the connection: run it under ``contextlib.aclosing``.
 
     A streamed answer yields every chunk with text, usage, a finish reason, or an unreadable
     event (``malformed``, so the engine can count them). The status code and the response's
@@ -78,20 +81,19 @@ async def open_answer(
     generator: each costs more than the rest of the exchange's own work (issue 8).
     """
     label = provider_label(provider)
-    # ``headers`` is only read: a whole answer sends it as it is, a stream with ``accept``.
-    send = {**headers, "accept": "text/event-stream"} if request.stream else headers
+    # Both mappings are only read: a stream also asks for ``text/event-stream``.
+    extra = (
+        {**request_headers, "accept": "text/event-stream"} if request.stream else request_headers
+    )
     content = json.dumps(build_body(request, provider_model, wire_messages)).encode()
     with _WireErrors(label, secrets):
-        # ``send`` and ``aclose`` are what ``client.stream()`` does, without its context
-        # manager. Streamed or whole, the body is read under a size limit (answer_limits).
-        response = await client.send(
-            client.build_request("POST", url, content=content, headers=send), stream=True
-        )
+        # Streamed or whole, the body is read under a size limit (answer_limits).
+        response = await client.open_post(url, headers, content, extra)
         whole = True
         try:
-            whole, declared = _answered_whole(response, record)
+            whole, declared, plain = _answered_whole(response, record)
             if whole:
-                return await _whole_answer(response, label, secrets, declared)
+                return await _whole_answer(response, label, secrets, declared, plain)
         finally:
             if whole:
                 await response.aclose()
@@ -201,15 +203,22 @@ def _broke(label: str) -> str:
     )
 
 
-_NOTED = (b"x-request-id", b"x-inference-provider", b"content-type", b"content-length")
+_NOTED = (
+    b"x-request-id",
+    b"x-inference-provider",
+    b"content-type",
+    b"content-length",
+    b"content-encoding",
+)
 """The answer's headers the engine reads, picked in one pass (``Headers.get`` scans every
 header again for each name)."""
 
 
-def _answered_whole(response: httpx2.Response, record: AttemptRecord) -> tuple[bool, str]:
+def _answered_whole(response: httpx2.Response, record: AttemptRecord) -> tuple[bool, str, bool]:
     """Note the status and ids in ``record``; True unless the answer is a healthy stream
-    (an error status, or a whole JSON answer, is read whole by :func:`_whole_answer`), and
-    the declared ``content-length`` ("" when none)."""
+    (an error status, or a whole JSON answer, is read whole by :func:`_whole_answer`), the
+    declared ``content-length`` ("" when none), and whether the body has no
+    ``content-encoding`` (it is read as it comes)."""
     record.status_code = response.status_code
     found = picked_headers(response.headers, _NOTED)
     record.request_id = found.get(b"x-request-id")
@@ -218,32 +227,44 @@ def _answered_whole(response: httpx2.Response, record: AttemptRecord) -> tuple[b
         response.status_code >= 400
         or media_type(found.get(b"content-type", "")) != "text/event-stream"
     )
-    return whole, found.get(b"content-length", "")
+    return whole, found.get(b"content-length", ""), b"content-encoding" not in found
 
 
 def picked_headers(headers: httpx2.Headers, names: tuple[bytes, ...]) -> dict[bytes, str]:
     """The values of the lower-case ``names`` among ``headers``, repeated ones joined with
-    ", " as ``Headers.get`` does."""
-    found: dict[bytes, str] = {}
-    for raw_key, raw_value in headers.raw:
+    ", " as ``Headers.get`` does.
+
+    HTTP/1.1 (h11) and HTTP/2 hand header names over in lower case, so the usual answer is
+    looked up in one dictionary built in C; a name that is repeated, or not in lower case,
+    takes the slower way."""
+    raw = headers.raw
+    by_name = dict(raw)
+    if len(by_name) == len(raw) and all(key.islower() for key in by_name):
+        return {name: _header_text(by_name[name]) for name in names if name in by_name}
+    joined: dict[bytes, str] = {}
+    for raw_key, raw_value in raw:
         key = raw_key.lower()
         if key in names:
-            try:
-                value = raw_value.decode("utf-8")
-            except UnicodeDecodeError:
-                value = raw_value.decode("iso-8859-1")
-            found[key] = f"{found[key]}, {value}" if key in found else value
-    return found
+            value = _header_text(raw_value)
+            joined[key] = f"{joined[key]}, {value}" if key in joined else value
+    return joined
+
+
+def _header_text(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("iso-8859-1")
 
 
 async def _whole_answer(
-    response: httpx2.Response, label: str, secrets: list[str], declared: str
+    response: httpx2.Response, label: str, secrets: list[str], declared: str, plain: bool
 ) -> Chunk:
     """The one chunk of a whole (non-streamed) answer; raises :class:`AttemptFailed` for an
     error status, a body that is not a chat completion, or one past the size limits."""
     if response.status_code >= 400:
         raise AttemptFailed(await error_failure(response, secrets))
-    raw = await read_whole_answer(response, label, declared)
+    raw = await read_whole_answer(response, label, declared, plain=plain)
     try:
         completion = parse_completion(json.loads(raw))
     except ValueError:
@@ -252,13 +273,7 @@ async def _whole_answer(
         raise AttemptFailed(Failure(Outcome.BAD_RESPONSE, "the answer was not a chat completion"))
     if len(completion.text) > MAX_ANSWER_CHARS:
         raise too_large(label, f"more than {MAX_ANSWER_CHARS // (1024 * 1024)} MB of text")
-    return Chunk(
-        text=completion.text,
-        finish_reason=completion.finish_reason,
-        usage=completion.usage,
-        done=True,
-        model=completion.model,
-    )
+    return completion
 
 
 class _AnswerReader:

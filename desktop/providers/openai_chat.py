@@ -105,16 +105,9 @@ class StreamParser:
         )
 
 
-@dataclass
-class Completion:
-    text: str
-    finish_reason: str | None
-    usage: Usage | None
-    model: str | None
-
-
-def parse_completion(obj: Any) -> Completion | None:
-    """A non-streamed ``chat.completion``; None when the shape is not one."""
+def parse_completion(obj: Any) -> Chunk | None:
+    """A non-streamed ``chat.completion`` as its one finished chunk; None when the shape is
+    not one. The chunk is made directly (no completion object copied into one, issue 8)."""
     if not isinstance(obj, dict):
         return None
     choices = obj.get("choices")
@@ -127,9 +120,12 @@ def parse_completion(obj: Any) -> Completion | None:
         text = ""
     reason = choice.get("finish_reason")
     model = obj.get("model")
-    return Completion(
-        text=text,
-        finish_reason=reason if isinstance(reason, str) else None,
-        usage=Usage.from_wire(obj.get("usage")),
-        model=model if isinstance(model, str) else None,
+    return Chunk(  # positional, in the fields' order: keywords cost more
+        text,
+        reason if isinstance(reason, str) else None,  # finish_reason
+        Usage.from_wire(obj.get("usage")),
+        None,  # error
+        True,  # done
+        False,  # malformed
+        model if isinstance(model, str) else None,
     )

@@ -23,10 +23,10 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from desktop.core.errors import SwitchboardError
 
@@ -52,9 +52,11 @@ class CostLedgerError(SwitchboardError):
     """The ledger cannot be used as asked; ``str()`` is one sentence."""
 
 
-@dataclass(frozen=True)
-class CostEntry:
-    """One estimated result. ``usd`` None: made, but no price is known for it."""
+class CostEntry(NamedTuple):
+    """One estimated result. ``usd`` None: made, but no price is known for it.
+
+    A named tuple, immutable like the frozen dataclass it was, because one is made for every
+    answer: a frozen dataclass's ``__init__`` cost almost four times as much (issue 8)."""
 
     task: str
     model: str
@@ -208,7 +210,7 @@ class CostLedger:
         with self._lock:
             if self._closed:
                 return None
-            self._queued.append(entry if entry.at else replace(entry, at=at))
+            self._queued.append(entry if entry.at else entry._replace(at=at))
             month = self._month
             if month is None or not month[0] <= at < self._month_end:
                 self._queued_usd = None
@@ -242,8 +244,16 @@ class CostLedger:
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             raise CostLedgerError(f"{len(rows)} cost rows could not be written ({exc}).") from exc
-        for entry, rowid in zip(rows, ids, strict=True):
-            self._count(entry, rowid)
+        month = self._month
+        if month is not None:  # as ``_count`` row by row, without a call per row (issue 8)
+            start, counted, total = month
+            if counted == ids[0] - 1:  # nobody else wrote in between: keep it running
+                for entry in rows:
+                    if entry.usd is not None and entry.at >= start:
+                        total += entry.usd
+                self._month = (start, ids[-1], total)
+            else:
+                self._month = None
 
     def now(self) -> float:
         return self._clock()
@@ -251,7 +261,7 @@ class CostLedger:
     def add(self, entry: CostEntry) -> int:
         """Write ``entry`` now (after anything queued); returns its row id."""
         if not entry.at:
-            entry = replace(entry, at=self._clock())
+            entry = entry._replace(at=self._clock())
         with self._locked() as db:
             rowid = self._insert(db, entry)
             self._count(entry, rowid)

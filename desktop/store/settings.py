@@ -120,7 +120,9 @@ class Settings:
         Every request ranks its candidates by it, so it is worked out once per distinct
         order and list of custom servers, not per request (issue 8).
         """
-        customs = tuple(ep.name for ep in self.custom_endpoints)
+        endpoints = self.custom_endpoints
+        # Usually no custom server: no generator to make (it cost more than the lookup).
+        customs = tuple([ep.name for ep in endpoints]) if endpoints else ()
         return _ranks(tuple(self.provider_order), customs)
 
     def is_enabled(self, provider_id: str) -> bool:

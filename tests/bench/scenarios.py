@@ -2,9 +2,11 @@
 
 Throughput: ``requests`` chat requests, ``concurrency`` in flight, through one contender; the
 client's CPU is the ``time.process_time()`` delta of this process (the emulator is another
-process, see :mod:`tests.bench.emulator_process`), wall time is ``perf_counter``. Rounds run
-the contenders in a rotated order, so drift (CPU frequency, caches, the emulator's record
-growing) does not always favour the same one; the report takes the median of the rounds.
+process, see :mod:`tests.bench.emulator_process`), wall time is ``perf_counter``. Within a
+round each contender's requests go in slices, the contenders' slices alternating (and who
+goes first rotating), so drift (CPU frequency, caches, another process waking up, the
+emulator's record growing) falls on every contender alike instead of on whichever batch it
+struck; the report takes the median of the rounds.
 
 Failover: sequential streamed requests through the engine, each healthy request followed by
 one whose first candidate (Groq) fails, so both see the same conditions. The engine's circuit
@@ -64,6 +66,17 @@ class Batch:
     wall_s: float = 0.0
     server_cpu_s: float = 0.0
     first_error: str | None = None
+
+    def absorb(self, part: Batch) -> None:
+        """Add one slice of the same contender's batch (see :func:`run_throughput`)."""
+        self.ok += part.ok
+        self.errors += part.errors
+        self.wrong_text += part.wrong_text
+        self.chunks += part.chunks
+        self.cpu_s += part.cpu_s
+        self.wall_s += part.wall_s
+        self.server_cpu_s += part.server_cpu_s
+        self.first_error = self.first_error or part.first_error
 
     @property
     def cpu_ms_per_request(self) -> float:
@@ -135,6 +148,9 @@ class ThroughputPlan:
     concurrency: int
     rounds: int
     warmup: int
+    slices: int = 10
+    """Each round's batch of each contender is sent in this many slices, the contenders'
+    slices alternating, so a change of load on the machine falls on every contender alike."""
 
 
 async def run_throughput(
@@ -171,6 +187,7 @@ async def run_throughput(
                     f"first error: {warm.first_error}"
                 )
     batches: list[Batch] = []
+    slices = max(1, plan.slices)
     for round_no in range(1, plan.rounds + 1):
         shift = (round_no - 1) % len(contenders)
         order = [*contenders[shift:], *contenders[:shift]]
@@ -179,18 +196,26 @@ async def run_throughput(
             (True, stream_text, stream_text, plan.stream_requests),
         ):
             emu.set_reply(reply)
-            for contender in order:
-                if contender.streams_only and not stream:
-                    continue
-                batch = await run_batch(
-                    contender,
-                    emu,
-                    stream=stream,
-                    requests=count,
-                    concurrency=plan.concurrency,
-                    expected=expected,
-                    round_no=round_no,
-                )
+            taking = [c for c in order if stream or not c.streams_only]
+            totals = {c.name: Batch(c.name, stream, round_no, 0, plan.concurrency) for c in taking}
+            for part_no in range(slices):
+                size = count // slices + (1 if part_no < count % slices else 0)
+                turn = part_no % len(taking)  # who goes first changes from slice to slice
+                for contender in [*taking[turn:], *taking[:turn]]:
+                    part = await run_batch(
+                        contender,
+                        emu,
+                        stream=stream,
+                        requests=size,
+                        concurrency=plan.concurrency,
+                        expected=expected,
+                        round_no=round_no,
+                    )
+                    total = totals[contender.name]
+                    total.requests += size
+                    total.absorb(part)
+            for contender in taking:
+                batch = totals[contender.name]
                 batches.append(batch)
                 if log:
                     what = (

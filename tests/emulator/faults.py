@@ -14,6 +14,7 @@ never waits on them.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,7 @@ FAULT_PARAMS: dict[str, frozenset[str]] = {
     # leaves.
     "huge": frozenset({"after", "size", "line"}),
     "endless": frozenset({"size"}),
+    "gzip": frozenset(),  # a whole (non-streamed) answer sent gzip-compressed
     "status": frozenset({"status", "body", "headers", "retry_after", "retry_after_ms"}),
     "context_length": frozenset({"body", "headers"}),
     "content_policy": frozenset({"body", "headers"}),
@@ -324,6 +326,14 @@ async def send_json(
         data = (event if isinstance(event, str) else json.dumps(event)).encode()
     if fault is not None and kind == "huge":
         return await _send_huge_json(request, headers, int(fault.params.get("size", 1 << 20)))
+    if kind == "gzip":
+        return web.Response(
+            status=200,
+            body=gzip.compress(data),
+            content_type="application/json",
+            charset="utf-8",
+            headers={**headers, "Content-Encoding": "gzip"},
+        )
     if kind in ("cut", "stall"):
         resp = web.StreamResponse(status=200, headers=headers)
         resp.content_type = "application/json"

@@ -384,3 +384,28 @@ async def test_an_edited_picture_keeps_its_cost(open_services, tmp_path: Path) -
     usd = result.to_dict()["cost"]["usd"]
     assert isinstance(usd, float) and usd > 0
     assert stored_cost(services, result.record_id)["usd"] == pytest.approx(usd)
+
+
+def test_chat_cost_text_groups_thousands_and_keeps_its_price_words() -> None:
+    """The price half of the text is kept by provider and price, and small counts skip the
+    separator (issue 8): the words are the same as ever, answer after answer."""
+    result = ChatResult(
+        "hi", Status.COMPLETE, Trace("m", "auto"), "groq", via="router", usage=Usage(1204, 1)
+    )
+    expected = (
+        "1,204 tokens in + 1 out (reported by the provider) at Groq's $0.05 in / $0.08 out "
+        "per million tokens (published by Hugging Face's router)"
+    )
+    for _ in range(2):
+        cost = chat_cost(result, [], (0.05, 0.08), "published by Hugging Face's router")
+        assert cost.basis == expected
+        assert cost.usd == pytest.approx((1204 * 0.05 + 0.08) / 1_000_000)
+    small = ChatResult("hi", Status.COMPLETE, Trace("m", "auto"), "groq", usage=Usage(1, 999))
+    assert chat_cost(small, [], (1.0, 2.0), "your price").basis.startswith(
+        "1 token in + 999 out (reported by the provider) at Groq's $1 in / $2 out"
+    )
+    with pytest.raises(AttributeError):  # still a frozen estimate
+        cost.usd = 0.0  # type: ignore[misc]
+    assert cost == type(cost)(cost.usd, cost.basis) and hash(cost) == hash(
+        type(cost)(cost.usd, cost.basis)
+    )

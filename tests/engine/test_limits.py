@@ -53,3 +53,29 @@ async def test_a_cancelled_waiter_gives_its_place_back() -> None:
     assert limiter.in_flight("groq") == 0
     async with limiter.slot("groq"):
         assert limiter.in_flight("groq") == 1
+
+
+async def test_a_slot_taken_without_the_context_manager_counts_and_queues_the_same() -> None:
+    """The failover core takes its slot with ``take_free``/``take``/``release`` (issue 8):
+    the same count, and a waiting interactive request is still let in before batch work."""
+    limiter = ProviderLimiter(limit=1)
+    gate = limiter.take_free("groq")
+    assert gate is not None and limiter.in_flight("groq") == 1
+    assert limiter.take_free("groq") is None  # full: the caller must wait
+    order: list[str] = []
+
+    async def waiter(name: str, interactive: bool) -> None:
+        taken = await limiter.take("groq", interactive)
+        order.append(name)
+        limiter.release(taken)
+
+    batch = asyncio.create_task(waiter("batch", False))
+    await asyncio.sleep(0)
+    chat = asyncio.create_task(waiter("chat", True))
+    await asyncio.sleep(0)
+    assert limiter.take_free("groq", interactive=True) is None  # somebody waits: no jumping
+    limiter.release(gate)
+    await asyncio.gather(batch, chat)
+    assert order == ["chat", "batch"]
+    assert limiter.in_flight("groq") == 0
+    assert limiter.take_free("groq", interactive=False) is not None
