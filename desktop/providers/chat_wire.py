@@ -232,14 +232,11 @@ def _answered_whole(response: httpx2.Response, record: AttemptRecord) -> tuple[b
 
 def picked_headers(headers: httpx2.Headers, names: tuple[bytes, ...]) -> dict[bytes, str]:
     """The values of the lower-case ``names`` among ``headers``, repeated ones joined with
-    ", " as ``Headers.get`` does.
-
-    HTTP/1.1 (h11) and HTTP/2 hand header names over in lower case, so the usual answer is
-    looked up in one dictionary built in C; a name that is repeated, or not in lower case,
-    takes the slower way."""
+    ", " as ``Headers.get`` does (the usual answer, with no name repeated, is looked up in one
+    dictionary)."""
     raw = headers.raw
-    by_name = dict(raw)
-    if len(by_name) == len(raw) and all(key.islower() for key in by_name):
+    by_name = {key.lower(): value for key, value in raw}
+    if len(by_name) == len(raw):
         return {name: _header_text(by_name[name]) for name in names if name in by_name}
     joined: dict[bytes, str] = {}
     for raw_key, raw_value in raw:

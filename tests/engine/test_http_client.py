@@ -135,6 +135,8 @@ def test_picked_headers_join_a_repeated_name_in_any_case() -> None:
     names = (b"x-request-id", b"content-type")
     usual = httpx2.Headers([(b"x-request-id", b"a"), (b"content-type", b"t"), (b"other", b"o")])
     assert picked_headers(usual, names) == {b"x-request-id": "a", b"content-type": "t"}
+    as_sent = httpx2.Headers([(b"X-Request-Id", b"a"), (b"Content-Type", b"t")])
+    assert picked_headers(as_sent, names) == {b"x-request-id": "a", b"content-type": "t"}
     repeated = httpx2.Headers([(b"X-Request-Id", b"a"), (b"x-request-id", b"b")])
     assert picked_headers(repeated, names) == {b"x-request-id": "a, b"}
     latin = httpx2.Headers([(b"x-request-id", b"a"), (b"x-request-id", b"\xe9")])
