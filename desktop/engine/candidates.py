@@ -54,6 +54,10 @@ class Candidate:
     base: str = ""
     """Where task routes are appended: ``{router}/{provider}``, the provider's own base URL,
     or a custom server's ``…/v1``."""
+    _not_needed: dict[str, CandidateNote] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """:meth:`not_needed_note`'s notes, by reason."""
 
     def route(self, path: str) -> str:
         """``base`` joined with a task route from reference/providers.md §2.2."""
@@ -103,10 +107,6 @@ class Candidate:
                 notes.clear()
             found = notes[why] = self.planned_note.skipped_for(why)
         return found
-
-    @cached_property
-    def _not_needed(self) -> dict[str, CandidateNote]:
-        return {}
 
 
 def custom_api_base(base_url: str) -> str:
