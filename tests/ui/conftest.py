@@ -297,11 +297,21 @@ def open_services(
 def make_window(
     loop: qasync.QEventLoop, open_services: Callable[..., Services]
 ) -> Iterator[Callable[..., MainWindow]]:
-    """``make_window(env)``: a shown main window; shut down properly after the test."""
+    """``make_window(env)``: a shown main window; shut down properly after the test.
+
+    ``prepare(services)`` runs before the window is made (saved state, trace callbacks);
+    ``settled=False`` returns it as it first shows, its start-up work still running."""
     windows: list[MainWindow] = []
 
-    def factory(env: Mapping[str, str] | None = None) -> MainWindow:
+    def factory(
+        env: Mapping[str, str] | None = None,
+        *,
+        prepare: Callable[[Services], object] | None = None,
+        settled: bool = True,
+    ) -> MainWindow:
         services = open_services(env)
+        if prepare is not None:
+            prepare(services)
 
         async def build() -> MainWindow:  # as in the app: widgets start tasks on a running loop
             window = MainWindow(services)
@@ -310,8 +320,9 @@ def make_window(
             return window
 
         window = run(loop, build())
-        settle(loop)
         windows.append(window)
+        if settled:
+            settle(loop)
         return window
 
     yield factory

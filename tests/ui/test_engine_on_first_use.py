@@ -17,10 +17,9 @@ import qasync
 
 from desktop import services as services_module
 from desktop.core.vocab import Status
-from desktop.services import Services
 from desktop.ui.main_window import MainWindow
 from tests.emulator import HF_TOKEN, LLAMA_8B, Emulator
-from tests.ui.conftest import act, run, settle, until
+from tests.ui.conftest import act, settle, until
 
 pytestmark = pytest.mark.gui
 
@@ -76,27 +75,18 @@ def test_a_tab_shown_first_gets_its_engine_from_the_pool(
 
 
 def test_a_window_reopened_on_a_tab_that_sends_does_not_wait_for_the_engine(
-    loop: qasync.QEventLoop, emulator: Emulator, open_services: Callable[..., Services]
+    loop: qasync.QEventLoop, emulator: Emulator, make_window: Callable[..., MainWindow]
 ) -> None:
     """Quit on the Images tab, start again: that page comes to the front as a chosen tab does,
     its engine made in the pool, instead of being built at once and waiting for the engine on
     the GUI thread (a tenth of a second or more of a frozen window at every start)."""
-    services = open_services(emulator.env() | {"HF_TOKEN": HF_TOKEN})
-    services.state.set("window.tab", "images")
-
-    async def build() -> MainWindow:
-        window = MainWindow(services)
-        window.resize(1100, 760)
-        window.show()
-        return window
-
-    window = run(loop, build())
-    try:
-        assert window.tabs.currentIndex() == 1
-        assert window.built("images") is None  # not built on the loop while the engine is made
-        until(loop, lambda: window.built("images") is not None)
-        assert window.services.engine_ready
-        assert window.tabs.currentWidget() is window.images
-    finally:
-        run(loop, window.shutdown())
-        window.deleteLater()
+    window = make_window(
+        emulator.env() | {"HF_TOKEN": HF_TOKEN},
+        prepare=lambda services: services.state.set("window.tab", "images"),
+        settled=False,
+    )
+    assert window.tabs.currentIndex() == 1
+    assert window.built("images") is None  # not built on the loop while the engine is made
+    until(loop, lambda: window.built("images") is not None)
+    assert window.services.engine_ready
+    assert window.tabs.currentWidget() is window.images

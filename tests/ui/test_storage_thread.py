@@ -38,15 +38,11 @@ def _connections(services: Services) -> list[sqlite3.Connection]:
 
 def test_no_database_call_of_a_whole_session_runs_on_the_gui_thread(
     loop: qasync.QEventLoop,
-    open_services: Callable[..., Services],
+    make_window: Callable[..., MainWindow],
     media_env: dict[str, str],
     emulator: Emulator,
 ) -> None:
     emulator.set_reply("A streamed answer about zebras, long enough for a few chunks.")
-    services = open_services(media_env)
-    services.video.timing = FAST_POLL
-    services.settings.set_order(["fal-ai", "replicate", "novita", "together"])
-    services.engine.costs.cost_settings.monthly_budget_usd = 100.0  # checked before a start
     threads: list[threading.Thread] = []
     ledger_threads: list[threading.Thread] = []
     lock = threading.Lock()
@@ -59,18 +55,16 @@ def test_no_database_call_of_a_whole_session_runs_on_the_gui_thread(
         with lock:
             ledger_threads.append(threading.current_thread())
 
-    for conn in _connections(services)[:2]:
-        conn.set_trace_callback(record)
-    _connections(services)[2].set_trace_callback(record_ledger)
+    def prepare(services: Services) -> None:
+        services.video.timing = FAST_POLL
+        services.settings.set_order(["fal-ai", "replicate", "novita", "together"])
+        services.engine.costs.cost_settings.monthly_budget_usd = 100.0  # checked before a start
+        for conn in _connections(services)[:2]:
+            conn.set_trace_callback(record)
+        _connections(services)[2].set_trace_callback(record_ledger)
 
-    async def build() -> MainWindow:
-        window = MainWindow(services)
-        window.resize(1100, 760)
-        window.show()
-        return window
-
-    window = run(loop, build())
-    settle(loop)
+    window = make_window(media_env, prepare=prepare)
+    services = window.services
 
     chat = window.chat
     chat.model_picker.set_current_model(LLAMA_8B)
