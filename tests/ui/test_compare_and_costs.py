@@ -151,16 +151,21 @@ def test_a_failing_column_says_why_and_another_provider_can_take_it(
     assert view.comparison.columns[1].provider == "together"
 
 
-def test_two_image_models_side_by_side(
-    loop: qasync.QEventLoop, build_page: Callable[..., Any], services: Services
-) -> None:
-    view = compare_view(build_page, services, Task.TEXT_TO_IMAGE)
-    view.image_size = (96, 64)
+def compare_two_pictures(loop: qasync.QEventLoop, view: CompareView, size: tuple[int, int]) -> None:
+    """FLUX schnell at fal and at Together, one prompt, until both pictures are shown."""
+    view.image_size = size
     view.set_pairs([Pair(FLUX_SCHNELL, "fal-ai"), Pair(FLUX_SCHNELL, "together")])
     view.prompt.setPlainText("a lighthouse at dusk")
     view.go.click()
     wait_until(loop, lambda: finished(view), timeout=20)
     wait_until(loop, lambda: all(c.picture.image is not None for c in view.columns))
+
+
+def test_two_image_models_side_by_side(
+    loop: qasync.QEventLoop, build_page: Callable[..., Any], services: Services
+) -> None:
+    view = compare_view(build_page, services, Task.TEXT_TO_IMAGE)
+    compare_two_pictures(loop, view, (96, 64))
     for column in view.columns:
         assert "96×64" in column.figures.text() and "≈ $" in column.figures.text()
     assert view.comparison is not None
@@ -173,12 +178,7 @@ def test_compared_pictures_are_decoded_at_column_size_and_shown_again_when_reope
 ) -> None:
     view = compare_view(build_page, services, Task.TEXT_TO_IMAGE)
     view.resize(900, 600)
-    view.image_size = (1024, 1024)
-    view.set_pairs([Pair(FLUX_SCHNELL, "fal-ai"), Pair(FLUX_SCHNELL, "together")])
-    view.prompt.setPlainText("a lighthouse at dusk")
-    view.go.click()
-    wait_until(loop, lambda: finished(view), timeout=20)
-    wait_until(loop, lambda: all(c.picture.image is not None for c in view.columns))
+    compare_two_pictures(loop, view, (1024, 1024))
     for column in view.columns:
         image = column.picture.image
         assert image is not None
