@@ -73,14 +73,19 @@ main(["switchboard"])
 """
 
 
-def test_the_window_paints_before_the_engine_http_and_keyring_load(isolated_dirs: Path) -> None:
-    env = {
+def probe_env() -> dict[str, str]:
+    """The probes' environment, read when the test runs (its folders are the test's): the
+    real start-up path with an in-memory keyring."""
+    return {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
         # keyring's own variable, as a user may set it: still nothing before the paint.
         "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring",
     }
-    result = last_json(PROBE, json.dumps(AFTER_FIRST_PAINT), env=env)
+
+
+def test_the_window_paints_before_the_engine_http_and_keyring_load(isolated_dirs: Path) -> None:
+    result = last_json(PROBE, json.dumps(AFTER_FIRST_PAINT), env=probe_env())
     assert result["shown"] == ["Switchboard", False, True]  # the real window, before services
     assert result["loaded"] == []
 
@@ -151,11 +156,6 @@ main(["switchboard"])
 
 
 def test_an_idle_window_imports_no_http_stack_engine_or_renderer(isolated_dirs: Path) -> None:
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring",
-    }
-    result = last_json(IDLE_PROBE, json.dumps(NOT_WHILE_IDLE), env=env)
+    result = last_json(IDLE_PROBE, json.dumps(NOT_WHILE_IDLE), env=probe_env())
     assert result["shown"] == [True, True, False]  # ready, Chat built, no engine yet
     assert result["loaded"] == []
